@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+// JourneyQL: a query language and interpreter for customer journeys over an indexed SQLite event store.
+import PackageDescription
+
+let package = Package(
+    name: "JourneyQL",
+    products: [
+        .library(name: "JourneyQL", targets: ["JourneyQL"]),
+        .executable(name: "journey", targets: ["journey"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C is wrapped once: a module map and a shim header per library, nothing else.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
+                       providers: [.apt(["libedit-dev"])]),
+        // The durable store: the only Swift module that imports CSQLite.
+        .target(name: "JourneyStore", dependencies: ["CSQLite"]),
+        // The interpreter: pure Swift, embeddable.
+        .target(name: "JourneyQL", dependencies: ["JourneyStore"]),
+        // The interactive front end: the only module that imports CEditLine.
+        .target(name: "JourneyREPL", dependencies: ["JourneyQL", "CEditLine"]),
+        .executableTarget(name: "journey", dependencies: [
+            "JourneyQL", "JourneyREPL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
+        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"]),
+    ]
+)

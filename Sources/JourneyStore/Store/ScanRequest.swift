@@ -1,0 +1,138 @@
+// What the interpreter may ask of an event source: conditions compiled against the store's dictionaries,
+// and the per-customer event stream a matcher consumes. Nothing here knows about SQL.
+
+/// The dictionary-encoded text columns of an event.
+public enum EventColumn: Int, Sendable, CaseIterable, Hashable {
+    case stage = 1
+    case touchpoint = 2
+    case channel = 3
+
+    public var name: String {
+        switch self {
+        case .stage: "stage"
+        case .touchpoint: "touchpoint"
+        case .channel: "channel"
+        }
+    }
+}
+
+/// A comparison operator, as written in the language.
+public enum Comparison: String, Sendable, Hashable, CaseIterable {
+    case equal = "="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+
+    /// Applies the operator to two values of one ordered type.
+    @inlinable
+    public func holds<T: Comparable>(_ lhs: T, _ rhs: T) -> Bool {
+        switch self {
+        case .equal: lhs == rhs
+        case .notEqual: lhs != rhs
+        case .less: lhs < rhs
+        case .lessOrEqual: lhs <= rhs
+        case .greater: lhs > rhs
+        case .greaterOrEqual: lhs >= rhs
+        }
+    }
+}
+
+/// A literal a property is compared with. The literal's type decides the comparison:
+/// a number compares only with numeric values, text only with text values; anything else is unknown.
+public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
+    case text(String)
+    case number(Double)
+
+    public var description: String {
+        switch self {
+        case .text(let s): "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .number(let d): formatNumber(d)
+        }
+    }
+}
+
+/// Formats a number the way the language writes it: integers without a fraction.
+public func formatNumber(_ d: Double) -> String {
+    if d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
+    return String(d)
+}
+
+/// A condition over one event, compiled against the store's dictionaries.
+///
+/// Evaluation is three-valued, exactly as SQL's: a missing field or a type mismatch makes a comparison
+/// unknown; NOT unknown is unknown; an event is admitted only when the whole condition is true.
+public indirect enum Predicate: Sendable, Hashable {
+    case constant(Bool)
+    /// The column's code is one of these. A missing (NULL) column is unknown; an empty set is false otherwise.
+    case codes(EventColumn, [Int64])
+    /// The event time (milliseconds since the epoch, UTC) compared with a constant.
+    case time(Comparison, Int64)
+    /// The customer's id (text, compared byte-wise) compared with a constant.
+    case customer(Comparison, String)
+    /// An event property compared with a literal (see `ScalarValue` for the typing rule).
+    case property(String, Comparison, ScalarValue)
+    /// A customer attribute compared with a literal (same typing rule).
+    case customerAttribute(String, Comparison, ScalarValue)
+    case not(Predicate)
+    case and([Predicate])
+    case or([Predicate])
+}
+
+/// A request for the events one journey query can use.
+public struct ScanRequest: Sendable, Hashable {
+    /// Admits an event to the query at all (the WHERE clause, time bounds).
+    public var filter: Predicate
+    /// Step i's condition sets bit i of an event's mask. At most 64 steps.
+    public var steps: [Predicate]
+
+    public init(filter: Predicate, steps: [Predicate]) {
+        precondition(steps.count <= 64, "at most 64 steps")
+        self.filter = filter
+        self.steps = steps
+    }
+}
+
+/// One customer's admitted events in (time, import order) order, as parallel columns.
+/// Only events whose mask is non-zero are delivered.
+public struct CustomerEvents: Sendable {
+    /// The store's internal customer number.
+    public var customer: Int64
+    /// Event times, milliseconds since the epoch (UTC), non-decreasing.
+    public var times: [Int64]
+    /// Bit i set when the event matches step i.
+    public var masks: [UInt64]
+
+    public init(customer: Int64, times: [Int64] = [], masks: [UInt64] = []) {
+        self.customer = customer
+        self.times = times
+        self.masks = masks
+    }
+}
+
+/// A source of per-customer event streams. The SQLite store is one; a columnar in-memory cache can be another.
+public protocol EventSource: AnyObject {
+    /// Calls `body` once per customer that has at least one admitted event matching some step,
+    /// in ascending customer number order. `isCancelled` is polled; when it returns true the scan stops
+    /// and throws `StoreError.cancelled`.
+    func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
+                       _ body: (CustomerEvents) throws -> Void) throws
+
+    /// How the request is served: the SQL text (with `?` placeholders), its bindings rendered for display,
+    /// and the query plan the engine chose.
+    func explain(_ request: ScanRequest) throws -> ScanExplanation
+}
+
+/// What EXPLAIN shows of a scan.
+public struct ScanExplanation: Sendable {
+    public var sql: String
+    public var bindings: [String]
+    public var plan: [String]
+
+    public init(sql: String, bindings: [String], plan: [String]) {
+        self.sql = sql
+        self.bindings = bindings
+        self.plan = plan
+    }
+}

@@ -1,0 +1,109 @@
+// Plain values the store hands out: its catalog, raw events for slow reference paths, and its errors.
+
+/// A name and how many events carry it.
+public struct NamedCount: Sendable, Hashable {
+    public var name: String
+    public var count: Int
+    public init(name: String, count: Int) { self.name = name; self.count = count }
+}
+
+/// A property value as stored: JSON numbers stay numbers, everything else is text.
+public enum PropertyValue: Sendable, Hashable {
+    case text(String)
+    case number(Double)
+}
+
+/// Everything the checker and the REPL need to know about a store's contents.
+public struct StoreCatalog: Sendable {
+    /// Distinct values with event counts, most frequent first.
+    public var stages: [NamedCount]
+    public var touchpoints: [NamedCount]
+    public var channels: [NamedCount]
+    /// Property names seen on events, with how many events carry each.
+    public var properties: [NamedCount]
+    /// Attribute names seen on customers.
+    public var customerAttributes: [NamedCount]
+    /// The stage order (metadata `stage_order`; default awareness, consideration, purchase, retention, advocacy).
+    public var stageOrder: [String]
+    public var eventCount: Int
+    public var customerCount: Int
+    /// Earliest and latest event time (ms), nil for an empty store.
+    public var timeRange: ClosedRange<Int64>?
+    /// Dictionary codes: value text → code, per column.
+    public var codes: [EventColumn: [String: Int64]]
+
+    public init(stages: [NamedCount] = [], touchpoints: [NamedCount] = [], channels: [NamedCount] = [],
+                properties: [NamedCount] = [], customerAttributes: [NamedCount] = [],
+                stageOrder: [String] = StoreCatalog.defaultStageOrder, eventCount: Int = 0,
+                customerCount: Int = 0, timeRange: ClosedRange<Int64>? = nil,
+                codes: [EventColumn: [String: Int64]] = [:]) {
+        self.stages = stages
+        self.touchpoints = touchpoints
+        self.channels = channels
+        self.properties = properties
+        self.customerAttributes = customerAttributes
+        self.stageOrder = stageOrder
+        self.eventCount = eventCount
+        self.customerCount = customerCount
+        self.timeRange = timeRange
+        self.codes = codes
+    }
+
+    public static let defaultStageOrder = ["awareness", "consideration", "purchase", "retention", "advocacy"]
+
+    /// The distinct values of a column.
+    public func values(of column: EventColumn) -> [NamedCount] {
+        switch column {
+        case .stage: stages
+        case .touchpoint: touchpoints
+        case .channel: channels
+        }
+    }
+}
+
+/// One event with every field decoded: the slow, obvious form the reference evaluator and tests read.
+public struct RawEvent: Sendable, Hashable {
+    public var customer: String
+    public var time: Int64
+    /// Import order, unique and increasing across the store.
+    public var seq: Int64
+    public var stage: String?
+    public var touchpoint: String?
+    public var channel: String?
+    public var properties: [String: PropertyValue]
+
+    public init(customer: String, time: Int64, seq: Int64, stage: String?, touchpoint: String?,
+                channel: String?, properties: [String: PropertyValue] = [:]) {
+        self.customer = customer
+        self.time = time
+        self.seq = seq
+        self.stage = stage
+        self.touchpoint = touchpoint
+        self.channel = channel
+        self.properties = properties
+    }
+}
+
+/// A failure inside the store, with where in an input file it happened when that applies.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// SQLite reported an error (result code and message).
+    case sqlite(code: Int32, message: String)
+    /// An input file could not be read as events: file, 1-based line and column, message.
+    case badInput(file: String, line: Int, column: Int, message: String)
+    /// A file could not be opened or is of an unknown format.
+    case file(path: String, message: String)
+    /// The store's schema is newer or unknown.
+    case schema(String)
+    /// The operation was cancelled (Ctrl-C).
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .sqlite(let code, let message): "SQLite error \(code): \(message)"
+        case .badInput(let file, let line, let column, let message): "\(file):\(line):\(column): \(message)"
+        case .file(let path, let message): "\(path): \(message)"
+        case .schema(let message): "store schema: \(message)"
+        case .cancelled: "cancelled"
+        }
+    }
+}
