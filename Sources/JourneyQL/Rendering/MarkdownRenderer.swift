@@ -1,0 +1,69 @@
+// Writes a result as a Markdown pipe table for documents and issues.
+
+/// A GitHub-flavoured pipe table with padded columns, numbers right-aligned (`---:`).
+/// Values read as in a terminal table (`2d 3h`, `45.2%`); `|` is escaped and line breaks become `<br>`.
+public enum MarkdownRenderer {
+    public static func render(_ result: QueryResult) -> String {
+        guard !result.columns.isEmpty else { return "" }
+        let table = TableCells(result)
+        var widths = table.headers.map { max(3, DisplayWidth.of($0)) }
+        for row in table.rows {
+            for (i, text) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(text)) }
+        }
+        func line(_ texts: [String]) -> String {
+            "| " + texts.indices.map { i in
+                let padding = String(repeating: " ", count: widths[i] - DisplayWidth.of(texts[i]))
+                return table.rightAligned[i] ? padding + texts[i] : texts[i] + padding
+            }.joined(separator: " | ") + " |\n"
+        }
+        var out = line(table.headers)
+        out += "|" + widths.indices.map { i in
+            table.rightAligned[i]
+                ? " " + String(repeating: "-", count: widths[i] - 1) + ": "
+                : " " + String(repeating: "-", count: widths[i]) + " "
+        }.joined(separator: "|") + "|\n"
+        for row in table.rows { out += line(row) }
+        return out
+    }
+
+    /// Headers and cells already turned into escaped Markdown text.
+    private struct TableCells {
+        var headers: [String]
+        var rows: [[String]]
+        var rightAligned: [Bool]
+
+        init(_ result: QueryResult) {
+            headers = result.columns.map(MarkdownRenderer.escape)
+            rightAligned = result.columns.indices.map { i in
+                var numeric = false
+                for row in result.rows where i < row.count {
+                    switch row[i] {
+                    case .null: continue
+                    case .int, .number, .percent, .duration: numeric = true
+                    case .text, .time: return false
+                    }
+                }
+                return numeric
+            }
+            rows = result.rows.map { row in
+                result.columns.indices.map { i in
+                    guard i < row.count else { return "" }
+                    if case .text(let s) = row[i] { return MarkdownRenderer.escape(s) }
+                    return TableRenderer.humanText(row[i])
+                }
+            }
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "|": out += "\\|"
+            case "\r\n", "\n", "\r": out += "<br>"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}
