@@ -1,5 +1,6 @@
 // What the interpreter may ask of an event source: conditions compiled against the store's dictionaries,
 // and the per-customer event stream a matcher consumes. Nothing here knows about SQL.
+import Foundation
 
 /// The dictionary-encoded text columns of an event.
 public enum EventColumn: Int, Sendable, CaseIterable, Hashable {
@@ -47,10 +48,19 @@ public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .text(let s): "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .text(let s): quoteText(s)
         case .number(let d): formatNumber(d)
         }
     }
+}
+
+/// Quotes text the way the language writes it: `'it''s'`.
+public func quoteText(_ s: String) -> String {
+    var out = "'"
+    for c in s {
+        if c == "'" { out += "''" } else { out.append(c) }
+    }
+    return out + "'"
 }
 
 /// Formats a number the way the language writes it: integers without a fraction.

@@ -1,0 +1,46 @@
+// Diagnostics are values: severity, a stable id, the range they point at, notes and an optional fix.
+
+public enum Severity: String, Sendable, Hashable {
+    case error
+    case warning
+    case note
+}
+
+/// A message about one place in the source. Tests assert `id` and `range`, never the wording.
+public struct Diagnostic: Error, Sendable, Hashable {
+    public var severity: Severity
+    /// A stable identifier such as `parse.expected` or `check.unknown-step`.
+    public var id: String
+    public var message: String
+    public var range: SourceRange
+    /// Extra lines shown under the caret display ("the funnel starts here").
+    public var notes: [String]
+    /// A likely replacement, shown as `help: did you mean 'purchase'?`.
+    public var suggestion: String?
+
+    public init(_ severity: Severity, _ id: String, _ message: String, at range: SourceRange,
+                notes: [String] = [], suggestion: String? = nil) {
+        self.severity = severity
+        self.id = id
+        self.message = message
+        self.range = range
+        self.notes = notes
+        self.suggestion = suggestion
+    }
+
+    public static func error(_ id: String, _ message: String, at range: SourceRange,
+                             notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
+        Diagnostic(.error, id, message, at: range, notes: notes, suggestion: suggestion)
+    }
+
+    public static func warning(_ id: String, _ message: String, at range: SourceRange,
+                               notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
+        Diagnostic(.warning, id, message, at: range, notes: notes, suggestion: suggestion)
+    }
+}
+
+/// Several diagnostics thrown together (the parser reports more than the first error).
+public struct DiagnosticList: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+}

@@ -1,0 +1,75 @@
+// The funnel matcher: one customer's events in, the deepest level any start reaches out.
+// Pure Swift over columns (times, step masks); it knows nothing of SQLite.
+import JourneyStore
+
+/// The chain the matcher keeps for one customer.
+public struct CustomerMatch: Sendable, Equatable {
+    /// How many steps the best start reached (0 when no event matches step 1).
+    public var level: Int = 0
+    /// Event index per reached step, from the earliest start that reaches `level`.
+    public var positions: [Int] = []
+}
+
+/// Matches "deepest level over all starts" exactly (grammar/SEMANTICS.md, section Funnels):
+/// every event matching step 1 is a start; from a start, step k is the earliest event after step k-1's
+/// event (in (time, import order) order) that matches step k and lies within the window of the start.
+///
+/// For starts s < s', the chain of s' never fills a step earlier than the chain of s does, so one forward
+/// pointer per step serves every start: the whole customer costs O(events × steps).
+public struct FunnelMatcher: Sendable {
+    public let stepCount: Int
+    /// Milliseconds; nil means no window.
+    public let window: Int64?
+    private var pointers: [Int]
+    private var chain: [Int]
+
+    public init(stepCount: Int, window: Int64?) {
+        precondition(stepCount >= 1 && stepCount <= 64)
+        self.stepCount = stepCount
+        self.window = window
+        self.pointers = Array(repeating: 0, count: stepCount)
+        self.chain = Array(repeating: 0, count: stepCount)
+    }
+
+    public mutating func match(_ events: CustomerEvents) -> CustomerMatch {
+        var best = CustomerMatch()
+        match(times: events.times, masks: events.masks, into: &best)
+        return best
+    }
+
+    /// Matches one customer's columns into `best` (reused to avoid allocation per customer).
+    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch) {
+        best.level = 0
+        best.positions.removeAll(keepingCapacity: true)
+        let count = times.count
+        for k in 0..<stepCount { pointers[k] = 0 }
+        let limit = window ?? Int64.max
+        var start = 0
+        while start < count {
+            if masks[start] & 1 == 0 { start += 1; continue }
+            chain[0] = start
+            var level = 1
+            var exhausted = false
+            while level < stepCount {
+                let bit = UInt64(1) << UInt64(level)
+                var j = max(pointers[level], chain[level - 1] + 1)
+                while j < count, masks[j] & bit == 0 { j += 1 }
+                pointers[level] = j
+                if j == count { exhausted = true; break }
+                // Times never decrease along the order, so a step past the window ends the chain.
+                if times[j] &- times[start] > limit { break }
+                chain[level] = j
+                level += 1
+            }
+            if level > best.level {
+                best.level = level
+                best.positions.removeAll(keepingCapacity: true)
+                best.positions.append(contentsOf: chain[0..<level])
+                if level == stepCount { return }
+            }
+            // No later start can find step `level` either once the events ran out, so none can go deeper.
+            if exhausted, level <= best.level { return }
+            start += 1
+        }
+    }
+}

@@ -1,0 +1,53 @@
+// "Did you mean": nearest names by edit distance, for unknown steps, fields and values.
+
+public enum Suggestions {
+    /// Up to `limit` candidates close to `word`, nearest first. Close means an edit distance of at most
+    /// a third of the word's length (at least 1), or one contains the other.
+    public static func nearest(to word: String, among candidates: [String], limit: Int = 3,
+                               caseInsensitive: Bool = false) -> [String] {
+        let key = caseInsensitive ? word.lowercased() : word
+        let threshold = max(1, key.count / 3)
+        var scored: [(String, Int)] = []
+        for candidate in candidates {
+            let c = caseInsensitive ? candidate.lowercased() : candidate
+            if c == key { continue }
+            let d = distance(Array(key.unicodeScalars), Array(c.unicodeScalars))
+            if d <= threshold || (key.count >= 3 && (c.contains(key) || key.contains(c)) && c.count >= 3) {
+                scored.append((candidate, d))
+            }
+        }
+        scored.sort { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+        var seen = Set<String>()
+        return scored.map(\.0).filter { seen.insert($0).inserted }.prefix(limit).map { $0 }
+    }
+
+    /// Damerau-Levenshtein distance (optimal string alignment): a swap of neighbours costs one.
+    static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous2 = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var row = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            row[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    row[j] = min(row[j], previous2[j - 2] + 1)
+                }
+            }
+            previous2 = previous
+            previous = row
+        }
+        return previous[b.count]
+    }
+
+    /// "did you mean 'a'?" or "did you mean 'a', 'b' or 'c'?".
+    public static func phrase(_ names: [String]) -> String? {
+        guard !names.isEmpty else { return nil }
+        let quoted = names.map { "'\($0)'" }
+        if quoted.count == 1 { return "did you mean \(quoted[0])?" }
+        return "did you mean \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last!)?"
+    }
+}

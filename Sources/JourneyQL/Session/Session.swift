@@ -1,0 +1,200 @@
+// The interpreter as an embeddable value: a store, the statements run against it, typed results out.
+import JourneyStore
+
+/// What running statements produces, in order.
+public enum SessionEvent: Sendable {
+    /// A statement's result.
+    case result(QueryResult)
+    /// A warning or note from the checker, already drawn with its caret display.
+    case diagnostic(Diagnostic, rendered: String)
+    /// A plain message (an import's summary, a definition stored).
+    case message(String)
+}
+
+/// Why a run stopped early. Exit codes follow sysexits: 65 for bad input, 70 for internal failures.
+public struct RunFailure: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    /// The diagnostics drawn against their source, ready for stderr.
+    public var rendered: String
+    public var exitCode: Int32
+
+    public init(diagnostics: [Diagnostic], rendered: String, exitCode: Int32 = 65) {
+        self.diagnostics = diagnostics
+        self.rendered = rendered
+        self.exitCode = exitCode
+    }
+}
+
+/// Whether some text is a complete statement list, for the REPL's continuation prompt.
+public enum Completeness: Sendable, Equatable {
+    /// Nothing but blanks and comments.
+    case empty
+    /// Every statement is complete: run it.
+    case complete
+    /// The text stops in the middle of a statement: keep reading lines.
+    case incomplete
+}
+
+/// An interpreter over one store. Create as many as you like; they share nothing.
+public final class Session {
+    public private(set) var storePath: String
+    public private(set) var store: EventStore
+    /// Values for `$name` parameters.
+    public var parameters: [String: String] = [:]
+    /// Called during long imports; front ends draw it.
+    public var importProgress: ((ImportProgress) -> Void)?
+
+    /// Opens the store at `storePath`, creating it when missing.
+    public init(storePath: String) throws {
+        self.storePath = storePath
+        self.store = try EventStore(path: storePath)
+    }
+
+    /// Switches to another store.
+    public func open(storePath: String) throws {
+        let newStore = try EventStore(path: storePath)
+        self.store = newStore
+        self.storePath = storePath
+    }
+
+    /// The store's catalog (cached by the store; an empty one if it cannot be read).
+    public func catalog() -> StoreCatalog {
+        (try? store.catalog()) ?? StoreCatalog()
+    }
+
+    public func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport {
+        try store.importEvents(files, options: options, progress: importProgress)
+    }
+
+    public func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport {
+        try store.importCustomers(file, options: options, progress: importProgress)
+    }
+
+    /// Whether `text` is complete enough to run (the REPL's Enter).
+    public static func completeness(of text: String) -> Completeness {
+        let parsed = Parser.parse(SourceText(text))
+        if parsed.isIncomplete { return .incomplete }
+        if parsed.statements.isEmpty, !parsed.hasErrors { return .empty }
+        return .complete
+    }
+
+    /// Completion candidates for a word being typed.
+    public func completions(prefix: String) -> [String] {
+        let catalog = catalog()
+        var names = Parser.keywords + Checker.builtinFields
+        names += catalog.stages.map(\.name) + catalog.touchpoints.map(\.name) + catalog.channels.map(\.name)
+        names += catalog.properties.map(\.name) + catalog.customerAttributes.map { "customer." + $0.name }
+        let lower = prefix.lowercased()
+        var seen = Set<String>()
+        return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
+    }
+
+    /// Runs every statement of `source` in order; events reach `emit` as they happen.
+    /// Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
+    public func run(_ source: SourceText, isCancelled: () -> Bool = { false },
+                    emit: (SessionEvent) -> Void) throws(RunFailure) {
+        let parsed = Parser.parse(source)
+        for statement in parsed.statements {
+            try runStatement(statement, source: source, isCancelled: isCancelled, emit: emit)
+        }
+        let errors = parsed.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw RunFailure(diagnostics: errors,
+                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        }
+    }
+
+    private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
+                              emit: (SessionEvent) -> Void) throws(RunFailure) {
+        let catalog = catalog()
+        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters)
+        let errors = outcome.diagnostics.filter { $0.severity == .error }
+        if !errors.isEmpty {
+            throw RunFailure(diagnostics: errors,
+                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        }
+        for d in outcome.diagnostics {
+            emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
+        }
+        guard let checked = outcome.statement else { return }
+        let plan = Planner(catalog: catalog).plan(checked)
+        do {
+            try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
+        } catch let failure as RunFailure {
+            throw failure
+        } catch StoreError.cancelled {
+            throw RunFailure(diagnostics: [], rendered: "cancelled", exitCode: 130)
+        } catch let error as StoreError {
+            let code: Int32
+            switch error {
+            case .badInput, .file: code = 65
+            default: code = 70
+            }
+            throw RunFailure(diagnostics: [], rendered: "error: \(error.description)", exitCode: code)
+        } catch {
+            throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
+        }
+    }
+
+    private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
+                         emit: (SessionEvent) -> Void) throws {
+        switch plan {
+        case .funnel(let funnel):
+            let started = ContinuousClock.now
+            let totals = try FunnelExecutor.totals(funnel, source: store, isCancelled: isCancelled)
+            var result = FunnelExecutor.result(funnel, totals: totals)
+            let elapsed = ContinuousClock.now - started
+            result.notes.append("\(totals.customersScanned) customers, \(totals.eventsScanned) events matched a step"
+                                + " (\(PlanPrinter.seconds(elapsed)))")
+            emit(.result(result))
+        case .explain(let funnel):
+            let lines = try PlanPrinter.lines(funnel, source: store)
+            emit(.result(QueryResult(kind: .table, title: "EXPLAIN " + funnel.funnel.text, columns: ["plan"],
+                                     rows: lines.map { [.text($0)] })))
+        case .importData(let request):
+            var options = ImportOptions()
+            options.mapping = request.mapping
+            if request.customers {
+                let report = try importCustomers(request.files[0], options: options)
+                emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
+            } else {
+                let report = try importEvents(request.files, options: options)
+                emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
+            }
+        case .show(let target):
+            emit(.result(Session.show(target, catalog: catalog)))
+        }
+    }
+
+    static func show(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {
+        func table(_ column: String, _ values: [NamedCount]) -> QueryResult {
+            QueryResult(columns: [column, "events"], rows: values.map { [.text($0.name), .int(Int64($0.count))] })
+        }
+        switch target {
+        case .stages:
+            // Stages in the stored order first, then any others by frequency.
+            let counts = Dictionary(catalog.stages.map { ($0.name, $0.count) }, uniquingKeysWith: +)
+            var rows: [[Cell]] = []
+            for (i, name) in catalog.stageOrder.enumerated() where counts[name] != nil {
+                rows.append([.int(Int64(i + 1)), .text(name), .int(Int64(counts[name]!))])
+            }
+            for s in catalog.stages where !catalog.stageOrder.contains(s.name) {
+                rows.append([.null, .text(s.name), .int(Int64(s.count))])
+            }
+            return QueryResult(columns: ["order", "stage", "events"], rows: rows)
+        case .touchpoints: return table("touchpoint", catalog.touchpoints)
+        case .channels: return table("channel", catalog.channels)
+        case .fields:
+            var rows: [[Cell]] = [
+                [.text("customer"), .text("text"), .int(Int64(catalog.eventCount))],
+                [.text("time"), .text("time"), .int(Int64(catalog.eventCount))],
+            ]
+            for column in EventColumn.allCases {
+                rows.append([.text(column.name), .text("text"), .int(Int64(catalog.values(of: column).reduce(0) { $0 + $1.count }))])
+            }
+            rows += catalog.properties.map { [.text($0.name), .text("property"), .int(Int64($0.count))] }
+            rows += catalog.customerAttributes.map { [.text("customer." + $0.name), .text("customer attribute"), .int(Int64($0.count))] }
+            return QueryResult(columns: ["field", "kind", "count"], rows: rows)
+        }
+    }
+}

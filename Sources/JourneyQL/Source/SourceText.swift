@@ -1,0 +1,73 @@
+// Source text, byte ranges into it, and the line index that turns a range into line and column on demand.
+
+/// A half-open range of UTF-8 byte offsets into one source text.
+public struct SourceRange: Sendable, Hashable, CustomStringConvertible {
+    public var start: Int
+    public var end: Int
+
+    public init(_ start: Int, _ end: Int) {
+        self.start = start
+        self.end = max(start, end)
+    }
+
+    /// The smallest range covering both.
+    public func union(_ other: SourceRange) -> SourceRange {
+        SourceRange(min(start, other.start), max(end, other.end))
+    }
+
+    public var description: String { "\(start)..<\(end)" }
+}
+
+/// A 1-based line and column (column counts characters, not bytes).
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+    public var description: String { "\(line):\(column)" }
+}
+
+/// One piece of source text (a script, a REPL entry, a `-c` argument) with a name for messages.
+public struct SourceText: Sendable {
+    public let name: String
+    public let text: String
+    /// The text as UTF-8 bytes; every range indexes these.
+    public let bytes: [UInt8]
+    /// Byte offset at which each line starts.
+    private let lineStarts: [Int]
+
+    public init(_ text: String, name: String = "<input>") {
+        self.name = name
+        self.text = text
+        self.bytes = Array(text.utf8)
+        var starts = [0]
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        self.lineStarts = starts
+    }
+
+    /// The line and column of a byte offset.
+    public func location(of offset: Int) -> SourceLocation {
+        let clamped = min(max(0, offset), bytes.count)
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= clamped { lo = mid } else { hi = mid - 1 }
+        }
+        let prefix = bytes[lineStarts[lo]..<clamped]
+        let column = String(decoding: prefix, as: UTF8.self).count + 1
+        return SourceLocation(line: lo + 1, column: column)
+    }
+
+    /// The text of a 1-based line, without its newline.
+    public func line(_ number: Int) -> String {
+        guard number >= 1, number <= lineStarts.count else { return "" }
+        let start = lineStarts[number - 1]
+        var end = number < lineStarts.count ? lineStarts[number] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
+    }
+
+    /// The text a range covers.
+    public func slice(_ range: SourceRange) -> String {
+        let s = min(max(0, range.start), bytes.count), e = min(max(s, range.end), bytes.count)
+        return String(decoding: bytes[s..<e], as: UTF8.self)
+    }
+}
