@@ -1,0 +1,373 @@
+// One front end over a Session: runs statements and dot-commands, and sends results, messages and errors
+// to the right stream in the current output mode. The REPL, scripts, `-c` and `.read` all go through it.
+import JourneyQL
+import JourneyStore
+
+/// The version the banner and `--version` show.
+public let journeyVersion = "0.1.0"
+
+/// How a line loop ended.
+public enum DriveOutcome: Equatable, Sendable {
+    /// End of input, or `.quit`.
+    case finished
+    /// A script stopped at an error; the exit status to leave with (65 for bad input, 70 internal).
+    case failed(Int32)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .finished: 0
+        case .failed(let code): code
+        }
+    }
+}
+
+/// The state a person changes with dot-commands (output mode, destination, timer) around a Session.
+public final class Console {
+    public let session: Session
+    public var format: OutputFormat
+    /// `.timer on`: after each statement, `Run Time: 0.123 s` on stderr.
+    public var timer = false
+    public private(set) var output: TextSink
+    public let errors: TextSink
+    /// Something was written to `output` since it was opened (tables are then set apart by a blank line).
+    private var wroteResult = false
+    /// `.read` nesting, bounded so a script that reads itself stops.
+    private var readDepth = 0
+    /// `.quit` was seen: every enclosing loop stops.
+    private var quitRequested = false
+
+    public init(session: Session, format: OutputFormat = .table,
+                output: TextSink = .standardOutput(), errors: TextSink = .standardError()) {
+        self.session = session
+        self.format = format
+        self.output = output
+        self.errors = errors
+    }
+
+    // MARK: Statements
+
+    /// Runs the statements of `source`, printing as they come. Returns nil on success, else the exit status
+    /// of the failure (its diagnostics already on stderr).
+    @discardableResult
+    public func run(_ source: SourceText) -> Int32? {
+        Interrupt.clear()
+        var mark = ContinuousClock.now
+        do throws(RunFailure) {
+            try session.run(source, isCancelled: { Interrupt.isSet }) { event in
+                switch event {
+                case .result(let result):
+                    show(result)
+                    if timer {
+                        errors.write("Run Time: \(Self.seconds(ContinuousClock.now - mark)) s\n")
+                        mark = ContinuousClock.now
+                    }
+                case .diagnostic(_, let rendered):
+                    errors.write(Self.line(rendered))
+                case .message(let text):
+                    message(text)
+                }
+            }
+            return nil
+        } catch {
+            if Interrupt.take() || error.exitCode == 130 {
+                errors.write("cancelled\n")
+                return 130
+            }
+            errors.write(Self.line(error.rendered.isEmpty ? "error: statement failed" : error.rendered))
+            return error.exitCode
+        }
+    }
+
+    /// Writes a result in the current mode.
+    public func show(_ result: QueryResult) {
+        let text = ResultRenderer.render(result, format: format, terminal: output.isTerminal)
+        if format == .table, wroteResult { output.write("\n") }
+        output.write(text)
+        wroteResult = true
+    }
+
+    /// A line for people: with the results in table mode, on stderr when stdout carries CSV, JSON or Markdown
+    /// so a program reading it sees only data.
+    public func message(_ text: String) {
+        (format == .table ? output : errors).write(Self.line(text))
+    }
+
+    public func error(_ text: String) {
+        errors.write(Self.line(text.hasPrefix("error:") ? text : "error: " + text))
+    }
+
+    // MARK: Lines
+
+    /// Reads lines until the input ends, `.quit`, or (in a script) the first error.
+    ///
+    /// Interactive: each line is added to the statement being typed, which runs as soon as
+    /// `Session.completeness` calls it complete; errors are reported and the loop goes on.
+    /// Script: statements collect until a dot-command or the end, and then run as one text,
+    /// exactly as `journey run` would parse the file; the first error ends the loop.
+    public func drive(_ reader: LineReader, sourceName: String) -> DriveOutcome {
+        let interactive = reader.isInteractive
+        var pending: [String] = []
+        var pendingFirstLine = 1
+        var lineNumber = 0
+
+        /// Runs what has collected. A script's text is preceded by as many empty lines as came before it,
+        /// so diagnostics give the line numbers of the file rather than of the chunk.
+        func flush() -> Int32? {
+            defer { pending = [] }
+            let body = pending.joined(separator: "\n")
+            guard Session.completeness(of: body) != .empty else { return nil }
+            let lead = interactive ? "" : String(repeating: "\n", count: pendingFirstLine - 1)
+            return run(SourceText(lead + body, name: sourceName))
+        }
+
+        while !quitRequested {
+            let prompt = pending.isEmpty ? "journey> " : "   ...> "
+            switch reader.readLine(prompt: prompt) {
+            case .interrupted:
+                // Ctrl-C at the prompt abandons the statement being typed, never the session.
+                pending = []
+                if errors.isTerminal { errors.write("\n") }  // the prompt starts a fresh line
+            case .endOfInput:
+                if interactive {
+                    if errors.isTerminal { errors.write("\n") }  // leave the shell's prompt on its own line
+                } else if let code = flush() {
+                    return .failed(code)
+                }
+                return .finished
+            case .line(let text):
+                lineNumber += 1
+                let trimmed = text.trimmingBlanks()
+                let atBoundary = pending.isEmpty
+                    || (!interactive && Session.completeness(of: pending.joined(separator: "\n")) != .incomplete)
+                if atBoundary, trimmed.hasPrefix(".") {
+                    if !interactive, let code = flush() { return .failed(code) }
+                    reader.addHistory(trimmed)
+                    if let code = dotCommand(trimmed), !interactive { return .failed(code) }
+                    continue
+                }
+                if pending.isEmpty { pendingFirstLine = lineNumber }
+                pending.append(text)
+                guard interactive else { continue }
+                switch Session.completeness(of: pending.joined(separator: "\n")) {
+                case .incomplete:
+                    continue
+                case .empty:
+                    pending = []
+                case .complete:
+                    reader.addHistory(Self.historyEntry(pending))
+                    _ = flush()
+                }
+            }
+        }
+        return .finished
+    }
+
+    // MARK: Dot-commands
+
+    /// Runs one dot-command line. Returns nil on success, else the exit status a script stops with.
+    @discardableResult
+    public func dotCommand(_ line: String) -> Int32? {
+        do throws(ConsoleError) {
+            let words = try DotCommand.split(line)
+            guard let name = words.first else { return nil }
+            try perform(DotCommand(name: name, arguments: Array(words.dropFirst())))
+            return nil
+        } catch {
+            self.error(error.message)
+            return error.exitCode
+        }
+    }
+
+    private func perform(_ command: DotCommand) throws(ConsoleError) {
+        let args = command.arguments
+        switch command.name {
+        case ".help":
+            output.write(DotCommand.help)
+        case ".quit", ".exit":
+            quitRequested = true
+        case ".open":
+            let path = try command.single("FILE")
+            do {
+                try session.open(storePath: path)
+            } catch {
+                throw ConsoleError("cannot open store '\(path)': \(error)")
+            }
+            message("opened \(path): \(storeSummary())")
+        case ".import":
+            try importCommand(args)
+        case ".read":
+            let path = try command.single("FILE")
+            guard readDepth < 16 else { throw ConsoleError(".read nested too deeply (does '\(path)' read itself?)") }
+            let text = try FileText.read(path)
+            readDepth += 1
+            defer { readDepth -= 1 }
+            if case .failed(let code) = drive(TextLineReader(text), sourceName: path) {
+                throw ConsoleError("stopped reading '\(path)' at the error above", exitCode: code)
+            }
+        case ".mode":
+            guard let name = args.first else {
+                output.write("current output mode: \(format.rawValue)\n")
+                return
+            }
+            guard args.count == 1, let mode = OutputFormat(name: name) else {
+                throw ConsoleError("unknown mode '\(args.joined(separator: " "))'; use table, csv, json or markdown")
+            }
+            format = mode
+        case ".timer":
+            switch args.first?.lowercased() {
+            case "on" where args.count == 1: timer = true
+            case "off" where args.count == 1: timer = false
+            default: throw ConsoleError("usage: .timer on|off")
+            }
+        case ".output":
+            let target = args.first ?? "stdout"
+            guard args.count <= 1 else { throw ConsoleError("usage: .output FILE|stdout") }
+            output = target == "stdout" ? .standardOutput() : try TextSink.file(target)
+            wroteResult = false
+        case ".schema":
+            guard args.isEmpty else { throw ConsoleError("usage: .schema") }
+            output.write(schemaText())
+        case ".param", ".parameter":
+            try paramCommand(args)
+        default:
+            throw ConsoleError("unknown command '\(command.name)'; enter .help for the list")
+        }
+    }
+
+    private func paramCommand(_ args: [String]) throws(ConsoleError) {
+        switch args.count {
+        case 0:
+            for (name, value) in session.parameters.sorted(by: { $0.key < $1.key }) {
+                output.write("$\(name) = \(value)\n")
+            }
+        case 1 where args[0] == "clear":
+            session.parameters = [:]
+        case 2 where args[0] == "unset":
+            session.parameters[Self.parameterName(args[1])] = nil
+        case 2:
+            let name = Self.parameterName(args[0])
+            guard Self.isParameterName(name) else { throw ConsoleError("'\(args[0])' is not a parameter name") }
+            session.parameters[name] = args[1]
+        default:
+            throw ConsoleError("usage: .param NAME VALUE  (or .param to list, .param unset NAME, .param clear)")
+        }
+    }
+
+    private func importCommand(_ args: [String]) throws(ConsoleError) {
+        var files: [String] = []
+        var customers = false
+        var options = ImportOptions()
+        var i = 0
+        while i < args.count {
+            switch args[i] {
+            case "--customers": customers = true
+            case "--skip-bad-rows": options.skipBadRows = true
+            case "--map":
+                i += 1
+                guard i < args.count else { throw ConsoleError("--map needs name=column,...") }
+                options.mapping.merge(try ImportSummary.parseMapping(args[i]), uniquingKeysWith: { $1 })
+            case let flag where flag.hasPrefix("--"):
+                throw ConsoleError("unknown .import option '\(flag)'; usage: .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]")
+            default: files.append(args[i])
+            }
+            i += 1
+        }
+        guard !files.isEmpty else { throw ConsoleError("usage: .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]") }
+        guard !customers || files.count == 1 else { throw ConsoleError(".import --customers takes one file") }
+        let importer = Importer(session: session, errors: errors)
+        let report = try importer.run(options: options) { session, options in
+            customers ? try session.importCustomers(files[0], options: options)
+                      : try session.importEvents(files, options: options)
+        }
+        message(ImportSummary.line(report, noun: customers ? "customers" : "events"))
+    }
+
+    // MARK: Text for people
+
+    /// `123,456 events, 20,000 customers`.
+    public func storeSummary() -> String {
+        let catalog = session.catalog()
+        return "\(CellFormatting.groupedInteger(catalog.eventCount)) events, "
+            + "\(CellFormatting.groupedInteger(catalog.customerCount)) customers"
+    }
+
+    /// The banner shown when the REPL starts on a terminal.
+    public func banner() -> String {
+        "JourneyQL \(journeyVersion), store \(session.storePath): \(storeSummary())\n"
+            + "Enter .help for help; statements end at a complete line or ';'.\n"
+    }
+
+    /// The catalog as `.schema` prints it: one line per kind of name, each name with its event count.
+    public func schemaText() -> String {
+        let catalog = session.catalog()
+        func list(_ values: [NamedCount], prefix: String = "") -> String {
+            values.isEmpty ? "(none)"
+                : values.map { "\(prefix)\($0.name) (\(CellFormatting.groupedInteger($0.count)))" }.joined(separator: ", ")
+        }
+        var ordered: [NamedCount] = []
+        for name in catalog.stageOrder { if let s = catalog.stages.first(where: { $0.name == name }) { ordered.append(s) } }
+        ordered += catalog.stages.filter { !catalog.stageOrder.contains($0.name) }
+        var text = "-- \(session.storePath): \(storeSummary())"
+        if let range = catalog.timeRange {
+            text += ", \(CellFormatting.isoTime(milliseconds: range.lowerBound)) .. \(CellFormatting.isoTime(milliseconds: range.upperBound))"
+        }
+        text += "\n"
+        text += "stages:      \(list(ordered))\n"
+        text += "touchpoints: \(list(catalog.touchpoints))\n"
+        text += "channels:    \(list(catalog.channels))\n"
+        text += "fields:      customer, time, stage, touchpoint, channel"
+        text += catalog.properties.isEmpty ? "\n" : ", " + list(catalog.properties) + "\n"
+        if !catalog.customerAttributes.isEmpty {
+            text += "customer:    \(list(catalog.customerAttributes, prefix: "customer."))\n"
+        }
+        return text
+    }
+
+    // MARK: Helpers
+
+    static func line(_ text: String) -> String { text.hasSuffix("\n") ? text : text + "\n" }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (s, attoseconds) = duration.components
+        return CellFormatting.fixed(Double(s) + Double(attoseconds) / 1e18, decimals: 3)
+    }
+
+    static func parameterName(_ raw: String) -> String { raw.hasPrefix("$") ? String(raw.dropFirst()) : raw }
+
+    static func isParameterName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+    }
+
+    /// A statement typed over several lines as one history line. `--` comments are dropped first: joined
+    /// onto one line, a comment would swallow the rest of the statement.
+    static func historyEntry(_ lines: [String]) -> String {
+        lines.map { stripComment($0).trimmingBlanks() }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+
+    /// A line without its `--` comment; `--` inside a `'...'` string is text, not a comment.
+    static func stripComment(_ line: String) -> String {
+        var inString = false
+        var previous: Character?
+        var index = line.startIndex
+        while index < line.endIndex {
+            let ch = line[index]
+            if ch == "'" { inString.toggle() }
+            if !inString, ch == "-", previous == "-" {
+                return String(line[..<line.index(before: index)])
+            }
+            previous = inString ? nil : ch
+            index = line.index(after: index)
+        }
+        return line
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces, tabs and line breaks.
+    func trimmingBlanks() -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,102 @@
+// Dot-commands in the sqlite3 tradition: how a line splits into a name and arguments, and the help text.
+
+/// A parsed dot-command line such as `.import 'my events.csv' --customers`.
+struct DotCommand {
+    var name: String
+    var arguments: [String]
+
+    /// The single argument of a command that takes exactly one.
+    func single(_ what: String) throws(ConsoleError) -> String {
+        guard arguments.count == 1 else { throw ConsoleError("usage: \(name) \(what)") }
+        return arguments[0]
+    }
+
+    /// Splits at blanks; `'...'` and `"..."` keep blanks inside one argument (a doubled quote is a quote).
+    static func split(_ line: String) throws(ConsoleError) -> [String] {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var chars = Array(line)[...]
+        while let ch = chars.popFirst() {
+            if let q = quote {
+                if ch == q {
+                    if chars.first == q { current.append(q); chars.removeFirst() } else { quote = nil }
+                } else {
+                    current.append(ch)
+                }
+            } else if ch == " " || ch == "\t" {
+                if inWord { words.append(current); current = ""; inWord = false }
+            } else if ch == "'" || ch == "\"" {
+                quote = ch
+                inWord = true
+            } else {
+                current.append(ch)
+                inWord = true
+            }
+        }
+        if quote != nil { throw ConsoleError("unterminated quote in '\(line)'") }
+        if inWord { words.append(current) }
+        if let first = words.first { words[0] = first.lowercased() }
+        return words
+    }
+
+    /// Names offered by tab completion.
+    static let names = [".exit", ".help", ".import", ".mode", ".open", ".output", ".param", ".quit", ".read",
+                        ".schema", ".timer"]
+
+    /// Commands whose argument is a file name (completed from the file system).
+    static let takesFile: Set<String> = [".open", ".import", ".read", ".output"]
+
+    static let help = """
+        .help                         show this text
+        .open FILE                    use the store in FILE (created when missing)
+        .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]
+                                      load events (CSV or JSON Lines), or customers with --customers
+        .read FILE                    run the statements and dot-commands in FILE
+        .mode table|csv|json|markdown how results are printed
+        .output FILE|stdout           send results to FILE, or back to the terminal
+        .timer on|off                 print the run time of each statement
+        .schema                       stages, touchpoints, channels and fields of the store, with counts
+        .param NAME VALUE             bind $NAME (.param lists, .param unset NAME, .param clear)
+        .quit, .exit                  leave
+
+        A statement runs when Enter ends a complete statement (or at ';'); an incomplete one continues on
+        the next line. Ctrl-C abandons the line or cancels the running query; Ctrl-D leaves.
+        Example: FROM awareness TO purchase WITHIN 30 days BY channel
+
+        """
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reading a whole text file; bytes that are not UTF-8 become U+FFFD so the parser can point at them.
+public enum FileText {
+    public static func read(_ path: String) throws(ConsoleError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: 65)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: 65)
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        // A byte-order mark is not part of the first statement.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
