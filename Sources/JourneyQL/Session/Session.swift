@@ -148,9 +148,8 @@ public final class Session {
                                 + " (\(PlanPrinter.seconds(elapsed)))")
             emit(.result(result))
         case .explain(let funnel):
-            let lines = try PlanPrinter.lines(funnel, source: store)
-            emit(.result(QueryResult(kind: .table, title: "EXPLAIN " + funnel.funnel.text, columns: ["plan"],
-                                     rows: lines.map { [.text($0)] })))
+            // A plan is prose with nested lines, read by people: a message, as sqlite3 prints its plans.
+            emit(.message(try PlanPrinter.lines(funnel, source: store).joined(separator: "\n")))
         case .importData(let request):
             var options = ImportOptions()
             options.mapping = request.mapping
