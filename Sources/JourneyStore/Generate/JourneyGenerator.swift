@@ -1,0 +1,186 @@
+// A realistic, fully deterministic sample data set: customers wandering through the five journey stages.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Generates customer journeys for a scenario from a seed; the same arguments always give the same bytes.
+///
+/// About half the customers reach consideration, a fifth purchase, a tenth retention and a few percent advocacy;
+/// b2b customers and the amer region convert better, apac worse. Customers revisit earlier touchpoints, repeat
+/// stages, leave gaps from seconds to weeks, and sometimes produce two events in the same second.
+public struct JourneyGenerator: Sendable {
+    /// The business the data imitates; each has its own touchpoint names, campaigns and order values.
+    public enum Scenario: String, CaseIterable, Sendable {
+        case retail, travel, banking
+    }
+
+    /// One generated event.
+    public struct Event: Sendable, Hashable {
+        public var customer: String
+        /// Milliseconds since the epoch (whole seconds).
+        public var time: Int64
+        public var stage: String
+        public var touchpoint: String
+        public var channel: String
+        public var device: String?
+        public var campaign: String?
+        /// The order value in cents, on purchase events.
+        public var amountCents: Int?
+
+        /// The amount as written in the CSV (`123.45`), or nil.
+        public var amount: String? { amountCents.map(JourneyGenerator.formatCents) }
+    }
+
+    /// One generated customer.
+    public struct Customer: Sendable, Hashable {
+        public var id: String
+        public var segment: String
+        public var region: String
+        /// Midnight (UTC) of the day the customer signed up, nil for those who never got past awareness.
+        public var signupDate: Int64?
+    }
+
+    /// The events CSV header.
+    public static let eventsHeader = "customer_id,timestamp,stage,touchpoint,channel,device,campaign,amount"
+    /// The customers CSV header.
+    public static let customersHeader = "customer_id,segment,region,signup_date"
+    /// 2024-01-01T00:00:00Z.
+    public static let defaultStart: Int64 = 1_704_067_200_000
+
+    public let customers: Int
+    public let seed: UInt64
+    public let scenario: Scenario
+    public let start: Int64
+
+    public init(customers: Int, seed: UInt64, scenario: Scenario, start: Int64 = JourneyGenerator.defaultStart) {
+        self.customers = max(0, customers)
+        self.seed = seed
+        self.scenario = scenario
+        self.start = start
+    }
+
+    // MARK: Output
+
+    /// All events, sorted by time across customers; events in the same millisecond keep generation order.
+    public func events() -> [Event] {
+        let data = generate()
+        return data.events.map { event in
+            Event(customer: data.customers[Int(event.customer)].id, time: event.time,
+                  stage: GeneratorVocabulary.stages[Int(event.stage)], touchpoint: event.touchpoint,
+                  channel: GeneratorVocabulary.channels[Int(event.channel)],
+                  device: event.device < 0 ? nil : GeneratorVocabulary.devices[Int(event.device)],
+                  campaign: event.campaign < 0 ? nil : data.campaigns[Int(event.campaign)],
+                  amountCents: event.amount < 0 ? nil : Int(event.amount))
+        }
+    }
+
+    /// All customers in id order.
+    public func customerRecords() -> [Customer] {
+        generate().customers
+    }
+
+    /// The events CSV (header `eventsHeader`, ISO-8601 UTC timestamps).
+    public func eventsCSV() -> [UInt8] {
+        let data = generate()
+        var out: [UInt8] = []
+        out.reserveCapacity(data.events.count * 90 + 100)
+        out.append(contentsOf: Self.eventsHeader.utf8)
+        out.append(UInt8(ascii: "\n"))
+        let ids = data.customers.map { Array($0.id.utf8) }
+        let stages = GeneratorVocabulary.stages.map { Array($0.utf8) }
+        let channels = GeneratorVocabulary.channels.map { Array($0.utf8) }
+        let devices = GeneratorVocabulary.devices.map { Array($0.utf8) }
+        let campaigns = data.campaigns.map { Array($0.utf8) }
+        let comma = UInt8(ascii: ",")
+        for event in data.events {
+            out.append(contentsOf: ids[Int(event.customer)])
+            out.append(comma)
+            Self.appendTimestamp(event.time, to: &out)
+            out.append(comma)
+            out.append(contentsOf: stages[Int(event.stage)])
+            out.append(comma)
+            out.append(contentsOf: event.touchpoint.utf8)
+            out.append(comma)
+            out.append(contentsOf: channels[Int(event.channel)])
+            out.append(comma)
+            if event.device >= 0 { out.append(contentsOf: devices[Int(event.device)]) }
+            out.append(comma)
+            if event.campaign >= 0 { out.append(contentsOf: campaigns[Int(event.campaign)]) }
+            out.append(comma)
+            if event.amount >= 0 { out.append(contentsOf: Self.formatCents(Int(event.amount)).utf8) }
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    /// The customers CSV (header `customersHeader`).
+    public func customersCSV() -> [UInt8] {
+        var text = Self.customersHeader + "\n"
+        for customer in generate().customers {
+            text += customer.id + "," + customer.segment + "," + customer.region + ","
+            text += (customer.signupDate.map(TimeParser.formatDate) ?? "") + "\n"
+        }
+        return Array(text.utf8)
+    }
+
+    /// Writes the events CSV to `path`, or to standard output when `path` is nil.
+    public func writeEvents(to path: String?) throws {
+        try Self.save(eventsCSV(), to: path)
+    }
+
+    /// Writes the customers CSV to `path`.
+    public func writeCustomers(to path: String) throws {
+        try Self.save(customersCSV(), to: path)
+    }
+
+    /// Cents as a decimal amount with two places: 12345 → `123.45`.
+    public static func formatCents(_ cents: Int) -> String {
+        let fraction = cents % 100
+        return String(cents / 100) + (fraction < 10 ? ".0" : ".") + String(fraction)
+    }
+
+    private static func save(_ bytes: [UInt8], to path: String?) throws {
+        let name = path ?? "<stdout>"
+        let descriptor: Int32 = path.map { open($0, O_WRONLY | O_CREAT | O_TRUNC, 0o644) } ?? 1
+        guard descriptor >= 0 else {
+            throw StoreError.file(path: name, message: "cannot create: \(String(cString: strerror(errno)))")
+        }
+        defer { if path != nil { close(descriptor) } }
+        try bytes.withUnsafeBufferPointer { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw StoreError.file(path: name, message: "cannot write: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Appends `2024-01-31T10:00:00Z` (seconds precision; generated times are whole seconds).
+    private static func appendTimestamp(_ ms: Int64, to out: inout [UInt8]) {
+        let days = ms >= 0 ? ms / TimeParser.millisecondsPerDay : (ms - TimeParser.millisecondsPerDay + 1) / TimeParser.millisecondsPerDay
+        let seconds = (ms - days * TimeParser.millisecondsPerDay) / 1000
+        let (year, month, day) = TimeParser.civil(fromDays: days)
+        func digits(_ value: Int64, _ count: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                out.append(UInt8(48 + (value / divisor) % 10))
+                divisor /= 10
+            }
+        }
+        digits(year, 4); out.append(UInt8(ascii: "-"))
+        digits(month, 2); out.append(UInt8(ascii: "-"))
+        digits(day, 2); out.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2); out.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2); out.append(UInt8(ascii: "Z"))
+    }
+}

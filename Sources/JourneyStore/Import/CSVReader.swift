@@ -1,0 +1,284 @@
+// A hand-written RFC 4180 CSV reader over raw bytes: quotes, "" escapes, newlines in quotes, CRLF, a UTF-8 BOM.
+
+/// A malformed CSV record: where it is (1-based physical line and character column) and what is wrong.
+public struct CSVError: Error, Sendable, Hashable {
+    public var line: Int
+    public var column: Int
+    public var message: String
+}
+
+/// Reads CSV records one at a time without building strings.
+///
+/// After `readRecord()` returns true, `field(_:)` gives each field's bytes (quotes removed, `""` unescaped).
+/// They stay valid only until the next `readRecord()`. Records end at `\n` or `\r\n` outside quotes; completely
+/// empty lines are skipped; a quote inside an unquoted field is kept as data; after a closing quote only a comma
+/// or the end of the record may follow. After a `CSVError` the reader has skipped the faulty record and can go on.
+public final class CSVReader {
+    private struct Span {
+        /// Content bytes, in the window or (for unescaped fields) in the scratch buffer.
+        var start: Int
+        var end: Int
+        var inScratch: Bool
+        var needsUnescape: Bool
+        /// Where the field's text begins (its opening quote, if any), and the physical line it begins on.
+        var origin: Int
+        var line: Int
+        var lineStart: Int
+    }
+
+    private enum Outcome {
+        case record(next: Int, line: Int)
+        case needMore
+        case endOfInput
+        case failure(CSVError, resumeAt: Int, line: Int)
+    }
+
+    private let source: ByteSource
+    /// Where the next record starts in the window, and its physical line.
+    private var position = 0
+    private var line = 1
+    private var spans: [Span] = []
+    private var scratch: UnsafeMutablePointer<UInt8>
+    private var scratchCapacity = 256
+    /// Where the last field's raw text ends (after any closing quote), and the start of its line.
+    private var recordEnd = 0
+    private var recordEndLineStart = 0
+
+    /// The physical line the current record starts on.
+    public private(set) var recordLine = 0
+
+    /// Reads the file at `path`.
+    public convenience init(path: String) throws {
+        try self.init(source: ByteSource(path: path))
+    }
+
+    /// Reads CSV text held in memory.
+    public convenience init(bytes: [UInt8]) {
+        // An in-memory source is complete, so nothing can be thrown.
+        try! self.init(source: ByteSource(bytes: bytes))
+    }
+
+    init(source: ByteSource) throws {
+        self.source = source
+        scratch = .allocate(capacity: scratchCapacity)
+        while source.count < 3, try source.refill(keepingFrom: 0) {}
+        if source.count >= 3, source.base[0] == 0xEF, source.base[1] == 0xBB, source.base[2] == 0xBF {
+            position = 3
+        }
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// Bytes read from the input so far.
+    public var bytesRead: Int64 { source.bytesRead }
+
+    /// How many fields the current record has.
+    public var fieldCount: Int { spans.count }
+
+    /// The bytes of field `index` of the current record.
+    public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        let span = spans[index]
+        let base = span.inScratch ? UnsafePointer(scratch) : UnsafePointer(source.base)
+        return UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
+    }
+
+    /// Field `index` of the current record as a string (invalid UTF-8 is repaired).
+    public func string(_ index: Int) -> String {
+        String(decoding: field(index), as: UTF8.self)
+    }
+
+    /// The physical line where field `index` begins.
+    public func line(ofField index: Int) -> Int { spans[index].line }
+
+    /// The 1-based character position where field `index` begins in its line.
+    public func column(ofField index: Int) -> Int {
+        let span = spans[index]
+        return characterColumn(from: span.lineStart, to: span.origin)
+    }
+
+    /// The physical line and 1-based character position just after the record's last field.
+    public var endOfRecord: (line: Int, column: Int) {
+        (spans.last?.line ?? recordLine, characterColumn(from: recordEndLineStart, to: recordEnd))
+    }
+
+    /// Advances to the next record: true when there is one, false at the end of the input.
+    public func readRecord() throws -> Bool {
+        while true {
+            switch parse(from: position, line: line) {
+            case .record(let next, let nextLine):
+                position = next
+                line = nextLine
+                unescapeQuotedFields()
+                return true
+            case .endOfInput:
+                position = source.count
+                return false
+            case .needMore:
+                let keep = position
+                _ = try source.refill(keepingFrom: keep)
+                position = 0
+            case .failure(let error, let resumeAt, let resumeLine):
+                position = resumeAt
+                line = resumeLine
+                spans.removeAll(keepingCapacity: true)
+                throw error
+            }
+        }
+    }
+
+    // MARK: Parsing
+
+    private func parse(from start: Int, line startLine: Int) -> Outcome {
+        let base = source.base
+        let end = source.count
+        let exhausted = source.isExhausted
+        var p = start
+        var line = startLine
+        spans.removeAll(keepingCapacity: true)
+
+        // Skip empty lines before the record.
+        while true {
+            if p == end { return exhausted ? .endOfInput : .needMore }
+            if base[p] == UInt8(ascii: "\n") {
+                p += 1
+                line += 1
+            } else if base[p] == UInt8(ascii: "\r") {
+                if p + 1 == end { return exhausted ? .endOfInput : .needMore }
+                guard base[p + 1] == UInt8(ascii: "\n") else { break }
+                p += 2
+                line += 1
+            } else {
+                break
+            }
+        }
+        let recordStartLine = line
+        var lineStart = p
+
+        while true {
+            let origin = p
+            let fieldLine = line
+            let fieldLineStart = lineStart
+            var contentStart = p
+            var contentEnd: Int
+            var needsUnescape = false
+
+            if p < end, base[p] == UInt8(ascii: "\"") {
+                p += 1
+                contentStart = p
+                while true {
+                    if p == end {
+                        guard exhausted else { return .needMore }
+                        let error = CSVError(line: fieldLine, column: characterColumn(from: fieldLineStart, to: origin),
+                                             message: "unterminated quoted field (the quote opened here is never closed)")
+                        return .failure(error, resumeAt: end, line: line)
+                    }
+                    let c = base[p]
+                    if c == UInt8(ascii: "\"") {
+                        if p + 1 == end, !exhausted { return .needMore }
+                        if p + 1 < end, base[p + 1] == UInt8(ascii: "\"") {
+                            needsUnescape = true
+                            p += 2
+                            continue
+                        }
+                        break
+                    }
+                    if c == UInt8(ascii: "\n") {
+                        line += 1
+                        lineStart = p + 1
+                    }
+                    p += 1
+                }
+                contentEnd = p
+                p += 1  // the closing quote
+            } else {
+                while p < end {
+                    let c = base[p]
+                    if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { break }
+                    p += 1
+                }
+                if p == end, !exhausted { return .needMore }
+                contentEnd = p
+                // The \r of a \r\n line end is not data.
+                if contentEnd > contentStart, base[contentEnd - 1] == UInt8(ascii: "\r"), p == end || base[p] == UInt8(ascii: "\n") {
+                    contentEnd -= 1
+                }
+            }
+            spans.append(Span(start: contentStart, end: contentEnd, inScratch: false, needsUnescape: needsUnescape,
+                              origin: origin, line: fieldLine, lineStart: fieldLineStart))
+            recordEnd = p
+            recordEndLineStart = lineStart
+
+            if p == end {
+                recordLine = recordStartLine
+                return .record(next: p, line: line)
+            }
+            let c = base[p]
+            if c == UInt8(ascii: ",") {
+                p += 1
+                continue
+            }
+            if c == UInt8(ascii: "\n") {
+                recordLine = recordStartLine
+                return .record(next: p + 1, line: line + 1)
+            }
+            if c == UInt8(ascii: "\r") {
+                if p + 1 == end {
+                    if !exhausted { return .needMore }
+                    recordLine = recordStartLine
+                    return .record(next: p + 1, line: line)
+                }
+                if base[p + 1] == UInt8(ascii: "\n") {
+                    recordLine = recordStartLine
+                    return .record(next: p + 2, line: line + 1)
+                }
+            }
+            // Only a quoted field can get here: something follows its closing quote.
+            let error = CSVError(line: line, column: characterColumn(from: lineStart, to: p),
+                                 message: "unexpected character after a closing quote (a quote inside a quoted field is written \"\")")
+            var skip = p
+            while skip < end, base[skip] != UInt8(ascii: "\n") { skip += 1 }
+            if skip == end, !exhausted { return .needMore }
+            return .failure(error, resumeAt: min(skip + 1, end), line: line + 1)
+        }
+    }
+
+    /// Copies quoted fields that contain `""` into the scratch buffer with each pair turned into one quote.
+    private func unescapeQuotedFields() {
+        var needed = 0
+        for span in spans where span.needsUnescape { needed += span.end - span.start }
+        guard needed > 0 else { return }
+        if needed > scratchCapacity {
+            scratch.deallocate()
+            scratchCapacity = max(needed, scratchCapacity * 2)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+        let base = source.base
+        var out = 0
+        for index in spans.indices where spans[index].needsUnescape {
+            let span = spans[index]
+            let start = out
+            var p = span.start
+            while p < span.end {
+                scratch[out] = base[p]
+                out += 1
+                p += base[p] == UInt8(ascii: "\"") ? 2 : 1
+            }
+            spans[index].start = start
+            spans[index].end = out
+            spans[index].inScratch = true
+        }
+    }
+
+    /// 1 + the number of characters (UTF-8 scalars) in the window between `lineStart` and `offset`.
+    private func characterColumn(from lineStart: Int, to offset: Int) -> Int {
+        var column = 1
+        var p = lineStart
+        while p < offset {
+            if source.base[p] & 0xC0 != 0x80 { column += 1 }
+            p += 1
+        }
+        return column
+    }
+}

@@ -1,0 +1,137 @@
+// One customers import inside its transaction: each row's attributes replace the customer's stored attributes.
+
+/// Reads a customers file into the store. Used once per `importCustomers` call, inside its transaction.
+final class CustomerImporter {
+    let db: Database
+    let session: ImportSession
+    var state: ImportState
+    private let insert: Statement
+    private let update: Statement
+    private var attributes: [UInt8] = []
+    private(set) var imported = 0
+    private(set) var newCustomers = 0
+
+    init(session: ImportSession, state: ImportState) throws {
+        db = session.db
+        self.session = session
+        self.state = state
+        insert = try db.prepare("INSERT INTO customers(id, key, attrs) VALUES (?, ?, ?)")
+        update = try db.prepare("UPDATE customers SET attrs = ? WHERE id = ?")
+    }
+
+    /// Imports one CSV file of customers.
+    func importCSV(_ file: String) throws {
+        let reader = try CSVReader(path: file)
+        let roles = try ColumnRoles(fields: [.customer], mapping: session.options.mapping, file: file)
+        let width: Int
+        let idColumn: Int
+        let columns: [CSVEventLayout.Property]
+        do {
+            guard try reader.readRecord() else {
+                throw StoreError.badInput(file: file, line: 1, column: 1,
+                                          message: "the file is empty: a header row naming the columns is required")
+            }
+            let names = try EventImporter.headerNames(reader, file: file)
+            try CSVEventLayout.checkNames(names, file: file, columnOf: { reader.column(ofField: $0) })
+            let assigned = try roles.resolveHeader(names, required: [.customer], file: file)
+            idColumn = assigned[.customer] ?? 0
+            width = names.count
+            columns = try CSVEventLayout.propertyColumns(names, excluding: [idColumn], file: file,
+                                                         columnOf: { reader.column(ofField: $0) })
+        } catch let error as CSVError {
+            throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)
+        }
+        var present: [Int] = []
+        while true {
+            do {
+                guard try reader.readRecord() else { break }
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try reader.requireFields(width)
+                let id = reader.field(idColumn)
+                if id.isEmpty {
+                    throw RowFailure(line: reader.line(ofField: idColumn), column: reader.column(ofField: idColumn),
+                                     message: "missing customer id")
+                }
+                guard FieldEncoding.isValidUTF8(id) else {
+                    throw RowFailure(line: reader.line(ofField: idColumn), column: reader.column(ofField: idColumn),
+                                     message: "invalid UTF-8 in the customer id")
+                }
+                attributes.removeAll(keepingCapacity: true)
+                try reader.appendObject(columns, to: &attributes, present: &present)
+                try store(id)
+            } catch let error as CSVError {
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
+            } catch let failure as RowFailure {
+                try session.reject(failure, file: file)
+            }
+        }
+        session.report(file: file, bytesRead: reader.bytesRead)
+    }
+
+    /// Imports one JSON Lines file of customers.
+    func importJSONLines(_ file: String) throws {
+        let roles = try ColumnRoles(fields: [.customer], mapping: session.options.mapping, file: file)
+        let reader = try JSONLinesReader(path: file)
+        var present: [String] = []
+        while try reader.readLine() {
+            try session.countRow(file: file, bytesRead: reader.bytesRead)
+            do {
+                let members = try reader.members()
+                guard let index = roles.assign(members.map(\.key))[.customer] else {
+                    let looked = roles.mapped[.customer].map { "'\($0)'" } ?? EventField.customer.aliases.joined(separator: ", ")
+                    throw RowFailure(line: reader.lineNumber, column: 1, message: "missing customer id (looked for \(looked))")
+                }
+                let id: String
+                switch members[index].value {
+                case .string(let s) where !s.isEmpty: id = s
+                case .number(let raw): id = raw
+                default:
+                    throw RowFailure(line: reader.lineNumber, column: reader.column(ofOffset: members[index].valueOffset),
+                                     message: "a customer id must be non-empty text or a number (member '\(members[index].key)')")
+                }
+                attributes.removeAll(keepingCapacity: true)
+                try reader.appendObject(members, excluding: [index], to: &attributes, present: &present)
+                var key = id
+                try key.withUTF8 { try store($0) }
+            } catch let failure as RowFailure {
+                try session.reject(failure, file: file)
+            }
+        }
+        session.report(file: file, bytesRead: reader.bytesRead)
+    }
+
+    /// Stores the attributes being built for customer `key`, replacing any it had.
+    private func store(_ key: UnsafeBufferPointer<UInt8>) throws {
+        try attributes.withUnsafeBufferPointer { object in
+            let statement: Statement
+            if let id = state.customers.value(for: key) {
+                statement = update
+                try statement.bind(id, at: 2)
+            } else {
+                let id = state.nextCustomerID
+                state.nextCustomerID += 1
+                state.customers.insert(key, value: id)
+                newCustomers += 1
+                statement = insert
+                try statement.bind(id, at: 1)
+                try statement.bindText(utf8: key, at: 2)
+            }
+            let attrsIndex: Int32 = statement === insert ? 3 : 1
+            if object.isEmpty { try statement.bindNull(at: attrsIndex) } else { try statement.bindText(utf8: object, at: attrsIndex) }
+            try statement.run()
+        }
+        imported += 1
+    }
+
+    /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics.
+    func finish() throws {
+        try db.execute("""
+            DELETE FROM fields WHERE kind = \(Schema.attributeKind);
+            INSERT INTO fields(kind, name, count)
+                SELECT \(Schema.attributeKind), j.key, count(*) FROM customers c, json_each(c.attrs) j GROUP BY j.key;
+            PRAGMA analysis_limit = 1000;
+            ANALYZE;
+            """)
+    }
+}

@@ -1,0 +1,189 @@
+// Events from a CSV file: the header decides each column's role; each record is validated, then committed.
+
+/// Where each event field sits in a CSV header, and the property columns with their JSON keys.
+struct CSVEventLayout {
+    struct Property {
+        var index: Int
+        var name: String
+        /// `"name":` as JSON bytes, ready to append.
+        var jsonKey: [UInt8]
+    }
+
+    var width: Int
+    var names: [String]
+    var customer: Int
+    var time: Int
+    var stage: Int?
+    var touchpoint: Int?
+    var channel: Int?
+    var properties: [Property]
+
+    /// Reads the roles from a header; every column that is no field becomes a property.
+    init(header names: [String], roles: ColumnRoles, file: String, columnOf: (Int) -> Int) throws {
+        try Self.checkNames(names, file: file, columnOf: columnOf)
+        let assigned = try roles.resolveHeader(names, required: [.customer, .time], file: file)
+        width = names.count
+        self.names = names
+        // resolveHeader guarantees both required fields.
+        customer = assigned[.customer] ?? 0
+        time = assigned[.time] ?? 0
+        stage = assigned[.stage]
+        touchpoint = assigned[.touchpoint]
+        channel = assigned[.channel]
+        properties = try Self.propertyColumns(names, excluding: Set(assigned.values), file: file, columnOf: columnOf)
+    }
+
+    /// The columns not in `taken`, as properties (or customer attributes). A name with `"` cannot be a JSON path
+    /// key the language can address, so it is refused.
+    static func propertyColumns(_ names: [String], excluding taken: Set<Int>, file: String,
+                                columnOf: (Int) -> Int) throws -> [Property] {
+        var properties: [Property] = []
+        for (index, name) in names.enumerated() where !taken.contains(index) {
+            if name.contains("\"") {
+                throw StoreError.badInput(file: file, line: 1, column: columnOf(index),
+                                          message: "column name '\(name)' contains a double quote, which field names cannot")
+            }
+            var key: [UInt8] = []
+            FieldEncoding.appendJSONString(name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            properties.append(Property(index: index, name: name, jsonKey: key))
+        }
+        return properties
+    }
+
+    /// Header names must be non-empty and distinct (ignoring case, as recognition does).
+    static func checkNames(_ names: [String], file: String, columnOf: (Int) -> Int) throws {
+        var seen: [String: Int] = [:]
+        for (index, name) in names.enumerated() {
+            if name.isEmpty {
+                throw StoreError.badInput(file: file, line: 1, column: columnOf(index),
+                                          message: "column \(index + 1) of the header has no name")
+            }
+            if let first = seen[name.lowercased()] {
+                throw StoreError.badInput(file: file, line: 1, column: columnOf(index),
+                                          message: "column '\(name)' appears twice in the header (columns \(first + 1) and \(index + 1))")
+            }
+            seen[name.lowercased()] = index
+        }
+    }
+}
+
+extension EventImporter {
+    /// Imports the events of one CSV file.
+    func importCSV(_ file: String) throws {
+        let reader = try CSVReader(path: file)
+        let layout: CSVEventLayout
+        do {
+            guard try reader.readRecord() else {
+                throw StoreError.badInput(file: file, line: 1, column: 1,
+                                          message: "the file is empty: a header row naming the columns is required")
+            }
+            let names = try Self.headerNames(reader, file: file)
+            layout = try CSVEventLayout(header: names, roles: ColumnRoles(fields: EventField.allCases, mapping: options.mapping, file: file),
+                                        file: file, columnOf: { reader.column(ofField: $0) })
+        } catch let error as CSVError {
+            throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)
+        }
+        var counts = Array(repeating: Int64(0), count: layout.properties.count)
+        var present: [Int] = []
+        while true {
+            do {
+                guard try reader.readRecord() else { break }
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try row(reader, layout, present: &present)
+                for slot in present { counts[slot] += 1 }
+            } catch let error as CSVError {
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
+            } catch let failure as RowFailure {
+                try session.reject(failure, file: file)
+            }
+        }
+        for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 {
+            propertyCounts[property.name, default: 0] += counts[slot]
+        }
+        session.report(file: file, bytesRead: reader.bytesRead)
+        session.bytesBefore += reader.bytesRead
+    }
+
+    /// The header's column names, trimmed of spaces; they must be valid UTF-8.
+    static func headerNames(_ reader: CSVReader, file: String) throws -> [String] {
+        var names: [String] = []
+        for index in 0..<reader.fieldCount {
+            let bytes = reader.field(index)
+            guard FieldEncoding.isValidUTF8(bytes) else {
+                throw StoreError.badInput(file: file, line: reader.line(ofField: index), column: reader.column(ofField: index),
+                                          message: "the header is not valid UTF-8")
+            }
+            names.append(String(decoding: FieldEncoding.trimmed(bytes), as: UTF8.self))
+        }
+        return names
+    }
+
+    /// Validates and commits one record; `present` receives the property slots the row carries.
+    private func row(_ reader: CSVReader, _ layout: CSVEventLayout, present: inout [Int]) throws {
+        try reader.requireFields(layout.width)
+        func failure(_ index: Int, _ message: String) -> RowFailure {
+            RowFailure(line: reader.line(ofField: index), column: reader.column(ofField: index), message: message)
+        }
+        func valid(_ index: Int) throws -> UnsafeBufferPointer<UInt8> {
+            let bytes = reader.field(index)
+            guard FieldEncoding.isValidUTF8(bytes) else {
+                throw failure(index, "invalid UTF-8 (column '\(layout.names[index])')")
+            }
+            return bytes
+        }
+
+        let customer = try valid(layout.customer)
+        if customer.isEmpty { throw failure(layout.customer, "missing customer id (column '\(layout.names[layout.customer])')") }
+        let timeText = FieldEncoding.trimmed(reader.field(layout.time))
+        if timeText.isEmpty { throw failure(layout.time, "missing time (column '\(layout.names[layout.time])')") }
+        guard let time = TimeParser.parse(utf8: timeText) else {
+            throw failure(layout.time, "cannot read '\(FieldEncoding.display(timeText))' as a time (column '\(layout.names[layout.time])')")
+        }
+        let stage = try layout.stage.map(valid)
+        let touchpoint = try layout.touchpoint.map(valid)
+        let channel = try layout.channel.map(valid)
+
+        let propsStart = arena.count
+        try reader.appendObject(layout.properties, to: &arena, present: &present)
+        try commit(customer: customer, time: time, stage: stage, touchpoint: touchpoint, channel: channel, propsStart: propsStart)
+    }
+}
+
+extension CSVReader {
+    /// Fails unless the current record has exactly `width` fields, pointing at the first extra field or at the
+    /// end of a short record.
+    func requireFields(_ width: Int) throws(RowFailure) {
+        let count = fieldCount
+        guard count != width else { return }
+        let (line, column) = count > width ? (self.line(ofField: width), column(ofField: width)) : endOfRecord
+        throw RowFailure(line: line, column: column, message: "expected \(width) fields, found \(count)")
+    }
+
+    /// Appends the non-empty fields of `columns` as a JSON object (nothing when all are empty): values matching
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` as numbers, others as text. `present` is set to the slots of the fields written.
+    func appendObject(_ columns: [CSVEventLayout.Property], to arena: inout [UInt8], present: inout [Int]) throws(RowFailure) {
+        let start = arena.count
+        present.removeAll(keepingCapacity: true)
+        for (slot, property) in columns.enumerated() {
+            let value = field(property.index)
+            if value.isEmpty { continue }
+            guard FieldEncoding.isValidUTF8(value) else {
+                arena.removeSubrange(start...)
+                present.removeAll(keepingCapacity: true)
+                throw RowFailure(line: line(ofField: property.index), column: column(ofField: property.index),
+                                 message: "invalid UTF-8 (column '\(property.name)')")
+            }
+            arena.append(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            arena.append(contentsOf: property.jsonKey)
+            if FieldEncoding.isPlainNumber(value) {
+                arena.append(contentsOf: value)
+            } else {
+                FieldEncoding.appendJSONString(value, to: &arena)
+            }
+            present.append(slot)
+        }
+        if !present.isEmpty { arena.append(UInt8(ascii: "}")) }
+    }
+}

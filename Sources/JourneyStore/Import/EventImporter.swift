@@ -1,0 +1,182 @@
+// One events import inside its transaction: assigning customer ids, codes and seq, buffering rows sorted in
+// the table's clustered order, and writing the counts the catalog reads.
+
+/// A row that cannot be imported: where (1-based physical line, 1-based character column) and why.
+struct RowFailure: Error {
+    var line: Int
+    var column: Int
+    var message: String
+}
+
+/// An event waiting to be inserted; its properties are `arena[propsStart ..< propsStart + propsLength]`.
+struct PendingEvent {
+    var customer: Int64
+    var time: Int64
+    var seq: Int64
+    var stage: Int32
+    var touchpoint: Int32
+    var channel: Int32
+    var propsLength: Int32
+    var propsStart: Int
+}
+
+/// Reads event files into the store. Used once per `importEvents` call, inside its transaction.
+final class EventImporter {
+    /// Rows buffered before they are sorted into clustered order and inserted.
+    static let flushThreshold = 1 << 20
+
+    let db: Database
+    let session: ImportSession
+    var options: ImportOptions { session.options }
+    var state: ImportState
+
+    private let insertEvent: Statement
+    private let insertCustomer: Statement
+    private let insertCode: Statement
+
+    private var pending: [PendingEvent] = []
+    /// JSON text of the buffered events' properties, back to back.
+    var arena: [UInt8] = []
+    /// Events per dictionary code added by this import, indexed [column][code].
+    private var codeCounts: [[Int64]] = Array(repeating: [], count: EventColumn.allCases.count + 1)
+    /// Events per property name added by this import.
+    var propertyCounts: [String: Int64] = [:]
+
+    private(set) var imported = 0
+    private(set) var newCustomers = 0
+
+    init(session: ImportSession, state: ImportState) throws {
+        db = session.db
+        self.session = session
+        self.state = state
+        insertEvent = try db.prepare("""
+            INSERT INTO events(customer, time, seq, stage, touchpoint, channel, props) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
+        insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
+        pending.reserveCapacity(1 << 16)
+    }
+
+    // MARK: Rows
+
+    /// Stores one validated event whose properties are the arena's bytes from `propsStart` on.
+    /// Empty or nil column values are stored as NULL.
+    func commit(customer: UnsafeBufferPointer<UInt8>, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
+                touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?, propsStart: Int) throws {
+        let customerID: Int64
+        if let known = state.customers.value(for: customer) {
+            customerID = known
+        } else {
+            customerID = state.nextCustomerID
+            state.nextCustomerID += 1
+            state.customers.insert(customer, value: customerID)
+            try insertCustomer.bind(customerID, at: 1)
+            try insertCustomer.bindText(utf8: customer, at: 2)
+            try insertCustomer.run()
+            newCustomers += 1
+        }
+        let seq = state.counters.nextSeq
+        state.counters.nextSeq += 1
+        if state.counters.eventCount == 0 {
+            state.counters.minTime = time
+            state.counters.maxTime = time
+        } else {
+            state.counters.minTime = min(state.counters.minTime, time)
+            state.counters.maxTime = max(state.counters.maxTime, time)
+        }
+        state.counters.eventCount += 1
+        imported += 1
+        pending.append(PendingEvent(customer: customerID, time: time, seq: seq,
+                                    stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
+                                    channel: try code(.channel, channel),
+                                    propsLength: Int32(arena.count - propsStart), propsStart: propsStart))
+        if pending.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// The dictionary code of a column value (0 for none), adding the value to the dictionary when new.
+    private func code(_ column: EventColumn, _ value: UnsafeBufferPointer<UInt8>?) throws -> Int32 {
+        guard let value, !value.isEmpty else { return 0 }
+        let index = column.rawValue
+        let code: Int64
+        if let known = state.codes[index].value(for: value) {
+            code = known
+        } else {
+            code = state.nextCodes[index]
+            state.nextCodes[index] += 1
+            state.codes[index].insert(value, value: code)
+            try insertCode.bind(Int64(index), at: 1)
+            try insertCode.bind(code, at: 2)
+            try insertCode.bindText(utf8: value, at: 3)
+            try insertCode.run()
+        }
+        if codeCounts[index].count <= Int(code) {
+            codeCounts[index].append(contentsOf: repeatElement(0, count: Int(code) + 1 - codeCounts[index].count))
+        }
+        codeCounts[index][Int(code)] += 1
+        return Int32(code)
+    }
+
+    // MARK: Writing
+
+    /// Inserts the buffered events in (customer, time, seq) order, which keeps inserts into the clustered
+    /// table local instead of scattered across it.
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        pending.sort { a, b in
+            if a.customer != b.customer { return a.customer < b.customer }
+            if a.time != b.time { return a.time < b.time }
+            return a.seq < b.seq
+        }
+        try arena.withUnsafeBufferPointer { props in
+            for event in pending {
+                try insertEvent.bind(event.customer, at: 1)
+                try insertEvent.bind(event.time, at: 2)
+                try insertEvent.bind(event.seq, at: 3)
+                try bindCode(event.stage, at: 4)
+                try bindCode(event.touchpoint, at: 5)
+                try bindCode(event.channel, at: 6)
+                if event.propsLength > 0 {
+                    try insertEvent.bindText(utf8: UnsafeBufferPointer(rebasing: props[event.propsStart ..< event.propsStart + Int(event.propsLength)]), at: 7)
+                } else {
+                    try insertEvent.bindNull(at: 7)
+                }
+                try insertEvent.run()
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        arena.removeAll(keepingCapacity: true)
+    }
+
+    private func bindCode(_ code: Int32, at index: Int32) throws {
+        if code == 0 { try insertEvent.bindNull(at: index) } else { try insertEvent.bind(Int64(code), at: index) }
+    }
+
+    /// Writes the remaining events, the dictionary and property counts and the counters, and refreshes the
+    /// planner's statistics.
+    func finish() throws {
+        try flush()
+        let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
+        for (column, counts) in codeCounts.enumerated() {
+            for (code, count) in counts.enumerated() where count > 0 {
+                try updateCode.bind(count, at: 1)
+                try updateCode.bind(Int64(column), at: 2)
+                try updateCode.bind(Int64(code), at: 3)
+                try updateCode.run()
+            }
+        }
+        let addField = try db.prepare("""
+            INSERT INTO fields(kind, name, count) VALUES (?, ?, ?)
+            ON CONFLICT(kind, name) DO UPDATE SET count = count + excluded.count
+            """)
+        for (name, count) in propertyCounts.sorted(by: { $0.key < $1.key }) where count > 0 {
+            try addField.bind(Schema.propertyKind, at: 1)
+            try addField.bind(name, at: 2)
+            try addField.bind(count, at: 3)
+            try addField.run()
+        }
+        var counters = state.counters
+        if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
+        try EventStore.writeCounters(counters, to: db)
+        try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+    }
+}

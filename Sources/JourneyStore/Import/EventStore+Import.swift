@@ -1,0 +1,63 @@
+// The import entry points: each call is one transaction that either stores everything or leaves the store as it was.
+
+extension EventStore {
+    /// Imports events from CSV or JSON Lines files, all in one transaction.
+    ///
+    /// A malformed row aborts the whole call with `StoreError.badInput` naming the file, line and column, and the
+    /// store (file, counters, catalog, in-memory caches) is exactly as before, unless `options.skipBadRows` is set,
+    /// in which case such rows are left out and listed in the report. An interrupt (`interruptHandle`) aborts the
+    /// call with `StoreError.cancelled`, also leaving the store as before.
+    public func importEvents(_ files: [String], options: ImportOptions = .init(),
+                             progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        db.interruptFlag.lower()
+        let session = ImportSession(db: db, files: files, options: options, progress: progress)
+        let formats = try files.map(session.format(of:))
+        let (imported, newCustomers) = try withImportState { state in
+            let importer = try EventImporter(session: session, state: state)
+            for (file, format) in zip(files, formats) {
+                switch format {
+                case .csv: try importer.importCSV(file)
+                case .jsonl: try importer.importJSONLines(file)
+                }
+            }
+            try importer.finish()
+            state = importer.state
+            return (importer.imported, importer.newCustomers)
+        }
+        return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
+                            seconds: Self.seconds(since: started, clock))
+    }
+
+    /// Imports customer attributes from a CSV or JSON Lines file in one transaction.
+    ///
+    /// The id column is recognised like the events' customer column (or named by `mapping["customer"]`); every
+    /// other column is an attribute, typed like event properties. Re-importing a customer replaces its attributes;
+    /// customers not seen before get a number. Errors and `skipBadRows` behave as for `importEvents`.
+    public func importCustomers(_ file: String, options: ImportOptions = .init(),
+                                progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        db.interruptFlag.lower()
+        let session = ImportSession(db: db, files: [file], options: options, progress: progress)
+        let format = try session.format(of: file)
+        let (imported, newCustomers) = try withImportState { state in
+            let importer = try CustomerImporter(session: session, state: state)
+            switch format {
+            case .csv: try importer.importCSV(file)
+            case .jsonl: try importer.importJSONLines(file)
+            }
+            try importer.finish()
+            state = importer.state
+            return (importer.imported, importer.newCustomers)
+        }
+        return ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
+                            seconds: Self.seconds(since: started, clock))
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+        let elapsed = clock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,49 @@
+// The in-memory mirror of what an import extends: customer ids, dictionary codes and the running counters.
+
+/// What an import needs to assign ids and codes without asking SQLite per row.
+///
+/// The store keeps one between imports; an import works on its own copy and hands it back only after commit,
+/// so a failed import leaves nothing behind in memory either.
+struct ImportState {
+    var customers = ByteKeyTable()
+    var nextCustomerID: Int64 = 1
+    /// Codes per dictionary column, indexed by `EventColumn.rawValue`.
+    var codes: [ByteKeyTable] = Array(repeating: ByteKeyTable(), count: EventColumn.allCases.count + 1)
+    var nextCodes: [Int64] = Array(repeating: 1, count: EventColumn.allCases.count + 1)
+    var counters = EventStore.Counters()
+
+    /// Reads the state from the store's tables.
+    static func load(_ store: EventStore) throws -> ImportState {
+        var state = ImportState()
+        let customers = try store.db.prepare("SELECT id, key FROM customers")
+        while try customers.step() {
+            let id = customers.int64(0)
+            state.customers.insert(customers.text(1) ?? "", value: id)
+            state.nextCustomerID = max(state.nextCustomerID, id + 1)
+        }
+        let dictionary = try store.db.prepare("SELECT col, code, value FROM dictionary")
+        while try dictionary.step() {
+            let column = Int(dictionary.int64(0))
+            guard column > 0, column < state.codes.count else { continue }
+            let code = dictionary.int64(1)
+            state.codes[column].insert(dictionary.text(2) ?? "", value: code)
+            state.nextCodes[column] = max(state.nextCodes[column], code + 1)
+        }
+        state.counters = try store.readCounters()
+        return state
+    }
+}
+
+extension EventStore {
+    /// Runs `body` in one transaction with the store's import state; the state is kept only if it commits.
+    func withImportState<T>(_ body: (inout ImportState) throws -> T) throws -> T {
+        var state = try importState ?? ImportState.load(self)
+        // Dropping the stored copy first means the session's changes do not copy the tables, and a failure
+        // leaves nothing stale behind: the next import reloads from the rolled-back file.
+        importState = nil
+        cachedCatalog = nil
+        let result = try db.transaction { try body(&state) }
+        importState = state
+        return result
+    }
+}

@@ -1,0 +1,109 @@
+// What an import is asked to do and what it reports back: options, progress, and the final report.
+
+/// An input file format.
+public enum ImportFormat: String, Sendable, CaseIterable {
+    /// RFC 4180 CSV with a header row.
+    case csv
+    /// JSON Lines: one JSON object per line.
+    case jsonl
+
+    /// The format a file name's extension implies (`.csv`; `.jsonl`, `.ndjson`, `.json`), or nil.
+    public init?(path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") {
+            self = .csv
+        } else if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") || lower.hasSuffix(".json") {
+            self = .jsonl
+        } else {
+            return nil
+        }
+    }
+}
+
+/// How to read input files.
+public struct ImportOptions: Sendable, Hashable {
+    /// The format of every file; nil chooses by each file's extension.
+    public var format: ImportFormat?
+    /// Field → input column name, overriding recognition by name: e.g. `["time": "ts", "customer": "uid"]`.
+    /// Fields are `customer`, `time`, `stage`, `touchpoint` and `channel` (case-insensitive); an empty
+    /// column name means the field is read from no column.
+    public var mapping: [String: String]
+    /// Skip malformed rows (listing them in the report) instead of failing the whole import.
+    public var skipBadRows: Bool
+
+    public init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
+        self.format = format
+        self.mapping = mapping
+        self.skipBadRows = skipBadRows
+    }
+}
+
+/// How far an import has got; reported about every 100,000 rows and once at the end of each file.
+public struct ImportProgress: Sendable, Hashable {
+    /// The file being read.
+    public var file: String
+    /// Rows read so far across all files of the call (imported and skipped).
+    public var rows: Int
+    /// Bytes read so far across all files of the call.
+    public var bytesRead: Int64
+    /// The size of all files of the call.
+    public var totalBytes: Int64
+
+    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64) {
+        self.file = file
+        self.rows = rows
+        self.bytesRead = bytesRead
+        self.totalBytes = totalBytes
+    }
+
+    /// The fraction done, 0 to 1 (1 when the files are empty).
+    public var fraction: Double {
+        totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
+    }
+}
+
+/// A row left out by `ImportOptions.skipBadRows`, with where it is and what is wrong.
+public struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    /// 1-based physical line where the row (or the faulty field) starts.
+    public var line: Int
+    /// 1-based character position of the faulty field in that line.
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+}
+
+/// What an import did.
+public struct ImportReport: Sendable, Hashable {
+    /// The files read, in order.
+    public var files: [String]
+    /// Events (for an events import) or customer rows (for a customers import) stored.
+    public var imported: Int
+    /// Rows left out because `skipBadRows` was set.
+    public var skipped: [SkippedRow]
+    /// Customers the store had not seen before.
+    public var newCustomers: Int
+    /// Wall-clock duration of the whole call.
+    public var seconds: Double
+
+    public init(files: [String], imported: Int, skipped: [SkippedRow], newCustomers: Int, seconds: Double) {
+        self.files = files
+        self.imported = imported
+        self.skipped = skipped
+        self.newCustomers = newCustomers
+        self.seconds = seconds
+    }
+
+    /// Rows per second, counting imported and skipped rows.
+    public var rowsPerSecond: Double {
+        seconds > 0 ? Double(imported + skipped.count) / seconds : 0
+    }
+}

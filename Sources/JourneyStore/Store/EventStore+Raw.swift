@@ -1,0 +1,73 @@
+// The slow, fully decoded view of the store for tests and the reference evaluator, and customer id lookups.
+
+extension EventStore {
+    /// Every event with every field decoded, ordered by customer key (byte-wise), then time, then import order.
+    public func rawEvents() throws -> [RawEvent] {
+        let statement = try db.prepare("""
+            SELECT c.key, e.time, e.seq, s.value, t.value, h.value, j.key, j.type, j.value
+            FROM events e
+            JOIN customers c ON c.id = e.customer
+            LEFT JOIN dictionary s ON s.col = \(EventColumn.stage.rawValue) AND s.code = e.stage
+            LEFT JOIN dictionary t ON t.col = \(EventColumn.touchpoint.rawValue) AND t.code = e.touchpoint
+            LEFT JOIN dictionary h ON h.col = \(EventColumn.channel.rawValue) AND h.code = e.channel
+            LEFT JOIN json_each(e.props) j
+            ORDER BY c.key, e.time, e.seq
+            """)
+        var events: [RawEvent] = []
+        while try statement.step() {
+            let seq = statement.int64(2)
+            if events.last?.seq != seq {
+                events.append(RawEvent(customer: statement.text(0) ?? "", time: statement.int64(1), seq: seq,
+                                       stage: statement.text(3), touchpoint: statement.text(4),
+                                       channel: statement.text(5)))
+            }
+            if let name = statement.text(6), let value = Self.propertyValue(statement, type: 7, value: 8) {
+                events[events.count - 1].properties[name] = value
+            }
+        }
+        return events
+    }
+
+    /// Every customer's attributes by customer key; customers without attributes map to an empty dictionary.
+    public func rawCustomers() throws -> [String: [String: PropertyValue]] {
+        let statement = try db.prepare("""
+            SELECT c.key, j.key, j.type, j.value FROM customers c LEFT JOIN json_each(c.attrs) j
+            """)
+        var customers: [String: [String: PropertyValue]] = [:]
+        while try statement.step() {
+            let key = statement.text(0) ?? ""
+            var attributes = customers[key] ?? [:]
+            if let name = statement.text(1), let value = Self.propertyValue(statement, type: 2, value: 3) {
+                attributes[name] = value
+            }
+            customers[key] = attributes
+        }
+        return customers
+    }
+
+    /// The customer key (the id text from the input) of the store's customer number `id`, or nil.
+    public func customerKey(_ id: Int64) throws -> String? {
+        let statement = try db.prepare("SELECT key FROM customers WHERE id = ?")
+        try statement.bind(id, at: 1)
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    /// The store's customer number for the customer key `key`, or nil when the customer is unknown.
+    public func customerID(_ key: String) throws -> Int64? {
+        let statement = try db.prepare("SELECT id FROM customers WHERE key = ?")
+        try statement.bind(key, at: 1)
+        return try statement.step() ? statement.int64(0) : nil
+    }
+
+    /// A JSON member as a property: numbers stay numbers, JSON null is absent, everything else is text
+    /// (true/false as `true`/`false`, arrays and objects as their JSON text).
+    private static func propertyValue(_ statement: Statement, type: Int32, value: Int32) -> PropertyValue? {
+        switch statement.text(type) {
+        case "integer", "real": .number(statement.double(value))
+        case "null", nil: nil
+        case "true": .text("true")
+        case "false": .text("false")
+        default: .text(statement.text(value) ?? "")
+        }
+    }
+}

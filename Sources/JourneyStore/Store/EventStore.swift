@@ -1,0 +1,178 @@
+// The SQLite-backed event store: opening a file, its metadata, and the catalog the checker and REPL read.
+
+/// A durable, indexed store of customer journeys in one SQLite file.
+///
+/// One instance owns one connection and is used from one thread at a time; `interruptHandle` is the exception
+/// and may be used from any thread to stop a running scan or import.
+public final class EventStore: EventSource {
+    /// The store's file.
+    public let path: String
+    let db: Database
+
+    /// The catalog as last computed; nil after anything that changes it.
+    var cachedCatalog: StoreCatalog?
+    /// Dictionaries, customer ids and counters an import extends; nil until an import needs them, and
+    /// dropped whenever an import fails so the next one reloads them from the (rolled back) file.
+    var importState: ImportState?
+
+    /// Opens the store at `path`, creating the file and its schema when missing.
+    ///
+    /// Throws `StoreError.schema` when the file is a store of a newer or unknown version, or not a store at all.
+    public init(path: String) throws {
+        self.path = path
+        db = try Database(path: path)
+        // journal_mode answers with a row, which execute ignores; WAL lets readers run beside an import.
+        try db.execute("""
+            PRAGMA busy_timeout = 5000;
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA cache_size = -65536;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA mmap_size = 268435456;
+            """)
+        try Schema.prepare(db)
+    }
+
+    /// A handle that stops the scan or import running on this store, usable from another thread
+    /// (a SIGINT watcher, say). The interrupted call throws `StoreError.cancelled`.
+    public var interruptHandle: InterruptHandle { db.interruptHandle }
+
+    /// Copies the write-ahead log into the main file and empties the log, so the file alone holds the store.
+    public func checkpoint() throws {
+        try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    }
+
+    // MARK: Metadata
+
+    /// The metadata value stored under `key`, or nil.
+    public func metadata(_ key: String) throws -> String? {
+        let statement = try db.prepare("SELECT value FROM meta WHERE key = ?")
+        try statement.bind(key, at: 1)
+        return try statement.step() ? statement.text(0) : nil
+    }
+
+    /// Stores `value` under `key`; nil deletes the key. Keys the store manages itself (`schema_version`) are refused.
+    public func setMetadata(_ key: String, _ value: String?) throws {
+        if Schema.reservedKeys.contains(key) {
+            throw StoreError.schema("metadata key '\(key)' is managed by the store")
+        }
+        let statement: Statement
+        if let value {
+            statement = try db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            try statement.bind(key, at: 1)
+            try statement.bind(value, at: 2)
+        } else {
+            statement = try db.prepare("DELETE FROM meta WHERE key = ?")
+            try statement.bind(key, at: 1)
+        }
+        try statement.run()
+        cachedCatalog = nil
+    }
+
+    /// Every metadata key and value, in key order.
+    public func allMetadata() throws -> [(key: String, value: String)] {
+        let statement = try db.prepare("SELECT key, value FROM meta ORDER BY key")
+        var pairs: [(key: String, value: String)] = []
+        while try statement.step() {
+            pairs.append((statement.text(0) ?? "", statement.text(1) ?? ""))
+        }
+        return pairs
+    }
+
+    // MARK: Catalog
+
+    /// What the store holds: dictionary values with counts, field names, totals and the time range.
+    /// Read from small tables and cached until the next import or metadata change.
+    public func catalog() throws -> StoreCatalog {
+        if let cachedCatalog { return cachedCatalog }
+        var catalog = StoreCatalog()
+
+        var values: [EventColumn: [NamedCount]] = [:]
+        var codes: [EventColumn: [String: Int64]] = [:]
+        let dictionary = try db.prepare("SELECT col, code, value, events FROM dictionary")
+        while try dictionary.step() {
+            guard let column = EventColumn(rawValue: Int(dictionary.int64(0))) else { continue }
+            let value = dictionary.text(2) ?? ""
+            codes[column, default: [:]][value] = dictionary.int64(1)
+            values[column, default: []].append(NamedCount(name: value, count: Int(dictionary.int64(3))))
+        }
+        catalog.stages = Self.mostFrequentFirst(values[.stage] ?? [])
+        catalog.touchpoints = Self.mostFrequentFirst(values[.touchpoint] ?? [])
+        catalog.channels = Self.mostFrequentFirst(values[.channel] ?? [])
+        catalog.codes = codes
+
+        let fields = try db.prepare("SELECT kind, name, count FROM fields WHERE count > 0")
+        var properties: [NamedCount] = []
+        var attributes: [NamedCount] = []
+        while try fields.step() {
+            let entry = NamedCount(name: fields.text(1) ?? "", count: Int(fields.int64(2)))
+            if fields.int64(0) == Schema.propertyKind { properties.append(entry) } else { attributes.append(entry) }
+        }
+        catalog.properties = Self.mostFrequentFirst(properties)
+        catalog.customerAttributes = Self.mostFrequentFirst(attributes)
+
+        let counters = try readCounters()
+        catalog.eventCount = Int(counters.eventCount)
+        if counters.eventCount > 0 { catalog.timeRange = counters.minTime...counters.maxTime }
+        let customers = try db.prepare("SELECT count(*) FROM customers")
+        catalog.customerCount = try customers.step() ? Int(customers.int64(0)) : 0
+
+        if let order = try metadata("stage_order") {
+            let names = order.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
+            if !names.isEmpty { catalog.stageOrder = names }
+        }
+        cachedCatalog = catalog
+        return catalog
+    }
+
+    private static func mostFrequentFirst(_ entries: [NamedCount]) -> [NamedCount] {
+        entries.sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+    }
+
+    // MARK: Counters
+
+    /// The running totals kept in the `counters` table.
+    struct Counters: Equatable {
+        var eventCount: Int64 = 0
+        var minTime: Int64 = 0
+        var maxTime: Int64 = 0
+        /// The `seq` the next imported event gets.
+        var nextSeq: Int64 = 1
+    }
+
+    func readCounters() throws -> Counters {
+        var counters = Counters()
+        let statement = try db.prepare("SELECT name, value FROM counters")
+        while try statement.step() {
+            let value = statement.int64(1)
+            switch statement.text(0) {
+            case "event_count": counters.eventCount = value
+            case "min_time": counters.minTime = value
+            case "max_time": counters.maxTime = value
+            case "next_seq": counters.nextSeq = value
+            default: break
+            }
+        }
+        return counters
+    }
+
+    static func writeCounters(_ counters: Counters, to db: Database) throws {
+        let statement = try db.prepare("INSERT INTO counters(name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value")
+        for (name, value) in [("event_count", counters.eventCount), ("min_time", counters.minTime),
+                              ("max_time", counters.maxTime), ("next_seq", counters.nextSeq)] {
+            try statement.bind(name, at: 1)
+            try statement.bind(value, at: 2)
+            try statement.run()
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    func trimmingASCIISpaces() -> String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

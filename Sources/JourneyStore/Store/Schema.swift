@@ -1,0 +1,114 @@
+// The store's tables and indexes, its version, and the check that an opened file is a store this code can read.
+
+/// The layout of a JourneyQL store file.
+///
+/// - `meta`: free-form metadata (`schema_version`, `stage_order`, and whatever the interpreter records).
+/// - `counters`: running totals the catalog reads without scanning (`event_count`, `min_time`, `max_time`,
+///   `next_seq`).
+/// - `dictionary`: the codes of the text columns stage, touchpoint and channel (`col` = `EventColumn.rawValue`),
+///   with how many events carry each value.
+/// - `customers`: one row per customer id seen in events or a customers file; `attrs` is a JSON object or NULL.
+/// - `events`: clustered by (customer, time, seq), so one customer's journey is one contiguous range, read in
+///   order without a sort; `seq` is the global import order. `props` is a JSON object or NULL.
+/// - `fields`: property names (`kind` 0) and customer attribute names (`kind` 1) with how many rows carry them.
+public enum Schema {
+    /// The version this code writes and reads.
+    public static let version = 1
+
+    /// The statements that create an empty store.
+    static let create = """
+        CREATE TABLE meta(
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE counters(
+            name TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE dictionary(
+            col INTEGER NOT NULL,
+            code INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            events INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (col, code),
+            UNIQUE (col, value)
+        ) WITHOUT ROWID;
+        CREATE TABLE customers(
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            attrs TEXT
+        );
+        CREATE TABLE events(
+            customer INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            stage INTEGER,
+            touchpoint INTEGER,
+            channel INTEGER,
+            props TEXT,
+            PRIMARY KEY (customer, time, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX events_stage_time ON events(stage, time);
+        CREATE INDEX events_touchpoint_time ON events(touchpoint, time);
+        CREATE TABLE fields(
+            kind INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (kind, name)
+        ) WITHOUT ROWID;
+        """
+
+    /// The tables a store must have.
+    static let tables: Set<String> = ["meta", "counters", "dictionary", "customers", "events", "fields"]
+
+    /// `fields.kind` of event property names.
+    static let propertyKind: Int64 = 0
+    /// `fields.kind` of customer attribute names.
+    static let attributeKind: Int64 = 1
+
+    /// Metadata keys the store manages itself; `setMetadata` refuses them.
+    static let reservedKeys: Set<String> = ["schema_version"]
+
+    /// Creates the schema in an empty file, or checks that an existing file holds a store of this version.
+    static func prepare(_ db: Database) throws {
+        let existing = try tableNames(db)
+        if existing.isEmpty {
+            try db.transaction {
+                try db.execute(create)
+                let insert = try db.prepare("INSERT INTO meta(key, value) VALUES ('schema_version', ?)")
+                try insert.bind(String(version), at: 1)
+                try insert.run()
+            }
+            return
+        }
+        guard existing.contains("meta") else {
+            throw StoreError.schema("'\(db.path)' is an SQLite database but not a JourneyQL store (no meta table)")
+        }
+        let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard try read.step(), let text = read.text(0) else {
+            throw StoreError.schema("'\(db.path)' has no schema_version")
+        }
+        guard let found = Int(text) else {
+            throw StoreError.schema("unknown schema_version '\(text)' in '\(db.path)'")
+        }
+        if found > version {
+            throw StoreError.schema("'\(db.path)' has schema version \(found), newer than this program's \(version)")
+        }
+        if found < 1 {
+            throw StoreError.schema("unknown schema_version '\(text)' in '\(db.path)'")
+        }
+        let missing = tables.subtracting(existing)
+        if !missing.isEmpty {
+            throw StoreError.schema("'\(db.path)' lacks the tables \(missing.sorted().joined(separator: ", "))")
+        }
+    }
+
+    private static func tableNames(_ db: Database) throws -> Set<String> {
+        let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        var names: Set<String> = []
+        while try statement.step() {
+            if let name = statement.text(0) { names.insert(name) }
+        }
+        return names
+    }
+}

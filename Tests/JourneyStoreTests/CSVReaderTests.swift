@@ -1,0 +1,115 @@
+// The hand-written CSV reader: RFC 4180 quoting, newlines in quotes, CRLF, BOM, errors and window refills.
+import Testing
+@testable import JourneyStore
+
+@Suite struct CSVReaderTests {
+    /// Every record of `text` as its fields.
+    static func records(_ text: String) throws -> [[String]] {
+        let reader = CSVReader(bytes: Array(text.utf8))
+        var records: [[String]] = []
+        while try reader.readRecord() {
+            records.append((0..<reader.fieldCount).map(reader.string))
+        }
+        return records
+    }
+
+    @Test func plainRecords() throws {
+        #expect(try Self.records("a,b,c\n1,2,3\n") == [["a", "b", "c"], ["1", "2", "3"]])
+        #expect(try Self.records("a,b\n1,2") == [["a", "b"], ["1", "2"]])
+        #expect(try Self.records(",,\n") == [["", "", ""]])
+        #expect(try Self.records("") == [])
+    }
+
+    @Test func quotesAndEscapedQuotes() throws {
+        #expect(try Self.records(#"a,"b ""q"" c",d"# + "\n") == [["a", #"b "q" c"#, "d"]])
+        #expect(try Self.records(#""","""""",x"#) == [["", "\"\"", "x"]])
+        #expect(try Self.records(#""a,b",c"#) == [["a,b", "c"]])
+        // A quote inside an unquoted field is data.
+        #expect(try Self.records(#"ab"c,d"#) == [[#"ab"c"#, "d"]])
+    }
+
+    @Test func newlineInsideQuotesKeepsPhysicalLines() throws {
+        let reader = CSVReader(bytes: Array("h1,h2,h3\nx,\"line1\nline2\",y\nz,w,v\n".utf8))
+        #expect(try reader.readRecord())
+        #expect(try reader.readRecord())
+        #expect(reader.string(1) == "line1\nline2")
+        #expect(reader.recordLine == 2)
+        #expect(reader.line(ofField: 2) == 3)
+        #expect(reader.column(ofField: 2) == 8)
+        #expect(try reader.readRecord())
+        #expect(reader.recordLine == 4)
+        #expect(reader.string(0) == "z")
+        #expect(try !reader.readRecord())
+    }
+
+    @Test func crlfAndBOM() throws {
+        #expect(try Self.records("a,b\r\nc,d\r\n") == [["a", "b"], ["c", "d"]])
+        #expect(try Self.records("\"a\",\"b\"\r\n\"c\r\nd\",e") == [["a", "b"], ["c\r\nd", "e"]])
+        #expect(try Self.records("\u{FEFF}h1,h2\n1,2\n") == [["h1", "h2"], ["1", "2"]])
+        // A lone CR is data, not a line end.
+        #expect(try Self.records("a\rb,c\n") == [["a\rb", "c"]])
+    }
+
+    @Test func blankLinesAreSkippedButCounted() throws {
+        let reader = CSVReader(bytes: Array("a,b\n\n\r\nc,d\n\n".utf8))
+        #expect(try reader.readRecord())
+        #expect(try reader.readRecord())
+        #expect(reader.recordLine == 4)
+        #expect(reader.string(0) == "c")
+        #expect(try !reader.readRecord())
+    }
+
+    @Test func columnsCountCharactersNotBytes() throws {
+        let reader = CSVReader(bytes: Array("é,ü,x\n".utf8))
+        #expect(try reader.readRecord())
+        #expect(reader.column(ofField: 0) == 1)
+        #expect(reader.column(ofField: 1) == 3)
+        #expect(reader.column(ofField: 2) == 5)
+        #expect(reader.endOfRecord.column == 6)
+    }
+
+    @Test func characterAfterClosingQuoteIsAnErrorAndReadingGoesOn() throws {
+        let reader = CSVReader(bytes: Array("a,\"b\"x,c\nd,e,f\n".utf8))
+        #expect(throws: CSVError(line: 1, column: 6, message: "unexpected character after a closing quote (a quote inside a quoted field is written \"\")")) {
+            try reader.readRecord()
+        }
+        #expect(try reader.readRecord())
+        #expect((0..<reader.fieldCount).map(reader.string) == ["d", "e", "f"])
+        #expect(reader.recordLine == 2)
+    }
+
+    @Test func unterminatedQuoteNamesWhereItOpened() throws {
+        let reader = CSVReader(bytes: Array("h\na,\"bc\nd\n".utf8))
+        #expect(try reader.readRecord())
+        do {
+            _ = try reader.readRecord()
+            Issue.record("expected an error")
+        } catch let error as CSVError {
+            #expect(error.line == 2)
+            #expect(error.column == 3)
+            #expect(error.message.hasPrefix("unterminated quoted field"))
+        }
+        #expect(try !reader.readRecord())
+    }
+
+    /// Records split across tiny refill windows must come out exactly as when read in one piece.
+    @Test func smallWindowsGiveTheSameRecords() throws {
+        var text = "\u{FEFF}id,note,n\r\n"
+        for i in 0..<300 {
+            let note = i % 3 == 0 ? "\"multi\nline \"\"\(i)\"\"\"" : (i % 3 == 1 ? "plain\(i)" : "\"a,b\"")
+            text += "r\(i),\(note),\(i)" + (i % 2 == 0 ? "\r\n" : "\n")
+        }
+        let directory = try TemporaryDirectory()
+        let path = try directory.file("small.csv", text)
+        let whole = try Self.records(text)
+        for chunk in [1, 2, 3, 7, 64] {
+            let reader = try CSVReader(source: ByteSource(path: path, chunkSize: chunk))
+            var records: [[String]] = []
+            while try reader.readRecord() { records.append((0..<reader.fieldCount).map(reader.string)) }
+            #expect(records == whole, "chunk size \(chunk)")
+        }
+        #expect(whole.count == 301)
+        #expect(whole[1] == ["r0", "multi\nline \"0\"", "0"])
+        #expect(whole[3] == ["r2", "a,b", "2"])
+    }
+}

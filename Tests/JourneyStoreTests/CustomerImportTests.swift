@@ -1,0 +1,65 @@
+// Importing customers: attributes typed like properties, replacement on re-import, new ids, attribute counts.
+import Testing
+@testable import JourneyStore
+
+@Suite struct CustomerImportTests {
+    @Test func attributesAreStoredAndReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        _ = try store.importEvents([directory.file("events.csv", "customer_id,timestamp\na,2024-01-01\nb,2024-01-01\n")])
+
+        let first = try store.importCustomers(directory.file("customers.csv", """
+            customer_id,segment,region,score
+            a,b2b,emea,10
+            c,b2c,,2.5
+
+            """))
+        #expect(first.imported == 2)
+        #expect(first.newCustomers == 1)
+        #expect(try store.rawCustomers() == [
+            "a": ["segment": .text("b2b"), "region": .text("emea"), "score": .number(10)],
+            "b": [:],
+            "c": ["segment": .text("b2c"), "score": .number(2.5)],
+        ])
+        #expect(try store.customerID("c") == 3)
+        var catalog = try store.catalog()
+        #expect(catalog.customerCount == 3)
+        #expect(catalog.customerAttributes == [NamedCount(name: "score", count: 2), NamedCount(name: "segment", count: 2),
+                                               NamedCount(name: "region", count: 1)])
+
+        let second = try store.importCustomers(directory.file("again.jsonl", """
+            {"id": "a", "segment": "b2c"}
+            {"id": "b", "tier": 3}
+            """), options: ImportOptions(mapping: ["customer": "id"]))
+        #expect(second.imported == 2)
+        #expect(second.newCustomers == 0)
+        let customers = try store.rawCustomers()
+        #expect(customers["a"] == ["segment": .text("b2c")])
+        #expect(customers["b"] == ["tier": .number(3)])
+        catalog = try store.catalog()
+        #expect(catalog.customerAttributes == [NamedCount(name: "segment", count: 2), NamedCount(name: "score", count: 1),
+                                               NamedCount(name: "tier", count: 1)])
+
+        // Later events for a customer first seen in a customers file reuse its number.
+        _ = try store.importEvents([directory.file("later.csv", "customer_id,timestamp\nc,2024-02-01\n")])
+        #expect(try store.rawEvents().last?.customer == "c")
+        #expect(try store.customerID("c") == 3)
+    }
+
+    @Test func badCustomerRowsFailOrAreSkipped() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("customers.csv", "user_id,segment\nx,b2b\n,b2c\ny,b2c,extra\nz,b2b\n")
+        #expect(throws: StoreError.badInput(file: file, line: 3, column: 1, message: "missing customer id")) {
+            try store.importCustomers(file)
+        }
+        #expect(try store.rawCustomers().isEmpty)
+        let report = try store.importCustomers(file, options: ImportOptions(skipBadRows: true))
+        #expect(report.imported == 2)
+        #expect(report.skipped.map(\.line) == [3, 4])
+        #expect(try store.rawCustomers().keys.sorted() == ["x", "z"])
+        let noID = try directory.file("noid.csv", "name,segment\nx,b2b\n")
+        let error = try #require(throws: StoreError.self) { try store.importCustomers(noID) }
+        #expect(error.badInputParts?.message.hasPrefix("no customer column") == true)
+    }
+}

@@ -1,0 +1,259 @@
+// Importing events: round trip through rawEvents, typing, NULLs, seq order, atomicity, skipping, mapping, errors.
+import Foundation
+import Testing
+@testable import JourneyStore
+
+@Suite struct ImportTests {
+    static let sample = #"""
+        customer_id,timestamp,stage,touchpoint,channel,device,amount,note
+        c2,2024-01-02T00:00:00Z,purchase,checkout_complete,web,mobile,19.90,"hello, ""world"""
+        c1,2024-01-01,awareness,ad_click,social,,,
+        c1,2024-01-01,awareness,ad_impression,social,desktop,007,x
+        c2,1704067200,,site_visit,,tablet,-3,
+
+        """#
+    static let jan1: Int64 = 1_704_067_200_000
+    static let jan2: Int64 = 1_704_153_600_000
+
+    @Test func roundTripKeepsOrderTypesAndNulls() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let report = try store.importEvents([directory.file("events.csv", Self.sample)])
+        #expect(report.imported == 4)
+        #expect(report.newCustomers == 2)
+        #expect(report.skipped.isEmpty)
+
+        let events = try store.rawEvents()
+        #expect(events == [
+            RawEvent(customer: "c1", time: Self.jan1, seq: 2, stage: "awareness", touchpoint: "ad_click", channel: "social"),
+            RawEvent(customer: "c1", time: Self.jan1, seq: 3, stage: "awareness", touchpoint: "ad_impression", channel: "social",
+                     properties: ["device": .text("desktop"), "amount": .text("007"), "note": .text("x")]),
+            RawEvent(customer: "c2", time: Self.jan1, seq: 4, stage: nil, touchpoint: "site_visit", channel: nil,
+                     properties: ["device": .text("tablet"), "amount": .number(-3)]),
+            RawEvent(customer: "c2", time: Self.jan2, seq: 1, stage: "purchase", touchpoint: "checkout_complete", channel: "web",
+                     properties: ["device": .text("mobile"), "amount": .number(19.9), "note": .text(#"hello, "world""#)]),
+        ])
+
+        let catalog = try store.catalog()
+        #expect(catalog.eventCount == 4)
+        #expect(catalog.customerCount == 2)
+        #expect(catalog.timeRange == Self.jan1...Self.jan2)
+        #expect(catalog.stages == [NamedCount(name: "awareness", count: 2), NamedCount(name: "purchase", count: 1)])
+        #expect(catalog.channels == [NamedCount(name: "social", count: 2), NamedCount(name: "web", count: 1)])
+        #expect(catalog.touchpoints.count == 4)
+        #expect(catalog.properties == [NamedCount(name: "amount", count: 3), NamedCount(name: "device", count: 3),
+                                       NamedCount(name: "note", count: 2)])
+        #expect(catalog.codes[.stage]?["purchase"] != nil)
+        #expect(catalog.stageOrder == StoreCatalog.defaultStageOrder)
+
+        // A second import continues the sequence and reuses customers and codes.
+        let second = try store.importEvents([directory.file("more.csv", """
+            user_id,ts,event,stage
+            c1,2024-01-01,ad_click,awareness
+            c3,2024-01-01,ad_click,
+            """)])
+        #expect(second.imported == 2)
+        #expect(second.newCustomers == 1)
+        let all = try store.rawEvents()
+        #expect(all.map(\.seq) == [2, 3, 5, 4, 1, 6])
+        #expect(all[2].touchpoint == "ad_click" && all[2].customer == "c1")
+        let updated = try store.catalog()
+        #expect(updated.eventCount == 6)
+        #expect(updated.touchpoints.first == NamedCount(name: "ad_click", count: 3))
+        #expect(updated.stages.first == NamedCount(name: "awareness", count: 3))
+    }
+
+    @Test func malformedRowRollsBackEverything() throws {
+        let directory = try TemporaryDirectory()
+        let storePath = directory.path("store.db")
+        let store = try EventStore(path: storePath)
+        _ = try store.importEvents([directory.file("good.csv", Self.sample)])
+        try store.setMetadata("stage_order", "awareness,purchase")
+        let catalogBefore = try store.catalog()
+        let snapshotBefore = try store.snapshot()
+        let eventsBefore = try store.rawEvents()
+        try store.checkpoint()
+        let bytesBefore = try Data(contentsOf: URL(fileURLWithPath: storePath))
+
+        let fine = try directory.file("fine.csv", "customer_id,timestamp\nnew1,2024-03-01\nnew2,2024-03-02\n")
+        let bad = try directory.file("bad.csv", """
+            customer_id,timestamp,touchpoint
+            c9,2024-02-01,brand_new_touchpoint
+            c9,2024-13-01,ad_click
+            """)
+        #expect(throws: StoreError.badInput(file: bad, line: 3, column: 4,
+                                            message: "cannot read '2024-13-01' as a time (column 'timestamp')")) {
+            try store.importEvents([fine, bad])
+        }
+        #expect(try store.snapshot() == snapshotBefore)
+        #expect(try store.rawEvents() == eventsBefore)
+        let catalogAfter = try store.catalog()
+        #expect(catalogAfter.eventCount == catalogBefore.eventCount)
+        #expect(catalogAfter.touchpoints == catalogBefore.touchpoints)
+        #expect(catalogAfter.stageOrder == ["awareness", "purchase"])
+        try store.checkpoint()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: storePath)) == bytesBefore)
+
+        // The failed import consumed no sequence numbers, customer numbers or codes.
+        let report = try store.importEvents([fine])
+        #expect(report.newCustomers == 2)
+        #expect(try store.rawEvents().filter { $0.customer.hasPrefix("new") }.map(\.seq) == [5, 6])
+        #expect(try store.customerID("new1") == 3)
+    }
+
+    @Test func fieldCountErrorsPointAtTheFault() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let short = try directory.file("short.csv", "customer_id,timestamp,stage\nc1,2024-01-01,awareness\nc1,2024-01-01\n")
+        #expect(throws: StoreError.badInput(file: short, line: 3, column: 14, message: "expected 3 fields, found 2")) {
+            try store.importEvents([short])
+        }
+        let long = try directory.file("long.csv", "customer_id,timestamp\nc1,2024-01-01,extra\n")
+        #expect(throws: StoreError.badInput(file: long, line: 2, column: 15, message: "expected 2 fields, found 3")) {
+            try store.importEvents([long])
+        }
+        let quote = try directory.file("quote.csv", "customer_id,timestamp\n\"c1\"x,2024-01-01\n")
+        let error = try #require(throws: StoreError.self) { try store.importEvents([quote]) }
+        #expect(error.badInputParts?.line == 2)
+        #expect(error.badInputParts?.column == 5)
+        let missing = try directory.file("missing.csv", "customer_id,timestamp\n,2024-01-01\n")
+        #expect(throws: StoreError.badInput(file: missing, line: 2, column: 1, message: "missing customer id (column 'customer_id')")) {
+            try store.importEvents([missing])
+        }
+        #expect(try store.catalog().eventCount == 0)
+    }
+
+    @Test func skipBadRowsListsThem() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("mixed.csv", """
+            customer_id,timestamp,touchpoint
+            a,2024-01-01,x
+            b,yesterday,x
+            c,2024-01-02,x
+            d,2024-01-03
+            "e,2024-01-04,x
+            """)
+        let report = try store.importEvents([file], options: ImportOptions(skipBadRows: true))
+        #expect(report.imported == 2)
+        #expect(report.skipped.map(\.line) == [3, 5, 6])
+        #expect(report.skipped.map(\.column) == [3, 13, 1])
+        #expect(report.skipped[0].message == "cannot read 'yesterday' as a time (column 'timestamp')")
+        #expect(report.skipped[1].message == "expected 3 fields, found 2")
+        #expect(try store.rawEvents().map(\.customer) == ["a", "c"])
+        #expect(report.newCustomers == 2)
+    }
+
+    @Test func mappingOverridesRecognition() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("mapped.csv", "uid,ts,event,what\nu1,2024-01-01,pageview,signup\n")
+        let options = ImportOptions(mapping: ["customer": "uid", "TIME": "ts", "touchpoint": "What"])
+        _ = try store.importEvents([file], options: options)
+        #expect(try store.rawEvents() == [
+            RawEvent(customer: "u1", time: Self.jan1, seq: 1, stage: nil, touchpoint: "signup", channel: nil,
+                     properties: ["event": .text("pageview")]),
+        ])
+
+        let wrong = ImportOptions(mapping: ["time": "when"])
+        let error = try #require(throws: StoreError.self) { try store.importEvents([file], options: wrong) }
+        #expect(error.badInputParts?.message.contains("'when', which does not exist (the columns are 'uid', 'ts', 'event', 'what')") == true)
+
+        let unknown = ImportOptions(mapping: ["colour": "what"])
+        #expect(throws: StoreError.file(path: file, message: "unknown field 'colour' in the column mapping (fields are customer, time, stage, touchpoint, channel)")) {
+            try store.importEvents([file], options: unknown)
+        }
+        let noTime = try directory.file("notime.csv", "customer_id,when\nc,2024-01-01\n")
+        let timeError = try #require(throws: StoreError.self) { try store.importEvents([noTime]) }
+        #expect(timeError.badInputParts?.message.hasPrefix("no time column (looked for timestamp, ts, time, event_time, datetime); the columns are 'customer_id', 'when'") == true)
+        #expect(try store.catalog().eventCount == 1)
+    }
+
+    @Test func headerProblemsAreReported() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let quoted = try directory.file("q.csv", "customer_id,timestamp,\"a\"\"b\"\nc,2024-01-01,1\n")
+        let error = try #require(throws: StoreError.self) { try store.importEvents([quoted]) }
+        #expect(error.badInputParts?.column == 23)
+        #expect(error.badInputParts?.message.contains("double quote") == true)
+        let twice = try directory.file("twice.csv", "customer_id,timestamp,Device,device\n")
+        #expect(throws: StoreError.badInput(file: twice, line: 1, column: 30, message: "column 'device' appears twice in the header (columns 3 and 4)")) {
+            try store.importEvents([twice])
+        }
+        let empty = try directory.file("empty.csv", "")
+        #expect(throws: StoreError.badInput(file: empty, line: 1, column: 1, message: "the file is empty: a header row naming the columns is required")) {
+            try store.importEvents([empty])
+        }
+        #expect(throws: StoreError.self) { try store.importEvents([directory.path("absent.csv")]) }
+        let text = try directory.file("events.txt", "x")
+        #expect(throws: StoreError.file(path: text, message: "unknown format: name the file .csv, .jsonl, .ndjson or .json, or give the format")) {
+            try store.importEvents([text])
+        }
+    }
+
+    @Test func jsonLines() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("events.jsonl", """
+            {"user_id": "u1", "ts": "2024-01-02T00:00:00Z", "event": "cart_add", "price": 12.5, "vip": true, "gone": null, "tags": [1, "a b"], "empty": ""}
+
+            {"user_id": 42, "ts": 1704067200, "event": "view", "meta": {"k": "v"}, "stage": "consideration"}\r
+            """)
+        let report = try store.importEvents([file])
+        #expect(report.imported == 2)
+        #expect(try store.rawEvents() == [
+            RawEvent(customer: "42", time: Self.jan1, seq: 2, stage: "consideration", touchpoint: "view", channel: nil,
+                     properties: ["meta": .text(#"{"k":"v"}"#)]),
+            RawEvent(customer: "u1", time: Self.jan2, seq: 1, stage: nil, touchpoint: "cart_add", channel: nil,
+                     properties: ["price": .number(12.5), "vip": .text("true"), "tags": .text(#"[1,"a b"]"#)]),
+        ])
+        let bad = try directory.file("bad.ndjson", "{\"user_id\": \"u\", \"ts\": \"2024-01-01\"}\n{\"user_id\": \"u\", \"ts\" \"x\"}\n")
+        #expect(throws: StoreError.badInput(file: bad, line: 2, column: 23, message: "invalid JSON: expected ':' after the member name")) {
+            try store.importEvents([bad])
+        }
+        let badTime = try directory.file("badtime.json", "{\"user_id\": \"u\", \"ts\": \"2024-02-30\"}\n")
+        #expect(throws: StoreError.badInput(file: badTime, line: 1, column: 24, message: "cannot read '2024-02-30' as a time (member 'ts')")) {
+            try store.importEvents([badTime])
+        }
+        let array = try directory.file("array.json", "[{\"user_id\": \"u\"}]\n")
+        let error = try #require(throws: StoreError.self) { try store.importEvents([array]) }
+        #expect(error.badInputParts?.message.contains("found an array") == true)
+        #expect(try store.catalog().eventCount == 2)
+    }
+
+    @Test func formatOptionOverridesExtension() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("events.data", "customer_id,timestamp\nx,2024-01-01\n")
+        let report = try store.importEvents([file], options: ImportOptions(format: .csv))
+        #expect(report.imported == 1)
+    }
+
+    @Test func progressIsReported() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        var text = "customer_id,timestamp\n"
+        for i in 0..<250_000 { text += "c\(i % 1000),\(1_704_067_200 + i)\n" }
+        let file = try directory.file("big.csv", text)
+        var reports: [ImportProgress] = []
+        let report = try store.importEvents([file]) { reports.append($0) }
+        #expect(report.imported == 250_000)
+        #expect(reports.map(\.rows) == [100_000, 200_000, 250_000])
+        #expect(reports.last?.bytesRead == Int64(text.utf8.count))
+        #expect(reports.last?.totalBytes == Int64(text.utf8.count))
+    }
+
+    @Test func interruptCancelsAnImport() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        var text = "customer_id,timestamp\n"
+        for i in 0..<20_000 { text += "c\(i),2024-01-01\n" }
+        let file = try directory.file("big.csv", text)
+        let handle = store.interruptHandle
+        // The first progress report (at the end of the first file) interrupts; the import notices within 4096 rows.
+        #expect(throws: StoreError.cancelled) {
+            try store.importEvents([file, file, file, file, file, file]) { _ in handle.interrupt() }
+        }
+        #expect(try store.catalog().eventCount == 0)
+    }
+}

@@ -1,0 +1,140 @@
+// Predicate translation on a tiny hand-built store: SQL's three-valued answers, masks, order, EXPLAIN, cancelling.
+import Testing
+@testable import JourneyStore
+
+@Suite struct PredicateTests {
+    /// a: three events (two in the same second), b: one. Only a has attributes.
+    static func tinyStore(_ directory: TemporaryDirectory) throws -> EventStore {
+        let store = try EventStore(path: directory.path("store.db"))
+        _ = try store.importEvents([directory.file("events.csv", """
+            customer_id,timestamp,stage,touchpoint,channel,amount,device
+            a,2024-01-01T00:00:00Z,awareness,ad_click,social,,mobile
+            a,2024-01-01T00:00:00Z,consideration,site_visit,web,5,
+            a,2024-01-02T00:00:00Z,purchase,checkout_complete,,120.5,desktop
+            b,2024-01-03T00:00:00Z,awareness,ad_click,email,abc,mobile
+            """)])
+        _ = try store.importCustomers(directory.file("customers.csv", "customer_id,segment,employees\na,b2b,40\n"))
+        return store
+    }
+
+    static let click = "a@2024-01-01T00:00:00Z#1"
+    static let visit = "a@2024-01-01T00:00:00Z#1"
+    static let buy = "a@2024-01-02T00:00:00Z#1"
+    static let other = "b@2024-01-03T00:00:00Z#1"
+
+    @Test func propertiesAreThreeValued() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        let amountOver10 = Predicate.property("amount", .greater, .number(10))
+        #expect(try store.admitted(amountOver10) == [Self.buy])
+        // Missing amounts and the text 'abc' are unknown, so NOT keeps only the known small number.
+        #expect(try store.admitted(Predicate.not(amountOver10)) == [Self.visit])
+        #expect(try store.admitted(Predicate.property("amount", .equal, .text("abc"))) == [Self.other])
+        #expect(try store.admitted(Predicate.property("amount", .notEqual, .text("abc"))) == [])
+        #expect(try store.admitted(Predicate.or([amountOver10, .not(amountOver10)])) == [Self.visit, Self.buy])
+        #expect(try store.admitted(Predicate.property("device", .less, .text("e"))) == [Self.buy])
+        #expect(try store.admitted(Predicate.property("nothing", .equal, .text("x"))) == [])
+        #expect(try store.admitted(Predicate.not(.property("nothing", .equal, .text("x")))) == [])
+        #expect(try store.admitted(Predicate.not(.property("bad\"name", .equal, .text("x")))) == [])
+    }
+
+    @Test func codesTimeAndCustomers() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        let codes = try store.catalog().codes
+        let web = try #require(codes[.channel]?["web"])
+        let email = try #require(codes[.channel]?["email"])
+        #expect(try store.admitted(Predicate.codes(.channel, [web, email])) == [Self.visit, Self.other])
+        #expect(try store.admitted(Predicate.not(.codes(.channel, [web, email]))) == [Self.click])
+        // An empty code set is false, except on a NULL column where it is unknown.
+        #expect(try store.admitted(Predicate.codes(.channel, [])) == [])
+        #expect(try store.admitted(Predicate.not(.codes(.channel, []))) == [Self.click, Self.visit, Self.other])
+        #expect(try store.admitted(Predicate.time(.greaterOrEqual, 1_704_153_600_000)) == [Self.buy, Self.other])
+        #expect(try store.admitted(Predicate.customer(.equal, "b")) == [Self.other])
+        #expect(try store.admitted(Predicate.customer(.less, "b")) == [Self.click, Self.visit, Self.buy])
+        #expect(try store.admitted(Predicate.not(.customer(.notEqual, "a"))) == [Self.click, Self.visit, Self.buy])
+        #expect(try store.admitted(Predicate.and([])) == [Self.click, Self.visit, Self.buy, Self.other])
+        #expect(try store.admitted(Predicate.or([])) == [])
+        #expect(try store.admitted(Predicate.constant(true), filter: Predicate.constant(false)) == [])
+    }
+
+    @Test func customerAttributesAreThreeValued() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        let b2b = Predicate.customerAttribute("segment", .equal, .text("b2b"))
+        #expect(try store.admitted(b2b) == [Self.click, Self.visit, Self.buy])
+        // a is b2b (false under NOT); b has no attributes (unknown): nobody.
+        #expect(try store.admitted(Predicate.not(b2b)) == [])
+        #expect(try store.admitted(Predicate.customerAttribute("employees", .greaterOrEqual, .number(40))) == [Self.click, Self.visit, Self.buy])
+        // A number literal against a text attribute is unknown.
+        #expect(try store.admitted(Predicate.customerAttribute("segment", .notEqual, .number(1))) == [])
+    }
+
+    @Test func masksAndOrderPerCustomer() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        let codes = try store.catalog().codes
+        let click = try #require(codes[.touchpoint]?["ad_click"])
+        let purchase = try #require(codes[.stage]?["purchase"])
+        let request = ScanRequest(filter: .not(.customer(.equal, "zzz")),
+                                  steps: [.codes(.touchpoint, [click]), .codes(.stage, [purchase]), .constant(true)])
+        var seen: [CustomerEvents] = []
+        try store.scanCustomers(request, isCancelled: { false }) { seen.append($0) }
+        #expect(seen.map(\.customer) == [1, 2])
+        #expect(seen.first?.times == [1_704_067_200_000, 1_704_067_200_000, 1_704_153_600_000])
+        #expect(seen.first?.masks == [0b101, 0b100, 0b110])
+        #expect(seen.last?.masks == [0b101])
+
+        // Bit 63 comes back as the high bit of a UInt64.
+        let wide = ScanRequest(filter: .constant(true), steps: Array(repeating: .constant(false), count: 63) + [.customer(.equal, "b")])
+        var masks: [UInt64] = []
+        try store.scanCustomers(wide, isCancelled: { false }) { masks += $0.masks }
+        #expect(masks == [1 << 63])
+
+        var none = 0
+        try store.scanCustomers(ScanRequest(filter: .constant(true), steps: []), isCancelled: { false }) { _ in none += 1 }
+        #expect(none == 0)
+    }
+
+    @Test func translationText() {
+        let fragment = PredicateSQL.translate(.and([.not(.property("amount", .greater, .number(10))),
+                                                    .codes(.stage, [1, 2]), .or([])]))
+        #expect(fragment.sql == "((NOT (CASE WHEN json_type(e.props, ?) IN ('integer','real') THEN json_extract(e.props, ?) END) > ?) AND e.stage IN (?,?) AND 0)")
+        #expect(fragment.bindings == [.text("$.\"amount\""), .text("$.\"amount\""), .real(10), .integer(1), .integer(2)])
+        #expect(PredicateSQL.translate(.codes(.channel, [])).sql == "(CASE WHEN e.channel IS NULL THEN NULL ELSE 0 END)")
+        #expect(PredicateSQL.translate(.customer(.lessOrEqual, "k")).sql == "e.customer IN (SELECT id FROM customers WHERE key <= ?)")
+    }
+
+    @Test func explainShowsSQLBindingsAndPlan() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        let request = ScanRequest(filter: .time(.less, 5), steps: [.property("campaign", .equal, .text("it's")), .codes(.stage, [1])])
+        let explanation = try store.explain(request)
+        #expect(explanation.sql == ScanQuery(request).fragment.sql)
+        #expect(explanation.sql.hasSuffix("ORDER BY e.customer, e.time, e.seq"))
+        #expect(explanation.sql.hasPrefix("SELECT e.customer, e.time, (((CASE WHEN json_type"))
+        #expect(explanation.bindings == ["'$.\"campaign\"'", "'$.\"campaign\"'", "'it''s'", "1", "5",
+                                         "'$.\"campaign\"'", "'$.\"campaign\"'", "'it''s'", "1"])
+        #expect(!explanation.plan.isEmpty)
+        #expect(explanation.plan.contains { $0.contains("events") || $0.contains(" e ") || $0.hasPrefix("SCAN e") || $0.hasPrefix("SEARCH e") })
+    }
+
+    @Test func scansCanBeCancelled() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let generator = JourneyGenerator(customers: 2000, seed: 3, scenario: .retail)
+        _ = try store.importEvents([directory.bytes("events.csv", generator.eventsCSV())])
+        var calls = 0
+        #expect(throws: StoreError.cancelled) {
+            try store.scanCustomers(ScanRequest(filter: .constant(true), steps: [.constant(true)]),
+                                    isCancelled: { true }) { _ in calls += 1 }
+        }
+        // A filter that admits nothing still stops: SQLite polls while skipping rows.
+        #expect(throws: StoreError.cancelled) {
+            try store.scanCustomers(ScanRequest(filter: .time(.less, 0), steps: [.constant(true)]), isCancelled: { true }) { _ in }
+        }
+        var customers = 0
+        try store.scanCustomers(ScanRequest(filter: .constant(true), steps: [.constant(true)]), isCancelled: { false }) { _ in customers += 1 }
+        #expect(customers == 2000)
+    }
+}

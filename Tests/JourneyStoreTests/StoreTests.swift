@@ -1,0 +1,103 @@
+// Opening stores: schema creation and validation, metadata, the catalog's stage order, the SQLite layer's errors.
+import Testing
+@testable import JourneyStore
+
+@Suite struct StoreTests {
+    @Test func metadataPersistsAndDrivesStageOrder() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.db")
+        do {
+            let store = try EventStore(path: path)
+            #expect(try store.metadata("schema_version") == "1")
+            #expect(try store.metadata("stage_order") == nil)
+            #expect(try store.catalog().stageOrder == StoreCatalog.defaultStageOrder)
+            try store.setMetadata("stage_order", " lead, deal ,won,")
+            #expect(try store.catalog().stageOrder == ["lead", "deal", "won"])
+            try store.setMetadata("note", "x")
+            try store.setMetadata("note", "y")
+            #expect(throws: StoreError.self) { try store.setMetadata("schema_version", "9") }
+        }
+        let reopened = try EventStore(path: path)
+        #expect(try reopened.metadata("note") == "y")
+        #expect(try reopened.catalog().stageOrder == ["lead", "deal", "won"])
+        #expect(try reopened.allMetadata().map(\.key) == ["note", "schema_version", "stage_order"])
+        try reopened.setMetadata("note", nil)
+        #expect(try reopened.metadata("note") == nil)
+        let empty = try reopened.catalog()
+        #expect(empty.eventCount == 0 && empty.customerCount == 0 && empty.timeRange == nil)
+    }
+
+    @Test func newerOrForeignSchemasAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let newer = directory.path("newer.db")
+        do {
+            let store = try EventStore(path: newer)
+            try store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        }
+        #expect(throws: StoreError.schema("'\(newer)' has schema version 2, newer than this program's 1")) {
+            try EventStore(path: newer)
+        }
+        let garbled = directory.path("garbled.db")
+        do {
+            let store = try EventStore(path: garbled)
+            try store.db.execute("UPDATE meta SET value = 'v1' WHERE key = 'schema_version'")
+        }
+        #expect(throws: StoreError.schema("unknown schema_version 'v1' in '\(garbled)'")) { try EventStore(path: garbled) }
+
+        let foreign = directory.path("foreign.db")
+        do {
+            let db = try Database(path: foreign)
+            try db.execute("CREATE TABLE t(x)")
+        }
+        #expect(throws: StoreError.schema("'\(foreign)' is an SQLite database but not a JourneyQL store (no meta table)")) {
+            try EventStore(path: foreign)
+        }
+        let text = try directory.file("text.db", String(repeating: "not a database at all ", count: 100))
+        let error = try #require(throws: StoreError.self) { try EventStore(path: text) }
+        guard case .sqlite(let code, _) = error else {
+            Issue.record("expected an SQLite error, got \(error)")
+            return
+        }
+        #expect(code & 0xFF == 26)
+    }
+
+    @Test func databaseLayer() throws {
+        let directory = try TemporaryDirectory()
+        let db = try Database(path: directory.path("raw.db"))
+        try db.execute("CREATE TABLE t(i INTEGER, d REAL, s TEXT)")
+        let insert = try db.prepare("INSERT INTO t VALUES (?, ?, ?)")
+        #expect(insert.parameterCount == 3)
+        try insert.bind([.integer(-7), .real(2.5), .text("it's ünïcode")])
+        try insert.run()
+        try insert.bind([.null, .null, .text("")])
+        try insert.run()
+        let select = try db.prepare("SELECT i, d, s FROM t ORDER BY rowid")
+        #expect(try select.step())
+        #expect(select.int64(0) == -7 && select.double(1) == 2.5 && select.text(2) == "it's ünïcode")
+        #expect(try select.step())
+        #expect(select.isNull(0) && select.value(1) == .null && select.text(2) == "")
+        #expect(try !select.step())
+
+        // A throwing transaction body leaves nothing behind; a nested one rolls back only itself.
+        #expect(throws: StoreError.cancelled) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (1, 1, 'x')")
+                throw StoreError.cancelled
+            }
+        }
+        try db.transaction {
+            try db.execute("INSERT INTO t VALUES (2, 2, 'kept')")
+            _ = try? db.transaction {
+                try db.execute("INSERT INTO t VALUES (3, 3, 'undone')")
+                throw StoreError.cancelled
+            }
+        }
+        let count = try db.prepare("SELECT group_concat(s, '/') FROM (SELECT s FROM t ORDER BY rowid)")
+        #expect(try count.step())
+        #expect(count.text(0) == "it's ünïcode//kept")
+        #expect(!db.isInTransaction)
+
+        let error = try #require(throws: StoreError.self) { try db.prepare("SELECT nope FROM t") }
+        #expect(error == .sqlite(code: 1, message: "no such column: nope"))
+    }
+}
