@@ -70,7 +70,8 @@ public final class Console {
             return nil
         } catch {
             if Interrupt.take() || error.exitCode == 130 {
-                errors.write("cancelled\n")
+                // On a terminal "^C" was echoed where the cursor stood; write over it.
+                errors.write(errors.isTerminal ? "\rcancelled\n" : "cancelled\n")
                 return 130
             }
             errors.write(Self.line(error.rendered.isEmpty ? "error: statement failed" : error.rendered))
@@ -80,7 +81,8 @@ public final class Console {
 
     /// Writes a result in the current mode.
     public func show(_ result: QueryResult) {
-        let text = ResultRenderer.render(result, format: format, terminal: output.isTerminal)
+        let text = ResultRenderer.render(result, format: format, terminal: output.isTerminal,
+                                         terminalWidth: output.isTerminal ? Terminal.width(of: output.descriptor) : nil)
         if format == .table, wroteResult { output.write("\n") }
         output.write(text)
         wroteResult = true
@@ -122,6 +124,8 @@ public final class Console {
 
         while !quitRequested {
             let prompt = pending.isEmpty ? "journey> " : "   ...> "
+            // At a prompt, the prompt itself separates what comes next from the last result.
+            if interactive { wroteResult = false }
             switch reader.readLine(prompt: prompt) {
             case .interrupted:
                 // Ctrl-C at the prompt abandons the statement being typed, never the session.
@@ -173,7 +177,7 @@ public final class Console {
             try perform(DotCommand(name: name, arguments: Array(words.dropFirst())))
             return nil
         } catch {
-            self.error(error.message)
+            if !error.message.isEmpty { self.error(error.message) }
             return error.exitCode
         }
     }
@@ -202,7 +206,7 @@ public final class Console {
             readDepth += 1
             defer { readDepth -= 1 }
             if case .failed(let code) = drive(TextLineReader(text), sourceName: path) {
-                throw ConsoleError("stopped reading '\(path)' at the error above", exitCode: code)
+                throw ConsoleError("", exitCode: code)  // the error inside the file is already reported
             }
         case ".mode":
             guard let name = args.first else {

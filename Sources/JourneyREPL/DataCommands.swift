@@ -32,12 +32,24 @@ public enum DataCommands {
     }
 
     /// The scenarios `journey generate --scenario` accepts.
-    public static let scenarios = ["retail", "travel", "banking"]
+    public static let scenarios = JourneyGenerator.Scenario.allCases.map(\.rawValue)
 
-    /// Writes a generated journey log as CSV to `eventsPath` (stdout when nil) and, if asked, the customers file.
+    /// Writes a generated journey log as CSV to `eventsPath` (stdout when nil) and, if asked, the customers
+    /// file. The same arguments always give the same bytes. Returns 0, or 65 when a file cannot be written.
     public static func generate(customers: Int, seed: UInt64, scenario: String, eventsPath: String?,
                                 customersPath: String?, errors: TextSink = .standardError()) -> Int32 {
-        errors.write("error: generate is not available in this build yet\n")
-        return 70
+        guard let kind = JourneyGenerator.Scenario(rawValue: scenario) else {
+            errors.write("error: unknown scenario '\(scenario)'; use \(scenarios.joined(separator: ", "))\n")
+            return 64
+        }
+        let generator = JourneyGenerator(customers: customers, seed: seed, scenario: kind)
+        do {
+            try generator.writeEvents(to: eventsPath)
+            if let customersPath { try generator.writeCustomers(to: customersPath) }
+            return 0
+        } catch {
+            errors.write("error: \(error)\n")
+            return 65
+        }
     }
 }

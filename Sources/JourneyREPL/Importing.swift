@@ -59,7 +59,8 @@ public enum ImportSummary {
         let files = report.files.count == 1 ? "1 file" : "\(report.files.count) files"
         var text = "imported \(CellFormatting.groupedInteger(report.imported)) \(noun) from \(files)"
             + " in \(CellFormatting.fixed(report.seconds, decimals: 1)) s"
-        if report.seconds > 0 {
+        // A rate measured over a few milliseconds says nothing.
+        if report.seconds >= 0.05 {
             text += " (\(roughCount(Double(report.imported) / report.seconds)) \(noun)/s)"
         }
         if !report.skipped.isEmpty {

@@ -25,6 +25,14 @@ public enum Terminal {
         }
     }
 
+    /// The width in columns of the terminal on `descriptor`, read at each call (the window may be resized);
+    /// `$COLUMNS` when the size cannot be asked, nil when neither is known.
+    public static func width(of descriptor: Int32) -> Int? {
+        var size = winsize()
+        if ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return environment("COLUMNS").flatMap { Int($0) }
+    }
+
     /// The value of an environment variable, if set.
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }

@@ -53,6 +53,16 @@ struct RenderingTests {
         #expect(!ResultRenderer.render(table, format: .table, terminal: true).contains("█"))
     }
 
+    @Test func barsShrinkToFitTheTerminal() {
+        let result = QueryResult(kind: .funnel, columns: ["n"], rows: [[.int(8)], [.int(4)]], barColumn: 0)
+        // The table is 5 columns wide; 5 + a space + 4 fits bars of 4.
+        let lines = ResultRenderer.render(result, format: .table, terminal: true, terminalWidth: 10).split(separator: "\n")
+        #expect(lines[3] == "│ 8 │ ████")
+        #expect(lines[4] == "│ 4 │ ██")
+        // Too narrow for a useful chart: none at all.
+        #expect(!ResultRenderer.render(result, format: .table, terminal: true, terminalWidth: 9).contains("█"))
+    }
+
     @Test func partialBarsUseEighthBlocks() {
         let result = QueryResult(kind: .funnel, columns: ["n"], rows: [[.int(16)], [.int(3)]], barColumn: 0)
         let lines = TableRenderer(drawBars: true, barWidth: 8).render(result).split(separator: "\n")
@@ -78,6 +88,11 @@ struct RenderingTests {
     @Test func tableKeepsEachCellOnOneLine() {
         let result = QueryResult(columns: ["a"], rows: [[.text("one\ntwo\tthree\u{1B}")]])
         #expect(ResultRenderer.render(result, format: .table).contains("│ one\\ntwo\\tthree\\x1B │"))
+    }
+
+    @Test func aTitleTypedOverSeveralLinesIsShownOnOne() {
+        let result = QueryResult(title: "FROM awareness\n   TO purchase", columns: [], rows: [], notes: ["n"])
+        #expect(ResultRenderer.render(result, format: .table) == "FROM awareness TO purchase\nn\n")
     }
 
     @Test func emptyResultDrawsHeaderOnly() {

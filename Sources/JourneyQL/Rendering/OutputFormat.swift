@@ -17,11 +17,14 @@ public enum OutputFormat: String, Sendable, Hashable, CaseIterable {
 public enum ResultRenderer {
     /// Renders one result, ending with a newline (an empty string only for a table with no columns and no text).
     ///
-    /// - Parameter terminal: the text goes to a terminal, so a table may add decoration meant for eyes
-    ///   only (a funnel's bar chart). Machine formats ignore it: their output is the same either way.
-    public static func render(_ result: QueryResult, format: OutputFormat, terminal: Bool = false) -> String {
+    /// - Parameters:
+    ///   - terminal: the text goes to a terminal, so a table may add decoration meant for eyes
+    ///     only (a funnel's bar chart). Machine formats ignore it: their output is the same either way.
+    ///   - terminalWidth: the terminal's width in columns, when known; decoration is fitted to it.
+    public static func render(_ result: QueryResult, format: OutputFormat, terminal: Bool = false,
+                              terminalWidth: Int? = nil) -> String {
         switch format {
-        case .table: TableRenderer(drawBars: terminal).render(result)
+        case .table: TableRenderer(drawBars: terminal, lineWidth: terminal ? terminalWidth : nil).render(result)
         case .csv: CSVRenderer.render(result)
         case .json: JSONRenderer.render(result)
         case .markdown: MarkdownRenderer.render(result)

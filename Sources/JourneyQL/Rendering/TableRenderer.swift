@@ -23,16 +23,19 @@ public struct TableRenderer: Sendable {
     public var drawBars: Bool
     /// Columns the first row's bar spans; the others are scaled to it.
     public var barWidth: Int
+    /// The width of the terminal, if known: bars are shortened to fit beside the table, or left out.
+    public var lineWidth: Int?
 
-    public init(style: Style = .box, drawBars: Bool = false, barWidth: Int = 30) {
+    public init(style: Style = .box, drawBars: Bool = false, barWidth: Int = 30, lineWidth: Int? = nil) {
         self.style = style
         self.drawBars = drawBars
         self.barWidth = max(1, barWidth)
+        self.lineWidth = lineWidth
     }
 
     public func render(_ result: QueryResult) -> String {
         var out = ""
-        if let title = result.title, !title.isEmpty { out += title + "\n" }
+        if let title = result.title.map(Self.oneLine), !title.isEmpty { out += title + "\n" }
         if !result.columns.isEmpty { out += table(result) }
         for note in result.notes { out += note + "\n" }
         return out
@@ -52,7 +55,8 @@ public struct TableRenderer: Sendable {
             Self.format(column: index, of: result)
         }
         // The chart hangs to the right of the box rather than in a column of its own: it has no header.
-        let bars = barCells(result)
+        let tableWidth = columns.reduce(1) { $0 + $1.width + 3 }
+        let bars = barCells(result, width: lineWidth.map { min(barWidth, $0 - tableWidth - 1) } ?? barWidth)
         let glyphs = style == .box ? Glyphs.box : Glyphs.ascii
         var out = rule(columns, glyphs.top)
         out += line(columns.map { column in
@@ -136,6 +140,12 @@ public struct TableRenderer: Sendable {
         }
     }
 
+    /// A title typed over several lines, as one line with single spaces.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+            .joined(separator: " ")
+    }
+
     /// Keeps one cell on one line: control characters are shown escaped (`\n`, `\t`, `\x1B`).
     static func sanitize(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
@@ -154,9 +164,10 @@ public struct TableRenderer: Sendable {
         return out
     }
 
-    /// The funnel's bars, scaled so the first row spans `barWidth` columns; nil when no chart applies.
-    private func barCells(_ result: QueryResult) -> [String]? {
-        guard drawBars, result.kind == .funnel, let column = result.barColumn,
+    /// The funnel's bars, scaled so the first row spans `width` columns; nil when no chart applies
+    /// (or fewer than four columns are left for it).
+    private func barCells(_ result: QueryResult, width barWidth: Int) -> [String]? {
+        guard drawBars, barWidth >= 4, result.kind == .funnel, let column = result.barColumn,
               column >= 0, column < result.columns.count, !result.rows.isEmpty else { return nil }
         let values = result.rows.map { row -> Double in
             guard column < row.count else { return 0 }
