@@ -1,0 +1,415 @@
+// The fast engine against the slow reference on random journeys: random events are written to CSV or JSON Lines,
+// imported into a fresh store, and random query text is run through Session (lexer, parser, checker, planner,
+// SQL, matcher); every per-step count and median must equal the reference's, evaluated on store.rawEvents().
+//
+// Replay or explore: JOURNEYQL_SEED=<n> swift test --filter Differential  (the seed is printed on failure).
+import Foundation
+import Testing
+import JourneyQL
+import JourneyStore
+
+/// The seed of a run: fixed, so failures reproduce, unless JOURNEYQL_SEED says otherwise.
+private let baseSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_241_123
+
+/// 2024-01-01T00:00:00Z.
+private let t0: Int64 = 1_704_067_200_000
+
+// MARK: Random journeys
+
+/// One generated event, as written to the input file.
+private struct GeneratedEvent {
+    var customer: String
+    var time: Int64
+    var stage: String?
+    var touchpoint: String?
+    var channel: String?
+    /// The property as the store should read it back, and how it is spelled in the file.
+    var amount: (value: PropertyValue, csv: String, json: String)?
+    var device: String?
+}
+
+private struct GeneratedCase {
+    /// In file (import) order.
+    var events: [GeneratedEvent]
+    /// customer → (segment, size) for the customers file; customers absent here have no row.
+    var customers: [(id: String, segment: String?, size: Int?)]
+    var asJSONLines: Bool
+}
+
+private func pick<T>(_ items: [T], _ rng: inout SplitMix64) -> T { items.randomElement(using: &rng)! }
+private func chance(_ p: Double, _ rng: inout SplitMix64) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+
+private func generateCase(_ rng: inout SplitMix64) -> GeneratedCase {
+    // Tiny alphabets so steps repeat; 'purchase' is both a stage and a touchpoint; 'Web' sorts before 'email' by bytes.
+    let stages = Array(["awareness", "consideration", "purchase"].shuffled(using: &rng).prefix(Int.random(in: 2...3, using: &rng)))
+    let touchpoints = Array(["ad_click", "site_visit", "cart_add", "purchase"].shuffled(using: &rng)
+        .prefix(Int.random(in: 2...4, using: &rng)))
+    let channels = Array(["web", "email", "social", "Web", "paid_ads"].shuffled(using: &rng).prefix(Int.random(in: 2...4, using: &rng)))
+    let amounts: [(PropertyValue, String, String)] = [
+        (.number(0), "0", "0"), (.number(1), "1", "1"), (.number(3), "3", "3"), (.number(5), "5", "5"),
+        (.number(10), "10", "10"), (.number(2.5), "2.5", "2.5"), (.number(-1), "-1", "-1"), (.number(100), "100", "100"),
+        (.text("n/a"), "n/a", "\"n/a\""), (.text("007"), "007", "\"007\""), (.text("big"), "big", "\"big\""),
+        (.text("5"), "5", "\"5\""),
+    ]
+    let customerCount = Int.random(in: 20...200, using: &rng)
+    var ids = Set<String>()
+    while ids.count < customerCount {
+        let n = Int.random(in: 1...999, using: &rng)
+        ids.insert(chance(0.05, &rng) ? (chance(0.5, &rng) ? "C\(n)" : "ä\(n)") : "c\(n)")
+    }
+    let jsonl = chance(0.3, &rng)
+    // Steps in milliseconds between a customer's consecutive events: mostly ties and seconds.
+    let increments: [Int64] = [0, 0, 0, 0, 1000, 1000, 2000, 3000, 5000, 10_000, 30_000, 60_000, 120_000, 600_000, 250, 500]
+    var events: [GeneratedEvent] = []
+    var customers: [(String, String?, Int?)] = []
+    for id in ids.sorted() {
+        var time = t0 + Int64.random(in: 0..<600, using: &rng) * 1000
+        for _ in 0..<Int.random(in: 1...8, using: &rng) {
+            var amount: (PropertyValue, String, String)? = chance(0.75, &rng) ? pick(amounts, &rng) : nil
+            // JSON Lines can carry booleans, stored as the text true/false.
+            if jsonl, amount != nil, chance(0.05, &rng) { amount = (.text("true"), "true", "true") }
+            // In CSV, digits are a number however they are quoted; only JSON can say "5" is text.
+            if !jsonl, amount?.0 == .text("5") { amount = (.number(5), "5", "5") }
+            events.append(GeneratedEvent(
+                customer: id, time: time,
+                stage: chance(0.1, &rng) ? nil : pick(stages, &rng),
+                touchpoint: chance(0.1, &rng) ? nil : pick(touchpoints, &rng),
+                channel: chance(0.15, &rng) ? nil : pick(channels, &rng),
+                amount: amount.map { (value: $0.0, csv: $0.1, json: $0.2) },
+                device: chance(0.3, &rng) ? nil : pick(["mobile", "desktop", "Mobile"], &rng)))
+            time += pick(increments, &rng)
+        }
+        if chance(0.7, &rng) {
+            customers.append((id, chance(0.2, &rng) ? nil : pick(["b2b", "b2c", "smb"], &rng),
+                              chance(0.2, &rng) ? nil : Int.random(in: 1...20, using: &rng)))
+        }
+    }
+    // The file interleaves customers and is not in time order: equal times are ordered by this order alone.
+    events.shuffle(using: &rng)
+    return GeneratedCase(events: events, customers: customers.map { (id: $0.0, segment: $0.1, size: $0.2) },
+                         asJSONLines: jsonl)
+}
+
+/// Times as the input spells them: ISO with or without milliseconds, or epoch milliseconds.
+private func timeText(_ ms: Int64, _ rng: inout SplitMix64) -> String {
+    chance(0.2, &rng) ? String(ms) : TimeParser.format(ms)
+}
+
+private func eventsFile(_ c: GeneratedCase, _ rng: inout SplitMix64) -> String {
+    func quoted(_ s: String?) -> String {
+        guard let s else { return "" }
+        return chance(0.1, &rng) ? "\"\(s)\"" : s
+    }
+    if c.asJSONLines {
+        return c.events.map { e in
+            var members = ["\"customer_id\":\"\(e.customer)\"", "\"timestamp\":\"\(timeText(e.time, &rng))\""]
+            for (name, value) in [("stage", e.stage), ("event", e.touchpoint), ("channel", e.channel), ("device", e.device)] {
+                if let value { members.append("\"\(name)\":\"\(value)\"") } else if chance(0.3, &rng) { members.append("\"\(name)\":null") }
+            }
+            if let a = e.amount { members.append("\"amount\":\(a.json)") }
+            return "{" + members.shuffled(using: &rng).joined(separator: ",") + "}\n"
+        }.joined()
+    }
+    var text = "customer,time,stage,touchpoint,channel,amount,device\n"
+    for e in c.events {
+        text += [e.customer, timeText(e.time, &rng), quoted(e.stage), quoted(e.touchpoint), quoted(e.channel),
+                 e.amount?.csv ?? "", quoted(e.device)].joined(separator: ",") + "\n"
+    }
+    return text
+}
+
+private func customersFile(_ c: GeneratedCase) -> String {
+    "customer_id,segment,size\n" + c.customers.map { "\($0.id),\($0.segment ?? ""),\($0.size.map(String.init) ?? "")\n" }.joined()
+}
+
+// MARK: Random queries
+
+private func randomStep(_ catalog: StoreCatalog, _ rng: inout SplitMix64, allowAlternatives: Bool = true) -> String {
+    let stages = catalog.stages.map(\.name), touchpoints = catalog.touchpoints.map(\.name)
+    let names = stages + touchpoints
+    var base: String
+    switch Int.random(in: 0..<10, using: &rng) {
+    case 0: base = "ANY"
+    case 1 where !stages.isEmpty: base = "stage " + pick(stages, &rng)
+    case 2 where !touchpoints.isEmpty: base = "touchpoint " + pick(touchpoints, &rng)
+    case 3 where allowAlternatives:
+        base = "(" + randomStep(catalog, &rng, allowAlternatives: false) + " | "
+            + randomStep(catalog, &rng, allowAlternatives: false) + ")"
+    default: base = names.isEmpty ? "ANY" : pick(names, &rng)
+    }
+    if chance(0.2, &rng) {
+        base += "[" + pick(["amount > 3", "amount <= 5", "channel = web", "device != mobile", "amount = 'n/a'",
+                            "NOT amount > 3", "channel IN (web, email)", "customer.segment = b2b"], &rng) + "]"
+    }
+    return base
+}
+
+private func randomAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
+    let channels = catalog.channels.map(\.name) + ["sms"]
+    let someTime = TimeParser.format(t0 + Int64.random(in: 0...900, using: &rng) * 1000)
+    switch Int.random(in: 0..<17, using: &rng) {
+    case 0: return "channel = \(pick(channels, &rng))"
+    case 1: return "channel != \(pick(channels, &rng))"
+    case 2: return "channel < '\(pick(["e", "m", "W", "x"], &rng))'"
+    case 3: return "amount > \(pick(["0", "2.5", "3", "-1", "9.99"], &rng))"
+    case 4: return "amount <= \(pick(["1", "5", "100"], &rng))"
+    case 5: return "amount = \(pick(["'n/a'", "'007'", "5", "'5'", "'true'"], &rng))"
+    case 6: return "device = \(pick(["mobile", "Mobile", "'desktop'"], &rng))"
+    case 7: return "channel IN (\(pick(channels, &rng)), \(pick(channels, &rng)))"
+    case 8: return "channel NOT IN (\(pick(channels, &rng)))"
+    case 9: return "time >= \(someTime)"
+    case 10: return "time < \(someTime)"
+    case 11: return "customer < '\(pick(["c5", "c", "d", "C9"], &rng))'"
+    case 12: return "stage = \(pick(catalog.stages.map(\.name) + ["awareness"], &rng))"
+    case 13: return "touchpoint != \(pick(catalog.touchpoints.map(\.name) + ["cart_add"], &rng))"
+    case 14: return "customer.segment \(pick(["=", "!="], &rng)) \(pick(["b2b", "smb"], &rng))"
+    case 15: return "customer.size >= \(Int.random(in: 1...20, using: &rng))"
+    default: return "device NOT IN (desktop)"
+    }
+}
+
+private func randomCondition(_ catalog: StoreCatalog, _ rng: inout SplitMix64, depth: Int = 0) -> String {
+    switch depth < 2 ? Int.random(in: 0..<6, using: &rng) : 0 {
+    case 1: return "NOT (" + randomCondition(catalog, &rng, depth: depth + 1) + ")"
+    case 2: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " AND " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
+    case 3: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " OR " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
+    default: return randomAtom(catalog, &rng)
+    }
+}
+
+private func randomQuery(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
+    let steps = (0..<Int.random(in: 2...4, using: &rng)).map { _ in randomStep(catalog, &rng) }
+    var text = "FROM " + steps[0]
+    for step in steps.dropFirst() { text += pick([" TO ", " THEN "], &rng) + step }
+    var clauses: [String] = []
+    if chance(0.6, &rng) {
+        clauses.append("WITHIN " + pick(["0s", "1s", "2 seconds", "5s", "10s", "1m", "2 minutes", "10m", "1 hour", "1d"], &rng))
+    }
+    if chance(0.6, &rng) { clauses.append("WHERE " + randomCondition(catalog, &rng)) }
+    return ([text] + clauses.shuffled(using: &rng)).joined(separator: " ")
+}
+
+// MARK: Running both sides
+
+/// What the engine's result table says, per step.
+private struct EngineRow: Equatable, CustomStringConvertible {
+    var customers: Int64
+    var pctOfFirst: Double?
+    var pctOfPrevious: Double?
+    var lost: Int64?
+    var median: Double?
+
+    var description: String {
+        func show<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "-" }
+        return "(\(customers) \(show(pctOfFirst))% \(show(pctOfPrevious))% lost \(show(lost)) median \(show(median)))"
+    }
+}
+
+private func engineRows(_ session: Session, _ text: String) throws(RunFailure) -> [EngineRow] {
+    var result: QueryResult?
+    try session.run(SourceText(text)) { event in
+        if case .result(let r) = event { result = r }
+    }
+    guard let result else { return [] }
+    func column(_ name: String) -> Int { result.columns.firstIndex(of: name) ?? -1 }
+    let (n, first, previous, lost, median) = (column("customers"), column("pct_of_first"), column("pct_of_previous"),
+                                              column("lost"), column("median_time_from_previous"))
+    return result.rows.map { row in
+        func number(_ i: Int) -> Double? {
+            guard i >= 0 else { return nil }
+            switch row[i] {
+            case .percent(let d), .duration(let d), .number(let d): return d
+            case .int(let v): return Double(v)
+            default: return nil
+            }
+        }
+        func int(_ i: Int) -> Int64? { if i >= 0, case .int(let v) = row[i] { v } else { nil } }
+        return EngineRow(customers: int(n) ?? -1, pctOfFirst: number(first), pctOfPrevious: number(previous),
+                         lost: int(lost), median: number(median))
+    }
+}
+
+/// The rows the reference's totals imply, computed the way the result table is specified (SEMANTICS.md §4).
+private func expectedRows(_ totals: ReferenceTotals) -> [EngineRow] {
+    let first = totals.customers.first ?? 0
+    return totals.customers.indices.map { k in
+        let n = totals.customers[k]
+        let previous = k > 0 ? totals.customers[k - 1] : n
+        return EngineRow(customers: Int64(n),
+                         pctOfFirst: first > 0 ? 100.0 * Double(n) / Double(first) : nil,
+                         pctOfPrevious: k == 0 ? nil : (previous > 0 ? 100.0 * Double(n) / Double(previous) : nil),
+                         lost: k == 0 ? nil : Int64(previous - n),
+                         median: k == 0 ? nil : totals.median(k))
+    }
+}
+
+/// The engine's level per customer key, read through the planner, the store's scan and the matcher directly.
+private func engineLevels(_ session: Session, _ funnel: CheckedFunnel) throws -> [String: Int] {
+    let plan = Planner(catalog: session.catalog()).planFunnel(funnel)
+    var matcher = FunnelMatcher(stepCount: funnel.steps.count, window: funnel.window)
+    var byNumber: [Int64: Int] = [:]
+    try session.store.scanCustomers(plan.request, isCancelled: { false }) { events in
+        byNumber[events.customer] = matcher.match(events).level
+    }
+    var levels: [String: Int] = [:]
+    for (number, level) in byNumber { levels[try session.store.customerKey(number) ?? "#\(number)"] = level }
+    return levels
+}
+
+private func describe(_ e: RawEvent) -> String {
+    let props = e.properties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    return "  +\(Double(e.time - t0) / 1000)s seq \(e.seq) stage=\(e.stage ?? "NULL") touchpoint=\(e.touchpoint ?? "NULL")"
+        + " channel=\(e.channel ?? "NULL") \(props)"
+}
+
+/// A failure message that lets a person replay and see the difference: seed, query, and the customers that differ.
+private func mismatchReport(seed: UInt64, caseIndex: Int, query: String, expected: [EngineRow], got: [EngineRow],
+                           session: Session, funnel: CheckedFunnel, reference: ReferenceTotals,
+                           events: [RawEvent], customers: [String: [String: PropertyValue]]) -> String {
+    var lines = ["seed \(seed) case \(caseIndex) (JOURNEYQL_SEED=\(baseSeed))", "query: \(query)",
+                 "reference: \(expected)", "engine:    \(got)"]
+    let engine = (try? engineLevels(session, funnel)) ?? [:]
+    let keys = Set(engine.keys).union(reference.levels.keys).sorted()
+    var shown = 0
+    for key in keys where (engine[key] ?? 0) != (reference.levels[key] ?? 0) && shown < 3 {
+        shown += 1
+        lines.append("customer \(key): reference level \(reference.levels[key] ?? 0), engine level \(engine[key] ?? 0);"
+                     + " attributes \(customers[key] ?? [:]); events in (time, seq) order:")
+        lines += events.filter { $0.customer == key }.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }.map(describe)
+    }
+    if shown == 0 { lines.append("(levels agree for every customer: the difference is in the chains' times)") }
+    return lines.joined(separator: "\n")
+}
+
+private func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-diff-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite("Differential: engine vs reference")
+struct DifferentialTests {
+    /// Many small stores, many queries each; every per-step number must match exactly.
+    @Test func randomJourneysThroughTheWholePipeline() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases = 100, queriesPerCase = 60
+        var failures = 0, queriesRun = 0, nonTrivial = 0
+        for caseIndex in 0..<cases where failures < 5 {
+            let seed = baseSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
+            var rng = SplitMix64(seed: seed)
+            let generated = generateCase(&rng)
+            let eventsPath = directory.appendingPathComponent("events-\(caseIndex).\(generated.asJSONLines ? "jsonl" : "csv")").path
+            let customersPath = directory.appendingPathComponent("customers-\(caseIndex).csv").path
+            try eventsFile(generated, &rng).write(toFile: eventsPath, atomically: true, encoding: .utf8)
+            try customersFile(generated).write(toFile: customersPath, atomically: true, encoding: .utf8)
+
+            let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
+            // Customers first or events first: attributes must attach either way.
+            if chance(0.5, &rng) {
+                _ = try session.importCustomers(customersPath, options: ImportOptions())
+                _ = try session.importEvents([eventsPath], options: ImportOptions())
+            } else {
+                _ = try session.importEvents([eventsPath], options: ImportOptions())
+                _ = try session.importCustomers(customersPath, options: ImportOptions())
+            }
+            let events = try session.store.rawEvents()
+            let customers = try session.store.rawCustomers()
+            try expectRoundTrip(generated, events: events, customers: customers, seed: seed)
+            let catalog = session.catalog()
+
+            for _ in 0..<queriesPerCase where failures < 5 {
+                let query = randomQuery(catalog, &rng)
+                let source = SourceText(query)
+                let parsed = Parser.parse(source)
+                guard parsed.diagnostics.isEmpty, let statement = parsed.statements.first else {
+                    Issue.record("seed \(seed): generated query does not parse: \(query) \(parsed.diagnostics.map(\.id))")
+                    failures += 1
+                    continue
+                }
+                let checked = Checker.check(statement, catalog: catalog, source: source)
+                guard case .funnel(let funnel)? = checked.statement else {
+                    Issue.record("seed \(seed): generated query does not check: \(query) \(checked.diagnostics.map(\.id))")
+                    failures += 1
+                    continue
+                }
+                let reference = Reference.funnel(funnel, events: events, customers: customers)
+                let expected = expectedRows(reference)
+                let got: [EngineRow]
+                do {
+                    got = try engineRows(session, query)
+                } catch {
+                    Issue.record("seed \(seed): engine failed on \(query): \(error.rendered)")
+                    failures += 1
+                    continue
+                }
+                queriesRun += 1
+                if reference.customers.count > 1, reference.customers[1] > 0 { nonTrivial += 1 }
+                if got != expected {
+                    failures += 1
+                    Issue.record(Comment(rawValue: mismatchReport(
+                        seed: seed, caseIndex: caseIndex, query: query, expected: expected, got: got, session: session,
+                        funnel: funnel, reference: reference, events: events, customers: customers)))
+                }
+            }
+        }
+        // The generator must produce queries that convert, or the comparison proves little.
+        if failures == 0 {
+            #expect(queriesRun == cases * queriesPerCase)
+            #expect(nonTrivial > queriesRun / 3, "only \(nonTrivial) of \(queriesRun) queries had anyone at step 2")
+        }
+    }
+
+    /// The matcher alone against the brute force, on many more customers than the store round trip can afford.
+    @Test func matcherAgreesWithBruteForceOnRandomMasks() {
+        var rng = SplitMix64(seed: baseSeed ^ 0xA11CE)
+        var mismatches = 0
+        for round in 0..<60_000 where mismatches < 5 {
+            let steps = Int.random(in: 1...5, using: &rng)
+            let count = Int.random(in: 0...10, using: &rng)
+            var times: [Int64] = []
+            var t: Int64 = 0
+            for _ in 0..<count {
+                t += pick([0, 0, 0, 1, 1, 2, 3, 5, 10], &rng)
+                times.append(t)
+            }
+            let density = Double.random(in: 0.1...0.7, using: &rng)
+            let fills = times.map { _ in (0..<steps).map { _ in chance(density, &rng) } }
+            let masks = fills.map { row in row.enumerated().reduce(UInt64(0)) { $0 | ($1.element ? 1 << UInt64($1.offset) : 0) } }
+            let window: Int64? = chance(0.3, &rng) ? nil : Int64.random(in: 0...12, using: &rng)
+            var matcher = FunnelMatcher(stepCount: steps, window: window)
+            let got = matcher.match(CustomerEvents(customer: 1, times: times, masks: masks))
+            let want = Reference.match(times: times, fills: fills, stepCount: steps, window: window)
+            if got.level != want.level || got.positions != want.chain {
+                mismatches += 1
+                let message = "round \(round) (seed \(baseSeed)): steps \(steps) window \(window.map(String.init) ?? "none")"
+                    + " times \(times) masks \(masks.map { String($0, radix: 2) }): engine \(got.level) \(got.positions),"
+                    + " reference \(want.level) \(want.chain)"
+                Issue.record(Comment(rawValue: message))
+            }
+        }
+    }
+}
+
+/// The store gives back exactly what was generated: fields, property types, and import order as seq order.
+private func expectRoundTrip(_ generated: GeneratedCase, events: [RawEvent],
+                             customers: [String: [String: PropertyValue]], seed: UInt64) throws {
+    try #require(events.count == generated.events.count, "seed \(seed): \(events.count) events stored, \(generated.events.count) written")
+    for (stored, written) in zip(events.sorted { $0.seq < $1.seq }, generated.events) {
+        var properties: [String: PropertyValue] = [:]
+        if let a = written.amount { properties["amount"] = a.value }
+        if let d = written.device { properties["device"] = .text(d) }
+        let same = stored.customer == written.customer && stored.time == written.time && stored.stage == written.stage
+            && stored.touchpoint == written.touchpoint && stored.channel == written.channel && stored.properties == properties
+        if !same {
+            Issue.record("seed \(seed): stored \(stored), written \(written)")
+            return
+        }
+    }
+    for c in generated.customers {
+        var attributes: [String: PropertyValue] = [:]
+        if let s = c.segment { attributes["segment"] = .text(s) }
+        if let n = c.size { attributes["size"] = .number(Double(n)) }
+        #expect(customers[c.id] == attributes, "seed \(seed): customer \(c.id)")
+    }
+}

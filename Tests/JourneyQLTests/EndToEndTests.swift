@@ -1,0 +1,304 @@
+// Whole statements through Session on a tiny hand-written log whose funnels are worked out by hand below,
+// plus imports that must fail without changing the store.
+import Foundation
+import Testing
+import JourneyQL
+import JourneyStore
+
+// The log, in file (import) order. Times are 2024-03-01, UTC. Customers c1 and c2 each have two events in
+// the same second, written consideration-first, so which one "comes first" is decided by import order alone.
+//
+//   #   customer time      stage          event       channel  amount
+//   1   c3       09:00:00  awareness      ad_click    social
+//   2   c1       10:00:00  awareness      ad_click    social
+//   3   c1       10:05:00  consideration  site_visit  web
+//   4   c2       11:00:00  consideration  site_visit  web
+//   5   c1       10:05:00  awareness      ad_click    social          (same second as #3, after it)
+//   6   c2       11:00:00  awareness      ad_click    email           (same second as #4, after it)
+//   7   c4       08:00:00  awareness      ad_click    email
+//   8   c3       09:20:00  awareness      ad_click    social
+//   9   c5       07:00:00  consideration  site_visit  web
+//  10   c1       10:40:00  purchase       checkout    web      120
+//  11   c4       08:01:00  consideration  site_visit  (none)
+//  12   c3       09:50:00  purchase       checkout    app      80
+//  13   c2       12:00:00  purchase       checkout    web      30
+//  14   c5       07:30:00  purchase       checkout    web      n/a
+private let events = """
+    customer_id,timestamp,stage,event,channel,amount
+    c3,2024-03-01T09:00:00Z,awareness,ad_click,social,
+    c1,2024-03-01T10:00:00Z,awareness,ad_click,social,
+    c1,2024-03-01T10:05:00Z,consideration,site_visit,web,
+    c2,2024-03-01T11:00:00Z,consideration,site_visit,web,
+    c1,2024-03-01T10:05:00Z,awareness,ad_click,social,
+    c2,2024-03-01T11:00:00Z,awareness,ad_click,email,
+    c4,2024-03-01T08:00:00Z,awareness,ad_click,email,
+    c3,2024-03-01T09:20:00Z,awareness,ad_click,social,
+    c5,2024-03-01T07:00:00Z,consideration,site_visit,web,
+    c1,2024-03-01T10:40:00Z,purchase,checkout,web,120
+    c4,2024-03-01T08:01:00Z,consideration,site_visit,,
+    c3,2024-03-01T09:50:00Z,purchase,checkout,app,80
+    c2,2024-03-01T12:00:00Z,purchase,checkout,web,30
+    c5,2024-03-01T07:30:00Z,purchase,checkout,web,n/a
+
+    """
+
+private let minute = 60_000.0
+
+/// A store in a fresh directory, filled with `events` through an IMPORT statement.
+private final class Fixture {
+    let directory: URL
+    let session: Session
+
+    init(csv: String = events) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        session = try Session(storePath: directory.appendingPathComponent("store.db").path)
+        let path = try write("events.csv", csv)
+        let outcome = run("IMPORT '\(path)'")
+        #expect(outcome.failure == nil, "\(outcome.failure?.rendered ?? "")")
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func run(_ text: String) -> (events: [SessionEvent], failure: RunFailure?) {
+        var emitted: [SessionEvent] = []
+        do {
+            try session.run(SourceText(text)) { emitted.append($0) }
+            return (emitted, nil)
+        } catch {
+            return (emitted, error)
+        }
+    }
+
+    /// The result rows of a single query.
+    func rows(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> [[Cell]] {
+        let outcome = run(text)
+        #expect(outcome.failure == nil, "\(outcome.failure?.rendered ?? "")", sourceLocation: sourceLocation)
+        let results = outcome.events.compactMap { if case .result(let r) = $0 { r } else { nil } }
+        #expect(results.count == 1, sourceLocation: sourceLocation)
+        return results.first?.rows ?? []
+    }
+}
+
+/// One funnel row: step, name, customers, % of first, % of previous, lost, median (ms).
+private func row(_ step: Int, _ name: String, _ customers: Int, _ ofFirst: Double?, _ ofPrevious: Double?,
+                 _ lost: Int?, _ median: Double?) -> [Cell] {
+    [.int(Int64(step)), .text(name), .int(Int64(customers)), ofFirst.map(Cell.percent) ?? .null,
+     ofPrevious.map(Cell.percent) ?? .null, lost.map { .int(Int64($0)) } ?? .null, median.map(Cell.duration) ?? .null]
+}
+
+@Suite("End to end")
+struct EndToEndTests {
+    @Test func importFillsTheCatalog() throws {
+        let f = try Fixture()
+        let catalog = f.session.catalog()
+        #expect(catalog.eventCount == 14)
+        #expect(catalog.customerCount == 5)
+        #expect(Set(catalog.stages.map(\.name)) == ["awareness", "consideration", "purchase"])
+        #expect(Set(catalog.touchpoints.map(\.name)) == ["ad_click", "site_visit", "checkout"])
+        #expect(catalog.channels.first { $0.name == "web" }?.count == 6)
+        #expect(catalog.properties.map(\.name) == ["amount"])
+    }
+
+    // FROM awareness TO purchase
+    //   c1: starts #2, #5; from #2 the purchase is #10: level 2, gap 40 min.
+    //   c2: start #6 (after #4 in import order); purchase #13: level 2, gap 60 min.
+    //   c3: start #1; purchase #12: level 2, gap 50 min.
+    //   c4: start #7, no purchase: level 1.      c5: no awareness: level 0.
+    //   → 4, 3 (75 %, 75 %, lost 1), median of 40, 60, 50 = 50 min.
+    @Test func awarenessToPurchase() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM awareness TO purchase") == [
+            row(1, "awareness", 4, 100, nil, nil, nil),
+            row(2, "purchase", 3, 75, 75, 1, 50 * minute),
+        ])
+    }
+
+    // FROM awareness TO consideration TO purchase
+    //   c1: #2 → #3 (5 min) → #10 (35 min): level 3.
+    //   c2: start #6; the consideration #4 is before it in (time, import) order: level 1.
+    //   c3: no consideration: level 1.    c4: #7 → #11 (1 min), no purchase: level 2.    c5: level 0.
+    //   → 4, 2, 1; step 2 median of 5 and 1 min = 3 min; step 3 median 35 min.
+    @Test func threeSteps() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM awareness TO consideration THEN purchase") == [
+            row(1, "awareness", 4, 100, nil, nil, nil),
+            row(2, "consideration", 2, 50, 50, 2, 3 * minute),
+            row(3, "purchase", 1, 25, 50, 1, 35 * minute),
+        ])
+    }
+
+    // FROM consideration TO awareness
+    //   c1: #3 → #5 (same second, later import): level 2, gap 0.   c2: #4 → #6: level 2, gap 0.
+    //   c4: #11, no awareness after: level 1.   c5: #9: level 1.   c3: no consideration.
+    //   → 4, 2, median 0.
+    @Test func tiesChainInImportOrder() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM consideration TO awareness") == [
+            row(1, "consideration", 4, 100, nil, nil, nil),
+            row(2, "awareness", 2, 50, 50, 2, 0),
+        ])
+    }
+
+    // FROM awareness TO purchase WITHIN 35 minutes
+    //   c1: from #2 the purchase is 40 min away; from #5 (10:05) it is exactly 35 min: level 2, gap 35 min.
+    //   c2: 60 min: level 1.   c3: from #1 50 min; from #8 (09:20) 30 min: level 2, gap 30 min.   c4: level 1.
+    //   → 4, 2, median of 35 and 30 = 32.5 min.
+    @Test func laterStartsAndTheInclusiveWindow() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM awareness TO purchase WITHIN 35 minutes") == [
+            row(1, "awareness", 4, 100, nil, nil, nil),
+            row(2, "purchase", 2, 50, 50, 2, 32.5 * minute),
+        ])
+        // One second less and c1 no longer converts.
+        #expect(f.rows("FROM awareness TO purchase WITHIN 2099s")[1][2] == .int(1))
+    }
+
+    // FROM awareness TO purchase WHERE channel != email
+    //   #6 and #7 are email; #11 has no channel (unknown, so not admitted either).
+    //   c1: #2 → #10, 40 min.  c3: #1 → #12, 50 min.  c2: only a purchase is left.  c4: nothing left.  c5: no awareness.
+    //   → 2, 2, median 45 min.
+    @Test func whereHidesEventsAndNullIsNotAdmitted() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM awareness TO purchase WHERE channel != email") == [
+            row(1, "awareness", 2, 100, nil, nil, nil),
+            row(2, "purchase", 2, 100, 100, 0, 45 * minute),
+        ])
+        // NOT IN is NOT (=): an event without a channel is still not admitted. Left: c1, c2 (#4, #13), c3, c5;
+        // only c1 has a consideration after some other event (#2 → #3).
+        let notIn = f.rows("FROM ANY TO consideration WHERE channel NOT IN (email)")
+        #expect(notIn.map { $0[2] } == [.int(4), .int(1)])
+    }
+
+    // FROM ANY TO purchase[amount > 100]
+    //   Every customer has an event: 5 at step 1. Only #10 (120) has amount > 100 ('n/a' is unknown, 30 and 80 fail).
+    //   c1: start #2 (the earliest that reaches level 2) → #10, 40 min.  → 5, 1 (20 %), median 40 min.
+    @Test func anyAndAStepFilter() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM ANY TO purchase[amount > 100]") == [
+            row(1, "ANY", 5, 100, nil, nil, nil),
+            row(2, "purchase[amount > 100]", 1, 20, 20, 4, 40 * minute),
+        ])
+        // Text compared with text: only c5's 'n/a'.
+        #expect(f.rows("FROM ANY TO purchase[amount = 'n/a']")[1][2] == .int(1))
+    }
+
+    // FROM ad_click TO ad_click
+    //   c1: #2 → #5, 5 min.  c3: #1 → #8, 20 min.  c2, c4: one ad_click each: level 1.  c5: none.
+    //   → 4, 2, median 12.5 min.
+    @Test func aRepeatedStepNeedsTwoEvents() throws {
+        let f = try Fixture()
+        #expect(f.rows("FROM ad_click TO ad_click") == [
+            row(1, "ad_click", 4, 100, nil, nil, nil),
+            row(2, "ad_click", 2, 50, 50, 2, 12.5 * minute),
+        ])
+    }
+
+    @Test func nobodyAtTheFirstStep() throws {
+        let f = try Fixture()
+        // No event is on sms: nobody starts, and the percentages are null rather than a division by zero.
+        #expect(f.rows("FROM checkout TO ad_click WHERE channel = sms") == [
+            row(1, "checkout", 0, nil, nil, nil, nil),
+            row(2, "ad_click", 0, nil, nil, 0, nil),
+        ])
+    }
+
+    @Test func aScriptRunsStatementsInOrderAndWarnsAboutUnknownValues() throws {
+        let f = try Fixture()
+        let outcome = f.run("SHOW STAGES; FROM awareness TO purchase WHERE channel = socail")
+        #expect(outcome.failure == nil)
+        let results = outcome.events.compactMap { if case .result(let r) = $0 { r } else { nil } }
+        #expect(results.count == 2)
+        #expect(results.first?.rows == [[.int(1), .text("awareness"), .int(6)], [.int(2), .text("consideration"), .int(4)],
+                                        [.int(3), .text("purchase"), .int(4)]])
+        let warnings = outcome.events.compactMap { if case .diagnostic(let d, _) = $0 { d.id } else { nil } }
+        #expect(warnings == ["check.unknown-value"])
+    }
+
+    @Test func aCheckErrorStopsTheScriptThere() throws {
+        let f = try Fixture()
+        let outcome = f.run("SHOW STAGES; FROM awareness TO purchse; SHOW FIELDS")
+        #expect(outcome.failure?.diagnostics.map(\.id) == ["check.unknown-step"])
+        #expect(outcome.failure?.exitCode == 65)
+        #expect(outcome.events.count == 1)
+    }
+
+    // MARK: Imports that fail
+
+    @Test func malformedImportLeavesTheStoreAsItWas() throws {
+        let f = try Fixture()
+        let before = try f.session.store.rawEvents()
+        let catalogBefore = f.session.catalog()
+        // Two good rows, then a time that is not a time: the whole file must be rolled back.
+        let bad = try f.write("bad.csv", """
+            customer_id,timestamp,stage,event,channel
+            c9,2024-03-02T10:00:00Z,awareness,ad_click,tiktok
+            c1,2024-03-02T10:00:00Z,purchase,checkout,web
+            c9,yesterday,purchase,checkout,web
+
+            """)
+        let outcome = f.run("IMPORT '\(bad)'; SHOW STAGES")
+        let failure = try #require(outcome.failure)
+        #expect(failure.exitCode == 65)
+        #expect(failure.rendered.contains("bad.csv"))
+        #expect(outcome.events.isEmpty, "nothing after the failed IMPORT runs")
+        let catalog = f.session.catalog()
+        #expect(catalog.eventCount == catalogBefore.eventCount && catalog.customerCount == catalogBefore.customerCount)
+        #expect(!catalog.channels.map(\.name).contains("tiktok"))
+        #expect(try f.session.store.rawEvents() == before)
+        // The store still works, and a good import afterwards numbers its events after the old ones.
+        #expect(f.rows("FROM awareness TO purchase")[1][2] == .int(3))
+        let good = try f.write("good.csv", "customer_id,timestamp,stage,event\nc9,2024-03-02T10:00:00Z,awareness,ad_click\n")
+        #expect(f.run("IMPORT '\(good)'").failure == nil)
+        #expect(f.session.catalog().eventCount == 15)
+        let after = try f.session.store.rawEvents()
+        #expect(after.map(\.seq).max()! > before.map(\.seq).max()!)
+    }
+
+    @Test func importOfAMissingFileOrAnUnknownFormatFails() throws {
+        let f = try Fixture()
+        let missing = f.directory.appendingPathComponent("nope.csv").path
+        #expect(f.run("IMPORT '\(missing)'").failure?.exitCode == 65)
+        let text = try f.write("events.txt", "whatever")
+        #expect(f.run("IMPORT '\(text)'").failure?.exitCode == 65)
+        let noTime = try f.write("notime.csv", "customer_id,stage\nc1,awareness\n")
+        #expect(f.run("IMPORT '\(noTime)'").failure?.exitCode == 65)
+        #expect(f.session.catalog().eventCount == 14)
+    }
+
+    // MARK: Text is compared byte-wise
+
+    /// 'café' written precomposed (U+00E9) and decomposed (e + U+0301) are different bytes, so different values
+    /// for SQLite's BINARY collation and for the language (SEMANTICS.md §2); Swift's String == calls them equal.
+    @Test func canonicallyEquivalentTextStaysDistinct() throws {
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        #expect(Array(nfc.utf8) != Array(nfd.utf8))
+        let f = try Fixture(csv: """
+            customer_id,timestamp,stage,event,channel
+            n1,2024-03-01T10:00:00Z,awareness,ad_click,\(nfc)
+            n1,2024-03-01T10:01:00Z,purchase,checkout,\(nfc)
+            n2,2024-03-01T10:00:00Z,awareness,ad_click,\(nfc)
+            n2,2024-03-01T10:01:00Z,purchase,checkout,\(nfc)
+            n3,2024-03-01T10:00:00Z,awareness,ad_click,\(nfd)
+            \(nfd),2024-03-01T10:00:00Z,awareness,ad_click,web
+            \(nfc),2024-03-01T10:00:00Z,awareness,ad_click,web
+
+            """)
+        // The store keeps both spellings apart, as values and as customer ids.
+        #expect(f.session.catalog().channels.count == 3)
+        #expect(f.session.catalog().customerCount == 5)
+        // Not web: n1, n2 (precomposed) and n3 (decomposed).
+        #expect(f.rows("FROM awareness TO purchase WHERE channel != web")[0] == row(1, "awareness", 3, 100, nil, nil, nil))
+        #expect(f.rows("FROM awareness TO purchase WHERE channel = '\(nfc)'")
+                == [row(1, "awareness", 2, 100, nil, nil, nil), row(2, "purchase", 2, 100, 100, 0, 1 * minute)])
+        #expect(f.rows("FROM awareness TO purchase WHERE channel = '\(nfd)'")
+                == [row(1, "awareness", 1, 100, nil, nil, nil), row(2, "purchase", 0, 0, 0, 1, nil)])
+        #expect(f.rows("FROM awareness TO purchase WHERE customer = '\(nfd)'")[0][2] == .int(1))
+    }
+}
