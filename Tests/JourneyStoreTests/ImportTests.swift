@@ -121,6 +121,10 @@ import Testing
             try store.importEvents([missing])
         }
         #expect(try store.catalog().eventCount == 0)
+        // An import into an empty store drops the secondary indexes to rebuild them; the rollback restored them.
+        #expect(try store.indexNames() == ["events_stage_time", "events_touchpoint_time"])
+        _ = try store.importEvents([directory.file("ok.csv", "customer_id,timestamp,stage\nc1,2024-01-01,awareness\n")])
+        #expect(try store.indexNames() == ["events_stage_time", "events_touchpoint_time"])
     }
 
     @Test func skipBadRowsListsThem() throws {

@@ -39,6 +39,8 @@ extension EventStore {
     /// Every row of every table, rendered as text in a fixed order: equal snapshots mean equal stores.
     func snapshot() throws -> [String] {
         var rows: [String] = []
+        let schema = try db.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+        while try schema.step() { rows.append("schema: " + (0..<3).map { schema.value($0).description }.joined(separator: " | ")) }
         let tables = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.text(0) ?? "") }
@@ -52,6 +54,14 @@ extension EventStore {
             }
         }
         return rows
+    }
+
+    /// The names of the store's explicit indexes.
+    func indexNames() throws -> [String] {
+        let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(0) ?? "") }
+        return names
     }
 
     /// The events one step predicate admits, as (customer key, time, mask) triples in scan order.

@@ -9,9 +9,9 @@ struct ByteKeyTable {
     /// Entry i's key is `keyBytes[keyStarts[i] ..< keyStarts[i + 1]]`.
     private var keyStarts: [Int] = [0]
     private var values: [Int64] = []
-    private var hashes: [UInt64] = []
-    /// Entry index + 1 per slot, 0 when empty; the count is a power of two.
-    private var slots: [Int32] = Array(repeating: 0, count: 64)
+    /// Per slot: 0 when empty, else the key hash's high 32 bits (a tag that rules out most mismatches without
+    /// touching the key) above entry index + 1. The count is a power of two.
+    private var slots: [UInt64] = Array(repeating: 0, count: 64)
 
     /// How many keys the table holds.
     var count: Int { values.count }
@@ -19,25 +19,29 @@ struct ByteKeyTable {
     /// The value stored for `key`, or nil.
     func value(for key: UnsafeBufferPointer<UInt8>) -> Int64? {
         let hash = Self.hash(key)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let entry = Int(slots[slot])
-            if entry == 0 { return nil }
-            if hashes[entry - 1] == hash, keyEquals(entry - 1, key) { return values[entry - 1] }
-            slot = (slot + 1) & mask
+        let tag = hash >> 32
+        return slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let content = slots[slot]
+                if content == 0 { return nil }
+                if content >> 32 == tag {
+                    let entry = Int(truncatingIfNeeded: content & 0xFFFF_FFFF) - 1
+                    if keyEquals(entry, key) { return values[entry] }
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
     /// Stores `value` for `key`, which must not be present yet.
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int64) {
         if (values.count + 1) * 4 > slots.count * 3 { grow() }
-        let hash = Self.hash(key)
         keyBytes.append(contentsOf: key)
         keyStarts.append(keyBytes.count)
         values.append(value)
-        hashes.append(hash)
-        place(entry: values.count - 1, hash: hash)
+        place(entry: values.count - 1, hash: Self.hash(key))
     }
 
     /// Stores `value` for the UTF-8 of `key`, which must not be present yet.
@@ -66,12 +70,16 @@ struct ByteKeyTable {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = Int32(entry + 1)
+        slots[slot] = (hash >> 32) << 32 | UInt64(entry + 1)
     }
 
     private mutating func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
-        for entry in 0..<values.count { place(entry: entry, hash: hashes[entry]) }
+        for entry in 0..<values.count {
+            let start = keyStarts[entry]
+            let hash = keyBytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start ..< keyStarts[entry + 1]])) }
+            place(entry: entry, hash: hash)
+        }
     }
 
     /// FNV-1a, then a multiply-xorshift finish so the low bits (the slot) depend on every byte.

@@ -166,17 +166,18 @@ extension CSVReader {
     func appendObject(_ columns: [CSVEventLayout.Property], to arena: inout [UInt8], present: inout [Int]) throws(RowFailure) {
         let start = arena.count
         present.removeAll(keepingCapacity: true)
-        for (slot, property) in columns.enumerated() {
-            let value = field(property.index)
+        for slot in columns.indices {
+            let index = columns[slot].index
+            let value = field(index)
             if value.isEmpty { continue }
             guard FieldEncoding.isValidUTF8(value) else {
                 arena.removeSubrange(start...)
                 present.removeAll(keepingCapacity: true)
-                throw RowFailure(line: line(ofField: property.index), column: column(ofField: property.index),
-                                 message: "invalid UTF-8 (column '\(property.name)')")
+                throw RowFailure(line: line(ofField: index), column: column(ofField: index),
+                                 message: "invalid UTF-8 (column '\(columns[slot].name)')")
             }
             arena.append(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            arena.append(contentsOf: property.jsonKey)
+            arena.append(contentsOf: columns[slot].jsonKey)
             if FieldEncoding.isPlainNumber(value) {
                 arena.append(contentsOf: value)
             } else {

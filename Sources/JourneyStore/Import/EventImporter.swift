@@ -44,6 +44,11 @@ final class EventImporter {
 
     private(set) var imported = 0
     private(set) var newCustomers = 0
+    /// Whether the secondary indexes were dropped for this import and are rebuilt by `finish()`.
+    private let rebuildsIndexes: Bool
+
+    /// Input bytes per event assumed when deciding whether an import is large next to the store.
+    static let bytesPerEventEstimate: Int64 = 48
 
     init(session: ImportSession, state: ImportState) throws {
         db = session.db
@@ -55,6 +60,11 @@ final class EventImporter {
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         pending.reserveCapacity(1 << 16)
+        // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
+        rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
+        if rebuildsIndexes {
+            for (name, _) in Schema.eventIndexes { try db.execute("DROP INDEX IF EXISTS \(name)") }
+        }
     }
 
     // MARK: Rows
@@ -177,6 +187,9 @@ final class EventImporter {
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
+        if rebuildsIndexes {
+            for (_, definition) in Schema.eventIndexes { try db.execute(definition) }
+        }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
     }
 }
