@@ -1,0 +1,127 @@
+// Golden tests: every samples/*.jql runs against the store its first line names, and its CSV output must
+// equal samples/NAME.expected. Set JOURNEY_UPDATE_GOLDEN=1 to rewrite the files (then check them by hand).
+import Foundation
+import JourneyQL
+import Testing
+
+enum SampleStores {
+    static let samplesDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("samples")
+
+    /// A fresh temporary directory, removed by the caller.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("journeyql-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Builds the store a script's header asks for:
+    /// `-- store: tiny` (samples/tiny-events.csv) or `-- store: generated SCENARIO CUSTOMERS SEED`.
+    static func session(for header: String, in directory: URL) throws -> Session {
+        let session = try Session(storePath: directory.appendingPathComponent("store.db").path)
+        let words = header.split(separator: " ").map(String.init)
+        if words.first == "tiny" {
+            _ = try session.importEvents([samplesDirectory.appendingPathComponent("tiny-events.csv").path],
+                                         options: ImportOptions())
+        } else if words.first == "generated", words.count == 4,
+                  let scenario = JourneyGenerator.Scenario(rawValue: words[1]),
+                  let customers = Int(words[2]), let seed = UInt64(words[3]) {
+            let generator = JourneyGenerator(customers: customers, seed: seed, scenario: scenario)
+            let events = directory.appendingPathComponent("events.csv").path
+            let people = directory.appendingPathComponent("customers.csv").path
+            try generator.writeEvents(to: events)
+            try generator.writeCustomers(to: people)
+            _ = try session.importEvents([events], options: ImportOptions())
+            _ = try session.importCustomers(people, options: ImportOptions())
+        } else {
+            Issue.record("unknown store header '\(header)'")
+        }
+        return session
+    }
+
+    /// Runs a script and returns its CSV output, each result followed by a blank line.
+    static func csvOutput(of script: String, name: String, session: Session) throws -> String {
+        var out = ""
+        do {
+            try session.run(SourceText(script, name: name)) { event in
+                switch event {
+                case .result(let result):
+                    out += ResultRenderer.render(result, format: .csv) + "\n"
+                case .message(let message):
+                    out += message + "\n\n"
+                case .diagnostic:
+                    break
+                }
+            }
+        } catch {
+            out += error.rendered
+        }
+        return out
+    }
+}
+
+@Suite struct SampleScriptTests {
+    static let scripts: [String] = {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: SampleStores.samplesDirectory.path)) ?? []
+        return files.filter { $0.hasSuffix(".jql") && files.contains(String($0.dropLast(4)) + ".expected") }.sorted()
+    }()
+
+    @Test func everySampleHasExpectedOutput() {
+        #expect(Self.scripts.contains("tiny.jql"))
+        #expect(Self.scripts.contains("tour.jql"))
+    }
+
+    @Test(arguments: scripts) func sampleMatchesExpected(_ script: String) throws {
+        let url = SampleStores.samplesDirectory.appendingPathComponent(script)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let header = text.split(separator: "\n").first { $0.hasPrefix("-- store:") }
+            .map { $0.dropFirst("-- store:".count).trimmingCharacters(in: .whitespaces) } ?? "tiny"
+        let directory = try SampleStores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try SampleStores.session(for: header, in: directory)
+        let output = try SampleStores.csvOutput(of: text, name: script, session: session)
+        let expectedURL = url.deletingPathExtension().appendingPathExtension("expected")
+        if ProcessInfo.processInfo.environment["JOURNEY_UPDATE_GOLDEN"] == "1" {
+            try output.write(to: expectedURL, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: expectedURL, encoding: .utf8)
+        #expect(output == expected)
+    }
+}
+
+/// The golden files are not self-certifying: every funnel in every sample is also computed by the
+/// reference evaluator over the same store, and the engine's counts and medians must equal it.
+@Suite struct SampleFunnelsAgreeWithReference {
+    @Test(arguments: SampleScriptTests.scripts) func funnelsAgree(_ script: String) throws {
+        let url = SampleStores.samplesDirectory.appendingPathComponent(script)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let header = text.split(separator: "\n").first { $0.hasPrefix("-- store:") }
+            .map { $0.dropFirst("-- store:".count).trimmingCharacters(in: .whitespaces) } ?? "tiny"
+        let directory = try SampleStores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try SampleStores.session(for: header, in: directory)
+        let source = SourceText(text, name: script)
+        let events = try session.store.rawEvents()
+        let customers = try session.store.rawCustomers()
+        var compared = 0
+        for statement in Parser.parse(source).statements {
+            guard case .funnel = statement else { continue }
+            let outcome = Checker.check(statement, catalog: session.catalog(), source: source)
+            guard case .funnel(let funnel)? = outcome.statement else {
+                Issue.record("\(script): a sample funnel does not check: \(outcome.diagnostics)")
+                continue
+            }
+            let expected = Reference.funnel(funnel, events: events, customers: customers)
+            let plan = Planner(catalog: session.catalog()).planFunnel(funnel)
+            let totals = try FunnelExecutor.totals(plan, source: session.store, isCancelled: { false })
+            #expect(totals.customers == expected.customers, "\(funnel.text)")
+            for k in 1..<funnel.steps.count {
+                #expect(FunnelExecutor.median(totals.gaps[k]) == expected.median(k), "\(funnel.text) step \(k + 1)")
+            }
+            compared += 1
+        }
+        #expect(compared >= 5, "\(script) should exercise several funnels")
+    }
+}
