@@ -99,10 +99,48 @@ import Testing
     @Test func translationText() {
         let fragment = PredicateSQL.translate(.and([.not(.property("amount", .greater, .number(10))),
                                                     .codes(.stage, [1, 2]), .or([])]))
-        #expect(fragment.sql == "((NOT (CASE WHEN json_type(e.props, ?) IN ('integer','real') THEN json_extract(e.props, ?) END) > ?) AND e.stage IN (?,?) AND 0)")
+        #expect(fragment.sql == "((CASE WHEN json_type(e.props, ?) IN ('integer','real') THEN json_extract(e.props, ?) END) <= ? AND e.stage IN (?,?) AND 0)")
         #expect(fragment.bindings == [.text("$.\"amount\""), .text("$.\"amount\""), .real(10), .integer(1), .integer(2)])
         #expect(PredicateSQL.translate(.codes(.channel, [])).sql == "(CASE WHEN e.channel IS NULL THEN NULL ELSE 0 END)")
         #expect(PredicateSQL.translate(.customer(.lessOrEqual, "k")).sql == "e.customer IN (SELECT id FROM customers WHERE key <= ?)")
+    }
+
+    @Test func normalizationPushesNotsDownAndFlattens() {
+        let p = Predicate.property("a", .less, .text("x"))
+        #expect(PredicateSQL.normalized(.not(.not(p))) == p)
+        #expect(PredicateSQL.normalized(.not(.and([p, .codes(.stage, [1])])))
+                == .or([.property("a", .greaterOrEqual, .text("x")), .not(.codes(.stage, [1]))]))
+        #expect(PredicateSQL.normalized(.or([.or([p, .constant(false)]), .and([p])])) == .or([p, p]))
+        #expect(PredicateSQL.normalized(.and([p, .or([p, .constant(true)])])) == p)
+        #expect(PredicateSQL.normalized(.and([p, .not(.constant(true))])) == .constant(false))
+        #expect(PredicateSQL.normalized(.not(.or([]))) == .and([]))
+        #expect(PredicateSQL.normalized(.not(.customer(.lessOrEqual, "k"))) == .customer(.greater, "k"))
+        #expect(Comparison.allCases.allSatisfy { $0.complement.complement == $0 })
+        for op in Comparison.allCases {
+            for (a, b) in [(1, 2), (2, 2), (3, 2)] { #expect(op.holds(a, b) != op.complement.holds(a, b)) }
+        }
+    }
+
+    @Test func deepAndWidePredicatesStayWithinSQLiteLimits() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.tinyStore(directory)
+        var deep = Predicate.property("amount", .greater, .number(10))
+        for _ in 0..<1201 { deep = .not(deep) }
+        #expect(try store.admitted(deep) == [Self.visit])
+        var nested = Predicate.constant(true)
+        for level in 0..<300 { nested = level % 2 == 0 ? .and([nested, .constant(true)]) : .or([nested, .constant(false)]) }
+        #expect(try store.admitted(nested).count == 4)
+        // A genuine alternation of AND and OR cannot be flattened; a few dozen levels still run.
+        let amount = Predicate.property("amount", .greater, .number(1))
+        var alternating = Predicate.customer(.equal, "a")
+        for level in 0..<40 { alternating = level % 2 == 0 ? .and([alternating, .not(.constant(false)), amount]) : .or([alternating, amount]) }
+        #expect(try store.admitted(alternating) == [Self.visit, Self.buy])
+        let wide = Predicate.or((0..<5000).map { .property("amount", .equal, .number(Double($0) + 0.5)) })
+        #expect(try store.admitted(wide) == [Self.buy])
+        #expect(try store.admitted(Predicate.not(wide)) == [Self.visit])
+        let sql = PredicateSQL.translate(wide).sql
+        #expect(sql.prefix(4) == "((((")
+        #expect(!sql.hasPrefix("((((((("))
     }
 
     @Test func explainShowsSQLBindingsAndPlan() throws {

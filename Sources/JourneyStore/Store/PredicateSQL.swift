@@ -22,7 +22,16 @@ public struct SQLFragment: Sendable, Hashable {
 /// - `.property` / `.customerAttribute` → the value when its JSON type matches the literal's (number or text),
 ///   else NULL, compared with the literal; a missing property, NULL `props` or a missing customer row is NULL;
 /// - `.not`, `.and`, `.or` → SQL's NOT, AND, OR; an empty AND is 1 and an empty OR is 0.
+///
+/// Before translation the predicate is put in negation normal form (`normalized`), which changes no answer in
+/// three-valued logic but keeps the SQL shallow: SQLite refuses expressions deeper than 1000 and parses only
+/// about a hundred nested parentheses, and queries can nest NOTs or list thousands of alternatives. What remains
+/// deep is only a genuine alternation of AND and OR, which SQLite rejects beyond a few dozen levels
+/// ("parser stack overflow", reported as `StoreError.sqlite`).
 public enum PredicateSQL {
+    /// Terms of an AND or OR written flat; longer lists are split into balanced groups.
+    static let groupSize = 8
+
     /// The translated SQL expression and its bindings.
     public static func translate(_ predicate: Predicate) -> SQLFragment {
         var fragment = SQLFragment(sql: "")
@@ -32,6 +41,67 @@ public enum PredicateSQL {
 
     /// Appends the translation of `predicate` to `fragment`.
     public static func append(_ predicate: Predicate, to fragment: inout SQLFragment) {
+        emit(normalized(predicate), to: &fragment)
+    }
+
+    /// The predicate with NOT pushed down to the leaves and nested ANDs and ORs flattened.
+    ///
+    /// Each rewrite holds in SQL's three-valued logic: NOT NOT p = p; De Morgan's laws; constant folding; NOT (x op v) = x op' v with
+    /// op' the complementary comparison, because the comparison is unknown exactly when its negation is (a missing
+    /// or mistyped value, a NULL literal), and the customer key and the time are never missing. `NOT (col IN ...)`
+    /// stays as it is.
+    public static func normalized(_ predicate: Predicate) -> Predicate {
+        switch predicate {
+        case .not:
+            // Long chains of NOT are unwound in a loop, not by recursion.
+            var inner = predicate
+            var negate = false
+            while case .not(let next) = inner {
+                inner = next
+                negate.toggle()
+            }
+            return negate ? negated(inner) : normalized(inner)
+        case .and(let terms):
+            return flattened(terms.map(normalized), and: true)
+        case .or(let terms):
+            return flattened(terms.map(normalized), and: false)
+        default:
+            return predicate
+        }
+    }
+
+    /// The normal form of `NOT predicate`.
+    private static func negated(_ predicate: Predicate) -> Predicate {
+        switch predicate {
+        case .constant(let value): .constant(!value)
+        case .not(let inner): normalized(inner)
+        case .and(let terms): flattened(terms.map(negated), and: false)
+        case .or(let terms): flattened(terms.map(negated), and: true)
+        case .time(let op, let value): .time(op.complement, value)
+        case .customer(let op, let key): .customer(op.complement, key)
+        case .property(let name, let op, let literal): .property(name, op.complement, literal)
+        case .customerAttribute(let name, let op, let literal): .customerAttribute(name, op.complement, literal)
+        case .codes: .not(predicate)
+        }
+    }
+
+    /// An AND (or OR) of `terms` with nested ANDs (ORs) spliced in and constants folded (FALSE decides an AND and
+    /// TRUE an OR whatever the other terms are, unknown included); a single term stands alone.
+    private static func flattened(_ terms: [Predicate], and: Bool) -> Predicate {
+        var flat: [Predicate] = []
+        for term in terms {
+            switch (term, and) {
+            case (.and(let inner), true), (.or(let inner), false): flat += inner
+            case (.constant(let value), _):
+                if value != and { return .constant(value) }
+            default: flat.append(term)
+            }
+        }
+        if flat.count == 1 { return flat[0] }
+        return and ? .and(flat) : .or(flat)
+    }
+
+    private static func emit(_ predicate: Predicate, to fragment: inout SQLFragment) {
         switch predicate {
         case .constant(let value):
             fragment.sql += value ? "1" : "0"
@@ -72,14 +142,14 @@ public enum PredicateSQL {
 
         case .not(let inner):
             fragment.sql += "(NOT "
-            append(inner, to: &fragment)
+            emit(inner, to: &fragment)
             fragment.sql += ")"
 
         case .and(let terms):
-            join(terms, with: " AND ", empty: "1", to: &fragment)
+            join(terms[...], with: " AND ", empty: "1", to: &fragment)
 
         case .or(let terms):
-            join(terms, with: " OR ", empty: "0", to: &fragment)
+            join(terms[...], with: " OR ", empty: "0", to: &fragment)
         }
     }
 
@@ -88,15 +158,29 @@ public enum PredicateSQL {
         name.contains("\"") ? nil : "$.\"" + name + "\""
     }
 
-    private static func join(_ terms: [Predicate], with separator: String, empty: String, to fragment: inout SQLFragment) {
+    /// `(a OP b OP ...)`, or for long lists `((group) OP (group) ...)` recursively, so the depth grows with the
+    /// logarithm of the length.
+    private static func join(_ terms: ArraySlice<Predicate>, with separator: String, empty: String,
+                             to fragment: inout SQLFragment) {
         guard !terms.isEmpty else {
             fragment.sql += empty
             return
         }
         fragment.sql += "("
-        for (index, term) in terms.enumerated() {
-            if index > 0 { fragment.sql += separator }
-            append(term, to: &fragment)
+        if terms.count <= groupSize {
+            for (offset, term) in terms.enumerated() {
+                if offset > 0 { fragment.sql += separator }
+                emit(term, to: &fragment)
+            }
+        } else {
+            let groupLength = (terms.count + groupSize - 1) / groupSize
+            var start = terms.startIndex
+            while start < terms.endIndex {
+                if start > terms.startIndex { fragment.sql += separator }
+                let end = min(start + groupLength, terms.endIndex)
+                if end - start == 1 { emit(terms[start], to: &fragment) } else { join(terms[start..<end], with: separator, empty: empty, to: &fragment) }
+                start = end
+            }
         }
         fragment.sql += ")"
     }
@@ -112,6 +196,20 @@ public enum PredicateSQL {
         switch literal {
         case .number(let d): .real(d)
         case .text(let s): .text(s)
+        }
+    }
+}
+
+extension Comparison {
+    /// The comparison that holds exactly when this one does not (for values of one totally ordered type).
+    public var complement: Comparison {
+        switch self {
+        case .equal: .notEqual
+        case .notEqual: .equal
+        case .less: .greaterOrEqual
+        case .lessOrEqual: .greater
+        case .greater: .lessOrEqual
+        case .greaterOrEqual: .less
         }
     }
 }
