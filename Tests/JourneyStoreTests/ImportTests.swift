@@ -225,6 +225,39 @@ import Testing
         #expect(try store.catalog().eventCount == 2)
     }
 
+    @Test func invalidUTF8IsRejectedWhereItIs() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let bytes = Array("customer_id,timestamp,note\nc1,2024-01-01,ok\nc2,2024-01-01,b".utf8) + [0xFF, 0xFE] + Array("d\n".utf8)
+        let file = try directory.bytes("bad-utf8.csv", bytes)
+        #expect(throws: StoreError.badInput(file: file, line: 3, column: 15, message: "invalid UTF-8 (column 'note')")) {
+            try store.importEvents([file])
+        }
+        let report = try store.importEvents([file], options: ImportOptions(skipBadRows: true))
+        #expect(report.imported == 1 && report.skipped.map(\.line) == [3])
+    }
+
+    @Test func jsonLinesSkipsAndLocatesBadLines() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        let file = try directory.file("mixed.jsonl", """
+            {"customer": "a", "time": "2024-01-01"}
+            {"customer": "b"}
+            {"customer": true, "time": "2024-01-01"}
+            {"customer": "c", "time": "2024-01-01", "we\\"ird": 1}
+            not json
+            {"customer": "d", "time": 1704067200000}
+            """)
+        let report = try store.importEvents([file], options: ImportOptions(skipBadRows: true))
+        #expect(report.imported == 2)
+        #expect(report.skipped.map(\.line) == [2, 3, 4, 5])
+        #expect(report.skipped.map(\.column) == [1, 14, 41, 1])
+        #expect(report.skipped[0].message == "missing time (looked for timestamp, ts, time, event_time, datetime; the members are 'customer')")
+        #expect(report.skipped[1].message == "a customer id must be text or a number (member 'customer')")
+        #expect(report.skipped[3].message == "invalid JSON: expected a JSON object ('{') at the start of the line")
+        #expect(try store.rawEvents().map(\.customer) == ["a", "d"])
+    }
+
     @Test func formatOptionOverridesExtension() throws {
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path("store.db"))
