@@ -299,18 +299,37 @@ struct DifferentialTests {
             let seed = baseSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
             let generated = generateCase(&rng)
-            let eventsPath = directory.appendingPathComponent("events-\(caseIndex).\(generated.asJSONLines ? "jsonl" : "csv")").path
+            // The events go into one, two or three files, imported in one call or one call per file: import order
+            // (and so the order of ties) must run on across files and imports.
+            let parts = Int.random(in: 1...3, using: &rng)
+            let chunk = (generated.events.count + parts - 1) / parts
+            var eventPaths: [String] = []
+            for part in 0..<parts {
+                var piece = generated
+                piece.events = Array(generated.events.dropFirst(part * chunk).prefix(chunk))
+                guard !piece.events.isEmpty else { continue }
+                let path = directory.appendingPathComponent("events-\(caseIndex)-\(part).\(generated.asJSONLines ? "jsonl" : "csv")").path
+                try eventsFile(piece, &rng).write(toFile: path, atomically: true, encoding: .utf8)
+                eventPaths.append(path)
+            }
             let customersPath = directory.appendingPathComponent("customers-\(caseIndex).csv").path
-            try eventsFile(generated, &rng).write(toFile: eventsPath, atomically: true, encoding: .utf8)
             try customersFile(generated).write(toFile: customersPath, atomically: true, encoding: .utf8)
 
             let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
+            let oneCall = chance(0.5, &rng)
+            func importEvents() throws {
+                if oneCall {
+                    _ = try session.importEvents(eventPaths, options: ImportOptions())
+                } else {
+                    for path in eventPaths { _ = try session.importEvents([path], options: ImportOptions()) }
+                }
+            }
             // Customers first or events first: attributes must attach either way.
             if chance(0.5, &rng) {
                 _ = try session.importCustomers(customersPath, options: ImportOptions())
-                _ = try session.importEvents([eventsPath], options: ImportOptions())
+                try importEvents()
             } else {
-                _ = try session.importEvents([eventsPath], options: ImportOptions())
+                try importEvents()
                 _ = try session.importCustomers(customersPath, options: ImportOptions())
             }
             let events = try session.store.rawEvents()

@@ -229,6 +229,73 @@ struct EndToEndTests {
         #expect(outcome.events.count == 1)
     }
 
+    @Test func parametersAreBoundBeforeChecking() throws {
+        let f = try Fixture()
+        // Only events from 09:10 on: c3's first awareness (#1) is gone, so its chain is #8 → #12, 30 min;
+        // c4 (08:00) and c5 (07:00) drop out.
+        f.session.parameters = ["since": "2024-03-01T09:10:00Z", "min": "50"]
+        #expect(f.rows("FROM awareness TO purchase WHERE time >= $since") == [
+            row(1, "awareness", 3, 100, nil, nil, nil),
+            row(2, "purchase", 3, 100, 100, 0, 40 * minute),
+        ])
+        #expect(f.rows("FROM ANY TO purchase[amount > $min]").map { $0[2] } == [.int(5), .int(2)])
+        f.session.parameters = [:]
+        #expect(f.run("FROM awareness TO purchase WHERE time >= $since").failure?.diagnostics.map(\.id)
+                == ["check.unbound-parameter"])
+    }
+
+    @Test func explainShowsTheStepsAndTheScan() throws {
+        let f = try Fixture()
+        let outcome = f.run("EXPLAIN FROM awareness TO purchase[amount > 100] WITHIN 1 day WHERE channel != email")
+        #expect(outcome.failure == nil)
+        // The plan is prose for people, printed as one message (as sqlite3 prints its plans).
+        guard case .message(let text)? = outcome.events.last else {
+            Issue.record("no EXPLAIN message: \(outcome.events)")
+            return
+        }
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 5)
+        #expect(lines.contains { $0.contains("step 2") && $0.contains("mask bit 1") })
+        #expect(lines.contains { $0.contains("ORDER BY e.customer, e.time, e.seq") })
+    }
+
+    @Test func showFieldsListsPropertiesAndAttributes() throws {
+        let f = try Fixture()
+        let customers = try f.write("customers.csv", "customer_id,segment\nc1,b2b\nc2,smb\n")
+        #expect(f.run("IMPORT CUSTOMERS '\(customers)'").failure == nil)
+        let fields = f.rows("SHOW FIELDS").compactMap { if case .text(let t)? = $0.first { t } else { nil } }
+        #expect(fields.contains("amount") && fields.contains("customer.segment") && fields.contains("channel"))
+        // c1 is b2b: only its journey is left.
+        #expect(f.rows("FROM awareness TO purchase WHERE customer.segment = b2b").map { $0[2] } == [.int(1), .int(1)])
+        // No attribute row (c3, c4, c5) is unknown, so != does not admit them either.
+        #expect(f.rows("FROM awareness TO purchase WHERE customer.segment != b2b").map { $0[2] } == [.int(1), .int(1)])
+    }
+
+    // MARK: Large conditions
+
+    /// A list of a thousand campaign ids is an ordinary query; it must not hit SQLite's expression depth limit.
+    @Test func longInListsRun() throws {
+        let f = try Fixture()
+        let values = (0..<1500).map { "v\($0)" }.joined(separator: ", ")
+        // Social and web only: c1 (#2 → #10) converts; c3 starts (#1) but its purchase is on app.
+        #expect(f.rows("FROM awareness TO purchase WHERE channel IN (\(values), social, web)").map { $0[2] }
+                == [.int(2), .int(1)])
+        // Not email (and not missing): c1 and c3 convert; c2's and c4's awareness are on email.
+        #expect(f.rows("FROM awareness TO purchase WHERE channel NOT IN (\(values), email)").map { $0[2] }
+                == [.int(2), .int(2)])
+        // Every non-purchase event, and the one purchase of 120 (c1's).
+        let numbers = (1000..<2500).map(String.init).joined(separator: ", ")
+        #expect(f.rows("FROM ANY TO purchase WHERE amount IN (\(numbers), 120) OR stage != purchase").map { $0[2] }
+                == [.int(5), .int(1)])
+    }
+
+    /// Deep nesting is either answered or rejected as bad input (65), never an internal error (70).
+    @Test func deepNestingIsNotAnInternalError() throws {
+        let f = try Fixture()
+        let outcome = f.run("FROM awareness TO purchase WHERE " + String(repeating: "NOT ", count: 1200) + "channel = web")
+        #expect(outcome.failure == nil || outcome.failure?.exitCode == 65, "\(outcome.failure?.rendered ?? "")")
+    }
+
     // MARK: Imports that fail
 
     @Test func malformedImportLeavesTheStoreAsItWas() throws {

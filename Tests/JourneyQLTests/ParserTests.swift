@@ -372,6 +372,22 @@ struct ParserTests {
         }
     }
 
+    /// A duration too long for Int64 milliseconds must be a diagnostic, not a trap converting Double to Int64.
+    @Test func hugeDurationsDoNotCrash() async {
+        await #expect(processExitsWith: .success) {
+            _ = Parser.parse(SourceText("FROM a TO b WITHIN 999999999999 years"))
+        }
+        await #expect(processExitsWith: .success) {
+            _ = Parser.parse(SourceText("FROM a TO b WITHIN 99999999999y"))
+        }
+        await #expect(processExitsWith: .success) {
+            _ = Parser.parse(SourceText("FROM a TO b WHERE x = 99999999999999 weeks"))
+        }
+        await #expect(processExitsWith: .success) {
+            _ = Parser.parse(SourceText("FROM a TO b WITHIN " + String(repeating: "9", count: 400) + " days"))
+        }
+    }
+
     @Test func randomTokenSoupNeverTrapsAndRangesStayInside() {
         var rng = SplitMix64(seed: 0xBADC0DE)
         let pieces = ["FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
