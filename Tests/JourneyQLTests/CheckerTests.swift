@@ -8,8 +8,8 @@ private func named(_ names: [String]) -> [NamedCount] {
     names.enumerated().map { NamedCount(name: $1, count: 100 - $0) }
 }
 
-private func codes(_ names: [String]) -> [String: Int64] {
-    Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, Int64($0 + 1)) })
+private func codes(_ names: [String]) -> CodeTable {
+    CodeTable(names.enumerated().map { ($1, Int64($0 + 1)) })
 }
 
 /// A small store: `purchase` is both a stage and a touchpoint.

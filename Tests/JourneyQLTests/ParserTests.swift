@@ -351,11 +351,9 @@ struct ParserTests {
 
     /// An error that is already certain should not wait for more lines just because a later statement is open.
     @Test func anErrorBeforeAnOpenStatementIsNotIncomplete() {
-        withKnownIssue("an earlier, certain error still yields .incomplete (reported to the lead)") {
-            #expect(Session.completeness(of: "FROM a b; FROM c TO") == .complete)
-            // Likewise a lexical error before an open end: '#' can never become valid.
-            #expect(Session.completeness(of: "FROM a #") == .complete)
-        }
+        #expect(Session.completeness(of: "FROM a b; FROM c TO") == .complete)
+        // Likewise a lexical error before an open end: '#' can never become valid.
+        #expect(Session.completeness(of: "FROM a #") == .complete)
     }
 
     // MARK: Robustness

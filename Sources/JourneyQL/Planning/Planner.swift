@@ -34,7 +34,7 @@ public struct Planner {
         case .and(let cs):
             return .and(cs.map(compile))
         case .or(let cs):
-            return .or(cs.map(compile))
+            return .or(Planner.mergingCodeSets(cs.map(compile)))
         case .compare(let field, let op, let literal):
             switch (field, literal) {
             case (.time, .time(let t)):
@@ -51,17 +51,35 @@ public struct Planner {
                 return .customerAttribute(name, op, .number(d))
             case (.stage, .text(let s)), (.touchpoint, .text(let s)), (.channel, .text(let s)):
                 let column = field.column!
-                let dictionary = catalog.codes[column] ?? [:]
+                let dictionary = catalog.codes[column] ?? CodeTable()
                 if op == .equal {
                     return .codes(column, dictionary[s].map { [$0] } ?? [])
                 }
-                let codes = dictionary.filter { op.holdsBytewise($0.key, s) }.map(\.value).sorted()
-                return .codes(column, codes)
+                return .codes(column, dictionary.codes { op.holdsBytewise($0, s) })
             default:
                 // The checker admits no other pairing; an impossible one matches nothing.
                 return .constant(false)
             }
         }
+    }
+}
+
+extension Planner {
+    /// `col IN A OR col IN B` is `col IN (A ∪ B)`, with the same answer for a missing column:
+    /// long IN lists on stage, touchpoint and channel become one set test.
+    static func mergingCodeSets(_ operands: [Predicate]) -> [Predicate] {
+        var sets: [EventColumn: [Int64]] = [:]
+        var order: [EventColumn] = []
+        var rest: [Predicate] = []
+        for p in operands {
+            if case .codes(let column, let codes) = p {
+                if sets[column] == nil { order.append(column) }
+                sets[column, default: []] += codes
+            } else {
+                rest.append(p)
+            }
+        }
+        return order.map { .codes($0, Array(Set(sets[$0]!)).sorted()) } + rest
     }
 }
 

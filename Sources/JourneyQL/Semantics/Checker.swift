@@ -25,8 +25,8 @@ public struct Checker {
         self.source = source
         self.parameters = parameters
         // Names that occur in the store's dictionaries; the default stage order alone does not make a stage.
-        self.stageNames = Set(catalog.stages.map(\.name)).union(catalog.codes[.stage]?.keys ?? [:].keys)
-        self.touchpointNames = Set(catalog.touchpoints.map(\.name)).union(catalog.codes[.touchpoint]?.keys ?? [:].keys)
+        self.stageNames = Set(catalog.stages.map(\.name)).union(catalog.codes[.stage]?.values ?? [])
+        self.touchpointNames = Set(catalog.touchpoints.map(\.name)).union(catalog.codes[.touchpoint]?.values ?? [])
     }
 
     private struct Failure: Error {}
@@ -146,16 +146,17 @@ public struct Checker {
 
     private mutating func checkCondition(_ expr: Expr) throws(Failure) -> Condition {
         switch expr {
-        case .and(let a, let b):
-            let l = try? checkCondition(a)
-            let r = try checkCondition(b)
-            guard let l else { throw Failure() }
-            return .and([l, r])
-        case .or(let a, let b):
-            let l = try? checkCondition(a)
-            let r = try checkCondition(b)
-            guard let l else { throw Failure() }
-            return .or([l, r])
+        case .and, .or:
+            // A chain `a OR b OR c ...` is one n-ary node, gathered without recursion: chains can be long.
+            let isAnd: Bool
+            if case .and = expr { isAnd = true } else { isAnd = false }
+            var operands: [Condition] = []
+            var failed = false
+            for part in Checker.chain(expr, and: isAnd) {
+                if let c = try? checkCondition(part) { operands.append(c) } else { failed = true }
+            }
+            if failed { throw Failure() }
+            return isAnd ? .and(operands) : .or(operands)
         case .not(let inner, _):
             return .not(try checkCondition(inner))
         case .compare(let fieldRef, let op, let value, _):
@@ -175,6 +176,20 @@ public struct Checker {
             let list = Condition.or(options)
             return negated ? .not(list) : list
         }
+    }
+
+    /// The operands of a chain of one connective, left to right (`(a OR b) OR c` gives a, b, c).
+    static func chain(_ expr: Expr, and isAnd: Bool) -> [Expr] {
+        var operands: [Expr] = []
+        var pending = [expr]
+        while let next = pending.popLast() {
+            switch next {
+            case .and(let a, let b) where isAnd: pending += [b, a]
+            case .or(let a, let b) where !isAnd: pending += [b, a]
+            default: operands.append(next)
+            }
+        }
+        return operands
     }
 
     private mutating func resolveField(_ ref: FieldRef) throws(Failure) -> EventField {
@@ -221,7 +236,7 @@ public struct Checker {
                                           at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
             }
-            syntax = Checker.parameterValue(bound)
+            syntax = Checker.parameterValue(bound, for: field)
         }
         switch (field, syntax) {
         case (.time, .time(let t)):
@@ -257,17 +272,26 @@ public struct Checker {
         }
     }
 
-    /// How a `--param` value reads: a time, a number, or else text.
-    static func parameterValue(_ text: String) -> ValueSyntax {
-        if let t = TimeParser.parse(text), text.contains("-") { return .time(t) }
-        if let d = Double(text), text.first.map({ $0.isNumber || $0 == "-" }) == true { return .number(d, text: text) }
-        return .string(text)
+    /// How a `--param` value reads where it is used: text for the text fields, a time for `time`,
+    /// and for properties a number when it is written as one, else text.
+    static func parameterValue(_ text: String, for field: EventField) -> ValueSyntax {
+        switch field {
+        case .stage, .touchpoint, .channel, .customer:
+            return .string(text)
+        case .time:
+            return TimeParser.parse(text).map { .time($0) } ?? .string(text)
+        case .property, .customerAttribute:
+            if let d = Double(text), d.isFinite, text.first.map({ $0.isNumber || $0 == "-" }) == true {
+                return .number(d, text: text)
+            }
+            return .string(text)
+        }
     }
 
     private mutating func warnIfAbsent(_ literal: Literal, field: EventField, at range: SourceRange) {
         guard case .text(let value) = literal, let column = field.column else { return }
         let known = catalog.values(of: column).map(\.name)
-        guard !known.contains(value) else { return }
+        guard !known.contains(where: { $0.utf8.elementsEqual(value.utf8) }) else { return }
         diagnostics.append(.warning("check.unknown-value", "no event has \(field) '\(value)'", at: range,
                                     suggestion: Suggestions.phrase(Suggestions.nearest(to: value, among: known))))
     }

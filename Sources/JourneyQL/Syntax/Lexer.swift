@@ -34,6 +34,13 @@ public struct Lexer {
     private static func isWordPart(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
 
     private mutating func next() -> Token {
+        // Unexpected characters are reported and skipped in this loop (not by recursion: runs can be long).
+        while true {
+            if let token = nextOrSkip() { return token }
+        }
+    }
+
+    private mutating func nextOrSkip() -> Token? {
         skipBlanksAndComments()
         let start = index
         guard let b = peek() else { return Token(.end, SourceRange(index, index)) }
@@ -84,7 +91,7 @@ public struct Lexer {
         let shown = text(start, index)
         diagnostics.append(.error("lex.unexpected-character", "unexpected character '\(shown)'",
                                   at: SourceRange(start, index)))
-        return next()
+        return nil
     }
 
     private mutating func skipBlanksAndComments() {
@@ -154,7 +161,12 @@ public struct Lexer {
         while let c = peek(), Lexer.isWordPart(c) { index += 1 }
         let unit = text(unitStart, index)
         if let unitMs = DurationUnit.milliseconds(for: unit) {
-            return Token(.duration(Int64((value * Double(unitMs)).rounded())), SourceRange(start, index))
+            guard let ms = DurationUnit.milliseconds(value, unit: unitMs) else {
+                diagnostics.append(.error("lex.duration-too-long", "the duration \(numberText)\(unit) is too long",
+                                          at: SourceRange(start, index)))
+                return Token(.duration(0), SourceRange(start, index))
+            }
+            return Token(.duration(ms), SourceRange(start, index))
         }
         diagnostics.append(.error("lex.bad-number", "'\(numberText)\(unit)' is not a number or a duration",
                                   at: SourceRange(start, index),
@@ -205,6 +217,13 @@ public enum DurationUnit {
         (["mo", "month", "months"], 2_592_000_000),
         (["y", "year", "years"], 31_536_000_000),
     ]
+
+    /// `value` units of `unit` milliseconds each, or nil when that does not fit in 64 bits.
+    public static func milliseconds(_ value: Double, unit: Int64) -> Int64? {
+        let ms = (value * Double(unit)).rounded()
+        guard ms.isFinite, abs(ms) < 9.0e18 else { return nil }
+        return Int64(ms)
+    }
 
     /// The length of one `unit` in milliseconds, or nil when it is not a unit.
     public static func milliseconds(for unit: String) -> Int64? {

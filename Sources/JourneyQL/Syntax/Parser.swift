@@ -28,8 +28,12 @@ public struct Parser {
         "days", "hours", "minutes", "weeks",
     ]
 
+    /// How deeply parentheses, NOT and alternatives may nest; deeper input is refused, not a stack overflow.
+    public static let maximumDepth = 100
+
     private var tokens: [Token]
     private var position = 0
+    private var depth = 0
     private var diagnostics: [Diagnostic] = []
     private var endsInsideString: Bool
 
@@ -86,11 +90,9 @@ public struct Parser {
     // script -> { statement ( ";" | end ) }
     private mutating func parseScript() -> ParseResult {
         var statements: [StatementSyntax] = []
-        var incomplete = endsInsideString
         while true {
             while accept(.semicolon) != nil {}
             if atEnd { break }
-            let errorsBefore = diagnostics.count
             do {
                 let statement = try parseStatement()
                 if !atEnd, !check(.semicolon) {
@@ -99,16 +101,17 @@ public struct Parser {
                 }
                 statements.append(statement)
             } catch {
-                if diagnostics[errorsBefore...].contains(where: { $0.range.start >= endOffset }) {
-                    incomplete = true
-                }
                 // Recover at the next statement boundary so later errors are reported too.
                 while !atEnd, !check(.semicolon) { _ = advance() }
             }
         }
         // Only statements wholly before the first error run: a script stops at its first error.
-        if let firstError = diagnostics.filter({ $0.severity == .error }).map(\.range.start).min() {
-            statements = statements.filter { $0.range.end <= firstError }
+        // The text is incomplete when that first error is running out of input (or an open string).
+        var incomplete = false
+        if let firstError = diagnostics.filter({ $0.severity == .error }).min(by: { $0.range.start < $1.range.start }) {
+            statements = statements.filter { $0.range.end <= firstError.range.start }
+            incomplete = firstError.range.start >= endOffset
+                || (endsInsideString && firstError.id == "lex.unterminated-string")
         }
         return ParseResult(statements: statements, diagnostics: diagnostics, isIncomplete: incomplete)
     }
@@ -177,6 +180,8 @@ public struct Parser {
     // step -> step_target [ "[" condition "]" ]
     // step_target -> "ANY" | "STAGE" name | "TOUCHPOINT" name | "(" step { "|" step } ")" | name
     private mutating func parseStep() throws(Failure) -> StepSyntax {
+        try enter()
+        defer { depth -= 1 }
         let start = current.range
         let target: StepTarget
         if acceptWord("ANY") != nil {
@@ -201,6 +206,14 @@ public struct Parser {
             _ = try expect(.rightBracket, "']' after the step's condition")
         }
         return StepSyntax(target: target, filter: filter, range: start.union(tokens[max(0, position - 1)].range))
+    }
+
+    private mutating func enter() throws(Failure) {
+        depth += 1
+        if depth > Parser.maximumDepth {
+            throw fail("parse.too-deep", "this nests more than \(Parser.maximumDepth) levels deep",
+                       notes: ["split the condition, or use IN (...) for long lists"])
+        }
     }
 
     private func isNameToken(_ token: Token) -> Bool {
@@ -242,8 +255,12 @@ public struct Parser {
                 throw fail("parse.expected-unit", "expected a unit after \(token.display) (days, hours, minutes, ...), found \(current.display)")
             }
             let unitToken = advance()
-            return DurationSyntax(milliseconds: Int64((value * Double(unitMs)).rounded()),
-                                  range: token.range.union(unitToken.range))
+            guard let ms = DurationUnit.milliseconds(value, unit: unitMs) else {
+                diagnostics.append(.error("parse.duration-too-long", "the duration is too long",
+                                          at: token.range.union(unitToken.range)))
+                throw Failure()
+            }
+            return DurationSyntax(milliseconds: ms, range: token.range.union(unitToken.range))
         default:
             throw fail("parse.expected-duration", "expected a duration such as 30 days or 2h, found \(token.display)")
         }
@@ -265,6 +282,8 @@ public struct Parser {
 
     // not_condition -> "NOT" not_condition | "(" condition ")" | comparison
     private mutating func parseNot() throws(Failure) -> Expr {
+        try enter()
+        defer { depth -= 1 }
         if let not = acceptWord("NOT") {
             let inner = try parseNot()
             return .not(inner, range: not.range.union(inner.range))
@@ -330,8 +349,12 @@ public struct Parser {
             _ = advance()
             if let unit = current.word, let unitMs = DurationUnit.milliseconds(for: unit) {
                 let unitToken = advance()
-                return Value(syntax: .duration(Int64((v * Double(unitMs)).rounded())),
-                             range: token.range.union(unitToken.range))
+                guard let ms = DurationUnit.milliseconds(v, unit: unitMs) else {
+                    diagnostics.append(.error("parse.duration-too-long", "the duration is too long",
+                                              at: token.range.union(unitToken.range)))
+                    throw Failure()
+                }
+                return Value(syntax: .duration(ms), range: token.range.union(unitToken.range))
             }
             return Value(syntax: .number(v, text: text), range: token.range)
         case .symbol(.minus):

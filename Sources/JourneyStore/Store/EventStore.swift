@@ -88,12 +88,12 @@ public final class EventStore: EventSource {
         var catalog = StoreCatalog()
 
         var values: [EventColumn: [NamedCount]] = [:]
-        var codes: [EventColumn: [String: Int64]] = [:]
+        var codes: [EventColumn: CodeTable] = [:]
         let dictionary = try db.prepare("SELECT col, code, value, events FROM dictionary")
         while try dictionary.step() {
             guard let column = EventColumn(rawValue: Int(dictionary.int64(0))) else { continue }
             let value = dictionary.text(2) ?? ""
-            codes[column, default: [:]][value] = dictionary.int64(1)
+            codes[column, default: CodeTable()].insert(value, code: dictionary.int64(1))
             values[column, default: []].append(NamedCount(name: value, count: Int(dictionary.int64(3))))
         }
         catalog.stages = Self.mostFrequentFirst(values[.stage] ?? [])

@@ -30,13 +30,13 @@ public struct StoreCatalog: Sendable {
     /// Earliest and latest event time (ms), nil for an empty store.
     public var timeRange: ClosedRange<Int64>?
     /// Dictionary codes: value text → code, per column.
-    public var codes: [EventColumn: [String: Int64]]
+    public var codes: [EventColumn: CodeTable]
 
     public init(stages: [NamedCount] = [], touchpoints: [NamedCount] = [], channels: [NamedCount] = [],
                 properties: [NamedCount] = [], customerAttributes: [NamedCount] = [],
                 stageOrder: [String] = StoreCatalog.defaultStageOrder, eventCount: Int = 0,
                 customerCount: Int = 0, timeRange: ClosedRange<Int64>? = nil,
-                codes: [EventColumn: [String: Int64]] = [:]) {
+                codes: [EventColumn: CodeTable] = [:]) {
         self.stages = stages
         self.touchpoints = touchpoints
         self.channels = channels
@@ -105,5 +105,44 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schema(let message): "store schema: \(message)"
         case .cancelled: "cancelled"
         }
+    }
+}
+
+/// One column's dictionary: value text → code, looked up byte for byte.
+///
+/// Swift's `String` equality is canonical equivalence (`"é"` precomposed equals `"e"` + combining accent),
+/// while SQLite and the import compare bytes; keying by UTF-8 bytes keeps two such values distinct.
+public struct CodeTable: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable {
+        public var value: String
+        public var code: Int64
+    }
+
+    public private(set) var entries: [Entry] = []
+    private var index: [[UInt8]: Int64] = [:]
+
+    public init() {}
+
+    public init(_ pairs: [(String, Int64)]) {
+        for (value, code) in pairs { insert(value, code: code) }
+    }
+
+    public mutating func insert(_ value: String, code: Int64) {
+        let key = Array(value.utf8)
+        if index.updateValue(code, forKey: key) == nil {
+            entries.append(Entry(value: value, code: code))
+        } else if let i = entries.firstIndex(where: { $0.value.utf8.elementsEqual(value.utf8) }) {
+            entries[i].code = code
+        }
+    }
+
+    /// The code of exactly this text, byte for byte.
+    public subscript(value: String) -> Int64? { index[Array(value.utf8)] }
+
+    public var values: [String] { entries.map(\.value) }
+
+    /// The codes of every value satisfying `predicate`, ascending.
+    public func codes(where predicate: (String) -> Bool) -> [Int64] {
+        entries.filter { predicate($0.value) }.map(\.code).sorted()
     }
 }
