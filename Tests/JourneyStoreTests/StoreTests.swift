@@ -27,6 +27,23 @@ import Testing
         #expect(empty.eventCount == 0 && empty.customerCount == 0 && empty.timeRange == nil)
     }
 
+    @Test func cachesFollowCommitsFromOtherConnections() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("shared.db")
+        let first = try EventStore(path: path)
+        let second = try EventStore(path: path)
+        _ = try first.importEvents([directory.file("a.csv", "customer_id,timestamp,stage\na,2024-01-01,awareness\n")])
+        _ = try second.importEvents([directory.file("b.csv", "customer_id,timestamp,stage\nb,2024-01-02,purchase\n")])
+        #expect(try first.catalog().eventCount == 2)
+        // The first store's cached ids and sequence are stale now; its next import must not reuse them.
+        _ = try first.importEvents([directory.file("c.csv", "customer_id,timestamp,stage\nc,2024-01-03,retention\na,2024-01-04,advocacy\n")])
+        #expect(try second.rawEvents().map { "\($0.customer)\($0.seq)" } == ["a1", "a4", "b2", "c3"])
+        #expect(try second.catalog().stages.count == 4)
+        #expect(try second.customerID("c") == 3)
+        try second.setMetadata("stage_order", "x,y")
+        #expect(try first.catalog().stageOrder == ["x", "y"])
+    }
+
     @Test func newerOrForeignSchemasAreRefused() throws {
         let directory = try TemporaryDirectory()
         let newer = directory.path("newer.db")

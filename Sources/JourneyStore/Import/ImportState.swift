@@ -35,15 +35,30 @@ struct ImportState {
 }
 
 extension EventStore {
-    /// Runs `body` in one transaction with the store's import state; the state is kept only if it commits.
+    /// Runs `body` in one write transaction with the store's import state; the state is kept only if it commits.
     func withImportState<T>(_ body: (inout ImportState) throws -> T) throws -> T {
-        var state = try importState ?? ImportState.load(self)
-        // Dropping the stored copy first means the session's changes do not copy the tables, and a failure
-        // leaves nothing stale behind: the next import reloads from the rolled-back file.
+        // Taking the cached copy out means the session's changes do not copy its tables, and a failure leaves
+        // nothing stale behind: the next import reloads from the rolled-back file.
+        var cached = importState
         importState = nil
         cachedCatalog = nil
-        let result = try db.transaction { try body(&state) }
-        importState = state
+        var committed: ImportState?
+        let result = try db.transaction {
+            // Inside the write transaction no other connection can commit, so this check cannot go stale.
+            var state: ImportState
+            if try db.dataVersion() == cacheVersion, let taken = cached {
+                state = taken
+            } else {
+                state = try ImportState.load(self)
+            }
+            // The state must be the tables' only owner, or the first change would copy them whole.
+            cached = nil
+            let result = try body(&state)
+            committed = state
+            return result
+        }
+        importState = committed
+        cacheVersion = try db.dataVersion()
         return result
     }
 }

@@ -124,6 +124,12 @@ public final class Database {
         }
     }
 
+    /// A number that changes whenever another connection commits to the database (not when this one does).
+    public func dataVersion() throws -> Int64 {
+        let statement = try prepare("PRAGMA data_version")
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 

@@ -14,6 +14,9 @@ public final class EventStore: EventSource {
     /// Dictionaries, customer ids and counters an import extends; nil until an import needs them, and
     /// dropped whenever an import fails so the next one reloads them from the (rolled back) file.
     var importState: ImportState?
+    /// `PRAGMA data_version` when the caches were last known to match the file. Another connection's commit
+    /// changes it (this connection's own commits do not), and then both caches are dropped.
+    var cacheVersion: Int64 = 0
 
     /// Opens the store at `path`, creating the file and its schema when missing.
     ///
@@ -31,6 +34,18 @@ public final class EventStore: EventSource {
             PRAGMA mmap_size = 268435456;
             """)
         try Schema.prepare(db)
+        cacheVersion = try db.dataVersion()
+    }
+
+    /// Drops the caches when another connection (another process, say) has committed to the file since they
+    /// were filled.
+    func dropCachesIfChangedElsewhere() throws {
+        let version = try db.dataVersion()
+        if version != cacheVersion {
+            cachedCatalog = nil
+            importState = nil
+            cacheVersion = version
+        }
     }
 
     /// A handle that stops the scan or import running on this store, usable from another thread
@@ -82,8 +97,9 @@ public final class EventStore: EventSource {
     // MARK: Catalog
 
     /// What the store holds: dictionary values with counts, field names, totals and the time range.
-    /// Read from small tables and cached until the next import or metadata change.
+    /// Read from small tables and cached until the next import or metadata change (here or by another connection).
     public func catalog() throws -> StoreCatalog {
+        try dropCachesIfChangedElsewhere()
         if let cachedCatalog { return cachedCatalog }
         var catalog = StoreCatalog()
 
