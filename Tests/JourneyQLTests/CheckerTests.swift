@@ -259,6 +259,31 @@ struct CheckerTests {
         #expect(whereCondition("channel = $ch", parameters: ["ch": "7"]) == channel("7"))
     }
 
+    /// A parameter compared with a property is typed as the import types a CSV field (SEMANTICS.md §2): only a plain
+    /// decimal number is a number, so `007`, `1e3` or `0x10` stay text and can match the text the store holds.
+    @Test func parameterForAPropertyIsTypedLikeAnImportedField() {
+        for number in ["10", "-2.5", "0", "0.25"] {
+            #expect(whereCondition("device = $p", parameters: ["p": number])
+                    == .compare(.property("device"), .equal, .number(Double(number)!)), "\(number)")
+        }
+        for text in ["007", "1e3", "0x10", "5.", "+5", "1_000", " 5"] {
+            #expect(whereCondition("device = $p", parameters: ["p": text])
+                    == .compare(.property("device"), .equal, .text(text)), "\(text.debugDescription)")
+        }
+    }
+
+    /// Step names are resolved byte for byte, like every other text: a name that only looks the same
+    /// (precomposed versus decomposed accent) is not a known stage.
+    @Test func stepNamesAreResolvedByteForByte() {
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let store = StoreCatalog(stages: named([nfc]), touchpoints: named(["ad_click"]),
+                                 codes: [.stage: CodeTable([(nfc, 1)]), .touchpoint: CodeTable([("ad_click", 1)])])
+        let outcome = check("FROM \(nfd) TO ad_click", in: store)
+        #expect(outcome.diagnostics.map(\.id) == ["check.unknown-step"])
+        let exact = check("FROM \(nfc) TO ad_click", in: store)
+        #expect(exact.diagnostics.isEmpty)
+    }
+
     // MARK: Several errors at once
 
     @Test func everyErrorOfTheStatementIsReported() {

@@ -169,7 +169,7 @@ private func randomAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> Str
 }
 
 private func randomCondition(_ catalog: StoreCatalog, _ rng: inout SplitMix64, depth: Int = 0) -> String {
-    switch depth < 2 ? Int.random(in: 0..<6, using: &rng) : 0 {
+    switch depth < 3 ? Int.random(in: 0..<6, using: &rng) : 0 {
     case 1: return "NOT (" + randomCondition(catalog, &rng, depth: depth + 1) + ")"
     case 2: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " AND " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
     case 3: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " OR " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
