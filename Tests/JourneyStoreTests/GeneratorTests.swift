@@ -111,6 +111,18 @@ import Testing
         #expect(Set(catalog.properties.map(\.name)) == ["device", "campaign", "amount"])
         #expect(Set(catalog.customerAttributes.map(\.name)) == ["segment", "region", "signup_date"])
         let raw = try store.rawEvents()
+        // Every field survives the trip through CSV and the batched inserts; seq is the file order.
+        let expected = events.enumerated()
+            .sorted { ($0.element.customer, $0.element.time, $0.offset) < ($1.element.customer, $1.element.time, $1.offset) }
+            .map { offset, event in
+                var properties: [String: PropertyValue] = [:]
+                if let device = event.device { properties["device"] = .text(device) }
+                if let campaign = event.campaign { properties["campaign"] = .text(campaign) }
+                if let cents = event.amountCents { properties["amount"] = .number(Double(cents) / 100) }
+                return RawEvent(customer: event.customer, time: event.time, seq: Int64(offset + 1), stage: event.stage,
+                                touchpoint: event.touchpoint, channel: event.channel, properties: properties)
+            }
+        #expect(raw == expected)
         let amounts = raw.compactMap { $0.properties["amount"] }
         #expect(amounts.allSatisfy { if case .number = $0 { true } else { false } })
         #expect(amounts.count == events.filter { $0.amountCents != nil }.count)

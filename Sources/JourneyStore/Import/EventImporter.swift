@@ -31,6 +31,9 @@ final class EventImporter {
     var state: ImportState
 
     private let insertEvent: Statement
+    /// Inserts `rowsPerInsert` events per step: running a statement costs more than binding its values.
+    private let insertEvents: Statement
+    static let rowsPerInsert = 64
     private let insertCustomer: Statement
     private let insertCode: Statement
 
@@ -54,9 +57,8 @@ final class EventImporter {
         db = session.db
         self.session = session
         self.state = state
-        insertEvent = try db.prepare("""
-            INSERT INTO events(customer, time, seq, stage, touchpoint, channel, props) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+        insertEvent = try db.prepare(Self.insertSQL(rows: 1))
+        insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert))
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         pending.reserveCapacity(1 << 16)
@@ -138,27 +140,44 @@ final class EventImporter {
             return a.seq < b.seq
         }
         try arena.withUnsafeBufferPointer { props in
-            for event in pending {
-                try insertEvent.bind(event.customer, at: 1)
-                try insertEvent.bind(event.time, at: 2)
-                try insertEvent.bind(event.seq, at: 3)
-                try bindCode(event.stage, at: 4)
-                try bindCode(event.touchpoint, at: 5)
-                try bindCode(event.channel, at: 6)
-                if event.propsLength > 0 {
-                    try insertEvent.bindText(utf8: UnsafeBufferPointer(rebasing: props[event.propsStart ..< event.propsStart + Int(event.propsLength)]), at: 7)
-                } else {
-                    try insertEvent.bindNull(at: 7)
+            var start = 0
+            while start < pending.count {
+                let statement = pending.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
+                let rows = statement === insertEvents ? Self.rowsPerInsert : 1
+                for row in 0..<rows {
+                    try bind(pending[start + row], props: props, to: statement, at: Int32(row * 7))
                 }
-                try insertEvent.run()
+                try statement.run()
+                start += rows
             }
         }
         pending.removeAll(keepingCapacity: true)
         arena.removeAll(keepingCapacity: true)
     }
 
-    private func bindCode(_ code: Int32, at index: Int32) throws {
-        if code == 0 { try insertEvent.bindNull(at: index) } else { try insertEvent.bind(Int64(code), at: index) }
+    /// Binds one event to parameters `offset + 1 ... offset + 7` of `statement`.
+    private func bind(_ event: PendingEvent, props: UnsafeBufferPointer<UInt8>, to statement: Statement, at offset: Int32) throws {
+        try statement.bind(event.customer, at: offset + 1)
+        try statement.bind(event.time, at: offset + 2)
+        try statement.bind(event.seq, at: offset + 3)
+        try bindCode(event.stage, to: statement, at: offset + 4)
+        try bindCode(event.touchpoint, to: statement, at: offset + 5)
+        try bindCode(event.channel, to: statement, at: offset + 6)
+        if event.propsLength > 0 {
+            let range = event.propsStart ..< event.propsStart + Int(event.propsLength)
+            try statement.bindText(utf8: UnsafeBufferPointer(rebasing: props[range]), at: offset + 7)
+        } else {
+            try statement.bindNull(at: offset + 7)
+        }
+    }
+
+    private func bindCode(_ code: Int32, to statement: Statement, at index: Int32) throws {
+        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
+    }
+
+    private static func insertSQL(rows: Int) -> String {
+        "INSERT INTO events(customer, time, seq, stage, touchpoint, channel, props) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// Writes the remaining events, the dictionary and property counts and the counters, and refreshes the
