@@ -183,7 +183,7 @@ private func randomQuery(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> St
     for step in steps.dropFirst() { text += pick([" TO ", " THEN "], &rng) + step }
     var clauses: [String] = []
     if chance(0.6, &rng) {
-        clauses.append("WITHIN " + pick(["0s", "1s", "2 seconds", "5s", "10s", "1m", "2 minutes", "10m", "1 hour", "1d"], &rng))
+        clauses.append("WITHIN " + pick(["0s", "500ms", "1.5s", "1s", "2 seconds", "5s", "10s", "1m", "2 minutes", "10m", "1 hour", "1d"], &rng))
     }
     if chance(0.6, &rng) { clauses.append("WHERE " + randomCondition(catalog, &rng)) }
     return ([text] + clauses.shuffled(using: &rng)).joined(separator: " ")
@@ -293,7 +293,7 @@ struct DifferentialTests {
     @Test func randomJourneysThroughTheWholePipeline() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let cases = 100, queriesPerCase = 60
+        let cases = 80, queriesPerCase = 60
         var failures = 0, queriesRun = 0, nonTrivial = 0
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ UInt64(caseIndex) &* 0x9E37_79B9

@@ -356,6 +356,50 @@ struct ParserTests {
         #expect(Session.completeness(of: "FROM a #") == .complete)
     }
 
+    // MARK: Diagnostic display
+
+    /// The location line and the caret line of a rendered diagnostic (the wording is not tested).
+    private func caretLines(_ text: String, _ range: SourceRange) -> (location: String, source: String, caret: String) {
+        let rendered = DiagnosticRenderer.render(.error("test.id", "message", at: range), in: SourceText(text, name: "q.jql"))
+        let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count >= 5 else { return ("", "", "") }
+        return (lines[1], lines[3], lines[4])
+    }
+
+    @Test func caretRunCoversTheRange() {
+        let text = "FROM awareness TO purchse"
+        let (location, source, caret) = caretLines(text, SourceRange(18, 25))
+        #expect(location == " --> q.jql:1:19")
+        #expect(source == "1 | FROM awareness TO purchse")
+        #expect(caret == "  | " + String(repeating: " ", count: 18) + String(repeating: "^", count: 7))
+    }
+
+    @Test func caretOnALaterLineAndAtTheEnd() {
+        let (location, source, caret) = caretLines("FROM a\nTO b WHERE", SourceRange(17, 17))
+        #expect(location == " --> q.jql:2:11")
+        #expect(source == "2 | TO b WHERE")
+        #expect(caret == "  | " + String(repeating: " ", count: 10) + "^")
+        // A tab before the fault is kept, so the caret lines up whatever the tab width.
+        #expect(caretLines("FROM\ta TO b c", SourceRange(12, 13)).caret == "  |     \t       ^")
+    }
+
+    @Test func caretCountsCharactersNotBytes() {
+        let text = "FROM café TO purchse"
+        let (location, _, caret) = caretLines(text, byteRange(of: "purchse", in: text))
+        #expect(location == " --> q.jql:1:14")
+        #expect(caret == "  | " + String(repeating: " ", count: 13) + "^^^^^^^")
+    }
+
+    /// Wide characters take two terminal columns; the caret must still sit under the fault.
+    @Test func caretAccountsForWideCharacters() {
+        let text = "FROM 購入 TO purchse"
+        let (_, _, caret) = caretLines(text, byteRange(of: "purchse", in: text))
+        #expect(caret == "  | " + String(repeating: " ", count: 13) + "^^^^^^^")
+        // And a wide character under the caret gets two carets.
+        let wide = "FROM a TO 購入x"
+        #expect(caretLines(wide, byteRange(of: "購入", in: wide)).caret == "  | " + String(repeating: " ", count: 10) + "^^^^")
+    }
+
     // MARK: Robustness
 
     @Test func deepNestingDoesNotCrash() async {
