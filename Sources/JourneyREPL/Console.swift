@@ -283,7 +283,7 @@ public final class Console {
             customers ? try session.importCustomers(files[0], options: options)
                       : try session.importEvents(files, options: options)
         }
-        message(ImportSummary.line(report, noun: customers ? "customers" : "events"))
+        message(report.summary(noun: customers ? "customers" : "events"))
     }
 
     // MARK: Text for people

@@ -16,13 +16,13 @@ public enum DataCommands {
                 let report = try importer.run(options: options) { session, options in
                     try session.importEvents(events, options: options)
                 }
-                output.write(ImportSummary.line(report, noun: "events") + "\n")
+                output.write(report.summary(noun: "events") + "\n")
             }
             if let customers {
                 let report = try importer.run(options: options) { session, options in
                     try session.importCustomers(customers, options: options)
                 }
-                output.write(ImportSummary.line(report, noun: "customers") + "\n")
+                output.write(report.summary(noun: "customers") + "\n")
             }
             return 0
         } catch {

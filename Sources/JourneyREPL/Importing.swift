@@ -52,32 +52,8 @@ public struct Importer {
     }
 }
 
-/// Formatting of import reports and parsing of import options, shared by `.import` and `journey import`.
+/// Parsing of import options, shared by `.import` and `journey import`.
 public enum ImportSummary {
-    /// `imported 123,456 events from 1 file in 0.8 s (152,000 events/s)`, plus skipped rows if any.
-    public static func line(_ report: ImportReport, noun: String) -> String {
-        let files = report.files.count == 1 ? "1 file" : "\(report.files.count) files"
-        var text = "imported \(CellFormatting.groupedInteger(report.imported)) \(noun) from \(files)"
-            + " in \(CellFormatting.fixed(report.seconds, decimals: 1)) s"
-        // A rate measured over a few milliseconds says nothing.
-        if report.seconds >= 0.05 {
-            text += " (\(roughCount(Double(report.imported) / report.seconds)) \(noun)/s)"
-        }
-        if !report.skipped.isEmpty {
-            let n = report.skipped.count
-            text += "; skipped \(CellFormatting.groupedInteger(n)) bad row\(n == 1 ? "" : "s")"
-        }
-        return text
-    }
-
-    /// A rate to three significant digits, grouped: `152,000`.
-    static func roughCount(_ value: Double) -> String {
-        guard value.isFinite, value >= 1 else { return value.isFinite ? CellFormatting.fixed(value, decimals: 1) : "?" }
-        var scale = 1.0
-        while value / scale >= 1000 { scale *= 10 }
-        return CellFormatting.groupedInteger(Int64((value / scale).rounded() * scale))
-    }
-
     /// Parses `time=ts,customer=user_id` into a field → column mapping.
     public static func parseMapping(_ text: String) throws(ConsoleError) -> [String: String] {
         var mapping: [String: String] = [:]

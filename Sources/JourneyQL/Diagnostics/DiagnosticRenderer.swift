@@ -15,17 +15,17 @@ public enum DiagnosticRenderer {
         let endLocation = source.location(of: d.range.end)
         let gutter = String(start.line).count
         let pad = String(repeating: " ", count: gutter)
-        var width = 1
-        if endLocation.line == start.line {
-            width = max(1, endLocation.column - start.column)
-        } else {
-            width = max(1, lineText.count - start.column + 1)
-        }
+        // Columns count characters; the caret run is measured in terminal cells, so wide characters line up.
+        let before = String(lineText.prefix(start.column - 1))
+        let covered = endLocation.line == start.line
+            ? String(lineText.dropFirst(start.column - 1).prefix(endLocation.column - start.column))
+            : String(lineText.dropFirst(start.column - 1))
+        let width = max(1, DisplayWidth.of(covered))
         var out = "\(d.severity.rawValue): \(d.message) [\(d.id)]\n"
         out += "\(pad)--> \(source.name):\(start.line):\(start.column)\n"
         out += "\(pad) |\n"
         out += "\(start.line) | \(lineText)\n"
-        let lead = String(lineText.prefix(start.column - 1).map { $0 == "\t" ? "\t" : " " })
+        let lead = before.map { $0 == "\t" ? "\t" : String(repeating: " ", count: DisplayWidth.of($0)) }.joined()
         out += "\(pad) | \(lead)\(String(repeating: "^", count: width))\n"
         for note in d.notes { out += "\(pad) = note: \(note)\n" }
         if let s = d.suggestion { out += "\(pad) = help: \(s)\n" }

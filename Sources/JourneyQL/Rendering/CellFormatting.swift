@@ -1,4 +1,5 @@
 // How a single cell reads: human forms for tables (`2d 3h`, `45.2%`) and exact forms for CSV and JSON.
+import JourneyStore
 
 /// Text forms of cell values, shared by all renderers so a value reads the same in every format that shows it.
 public enum CellFormatting {
@@ -73,13 +74,7 @@ public enum CellFormatting {
 
     /// An instant as ISO-8601 in UTC: `2024-01-31T10:00:00Z`, with milliseconds only when there are any.
     public static func isoTime(milliseconds: Int64) -> String {
-        let (seconds, millis) = floorDivide(milliseconds, 1000)
-        let (days, secondOfDay) = floorDivide(seconds, 86_400)
-        let (y, m, d) = civilDate(daysSinceEpoch: days)
-        var text = pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        if millis != 0 { text += "." + pad(millis, 3) }
-        return text + "Z"
+        TimeParser.format(milliseconds)
     }
 
     /// A number in its shortest exact spelling, never in exponent form when it fits 64 bits: `12`, `0.25`.
@@ -124,30 +119,5 @@ public enum CellFormatting {
 
     private static func formatInteger(_ d: Double) -> String {
         d < 9.0e18 ? String(Int64(d)) : String(d)
-    }
-
-    private static func pad<I: BinaryInteger>(_ n: I, _ width: Int) -> String {
-        let s = String(n.magnitude)
-        let padded = String(repeating: "0", count: max(0, width - s.count)) + s
-        return n < 0 ? "-" + padded : padded
-    }
-
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        var q = a / b, r = a % b
-        if r < 0 { q -= 1; r += b }
-        return (q, r)
-    }
-
-    /// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian; Howard Hinnant's algorithm).
-    private static func civilDate(daysSinceEpoch: Int64) -> (Int64, Int64, Int64) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

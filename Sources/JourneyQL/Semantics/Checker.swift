@@ -14,8 +14,10 @@ public struct Checker {
     private let parameters: [String: String]
     private var diagnostics: [Diagnostic] = []
 
-    private let stageNames: Set<String>
-    private let touchpointNames: Set<String>
+    /// Known names, as UTF-8 bytes: resolution is byte for byte, like the store's dictionaries.
+    private let stageNames: Set<[UInt8]>
+    private let touchpointNames: Set<[UInt8]>
+    private let allStepNames: [String]
 
     /// The fields every event has; any other bare name is a property.
     public static let builtinFields = ["customer", "time", "stage", "touchpoint", "channel"]
@@ -25,8 +27,11 @@ public struct Checker {
         self.source = source
         self.parameters = parameters
         // Names that occur in the store's dictionaries; the default stage order alone does not make a stage.
-        self.stageNames = Set(catalog.stages.map(\.name)).union(catalog.codes[.stage]?.values ?? [])
-        self.touchpointNames = Set(catalog.touchpoints.map(\.name)).union(catalog.codes[.touchpoint]?.values ?? [])
+        let stages = catalog.stages.map(\.name) + (catalog.codes[.stage]?.values ?? [])
+        let touchpoints = catalog.touchpoints.map(\.name) + (catalog.codes[.touchpoint]?.values ?? [])
+        self.stageNames = Set(stages.map { Array($0.utf8) })
+        self.touchpointNames = Set(touchpoints.map { Array($0.utf8) })
+        self.allStepNames = Array(Set(stages + touchpoints)).sorted()
     }
 
     private struct Failure: Error {}
@@ -106,25 +111,25 @@ public struct Checker {
             if failed { throw Failure() }
             return .or(conditions)
         case .stage(let name):
-            try requireKnown(name, in: stageNames, kind: "stage")
+            try requireKnown(name, in: stageNames, kind: "stage", candidates: catalog.stages.map(\.name))
             return .compare(.stage, .equal, .text(name.text))
         case .touchpoint(let name):
-            try requireKnown(name, in: touchpointNames, kind: "touchpoint")
+            try requireKnown(name, in: touchpointNames, kind: "touchpoint", candidates: catalog.touchpoints.map(\.name))
             return .compare(.touchpoint, .equal, .text(name.text))
         case .name(let name):
-            let isStage = stageNames.contains(name.text)
-            if isStage {
-                if touchpointNames.contains(name.text) {
+            let bytes = Array(name.text.utf8)
+            if stageNames.contains(bytes) {
+                if touchpointNames.contains(bytes) {
                     diagnostics.append(Diagnostic(.note, "check.ambiguous-step",
                                                   "'\(name.text)' is both a stage and a touchpoint; it means the stage here",
                                                   at: name.range, suggestion: "write touchpoint \(name.text) for the touchpoint"))
                 }
                 return .compare(.stage, .equal, .text(name.text))
             }
-            if touchpointNames.contains(name.text) {
+            if touchpointNames.contains(bytes) {
                 return .compare(.touchpoint, .equal, .text(name.text))
             }
-            let candidates = Array(stageNames.union(touchpointNames)).sorted()
+            let candidates = allStepNames
             let near = Suggestions.nearest(to: name.text, among: candidates)
             diagnostics.append(.error("check.unknown-step",
                                       "'\(name.text)' is neither a stage nor a touchpoint in this store",
@@ -135,10 +140,11 @@ public struct Checker {
         }
     }
 
-    private mutating func requireKnown(_ name: Name, in names: Set<String>, kind: String) throws(Failure) {
-        guard !names.contains(name.text) else { return }
+    private mutating func requireKnown(_ name: Name, in names: Set<[UInt8]>, kind: String,
+                                       candidates: [String]) throws(Failure) {
+        guard !names.contains(Array(name.text.utf8)) else { return }
         diagnostics.append(.error("check.unknown-\(kind)", "no \(kind) is called '\(name.text)'", at: name.range,
-                                  suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: names.sorted()))))
+                                  suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: candidates))))
         throw Failure()
     }
 
@@ -281,7 +287,7 @@ public struct Checker {
         case .time:
             return TimeParser.parse(text).map { .time($0) } ?? .string(text)
         case .property, .customerAttribute:
-            if let d = Double(text), d.isFinite, text.first.map({ $0.isNumber || $0 == "-" }) == true {
+            if FieldEncoding.isPlainNumber(text), let d = Double(text) {
                 return .number(d, text: text)
             }
             return .string(text)

@@ -2,38 +2,28 @@
 @_exported import JourneyStore
 
 extension ImportReport {
-    /// One line for people: `imported 1,234 events from 1 file in 0.8 s (1,520 rows/s)`.
+    /// One line for people: `imported 123,456 events from 1 file in 0.8 s (152,000 events/s)`, plus skipped rows.
+    /// `IMPORT`, `.import` and `journey import` all print it.
     public func summary(noun: String) -> String {
-        let fileWord = files.count == 1 ? "file" : "files"
-        var line = "imported \(groupDigits(imported)) \(noun) from \(files.count) \(fileWord) in \(formatFixed(seconds, 2)) s"
-        if seconds > 0 { line += " (\(groupDigits(Int(rowsPerSecond))) rows/s)" }
-        if !skipped.isEmpty { line += "; skipped \(skipped.count) bad row\(skipped.count == 1 ? "" : "s")" }
-        return line
+        let fileCount = files.count == 1 ? "1 file" : "\(files.count) files"
+        var text = "imported \(CellFormatting.groupedInteger(imported)) \(noun) from \(fileCount)"
+            + " in \(CellFormatting.fixed(seconds, decimals: 1)) s"
+        // A rate measured over a few milliseconds says nothing.
+        if seconds >= 0.05 {
+            text += " (\(ImportReport.roughCount(Double(imported) / seconds)) \(noun)/s)"
+        }
+        if !skipped.isEmpty {
+            let n = skipped.count
+            text += "; skipped \(CellFormatting.groupedInteger(n)) bad row\(n == 1 ? "" : "s")"
+        }
+        return text
     }
-}
 
-/// 1234567 → "1,234,567".
-public func groupDigits(_ n: Int) -> String {
-    let digits = String(n.magnitude)
-    var out = ""
-    for (i, c) in digits.enumerated() {
-        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-        out.append(c)
+    /// A rate to three significant digits, grouped: `152,000`.
+    static func roughCount(_ value: Double) -> String {
+        guard value.isFinite, value >= 1 else { return value.isFinite ? CellFormatting.fixed(value, decimals: 1) : "?" }
+        var scale = 1.0
+        while value / scale >= 1000 { scale *= 10 }
+        return CellFormatting.groupedInteger(Int64((value / scale).rounded() * scale))
     }
-    return n < 0 ? "-" + out : out
-}
-
-/// A number with a fixed count of decimals, without Foundation.
-public func formatFixed(_ value: Double, _ decimals: Int) -> String {
-    guard value.isFinite else { return String(value) }
-    var scale = 1.0
-    for _ in 0..<decimals { scale *= 10 }
-    let scaled = (abs(value) * scale).rounded()
-    let whole = Int64(scaled / scale)
-    var out = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-    if decimals > 0 {
-        let fraction = String(Int64(scaled) - whole * Int64(scale))
-        out += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
-    }
-    return out
 }
