@@ -136,7 +136,11 @@ public final class CSVReader {
         let exhausted = source.isExhausted
         var p = start
         var line = startLine
+        // Fields are collected in a local array (moved out and back) so appending needs no exclusivity checks.
+        var spans = self.spans
+        self.spans = []
         spans.removeAll(keepingCapacity: true)
+        defer { self.spans = spans }
 
         // Skip empty lines before the record.
         while true {
