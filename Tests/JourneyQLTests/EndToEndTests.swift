@@ -296,6 +296,23 @@ struct EndToEndTests {
         #expect(outcome.failure == nil || outcome.failure?.exitCode == 65, "\(outcome.failure?.rendered ?? "")")
     }
 
+    /// Ids beyond 2^53 (snowflake ids, say) are integers in the store; an equal literal must match them exactly,
+    /// which a literal carried as a Double cannot do against SQLite's exact integer/real comparison.
+    @Test func largeIntegerPropertiesCompareExactly() throws {
+        let f = try Fixture(csv: """
+            customer_id,timestamp,stage,order_id
+            c1,2024-03-01T10:00:00Z,awareness,1234567890123456789
+            c1,2024-03-01T10:01:00Z,purchase,9007199254740993
+            c2,2024-03-01T10:00:00Z,awareness,9007199254740992
+
+            """)
+        #expect(f.rows("FROM ANY TO ANY WHERE order_id = 1234567890123456789").map { $0[2] } == [.int(1), .int(0)])
+        // Only c1's purchase carries ...993; only c2's awareness carries ...992.
+        #expect(f.rows("FROM purchase TO ANY WHERE order_id = 9007199254740993").map { $0[2] } == [.int(1), .int(0)])
+        #expect(f.rows("FROM awareness TO ANY WHERE order_id = 9007199254740992").map { $0[2] } == [.int(1), .int(0)])
+        #expect(f.rows("FROM ANY TO purchase WHERE order_id > 9007199254740992").map { $0[2] } == [.int(1), .int(1)])
+    }
+
     // MARK: Imports that fail
 
     @Test func malformedImportLeavesTheStoreAsItWas() throws {
