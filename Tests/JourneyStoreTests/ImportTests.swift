@@ -167,10 +167,18 @@ import Testing
         #expect(throws: StoreError.file(path: file, message: "unknown field 'colour' in the column mapping (fields are customer, time, stage, touchpoint, channel)")) {
             try store.importEvents([file], options: unknown)
         }
+        #expect(throws: StoreError.file(path: file, message: "the mapping reads both customer and time from column 'uid'")) {
+            try store.importEvents([file], options: ImportOptions(mapping: ["time": "uid", "customer": "UID"]))
+        }
+        // An empty column name turns recognition off: 'event' becomes a property.
+        let plain = try directory.file("plain.csv", "customer_id,timestamp,event\nz,2024-01-01,view\n")
+        _ = try store.importEvents([plain], options: ImportOptions(mapping: ["touchpoint": ""]))
+        #expect(try store.rawEvents().last?.properties == ["event": .text("view")])
+        #expect(try store.rawEvents().last?.touchpoint == nil)
         let noTime = try directory.file("notime.csv", "customer_id,when\nc,2024-01-01\n")
         let timeError = try #require(throws: StoreError.self) { try store.importEvents([noTime]) }
         #expect(timeError.badInputParts?.message.hasPrefix("no time column (looked for timestamp, ts, time, event_time, datetime); the columns are 'customer_id', 'when'") == true)
-        #expect(try store.catalog().eventCount == 1)
+        #expect(try store.catalog().eventCount == 2)
     }
 
     @Test func headerProblemsAreReported() throws {

@@ -53,7 +53,10 @@ struct ColumnRoles {
                 candidates[alias] = (field, preference)
             }
         }
-        for (field, column) in mapped {
+        for (field, column) in mapped.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            if let other = candidates[column.lowercased()], other.preference == -1 {
+                throw StoreError.file(path: file, message: "the mapping reads both \(other.field.rawValue) and \(field.rawValue) from column '\(column)'")
+            }
             candidates[column.lowercased()] = (field, -1)
         }
     }

@@ -26,7 +26,9 @@ public struct ImportOptions: Sendable, Hashable {
     public var format: ImportFormat?
     /// Field → input column name, overriding recognition by name: e.g. `["time": "ts", "customer": "uid"]`.
     /// Fields are `customer`, `time`, `stage`, `touchpoint` and `channel` (case-insensitive); an empty
-    /// column name means the field is read from no column.
+    /// column name means the field is read from no column. A CSV header must have every mapped column; in JSON
+    /// Lines, where members vary by line, a missing mapped customer or time fails the line and a missing mapped
+    /// stage, touchpoint or channel is NULL.
     public var mapping: [String: String]
     /// Skip malformed rows (listing them in the report) instead of failing the whole import.
     public var skipBadRows: Bool
