@@ -311,6 +311,19 @@ struct ParserTests {
         expectError("EXPLAIN SHOW STAGES", "parse.expected", at: "SHOW")
     }
 
+    @Test func limitsAreDiagnosticsWithRanges() {
+        expectError("FROM a TO b WITHIN 999999999999 years", "parse.duration-too-long", at: "999999999999 years")
+        expectError("FROM a TO b WHERE x = 99999999999999 weeks", "parse.duration-too-long", at: "99999999999999 weeks")
+        expectError("FROM a TO b WITHIN 99999999999y", "lex.duration-too-long", at: "99999999999y")
+        // Each NOT and the comparison under them is a level: the 101st is refused where it starts.
+        let nots = "FROM a TO b WHERE " + String(repeating: "NOT ", count: 150) + "x = 1"
+        let deep = parse(nots).diagnostics
+        #expect(deep.map(\.id) == ["parse.too-deep"])
+        #expect(deep.first?.range == byteRange(of: "NOT", in: nots, occurrence: Parser.maximumDepth))
+        #expect(parse("FROM a TO b WHERE " + String(repeating: "NOT ", count: Parser.maximumDepth - 1) + "x = 1")
+            .diagnostics.isEmpty)
+    }
+
     @Test func errorsAtTheEndOfTheTextPointThere() {
         // An empty range at the end of the text: the caret goes after the last character.
         let text = "FROM a TO b WHERE"
