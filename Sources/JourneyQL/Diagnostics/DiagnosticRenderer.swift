@@ -4,7 +4,7 @@ public enum DiagnosticRenderer {
     /// Renders one diagnostic against the text it points into.
     ///
     ///     error: unknown step 'purchse' [check.unknown-step]
-    ///      --> query.jql:1:24
+    ///      --> query.jql:1:19
     ///       |
     ///     1 | FROM awareness TO purchse
     ///       |                   ^^^^^^^
