@@ -40,8 +40,11 @@ public enum PredicateSQL {
     }
 
     /// Appends the translation of `predicate` to `fragment`.
-    public static func append(_ predicate: Predicate, to fragment: inout SQLFragment) {
-        emit(normalized(predicate), to: &fragment)
+    ///
+    /// With `indexes` false, column references are written `+e.column`, which keeps SQLite from answering the
+    /// condition through an index (see `ScanQuery`); the value is the same.
+    public static func append(_ predicate: Predicate, to fragment: inout SQLFragment, indexes: Bool = true) {
+        emit(normalized(predicate), to: &fragment, indexes: indexes)
     }
 
     /// The predicate with NOT pushed down to the leaves and nested ANDs and ORs flattened.
@@ -101,7 +104,7 @@ public enum PredicateSQL {
         return and ? .and(flat) : .or(flat)
     }
 
-    private static func emit(_ predicate: Predicate, to fragment: inout SQLFragment) {
+    private static func emit(_ predicate: Predicate, to fragment: inout SQLFragment, indexes: Bool) {
         switch predicate {
         case .constant(let value):
             fragment.sql += value ? "1" : "0"
@@ -110,7 +113,8 @@ public enum PredicateSQL {
             if codes.isEmpty {
                 fragment.sql += "(CASE WHEN e.\(column.name) IS NULL THEN NULL ELSE 0 END)"
             } else {
-                fragment.sql += "e.\(column.name) IN (" + Array(repeating: "?", count: codes.count).joined(separator: ",") + ")"
+                fragment.sql += (indexes ? "" : "+") + "e.\(column.name) IN ("
+                    + Array(repeating: "?", count: codes.count).joined(separator: ",") + ")"
                 fragment.bindings += codes.map(SQLValue.integer)
             }
 
@@ -142,14 +146,14 @@ public enum PredicateSQL {
 
         case .not(let inner):
             fragment.sql += "(NOT "
-            emit(inner, to: &fragment)
+            emit(inner, to: &fragment, indexes: indexes)
             fragment.sql += ")"
 
         case .and(let terms):
-            join(terms[...], with: " AND ", empty: "1", to: &fragment)
+            join(terms[...], with: " AND ", empty: "1", to: &fragment, indexes: indexes)
 
         case .or(let terms):
-            join(terms[...], with: " OR ", empty: "0", to: &fragment)
+            join(terms[...], with: " OR ", empty: "0", to: &fragment, indexes: indexes)
         }
     }
 
@@ -161,7 +165,7 @@ public enum PredicateSQL {
     /// `(a OP b OP ...)`, or for long lists `((group) OP (group) ...)` recursively, so the depth grows with the
     /// logarithm of the length.
     private static func join(_ terms: ArraySlice<Predicate>, with separator: String, empty: String,
-                             to fragment: inout SQLFragment) {
+                             to fragment: inout SQLFragment, indexes: Bool) {
         guard !terms.isEmpty else {
             fragment.sql += empty
             return
@@ -170,7 +174,7 @@ public enum PredicateSQL {
         if terms.count <= groupSize {
             for (offset, term) in terms.enumerated() {
                 if offset > 0 { fragment.sql += separator }
-                emit(term, to: &fragment)
+                emit(term, to: &fragment, indexes: indexes)
             }
         } else {
             let groupLength = (terms.count + groupSize - 1) / groupSize
@@ -178,7 +182,11 @@ public enum PredicateSQL {
             while start < terms.endIndex {
                 if start > terms.startIndex { fragment.sql += separator }
                 let end = min(start + groupLength, terms.endIndex)
-                if end - start == 1 { emit(terms[start], to: &fragment) } else { join(terms[start..<end], with: separator, empty: empty, to: &fragment) }
+                if end - start == 1 {
+                    emit(terms[start], to: &fragment, indexes: indexes)
+                } else {
+                    join(terms[start..<end], with: separator, empty: empty, to: &fragment, indexes: indexes)
+                }
                 start = end
             }
         }
