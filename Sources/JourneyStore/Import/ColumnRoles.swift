@@ -78,6 +78,18 @@ struct ColumnRoles {
         return best.mapValues(\.index)
     }
 
+    /// The last assignment made, reused while lines keep the same member names (as JSON Lines files usually do).
+    struct Memo {
+        var names: [String] = []
+        var assigned: [EventField: Int] = [:]
+    }
+
+    /// `assign(names)`, answered from `memo` when the names are those of the previous call.
+    func assign(_ names: [String], memo: inout Memo) -> [EventField: Int] {
+        if names != memo.names { memo = Memo(names: names, assigned: assign(names)) }
+        return memo.assigned
+    }
+
     /// Checks a header: mapped columns exist, required fields are present. Returns field → column index.
     func resolveHeader(_ names: [String], required: [EventField], file: String) throws -> [EventField: Int] {
         let listing = names.map { "'\($0)'" }.joined(separator: ", ")

@@ -74,11 +74,12 @@ final class CustomerImporter {
         let roles = try ColumnRoles(fields: [.customer], mapping: session.options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
         var present: [String] = []
+        var memo = ColumnRoles.Memo()
         while try reader.readLine() {
             try session.countRow(file: file, bytesRead: reader.bytesRead)
             do {
                 let members = try reader.members()
-                guard let index = roles.assign(members.map(\.key))[.customer] else {
+                guard let index = roles.assign(members.map(\.key), memo: &memo)[.customer] else {
                     let looked = roles.mapped[.customer].map { "'\($0)'" } ?? EventField.customer.aliases.joined(separator: ", ")
                     throw RowFailure(line: reader.lineNumber, column: 1, message: "missing customer id (looked for \(looked))")
                 }

@@ -39,7 +39,7 @@ struct CSVEventLayout {
                                 columnOf: (Int) -> Int) throws -> [Property] {
         var properties: [Property] = []
         for (index, name) in names.enumerated() where !taken.contains(index) {
-            if name.contains("\"") {
+            if name.utf8.contains(UInt8(ascii: "\"")) {
                 throw StoreError.badInput(file: file, line: 1, column: columnOf(index),
                                           message: "column name '\(name)' contains a double quote, which field names cannot")
             }

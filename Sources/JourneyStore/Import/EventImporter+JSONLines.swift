@@ -6,10 +6,11 @@ extension EventImporter {
         let roles = try ColumnRoles(fields: EventField.allCases, mapping: options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
         var present: [String] = []
+        var memo = ColumnRoles.Memo()
         while try reader.readLine() {
             try session.countRow(file: file, bytesRead: reader.bytesRead)
             do {
-                try jsonRow(reader, roles, present: &present)
+                try jsonRow(reader, roles, memo: &memo, present: &present)
                 for name in present { propertyCounts[name, default: 0] += 1 }
             } catch let failure as RowFailure {
                 try session.reject(failure, file: file)
@@ -20,9 +21,10 @@ extension EventImporter {
     }
 
     /// Validates and commits one line; `present` receives the names of the properties it carries.
-    private func jsonRow(_ reader: JSONLinesReader, _ roles: ColumnRoles, present: inout [String]) throws {
+    private func jsonRow(_ reader: JSONLinesReader, _ roles: ColumnRoles, memo: inout ColumnRoles.Memo,
+                         present: inout [String]) throws {
         let members = try reader.members()
-        let assigned = Self.assign(members, roles: roles)
+        let assigned = roles.assign(members.map(\.key), memo: &memo)
         let line = reader.lineNumber
         func failure(at offset: Int, _ message: String) -> RowFailure {
             RowFailure(line: line, column: reader.column(ofOffset: offset), message: message)
@@ -81,11 +83,6 @@ extension EventImporter {
             try commit(customer: UnsafeBufferPointer(rebasing: buffer[0..<customer.utf8.count]), time: time,
                        stage: slice(ranges[0]), touchpoint: slice(ranges[1]), channel: slice(ranges[2]), propsStart: propsStart)
         }
-    }
-
-    /// For each field, the member whose name is its most preferred candidate. Returns field → member index.
-    static func assign(_ members: [JSONMember], roles: ColumnRoles) -> [EventField: Int] {
-        roles.assign(members.map(\.key))
     }
 
     /// A member value as column text: nil for null and empty strings; numbers as written; booleans as words.

@@ -98,6 +98,15 @@ struct JSONLineParser {
     private mutating func string() throws(JSONLineError) -> String {
         let open = p
         p += 1
+        // Most strings have no escapes: find the closing quote and decode the bytes in place.
+        var end = p
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let slice = UnsafeBufferPointer(rebasing: bytes[p..<end])
+            guard FieldEncoding.isValidUTF8(slice) else { throw JSONLineError(offset: open, message: "invalid UTF-8 in a string") }
+            p = end + 1
+            return String(decoding: slice, as: UTF8.self)
+        }
         var out: [UInt8] = []
         while true {
             guard p < bytes.count else { throw JSONLineError(offset: open, message: "unterminated string") }
@@ -139,10 +148,9 @@ struct JSONLineParser {
                 throw JSONLineError(offset: p - 2, message: "invalid escape '\\\(String(UnicodeScalar(escape)))'")
             }
         }
-        guard let text = String(validating: out, as: UTF8.self) else {
-            throw JSONLineError(offset: open, message: "invalid UTF-8 in a string")
-        }
-        return text
+        let valid = out.withUnsafeBufferPointer(FieldEncoding.isValidUTF8)
+        guard valid else { throw JSONLineError(offset: open, message: "invalid UTF-8 in a string") }
+        return String(decoding: out, as: UTF8.self)
     }
 
     private mutating func hex4() throws(JSONLineError) -> UInt32 {

@@ -106,7 +106,7 @@ extension JSONLinesReader {
         let objectStart = arena.count
         present.removeAll(keepingCapacity: true)
         for (index, member) in members.enumerated() where !taken.contains(index) {
-            if member.key.contains("\"") {
+            if member.key.utf8.contains(UInt8(ascii: "\"")) {
                 arena.removeSubrange(objectStart...)
                 present.removeAll(keepingCapacity: true)
                 throw RowFailure(line: lineNumber, column: column(ofOffset: member.keyOffset),

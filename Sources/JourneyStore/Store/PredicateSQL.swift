@@ -159,7 +159,7 @@ public enum PredicateSQL {
 
     /// The JSON path `$."name"` that selects a top-level key, or nil when the name cannot be quoted in a path.
     public static func jsonPath(_ name: String) -> String? {
-        name.contains("\"") ? nil : "$.\"" + name + "\""
+        name.utf8.contains(UInt8(ascii: "\"")) ? nil : "$.\"" + name + "\""
     }
 
     /// `(a OP b OP ...)`, or for long lists `((group) OP (group) ...)` recursively, so the depth grows with the
