@@ -45,6 +45,10 @@ public struct Planner {
                 return .property(name, op, .text(s))
             case (.property(let name), .number(let d)):
                 return .property(name, op, .number(d))
+            case (.property(let name), .integer(let i)):
+                return .property(name, op, .integer(i))
+            case (.customerAttribute(let name), .integer(let i)):
+                return .customerAttribute(name, op, .integer(i))
             case (.customerAttribute(let name), .text(let s)):
                 return .customerAttribute(name, op, .text(s))
             case (.customerAttribute(let name), .number(let d)):

@@ -35,12 +35,23 @@ public enum EventField: Sendable, Hashable, CustomStringConvertible {
 public enum Literal: Sendable, Hashable, CustomStringConvertible {
     case text(String)
     case number(Double)
+    /// An integer literal a Double cannot hold exactly (beyond ±2^53): snowflake ids, long order numbers.
+    case integer(Int64)
     case time(Int64)
+
+    /// The literal for a number as written: a Double, unless it is an integer a Double would round.
+    public static func number(_ value: Double, text: String) -> Literal {
+        if abs(value) >= 9_007_199_254_740_992, !text.contains("."), let exact = Int64(text) {
+            return .integer(exact)
+        }
+        return .number(value)
+    }
 
     public var description: String {
         switch self {
         case .text(let s): quoteText(s)
         case .number(let d): formatNumber(d)
+        case .integer(let i): String(i)
         case .time(let t): TimeParser.format(t)
         }
     }

@@ -269,8 +269,8 @@ public struct Checker {
             diagnostics.append(.error("check.type-mismatch", "\(field) is text; a number never equals it",
                                       at: value.range, suggestion: "write '\(text)'"))
             throw Failure()
-        case (_, .number(let d, _)):
-            return .number(d)
+        case (_, .number(let d, let text)):
+            return Literal.number(d, text: text)
         case (_, .word(let s)), (_, .string(let s)):
             return .text(s)
         case (_, .parameter):

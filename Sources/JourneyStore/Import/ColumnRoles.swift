@@ -1,7 +1,7 @@
 // Which input column feeds which event field: recognition by common names, overridden by an explicit mapping.
 
 /// An event field an input column can feed; every other column is a property (or a customer attribute).
-public enum EventField: String, Sendable, CaseIterable, Hashable {
+public enum ImportField: String, Sendable, CaseIterable, Hashable {
     case customer, time, stage, touchpoint, channel
 
     /// Column names recognised for the field (compared case-insensitively), most preferred first.
@@ -29,20 +29,20 @@ public enum EventField: String, Sendable, CaseIterable, Hashable {
 /// Decides the role of each input column name for a set of fields.
 struct ColumnRoles {
     /// Lowercased column name → (field, preference; lower is better). Mapped columns have preference -1.
-    private var candidates: [String: (field: EventField, preference: Int)] = [:]
+    private var candidates: [String: (field: ImportField, preference: Int)] = [:]
     /// Fields whose mapping names no column (`""`): never read.
-    private(set) var disabled: Set<EventField> = []
+    private(set) var disabled: Set<ImportField> = []
     /// Fields the mapping names explicitly, with the column it names.
-    private(set) var mapped: [EventField: String] = [:]
-    let fields: [EventField]
+    private(set) var mapped: [ImportField: String] = [:]
+    let fields: [ImportField]
 
     /// Prepares recognition of `fields`, applying `mapping` (field → column name). Mapping keys for fields outside
     /// `fields` but known are ignored (one mapping may serve an events and a customers import); unknown keys are errors.
-    init(fields: [EventField], mapping: [String: String], file: String) throws {
+    init(fields: [ImportField], mapping: [String: String], file: String) throws {
         self.fields = fields
         for (key, column) in mapping {
-            guard let field = EventField(rawValue: key.lowercased()) else {
-                let known = EventField.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let field = ImportField(rawValue: key.lowercased()) else {
+                let known = ImportField.allCases.map(\.rawValue).joined(separator: ", ")
                 throw StoreError.file(path: file, message: "unknown field '\(key)' in the column mapping (fields are \(known))")
             }
             guard fields.contains(field) else { continue }
@@ -62,14 +62,14 @@ struct ColumnRoles {
     }
 
     /// The field a column name is a candidate for, with its preference.
-    func candidate(_ name: String) -> (field: EventField, preference: Int)? {
+    func candidate(_ name: String) -> (field: ImportField, preference: Int)? {
         candidates[name.lowercased()]
     }
 
     /// Assigns fields to the columns of a header: for each field the most preferred candidate column wins.
     /// Returns field → column index.
-    func assign(_ names: [String]) -> [EventField: Int] {
-        var best: [EventField: (index: Int, preference: Int)] = [:]
+    func assign(_ names: [String]) -> [ImportField: Int] {
+        var best: [ImportField: (index: Int, preference: Int)] = [:]
         for (index, name) in names.enumerated() {
             guard let (field, preference) = candidate(name) else { continue }
             if let current = best[field], current.preference <= preference { continue }
@@ -81,17 +81,17 @@ struct ColumnRoles {
     /// The last assignment made, reused while lines keep the same member names (as JSON Lines files usually do).
     struct Memo {
         var names: [String] = []
-        var assigned: [EventField: Int] = [:]
+        var assigned: [ImportField: Int] = [:]
     }
 
     /// `assign(names)`, answered from `memo` when the names are those of the previous call.
-    func assign(_ names: [String], memo: inout Memo) -> [EventField: Int] {
+    func assign(_ names: [String], memo: inout Memo) -> [ImportField: Int] {
         if names != memo.names { memo = Memo(names: names, assigned: assign(names)) }
         return memo.assigned
     }
 
     /// Checks a header: mapped columns exist, required fields are present. Returns field → column index.
-    func resolveHeader(_ names: [String], required: [EventField], file: String) throws -> [EventField: Int] {
+    func resolveHeader(_ names: [String], required: [ImportField], file: String) throws -> [ImportField: Int] {
         let listing = names.map { "'\($0)'" }.joined(separator: ", ")
         for (field, column) in mapped.sorted(by: { $0.key.rawValue < $1.key.rawValue })
         where !names.contains(where: { $0.lowercased() == column.lowercased() }) {

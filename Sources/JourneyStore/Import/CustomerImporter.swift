@@ -80,7 +80,7 @@ final class CustomerImporter {
             do {
                 let members = try reader.members()
                 guard let index = roles.assign(members.map(\.key), memo: &memo)[.customer] else {
-                    let looked = roles.mapped[.customer].map { "'\($0)'" } ?? EventField.customer.aliases.joined(separator: ", ")
+                    let looked = roles.mapped[.customer].map { "'\($0)'" } ?? ImportField.customer.aliases.joined(separator: ", ")
                     throw RowFailure(line: reader.lineNumber, column: 1, message: "missing customer id (looked for \(looked))")
                 }
                 let id: String

@@ -79,7 +79,7 @@ extension EventImporter {
                                           message: "the file is empty: a header row naming the columns is required")
             }
             let names = try Self.headerNames(reader, file: file)
-            layout = try CSVEventLayout(header: names, roles: ColumnRoles(fields: EventField.allCases, mapping: options.mapping, file: file),
+            layout = try CSVEventLayout(header: names, roles: ColumnRoles(fields: ImportField.allCases, mapping: options.mapping, file: file),
                                         file: file, columnOf: { reader.column(ofField: $0) })
         } catch let error as CSVError {
             throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)

@@ -3,7 +3,7 @@
 extension EventImporter {
     /// Imports the events of one JSON Lines file.
     func importJSONLines(_ file: String) throws {
-        let roles = try ColumnRoles(fields: EventField.allCases, mapping: options.mapping, file: file)
+        let roles = try ColumnRoles(fields: ImportField.allCases, mapping: options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
         var present: [String] = []
         var memo = ColumnRoles.Memo()
@@ -29,7 +29,7 @@ extension EventImporter {
         func failure(at offset: Int, _ message: String) -> RowFailure {
             RowFailure(line: line, column: reader.column(ofOffset: offset), message: message)
         }
-        func missing(_ field: EventField, _ what: String) -> RowFailure {
+        func missing(_ field: ImportField, _ what: String) -> RowFailure {
             let names = members.map { "'\($0.key)'" }.joined(separator: ", ")
             let looked = roles.mapped[field].map { "'\($0)'" } ?? field.aliases.joined(separator: ", ")
             return RowFailure(line: line, column: 1, message: "missing \(what) (looked for \(looked); the members are \(names.isEmpty ? "none" : names))")
@@ -67,7 +67,7 @@ extension EventImporter {
         // The field values go through one byte buffer so they can be handed over as byte ranges.
         var bytes: [UInt8] = Array(customer.utf8)
         var ranges: [Range<Int>?] = []
-        for field in [EventField.stage, .touchpoint, .channel] {
+        for field in [ImportField.stage, .touchpoint, .channel] {
             guard let index = assigned[field], let text = Self.text(of: members[index].value) else {
                 ranges.append(nil)
                 continue

@@ -195,7 +195,7 @@ public enum PredicateSQL {
 
     private static func typeTest(_ literal: ScalarValue) -> String {
         switch literal {
-        case .number: "IN ('integer','real')"
+        case .number, .integer: "IN ('integer','real')"
         case .text: "= 'text'"
         }
     }
@@ -203,6 +203,7 @@ public enum PredicateSQL {
     private static func value(_ literal: ScalarValue) -> SQLValue {
         switch literal {
         case .number(let d): .real(d)
+        case .integer(let i): .integer(i)
         case .text(let s): .text(s)
         }
     }

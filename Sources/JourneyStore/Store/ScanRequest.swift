@@ -45,11 +45,14 @@ public enum Comparison: String, Sendable, Hashable, CaseIterable {
 public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
     case text(String)
     case number(Double)
+    /// An integer a Double cannot hold exactly (beyond ±2^53); compared exactly, like any number.
+    case integer(Int64)
 
     public var description: String {
         switch self {
         case .text(let s): quoteText(s)
         case .number(let d): formatNumber(d)
+        case .integer(let i): String(i)
         }
     }
 }
