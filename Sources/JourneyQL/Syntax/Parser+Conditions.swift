@@ -1,0 +1,119 @@
+// Conditions: AND, OR, NOT, comparisons, IN lists and values.
+import JourneyStore
+
+extension Parser {
+    // condition -> and_condition { "OR" and_condition }
+    mutating func parseCondition() throws(Failure) -> Expr {
+        var left = try parseAnd()
+        while acceptWord("OR") != nil { left = .or(left, try parseAnd()) }
+        return left
+    }
+
+    // and_condition -> not_condition { "AND" not_condition }
+    mutating func parseAnd() throws(Failure) -> Expr {
+        var left = try parseNot()
+        while acceptWord("AND") != nil { left = .and(left, try parseNot()) }
+        return left
+    }
+
+    // not_condition -> "NOT" not_condition | "(" condition ")" | comparison
+    mutating func parseNot() throws(Failure) -> Expr {
+        try enter()
+        defer { depth -= 1 }
+        if let not = acceptWord("NOT") {
+            let inner = try parseNot()
+            return .not(inner, range: not.range.union(inner.range))
+        }
+        if accept(.leftParen) != nil {
+            let inner = try parseCondition()
+            _ = try expect(.rightParen, "')' to close the condition")
+            return inner
+        }
+        return try parseComparison()
+    }
+
+    // comparison -> field ( operator value | [ "NOT" ] "IN" "(" value { "," value } ")" )
+    // field -> word [ "." word ]
+    mutating func parseComparison() throws(Failure) -> Expr {
+        let field = try parseField()
+        if current.isWord("NOT") || current.isWord("IN") {
+            let negated = acceptWord("NOT") != nil
+            _ = try expectWord("IN", "after NOT")
+            _ = try expect(.leftParen, "'(' to start the list of values")
+            var values = [try parseValue()]
+            while accept(.comma) != nil { values.append(try parseValue()) }
+            let close = try expect(.rightParen, "',' or ')' in the list of values")
+            return .inList(field, values, negated: negated, range: field.range.union(close.range))
+        }
+        let op: Comparison
+        switch current.kind {
+        case .symbol(.equal): op = .equal
+        case .symbol(.notEqual): op = .notEqual
+        case .symbol(.less): op = .less
+        case .symbol(.lessOrEqual): op = .lessOrEqual
+        case .symbol(.greater): op = .greater
+        case .symbol(.greaterOrEqual): op = .greaterOrEqual
+        default:
+            throw fail("parse.expected-operator",
+                       "expected a comparison (=, !=, <, <=, >, >=, IN) after \(field.name.text), found \(current.display)")
+        }
+        _ = advance()
+        let value = try parseValue()
+        return .compare(field, op, value, range: field.range.union(value.range))
+    }
+
+    mutating func parseField() throws(Failure) -> FieldRef {
+        let first = try parseName("a field name (channel, touchpoint, a property, customer.x)")
+        if accept(.dot) != nil {
+            let second = try parseName("an attribute name after '\(first.text).'")
+            return FieldRef(qualifier: first, name: second)
+        }
+        return FieldRef(qualifier: nil, name: first)
+    }
+
+    // value -> word | string | [ "-" ] number | time | duration | parameter
+    mutating func parseValue() throws(Failure) -> Value {
+        let token = current
+        switch token.kind {
+        case .word(let w) where !Parser.reservedWords.contains(w.lowercased()):
+            _ = advance()
+            return Value(syntax: .word(w), range: token.range)
+        case .string(let s):
+            _ = advance()
+            return Value(syntax: .string(s), range: token.range)
+        case .number(let v, let text):
+            _ = advance()
+            if let unit = current.word, let unitMs = DurationUnit.milliseconds(for: unit) {
+                let unitToken = advance()
+                guard let ms = DurationUnit.milliseconds(v, unit: unitMs) else {
+                    diagnostics.append(.error("parse.duration-too-long", "the duration is too long",
+                                              at: token.range.union(unitToken.range)))
+                    throw Failure()
+                }
+                return Value(syntax: .duration(ms), range: token.range.union(unitToken.range))
+            }
+            return Value(syntax: .number(v, text: text), range: token.range)
+        case .symbol(.minus):
+            _ = advance()
+            guard case .number(let v, let text) = current.kind else {
+                throw fail("parse.expected-value", "expected a number after '-', found \(current.display)")
+            }
+            let number = advance()
+            return Value(syntax: .number(-v, text: "-" + text), range: token.range.union(number.range))
+        case .time(let ms):
+            _ = advance()
+            return Value(syntax: .time(ms), range: token.range)
+        case .duration(let ms):
+            _ = advance()
+            return Value(syntax: .duration(ms), range: token.range)
+        case .parameter(let name):
+            _ = advance()
+            return Value(syntax: .parameter(name), range: token.range)
+        case .word(let w):
+            throw fail("parse.reserved-word", "expected a value, found the keyword \(w.uppercased())",
+                       notes: ["quote a value that is also a keyword: '\(w)'"])
+        default:
+            throw fail("parse.expected-value", "expected a value (a word, 'text', a number or a time), found \(token.display)")
+        }
+    }
+}
