@@ -224,8 +224,10 @@ private func engineRows(_ session: Session, _ text: String) throws(RunFailure) -
             }
         }
         func int(_ i: Int) -> Int64? { if i >= 0, case .int(let v) = row[i] { v } else { nil } }
+        // Section 4a leaves in-progress customers out of `lost`; the section-4 reference counts them as lost.
+        let inProgress = int(column("in_progress")) ?? 0
         return EngineRow(customers: int(n) ?? -1, pctOfFirst: number(first), pctOfPrevious: number(previous),
-                         lost: int(lost), median: number(median))
+                         lost: int(lost).map { $0 + inProgress }, median: number(median))
     }
 }
 
@@ -281,6 +283,50 @@ private func mismatchReport(seed: UInt64, caseIndex: Int, query: String, expecte
     return lines.joined(separator: "\n")
 }
 
+/// Writes a generated case to files in `directory` and imports it into a fresh store there; returns the session and
+/// what the store gives back (checked against what was generated).
+private func importCase(_ generated: GeneratedCase, caseIndex: Int, into directory: URL, seed: UInt64,
+                        _ rng: inout SplitMix64) throws
+    -> (session: Session, events: [RawEvent], customers: [String: [String: PropertyValue]]) {
+    // The events go into one, two or three files, imported in one call or one call per file: import order
+    // (and so the order of ties) must run on across files and imports.
+    let parts = Int.random(in: 1...3, using: &rng)
+    let chunk = (generated.events.count + parts - 1) / parts
+    var eventPaths: [String] = []
+    for part in 0..<parts {
+        var piece = generated
+        piece.events = Array(generated.events.dropFirst(part * chunk).prefix(chunk))
+        guard !piece.events.isEmpty else { continue }
+        let path = directory.appendingPathComponent("events-\(caseIndex)-\(part).\(generated.asJSONLines ? "jsonl" : "csv")").path
+        try eventsFile(piece, &rng).write(toFile: path, atomically: true, encoding: .utf8)
+        eventPaths.append(path)
+    }
+    let customersPath = directory.appendingPathComponent("customers-\(caseIndex).csv").path
+    try customersFile(generated).write(toFile: customersPath, atomically: true, encoding: .utf8)
+
+    let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
+    let oneCall = chance(0.5, &rng)
+    func importEvents() throws {
+        if oneCall {
+            _ = try session.importEvents(eventPaths, options: ImportOptions())
+        } else {
+            for path in eventPaths { _ = try session.importEvents([path], options: ImportOptions()) }
+        }
+    }
+    // Customers first or events first: attributes must attach either way.
+    if chance(0.5, &rng) {
+        _ = try session.importCustomers(customersPath, options: ImportOptions())
+        try importEvents()
+    } else {
+        try importEvents()
+        _ = try session.importCustomers(customersPath, options: ImportOptions())
+    }
+    let events = try session.store.rawEvents()
+    let customers = try session.store.rawCustomers()
+    try expectRoundTrip(generated, events: events, customers: customers, seed: seed)
+    return (session, events, customers)
+}
+
 private func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-diff-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -299,42 +345,8 @@ struct DifferentialTests {
             let seed = baseSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
             let generated = generateCase(&rng)
-            // The events go into one, two or three files, imported in one call or one call per file: import order
-            // (and so the order of ties) must run on across files and imports.
-            let parts = Int.random(in: 1...3, using: &rng)
-            let chunk = (generated.events.count + parts - 1) / parts
-            var eventPaths: [String] = []
-            for part in 0..<parts {
-                var piece = generated
-                piece.events = Array(generated.events.dropFirst(part * chunk).prefix(chunk))
-                guard !piece.events.isEmpty else { continue }
-                let path = directory.appendingPathComponent("events-\(caseIndex)-\(part).\(generated.asJSONLines ? "jsonl" : "csv")").path
-                try eventsFile(piece, &rng).write(toFile: path, atomically: true, encoding: .utf8)
-                eventPaths.append(path)
-            }
-            let customersPath = directory.appendingPathComponent("customers-\(caseIndex).csv").path
-            try customersFile(generated).write(toFile: customersPath, atomically: true, encoding: .utf8)
-
-            let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
-            let oneCall = chance(0.5, &rng)
-            func importEvents() throws {
-                if oneCall {
-                    _ = try session.importEvents(eventPaths, options: ImportOptions())
-                } else {
-                    for path in eventPaths { _ = try session.importEvents([path], options: ImportOptions()) }
-                }
-            }
-            // Customers first or events first: attributes must attach either way.
-            if chance(0.5, &rng) {
-                _ = try session.importCustomers(customersPath, options: ImportOptions())
-                try importEvents()
-            } else {
-                try importEvents()
-                _ = try session.importCustomers(customersPath, options: ImportOptions())
-            }
-            let events = try session.store.rawEvents()
-            let customers = try session.store.rawCustomers()
-            try expectRoundTrip(generated, events: events, customers: customers, seed: seed)
+            let (session, events, customers) = try importCase(generated, caseIndex: caseIndex, into: directory,
+                                                              seed: seed, &rng)
             let catalog = session.catalog()
 
             for _ in 0..<queriesPerCase where failures < 5 {
@@ -430,5 +442,365 @@ private func expectRoundTrip(_ generated: GeneratedCase, events: [RawEvent],
         if let s = c.segment { attributes["segment"] = .text(s) }
         if let n = c.size { attributes["size"] = .number(Double(n)) }
         #expect(customers[c.id] == attributes, "seed \(seed): customer \(c.id)")
+    }
+}
+
+// MARK: The full journey statement (SEMANTICS.md §4a)
+
+/// Spreads customers over days, weeks and months (BY day/week/month, long windows, start ranges), keeping each
+/// customer's events as generated.
+private func spreadOverDays(_ generated: inout GeneratedCase, _ rng: inout SplitMix64) {
+    var offset: [String: Int64] = [:]
+    for id in Set(generated.events.map(\.customer)).sorted() {
+        offset[id] = pick([0, 0, 0, 1, 2, 5, 6, 7, 13, 30, 31, 45] as [Int64], &rng) * 86_400_000
+    }
+    for i in generated.events.indices { generated.events[i].time += offset[generated.events[i].customer]! }
+}
+
+/// Durations as written, with their length in milliseconds.
+private let journeyDurations: [(text: String, ms: Int64)] = [
+    ("0s", 0), ("500ms", 500), ("1s", 1000), ("1.5s", 1500), ("2 seconds", 2000), ("5s", 5000), ("10s", 10_000),
+    ("1m", 60_000), ("2 minutes", 120_000), ("10m", 600_000), ("1 hour", 3_600_000), ("1d", 86_400_000),
+    ("7 days", 7 * 86_400_000), ("30d", 30 * 86_400_000),
+]
+
+/// A random journey statement, with what the checker must make of its clauses (so the checker is tested too,
+/// and the reference does not rest on it for anything but conditions).
+private struct JourneyQuery {
+    var steps: [String]
+    var connectors: [String]
+    /// The gap window written after step k, if any (never on the first or the last step).
+    var gaps: [(text: String, ms: Int64)?]
+    var optional: [Bool]
+    /// Clauses after the steps, in order; `nil` marks where the WHERE clause goes.
+    var clauses: [String?]
+    var condition: String?
+    /// `SET now = ...` run before the statement.
+    var setNow: Int64?
+
+    var window: Int64?
+    var directly = false
+    var strictTime = false
+    var exclusions: [(from: Int, to: Int)] = []
+    var same: EventField?
+    var startBounds: TimeBounds?
+    var breakdown: [BreakdownKey] = []
+    var limit: Int?
+
+    /// The statement; `customer` restricts it to one customer (to find who differs).
+    func text(customer: String? = nil) -> String {
+        var text = "FROM " + steps[0]
+        for k in 1..<steps.count {
+            text += connectors[k] + steps[k]
+            if let gap = gaps[k] { text += " WITHIN " + gap.text }
+        }
+        // The WHERE with the customer restriction added, if either is present.
+        var filter: String?
+        switch (condition, customer) {
+        case (let c?, let id?): filter = "(\(c)) AND customer = '\(id)'"
+        case (let c?, nil): filter = c
+        case (nil, let id?): filter = "customer = '\(id)'"
+        case (nil, nil): filter = nil
+        }
+        for clause in clauses {
+            if let clause {
+                text += " " + clause
+            } else if let where_ = filter {
+                text += " WHERE " + where_
+                filter = nil
+            }
+        }
+        if let filter { text += " WHERE " + filter }
+        return text
+    }
+
+    /// The full script: `SET now` first when the query fixes it.
+    func script(customer: String? = nil) -> String {
+        (setNow.map { "SET now = \(TimeParser.format($0)); " } ?? "") + text(customer: customer)
+    }
+
+    /// The differences between what the checker read and what was written, if any.
+    func disagreements(with f: CheckedFunnel) -> [String] {
+        var out: [String] = []
+        func expect<T: Equatable>(_ what: String, _ got: T, _ want: T) {
+            if got != want { out.append("\(what): checker \(got), written \(want)") }
+        }
+        expect("steps", f.steps.count, steps.count)
+        guard f.steps.count == steps.count else { return out }
+        expect("optional", f.steps.map(\.optional), optional)
+        expect("gap windows", f.steps.map(\.gapWindow), gaps.map { $0?.ms })
+        expect("window", f.window, window)
+        expect("DIRECTLY", f.directly, directly)
+        expect("STRICT TIME", f.strictTime, strictTime)
+        expect("EXCLUDING", f.exclusions.map { "\($0.from)-\($0.to)" }, exclusions.map { "\($0.from)-\($0.to)" })
+        expect("SAME", f.same, same)
+        expect("start", f.resolved(setNow: setNow, clock: 0).startBounds, startBounds)
+        expect("BY", f.breakdown, breakdown)
+        expect("LIMIT", f.limit, limit)
+        return out
+    }
+}
+
+/// A step-like target for EXCLUDING: a name, `touchpoint t`, `stage s`, `(a | b)`, rarely ANY, maybe with a filter.
+private func randomExclusionTarget(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
+    let stages = catalog.stages.map(\.name), touchpoints = catalog.touchpoints.map(\.name)
+    var target: String
+    switch Int.random(in: 0..<10, using: &rng) {
+    case 0: target = "ANY"
+    case 1, 2: target = "touchpoint " + pick(touchpoints, &rng)
+    case 3: target = "stage " + pick(stages, &rng)
+    case 4: target = "(\(pick(touchpoints, &rng)) | stage \(pick(stages, &rng)))"
+    default: target = pick(stages + touchpoints, &rng)
+    }
+    if chance(0.25, &rng) {
+        target += "[" + pick(["channel = web", "amount > 3", "device = mobile", "channel IN (email, social)"], &rng) + "]"
+    }
+    return target
+}
+
+/// A time as a query writes it: the full instant, or (when `dateOnly`) the date alone, meaning its midnight.
+private func timeLiteral(_ ms: Int64, dateOnly: Bool) -> (text: String, ms: Int64) {
+    if dateOnly {
+        let midnight = ms - ((ms % 86_400_000) + 86_400_000) % 86_400_000
+        return (TimeParser.formatDate(midnight), midnight)
+    }
+    return (TimeParser.format(ms), ms)
+}
+
+private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], _ rng: inout SplitMix64) -> JourneyQuery {
+    let count = Int.random(in: 2...4, using: &rng)
+    var steps = (0..<count).map { _ in randomStep(catalog, &rng) }
+    var optional = Array(repeating: false, count: count)
+    var gaps: [(text: String, ms: Int64)?] = Array(repeating: nil, count: count)
+    for k in 1..<(count - 1) {
+        if chance(0.35, &rng) {
+            optional[k] = true
+            steps[k] += "?"
+        }
+        if chance(0.25, &rng) { gaps[k] = pick(journeyDurations, &rng) }
+    }
+    var q = JourneyQuery(steps: steps, connectors: steps.map { _ in pick([" TO ", " THEN "], &rng) }, gaps: gaps,
+                         optional: optional, clauses: [], condition: nil)
+    var clauses: [String?] = []
+    if chance(0.5, &rng) {
+        let window = pick(journeyDurations, &rng)
+        q.window = window.ms
+        clauses.append("WITHIN " + window.text)
+    }
+    if chance(0.15, &rng) {
+        q.directly = true
+        clauses.append("DIRECTLY")
+    }
+    if chance(0.2, &rng) {
+        q.strictTime = true
+        clauses.append("STRICT TIME")
+    }
+    for _ in 0..<(chance(0.35, &rng) ? (chance(0.3, &rng) ? 2 : 1) : 0) {
+        var clause = "EXCLUDING " + randomExclusionTarget(catalog, &rng)
+        if chance(0.4, &rng) {
+            let i = Int.random(in: 1..<count, using: &rng), j = Int.random(in: (i + 1)...count, using: &rng)
+            clause += " BETWEEN \(i) AND \(j)"
+            q.exclusions.append((i - 1, j - 1))
+        } else {
+            q.exclusions.append((0, count - 1))
+        }
+        clauses.append(clause)
+    }
+    if chance(0.2, &rng) {
+        let (text, field): (String, EventField) = pick([
+            ("device", .property("device")), ("channel", .channel), ("amount", .property("amount")), ("stage", .stage),
+        ], &rng)
+        q.same = field
+        clauses.append("SAME " + text)
+    }
+    let latest = events.map(\.time).max() ?? t0
+    if chance(0.25, &rng) {
+        // Near the data: the latest event, give or take up to a day.
+        q.setNow = latest + pick([-86_400_000, -3_600_000, -60_000, 0, 0, 60_000, 86_400_000] as [Int64], &rng)
+    }
+    if chance(0.3, &rng) {
+        // Around some event's time, so the range cuts through the data.
+        let anchor = (events.randomElement(using: &rng)?.time ?? t0) + Int64.random(in: -120...120, using: &rng) * 1000
+        switch Int.random(in: 0..<(q.setNow == nil ? 3 : 4), using: &rng) {
+        case 0:
+            let lower = timeLiteral(anchor, dateOnly: chance(0.2, &rng))
+            let span = pick([0, 1000, 60_000, 600_000, 86_400_000, 10 * 86_400_000] as [Int64], &rng)
+            let dateOnly = chance(0.4, &rng)
+            let upper = timeLiteral(anchor + span, dateOnly: dateOnly)
+            clauses.append("DURING \(lower.text) .. \(upper.text)")
+            // Inclusive; a date alone runs to the end of that day.
+            q.startBounds = TimeBounds(lower: lower.ms, upper: dateOnly ? upper.ms + 86_400_000 : upper.ms + 1)
+        case 1:
+            let lower = timeLiteral(anchor, dateOnly: chance(0.3, &rng))
+            clauses.append("SINCE " + lower.text)
+            q.startBounds = TimeBounds(lower: lower.ms, upper: nil)
+        case 2:
+            let upper = timeLiteral(anchor, dateOnly: chance(0.3, &rng))
+            clauses.append("BEFORE " + upper.text)
+            q.startBounds = TimeBounds(lower: nil, upper: upper.ms)
+        default:
+            let span = pick(journeyDurations.filter { $0.ms > 0 }, &rng)
+            clauses.append("LAST " + span.text)
+            q.startBounds = TimeBounds(lower: q.setNow! - span.ms, upper: q.setNow! + 1)
+        }
+    }
+    if chance(0.35, &rng) {
+        q.condition = randomCondition(catalog, &rng)
+        clauses.append(nil)
+    }
+    if chance(0.35, &rng) {
+        let keys: [(String, BreakdownKey)] = [
+            ("channel", .field(.channel)), ("channel", .field(.channel)), ("customer.segment", .field(.customerAttribute("segment"))),
+            ("day", .startDay), ("week", .startWeek), ("month", .startMonth), ("device", .field(.property("device"))),
+            ("stage", .field(.stage)), ("customer.size", .field(.customerAttribute("size"))), ("amount", .field(.property("amount"))),
+        ]
+        var chosen = [pick(keys, &rng)]
+        if chance(0.3, &rng) {
+            let second = pick(keys, &rng)
+            if second.1 != chosen[0].1 { chosen.append(second) }
+        }
+        q.breakdown = chosen.map(\.1)
+        clauses.append("BY " + chosen.map(\.0).joined(separator: ", "))
+        if chance(0.3, &rng) {
+            q.limit = Int.random(in: 1...3, using: &rng)
+            clauses.append("LIMIT \(q.limit!)")
+        }
+    }
+    q.clauses = clauses.shuffled(using: &rng)
+    return q
+}
+
+/// The last result of running `script` through the whole engine; "now" is reset first, so only the script sets it.
+private func engineResult(_ session: Session, _ script: String) throws(RunFailure) -> QueryResult? {
+    session.now = nil
+    var result: QueryResult?
+    try session.run(SourceText(script)) { event in
+        if case .result(let r) = event { result = r }
+    }
+    return result
+}
+
+private func show(_ rows: [[Cell]]) -> String {
+    rows.map { row in
+        "  " + row.map { cell -> String in
+            switch cell {
+            case .null: "-"
+            case .int(let i): "\(i)"
+            case .number(let d): "#\(d)"
+            case .text(let s): "'\(s)'"
+            case .percent(let d): "\(d)%"
+            case .duration(let d): "\(d)ms"
+            case .time(let t): TimeParser.format(t)
+            }
+        }.joined(separator: " | ")
+    }.joined(separator: "\n")
+}
+
+/// Seed, query, both tables, and the customers whose own result differs (each run alone with `customer = '...'`).
+private func journeyMismatchReport(seed: UInt64, query: JourneyQuery, funnel: CheckedFunnel, session: Session,
+                                   expected: QueryResult, got: QueryResult, events: [RawEvent],
+                                   customers: [String: [String: PropertyValue]]) -> String {
+    var lines = ["seed \(seed) (JOURNEYQL_SEED=\(baseSeed))", "query: \(query.script())",
+                 "columns:   \(expected.columns)", "engine columns: \(got.columns)",
+                 "reference:\n\(show(expected.rows))", "engine:\n\(show(got.rows))"]
+    let horizon = events.map(\.time).max()
+    var shown = 0
+    for (customer, own) in Dictionary(grouping: events, by: \.customer).sorted(by: { $0.key < $1.key }) where shown < 2 {
+        let want = Reference.journey(funnel, events: own, customers: customers, horizon: horizon)
+        let have = try? engineResult(session, query.script(customer: customer))
+        if let have, have.columns == want.columns, Reference.rowsAgree(have.rows, want.rows) { continue }
+        shown += 1
+        let matched = Reference.journeyCustomer(funnel, customer: customer, events: own, customers: customers)
+        lines.append("customer \(customer) alone: \(matched); attributes \(customers[customer] ?? [:])")
+        lines.append("reference:\n\(show(want.rows))\nengine:\n\(have.map { show($0.rows) } ?? "(failed)")")
+        lines.append("events in (time, seq) order (chains index the admitted ones):")
+        lines += own.sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }.map(describe)
+    }
+    if shown == 0 { lines.append("(every customer agrees alone: the difference is in grouping, ordering or the horizon)") }
+    return lines.joined(separator: "\n")
+}
+
+extension DifferentialTests {
+    /// Optional steps, gap windows, DIRECTLY, STRICT TIME, EXCLUDING, SAME, start ranges, BY and LIMIT against
+    /// `Reference.journey`: every column of every row must match.
+    @Test func randomFullJourneysThroughTheWholePipeline() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cases = 30, queriesPerCase = 30
+        var failures = 0, queriesRun = 0
+        // What the generated queries exercised, so a generator gone quiet is noticed.
+        var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0
+        for caseIndex in 0..<cases where failures < 5 {
+            let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
+            var rng = SplitMix64(seed: seed)
+            var generated = generateCase(&rng)
+            spreadOverDays(&generated, &rng)
+            let (session, events, customers) = try importCase(generated, caseIndex: caseIndex, into: directory,
+                                                              seed: seed, &rng)
+            let catalog = session.catalog()
+
+            for _ in 0..<queriesPerCase where failures < 5 {
+                let query = randomJourneyQuery(catalog, events: events, &rng)
+                let source = SourceText(query.text())
+                let parsed = Parser.parse(source)
+                guard parsed.diagnostics.isEmpty, let statement = parsed.statements.first else {
+                    Issue.record("seed \(seed): generated query does not parse: \(query.text()) \(parsed.diagnostics.map(\.id))")
+                    failures += 1
+                    continue
+                }
+                let checked = Checker.check(statement, catalog: catalog, source: source)
+                guard case .funnel(let written)? = checked.statement else {
+                    Issue.record("seed \(seed): generated query does not check: \(query.text()) \(checked.diagnostics.map(\.id))")
+                    failures += 1
+                    continue
+                }
+                let disagreements = query.disagreements(with: written)
+                guard disagreements.isEmpty else {
+                    Issue.record("seed \(seed): the checker misreads \(query.text()): \(disagreements)")
+                    failures += 1
+                    continue
+                }
+                let funnel = written.resolved(setNow: query.setNow, clock: 0)
+                let expected = Reference.journey(funnel, events: events, customers: customers)
+                let got: QueryResult
+                do {
+                    guard let result = try engineResult(session, query.script()) else {
+                        Issue.record("seed \(seed): no result for \(query.script())")
+                        failures += 1
+                        continue
+                    }
+                    got = result
+                } catch {
+                    Issue.record("seed \(seed): engine failed on \(query.script()): \(error.rendered)")
+                    failures += 1
+                    continue
+                }
+                queriesRun += 1
+                let customersColumn = expected.columns.firstIndex(of: "customers")!
+                let stepColumn = expected.columns.firstIndex(of: "step")!
+                if expected.rows.contains(where: { $0[stepColumn] == .int(2) && $0[customersColumn] != .int(0) }) {
+                    reachedStep2 += 1
+                }
+                if let took = expected.columns.firstIndex(of: "took"),
+                   expected.rows.contains(where: { $0[took] != $0[customersColumn] }) { skipped += 1 }
+                if let open = expected.columns.firstIndex(of: "in_progress"),
+                   expected.rows.contains(where: { if case .int(let n) = $0[open] { n > 0 } else { false } }) { inProgress += 1 }
+                if expected.rows.count > funnel.steps.count { grouped += 1 }
+
+                if got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
+                    failures += 1
+                    Issue.record(Comment(rawValue: journeyMismatchReport(
+                        seed: seed, query: query, funnel: funnel, session: session, expected: expected, got: got,
+                        events: events, customers: customers)))
+                }
+            }
+        }
+        if failures == 0 {
+            #expect(queriesRun == cases * queriesPerCase)
+            #expect(reachedStep2 > queriesRun / 4, "only \(reachedStep2) of \(queriesRun) queries had anyone at step 2")
+            #expect(skipped > queriesRun / 50, "only \(skipped) queries skipped an optional step")
+            #expect(inProgress > queriesRun / 100, "only \(inProgress) queries had customers in progress")
+            #expect(grouped > queriesRun / 20, "only \(grouped) queries had more than one group")
+        }
     }
 }

@@ -1,79 +1,231 @@
-// Runs a funnel plan: scans the source, matches each customer, aggregates the per-step table.
+// Runs a journey plan: scans the source, matches each customer, aggregates per group and step, shapes the table.
 import JourneyStore
 
-/// Per-step totals over all customers, before they are shaped into a result table.
+/// Per-step totals over the customers of one group, before they are shaped into result rows.
 public struct FunnelTotals: Sendable, Equatable {
-    /// customers[k]: how many customers reached at least step k+1.
+    /// customers[k]: how many customers reached at least step k+1 (passed it).
     public var customers: [Int]
-    /// gaps[k] (k ≥ 1): for every customer reaching step k+1, the time from step k to step k+1
-    /// on its chosen chain, in milliseconds.
+    /// took[k]: how many customers' chains fill step k+1 (differs from `customers` only for optional steps).
+    public var took: [Int]
+    /// inProgress[k] (k ≥ 1): customers of level exactly k whose window is still open.
+    public var inProgress: [Int]
+    /// gaps[k] (k ≥ 1): for every chain filling step k+1, the time from the previous filled step, in milliseconds.
     public var gaps: [[Int64]]
+    /// fromStart[k] (k ≥ 1): for every chain filling step k+1, the time from the first step.
+    public var fromStart: [[Int64]]
     /// How many customers the scan delivered (those with an admitted event matching some step).
     public var customersScanned: Int
     public var eventsScanned: Int
 
     public init(stepCount: Int) {
         customers = Array(repeating: 0, count: stepCount)
+        took = Array(repeating: 0, count: stepCount)
+        inProgress = Array(repeating: 0, count: stepCount)
         gaps = Array(repeating: [], count: stepCount)
+        fromStart = Array(repeating: [], count: stepCount)
         customersScanned = 0
         eventsScanned = 0
     }
 
-    /// Adds one customer's match.
-    public mutating func add(_ match: CustomerMatch, times: [Int64]) {
+    /// Adds one customer's match; `open` tells whether its window is still open at the horizon.
+    public mutating func add(_ match: CustomerMatch, times: [Int64], open: Bool = false) {
         guard match.level > 0 else { return }
+        let start = times[match.positions[0]]
+        var previous = start
         for k in 0..<match.level {
             customers[k] += 1
-            if k > 0 { gaps[k].append(times[match.positions[k]] - times[match.positions[k - 1]]) }
+            let p = match.positions[k]
+            guard p >= 0 else { continue }
+            took[k] += 1
+            if k > 0 {
+                gaps[k].append(times[p] - previous)
+                fromStart[k].append(times[p] - start)
+            }
+            previous = times[p]
         }
+        if open, match.level < customers.count { inProgress[match.level] += 1 }
     }
 }
 
 public enum FunnelExecutor {
-    /// Scans and matches every customer.
+    /// A group's key cells (empty without BY) and its totals.
+    public typealias Group = (key: [Cell], totals: FunnelTotals)
+
+    /// Scans and matches every customer, without grouping.
     public static func totals(_ plan: FunnelPlan, source: EventSource,
                               isCancelled: () -> Bool) throws -> FunnelTotals {
-        var matcher = FunnelMatcher(stepCount: plan.request.steps.count, window: plan.window)
-        var totals = FunnelTotals(stepCount: plan.request.steps.count)
-        var match = CustomerMatch()
-        try source.scanCustomers(plan.request, isCancelled: isCancelled) { events in
-            totals.customersScanned += 1
-            totals.eventsScanned += events.times.count
-            matcher.match(times: events.times, masks: events.masks, into: &match)
-            totals.add(match, times: events.times)
-        }
-        return totals
+        try groups(plan, source: source, catalog: StoreCatalog(), attributes: [:], isCancelled: isCancelled)
+            .reduce(into: FunnelTotals(stepCount: plan.shape.stepCount)) { all, group in
+                all.customersScanned = group.totals.customersScanned
+                all.eventsScanned = group.totals.eventsScanned
+                for k in all.customers.indices {
+                    all.customers[k] += group.totals.customers[k]
+                    all.took[k] += group.totals.took[k]
+                    all.inProgress[k] += group.totals.inProgress[k]
+                    all.gaps[k] += group.totals.gaps[k]
+                    all.fromStart[k] += group.totals.fromStart[k]
+                }
+            }
     }
 
-    /// The result table: one row per step.
-    public static func result(_ plan: FunnelPlan, totals: FunnelTotals) -> QueryResult {
-        var rows: [[Cell]] = []
-        let first = totals.customers.first ?? 0
-        for (k, label) in plan.stepLabels.enumerated() {
-            let n = totals.customers[k]
-            let previous = k > 0 ? totals.customers[k - 1] : n
-            rows.append([
-                .int(Int64(k + 1)),
-                .text(label),
-                .int(Int64(n)),
-                first > 0 ? .percent(100.0 * Double(n) / Double(first)) : .null,
-                k == 0 ? .null : (previous > 0 ? .percent(100.0 * Double(n) / Double(previous)) : .null),
-                k == 0 ? .null : .int(Int64(previous - n)),
-                k == 0 ? .null : median(totals.gaps[k]).map { .duration($0) } ?? .null,
-            ])
+    /// Scans, matches and groups. `attributes[name]` holds a customer attribute's values for `BY customer.x`.
+    public static func groups(_ plan: FunnelPlan, source: EventSource, catalog: StoreCatalog,
+                              attributes: [String: [Int64: CarriedValue]],
+                              isCancelled: () -> Bool) throws -> [Group] {
+        let m = plan.shape.stepCount
+        var plain = plan.shape.isPlain
+            ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
+        var general = plan.shape.isPlain ? nil : JourneyMatcher(shape: plan.shape)
+        let decoders = Dictionary(uniqueKeysWithValues: EventColumn.allCases.map { column in
+            (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
+                                uniquingKeysWith: { a, _ in a }))
+        })
+        var byKey: [[Cell]: FunnelTotals] = [:]
+        var scanned = 0, events = 0
+        var match = CustomerMatch()
+        try source.scanCustomers(plan.request, isCancelled: isCancelled) { customer in
+            scanned += 1
+            events += customer.times.count
+            if plain != nil {
+                plain!.match(times: customer.times, masks: customer.masks, into: &match)
+            } else {
+                general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match)
+            }
+            guard match.level > 0 else { return }
+            let start = customer.times[match.positions[0]]
+            let key = plan.breakdown.map { source -> Cell in
+                switch source {
+                case .carried(let column, let decode):
+                    let value = customer.carried[column][match.positions[0]]
+                    if let decode, case .integer(let code) = value {
+                        return decoders[decode]?[code].map { .text($0) } ?? .null
+                    }
+                    return cell(value)
+                case .customerAttribute(let name):
+                    return cell(attributes[name]?[customer.customer] ?? .null)
+                case .startDay: return .text(TimeParser.formatDate(start))
+                case .startWeek: return .text(TimeParser.formatDate(startOfISOWeek(start)))
+                case .startMonth: return .text(String(TimeParser.formatDate(start).prefix(7)))
+                }
+            }
+            let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
+            byKey[key, default: FunnelTotals(stepCount: m)].add(match, times: customer.times, open: open)
         }
-        return QueryResult(kind: .funnel, title: plan.funnel.text,
-                           columns: ["step", "name", "customers", "pct_of_first", "pct_of_previous", "lost",
-                                     "median_time_from_previous"],
-                           rows: rows, barColumn: 2)
+        var groups = byKey.map { (key: $0.key, totals: $0.value) }
+        for i in groups.indices {
+            groups[i].totals.customersScanned = scanned
+            groups[i].totals.eventsScanned = events
+        }
+        // Largest first; ties by key in SQLite's order: null, then numbers, then text byte for byte.
+        groups.sort { a, b in
+            if a.totals.customers[0] != b.totals.customers[0] { return a.totals.customers[0] > b.totals.customers[0] }
+            for (x, y) in zip(a.key, b.key) {
+                let order = keyOrder(x, y)
+                if order != 0 { return order < 0 }
+            }
+            return false
+        }
+        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        if groups.isEmpty && plan.breakdown.isEmpty {
+            groups = [(key: [], totals: FunnelTotals(stepCount: m))]
+            groups[0].totals.customersScanned = scanned
+            groups[0].totals.eventsScanned = events
+        }
+        return groups
+    }
+
+    static func cell(_ value: CarriedValue) -> Cell {
+        switch value {
+        case .null: .null
+        case .integer(let i): .number(Double(i))
+        case .real(let d): .number(d)
+        case .text(let t): .text(t)
+        }
+    }
+
+    /// -1, 0 or 1: null before numbers before text; numbers numerically, text byte for byte.
+    static func keyOrder(_ a: Cell, _ b: Cell) -> Int {
+        func rank(_ c: Cell) -> Int {
+            switch c {
+            case .null: 0
+            case .int, .number: 1
+            default: 2
+            }
+        }
+        if rank(a) != rank(b) { return rank(a) < rank(b) ? -1 : 1 }
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.text(let x), .text(let y)):
+            if x.utf8.elementsEqual(y.utf8) { return 0 }
+            return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1
+        default: return 0
+        }
+    }
+
+    /// Midnight UTC of the Monday starting the ISO week of `ms`.
+    static func startOfISOWeek(_ ms: Int64) -> Int64 {
+        let day: Int64 = 86_400_000
+        let days = ms >= 0 ? ms / day : (ms - day + 1) / day
+        // 1970-01-01 was a Thursday: days since a Monday are (days + 3) mod 7.
+        let sinceMonday = ((days + 3) % 7 + 7) % 7
+        return (days - sinceMonday) * day
+    }
+
+    /// The result table: group keys, then one row per step.
+    public static func result(_ plan: FunnelPlan, groups: [Group]) -> QueryResult {
+        let funnel = plan.funnel
+        let optional = funnel.hasOptionalSteps
+        let windowed = funnel.window != nil
+        var columns = funnel.breakdown.map(\.description) + ["step", "name", "customers"]
+        if optional { columns.append("took") }
+        columns += ["pct_of_first", "pct_of_previous", "lost"]
+        if windowed { columns.append("in_progress") }
+        columns += ["median_time_from_previous", "p90_time_from_previous", "median_time_from_start", "p90_time_from_start"]
+        var rows: [[Cell]] = []
+        for group in groups {
+            let totals = group.totals
+            let first = totals.customers.first ?? 0
+            for (k, label) in plan.stepLabels.enumerated() {
+                let n = totals.customers[k]
+                let previous = k > 0 ? totals.customers[k - 1] : n
+                var row = group.key + [.int(Int64(k + 1)), .text(label), .int(Int64(n))]
+                if optional { row.append(.int(Int64(totals.took[k]))) }
+                row.append(first > 0 ? .percent(100.0 * Double(n) / Double(first)) : .null)
+                row.append(k == 0 ? .null : (previous > 0 ? .percent(100.0 * Double(n) / Double(previous)) : .null))
+                row.append(k == 0 ? .null : .int(Int64(previous - n - totals.inProgress[k])))
+                if windowed { row.append(k == 0 ? .null : .int(Int64(totals.inProgress[k]))) }
+                for values in [totals.gaps[k], totals.fromStart[k]] {
+                    row.append(k == 0 ? .null : quantile(values, 0.5).map { .duration($0) } ?? .null)
+                    row.append(k == 0 ? .null : quantile(values, 0.9).map { .duration($0) } ?? .null)
+                }
+                rows.append(row)
+            }
+        }
+        var notes: [String] = []
+        if funnel.breakdown.contains(where: { if case .field(.customerAttribute) = $0 { return false }; if case .field = $0 { return true }; return false }) {
+            notes.append("breakdown fields are read from each customer's first step")
+        }
+        return QueryResult(kind: .funnel, title: funnel.text, columns: columns, rows: rows, notes: notes,
+                           barColumn: funnel.breakdown.isEmpty ? columns.firstIndex(of: "customers") : nil)
+    }
+
+    /// The result table of an ungrouped journey.
+    public static func result(_ plan: FunnelPlan, totals: FunnelTotals) -> QueryResult {
+        result(plan, groups: [(key: [], totals: totals)])
     }
 
     /// The median as DuckDB's `median` computes it: the middle value, or the mean of the two middle values.
     public static func median(_ values: [Int64]) -> Double? {
+        quantile(values, 0.5)
+    }
+
+    /// DuckDB's `quantile_cont(q)`: interpolated between the two nearest order statistics.
+    public static func quantile(_ values: [Int64], _ q: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()
-        let mid = sorted.count / 2
-        if sorted.count % 2 == 1 { return Double(sorted[mid]) }
-        return (Double(sorted[mid - 1]) + Double(sorted[mid])) / 2
+        let h = Double(sorted.count - 1) * q
+        let lo = Int(h.rounded(.down)), hi = Int(h.rounded(.up))
+        let a = Double(sorted[lo]), b = Double(sorted[hi])
+        return a + (h - Double(lo)) * (b - a)
     }
 }

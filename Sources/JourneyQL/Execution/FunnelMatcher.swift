@@ -20,13 +20,16 @@ public struct FunnelMatcher: Sendable {
     public let stepCount: Int
     /// Milliseconds; nil means no window.
     public let window: Int64?
+    /// Where a start may lie (DURING, SINCE, BEFORE, LAST); nil for anywhere.
+    public let startBounds: TimeBounds?
     private var pointers: [Int]
     private var chain: [Int]
 
-    public init(stepCount: Int, window: Int64?) {
+    public init(stepCount: Int, window: Int64?, startBounds: TimeBounds? = nil) {
         precondition(stepCount >= 1 && stepCount <= 64)
         self.stepCount = stepCount
         self.window = window
+        self.startBounds = startBounds
         self.pointers = Array(repeating: 0, count: stepCount)
         self.chain = Array(repeating: 0, count: stepCount)
     }
@@ -47,6 +50,8 @@ public struct FunnelMatcher: Sendable {
         var start = 0
         while start < count {
             if masks[start] & 1 == 0 { start += 1; continue }
+            // Skipping a start keeps the pointers valid: later starts never fill a step earlier.
+            if let bounds = startBounds, !bounds.contains(times[start]) { start += 1; continue }
             chain[0] = start
             var level = 1
             var exhausted = false

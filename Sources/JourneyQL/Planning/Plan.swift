@@ -1,12 +1,26 @@
 // Plans: what to read from the store and how to match it, built from a checked statement.
 import JourneyStore
 
-/// How a funnel is answered: one scan of the admitted events, then the per-customer matcher.
+/// Where a breakdown key's value comes from once a customer's chain is known.
+public enum BreakdownSource: Sendable, Hashable {
+    /// A carried column read at the chain's first event; `decode` names the dictionary of a code.
+    case carried(column: Int, decode: EventColumn?)
+    /// A customer attribute, looked up per customer.
+    case customerAttribute(String)
+    case startDay, startWeek, startMonth
+}
+
+/// How a journey is answered: one scan of the admitted events, then a per-customer matcher.
 public struct FunnelPlan: Sendable {
     public let funnel: CheckedFunnel
-    /// The scan: the WHERE filter plus "matches some step", with one mask bit per step.
+    /// The scan: the filter (WHERE, FOR, pushed-down time bounds), the step and exclusion bits, carried fields.
     public let request: ScanRequest
     public let window: Int64?
+    /// The matcher's view of the journey.
+    public let shape: JourneyShape
+    public let breakdown: [BreakdownSource]
+    /// In-progress customers are those whose window ends after this instant (SET now, else the latest event).
+    public let horizon: Int64?
     public var stepLabels: [String] { funnel.steps.map(\.label) }
 }
 
@@ -15,4 +29,6 @@ public enum Plan: Sendable {
     case explain(FunnelPlan)
     case importData(CheckedImport)
     case show(ShowTarget)
+    /// A definition to store or drop, the stage order, or the session's now: nothing to read.
+    case definition(CheckedDefinition)
 }

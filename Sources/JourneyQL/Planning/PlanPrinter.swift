@@ -21,9 +21,32 @@ public enum PlanPrinter {
             out.append("  bindings: " + explanation.bindings.joined(separator: ", "))
         }
         for line in explanation.plan { out.append("  plan: " + line) }
-        out.append("match: per customer, every step-1 event is a start; each next step is the earliest later event")
-        out.append("       within the window; deepest level over all starts, times from the earliest such start")
-        out.append("       (one forward pointer per step: O(events x steps) per customer)")
+        for (i, exclusion) in plan.funnel.exclusions.enumerated() {
+            out.append("  exclusion '\(exclusion.label)': \(exclusion.condition)  between steps \(exclusion.from + 1) and \(exclusion.to + 1)"
+                       + "  -> mask bit \(plan.shape.stepCount + i)")
+        }
+        if let bounds = plan.shape.startBounds {
+            out.append("start: \(bounds.lower.map(TimeParser.format) ?? "-inf") <= first step < \(bounds.upper.map(TimeParser.format) ?? "+inf")")
+        }
+        if !plan.funnel.breakdown.isEmpty {
+            out.append("group by: " + plan.funnel.breakdown.map(\.description).joined(separator: ", ")
+                       + (plan.funnel.limit.map { ", the \($0) largest groups" } ?? ""))
+        }
+        if plan.shape.isPlain {
+            out.append("match: per customer, every step-1 event is a start; each next step is the earliest later event")
+            out.append("       within the window; deepest level over all starts, times from the earliest such start")
+            out.append("       (one forward pointer per step: O(events x steps) per customer)")
+        } else {
+            var rules: [String] = []
+            if plan.shape.directly { rules.append("DIRECTLY") }
+            if plan.shape.strictTime { rules.append("STRICT TIME") }
+            if plan.shape.optional.contains(true) { rules.append("optional steps") }
+            if plan.shape.gapWindows.contains(where: { $0 != nil }) { rules.append("gap windows") }
+            if !plan.shape.exclusions.isEmpty { rules.append("exclusions") }
+            if plan.funnel.same != nil { rules.append("SAME") }
+            out.append("match: per customer, dynamic programming over (step, event) for " + rules.joined(separator: ", "))
+            out.append("       (latest reachable predecessor, earliest extendable successor: O(steps^2 x events) per start)")
+        }
         return out
     }
 

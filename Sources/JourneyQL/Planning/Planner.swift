@@ -15,12 +15,54 @@ public struct Planner {
         case .explain(let f): .explain(planFunnel(f))
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
+        case .definition(let d): .definition(d)
         }
     }
 
     public func planFunnel(_ funnel: CheckedFunnel) -> FunnelPlan {
-        let request = ScanRequest(filter: compile(funnel.filter), steps: funnel.steps.map { compile($0.condition) })
-        return FunnelPlan(funnel: funnel, request: request, window: funnel.window)
+        let m = funnel.steps.count
+        var carry: [CarriedField] = []
+        func carried(_ field: EventField) -> Int? {
+            let wanted: CarriedField
+            switch field {
+            case .stage, .touchpoint, .channel: wanted = .column(field.column!)
+            case .property(let name): wanted = .property(name)
+            default: return nil
+            }
+            if let i = carry.firstIndex(of: wanted) { return i }
+            carry.append(wanted)
+            return carry.count - 1
+        }
+        let sameColumn = funnel.same.flatMap(carried)
+        let breakdown: [BreakdownSource] = funnel.breakdown.map { key in
+            switch key {
+            case .startDay: return .startDay
+            case .startWeek: return .startWeek
+            case .startMonth: return .startMonth
+            case .field(.customerAttribute(let name)): return .customerAttribute(name)
+            case .field(let field): return .carried(column: carried(field) ?? 0, decode: field.column)
+            }
+        }
+        // Chain events all lie at or after the start and, with a window, within it: events outside cannot matter.
+        var filter = compile(funnel.filter)
+        if let bounds = funnel.startBounds {
+            var terms = [filter]
+            if let lower = bounds.lower { terms.append(.time(.greaterOrEqual, lower)) }
+            if let upper = bounds.upper, let window = funnel.window {
+                let (end, overflow) = upper.addingReportingOverflow(window)
+                if !overflow { terms.append(.time(.less, end)) }
+            }
+            filter = .and(terms)
+        }
+        let steps = funnel.steps.map { compile($0.condition) } + funnel.exclusions.map { compile($0.condition) }
+        let request = ScanRequest(filter: filter, steps: steps, deliverAll: funnel.directly, carry: carry)
+        let shape = JourneyShape(
+            stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
+            window: funnel.window, directly: funnel.directly, strictTime: funnel.strictTime,
+            exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
+            sameColumn: sameColumn, startBounds: funnel.startBounds)
+        return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape, breakdown: breakdown,
+                          horizon: funnel.now ?? catalog.timeRange?.upperBound)
     }
 
     /// A condition as a store predicate. Comparisons on dictionary columns are evaluated here,
@@ -31,6 +73,15 @@ public struct Planner {
             return .constant(true)
         case .not(let c):
             return .not(compile(c))
+        case .like(let field, let pattern):
+            // On dictionary columns the pattern is matched here, once per distinct value, as `=` is.
+            if let column = field.column {
+                return .codes(column, (catalog.codes[column] ?? CodeTable()).codes { pattern.matches($0) })
+            }
+            return Planner.operand(field).map { .like($0, pattern) } ?? .constant(false)
+        case .isNull(let field):
+            // The customer's id and the time are never missing.
+            return Planner.operand(field).map { .isNull($0) } ?? .constant(false)
         case .and(let cs):
             return .and(cs.map(compile))
         case .or(let cs):
@@ -97,5 +148,18 @@ extension Comparison {
             order = lhs.utf8.lexicographicallyPrecedes(rhs.utf8) ? -1 : 1
         }
         return holds(order, 0)
+    }
+}
+
+extension Planner {
+    /// What a LIKE or IS NULL test reads in the store; nil for the time (never text, never missing).
+    static func operand(_ field: EventField) -> PredicateOperand? {
+        switch field {
+        case .stage, .touchpoint, .channel: field.column.map { .column($0) }
+        case .customer: .customer
+        case .property(let name): .property(name)
+        case .customerAttribute(let name): .customerAttribute(name)
+        case .time: nil
+        }
     }
 }

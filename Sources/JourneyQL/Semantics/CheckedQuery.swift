@@ -61,6 +61,10 @@ public enum Literal: Sendable, Hashable, CustomStringConvertible {
 public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
     case always
     case compare(EventField, Comparison, Literal)
+    /// The field's text matches the pattern; unknown when the field is missing or not text.
+    case like(EventField, LikePattern)
+    /// The field has no value: true or false, never unknown.
+    case isNull(EventField)
     case not(Condition)
     case and([Condition])
     case or([Condition])
@@ -69,6 +73,8 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .always: "true"
         case .compare(let f, let op, let v): "\(f) \(op.rawValue) \(v)"
+        case .like(let f, let pattern): "\(f) LIKE \(pattern)"
+        case .isNull(let f): "\(f) IS NULL"
         case .not(let c): "NOT (\(c))"
         case .and(let cs): cs.map { "(\($0))" }.joined(separator: " AND ")
         case .or(let cs): cs.map { "(\($0))" }.joined(separator: " OR ")
@@ -89,17 +95,96 @@ public struct CheckedStep: Sendable, Hashable {
     public let label: String
     public let condition: Condition
     public let range: SourceRange
+    /// `s?`: the journey may skip this step (never the first or the last).
+    public var optional: Bool = false
+    /// `TO s WITHIN g`: at most this many milliseconds after the previous filled step (never on the first step).
+    public var gapWindow: Int64? = nil
 }
 
-/// A journey query ready for planning.
+/// `EXCLUDING x BETWEEN i AND j`: no event satisfying `condition` may lie between the chain's events for steps
+/// `from` ... `to` (0-based step indices, inclusive).
+public struct CheckedExclusion: Sendable, Hashable {
+    public let condition: Condition
+    public let label: String
+    public let from: Int
+    public let to: Int
+}
+
+/// A half-open range of instants [lower, upper), either end open when nil (milliseconds since the epoch).
+public struct TimeBounds: Sendable, Hashable {
+    public var lower: Int64?
+    public var upper: Int64?
+
+    public init(lower: Int64?, upper: Int64?) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func contains(_ t: Int64) -> Bool {
+        if let lower, t < lower { return false }
+        if let upper, t >= upper { return false }
+        return true
+    }
+}
+
+/// What a breakdown groups by.
+public enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
+    /// An event field or property read from the chain's first step, or a customer attribute.
+    case field(EventField)
+    /// The start time truncated to a UTC day, ISO week (from Monday) or month.
+    case startDay, startWeek, startMonth
+
+    /// The column name in results.
+    public var description: String {
+        switch self {
+        case .field(let f): "\(f)"
+        case .startDay: "day"
+        case .startWeek: "week"
+        case .startMonth: "month"
+        }
+    }
+}
+
+/// A journey query ready for planning (grammar/SEMANTICS.md sections 4 and 4a).
 public struct CheckedFunnel: Sendable, Hashable {
     public let steps: [CheckedStep]
-    /// The conversion window in milliseconds, measured from the first step; nil for none.
+    /// The journey window in milliseconds, measured from the first step; nil for none.
     public let window: Int64?
-    /// The WHERE condition: an event it does not admit is invisible to the query.
+    /// The WHERE condition (and a FOR segment's): an event it does not admit is invisible to the query.
     public let filter: Condition
     /// The statement's text, for titles.
     public let text: String
+    /// `DIRECTLY`: each filled step is the immediate successor of the previous one among admitted events.
+    public var directly: Bool = false
+    /// `STRICT TIME`: each filled step strictly later in time than the previous one.
+    public var strictTime: Bool = false
+    public var exclusions: [CheckedExclusion] = []
+    /// `SAME f`: every filled step has the first step's value of f.
+    public var same: EventField? = nil
+    /// `DURING`, `SINCE`, `BEFORE`, `LAST`: where the first step's time must lie.
+    public var startBounds: TimeBounds? = nil
+    public var breakdown: [BreakdownKey] = []
+    /// `LIMIT n`: keep the n largest groups.
+    public var limit: Int? = nil
+    /// `SET now`, if given: the horizon for in-progress customers and the end of `LAST`.
+    public var now: Int64? = nil
+    /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
+    public var lastWindow: Int64? = nil
+
+    /// The query with "now" fixed: `now` is `SET now` when given (nil otherwise, so the horizon is the store's
+    /// latest event), and `LAST d` becomes the start range [now − d, now].
+    public func resolved(setNow: Int64?, clock: Int64) -> CheckedFunnel {
+        var copy = self
+        copy.now = setNow
+        if let last = lastWindow {
+            let end = setNow ?? clock
+            copy.startBounds = TimeBounds(lower: end - last, upper: end + 1)
+        }
+        return copy
+    }
+
+    /// True when some step is optional (the result then has a `took` column).
+    public var hasOptionalSteps: Bool { steps.contains { $0.optional } }
 }
 
 /// What `IMPORT` asks for.
@@ -114,4 +199,14 @@ public enum CheckedStatement: Sendable, Hashable {
     case explain(CheckedFunnel)
     case importData(CheckedImport)
     case show(ShowTarget)
+    case definition(CheckedDefinition)
+
+    /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
+    public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
+        switch self {
+        case .funnel(let f): .funnel(f.resolved(setNow: setNow, clock: clock))
+        case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
+        default: self
+        }
+    }
 }

@@ -4,19 +4,133 @@ import JourneyStore
 extension Checker {
     mutating func checkFunnel(_ f: FunnelSyntax) -> CheckedFunnel? {
         var steps: [CheckedStep] = []
-        for step in f.steps {
-            if let condition = try? checkStep(step) {
-                steps.append(CheckedStep(label: source.slice(step.range), condition: condition, range: step.range))
+        for (k, step) in f.steps.enumerated() {
+            guard let condition = try? checkStep(step) else { continue }
+            var checked = CheckedStep(label: source.slice(step.range), condition: condition, range: step.range)
+            if step.optional {
+                if k == 0 || k == f.steps.count - 1 {
+                    diagnostics.append(.error("check.optional-end", "the \(k == 0 ? "first" : "last") step cannot be optional",
+                                              at: step.range, notes: ["a journey starts and ends with steps it cannot skip"]))
+                }
+                checked.optional = true
             }
-        }
-        if steps.count > 64 {
-            diagnostics.append(.error("check.too-many-steps", "a journey has at most 64 steps", at: f.steps[64].range))
+            checked.gapWindow = step.gapWindow?.milliseconds
+            steps.append(checked)
         }
         var filter = Condition.always
         if let expr = f.filter, let c = try? checkCondition(expr) { filter = c }
-        guard steps.count == f.steps.count else { return nil }
-        return CheckedFunnel(steps: steps, window: f.within?.milliseconds, filter: filter,
-                             text: source.slice(f.range))
+        let exclusions = f.exclusions.compactMap { checkExclusion($0, steps: f.steps) }
+        if f.steps.count + f.exclusions.count > 64 {
+            diagnostics.append(.error("check.too-many-steps", "a journey has at most 64 steps and exclusions together",
+                                      at: f.steps[min(64, f.steps.count - 1)].range))
+        }
+        var same: EventField?
+        if let ref = f.same, let field = try? resolveField(ref) {
+            switch field {
+            case .time, .customer, .customerAttribute:
+                diagnostics.append(.error("check.bad-same", "SAME takes an event field or property, not \(field)",
+                                          at: ref.range, notes: ["for example SAME order_id or SAME channel"]))
+            default:
+                same = field
+            }
+        }
+        let breakdown = f.breakdown.compactMap { try? checkBreakdown($0) }
+        guard steps.count == f.steps.count, exclusions.count == f.exclusions.count,
+              breakdown.count == f.breakdown.count, (f.same == nil) == (same == nil),
+              !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
+        var funnel = CheckedFunnel(steps: steps, window: f.within?.milliseconds, filter: filter,
+                                   text: source.slice(f.range))
+        funnel.directly = f.directly
+        funnel.strictTime = f.strictTime
+        funnel.exclusions = exclusions
+        funnel.same = same
+        funnel.breakdown = breakdown
+        funnel.limit = f.limit?.value
+        switch f.start {
+        case nil: break
+        case .during(let a, let b, let endIsDate, let range):
+            let upper = endIsDate ? b + 86_400_000 : b + 1
+            if upper <= a {
+                diagnostics.append(.error("check.empty-range", "the range ends before it starts", at: range))
+                return nil
+            }
+            funnel.startBounds = TimeBounds(lower: a, upper: upper)
+        case .since(let a, _):
+            funnel.startBounds = TimeBounds(lower: a, upper: nil)
+        case .before(let a, _):
+            funnel.startBounds = TimeBounds(lower: nil, upper: a)
+        case .last(let d, _):
+            funnel.lastWindow = d.milliseconds
+        }
+        return funnel
+    }
+
+    /// `EXCLUDING x [BETWEEN i AND j]`: the condition and the 0-based span of steps it guards.
+    mutating func checkExclusion(_ e: ExclusionSyntax, steps: [StepSyntax]) -> CheckedExclusion? {
+        if e.target.optional {
+            diagnostics.append(.error("check.optional-exclusion", "an exclusion cannot be optional", at: e.target.range))
+            return nil
+        }
+        guard let condition = try? checkStep(e.target) else { return nil }
+        var from = 0, to = steps.count - 1
+        if let (a, b) = e.between {
+            guard let i = resolveStepReference(a, steps: steps), let j = resolveStepReference(b, steps: steps) else { return nil }
+            guard i < j else {
+                diagnostics.append(.error("check.bad-span", "EXCLUDING ... BETWEEN needs an earlier step first",
+                                          at: a.range.union(b.range)))
+                return nil
+            }
+            from = i
+            to = j
+        }
+        return CheckedExclusion(condition: condition, label: source.slice(e.target.range), from: from, to: to)
+    }
+
+    /// A step named by number (1-based) or by the text it was written with; the answer is 0-based.
+    mutating func resolveStepReference(_ reference: StepReference, steps: [StepSyntax]) -> Int? {
+        switch reference {
+        case .number(let n, let range):
+            if n >= 1, n <= steps.count { return n - 1 }
+            diagnostics.append(.error("check.bad-step-number", "the journey has no step \(n); it has \(steps.count)", at: range))
+            return nil
+        case .name(let name):
+            let labels = steps.map { source.slice($0.range) }
+            let matches = labels.indices.filter { labels[$0] == name.text || labels[$0] == name.text + "?" }
+            if matches.count == 1 { return matches[0] }
+            if matches.count > 1 {
+                diagnostics.append(.error("check.ambiguous-step-name", "'\(name.text)' names more than one step; use its number",
+                                          at: name.range))
+            } else {
+                diagnostics.append(.error("check.unknown-step-name", "no step of this journey is written '\(name.text)'",
+                                          at: name.range, suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: labels))))
+            }
+            return nil
+        }
+    }
+
+    /// A `BY` key: `day`, `week`, `month` of the start, an event field or property of the first step, or `customer.x`.
+    mutating func checkBreakdown(_ b: BreakdownSyntax) throws(Failure) -> BreakdownKey {
+        if b.field.qualifier == nil {
+            switch b.field.name.text.lowercased() {
+            case "day": return .startDay
+            case "week": return .startWeek
+            case "month": return .startMonth
+            default: break
+            }
+        }
+        let field = try resolveField(b.field)
+        switch field {
+        case .time:
+            diagnostics.append(.error("check.bad-breakdown", "BY time would make a group per instant", at: b.field.range,
+                                      suggestion: "did you mean BY day, BY week or BY month?"))
+            throw Failure()
+        case .customer:
+            diagnostics.append(.error("check.bad-breakdown", "BY customer would make a group per customer", at: b.field.range,
+                                      notes: ["CUSTOMERS lists customers one by one"]))
+            throw Failure()
+        default:
+            return .field(field)
+        }
     }
 
     mutating func checkStep(_ step: StepSyntax) throws(Failure) -> Condition {
@@ -35,17 +149,25 @@ extension Checker {
             var conditions: [Condition] = []
             var failed = false
             for option in options {
+                if option.optional || option.gapWindow != nil {
+                    diagnostics.append(.error("check.optional-alternative", "an alternative cannot be optional on its own",
+                                              at: option.range, notes: ["put the ? after the whole (a | b)"]))
+                    failed = true
+                    continue
+                }
                 if let c = try? checkStep(option) { conditions.append(c) } else { failed = true }
             }
             if failed { throw Failure() }
             return .or(conditions)
         case .stage(let name):
-            try requireKnown(name, in: stageNames, kind: "stage", candidates: catalog.stages.map(\.name))
+            if let defined = try definedStage(name) { return defined }
+            try requireKnown(name, in: stageNames, kind: "stage", candidates: catalog.stages.map(\.name) + definitions.names(.stage))
             return .compare(.stage, .equal, .text(name.text))
         case .touchpoint(let name):
             try requireKnown(name, in: touchpointNames, kind: "touchpoint", candidates: catalog.touchpoints.map(\.name))
             return .compare(.touchpoint, .equal, .text(name.text))
         case .name(let name):
+            if let defined = try definedStage(name) { return defined }
             let bytes = Array(name.text.utf8)
             if stageNames.contains(bytes) {
                 if touchpointNames.contains(bytes) {

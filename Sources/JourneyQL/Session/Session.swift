@@ -1,5 +1,8 @@
 // The interpreter as an embeddable value: a store, the statements run against it, typed results out.
 import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What running statements produces, in order.
 public enum SessionEvent: Sendable {
@@ -41,6 +44,16 @@ public final class Session {
     public private(set) var store: EventStore
     /// Values for `$name` parameters.
     public var parameters: [String: String] = [:]
+    /// `SET now = ...`: fixes "now" for `LAST` and for in-progress customers; nil means the clock (and, for
+    /// in-progress customers, the store's latest event).
+    public var now: Int64?
+
+    /// The current time in milliseconds since the epoch.
+    static func wallClock() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
     /// Called during long imports; front ends draw it.
     public var importProgress: ((ImportProgress) -> Void)?
 
@@ -84,6 +97,7 @@ public final class Session {
         var names = Parser.keywords + Checker.builtinFields
         names += catalog.stages.map(\.name) + catalog.touchpoints.map(\.name) + catalog.channels.map(\.name)
         names += catalog.properties.map(\.name) + catalog.customerAttributes.map { "customer." + $0.name }
+        names += ((try? definitions())?.entries ?? []).map(\.name)
         let lower = prefix.lowercased()
         var seen = Set<String>()
         return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
@@ -107,7 +121,8 @@ public final class Session {
     private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
                               emit: (SessionEvent) -> Void) throws(RunFailure) {
         let catalog = catalog()
-        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters)
+        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
+                                    definitions: try loadDefinitions(), now: now)
         let errors = outcome.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
@@ -116,7 +131,8 @@ public final class Session {
         for d in outcome.diagnostics {
             emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
         }
-        guard let checked = outcome.statement else { return }
+        guard var checked = outcome.statement else { return }
+        checked = checked.resolvingNow(setNow: now, clock: Session.wallClock())
         let plan = Planner(catalog: catalog).plan(checked)
         do {
             try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
@@ -141,10 +157,16 @@ public final class Session {
         switch plan {
         case .funnel(let funnel):
             let started = ContinuousClock.now
-            let totals = try FunnelExecutor.totals(funnel, source: store, isCancelled: isCancelled)
-            var result = FunnelExecutor.result(funnel, totals: totals)
+            var attributes: [String: [Int64: CarriedValue]] = [:]
+            for case .customerAttribute(let name) in funnel.breakdown {
+                attributes[name] = try store.customerAttributeValues(name)
+            }
+            let groups = try FunnelExecutor.groups(funnel, source: store, catalog: catalog, attributes: attributes,
+                                                   isCancelled: isCancelled)
+            var result = FunnelExecutor.result(funnel, groups: groups)
             let elapsed = ContinuousClock.now - started
-            result.notes.append("\(totals.customersScanned) customers, \(totals.eventsScanned) events matched a step"
+            let scanned = groups.first?.totals
+            result.notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
                                 + " (\(PlanPrinter.seconds(elapsed)))")
             emit(.result(result))
         case .explain(let funnel):
@@ -161,7 +183,9 @@ public final class Session {
                 emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
             }
         case .show(let target):
-            emit(.result(Session.show(target, catalog: catalog)))
+            emit(.result(try showResult(target, catalog: catalog)))
+        case .definition(let change):
+            try apply(change, emit: emit)
         }
     }
 
@@ -194,6 +218,9 @@ public final class Session {
             rows += catalog.properties.map { [.text($0.name), .text("property"), .int(Int64($0.count))] }
             rows += catalog.customerAttributes.map { [.text("customer." + $0.name), .text("customer attribute"), .int(Int64($0.count))] }
             return QueryResult(columns: ["field", "kind", "count"], rows: rows)
+        case .segments, .definitions:
+            // Definitions live in the store's metadata, not its catalog: see `showResult`.
+            return QueryResult(columns: [], rows: [])
         }
     }
 }

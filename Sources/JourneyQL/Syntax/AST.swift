@@ -43,13 +43,23 @@ public struct FieldRef: Sendable, Hashable {
 public indirect enum Expr: Sendable, Hashable {
     case compare(FieldRef, Comparison, Value, range: SourceRange)
     case inList(FieldRef, [Value], negated: Bool, range: SourceRange)
+    /// `f [NOT] LIKE pattern [ESCAPE 'c']`.
+    case like(FieldRef, pattern: Value, escape: Value?, negated: Bool, range: SourceRange)
+    /// `f IS [NOT] NULL`.
+    case isNull(FieldRef, negated: Bool, range: SourceRange)
+    /// `f [NOT] BETWEEN low AND high`.
+    case between(FieldRef, low: Value, high: Value, negated: Bool, range: SourceRange)
+    /// A bare name where a condition goes: a condition defined with `LET`.
+    case named(Name)
     case not(Expr, range: SourceRange)
     case and(Expr, Expr)
     case or(Expr, Expr)
 
     public var range: SourceRange {
         switch self {
-        case .compare(_, _, _, let r), .inList(_, _, _, let r), .not(_, let r): r
+        case .compare(_, _, _, let r), .inList(_, _, _, let r), .not(_, let r), .like(_, _, _, _, let r),
+             .isNull(_, _, let r), .between(_, _, _, _, let r): r
+        case .named(let name): name.range
         case .and(let a, let b), .or(let a, let b): a.range.union(b.range)
         }
     }
@@ -71,6 +81,10 @@ public struct StepSyntax: Sendable, Hashable {
     public var target: StepTarget
     /// `purchase[amount > 100]`.
     public var filter: Expr?
+    /// `consideration?`.
+    public var optional: Bool = false
+    /// `TO b WITHIN 2 days TO c`: the gap window of this step.
+    public var gapWindow: DurationSyntax? = nil
     public var range: SourceRange
 }
 
@@ -80,12 +94,82 @@ public struct DurationSyntax: Sendable, Hashable {
     public var range: SourceRange
 }
 
-/// `FROM s1 TO s2 [THEN s3 ...] [WITHIN d] [WHERE condition]`.
+/// A step named in `EXCLUDING x BETWEEN i AND j`: its 1-based number or its name as written.
+public enum StepReference: Sendable, Hashable {
+    case number(Int, SourceRange)
+    case name(Name)
+
+    public var range: SourceRange {
+        switch self {
+        case .number(_, let r): r
+        case .name(let n): n.range
+        }
+    }
+}
+
+public struct ExclusionSyntax: Sendable, Hashable {
+    public var target: StepSyntax
+    public var between: (from: StepReference, to: StepReference)?
+    public var range: SourceRange
+
+    public static func == (a: ExclusionSyntax, b: ExclusionSyntax) -> Bool {
+        a.target == b.target && a.range == b.range && a.between?.from == b.between?.from && a.between?.to == b.between?.to
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(target)
+        hasher.combine(range)
+    }
+}
+
+/// Where a journey may start.
+public enum StartSyntax: Sendable, Hashable {
+    /// `DURING a .. b`; `endIsDate` when b was written as a date only (the range then covers that whole day).
+    case during(Int64, Int64, endIsDate: Bool, range: SourceRange)
+    case since(Int64, range: SourceRange)
+    case before(Int64, range: SourceRange)
+    case last(DurationSyntax, range: SourceRange)
+}
+
+/// One key of `BY`: a field (`channel`, `amount`, `customer.segment`) or `day`, `week`, `month`.
+public struct BreakdownSyntax: Sendable, Hashable {
+    public var field: FieldRef
+}
+
+/// `FROM s1 TO s2 ... [clauses]` (grammar/journey.ebnf, rule funnel).
 public struct FunnelSyntax: Sendable, Hashable {
     public var steps: [StepSyntax]
     public var within: DurationSyntax?
     public var filter: Expr?
     public var range: SourceRange
+    public var directly: Bool = false
+    public var strictTime: Bool = false
+    public var exclusions: [ExclusionSyntax] = []
+    public var same: FieldRef? = nil
+    public var start: StartSyntax? = nil
+    public var breakdown: [BreakdownSyntax] = []
+    public var limit: (value: Int, range: SourceRange)? = nil
+    /// `FOR segment`.
+    public var segment: Name? = nil
+
+    public init(steps: [StepSyntax], within: DurationSyntax?, filter: Expr?, range: SourceRange) {
+        self.steps = steps
+        self.within = within
+        self.filter = filter
+        self.range = range
+    }
+
+    public static func == (a: FunnelSyntax, b: FunnelSyntax) -> Bool {
+        a.steps == b.steps && a.within == b.within && a.filter == b.filter && a.range == b.range
+            && a.directly == b.directly && a.strictTime == b.strictTime && a.exclusions == b.exclusions
+            && a.same == b.same && a.start == b.start && a.breakdown == b.breakdown
+            && a.limit?.value == b.limit?.value && a.segment == b.segment
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(steps)
+        hasher.combine(range)
+    }
 }
 
 /// `IMPORT 'file' [, 'file'] [MAP field = column, ...]` and `IMPORT CUSTOMERS 'file' ...`.
@@ -108,7 +192,39 @@ public struct ImportSyntax: Sendable, Hashable {
 
 /// What `SHOW` lists.
 public enum ShowTarget: String, Sendable, Hashable, CaseIterable {
-    case stages, touchpoints, channels, fields
+    case stages, touchpoints, channels, fields, segments, definitions
+}
+
+/// The kinds of definition stored with the data.
+public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `DEFINE STAGE name AS condition`: a step (and `stage = name`) means the condition.
+    case stage
+    /// `LET name = condition`: a named condition.
+    case condition = "let"
+    /// `SEGMENT name AS condition`: a set of customers, by their id and attributes.
+    case segment
+
+    /// The keyword that introduces it: `STAGE`, `LET`, `SEGMENT`.
+    public var keyword: String { rawValue.uppercased() }
+}
+
+/// Statements that change what the store (or the session) knows, rather than ask it something.
+public enum DefinitionSyntax: Sendable, Hashable {
+    /// `DEFINE STAGE name AS condition`, `LET name = condition`, `SEGMENT name AS condition`;
+    /// `text` covers the condition exactly as written (parentheses included), which is what is stored.
+    case define(DefinitionKind, Name, Expr, text: SourceRange, range: SourceRange)
+    /// `DROP STAGE|LET|SEGMENT name`.
+    case drop(DefinitionKind, Name, range: SourceRange)
+    /// `SET STAGES a, b, c`.
+    case setStages([Name], range: SourceRange)
+    /// `SET now = time`.
+    case setNow(Value, range: SourceRange)
+
+    public var range: SourceRange {
+        switch self {
+        case .define(_, _, _, _, let r), .drop(_, _, let r), .setStages(_, let r), .setNow(_, let r): r
+        }
+    }
 }
 
 public enum StatementSyntax: Sendable, Hashable {
@@ -116,11 +232,13 @@ public enum StatementSyntax: Sendable, Hashable {
     case importData(ImportSyntax)
     case show(ShowTarget, range: SourceRange)
     case explain(FunnelSyntax, range: SourceRange)
+    case definition(DefinitionSyntax)
 
     public var range: SourceRange {
         switch self {
         case .funnel(let f): f.range
         case .importData(let i): i.range
+        case .definition(let d): d.range
         case .show(_, let r), .explain(_, let r): r
         }
     }

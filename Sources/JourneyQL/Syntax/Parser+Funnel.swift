@@ -2,42 +2,172 @@
 import JourneyStore
 
 extension Parser {
-    // funnel -> "FROM" step ( ( "TO" | "THEN" ) step )+ { "WITHIN" duration | "WHERE" condition }
+    // funnel -> "FROM" step { ( "TO" | "THEN" ) step [ "WITHIN" duration ] } clause { clause }
+    // clause -> "WITHIN" duration | "WHERE" condition | "DIRECTLY" | "STRICT" "TIME" | exclusion | "SAME" field
+    //         | start_range | "BY" breakdown { "," breakdown } | "LIMIT" number | "FOR" name
     mutating func parseFunnel() throws(Failure) -> FunnelSyntax {
         let start = try expectWord("FROM", "to start a journey")
-        var steps = [try parseStep()]
+        let first = try parseStep()
+        if let w = current.isWord("WITHIN") ? current : nil {
+            _ = advance()
+            let d = try parseDuration()
+            if current.isWord("TO") || current.isWord("THEN") {
+                diagnostics.append(.error("parse.first-step-window", "the first step has no previous step to wait for",
+                                          at: w.range.union(d.range),
+                                          notes: ["write WITHIN after a later step, or after the last step for the whole journey"]))
+                throw Failure()
+            }
+            throw fail("parse.expected", "expected TO and a second step, found \(current.display)",
+                       notes: ["a journey has at least two steps: FROM awareness TO purchase"])
+        }
+        var steps = [first]
+        var within: DurationSyntax?
         while acceptWord("TO") != nil || acceptWord("THEN") != nil {
-            steps.append(try parseStep())
+            var step = try parseStep()
+            if acceptWord("WITHIN") != nil {
+                let d = try parseDuration()
+                // WITHIN between steps bounds this step's gap; after the last step it is the journey window.
+                if current.isWord("TO") || current.isWord("THEN") {
+                    step.gapWindow = d
+                } else {
+                    within = d
+                }
+            }
+            steps.append(step)
+            if within != nil { break }
         }
         if steps.count < 2 {
             throw fail("parse.expected", "expected TO and a second step, found \(current.display)",
                        notes: ["a journey has at least two steps: FROM awareness TO purchase"])
         }
-        var within: DurationSyntax?
-        var filter: Expr?
+        var funnel = FunnelSyntax(steps: steps, within: within, filter: nil, range: start.range)
+        var seen: Set<String> = within == nil ? [] : ["WITHIN"]
+        func once(_ clause: String, _ token: Token) throws(Failure) {
+            if !seen.insert(clause).inserted {
+                diagnostics.append(.error("parse.duplicate-clause", "\(clause) is given twice", at: token.range))
+                throw Failure()
+            }
+        }
         while true {
-            if let w = acceptWord("WITHIN") {
-                if within != nil {
-                    diagnostics.append(.error("parse.duplicate-clause", "WITHIN is given twice", at: w.range))
-                    throw Failure()
+            let token = current
+            if acceptWord("WITHIN") != nil {
+                try once("WITHIN", token)
+                funnel.within = try parseDuration()
+            } else if acceptWord("WHERE") != nil {
+                try once("WHERE", token)
+                funnel.filter = try parseCondition()
+            } else if acceptWord("DIRECTLY") != nil {
+                try once("DIRECTLY", token)
+                funnel.directly = true
+            } else if current.isWord("STRICT"), tokens[position + 1].isWord("TIME") {
+                try once("STRICT TIME", token)
+                _ = advance()
+                _ = advance()
+                funnel.strictTime = true
+            } else if acceptWord("EXCLUDING") != nil {
+                funnel.exclusions.append(try parseExclusion(token))
+            } else if current.isWord("SAME"), isNameToken(tokens[position + 1]) {
+                try once("SAME", token)
+                _ = advance()
+                funnel.same = try parseField()
+            } else if let startRange = try parseStartRange() {
+                try once("a start range (DURING, SINCE, BEFORE, LAST)", token)
+                funnel.start = startRange
+            } else if acceptWord("BY") != nil {
+                try once("BY", token)
+                repeat {
+                    funnel.breakdown.append(BreakdownSyntax(field: try parseField()))
+                } while accept(.comma) != nil
+            } else if acceptWord("LIMIT") != nil {
+                try once("LIMIT", token)
+                guard case .number(let n, let text) = current.kind, n >= 1, n == n.rounded(), n < 1e9 else {
+                    throw fail("parse.expected-count", "expected a whole number of groups after LIMIT, found \(current.display)")
                 }
-                within = try parseDuration()
-            } else if let w = acceptWord("WHERE") {
-                if filter != nil {
-                    diagnostics.append(.error("parse.duplicate-clause", "WHERE is given twice", at: w.range,
-                                              notes: ["combine the conditions with AND"]))
-                    throw Failure()
-                }
-                filter = try parseCondition()
+                _ = text
+                funnel.limit = (Int(n), advance().range)
+            } else if acceptWord("FOR") != nil {
+                try once("FOR", token)
+                funnel.segment = try parseName("a segment name")
             } else {
                 break
             }
         }
-        let end = tokens[max(0, position - 1)].range
-        return FunnelSyntax(steps: steps, within: within, filter: filter, range: start.range.union(end))
+        funnel.range = start.range.union(tokens[max(0, position - 1)].range)
+        return funnel
     }
 
-    // step -> step_target [ "[" condition "]" ]
+    // exclusion -> "EXCLUDING" step [ "BETWEEN" step_reference "AND" step_reference ]
+    // step_reference -> number | name
+    mutating func parseExclusion(_ keyword: Token) throws(Failure) -> ExclusionSyntax {
+        let target = try parseStep()
+        var between: (from: StepReference, to: StepReference)?
+        if current.isWord("BETWEEN") {
+            _ = advance()
+            let from = try parseStepReference()
+            _ = try expectWord("AND", "between the two steps of EXCLUDING ... BETWEEN")
+            between = (from, try parseStepReference())
+        }
+        return ExclusionSyntax(target: target, between: between,
+                               range: keyword.range.union(tokens[max(0, position - 1)].range))
+    }
+
+    mutating func parseStepReference() throws(Failure) -> StepReference {
+        if case .number(let n, _) = current.kind {
+            guard n >= 1, n == n.rounded(), n <= 64 else {
+                throw fail("parse.expected-step", "expected a step number from 1 to 64, found \(current.display)")
+            }
+            return .number(Int(n), advance().range)
+        }
+        return .name(try parseName("a step number or step name"))
+    }
+
+    // start_range -> "DURING" time ".." time | "SINCE" time | "BEFORE" time | "LAST" duration
+    mutating func parseStartRange() throws(Failure) -> StartSyntax? {
+        let keyword = current
+        if acceptWord("DURING") != nil {
+            let (a, _) = try parseTime("a start time after DURING")
+            _ = try expect(.dotDot, "'..' between the two times of DURING")
+            let (b, bToken) = try parseTime("an end time after '..'")
+            // A date written alone (10 characters) ends at the end of that day.
+            let endIsDate = bToken.range.end - bToken.range.start == 10
+            return .during(a, b, endIsDate: endIsDate, range: keyword.range.union(bToken.range))
+        }
+        if acceptWord("SINCE") != nil {
+            let (a, token) = try parseTime("a time after SINCE")
+            return .since(a, range: keyword.range.union(token.range))
+        }
+        if acceptWord("BEFORE") != nil {
+            let (a, token) = try parseTime("a time after BEFORE")
+            return .before(a, range: keyword.range.union(token.range))
+        }
+        if current.isWord("LAST"), Parser.startsDuration(tokens[position + 1]) {
+            _ = advance()
+            let d = try parseDuration()
+            return .last(d, range: keyword.range.union(d.range))
+        }
+        return nil
+    }
+
+    static func startsDuration(_ token: Token) -> Bool {
+        switch token.kind {
+        case .number, .duration: true
+        default: false
+        }
+    }
+
+    mutating func parseTime(_ what: String) throws(Failure) -> (Int64, Token) {
+        switch current.kind {
+        case .time(let t):
+            return (t, advance())
+        case .string(let s):
+            if let t = TimeParser.parse(s) { return (t, advance()) }
+            throw fail("parse.bad-time", "'\(s)' is not a time", notes: ["times are written 2024-01-31 or 2024-01-31T10:00:00Z"])
+        default:
+            throw fail("parse.expected-time", "expected \(what) such as 2024-01-31, found \(current.display)")
+        }
+    }
+
+    // step -> step_target [ "[" condition "]" ] [ "?" ]
     // step_target -> "ANY" | "STAGE" name | "TOUCHPOINT" name | "(" step { "|" step } ")" | name
     mutating func parseStep() throws(Failure) -> StepSyntax {
         try enter()
@@ -65,6 +195,8 @@ extension Parser {
             filter = try parseCondition()
             _ = try expect(.rightBracket, "']' after the step's condition")
         }
-        return StepSyntax(target: target, filter: filter, range: start.union(tokens[max(0, position - 1)].range))
+        let optional = accept(.question) != nil
+        return StepSyntax(target: target, filter: filter, optional: optional,
+                          range: start.union(tokens[max(0, position - 1)].range))
     }
 }

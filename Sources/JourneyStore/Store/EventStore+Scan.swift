@@ -24,17 +24,35 @@ public struct ScanQuery: Sendable, Hashable {
                 if bit > 0 { fragment.sql += " << \(bit))" }
             }
         }
-        fragment.sql += " AS mask FROM events e WHERE ("
+        fragment.sql += " AS mask"
+        for field in request.carry {
+            switch field {
+            case .column(let column):
+                fragment.sql += ", e.\(column.name)"
+            case .property(let name):
+                if let path = PredicateSQL.jsonPath(name) {
+                    fragment.sql += ", json_extract(e.props, ?)"
+                    fragment.bindings.append(.text(path))
+                } else {
+                    fragment.sql += ", NULL"
+                }
+            }
+        }
+        fragment.sql += " FROM events e WHERE ("
         PredicateSQL.append(request.filter, to: &fragment, indexes: useIndexes)
-        fragment.sql += ") AND ("
-        if request.steps.isEmpty { fragment.sql += "0" }
-        for (index, step) in request.steps.enumerated() {
-            if index > 0 { fragment.sql += " OR " }
-            fragment.sql += "("
-            PredicateSQL.append(step, to: &fragment, indexes: useIndexes)
+        fragment.sql += ")"
+        if !request.deliverAll {
+            fragment.sql += " AND ("
+            if request.steps.isEmpty { fragment.sql += "0" }
+            for (index, step) in request.steps.enumerated() {
+                if index > 0 { fragment.sql += " OR " }
+                fragment.sql += "("
+                PredicateSQL.append(step, to: &fragment, indexes: useIndexes)
+                fragment.sql += ")"
+            }
             fragment.sql += ")"
         }
-        fragment.sql += ") ORDER BY e.customer, e.time, e.seq"
+        fragment.sql += " ORDER BY e.customer, e.time, e.seq"
         self.fragment = fragment
     }
 
@@ -55,7 +73,7 @@ public struct ScanQuery: Sendable, Hashable {
                 return min(1, Double(events) / Double(eventCount))
             case .and(let terms): return terms.map(share).min() ?? 1
             case .or(let terms): return min(1, terms.map(share).reduce(0, +))
-            case .not, .time, .customer, .property, .customerAttribute: return 1
+            case .not, .time, .customer, .property, .customerAttribute, .like, .isNull: return 1
             }
         }
         let normalized = request.steps.map(PredicateSQL.normalized)
@@ -77,7 +95,7 @@ extension EventStore {
         let statement = try db.prepare(query.fragment.sql)
         try statement.bind(query.fragment.bindings)
         try db.withCancellation(isCancelled) {
-            var current = CustomerEvents(customer: 0)
+            var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: request.carry.count))
             current.times.reserveCapacity(256)
             current.masks.reserveCapacity(256)
             var rows = 0
@@ -90,12 +108,41 @@ extension EventStore {
                     current.customer = customer
                     current.times.removeAll(keepingCapacity: true)
                     current.masks.removeAll(keepingCapacity: true)
+                    for f in current.carried.indices { current.carried[f].removeAll(keepingCapacity: true) }
                 }
                 current.times.append(statement.int64(1))
                 current.masks.append(UInt64(bitPattern: statement.int64(2)))
+                for f in current.carried.indices {
+                    let column = Int32(3 + f)
+                    let value: CarriedValue
+                    switch statement.value(column) {
+                    case .null: value = .null
+                    case .integer(let i): value = .integer(i)
+                    case .real(let d): value = .real(d)
+                    case .text(let t): value = .text(t)
+                    }
+                    current.carried[f].append(value)
+                }
             }
             if !current.times.isEmpty { try body(current) }
         }
+    }
+
+    /// One customer attribute for every customer that has it, typed as stored (for breakdowns by `customer.x`).
+    public func customerAttributeValues(_ name: String) throws -> [Int64: CarriedValue] {
+        guard let path = PredicateSQL.jsonPath(name) else { return [:] }
+        let statement = try db.prepare("SELECT id, json_extract(attrs, ?) FROM customers WHERE json_type(attrs, ?) IS NOT NULL")
+        try statement.bind([.text(path), .text(path)])
+        var values: [Int64: CarriedValue] = [:]
+        while try statement.step() {
+            switch statement.value(1) {
+            case .null: break
+            case .integer(let i): values[statement.int64(0)] = .integer(i)
+            case .real(let d): values[statement.int64(0)] = .real(d)
+            case .text(let t): values[statement.int64(0)] = .text(t)
+            }
+        }
+        return values
     }
 
     /// The SQL, its bindings as literals, and SQLite's query plan for `request`.

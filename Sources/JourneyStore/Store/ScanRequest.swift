@@ -88,27 +88,77 @@ public indirect enum Predicate: Sendable, Hashable {
     case property(String, Comparison, ScalarValue)
     /// A customer attribute compared with a literal (same typing rule).
     case customerAttribute(String, Comparison, ScalarValue)
+    /// The operand's text matches the pattern (case-sensitive). A missing value, or a number, is unknown.
+    case like(PredicateOperand, LikePattern)
+    /// The operand has no value. Never unknown: true or false.
+    case isNull(PredicateOperand)
     case not(Predicate)
     case and([Predicate])
     case or([Predicate])
+}
+
+/// A per-event value a scan hands along with each event (for `SAME f` and breakdowns by a first-step field).
+public enum CarriedField: Sendable, Hashable {
+    /// The dictionary code of a text column (nil when the event has none).
+    case column(EventColumn)
+    /// A property's value, typed as stored.
+    case property(String)
+}
+
+/// A carried value: a dictionary code, a stored number or text, or nothing.
+public enum CarriedValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    /// Equality as SQL compares stored values: numbers numerically (an integer equals the same real), text byte
+    /// for byte, a number never equals text, and null equals nothing.
+    public func sameValue(as other: CarriedValue) -> Bool {
+        switch (self, other) {
+        case (.integer(let a), .integer(let b)): a == b
+        case (.integer(let a), .real(let b)), (.real(let b), .integer(let a)): Double(a) == b
+        case (.real(let a), .real(let b)): a == b
+        case (.text(let a), .text(let b)): a.utf8.elementsEqual(b.utf8)
+        default: false
+        }
+    }
+}
+
+/// What a LIKE or IS NULL test reads.
+public enum PredicateOperand: Sendable, Hashable {
+    /// A dictionary column (stage, touchpoint, channel); missing when NULL.
+    case column(EventColumn)
+    /// The customer's id; never missing.
+    case customer
+    /// An event property; missing when absent (or JSON null).
+    case property(String)
+    /// A customer attribute; missing when absent, or when the customer has no attributes.
+    case customerAttribute(String)
 }
 
 /// A request for the events one journey query can use.
 public struct ScanRequest: Sendable, Hashable {
     /// Admits an event to the query at all (the WHERE clause, time bounds).
     public var filter: Predicate
-    /// Step i's condition sets bit i of an event's mask. At most 64 steps.
+    /// Condition i sets bit i of an event's mask (the steps, then any exclusions). At most 64.
     public var steps: [Predicate]
+    /// Deliver every admitted event, not only those that set some bit (DIRECTLY needs each customer's next event).
+    public var deliverAll: Bool
+    /// Values to hand along with each event, one column per field.
+    public var carry: [CarriedField]
 
-    public init(filter: Predicate, steps: [Predicate]) {
+    public init(filter: Predicate, steps: [Predicate], deliverAll: Bool = false, carry: [CarriedField] = []) {
         precondition(steps.count <= 64, "at most 64 steps")
         self.filter = filter
         self.steps = steps
+        self.deliverAll = deliverAll
+        self.carry = carry
     }
 }
 
 /// One customer's admitted events in (time, import order) order, as parallel columns.
-/// Only events whose mask is non-zero are delivered.
+/// Only events whose mask is non-zero are delivered, unless the request asks for every admitted event.
 public struct CustomerEvents: Sendable {
     /// The store's internal customer number.
     public var customer: Int64
@@ -116,17 +166,20 @@ public struct CustomerEvents: Sendable {
     public var times: [Int64]
     /// Bit i set when the event matches step i.
     public var masks: [UInt64]
+    /// carried[f][i]: the value of the request's carried field f on event i.
+    public var carried: [[CarriedValue]]
 
-    public init(customer: Int64, times: [Int64] = [], masks: [UInt64] = []) {
+    public init(customer: Int64, times: [Int64] = [], masks: [UInt64] = [], carried: [[CarriedValue]] = []) {
         self.customer = customer
         self.times = times
         self.masks = masks
+        self.carried = carried
     }
 }
 
 /// A source of per-customer event streams. The SQLite store is one; a columnar in-memory cache can be another.
 public protocol EventSource: AnyObject {
-    /// Calls `body` once per customer that has at least one admitted event matching some step,
+    /// Calls `body` once per customer that has at least one delivered event (see `ScanRequest.deliverAll`),
     /// in ascending customer number order. `isCancelled` is polled; when it returns true the scan stops
     /// and throws `StoreError.cancelled`.
     func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,

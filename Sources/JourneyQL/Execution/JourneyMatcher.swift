@@ -1,0 +1,224 @@
+// The general journey matcher: optional steps, gap windows, DIRECTLY, STRICT TIME, EXCLUDING, SAME and start
+// ranges (grammar/SEMANTICS.md section 4a), over one customer's columns. Pure Swift; it knows nothing of SQLite.
+import JourneyStore
+
+/// What the matcher needs to know of a journey, in the scan's terms (mask bits and carried columns).
+public struct JourneyShape: Sendable, Hashable {
+    public struct Exclusion: Sendable, Hashable {
+        /// The mask bit of the exclusion's condition.
+        public var bit: Int
+        /// 0-based steps: pairs of consecutive filled steps k < k′ with from ≤ k and k′ ≤ to are checked.
+        public var from: Int
+        public var to: Int
+    }
+
+    public var stepCount: Int
+    public var optional: [Bool]
+    /// Per step, the most milliseconds after the previous filled step (nil: no limit).
+    public var gapWindows: [Int64?]
+    public var window: Int64?
+    public var directly: Bool
+    public var strictTime: Bool
+    public var exclusions: [Exclusion]
+    /// The carried column holding the `SAME` field, if any.
+    public var sameColumn: Int?
+    public var startBounds: TimeBounds?
+
+    /// True when the single-pointer FunnelMatcher computes the same answer (section 4 alone).
+    public var isPlain: Bool {
+        !optional.contains(true) && !gapWindows.contains { $0 != nil } && !directly && !strictTime
+            && exclusions.isEmpty && sameColumn == nil
+    }
+}
+
+/// Finds a customer's level and chosen chain by dynamic programming over (step, event).
+///
+/// Every rule of a valid chain is a condition on consecutive filled steps (given the start), and each one only
+/// gets easier as the earlier event moves later (a smaller gap, fewer events in between) or the later event moves
+/// earlier. So the best predecessor of an event is the latest reachable one before it, and the best successor the
+/// earliest extendable one after it: each layer costs O(events), each start O(steps² × events).
+public struct JourneyMatcher: Sendable {
+    public let shape: JourneyShape
+    private var reach: [[Bool]]
+    private var extendable: [[Bool]]
+    private var excludedBefore: [[Int]]
+    private var groupStart: [Int] = []
+    private var groupEnd: [Int] = []
+    private var scratch: [Int] = []
+
+    public init(shape: JourneyShape) {
+        precondition(shape.stepCount >= 1 && shape.stepCount <= 64)
+        self.shape = shape
+        self.reach = Array(repeating: [], count: shape.stepCount)
+        self.extendable = Array(repeating: [], count: shape.stepCount)
+        self.excludedBefore = Array(repeating: [], count: shape.exclusions.count)
+    }
+
+    /// Matches one customer into `best`: `level` is 1-based, `positions[k]` the event filling step k or -1 when
+    /// an optional step was skipped.
+    public mutating func match(times: [Int64], masks: [UInt64], carried: [[CarriedValue]],
+                               into best: inout CustomerMatch) {
+        best.level = 0
+        best.positions.removeAll(keepingCapacity: true)
+        let n = times.count
+        guard n > 0 else { return }
+        prepare(times: times, masks: masks)
+        var bestStart = -1
+        for s in 0..<n where masks[s] & 1 != 0 {
+            if let bounds = shape.startBounds, !bounds.contains(times[s]) { continue }
+            let level = forward(start: s, times: times, masks: masks, carried: carried)
+            if level > best.level {
+                best.level = level
+                bestStart = s
+                if level == shape.stepCount { break }
+            }
+        }
+        guard bestStart >= 0 else { return }
+        _ = forward(start: bestStart, times: times, masks: masks, carried: carried)
+        choose(start: bestStart, level: best.level, times: times, into: &best.positions)
+    }
+
+    private mutating func prepare(times: [Int64], masks: [UInt64]) {
+        let n = times.count
+        groupStart = Array(repeating: 0, count: n)
+        groupEnd = Array(repeating: 0, count: n)
+        for i in 0..<n { groupStart[i] = (i > 0 && times[i - 1] == times[i]) ? groupStart[i - 1] : i }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            groupEnd[i] = (i < n - 1 && times[i + 1] == times[i]) ? groupEnd[i + 1] : i
+        }
+        for (e, exclusion) in shape.exclusions.enumerated() {
+            var counts = Array(repeating: 0, count: n + 1)
+            let bit = UInt64(1) << UInt64(exclusion.bit)
+            for i in 0..<n { counts[i + 1] = counts[i] + (masks[i] & bit != 0 ? 1 : 0) }
+            excludedBefore[e] = counts
+        }
+        for k in 0..<shape.stepCount {
+            reach[k] = Array(repeating: false, count: n)
+            extendable[k] = Array(repeating: false, count: n)
+        }
+        scratch = Array(repeating: -1, count: n + 1)
+    }
+
+    /// Whether the pair (j at step k, j2 at step k2) passes the gap window and the exclusions.
+    private func pairAllowed(_ j: Int, _ k: Int, _ j2: Int, _ k2: Int, times: [Int64]) -> Bool {
+        if let gap = shape.gapWindows[k2], times[j2] &- times[j] > gap { return false }
+        for (e, exclusion) in shape.exclusions.enumerated() where exclusion.from <= k && k2 <= exclusion.to {
+            // Events strictly between j and j2.
+            if excludedBefore[e][j2] - excludedBefore[e][j + 1] > 0 { return false }
+        }
+        return true
+    }
+
+    /// Whether j2 may follow j in the order rules (index, STRICT TIME, DIRECTLY).
+    private func follows(_ j2: Int, _ j: Int, times: [Int64]) -> Bool {
+        if shape.directly { return j2 == j + 1 && (!shape.strictTime || times[j2] > times[j]) }
+        return j2 > j && (!shape.strictTime || times[j2] > times[j])
+    }
+
+    /// Fills `reach` for chains from `s`; returns the level reached (1-based).
+    private mutating func forward(start s: Int, times: [Int64], masks: [UInt64], carried: [[CarriedValue]]) -> Int {
+        let n = times.count
+        for k in 0..<shape.stepCount {
+            for j in 0..<n { reach[k][j] = false }
+        }
+        reach[0][s] = true
+        var level = 1
+        let limit = shape.window.map { times[s] &+ $0 } ?? Int64.max
+        for k in 1..<shape.stepCount {
+            let bit = UInt64(1) << UInt64(k)
+            var any = false
+            // Predecessors: the previous step, and before it while the steps in between are optional.
+            var k1 = k - 1
+            while k1 >= 0 {
+                // latest[i]: the largest j < i with reach[k1][j], or -1.
+                var last = -1
+                for i in 0..<n {
+                    scratch[i] = last
+                    if reach[k1][i] { last = i }
+                }
+                scratch[n] = last
+                for j2 in (s + 1)..<max(s + 1, n) where !reach[k][j2] {
+                    guard masks[j2] & bit != 0, times[j2] <= limit else { continue }
+                    if let column = shape.sameColumn, !carried[column][j2].sameValue(as: carried[column][s]) { continue }
+                    let j: Int
+                    if shape.directly {
+                        j = j2 - 1
+                        guard reach[k1][j], follows(j2, j, times: times) else { continue }
+                    } else {
+                        j = scratch[shape.strictTime ? groupStart[j2] : j2]
+                        guard j >= 0 else { continue }
+                    }
+                    if pairAllowed(j, k1, j2, k, times: times) {
+                        reach[k][j2] = true
+                        any = true
+                    }
+                }
+                if !shape.optional[k1] { break }
+                k1 -= 1
+            }
+            if any { level = k + 1 }
+        }
+        return level
+    }
+
+    /// The chosen chain from `s` reaching `level`: earliest events step by step, filling before skipping.
+    private mutating func choose(start s: Int, level: Int, times: [Int64], into positions: inout [Int]) {
+        let n = times.count
+        let last = level - 1
+        for k in 0...last {
+            for j in 0..<n { extendable[k][j] = k == last ? reach[k][j] : false }
+        }
+        // next[i]: the smallest j2 >= i with extendable[k2][j2], or n.
+        func earliestSuccessor(of j: Int, in k2: Int, next: [Int]) -> Int {
+            if shape.directly { return (j + 1 < n && extendable[k2][j + 1] && follows(j + 1, j, times: times)) ? j + 1 : n }
+            let from = shape.strictTime ? groupEnd[j] + 1 : j + 1
+            return from <= n ? next[from] : n
+        }
+        var nextTables: [[Int]] = Array(repeating: [], count: level)
+        func buildNext(_ k2: Int) -> [Int] {
+            var next = Array(repeating: n, count: n + 1)
+            for i in stride(from: n - 1, through: 0, by: -1) { next[i] = extendable[k2][i] ? i : next[i + 1] }
+            return next
+        }
+        nextTables[last] = buildNext(last)
+        if last > 0 {
+            for k in stride(from: last - 1, through: 0, by: -1) {
+                for j in 0..<n where reach[k][j] {
+                    var k2 = k + 1
+                    while k2 <= last {
+                        let c = earliestSuccessor(of: j, in: k2, next: nextTables[k2])
+                        if c < n, pairAllowed(j, k, c, k2, times: times) {
+                            extendable[k][j] = true
+                            break
+                        }
+                        if k2 == last || !shape.optional[k2] { break }
+                        k2 += 1
+                    }
+                }
+                nextTables[k] = buildNext(k)
+            }
+        }
+        positions.removeAll(keepingCapacity: true)
+        positions.append(s)
+        var current = s, k = 0
+        while k < last {
+            var k2 = k + 1
+            var filled = false
+            while k2 <= last {
+                let c = earliestSuccessor(of: current, in: k2, next: nextTables[k2])
+                if c < n, pairAllowed(current, k, c, k2, times: times) {
+                    while positions.count < k2 { positions.append(-1) }
+                    positions.append(c)
+                    current = c
+                    k = k2
+                    filled = true
+                    break
+                }
+                if k2 == last || !shape.optional[k2] { break }
+                k2 += 1
+            }
+            // `extendable` guarantees a successor; stop rather than loop if the tables ever disagree.
+            if !filled { break }
+        }
+    }
+}
