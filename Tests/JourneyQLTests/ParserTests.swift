@@ -71,6 +71,12 @@ private func shape(_ e: Expr) -> String {
     case .compare(let f, let op, let v, _): return "\(field(f)) \(op.rawValue) \(value(v))"
     case .inList(let f, let vs, let negated, _):
         return "\(field(f)) \(negated ? "NOT IN" : "IN") (\(vs.map(value).joined(separator: ", ")))"
+    case .like(let f, let p, let e, let negated, _):
+        return "\(field(f)) \(negated ? "NOT LIKE" : "LIKE") \(value(p))" + (e.map { " ESCAPE \(value($0))" } ?? "")
+    case .isNull(let f, let negated, _): return "\(field(f)) IS \(negated ? "NOT " : "")NULL"
+    case .between(let f, let low, let high, let negated, _):
+        return "\(field(f)) \(negated ? "NOT BETWEEN" : "BETWEEN") \(value(low)) AND \(value(high))"
+    case .named(let n): return "<\(n.text)>"
     case .not(let inner, _): return "NOT \(shape(inner))"
     case .and(let a, let b): return "(\(shape(a)) AND \(shape(b)))"
     case .or(let a, let b): return "(\(shape(a)) OR \(shape(b)))"

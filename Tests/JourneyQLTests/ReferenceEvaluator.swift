@@ -66,7 +66,55 @@ enum Reference {
         case .compare(let field, let op, let literal):
             guard let value = value(of: field, on: event, customers: customers) else { return nil }
             return compare(value, op, literal)
+        case .like(let field, let pattern):
+            // SEMANTICS.md §2: text only; a missing value or a number is unknown; case-sensitive.
+            guard case .text(let text)? = value(of: field, on: event, customers: customers) else { return nil }
+            return likeMatches(Array(text.unicodeScalars), likePieces(pattern.text, escape: pattern.escape))
+        case .isNull(let field):
+            // Two-valued: only a value that is absent altogether is NULL.
+            return value(of: field, on: event, customers: customers) == nil
         }
+    }
+
+    /// A LIKE pattern read from its text: each `%` is nil ("any run"), `_` is "any one" and everything else,
+    /// or whatever follows the escape character, is itself.
+    private enum LikePiece: Equatable {
+        case run, one, char(Unicode.Scalar)
+    }
+
+    private static func likePieces(_ pattern: String, escape: Unicode.Scalar?) -> [LikePiece] {
+        var pieces: [LikePiece] = []
+        var scalars = pattern.unicodeScalars.makeIterator()
+        while let c = scalars.next() {
+            if c == escape, let next = scalars.next() {
+                pieces.append(.char(next))
+            } else if c == "%" {
+                pieces.append(.run)
+            } else if c == "_" {
+                pieces.append(.one)
+            } else {
+                pieces.append(.char(c))
+            }
+        }
+        return pieces
+    }
+
+    /// Whether `text` matches `pattern` in full, by dynamic programming over prefixes:
+    /// `matched[i][j]` says the first i characters match the first j pieces.
+    private static func likeMatches(_ text: [Unicode.Scalar], _ pattern: [LikePiece]) -> Bool {
+        var matched = Array(repeating: Array(repeating: false, count: pattern.count + 1), count: text.count + 1)
+        matched[0][0] = true
+        for j in pattern.indices where pattern[j] == .run { matched[0][j + 1] = matched[0][j] }
+        for i in 1...max(1, text.count) where i <= text.count {
+            for j in pattern.indices {
+                switch pattern[j] {
+                case .run: matched[i][j + 1] = matched[i][j] || matched[i - 1][j + 1]
+                case .one: matched[i][j + 1] = matched[i - 1][j]
+                case .char(let c): matched[i][j + 1] = matched[i - 1][j] && text[i - 1] == c
+                }
+            }
+        }
+        return matched[text.count][pattern.count]
     }
 
     private static func value(of field: EventField, on event: RawEvent,

@@ -6,6 +6,18 @@ public enum Severity: String, Sendable, Hashable {
     case note
 }
 
+/// Text a diagnostic points into other than the statement's own: a stored definition, checked again where it is used.
+public struct DiagnosticOrigin: Sendable, Hashable {
+    /// How messages name it: `LET social`, `STAGE purchase`.
+    public var name: String
+    public var text: String
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+    }
+}
+
 /// A message about one place in the source. Tests assert `id` and `range`, never the wording.
 public struct Diagnostic: Error, Sendable, Hashable {
     public var severity: Severity
@@ -17,6 +29,8 @@ public struct Diagnostic: Error, Sendable, Hashable {
     public var notes: [String]
     /// A likely replacement, shown as `help: did you mean 'purchase'?`.
     public var suggestion: String?
+    /// When set, `range` is a range of this text rather than of the statement's source.
+    public var origin: DiagnosticOrigin?
 
     public init(_ severity: Severity, _ id: String, _ message: String, at range: SourceRange,
                 notes: [String] = [], suggestion: String? = nil) {

@@ -9,7 +9,9 @@ public enum DiagnosticRenderer {
     ///     1 | FROM awareness TO purchse
     ///       |                   ^^^^^^^
     ///       = help: did you mean 'purchase'?
+    /// A diagnostic with an `origin` is drawn against that text (a stored definition) instead.
     public static func render(_ d: Diagnostic, in source: SourceText) -> String {
+        let source = d.origin.map { SourceText($0.text, name: $0.name) } ?? source
         let start = source.location(of: d.range.start)
         let lineText = source.line(start.line)
         let endLocation = source.location(of: d.range.end)

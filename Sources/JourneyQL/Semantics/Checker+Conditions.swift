@@ -1,4 +1,5 @@
-// Checking conditions: field resolution, literal typing, parameters, unknown-value warnings.
+// Checking conditions: field resolution, literal typing, parameters, LIKE, BETWEEN, IS NULL, named conditions,
+// unknown-value warnings.
 import JourneyStore
 
 extension Checker {
@@ -20,14 +21,23 @@ extension Checker {
         case .not(let inner, _):
             return .not(try checkCondition(inner))
         case .compare(let fieldRef, let op, let value, _):
-            let field = try resolveField(fieldRef)
+            let field = try conditionField(fieldRef)
+            if op == .equal || op == .notEqual, let defined = try definedStageValue(field, value) {
+                return op == .equal ? defined : .not(defined)
+            }
             let literal = try typedLiteral(value, for: field, fieldRange: fieldRef.range)
-            if op == .equal || op == .notEqual { warnIfAbsent(literal, field: field, at: value.range) }
+            if op == .equal || op == .notEqual, !warnIfNullWord(value, field: fieldRef, op: op) {
+                warnIfAbsent(literal, field: field, at: value.range)
+            }
             return .compare(field, op, literal)
         case .inList(let fieldRef, let values, let negated, _):
-            let field = try resolveField(fieldRef)
+            let field = try conditionField(fieldRef)
             var options: [Condition] = []
             for value in values {
+                if let defined = try definedStageValue(field, value) {
+                    options.append(defined)
+                    continue
+                }
                 let literal = try typedLiteral(value, for: field, fieldRange: fieldRef.range)
                 warnIfAbsent(literal, field: field, at: value.range)
                 options.append(.compare(field, .equal, literal))
@@ -35,7 +45,121 @@ extension Checker {
             // x IN (a, b) is x = a OR x = b, which keeps SQL's three-valued answer for a missing x.
             let list = Condition.or(options)
             return negated ? .not(list) : list
+        case .like(let fieldRef, let patternValue, let escapeValue, let negated, _):
+            let field = try conditionField(fieldRef)
+            let pattern = try likePattern(patternValue, escape: escapeValue, field: field, fieldRange: fieldRef.range)
+            return negated ? .not(.like(field, pattern)) : .like(field, pattern)
+        case .isNull(let fieldRef, let negated, let range):
+            let field = try conditionField(fieldRef)
+            if field == .time || field == .customer {
+                diagnostics.append(.warning("check.never-null", "every event has a \(field): IS \(negated ? "NOT " : "")NULL is always \(negated)",
+                                            at: range))
+            }
+            return negated ? .not(.isNull(field)) : .isNull(field)
+        case .between(let fieldRef, let low, let high, let negated, _):
+            let field = try conditionField(fieldRef)
+            let lower = try? typedLiteral(low, for: field, fieldRange: fieldRef.range)
+            let upper = try? typedLiteral(high, for: field, fieldRange: fieldRef.range)
+            guard let lower, let upper else { throw Failure() }
+            let deferred = expansion.deferredValues.contains(low.range) || expansion.deferredValues.contains(high.range)
+            if !deferred, Checker.literalKind(lower) != Checker.literalKind(upper) {
+                diagnostics.append(.error("check.between-types", "the bounds of BETWEEN are a \(Checker.literalKind(lower)) and a \(Checker.literalKind(upper))",
+                                          at: low.range.union(high.range), notes: ["both bounds must be numbers, or both text"]))
+                throw Failure()
+            }
+            // f BETWEEN a AND b is f >= a AND f <= b, three-valued (SQL's definition); NOT BETWEEN negates it.
+            let range = Condition.and([.compare(field, .greaterOrEqual, lower), .compare(field, .lessOrEqual, upper)])
+            return negated ? .not(range) : range
+        case .named(let name):
+            return try namedCondition(name)
         }
+    }
+
+    /// A field used in a condition: resolved, and in a segment's condition only the customer's own fields.
+    mutating func conditionField(_ ref: FieldRef) throws(Failure) -> EventField {
+        let field = try resolveField(ref)
+        if expansion.customerOnly {
+            switch field {
+            case .customer, .customerAttribute: break
+            default:
+                diagnostics.append(.error("check.segment-field", "a segment's condition can use only customer attributes, not \(field)",
+                                          at: ref.range, notes: ["a segment is a set of customers: SEGMENT b2b AS customer.segment = 'b2b'"]))
+                throw Failure()
+            }
+        }
+        return field
+    }
+
+    /// `text`, `number` or `time`: the kind of a literal, for BETWEEN's bounds.
+    static func literalKind(_ literal: Literal) -> String {
+        switch literal {
+        case .text: "text"
+        case .number, .integer: "number"
+        case .time: "time"
+        }
+    }
+
+    /// The longest LIKE pattern accepted, in bytes: SQLite refuses patterns beyond 50,000 bytes, and a pattern
+    /// grows up to threefold on its way to GLOB.
+    static let maximumPatternLength = 10_000
+
+    /// The pattern of `f LIKE pattern [ESCAPE c]`: text only, on any field but time.
+    mutating func likePattern(_ value: Value, escape: Value?, field: EventField, fieldRange: SourceRange) throws(Failure) -> LikePattern {
+        if field == .time {
+            diagnostics.append(.error("check.type-mismatch", "LIKE matches text; time is a time", at: fieldRange,
+                                      suggestion: "compare times with BETWEEN, <, >="))
+            throw Failure()
+        }
+        let text = try likeText(value, what: "LIKE takes a text pattern such as 'check%'")
+        var escapeScalar: Unicode.Scalar?
+        if let escape {
+            let e = try likeText(escape, what: "ESCAPE takes one character, such as '\\'")
+            let scalars = Array(e.unicodeScalars)
+            guard scalars.count == 1 else {
+                diagnostics.append(.error("check.bad-escape", "ESCAPE takes exactly one character", at: escape.range))
+                throw Failure()
+            }
+            escapeScalar = scalars[0]
+        }
+        guard text.utf8.count <= Checker.maximumPatternLength else {
+            diagnostics.append(.error("check.pattern-too-long", "the pattern is longer than \(Checker.maximumPatternLength) bytes", at: value.range))
+            throw Failure()
+        }
+        guard let pattern = LikePattern(text, escape: escapeScalar) else {
+            diagnostics.append(.error("check.bad-pattern", "the pattern ends with the escape character, which escapes nothing",
+                                      at: value.range, suggestion: "double it to match the character itself"))
+            throw Failure()
+        }
+        return pattern
+    }
+
+    /// The text of a LIKE pattern or ESCAPE value: a string, a bare word or a parameter (always read as text).
+    mutating func likeText(_ value: Value, what: String) throws(Failure) -> String {
+        switch value.syntax {
+        case .string(let s), .word(let s):
+            return s
+        case .parameter(let name):
+            guard let bound = parameters[name] else {
+                if expansion.deferParameters { return "" }
+                diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value",
+                                          at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
+                throw Failure()
+            }
+            return bound
+        case .number, .time, .duration:
+            diagnostics.append(.error("check.type-mismatch", what, at: value.range, suggestion: "quote it"))
+            throw Failure()
+        }
+    }
+
+    /// `= null` compares with the text 'null'; say how to test for a missing value.
+    /// True when it warned.
+    @discardableResult
+    mutating func warnIfNullWord(_ value: Value, field: FieldRef, op: Comparison) -> Bool {
+        guard case .word(let w) = value.syntax, w.lowercased() == "null" else { return false }
+        diagnostics.append(.warning("check.null-text", "this compares \(field.name.text) with the text 'null'", at: value.range,
+                                    suggestion: "write \(field.qualifier.map { $0.text + "." } ?? "")\(field.name.text) IS \(op == .equal ? "" : "NOT ")NULL to test for a missing value"))
+        return true
     }
 
     /// The operands of a chain of one connective, left to right (`(a OR b) OR c` gives a, b, c).
@@ -92,6 +216,11 @@ extension Checker {
         var syntax = value.syntax
         if case .parameter(let name) = syntax {
             guard let bound = parameters[name] else {
+                // A definition may leave a parameter for its use sites to bind; its type is checked there.
+                if expansion.deferParameters {
+                    expansion.deferredValues.insert(value.range)
+                    return Checker.placeholder(for: field)
+                }
                 diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value",
                                           at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
@@ -149,7 +278,7 @@ extension Checker {
     }
 
     mutating func warnIfAbsent(_ literal: Literal, field: EventField, at range: SourceRange) {
-        guard case .text(let value) = literal, let column = field.column else { return }
+        guard case .text(let value) = literal, let column = field.column, !expansion.deferredValues.contains(range) else { return }
         let known = catalog.values(of: column).map(\.name)
         guard !known.contains(where: { $0.utf8.elementsEqual(value.utf8) }) else { return }
         diagnostics.append(.warning("check.unknown-value", "no event has \(field) '\(value)'", at: range,

@@ -10,9 +10,16 @@ public struct CheckOutcome: Sendable {
 
 public struct Checker {
     let catalog: StoreCatalog
-    let source: SourceText
+    /// The text ranges point into: the statement's, or a stored definition's while it is being expanded.
+    var source: SourceText
     let parameters: [String: String]
     var diagnostics: [Diagnostic] = []
+    /// Stored definitions (stages, LET conditions, segments), re-checked wherever they are used.
+    var definitions: Definitions
+    /// The session's `SET now`, if any.
+    let now: Int64?
+    /// Definition expansion state (see Checker+Definitions.swift).
+    var expansion = ExpansionState()
 
     /// Known names, as UTF-8 bytes: resolution is byte for byte, like the store's dictionaries.
     let stageNames: Set<[UInt8]>
@@ -22,24 +29,28 @@ public struct Checker {
     /// The fields every event has; any other bare name is a property.
     public static let builtinFields = ["customer", "time", "stage", "touchpoint", "channel"]
 
-    public init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:]) {
+    public init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:],
+                definitions: Definitions = Definitions(), now: Int64? = nil) {
         self.catalog = catalog
         self.source = source
         self.parameters = parameters
+        self.definitions = definitions
+        self.now = now
         // Names that occur in the store's dictionaries; the default stage order alone does not make a stage.
         let stages = catalog.stages.map(\.name) + (catalog.codes[.stage]?.values ?? [])
         let touchpoints = catalog.touchpoints.map(\.name) + (catalog.codes[.touchpoint]?.values ?? [])
         self.stageNames = Set(stages.map { Array($0.utf8) })
         self.touchpointNames = Set(touchpoints.map { Array($0.utf8) })
-        self.allStepNames = Array(Set(stages + touchpoints)).sorted()
+        self.allStepNames = Array(Set(stages + touchpoints + definitions.names(.stage))).sorted()
     }
 
     struct Failure: Error {}
 
     /// Checks one parsed statement.
     public static func check(_ statement: StatementSyntax, catalog: StoreCatalog, source: SourceText,
-                             parameters: [String: String] = [:]) -> CheckOutcome {
-        var checker = Checker(catalog: catalog, source: source, parameters: parameters)
+                             parameters: [String: String] = [:], definitions: Definitions = Definitions(),
+                             now: Int64? = nil) -> CheckOutcome {
+        var checker = Checker(catalog: catalog, source: source, parameters: parameters, definitions: definitions, now: now)
         let checked = checker.checkStatement(statement)
         let failed = checker.diagnostics.contains { $0.severity == .error }
         return CheckOutcome(statement: failed ? nil : checked, diagnostics: checker.diagnostics)
@@ -51,6 +62,7 @@ public struct Checker {
         case .explain(let f, _): return checkFunnel(f).map { .explain($0) }
         case .show(let target, _): return .show(target)
         case .importData(let i): return checkImport(i).map { .importData($0) }
+        case .definition(let d): return checkDefinition(d).map { .definition($0) }
         }
     }
 

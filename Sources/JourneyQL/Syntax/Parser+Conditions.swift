@@ -1,7 +1,21 @@
-// Conditions: AND, OR, NOT, comparisons, IN lists and values.
+// Conditions: AND, OR, NOT, comparisons, IN, LIKE, BETWEEN, IS NULL, named conditions and values.
 import JourneyStore
 
 extension Parser {
+    /// Parses a whole text as one condition: the stored text of a definition.
+    public static func parseCondition(_ source: SourceText) -> (condition: Expr?, diagnostics: [Diagnostic]) {
+        var parser = Parser(source)
+        do {
+            let condition = try parser.parseCondition()
+            if !parser.atEnd {
+                throw parser.fail("parse.expected-end", "expected the end of the condition, found \(parser.current.display)")
+            }
+            return (parser.diagnostics.contains { $0.severity == .error } ? nil : condition, parser.diagnostics)
+        } catch {
+            return (nil, parser.diagnostics)
+        }
+    }
+
     // condition -> and_condition { "OR" and_condition }
     mutating func parseCondition() throws(Failure) -> Expr {
         var left = try parseAnd()
@@ -16,7 +30,7 @@ extension Parser {
         return left
     }
 
-    // not_condition -> "NOT" not_condition | "(" condition ")" | comparison
+    // not_condition -> "NOT" not_condition | "(" condition ")" | comparison | condition_name
     mutating func parseNot() throws(Failure) -> Expr {
         try enter()
         defer { depth -= 1 }
@@ -32,13 +46,42 @@ extension Parser {
         return try parseComparison()
     }
 
-    // comparison -> field ( operator value | [ "NOT" ] "IN" "(" value { "," value } ")" )
+    // comparison -> field ( operator value | [ "NOT" ] "IN" "(" value { "," value } ")"
+    //                      | [ "NOT" ] "LIKE" value [ "ESCAPE" value ] | [ "NOT" ] "BETWEEN" value "AND" value
+    //                      | "IS" [ "NOT" ] "NULL" )
+    // condition_name -> name
     // field -> word [ "." word ]
     mutating func parseComparison() throws(Failure) -> Expr {
         let field = try parseField()
+        if field.qualifier == nil, !startsComparisonTail(after: field.name) {
+            return .named(field.name)
+        }
+        if current.isWord("IS") {
+            _ = advance()
+            let negated = acceptWord("NOT") != nil
+            let null = try expectWord("NULL", negated ? "after IS NOT" : "or NOT NULL after IS")
+            return .isNull(field, negated: negated, range: field.range.union(null.range))
+        }
+        if current.isWord("LIKE") || (current.isWord("NOT") && tokens[position + 1].isWord("LIKE")) {
+            let negated = acceptWord("NOT") != nil
+            _ = advance()
+            let pattern = try parseValue()
+            var escape: Value?
+            if acceptWord("ESCAPE") != nil { escape = try parseValue() }
+            return .like(field, pattern: pattern, escape: escape, negated: negated,
+                         range: field.range.union(escape?.range ?? pattern.range))
+        }
+        if current.isWord("BETWEEN") || (current.isWord("NOT") && tokens[position + 1].isWord("BETWEEN")) {
+            let negated = acceptWord("NOT") != nil
+            _ = advance()
+            let low = try parseValue()
+            _ = try expectWord("AND", "between the bounds of BETWEEN")
+            let high = try parseValue()
+            return .between(field, low: low, high: high, negated: negated, range: field.range.union(high.range))
+        }
         if current.isWord("NOT") || current.isWord("IN") {
             let negated = acceptWord("NOT") != nil
-            _ = try expectWord("IN", "after NOT")
+            _ = try expectWord("IN", "(or LIKE, BETWEEN) after NOT")
             _ = try expect(.leftParen, "'(' to start the list of values")
             var values = [try parseValue()]
             while accept(.comma) != nil { values.append(try parseValue()) }
@@ -55,11 +98,36 @@ extension Parser {
         case .symbol(.greaterOrEqual): op = .greaterOrEqual
         default:
             throw fail("parse.expected-operator",
-                       "expected a comparison (=, !=, <, <=, >, >=, IN) after \(field.name.text), found \(current.display)")
+                       "expected a comparison (=, !=, <, <=, >, >=, IN, LIKE, BETWEEN, IS NULL) after \(field.name.text), found \(current.display)")
         }
         _ = advance()
         let value = try parseValue()
         return .compare(field, op, value, range: field.range.union(value.range))
+    }
+
+    /// Words that are not reserved but start a clause after a condition (`WHERE big SAME order_id`).
+    static let clauseWords: Set<String> = ["same", "strict", "last", "ties"]
+
+    /// Whether the tokens after a bare `name` go on to compare it; if not, the name is a condition defined with LET.
+    /// The built-in fields are always compared (so `WHERE channel` is unfinished, not a LET); a value or an
+    /// unexpected word right after a name is a comparison missing its operator, reported as such.
+    func startsComparisonTail(after name: Name) -> Bool {
+        if !name.quoted, Checker.builtinFields.contains(name.text.lowercased()) || name.text.lowercased() == "event" {
+            return true
+        }
+        switch current.kind {
+        case .symbol(let s):
+            return [.equal, .notEqual, .less, .lessOrEqual, .greater, .greaterOrEqual, .dot, .minus].contains(s)
+        case .word(let w):
+            // `IN ANY ORDER` is a clause; `IN (` a list.
+            if current.isWord("IN") { return !tokens[position + 1].isWord("ANY") }
+            let lower = w.lowercased()
+            return !Parser.reservedWords.contains(lower) && !Parser.clauseWords.contains(lower) || lower == "not"
+        case .string, .number, .time, .duration, .parameter:
+            return true
+        case .end:
+            return false
+        }
     }
 
     mutating func parseField() throws(Failure) -> FieldRef {

@@ -27,3 +27,68 @@ extension Parser {
                             range: start.range.union(tokens[max(0, position - 1)].range))
     }
 }
+
+extension Parser {
+    static let definitionKeywords = ["DEFINE", "LET", "SEGMENT", "SET", "DROP"]
+
+    // definition -> "DEFINE" "STAGE" name ( "AS" | "=" ) condition
+    //             | "LET" name ( "=" | "AS" ) condition
+    //             | "SEGMENT" name ( "AS" | "=" ) condition
+    //             | "DROP" ( "STAGE" | "LET" | "SEGMENT" ) name
+    //             | "SET" "STAGES" name { "," name }
+    //             | "SET" "NOW" "=" value
+    /// A definition statement, or nil when the current word starts none (nothing is consumed then).
+    mutating func parseDefinitionStatement() throws(Failure) -> DefinitionSyntax? {
+        let start = current
+        if acceptWord("DEFINE") != nil {
+            let kind = try parseDefinitionKind(after: "DEFINE")
+            return try parseDefinitionBody(kind, start: start)
+        }
+        if acceptWord("LET") != nil { return try parseDefinitionBody(.condition, start: start) }
+        if acceptWord("SEGMENT") != nil { return try parseDefinitionBody(.segment, start: start) }
+        if acceptWord("DROP") != nil {
+            let kind = try parseDefinitionKind(after: "DROP")
+            let name = try parseName("the name of the \(kind.keyword) to drop")
+            return .drop(kind, name, range: start.range.union(name.range))
+        }
+        if acceptWord("SET") != nil {
+            if acceptWord("STAGES") != nil {
+                var names = [try parseName("a stage name")]
+                while accept(.comma) != nil { names.append(try parseName("a stage name")) }
+                return .setStages(names, range: start.range.union(names[names.count - 1].range))
+            }
+            if acceptWord("NOW") != nil {
+                _ = try expect(.equal, "'=' after SET now")
+                let value = try parseValue()
+                return .setNow(value, range: start.range.union(value.range))
+            }
+            throw fail("parse.expected", "expected STAGES or now after SET, found \(current.display)",
+                       notes: ["SET STAGES awareness, consideration, purchase  or  SET now = 2024-06-30"])
+        }
+        return nil
+    }
+
+    /// `STAGE`, `LET` or `SEGMENT` after DEFINE or DROP.
+    mutating func parseDefinitionKind(after keyword: String) throws(Failure) -> DefinitionKind {
+        for kind in DefinitionKind.allCases where acceptWord(kind.keyword) != nil { return kind }
+        throw fail("parse.expected", "expected STAGE, LET or SEGMENT after \(keyword), found \(current.display)",
+                   suggestion: current.word.flatMap {
+                       Suggestions.nearest(to: $0, among: DefinitionKind.allCases.map(\.keyword), caseInsensitive: true).first
+                   }.map { "did you mean '\($0)'?" })
+    }
+
+    /// `name AS condition` (or `name = condition`).
+    mutating func parseDefinitionBody(_ kind: DefinitionKind, start: Token) throws(Failure) -> DefinitionSyntax {
+        let name = try parseName("a name for the \(kind.keyword)")
+        if acceptWord("AS") == nil, accept(.equal) == nil {
+            throw fail("parse.expected", "expected \(kind == .condition ? "'='" : "AS") after \(name.text), found \(current.display)",
+                       notes: [kind == .condition ? "LET social = channel IN (social, paid_social)"
+                                   : kind == .stage ? "DEFINE STAGE purchase AS touchpoint IN (order_paid, checkout_complete)"
+                                   : "SEGMENT b2b AS customer.segment = 'b2b'"])
+        }
+        let first = current.range
+        let condition = try parseCondition()
+        let text = first.union(tokens[max(0, position - 1)].range)
+        return .define(kind, name, condition, text: text, range: start.range.union(text))
+    }
+}

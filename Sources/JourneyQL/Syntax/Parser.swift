@@ -25,6 +25,8 @@ public struct Parser {
     public static let keywords: [String] = [
         "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
+        "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
+        "DEFINITIONS",
         "days", "hours", "minutes", "weeks",
     ]
 
@@ -121,25 +123,37 @@ public struct Parser {
     // statement -> funnel | import | show | explain
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
+        // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
-            let funnel = try parseFunnel()
+            var customer: Name?
+            if current.isWord("CUSTOMER"), !tokens[position + 1].isWord("FROM") {
+                _ = advance()
+                customer = try parseCustomerID()
+            }
+            var funnel = try parseFunnel()
+            funnel.traceCustomer = customer
             return .explain(funnel, range: start.range.union(funnel.range))
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
         if let start = acceptWord("SHOW") {
             guard let word = current.word,
                   let target = ShowTarget(rawValue: word.lowercased()) else {
-                throw fail("parse.expected", "expected STAGES, TOUCHPOINTS, CHANNELS or FIELDS after SHOW, found \(current.display)")
+                throw fail("parse.expected", "expected STAGES, TOUCHPOINTS, CHANNELS, FIELDS, SEGMENTS or DEFINITIONS after SHOW, found \(current.display)",
+                           suggestion: current.word.flatMap {
+                               Suggestions.nearest(to: $0, among: ShowTarget.allCases.map { $0.rawValue.uppercased() }, caseInsensitive: true).first
+                           }.map { "did you mean '\($0)'?" })
             }
             let end = advance()
             return .show(target, range: start.range.union(end.range))
         }
-        throw fail("parse.expected-statement", "expected a statement (FROM, EXPLAIN, IMPORT or SHOW), found \(current.display)",
+        if let definition = try parseDefinitionStatement() { return .definition(definition) }
+        throw fail("parse.expected-statement", "expected a statement (FROM, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "EXPLAIN", "IMPORT", "SHOW"], caseInsensitive: true).first
+        Suggestions.nearest(to: word, among: ["FROM", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
+                            caseInsensitive: true).first
     }
 
     mutating func enter() throws(Failure) {

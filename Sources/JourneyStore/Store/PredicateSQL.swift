@@ -21,6 +21,11 @@ public struct SQLFragment: Sendable, Hashable {
 /// - `.customer(op, s)` → membership in the customers whose key compares true (byte-wise), never NULL;
 /// - `.property` / `.customerAttribute` → the value when its JSON type matches the literal's (number or text),
 ///   else NULL, compared with the literal; a missing property, NULL `props` or a missing customer row is NULL;
+/// - `.like(operand, pattern)` → the operand's text (NULL when missing or not text) `GLOB` the pattern rewritten
+///   as a GLOB pattern: GLOB is case-sensitive and knows no escapes other than one-character classes, so
+///   the answer is exact whatever the pattern holds (LIKE itself is case-insensitive in SQLite);
+/// - `.isNull(operand)` → `IS NULL` on the column, or JSON type missing-or-null for properties and attributes:
+///   1 or 0, never NULL;
 /// - `.not`, `.and`, `.or` → SQL's NOT, AND, OR; an empty AND is 1 and an empty OR is 0.
 ///
 /// Before translation the predicate is put in negation normal form (`normalized`), which changes no answer in
@@ -84,7 +89,8 @@ public enum PredicateSQL {
         case .customer(let op, let key): .customer(op.complement, key)
         case .property(let name, let op, let literal): .property(name, op.complement, literal)
         case .customerAttribute(let name, let op, let literal): .customerAttribute(name, op.complement, literal)
-        case .codes: .not(predicate)
+        // LIKE has no complementary pattern, and NOT keeps IS NULL two-valued.
+        case .codes, .like, .isNull: .not(predicate)
         }
     }
 
@@ -144,6 +150,12 @@ public enum PredicateSQL {
                 + " FROM customers c WHERE c.id = e.customer) \(op.rawValue) ?"
             fragment.bindings += [.text(path), .text(path), value(literal)]
 
+        case .like(let operand, let pattern):
+            emitLike(operand, pattern, to: &fragment)
+
+        case .isNull(let operand):
+            emitIsNull(operand, to: &fragment, indexes: indexes)
+
         case .not(let inner):
             fragment.sql += "(NOT "
             emit(inner, to: &fragment, indexes: indexes)
@@ -154,6 +166,55 @@ public enum PredicateSQL {
 
         case .or(let terms):
             join(terms[...], with: " OR ", empty: "0", to: &fragment, indexes: indexes)
+        }
+    }
+
+    private static func emitLike(_ operand: PredicateOperand, _ pattern: LikePattern, to fragment: inout SQLFragment) {
+        switch operand {
+        case .column(let column):
+            fragment.sql += "(SELECT d.value FROM dictionary d WHERE d.col = \(column.rawValue) AND d.code = e.\(column.name)) GLOB ?"
+        case .customer:
+            fragment.sql += "e.customer IN (SELECT id FROM customers WHERE key GLOB ?)"
+        case .property(let name):
+            guard let path = jsonPath(name) else {
+                fragment.sql += "NULL"
+                return
+            }
+            fragment.sql += "(CASE WHEN json_type(e.props, ?) = 'text' THEN json_extract(e.props, ?) END) GLOB ?"
+            fragment.bindings += [.text(path), .text(path)]
+        case .customerAttribute(let name):
+            guard let path = jsonPath(name) else {
+                fragment.sql += "NULL"
+                return
+            }
+            fragment.sql += "(SELECT CASE WHEN json_type(c.attrs, ?) = 'text' THEN json_extract(c.attrs, ?) END"
+                + " FROM customers c WHERE c.id = e.customer) GLOB ?"
+            fragment.bindings += [.text(path), .text(path)]
+        }
+        fragment.bindings.append(.text(pattern.glob))
+    }
+
+    private static func emitIsNull(_ operand: PredicateOperand, to fragment: inout SQLFragment, indexes: Bool) {
+        switch operand {
+        case .column(let column):
+            fragment.sql += "(\(indexes ? "" : "+")e.\(column.name) IS NULL)"
+        case .customer:
+            fragment.sql += "0"
+        case .property(let name):
+            // A name that cannot be stored is always missing.
+            guard let path = jsonPath(name) else {
+                fragment.sql += "1"
+                return
+            }
+            fragment.sql += "(coalesce(json_type(e.props, ?), 'null') = 'null')"
+            fragment.bindings.append(.text(path))
+        case .customerAttribute(let name):
+            guard let path = jsonPath(name) else {
+                fragment.sql += "1"
+                return
+            }
+            fragment.sql += "(coalesce((SELECT json_type(c.attrs, ?) FROM customers c WHERE c.id = e.customer), 'null') = 'null')"
+            fragment.bindings.append(.text(path))
         }
     }
 

@@ -1,0 +1,100 @@
+// Definitions stored with the data: named stages, conditions and segments, kept as source text in the store's
+// metadata (key `definitions`, JSON) so every later session sees them, and checked again on every use.
+import Foundation
+import JourneyStore
+
+/// The definitions of one store, in the order they were first made.
+public struct Definitions: Sendable, Hashable, Codable {
+    /// One definition: `LET social = channel IN (social, paid_social)` is kind `.condition`, name `social`,
+    /// text `channel IN (social, paid_social)`.
+    public struct Entry: Sendable, Hashable, Codable {
+        public var kind: DefinitionKind
+        public var name: String
+        /// The condition exactly as written (comments inside it included).
+        public var text: String
+
+        public init(kind: DefinitionKind, name: String, text: String) {
+            self.kind = kind
+            self.name = name
+            self.text = text
+        }
+
+        /// How messages name it: `LET social`, `STAGE purchase`, `SEGMENT b2b`.
+        public var title: String { "\(kind.keyword) \(name)" }
+    }
+
+    public private(set) var entries: [Entry]
+
+    /// The metadata key the definitions are stored under.
+    public static let metadataKey = "definitions"
+    /// The version of the stored JSON this code writes and reads.
+    static let version = 1
+
+    public init(entries: [Entry] = []) {
+        self.entries = entries
+    }
+
+    /// The definition of `kind` called exactly `name` (byte for byte, like every name in the store).
+    public func entry(_ kind: DefinitionKind, _ name: String) -> Entry? {
+        entries.first { $0.kind == kind && $0.name.utf8.elementsEqual(name.utf8) }
+    }
+
+    /// The names of every definition of `kind`, in definition order.
+    public func names(_ kind: DefinitionKind) -> [String] {
+        entries.filter { $0.kind == kind }.map(\.name)
+    }
+
+    /// Adds `entry`, or replaces the definition of the same kind and name in place; true when it replaced one.
+    @discardableResult
+    public mutating func set(_ entry: Entry) -> Bool {
+        if let i = entries.firstIndex(where: { $0.kind == entry.kind && $0.name.utf8.elementsEqual(entry.name.utf8) }) {
+            entries[i] = entry
+            return true
+        }
+        entries.append(entry)
+        return false
+    }
+
+    /// Removes the definition of `kind` called `name`; false when there was none.
+    @discardableResult
+    public mutating func remove(_ kind: DefinitionKind, _ name: String) -> Bool {
+        let before = entries.count
+        entries.removeAll { $0.kind == kind && $0.name.utf8.elementsEqual(name.utf8) }
+        return entries.count != before
+    }
+
+    // MARK: Storage
+
+    private struct Stored: Codable {
+        var version: Int
+        var definitions: [Entry]
+    }
+
+    /// The definitions stored in `store` (none when the key is absent).
+    /// Throws `StoreError.schema` when the stored text is not definitions this code can read.
+    public static func load(from store: EventStore) throws -> Definitions {
+        guard let text = try store.metadata(metadataKey) else { return Definitions() }
+        let stored: Stored
+        do {
+            stored = try JSONDecoder().decode(Stored.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.schema("the stored definitions (metadata '\(metadataKey)') cannot be read: \(error)")
+        }
+        guard stored.version <= version else {
+            throw StoreError.schema("the stored definitions are version \(stored.version), newer than this program's \(version)")
+        }
+        return Definitions(entries: stored.definitions)
+    }
+
+    /// Writes the definitions to `store`; an empty set removes the key.
+    public func save(to store: EventStore) throws {
+        guard !entries.isEmpty else {
+            try store.setMetadata(Self.metadataKey, nil)
+            return
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Stored(version: Self.version, definitions: entries))
+        try store.setMetadata(Self.metadataKey, String(decoding: data, as: UTF8.self))
+    }
+}
