@@ -221,4 +221,102 @@ public struct JourneyMatcher: Sendable {
             if !filled { break }
         }
     }
+
+    // MARK: Tracing (EXPLAIN CUSTOMER)
+
+    /// What one candidate start achieved, and why its chain went no further.
+    public struct StartTrace: Sendable, Equatable {
+        public var start: Int
+        /// Steps reached from this start (1-based level).
+        public var level: Int
+        /// The chain from this start (see `CustomerMatch.positions`).
+        public var positions: [Int]
+        /// Why step `level + 1` was not filled; nil when the journey was completed or the start is outside the range.
+        public var stop: StopReason?
+        /// The start lies outside DURING/SINCE/BEFORE/LAST.
+        public var outsideStartRange: Bool
+    }
+
+    public enum StopReason: Sendable, Equatable {
+        /// No event after the chain's last one matches the next step.
+        case noLaterMatch(step: Int)
+        /// The earliest candidate lies beyond the journey window.
+        case windowExceeded(step: Int, candidate: Int)
+        /// The earliest candidate lies beyond the step's gap window.
+        case gapExceeded(step: Int, candidate: Int)
+        /// DIRECTLY: the event right after the chain's last one does not match the next step.
+        case notDirectlyNext(step: Int, next: Int?)
+        /// STRICT TIME: every later candidate has the same time as the chain's last event.
+        case notStrictlyLater(step: Int, candidate: Int)
+        /// An excluded event lies between the chain's last event and the earliest candidate.
+        case excluded(step: Int, candidate: Int, excludedEvent: Int, exclusion: Int)
+        /// SAME: the earliest candidate carries a different value than the start.
+        case differentValue(step: Int, candidate: Int)
+    }
+
+    /// Every candidate start of one customer with its own level, chain and stopping reason.
+    public mutating func trace(times: [Int64], masks: [UInt64], carried: [[CarriedValue]]) -> [StartTrace] {
+        let n = times.count
+        guard n > 0 else { return [] }
+        prepare(times: times, masks: masks)
+        var traces: [StartTrace] = []
+        for s in 0..<n where masks[s] & 1 != 0 {
+            if let bounds = shape.startBounds, !bounds.contains(times[s]) {
+                traces.append(StartTrace(start: s, level: 0, positions: [], stop: nil, outsideStartRange: true))
+                continue
+            }
+            let level = forward(start: s, times: times, masks: masks, carried: carried)
+            var positions: [Int] = []
+            choose(start: s, level: level, times: times, into: &positions)
+            var stop: StopReason?
+            if level < shape.stepCount {
+                let last = positions.last { $0 >= 0 } ?? s
+                stop = reason(step: level, after: last, start: s, times: times, masks: masks, carried: carried)
+            }
+            traces.append(StartTrace(start: s, level: level, positions: positions, stop: stop, outsideStartRange: false))
+        }
+        return traces
+    }
+
+    /// Why step `k` (0-based) cannot follow event `last` of the chain from `s`: the first rule the earliest
+    /// candidate breaks.
+    private func reason(step k: Int, after last: Int, start s: Int, times: [Int64], masks: [UInt64],
+                        carried: [[CarriedValue]]) -> StopReason {
+        let n = times.count
+        let bit = UInt64(1) << UInt64(k)
+        if shape.directly {
+            let next = last + 1 < n ? last + 1 : nil
+            guard let c = next, masks[c] & bit != 0 else { return .notDirectlyNext(step: k, next: next) }
+            if shape.strictTime, times[c] <= times[last] { return .notStrictlyLater(step: k, candidate: c) }
+            return check(k, candidate: c, last: last, start: s, times: times, carried: carried)
+        }
+        guard let c = ((last + 1)..<max(last + 1, n)).first(where: { masks[$0] & bit != 0 }) else {
+            return .noLaterMatch(step: k)
+        }
+        if shape.strictTime, times[c] <= times[last] {
+            guard let later = ((last + 1)..<n).first(where: { masks[$0] & bit != 0 && times[$0] > times[last] }) else {
+                return .notStrictlyLater(step: k, candidate: c)
+            }
+            return check(k, candidate: later, last: last, start: s, times: times, carried: carried)
+        }
+        return check(k, candidate: c, last: last, start: s, times: times, carried: carried)
+    }
+
+    private func check(_ k: Int, candidate c: Int, last: Int, start s: Int, times: [Int64],
+                       carried: [[CarriedValue]]) -> StopReason {
+        if let w = shape.window, times[c] &- times[s] > w { return .windowExceeded(step: k, candidate: c) }
+        if let g = shape.gapWindows[k], times[c] &- times[last] > g { return .gapExceeded(step: k, candidate: c) }
+        for (e, exclusion) in shape.exclusions.enumerated() where exclusion.from < k && k <= exclusion.to {
+            if excludedBefore[e][c] - excludedBefore[e][last + 1] > 0 {
+                let x = ((last + 1)..<c).first { excludedBefore[e][$0 + 1] > excludedBefore[e][$0] } ?? last + 1
+                return .excluded(step: k, candidate: c, excludedEvent: x, exclusion: e)
+            }
+        }
+        if let column = shape.sameColumn, !carried[column][c].sameValue(as: carried[column][s]) {
+            return .differentValue(step: k, candidate: c)
+        }
+        // The earliest candidate breaks no rule on its own, so a rule on the steps before it decided: report the
+        // candidate as beyond what the chain could reach.
+        return .noLaterMatch(step: k)
+    }
 }

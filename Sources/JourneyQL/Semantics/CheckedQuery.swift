@@ -168,6 +168,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var limit: Int? = nil
     /// `SET now`, if given: the horizon for in-progress customers and the end of `LAST`.
     public var now: Int64? = nil
+    /// `EXPLAIN CUSTOMER id`: trace this customer's match instead of printing the plan.
+    public var traceCustomer: String? = nil
     /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
     public var lastWindow: Int64? = nil
 

@@ -46,6 +46,7 @@ extension Checker {
         funnel.same = same
         funnel.breakdown = breakdown
         funnel.limit = f.limit?.value
+        funnel.traceCustomer = f.traceCustomer?.text
         switch f.start {
         case nil: break
         case .during(let a, let b, let endIsDate, let range):

@@ -171,7 +171,12 @@ public final class Session {
             emit(.result(result))
         case .explain(let funnel):
             // A plan is prose with nested lines, read by people: a message, as sqlite3 prints its plans.
-            emit(.message(try PlanPrinter.lines(funnel, source: store).joined(separator: "\n")))
+            if let customer = funnel.funnel.traceCustomer {
+                emit(.message(try JourneyTrace.lines(funnel, customer: customer, store: store, catalog: catalog,
+                                                     isCancelled: isCancelled).joined(separator: "\n")))
+            } else {
+                emit(.message(try PlanPrinter.lines(funnel, source: store).joined(separator: "\n")))
+            }
         case .importData(let request):
             var options = ImportOptions()
             options.mapping = request.mapping

@@ -151,6 +151,8 @@ public struct FunnelSyntax: Sendable, Hashable {
     public var limit: (value: Int, range: SourceRange)? = nil
     /// `FOR segment`.
     public var segment: Name? = nil
+    /// `EXPLAIN CUSTOMER id FROM ...`: the customer whose match is traced.
+    public var traceCustomer: Name? = nil
 
     public init(steps: [StepSyntax], within: DurationSyntax?, filter: Expr?, range: SourceRange) {
         self.steps = steps

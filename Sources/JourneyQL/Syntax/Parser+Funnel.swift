@@ -96,6 +96,12 @@ extension Parser {
         return funnel
     }
 
+    /// A customer id after `EXPLAIN CUSTOMER`: a word, a quoted string or a number as written.
+    mutating func parseCustomerID() throws(Failure) -> Name {
+        if case .number(_, let text) = current.kind { return Name(text, advance().range, quoted: true) }
+        return try parseName("a customer id")
+    }
+
     // exclusion -> "EXCLUDING" step [ "BETWEEN" step_reference "AND" step_reference ]
     // step_reference -> number | name
     mutating func parseExclusion(_ keyword: Token) throws(Failure) -> ExclusionSyntax {
