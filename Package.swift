@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "JourneyQL", targets: ["JourneyQL"]),
         .executable(name: "journey", targets: ["journey"]),
+        .executable(name: "journey-bench", targets: ["journey-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,6 +26,11 @@ let package = Package(
         .target(name: "JourneyREPL", dependencies: ["JourneyQL", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
             "JourneyQL", "JourneyREPL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // The benchmark of issue 4: generates data sets, times import and queries, checks counts against SQL.
+        .executableTarget(name: "journey-bench", dependencies: [
+            "JourneyQL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),

@@ -1,0 +1,171 @@
+// The work done in child processes, so each measurement has a process of its own: its peak memory is its own,
+// and a "first query" really is the first in its process. Each child prints one JSON object on stdout.
+//
+// Why even generation and SQL run in children: on Linux a spawned child's ru_maxrss starts at its parent's
+// high-water mark (exec records the old address space's peak), so the parent must stay small for wait4's figures
+// to mean anything. Our own children also read their peak from /proc/self/status (VmHWM), which exec resets.
+import Foundation
+import JourneyQL
+
+/// What `journey-bench import-child` reports.
+struct ImportOutcome: Codable {
+    var events: Int
+    /// The `importEvents` call: CSV parsed, encoded, inserted, indexes built, committed.
+    var callSeconds: Double
+    /// Checkpointing the WAL into the main file and closing the store.
+    var closeSeconds: Double
+    var memory: ProcessMemory?
+}
+
+/// What `journey-bench query-child` reports.
+struct QueryOutcome: Codable {
+    /// Opening the store (the catalog is read lazily by the first query).
+    var openSeconds: Double
+    /// The first run in the process.
+    var firstSeconds: Double
+    /// The timed runs after it.
+    var runs: [Double]
+    /// The `customers` column of the result, when it has one.
+    var counts: [Int]
+    /// The result as CSV, to compare with what a new `journey` process prints.
+    var csv: String
+    var memory: ProcessMemory?
+}
+
+/// What `journey-bench sql-child` reports.
+struct SQLOutcome: Codable {
+    var runs: [Double]
+    var counts: [Int]
+    var memory: ProcessMemory?
+}
+
+/// The process's own memory figures from /proc/self/status, in bytes.
+struct ProcessMemory: Codable {
+    /// VmHWM: the peak resident set of this address space.
+    var peak: Int
+    /// RssAnon and RssFile at the time of reading: heap and the like, and file pages mapped in (the store's mmap).
+    var anonymousNow: Int
+    var fileNow: Int
+
+    static func read() -> ProcessMemory? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        var values: [String: Int] = [:]
+        for line in status.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let number = parts[1].split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
+            if let number { values[String(parts[0])] = number * 1024 }
+        }
+        guard let peak = values["VmHWM"] else { return nil }
+        return ProcessMemory(peak: peak, anonymousNow: values["RssAnon"] ?? 0, fileNow: values["RssFile"] ?? 0)
+    }
+}
+
+enum Children {
+    static func importEvents(csv: String, store: String) throws -> ImportOutcome {
+        let clock = ContinuousClock()
+        let progress = isatty(2) != 0 ? ProgressLine() : nil
+        var eventStore: EventStore? = try EventStore(path: store)
+        let started = clock.now
+        let report = try eventStore!.importEvents([csv], options: ImportOptions()) { progress?.draw($0) }
+        let imported = clock.now
+        progress?.clear()
+        try eventStore!.checkpoint()
+        eventStore = nil  // closes the connection
+        return ImportOutcome(events: report.imported, callSeconds: (imported - started).seconds,
+                             closeSeconds: (clock.now - imported).seconds, memory: ProcessMemory.read())
+    }
+
+    static func query(store: String, text: String, runs: Int) throws -> QueryOutcome {
+        let clock = ContinuousClock()
+        var started = clock.now
+        let session = try Session(storePath: store)
+        let openSeconds = (clock.now - started).seconds
+
+        func once() throws -> (Double, QueryResult?) {
+            var result: QueryResult?
+            started = clock.now
+            do {
+                try session.run(SourceText(text, name: "<bench>")) { event in
+                    if case .result(let r) = event { result = r }
+                }
+            } catch {
+                throw BenchError(error.rendered)
+            }
+            return ((clock.now - started).seconds, result)
+        }
+
+        let (firstSeconds, first) = try once()
+        var times: [Double] = []
+        for _ in 0..<runs { times.append(try once().0) }
+        let result = first ?? QueryResult(columns: [], rows: [])
+        return QueryOutcome(openSeconds: openSeconds, firstSeconds: firstSeconds, runs: times,
+                            counts: Self.customerCounts(result), csv: CSVRenderer.render(result),
+                            memory: ProcessMemory.read())
+    }
+
+    /// Runs a query's SQL twin on a connection of its own, set up like the store's (cache, mmap, temp in memory).
+    static func sql(store: String, queryID: String, runs: Int) throws -> SQLOutcome {
+        guard let funnel = QuerySet.all.first(where: { $0.id == queryID })?.sql else {
+            throw BenchError("no SQL twin for query '\(queryID)'")
+        }
+        let db = try Database(path: store, flags: [.readWrite, .noMutex])
+        try db.execute("""
+            PRAGMA busy_timeout = 5000;
+            PRAGMA cache_size = -65536;
+            PRAGMA temp_store = MEMORY;
+            PRAGMA mmap_size = 268435456;
+            """)
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        var counts: [Int] = []
+        for _ in 0..<max(1, runs) {
+            let started = clock.now
+            let statement = try db.prepare(funnel.sql)
+            counts = []
+            if try statement.step() {
+                for i in 0..<statement.columnCount { counts.append(Int(statement.int64(Int32(i)))) }
+            }
+            times.append((clock.now - started).seconds)
+        }
+        return SQLOutcome(runs: times, counts: counts, memory: ProcessMemory.read())
+    }
+
+    static func generate(customers: Int, seed: UInt64, output: String) throws {
+        let generator = JourneyGenerator(customers: customers, seed: seed, scenario: DataSetSpec.scenario)
+        try generator.writeEvents(to: output)
+    }
+
+    /// The `customers` column as integers.
+    static func customerCounts(_ result: QueryResult) -> [Int] {
+        guard let column = result.columns.firstIndex(of: "customers") else { return [] }
+        return result.rows.compactMap { row in
+            guard column < row.count else { return nil }
+            if case .int(let n) = row[column] { return Int(n) }
+            return nil
+        }
+    }
+
+    /// Writes `value` as one line of JSON on stdout.
+    static func emit<T: Encodable>(_ value: T) throws {
+        let data = try JSONEncoder().encode(value)
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// `importing events.csv  1,200,000 rows  45%`, redrawn in place on a terminal.
+final class ProgressLine {
+    private var lastDraw = ContinuousClock.now
+
+    func draw(_ p: ImportProgress) {
+        let now = ContinuousClock.now
+        guard now - lastDraw > .milliseconds(200) || p.fraction >= 1 else { return }
+        lastDraw = now
+        let text = "\r  importing \(Format.grouped(p.rows)) rows  \(Int(p.fraction * 100))%"
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func clear() {
+        FileHandle.standardError.write(Data(("\r" + String(repeating: " ", count: 50) + "\r").utf8))
+    }
+}

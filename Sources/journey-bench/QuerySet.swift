@@ -1,0 +1,77 @@
+// The fixed query set of issue 4: what is timed, its SQL twin on SQLite where one exists, and its target.
+
+/// A time target from issue 4, or one the benchmark assumes where the issue names none.
+struct Target: Codable {
+    var seconds: Double
+    /// Where the figure comes from.
+    var source: String
+}
+
+/// One query the benchmark runs.
+struct BenchQuery {
+    /// A short stable key (`funnel2`), used in results.json and by scripts/bench-peers.
+    var id: String
+    /// What the row is called in the table.
+    var label: String
+    /// The statement as an analyst would type it.
+    var text: String
+    /// The same question as plain SQL on the store's tables, when there is one.
+    var sql: FunnelSQL?
+    var target: Target
+    /// The feature the query needs, named when it may not exist yet ("BY", "PATHS", "TIMES"): such a query is
+    /// reported as not yet supported while the parser rejects it, and lights up once the language has it.
+    var feature: String?
+}
+
+enum QuerySet {
+    static let day: Int64 = 86_400_000
+
+    static let all: [BenchQuery] = [
+        BenchQuery(
+            id: "funnel2", label: "2-step funnel, 30-day window",
+            text: "FROM awareness TO purchase WITHIN 30 days",
+            sql: FunnelSQL(steps: [FunnelSQL.equals("stage", "awareness"), FunnelSQL.equals("stage", "purchase")],
+                           windowMilliseconds: 30 * day,
+                           prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"])),
+            target: Target(seconds: 0.1, source: "issue 4")),
+        BenchQuery(
+            id: "funnel4", label: "4-step funnel, 30-day window",
+            text: "FROM awareness TO consideration TO purchase TO retention WITHIN 30 days",
+            sql: FunnelSQL(steps: ["awareness", "consideration", "purchase", "retention"].map { FunnelSQL.equals("stage", $0) },
+                           windowMilliseconds: 30 * day,
+                           prefilter: FunnelSQL.oneOf("stage", ["awareness", "consideration", "purchase", "retention"])),
+            target: Target(seconds: 0.2, source: "issue 4")),
+        BenchQuery(
+            id: "filters", label: "filter on every step, 7 days",
+            text: "FROM ad_click[channel = social] TO cart_add[device = mobile] TO checkout_complete[amount > 50] WITHIN 7 days",
+            sql: FunnelSQL(steps: [
+                               FunnelSQL.equals("touchpoint", "ad_click") + " AND " + FunnelSQL.equals("channel", "social"),
+                               FunnelSQL.equals("touchpoint", "cart_add") + " AND " + FunnelSQL.textProperty("device", equals: "mobile"),
+                               FunnelSQL.equals("touchpoint", "checkout_complete") + " AND " + FunnelSQL.numberProperty("amount", ">", 50),
+                           ],
+                           windowMilliseconds: 7 * day,
+                           prefilter: FunnelSQL.oneOf("touchpoint", ["ad_click", "cart_add", "checkout_complete"])),
+            target: Target(seconds: 0.2, source: "assumed: a 3-step funnel, held to the 4-step target")),
+        BenchQuery(
+            id: "breakdown", label: "breakdown by first-step channel",
+            text: "FROM awareness TO purchase WITHIN 30 days BY channel",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 4"), feature: "BY"),
+        BenchQuery(
+            id: "paths", label: "top-10 paths",
+            text: "PATHS FROM awareness TO purchase TOP 10",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 4"), feature: "PATHS"),
+        BenchQuery(
+            id: "times", label: "time to convert",
+            text: "TIMES FROM awareness TO purchase WITHIN 30 days",
+            sql: nil, target: Target(seconds: 0.5, source: "assumed: an analysis, held to the breakdown/paths target"),
+            feature: "TIMES"),
+    ]
+}
+
+/// The other targets of issue 4, all stated for 10M events.
+enum Targets {
+    static let importEventsPerSecond = 1_000_000.0
+    static let coldSeconds = 1.0
+    static let peakBytesPerEvent = 40.0
+    static let storeBytesPerEvent = 60.0
+}

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""The peer run of issue 4: the benchmark's funnels on DuckDB and on ClickHouse (chDB), on the same CSV files.
+
+Run through scripts/bench-peers, which makes the virtualenv. Each engine runs in a process of its own (its peak
+memory is its own); this process prints the times and the customer counts beside JourneyQL's, read from the
+results.json that journey-bench left in .bench/<set>/.
+
+Counting rules, so differences can be read:
+- JourneyQL (grammar/SEMANTICS.md §4): deepest level over all starts; events ordered by (time, file order); a step
+  is filled by an event strictly after the previous step's event, so one event never fills two steps and two events
+  in the same second chain only in file order.
+- DuckDB: the same rule written as SQL (running maxima over window frames that end one row before the current
+  row), ordered by (time, rowid), rowid being the file order. It should agree exactly.
+- ClickHouse windowFunnel(window): its default lets events of the same second chain in either order (and one event
+  fill two steps whose conditions it meets); 'strict_increase' never chains events of the same second. For steps that
+  no single event can meet together, JourneyQL's count lies between the two.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+DAY = 86_400
+
+# The queries of journey-bench's QuerySet that have an SQL form (the others need language features peers lack
+# an agreed twin for). Each step: (DuckDB condition, ClickHouse condition); the window in seconds.
+QUERIES = [
+    {
+        "id": "funnel2", "label": "2-step funnel, 30-day window",
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "prefilter": "stage IN ('awareness', 'purchase')",
+        "window": 30 * DAY,
+    },
+    {
+        "id": "funnel4", "label": "4-step funnel, 30-day window",
+        "steps": [(f"stage = '{s}'",) * 2 for s in ("awareness", "consideration", "purchase", "retention")],
+        "prefilter": "stage IN ('awareness', 'consideration', 'purchase', 'retention')",
+        "window": 30 * DAY,
+    },
+    {
+        "id": "filters", "label": "filter on every step, 7 days",
+        "steps": [
+            ("touchpoint = 'ad_click' AND channel = 'social'",) * 2,
+            ("touchpoint = 'cart_add' AND device = 'mobile'",) * 2,
+            ("touchpoint = 'checkout_complete' AND amount > 50",
+             "touchpoint = 'checkout_complete' AND coalesce(amount, 0) > 50"),
+        ],
+        "prefilter": "touchpoint IN ('ad_click', 'cart_add', 'checkout_complete')",
+        "window": 7 * DAY,
+    },
+]
+
+
+def peak_bytes():
+    """VmHWM of this process (exec resets it, unlike ru_maxrss of a child)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def timed(run, runs):
+    """The first run, then `runs` more: (first seconds, [seconds], result of the last run)."""
+    started = time.perf_counter()
+    result = run()
+    first = time.perf_counter() - started
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return first, times, result
+
+
+def cumulative(levels, steps):
+    """Customers per step from a {level: customers} histogram: those at level >= k."""
+    return [sum(n for level, n in levels.items() if level >= k) for k in range(1, steps + 1)]
+
+
+# DuckDB ---------------------------------------------------------------------------------------------------------
+
+def duckdb_funnel_sql(query):
+    """Deepest level over all starts as window functions: b_i = latest start of a chain of i steps ending here."""
+    steps = [duck for duck, _ in query["steps"]]
+    k = len(steps)
+    marks = [f"m{i}" for i in range(1, k + 1)]
+    window_ms = query["window"] * 1000
+    sql = "WITH ev AS (SELECT * FROM (SELECT customer_id, ts, rowid AS seq, " + ", ".join(
+        f"coalesce(({cond}), false) AS m{i + 1}" for i, cond in enumerate(steps))
+    sql += f" FROM events WHERE {query['prefilter']}) WHERE {' OR '.join(marks)}),\n"
+    sql += "l1 AS (SELECT customer_id, ts, seq, " + "".join(m + ", " for m in marks[1:]) \
+        + "CASE WHEN m1 THEN ts END AS b1 FROM ev)"
+    for i in range(2, k + 1):
+        carried = [f"m{j}" for j in range(i + 1, k + 1)] + [f"b{j}" for j in range(1, i)]
+        sql += f",\nl{i} AS (SELECT customer_id, ts, seq, " + "".join(c + ", " for c in carried) \
+            + f"CASE WHEN m{i} THEN max(b{i - 1}) OVER w END AS b{i} FROM l{i - 1}" \
+            + " WINDOW w AS (PARTITION BY customer_id ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))"
+    reach = ["max(CASE WHEN b1 IS NOT NULL THEN 1 ELSE 0 END) AS r1"] + [
+        f"max(CASE WHEN ts - b{i} <= {window_ms} THEN 1 ELSE 0 END) AS r{i}" for i in range(2, k + 1)]
+    sql += f",\nper AS (SELECT customer_id, {', '.join(reach)} FROM l{k} GROUP BY customer_id)\n"
+    sql += "SELECT " + ", ".join(f"coalesce(sum(r{i}), 0)" for i in range(1, k + 1)) + " FROM per"
+    return sql
+
+
+def run_duckdb(csv, runs):
+    import duckdb
+    con = duckdb.connect()
+    # rowid follows the file order while insertion order is preserved (DuckDB's default); it is the tie-breaker.
+    ingest = f"""
+        CREATE TABLE events AS
+        SELECT customer_id, epoch_ms(strptime(timestamp, '%Y-%m-%dT%H:%M:%SZ')) AS ts, stage, touchpoint, channel,
+               device, campaign, amount
+        FROM read_csv('{csv}', header = true, columns = {{
+            'customer_id': 'VARCHAR', 'timestamp': 'VARCHAR', 'stage': 'VARCHAR', 'touchpoint': 'VARCHAR',
+            'channel': 'VARCHAR', 'device': 'VARCHAR', 'campaign': 'VARCHAR', 'amount': 'DOUBLE'}})"""
+    started = time.perf_counter()
+    con.execute("SET preserve_insertion_order = true")
+    con.execute(ingest)
+    ingest_seconds = time.perf_counter() - started
+    rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
+    out = {"engine": "DuckDB " + duckdb.__version__, "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
+           "ingest_seconds": ingest_seconds, "rows": rows, "queries": {}}
+    for query in QUERIES:
+        sql = duckdb_funnel_sql(query)
+        first, times, result = timed(lambda: con.execute(sql).fetchone(), runs)
+        out["queries"][query["id"]] = {"first": first, "runs": times, "counts": [int(x) for x in result], "sql": sql}
+    out["peak_bytes"] = peak_bytes()
+    return out
+
+
+# ClickHouse (chDB) ----------------------------------------------------------------------------------------------
+
+def clickhouse_funnel_sql(query, mode=None):
+    conditions = ", ".join(ch for _, ch in query["steps"])
+    params = f"{query['window']}" + (f", '{mode}'" if mode else "")
+    return (f"SELECT level, count() FROM (SELECT customer_id, windowFunnel({params})(ts, {conditions}) AS level"
+            f" FROM events WHERE {query['prefilter']} GROUP BY customer_id) GROUP BY level")
+
+
+def run_clickhouse(csv, runs):
+    import chdb
+    conn = chdb.connect(":memory:")
+    cur = conn.cursor()
+
+    def rows(sql):
+        cur.execute(sql)
+        return cur.fetchall()
+
+    started = time.perf_counter()
+    rows("""CREATE TABLE events (customer_id String, ts DateTime('UTC'), stage LowCardinality(String),
+                touchpoint LowCardinality(String), channel LowCardinality(String), device LowCardinality(String),
+                campaign LowCardinality(String), amount Nullable(Float64))
+            ENGINE = MergeTree ORDER BY (customer_id, ts)""")
+    rows(f"""INSERT INTO events SELECT customer_id, parseDateTimeBestEffort(timestamp, 'UTC'), stage, touchpoint,
+                channel, device, campaign, amount
+            FROM file('{csv}', 'CSVWithNames', 'customer_id String, timestamp String, stage String, touchpoint String,
+                channel String, device String, campaign String, amount Nullable(Float64)')""")
+    ingest_seconds = time.perf_counter() - started
+    out = {"engine": "ClickHouse " + rows("SELECT version()")[0][0] + " (chDB)",
+           "threads": rows("SELECT getSetting('max_threads')")[0][0],
+           "ingest_seconds": ingest_seconds, "rows": rows("SELECT count() FROM events")[0][0], "queries": {}}
+    for query in QUERIES:
+        sql = clickhouse_funnel_sql(query)
+        first, times, result = timed(lambda: rows(sql), runs)
+        strict = rows(clickhouse_funnel_sql(query, "strict_increase"))
+        k = len(query["steps"])
+        out["queries"][query["id"]] = {
+            "first": first, "runs": times, "sql": sql,
+            "counts": cumulative({int(level): int(n) for level, n in result}, k),
+            "counts_strict_increase": cumulative({int(level): int(n) for level, n in strict}, k),
+        }
+    out["peak_bytes"] = peak_bytes()
+    return out
+
+
+# The report -----------------------------------------------------------------------------------------------------
+
+def seconds(s):
+    if s is None:
+        return "—"
+    return f"{s:.3f} s" if s < 1 else f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
+
+
+def counts_text(counts):
+    return " → ".join(f"{n:,}" for n in counts) if counts else "—"
+
+
+def table(header, rows, left=(0,)):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(cells):
+        return "  " + "  ".join(str(c).ljust(w) if i in left else str(c).rjust(w)
+                                for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    return "\n".join([line(header), "  " + "  ".join("-" * w for w in widths)] + [line(r) for r in rows])
+
+
+def engine_process(engine, csv, runs):
+    """Runs one engine in a new process; its JSON on stdout, or an error text."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, __file__, "--engine", engine, "--csv", csv, "--runs", str(runs)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+    result = json.loads(proc.stdout)
+    result["wall_seconds"] = time.perf_counter() - started
+    return result, None
+
+
+def report(name, directory, runs, engines):
+    csv = os.path.join(directory, name, "events.csv")
+    if not os.path.exists(csv):
+        print(f"== {name}: {csv} is missing: run scripts/bench --events {name} first ==")
+        return True
+    ours = {}
+    results_path = os.path.join(directory, name, "results.json")
+    if os.path.exists(results_path):
+        with open(results_path) as f:
+            ours = json.load(f)
+    by_id = {q["id"]: q for q in ours.get("queries", [])}
+
+    peers = {}
+    for engine in engines:
+        print(f"  {name}: {engine} ...", file=sys.stderr, flush=True)
+        result, error = engine_process(engine, csv, runs)
+        peers[engine] = result if result else {"error": error}
+
+    print(f"== {name}: {csv} ({os.path.getsize(csv) / 1e6:.1f} MB) ==")
+    for engine, result in peers.items():
+        if "error" in result:
+            print(f"  {engine}: FAILED: {result['error']}")
+        else:
+            print(f"  {result['engine']}: {result['threads']} threads, {result['rows']:,} rows; ingest from CSV "
+                  f"{seconds(result['ingest_seconds'])} = {result['rows'] / result['ingest_seconds']:,.0f} rows/s; "
+                  f"peak memory {result['peak_bytes'] / 1e6:.0f} MB")
+    if "importRun" in ours and ours["importRun"]:
+        imp = ours["importRun"]
+        print(f"  JourneyQL: import {seconds(imp['wallSeconds'])} = {imp['events'] / imp['wallSeconds']:,.0f} events/s "
+              f"(from results.json)")
+    print(f"  warm = best of {runs} runs after a first run, in one process")
+    print()
+
+    ok = [e for e in engines if "error" not in peers[e]]
+    header = ["query", "JourneyQL", "SQL on SQLite"] + [peers[e]["engine"].split(" (")[0] for e in ok] \
+        + [f"{peers[e]['engine'].split()[0]}÷ours" for e in ok]
+    rows = []
+    for query in QUERIES:
+        mine = by_id.get(query["id"], {})
+        warm = min(mine["warm"]["runs"]) if mine.get("warm") else None
+        sqlite = min(mine["sql"]["runs"]) if mine.get("sql") else None
+        peer_times = [min(peers[e]["queries"][query["id"]]["runs"] or [peers[e]["queries"][query["id"]]["first"]])
+                      for e in ok]
+        rows.append([query["label"], seconds(warm), seconds(sqlite)] + [seconds(t) for t in peer_times]
+                    + [f"{t / warm:.2f}×" if warm else "—" for t in peer_times])
+    print(table(header, rows))
+    print()
+
+    mismatch = False
+    print("  customers per step:")
+    for query in QUERIES:
+        mine = by_id.get(query["id"], {})
+        reference = mine.get("warm", {}).get("counts")
+        print(f"    {query['label']}")
+        print(f"      {'JourneyQL':<33} {counts_text(reference)}")
+        if mine.get("sql"):
+            print(f"      {'SQL on SQLite':<33} {counts_text(mine['sql']['counts'])}"
+                  + ("" if mine["sql"]["counts"] == reference else "   *** DIFFERS ***"))
+        for engine in ok:
+            q = peers[engine]["queries"][query["id"]]
+            variants = [("", q["counts"])]
+            if "counts_strict_increase" in q:
+                variants = [(" windowFunnel default", q["counts"]),
+                            (" 'strict_increase'", q["counts_strict_increase"])]
+            for suffix, counts in variants:
+                differs = reference is not None and counts != reference
+                if engine == "duckdb" and differs:
+                    mismatch = True
+                delta = ""
+                if differs:
+                    delta = "   differs: " + ", ".join(f"{c - r:+,}" for c, r in zip(counts, reference))
+                print(f"      {(peers[engine]['engine'].split()[0] + suffix):<33} {counts_text(counts)}"
+                      + (delta or ("   agree" if reference else "")))
+    print()
+    if ok and "clickhouse" in ok:
+        print("  (ClickHouse's default windowFunnel lets events of the same second chain in either order, "
+              "'strict_increase' never chains them;\n   JourneyQL chains them in file order, so for these queries it "
+              "should lie between the two: see grammar/SEMANTICS.md §4.)")
+    return not mismatch
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", default="1m", help="1m, 10m, both or 100k (default 1m)")
+    parser.add_argument("--runs", type=int, default=3, help="timed warm runs per query (default 3)")
+    parser.add_argument("--dir", default=".bench", help="where journey-bench keeps the data sets")
+    parser.add_argument("--engines", default="duckdb,clickhouse", help="comma-separated: duckdb, clickhouse")
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.engine:
+        run = {"duckdb": run_duckdb, "clickhouse": run_clickhouse}[args.engine]
+        print(json.dumps(run(os.path.abspath(args.csv), args.runs)))
+        return 0
+
+    names = ["1m", "10m"] if args.events == "both" else [args.events]
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    ok = True
+    for name in names:
+        ok = report(name, args.dir, args.runs, engines) and ok
+        print()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
