@@ -123,8 +123,15 @@ public struct Parser {
     // statement -> funnel | import | show | explain
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
+        // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
-            let funnel = try parseFunnel()
+            var customer: Name?
+            if current.isWord("CUSTOMER"), !tokens[position + 1].isWord("FROM") {
+                _ = advance()
+                customer = try parseCustomerID()
+            }
+            var funnel = try parseFunnel()
+            funnel.traceCustomer = customer
             return .explain(funnel, range: start.range.union(funnel.range))
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
