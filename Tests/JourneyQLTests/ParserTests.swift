@@ -286,7 +286,15 @@ struct ParserTests {
         expectError("FROM a TO b WITHIN 5 parsecs", "parse.expected-unit", at: "parsecs")
         expectError("FROM a TO b WITHIN 5;", "parse.expected-unit", at: ";")
         expectError("FROM a TO b WITHIN 5 WHERE x = 1", "parse.expected-unit", at: "WHERE")
-        expectError("FROM a TO b LIMIT 5", "parse.expected-end", at: "LIMIT")
+        expectError("FROM a TO b LIMIT 0", "parse.expected-count", at: "0")
+        expectError("FROM a TO b LIMIT 5 LIMIT 6", "parse.duplicate-clause", at: "LIMIT", occurrence: 1)
+        expectError("FROM a TO b BY channel BY device", "parse.duplicate-clause", at: "BY", occurrence: 1)
+        expectError("FROM a TO b EXCLUDING x BETWEEN 1 OR 2", "parse.expected", at: "OR")
+        expectError("FROM a TO b EXCLUDING x BETWEEN 0 AND 2", "parse.expected-step", at: "0")
+        expectError("FROM a TO b DURING 2024-01-01 2024-02-01", "parse.expected", at: "2024-02-01")
+        expectError("FROM a TO b SINCE yesterday", "parse.expected-time", at: "yesterday")
+        expectError("FROM a WITHIN 1d TO b", "parse.first-step-window", at: "WITHIN 1d")
+        expectError("FROM a TO b SINCE 2024-01-01 BEFORE 2024-02-01", "parse.duplicate-clause", at: "BEFORE")
     }
 
     @Test func conditionErrors() {
