@@ -19,6 +19,8 @@ extension Checker {
         }
         var filter = Condition.always
         if let expr = f.filter, let c = try? checkCondition(expr) { filter = c }
+        // FOR segment: the segment's customer condition joins the WHERE (it is true or false per customer).
+        if let name = f.segment, let c = try? segmentCondition(name) { filter = Condition.both(filter, c) }
         let exclusions = f.exclusions.compactMap { checkExclusion($0, steps: f.steps) }
         if f.steps.count + f.exclusions.count > 64 {
             diagnostics.append(.error("check.too-many-steps", "a journey has at most 64 steps and exclusions together",
