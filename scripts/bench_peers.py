@@ -50,6 +50,13 @@ QUERIES = [
         "prefilter": "touchpoint IN ('ad_click', 'cart_add', 'checkout_complete')",
         "window": 7 * DAY,
     },
+    {
+        # windowFunnel has no notion of the chain's first event, so only DuckDB gets this one.
+        "id": "breakdown", "label": "breakdown by first-step channel", "by": "channel", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "prefilter": "stage IN ('awareness', 'purchase')",
+        "window": 30 * DAY,
+    },
 ]
 
 
@@ -108,6 +115,22 @@ def duckdb_funnel_sql(query):
     return sql
 
 
+def duckdb_breakdown_sql(query):
+    """A 2-step funnel by a field of the chain's first step: the earliest start that reaches the customer's level."""
+    (s1, _), (s2, _) = query["steps"]
+    key, window_ms = query["by"], query["window"] * 1000
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, {key}, coalesce(({s1}), false) AS m1, coalesce(({s2}), false) AS m2
+                    FROM events WHERE {query['prefilter']}),
+        nx AS (SELECT *, min(CASE WHEN m2 THEN ts END) OVER (PARTITION BY customer_id ORDER BY ts, seq
+                 ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next2 FROM ev),
+        starts AS (SELECT customer_id, ts, seq, {key}, CASE WHEN next2 - ts <= {window_ms} THEN 2 ELSE 1 END AS level
+                   FROM nx WHERE m1),
+        chain AS (SELECT * FROM starts QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY level DESC, ts, seq) = 1)
+        SELECT coalesce({key}, '') AS {key}, count(*) AS step1, count(*) FILTER (WHERE level >= 2) AS step2
+        FROM chain GROUP BY 1 ORDER BY step1 DESC, 1"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -127,9 +150,12 @@ def run_duckdb(csv, runs):
     out = {"engine": "DuckDB " + duckdb.__version__, "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
            "ingest_seconds": ingest_seconds, "rows": rows, "queries": {}}
     for query in QUERIES:
-        sql = duckdb_funnel_sql(query)
-        first, times, result = timed(lambda: con.execute(sql).fetchone(), runs)
-        out["queries"][query["id"]] = {"first": first, "runs": times, "counts": [int(x) for x in result], "sql": sql}
+        if "duckdb" not in query.get("engines", ["duckdb"]):
+            continue
+        sql = duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query)
+        first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
+        groups = [[str(cell) for cell in row] for row in result]
+        out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
     out["peak_bytes"] = peak_bytes()
     return out
 
@@ -166,14 +192,16 @@ def run_clickhouse(csv, runs):
            "threads": rows("SELECT getSetting('max_threads')")[0][0],
            "ingest_seconds": ingest_seconds, "rows": rows("SELECT count() FROM events")[0][0], "queries": {}}
     for query in QUERIES:
+        if "clickhouse" not in query.get("engines", ["clickhouse"]):
+            continue
         sql = clickhouse_funnel_sql(query)
         first, times, result = timed(lambda: rows(sql), runs)
         strict = rows(clickhouse_funnel_sql(query, "strict_increase"))
         k = len(query["steps"])
         out["queries"][query["id"]] = {
             "first": first, "runs": times, "sql": sql,
-            "counts": cumulative({int(level): int(n) for level, n in result}, k),
-            "counts_strict_increase": cumulative({int(level): int(n) for level, n in strict}, k),
+            "groups": [[str(n) for n in cumulative({int(level): int(n) for level, n in result}, k)]],
+            "groups_strict_increase": [[str(n) for n in cumulative({int(level): int(n) for level, n in strict}, k)]],
         }
     out["peak_bytes"] = peak_bytes()
     return out
@@ -187,8 +215,20 @@ def seconds(s):
     return f"{s:.3f} s" if s < 1 else f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
 
 
-def counts_text(counts):
-    return " → ".join(f"{n:,}" for n in counts) if counts else "—"
+def groups_text(groups, steps):
+    """`82,000 → 17,894`, or per group `social 48,096 → 10,452; ...`."""
+    if not groups:
+        return "—"
+    parts = []
+    for group in groups:
+        keys = [k or "(none)" for k in group[:len(group) - steps]]
+        counts = " → ".join(f"{int(n):,}" for n in group[len(group) - steps:])
+        parts.append((",".join(keys) + " " if keys else "") + counts)
+    return "; ".join(parts)
+
+
+def same_groups(a, b):
+    return a is not None and b is not None and sorted(a) == sorted(b)
 
 
 def table(header, rows, left=(0,)):
@@ -253,10 +293,12 @@ def report(name, directory, runs, engines):
         mine = by_id.get(query["id"], {})
         warm = min(mine["warm"]["runs"]) if mine.get("warm") else None
         sqlite = min(mine["sql"]["runs"]) if mine.get("sql") else None
-        peer_times = [min(peers[e]["queries"][query["id"]]["runs"] or [peers[e]["queries"][query["id"]]["first"]])
-                      for e in ok]
+        peer_times = []
+        for e in ok:
+            q = peers[e]["queries"].get(query["id"])
+            peer_times.append(min(q["runs"] or [q["first"]]) if q else None)
         rows.append([query["label"], seconds(warm), seconds(sqlite)] + [seconds(t) for t in peer_times]
-                    + [f"{t / warm:.2f}×" if warm else "—" for t in peer_times])
+                    + [f"{t / warm:.2f}×" if warm and t else "—" for t in peer_times])
     print(table(header, rows))
     print()
 
@@ -264,27 +306,36 @@ def report(name, directory, runs, engines):
     print("  customers per step:")
     for query in QUERIES:
         mine = by_id.get(query["id"], {})
-        reference = mine.get("warm", {}).get("counts")
+        reference = mine.get("warm", {}).get("groups")
+        steps = len(query["steps"])
         print(f"    {query['label']}")
-        print(f"      {'JourneyQL':<33} {counts_text(reference)}")
+        print(f"      {'JourneyQL':<33} {groups_text(reference, steps)}")
         if mine.get("sql"):
-            print(f"      {'SQL on SQLite':<33} {counts_text(mine['sql']['counts'])}"
-                  + ("" if mine["sql"]["counts"] == reference else "   *** DIFFERS ***"))
+            print(f"      {'SQL on SQLite':<33} " + ("the same: agree" if mine["sql"].get("agrees")
+                                                      else groups_text(mine["sql"]["groups"], steps) + "   *** DIFFERS ***"))
         for engine in ok:
-            q = peers[engine]["queries"][query["id"]]
-            variants = [("", q["counts"])]
-            if "counts_strict_increase" in q:
-                variants = [(" windowFunnel default", q["counts"]),
-                            (" 'strict_increase'", q["counts_strict_increase"])]
-            for suffix, counts in variants:
-                differs = reference is not None and counts != reference
-                if engine == "duckdb" and differs:
-                    mismatch = True
-                delta = ""
-                if differs:
-                    delta = "   differs: " + ", ".join(f"{c - r:+,}" for c, r in zip(counts, reference))
-                print(f"      {(peers[engine]['engine'].split()[0] + suffix):<33} {counts_text(counts)}"
-                      + (delta or ("   agree" if reference else "")))
+            q = peers[engine]["queries"].get(query["id"])
+            if not q:
+                print(f"      {peers[engine]['engine'].split()[0]:<33} (no equivalent query)")
+                continue
+            variants = [("", q["groups"])]
+            if "groups_strict_increase" in q:
+                variants = [(" windowFunnel default", q["groups"]),
+                            (" 'strict_increase'", q["groups_strict_increase"])]
+            for suffix, groups in variants:
+                if reference is None:
+                    verdict = ""
+                elif same_groups(groups, reference):
+                    verdict = "   agree"
+                else:
+                    if engine == "duckdb":
+                        mismatch = True
+                    verdict = "   differs"
+                    if len(groups) == 1 and len(reference) == 1:
+                        verdict += ": " + ", ".join(f"{int(c) - int(r):+,}" for c, r in zip(groups[0], reference[0]))
+                    if engine == "duckdb":
+                        verdict += "   *** DuckDB runs the same rule: this is a MISMATCH ***"
+                print(f"      {(peers[engine]['engine'].split()[0] + suffix):<33} {groups_text(groups, steps)}{verdict}")
     print()
     if ok and "clickhouse" in ok:
         print("  (ClickHouse's default windowFunnel lets events of the same second chain in either order, "

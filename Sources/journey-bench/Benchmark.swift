@@ -36,6 +36,7 @@ struct WarmMeasurement: Codable {
     var firstSeconds: Double
     var runs: [Double]
     var counts: [Int]
+    var groups: [[String]]
     /// Peak resident set (VmHWM) of the process, and what was resident after the last run.
     var memory: ProcessMemory
     var peakBytes: Int { memory.peak }
@@ -58,6 +59,9 @@ struct ProcessMeasurement: Codable {
 struct SQLMeasurement: Codable {
     var runs: [Double]
     var counts: [Int]
+    var groups: [[String]]
+    /// Whether its groups and counts are JourneyQL's (in any order).
+    var agrees: Bool
     var peakBytes: Int
     var best: Double { runs.min() ?? .nan }
 }
@@ -212,7 +216,7 @@ struct Benchmark {
 
     private func measure(_ query: BenchQuery, selfPath: String, coldVia: String) throws -> QueryMeasurement {
         var m = QueryMeasurement(id: query.id, label: query.label, text: query.text, target: query.target,
-                                 sqlText: query.sql?.sql)
+                                 sqlText: query.sql?.text)
         if query.feature != nil {
             let parsed = Parser.parse(SourceText(query.text, name: "<bench>"))
             if let error = parsed.diagnostics.first(where: { $0.severity == .error }) {
@@ -239,13 +243,13 @@ struct Benchmark {
             return m
         }
         m.warm = WarmMeasurement(openSeconds: outcome.openSeconds, firstSeconds: outcome.firstSeconds,
-                                 runs: outcome.runs, counts: outcome.counts,
+                                 runs: outcome.runs, counts: outcome.counts, groups: outcome.groups,
                                  memory: outcome.memory ?? ProcessMemory(peak: warmChild.peakBytes, anonymousNow: 0, fileNow: 0))
         m.cold = processMeasurement(coldRun, resident: resident, warmCSV: outcome.csv)
         m.newProcess = processMeasurement(warmCacheRun, resident: nil, warmCSV: outcome.csv)
 
         if query.sql != nil, !options.skipSQL {
-            m.sql = try runSQL(query)
+            m.sql = try runSQL(query, warmGroups: outcome.groups)
         }
         log("    warm \(Format.seconds(m.warm!.best))  cold \(Format.seconds(m.cold!.seconds))"
             + (m.sql.map { "  SQLite \(Format.seconds($0.best))" } ?? ""))
@@ -266,14 +270,17 @@ struct Benchmark {
     }
 
     /// Runs the SQL twin in a process of its own.
-    private func runSQL(_ query: BenchQuery) throws -> SQLMeasurement {
+    private func runSQL(_ query: BenchQuery, warmGroups: [[String]]) throws -> SQLMeasurement {
         let child = try ChildProcess.run(ChildProcess.selfExecutable(),
                                          ["sql-child", "--db", storePath, "--query-id", query.id,
                                           "--runs", String(options.sqlRuns)])
         guard child.succeeded, let outcome = try? JSONDecoder().decode(SQLOutcome.self, from: Data(child.stdout.utf8)) else {
             throw BenchError("the SQL twin of \(query.id) failed (exit \(child.exitStatus)): \(child.stderr)")
         }
-        return SQLMeasurement(runs: outcome.runs, counts: outcome.counts,
+        // Groups with equal step-1 counts may be listed in another order; compare them as sets.
+        let sorted: ([[String]]) -> [[String]] = { $0.sorted { $0.lexicographicallyPrecedes($1) } }
+        return SQLMeasurement(runs: outcome.runs, counts: outcome.counts, groups: outcome.groups,
+                              agrees: sorted(outcome.groups) == sorted(warmGroups),
                               peakBytes: outcome.memory?.peak ?? child.peakBytes)
     }
 
@@ -289,8 +296,8 @@ struct Benchmark {
             return m.skipped?.hasPrefix("error") == true ? ["\(m.label): \(m.skipped!)"] : []
         }
         var problems: [String] = []
-        if let sql = m.sql, sql.counts != warm.counts {
-            problems.append("\(m.label): JourneyQL counts \(warm.counts) but SQL on SQLite counts \(sql.counts)")
+        if let sql = m.sql, !sql.agrees {
+            problems.append("\(m.label): JourneyQL counts \(warm.groups) but SQL on SQLite counts \(sql.groups)")
         }
         for (name, run) in [("cold process", m.cold), ("new process", m.newProcess)] {
             if let run, !run.sameAsWarm {

@@ -27,6 +27,8 @@ struct QueryOutcome: Codable {
     var runs: [Double]
     /// The `customers` column of the result, when it has one.
     var counts: [Int]
+    /// One entry per group (one in all for a plain funnel): its key values, then customers per step.
+    var groups: [[String]]
     /// The result as CSV, to compare with what a new `journey` process prints.
     var csv: String
     var memory: ProcessMemory?
@@ -35,7 +37,10 @@ struct QueryOutcome: Codable {
 /// What `journey-bench sql-child` reports.
 struct SQLOutcome: Codable {
     var runs: [Double]
+    /// Customers per step over all rows, in row order.
     var counts: [Int]
+    /// The rows as text: key values, then customers per step.
+    var groups: [[String]]
     var memory: ProcessMemory?
 }
 
@@ -100,13 +105,14 @@ enum Children {
         for _ in 0..<runs { times.append(try once().0) }
         let result = first ?? QueryResult(columns: [], rows: [])
         return QueryOutcome(openSeconds: openSeconds, firstSeconds: firstSeconds, runs: times,
-                            counts: Self.customerCounts(result), csv: CSVRenderer.render(result),
+                            counts: Self.customerCounts(result), groups: Self.groups(result),
+                            csv: CSVRenderer.render(result),
                             memory: ProcessMemory.read())
     }
 
     /// Runs a query's SQL twin on a connection of its own, set up like the store's (cache, mmap, temp in memory).
     static func sql(store: String, queryID: String, runs: Int) throws -> SQLOutcome {
-        guard let funnel = QuerySet.all.first(where: { $0.id == queryID })?.sql else {
+        guard let twin = QuerySet.all.first(where: { $0.id == queryID })?.sql else {
             throw BenchError("no SQL twin for query '\(queryID)'")
         }
         let db = try Database(path: store, flags: [.readWrite, .noMutex])
@@ -119,16 +125,20 @@ enum Children {
         let clock = ContinuousClock()
         var times: [Double] = []
         var counts: [Int] = []
+        var groups: [[String]] = []
         for _ in 0..<max(1, runs) {
             let started = clock.now
-            let statement = try db.prepare(funnel.sql)
+            let statement = try db.prepare(twin.text)
             counts = []
-            if try statement.step() {
-                for i in 0..<statement.columnCount { counts.append(Int(statement.int64(Int32(i)))) }
+            groups = []
+            while try statement.step() {
+                let columns = 0..<statement.columnCount
+                groups.append(columns.map { statement.text(Int32($0)) ?? "" })
+                counts += columns.dropFirst(twin.keyColumns).map { Int(statement.int64(Int32($0))) }
             }
             times.append((clock.now - started).seconds)
         }
-        return SQLOutcome(runs: times, counts: counts, memory: ProcessMemory.read())
+        return SQLOutcome(runs: times, counts: counts, groups: groups, memory: ProcessMemory.read())
     }
 
     static func generate(customers: Int, seed: UInt64, output: String) throws {
@@ -143,6 +153,35 @@ enum Children {
             guard column < row.count else { return nil }
             if case .int(let n) = row[column] { return Int(n) }
             return nil
+        }
+    }
+
+    /// Per group, the key values (the columns before `step`) and then the `customers` of each step, as text.
+    static func groups(_ result: QueryResult) -> [[String]] {
+        guard let step = result.columns.firstIndex(of: "step"),
+              let customers = result.columns.firstIndex(of: "customers") else { return [] }
+        var groups: [[String]] = []
+        var key: [String]?
+        for row in result.rows where row.count > max(step, customers) {
+            let rowKey = row[0..<step].map(text)
+            if rowKey != key {
+                groups.append(rowKey)
+                key = rowKey
+            }
+            groups[groups.count - 1].append(text(row[customers]))
+        }
+        return groups
+    }
+
+    /// A key or count as the SQL twin prints it: text as is, NULL as ''.
+    static func text(_ cell: Cell) -> String {
+        switch cell {
+        case .null: ""
+        case .text(let s): s
+        case .int(let n): String(n)
+        case .number(let d): d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .percent(let d), .duration(let d): String(d)
+        case .time(let ms): String(ms)
         }
     }
 

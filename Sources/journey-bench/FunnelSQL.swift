@@ -86,3 +86,54 @@ struct FunnelSQL {
         "'" + text.replacing("'", with: "''") + "'"
     }
 }
+
+/// A 2-step funnel broken down by a field of the chain's first step (grammar/SEMANTICS.md §4a, Breakdowns), as SQL.
+///
+/// With two steps the chain is easy to name in SQL: from a start s, step 2 is the first matching event after s, so
+/// s reaches level 2 when that event's time is within the window; the customer's level is the best over its starts,
+/// and its chain starts at the earliest start reaching that level. Groups are the dictionary value of `key` on that
+/// start ('' when the event has none), with customers per step.
+struct BreakdownSQL {
+    var steps: [String]
+    var windowMilliseconds: Int64
+    var prefilter: String
+    /// A dictionary column: stage, touchpoint or channel.
+    var key: String
+
+    var sql: String {
+        precondition(steps.count == 2, "the SQL twin of a breakdown covers 2-step funnels")
+        let col = key == "stage" ? 1 : key == "touchpoint" ? 2 : 3
+        return """
+            WITH ev AS (
+              SELECT customer, time, seq, \(key), m1, m2 FROM (
+                SELECT e.customer, e.time, e.seq, e.\(key),
+                  coalesce((\(steps[0])), 0) AS m1,
+                  coalesce((\(steps[1])), 0) AS m2
+                FROM events e WHERE \(prefilter)
+              ) WHERE m1 OR m2
+            ),
+            nx AS (SELECT customer, time, seq, \(key), m1,
+                     min(CASE WHEN m2 THEN time END) OVER (PARTITION BY customer ORDER BY time, seq
+                       ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next2 FROM ev),
+            starts AS (SELECT customer, time, seq, \(key),
+                         CASE WHEN next2 - time <= \(windowMilliseconds) THEN 2 ELSE 1 END AS level FROM nx WHERE m1),
+            best AS (SELECT customer, max(level) AS level FROM starts GROUP BY customer),
+            chain AS (SELECT s.customer, s.level, s.\(key),
+                        row_number() OVER (PARTITION BY s.customer ORDER BY s.time, s.seq) AS rn
+                      FROM starts s JOIN best b ON b.customer = s.customer AND b.level = s.level)
+            SELECT coalesce(d.value, '') AS \(key), count(*) AS step1, sum(chain.level >= 2) AS step2
+            FROM chain LEFT JOIN dictionary d ON d.col = \(col) AND d.code = chain.\(key)
+            WHERE rn = 1 GROUP BY 1 ORDER BY step1 DESC, 1
+            """
+    }
+}
+
+/// A query's twin in plain SQL: its text, and how to read its rows.
+struct SQLTwin {
+    var text: String
+    /// Leading columns of each row that name a group (0 for a plain funnel); the rest are customers per step.
+    var keyColumns: Int
+
+    init(_ funnel: FunnelSQL) { text = funnel.sql; keyColumns = 0 }
+    init(_ breakdown: BreakdownSQL) { text = breakdown.sql; keyColumns = 1 }
+}

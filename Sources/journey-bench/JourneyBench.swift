@@ -83,7 +83,7 @@ struct Run: ParsableCommand {
         if showSQL {
             for query in QuerySet.all where options.only?.contains(query.id) ?? true {
                 guard let sql = query.sql else { continue }
-                print("\n-- \(query.label): \(query.text)\n\(sql.sql);")
+                print("\n-- \(query.label): \(query.text)\n\(sql.text);")
             }
         }
         if failed { throw ExitCode(1) }

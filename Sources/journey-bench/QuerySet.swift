@@ -16,7 +16,7 @@ struct BenchQuery {
     /// The statement as an analyst would type it.
     var text: String
     /// The same question as plain SQL on the store's tables, when there is one.
-    var sql: FunnelSQL?
+    var sql: SQLTwin?
     var target: Target
     /// The feature the query needs, named when it may not exist yet ("BY", "PATHS", "TIMES"): such a query is
     /// reported as not yet supported while the parser rejects it, and lights up once the language has it.
@@ -30,32 +30,35 @@ enum QuerySet {
         BenchQuery(
             id: "funnel2", label: "2-step funnel, 30-day window",
             text: "FROM awareness TO purchase WITHIN 30 days",
-            sql: FunnelSQL(steps: [FunnelSQL.equals("stage", "awareness"), FunnelSQL.equals("stage", "purchase")],
-                           windowMilliseconds: 30 * day,
-                           prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"])),
+            sql: SQLTwin(FunnelSQL(steps: [FunnelSQL.equals("stage", "awareness"), FunnelSQL.equals("stage", "purchase")],
+                                   windowMilliseconds: 30 * day,
+                                   prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"]))),
             target: Target(seconds: 0.1, source: "issue 4")),
         BenchQuery(
             id: "funnel4", label: "4-step funnel, 30-day window",
             text: "FROM awareness TO consideration TO purchase TO retention WITHIN 30 days",
-            sql: FunnelSQL(steps: ["awareness", "consideration", "purchase", "retention"].map { FunnelSQL.equals("stage", $0) },
-                           windowMilliseconds: 30 * day,
-                           prefilter: FunnelSQL.oneOf("stage", ["awareness", "consideration", "purchase", "retention"])),
+            sql: SQLTwin(FunnelSQL(steps: ["awareness", "consideration", "purchase", "retention"].map { FunnelSQL.equals("stage", $0) },
+                                   windowMilliseconds: 30 * day,
+                                   prefilter: FunnelSQL.oneOf("stage", ["awareness", "consideration", "purchase", "retention"]))),
             target: Target(seconds: 0.2, source: "issue 4")),
         BenchQuery(
             id: "filters", label: "filter on every step, 7 days",
             text: "FROM ad_click[channel = social] TO cart_add[device = mobile] TO checkout_complete[amount > 50] WITHIN 7 days",
-            sql: FunnelSQL(steps: [
-                               FunnelSQL.equals("touchpoint", "ad_click") + " AND " + FunnelSQL.equals("channel", "social"),
-                               FunnelSQL.equals("touchpoint", "cart_add") + " AND " + FunnelSQL.textProperty("device", equals: "mobile"),
-                               FunnelSQL.equals("touchpoint", "checkout_complete") + " AND " + FunnelSQL.numberProperty("amount", ">", 50),
-                           ],
-                           windowMilliseconds: 7 * day,
-                           prefilter: FunnelSQL.oneOf("touchpoint", ["ad_click", "cart_add", "checkout_complete"])),
+            sql: SQLTwin(FunnelSQL(steps: [
+                                       FunnelSQL.equals("touchpoint", "ad_click") + " AND " + FunnelSQL.equals("channel", "social"),
+                                       FunnelSQL.equals("touchpoint", "cart_add") + " AND " + FunnelSQL.textProperty("device", equals: "mobile"),
+                                       FunnelSQL.equals("touchpoint", "checkout_complete") + " AND " + FunnelSQL.numberProperty("amount", ">", 50),
+                                   ],
+                                   windowMilliseconds: 7 * day,
+                                   prefilter: FunnelSQL.oneOf("touchpoint", ["ad_click", "cart_add", "checkout_complete"]))),
             target: Target(seconds: 0.2, source: "assumed: a 3-step funnel, held to the 4-step target")),
         BenchQuery(
             id: "breakdown", label: "breakdown by first-step channel",
             text: "FROM awareness TO purchase WITHIN 30 days BY channel",
-            sql: nil, target: Target(seconds: 0.5, source: "issue 4"), feature: "BY"),
+            sql: SQLTwin(BreakdownSQL(steps: [FunnelSQL.equals("stage", "awareness"), FunnelSQL.equals("stage", "purchase")],
+                                      windowMilliseconds: 30 * day,
+                                      prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"]), key: "channel")),
+            target: Target(seconds: 0.5, source: "issue 4"), feature: "BY"),
         BenchQuery(
             id: "paths", label: "top-10 paths",
             text: "PATHS FROM awareness TO purchase TOP 10",

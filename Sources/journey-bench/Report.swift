@@ -151,9 +151,10 @@ enum Report {
                 continue
             }
             let processes = [q.cold, q.newProcess].compactMap { $0 }.allSatisfy(\.sameAsWarm) ? "same output" : "DIFFERENT OUTPUT"
-            var line = "    \(q.label): \(countList(warm.counts)) | \(processes)"
+            let steps = warm.groups.isEmpty ? 0 : warm.counts.count / warm.groups.count
+            var line = "    \(q.label): \(groupList(warm.groups, steps: steps)) | \(processes)"
             if let sql = q.sql {
-                line += " | " + countList(sql.counts) + (sql.counts == warm.counts ? "  agree" : "  *** MISMATCH ***")
+                line += " | " + (sql.agrees ? "the same: agree" : groupList(sql.groups, steps: steps) + "  *** MISMATCH ***")
             } else {
                 line += " | no SQL twin"
             }
@@ -194,6 +195,16 @@ enum Report {
         out.append("")
         out.append("  (\(r.name) took \(Format.seconds(r.totalSeconds)))")
         return out.joined(separator: "\n")
+    }
+
+    /// `82,000 → 17,894`, or for a breakdown `social 48,096 → 10,452; paid_ads ...`.
+    static func groupList(_ groups: [[String]], steps: Int) -> String {
+        guard !groups.isEmpty else { return "—" }
+        return groups.map { group in
+            let keys = group.dropLast(steps).map { $0.isEmpty ? "(none)" : $0 }
+            return (keys.isEmpty ? "" : keys.joined(separator: ",") + " ")
+                + group.suffix(steps).map { Int($0).map(Format.grouped) ?? $0 }.joined(separator: " → ")
+        }.joined(separator: "; ")
     }
 
     static func countList(_ counts: [Int]) -> String {
