@@ -68,6 +68,7 @@ struct Run: ParsableCommand {
                                    skipSQL: skipSQL, journey: journey,
                                    only: only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) })
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let loadAtStart = Report.loadAverage()
         var reports: [String] = []
         var failed = false
         for spec in sets() {
@@ -79,7 +80,7 @@ struct Run: ParsableCommand {
             reports.append(Report.render(result))
             failed = failed || !result.problems.isEmpty
         }
-        print(([Report.machine()] + reports).joined(separator: "\n\n"))
+        print(([Report.machine(loadAtStart: loadAtStart)] + reports).joined(separator: "\n\n"))
         if showSQL {
             for query in QuerySet.all where options.only?.contains(query.id) ?? true {
                 guard let sql = query.sql else { continue }

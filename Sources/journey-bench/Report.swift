@@ -80,7 +80,13 @@ struct Verdict {
 }
 
 enum Report {
-    static func machine() -> String {
+    /// The 1, 5 and 15 minute load averages.
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "? ? ?")
+            .split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    static func machine(loadAtStart: String) -> String {
         var lines: [String] = []
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }
@@ -92,9 +98,7 @@ enum Report {
                      + (memory.map { String(format: "%.1f GiB", $0 / 1_048_576) } ?? "? GiB") + " memory, "
                      + (cpu ?? "unknown CPU"))
         // Other work on the machine moves every figure; say how busy it was.
-        if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
-            lines.append("load average at the end (1, 5, 15 min): " + load.split(separator: " ").prefix(3).joined(separator: " "))
-        }
+        lines.append("load average (1, 5, 15 min): \(loadAtStart) at the start, \(loadAverage()) at the end")
         return lines.joined(separator: "\n")
     }
 
