@@ -35,12 +35,14 @@ public enum JourneyTrace {
         out.append("customer '\(key)': \(events.times.count) admitted event(s), in (time, import order) order"
                    + " [stage / touchpoint / channel]")
         for i in events.times.indices {
-            var tags = (0..<m).filter { events.masks[i] & (UInt64(1) << UInt64($0)) != 0 }.map { "step \($0 + 1)" }
-            for (e, exclusion) in plan.funnel.exclusions.enumerated()
-            where events.masks[i] & (UInt64(1) << UInt64(m + e)) != 0 {
-                tags.append("excluded by '\(exclusion.label)'")
-            }
-            out.append("  " + describe(i) + (tags.isEmpty ? "" : "   matches " + tags.joined(separator: ", ")))
+            let steps = (0..<m).filter { events.masks[i] & (UInt64(1) << UInt64($0)) != 0 }.map { "step \($0 + 1)" }
+            let exclusions = plan.funnel.exclusions.indices
+                .filter { events.masks[i] & (UInt64(1) << UInt64(m + $0)) != 0 }
+                .map { "'\(plan.funnel.exclusions[$0].label)'" }
+            var line = "  " + describe(i)
+            if !steps.isEmpty { line += "   matches " + steps.joined(separator: ", ") }
+            if !exclusions.isEmpty { line += "   excluded by " + exclusions.joined(separator: ", ") }
+            out.append(line)
         }
         var matcher = JourneyMatcher(shape: plan.shape)
         let traces = matcher.trace(times: events.times, masks: events.masks, carried: events.carried)
