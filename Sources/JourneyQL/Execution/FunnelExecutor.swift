@@ -75,7 +75,9 @@ public enum FunnelExecutor {
         let m = plan.shape.stepCount
         var plain = plan.shape.isPlain
             ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
-        var general = plan.shape.isPlain ? nil : JourneyMatcher(shape: plan.shape)
+        var tied = plan.shape.tiesAnyOrder
+            ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
+        var general = plan.shape.isPlain || plan.shape.tiesAnyOrder ? nil : JourneyMatcher(shape: plan.shape)
         let decoders = Dictionary(uniqueKeysWithValues: EventColumn.allCases.map { column in
             (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                 uniquingKeysWith: { a, _ in a }))
@@ -88,6 +90,8 @@ public enum FunnelExecutor {
             events += customer.times.count
             if plain != nil {
                 plain!.match(times: customer.times, masks: customer.masks, into: &match)
+            } else if tied != nil {
+                tied!.match(times: customer.times, masks: customer.masks, into: &match)
             } else {
                 general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match)
             }

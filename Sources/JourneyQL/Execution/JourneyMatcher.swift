@@ -19,6 +19,8 @@ public struct JourneyShape: Sendable, Hashable {
     public var window: Int64?
     public var directly: Bool
     public var strictTime: Bool
+    /// TIES ANY ORDER: distinct events, non-decreasing times (TiedJourneyMatcher).
+    public var tiesAnyOrder: Bool = false
     public var exclusions: [Exclusion]
     /// The carried column holding the `SAME` field, if any.
     public var sameColumn: Int?
@@ -27,7 +29,7 @@ public struct JourneyShape: Sendable, Hashable {
     /// True when the single-pointer FunnelMatcher computes the same answer (section 4 alone).
     public var isPlain: Bool {
         !optional.contains(true) && !gapWindows.contains { $0 != nil } && !directly && !strictTime
-            && exclusions.isEmpty && sameColumn == nil
+            && exclusions.isEmpty && sameColumn == nil && !tiesAnyOrder
     }
 }
 

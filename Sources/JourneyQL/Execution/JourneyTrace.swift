@@ -44,8 +44,14 @@ public enum JourneyTrace {
             if !exclusions.isEmpty { line += "   excluded by " + exclusions.joined(separator: ", ") }
             out.append(line)
         }
-        var matcher = JourneyMatcher(shape: plan.shape)
-        let traces = matcher.trace(times: events.times, masks: events.masks, carried: events.carried)
+        let traces: [JourneyMatcher.StartTrace]
+        if plan.shape.tiesAnyOrder {
+            var tied = TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
+            traces = tied.trace(times: events.times, masks: events.masks)
+        } else {
+            var matcher = JourneyMatcher(shape: plan.shape)
+            traces = matcher.trace(times: events.times, masks: events.masks, carried: events.carried)
+        }
         if traces.isEmpty {
             out.append("no event matches step 1 '\(labels[0])': no journey starts")
             return out

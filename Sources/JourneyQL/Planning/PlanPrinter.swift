@@ -40,6 +40,7 @@ public enum PlanPrinter {
             var rules: [String] = []
             if plan.shape.directly { rules.append("DIRECTLY") }
             if plan.shape.strictTime { rules.append("STRICT TIME") }
+            if plan.shape.tiesAnyOrder { rules.append("TIES ANY ORDER (time groups, augmenting-path matching within a group)") }
             if plan.shape.optional.contains(true) { rules.append("optional steps") }
             if plan.shape.gapWindows.contains(where: { $0 != nil }) { rules.append("gap windows") }
             if !plan.shape.exclusions.isEmpty { rules.append("exclusions") }

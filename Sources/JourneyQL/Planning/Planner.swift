@@ -59,6 +59,7 @@ public struct Planner {
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
             window: funnel.window, directly: funnel.directly, strictTime: funnel.strictTime,
+            tiesAnyOrder: funnel.tiesAnyOrder,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
         return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape, breakdown: breakdown,
@@ -83,9 +84,9 @@ public struct Planner {
             // The customer's id and the time are never missing.
             return Planner.operand(field).map { .isNull($0) } ?? .constant(false)
         case .and(let cs):
-            return .and(cs.map(compile))
+            return .and(Planner.distinct(cs.map(compile)))
         case .or(let cs):
-            return .or(Planner.mergingCodeSets(cs.map(compile)))
+            return .or(Planner.mergingCodeSets(Planner.distinct(cs.map(compile))))
         case .compare(let field, let op, let literal):
             switch (field, literal) {
             case (.time, .time(let t)):
@@ -120,6 +121,14 @@ public struct Planner {
 }
 
 extension Planner {
+    /// The terms without repeats, in first-seen order: `p AND p` is `p` and `p OR p` is `p` in three-valued logic
+    /// too, and a LET used twice by a LET used twice ... would otherwise double the SQL at every level.
+    static func distinct(_ terms: [Predicate]) -> [Predicate] {
+        guard terms.count > 1 else { return terms }
+        var seen = Set<Predicate>()
+        return terms.filter { seen.insert($0).inserted }
+    }
+
     /// `col IN A OR col IN B` is `col IN (A ∪ B)`, with the same answer for a missing column:
     /// long IN lists on stage, touchpoint and channel become one set test.
     static func mergingCodeSets(_ operands: [Predicate]) -> [Predicate] {

@@ -158,6 +158,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var directly: Bool = false
     /// `STRICT TIME`: each filled step strictly later in time than the previous one.
     public var strictTime: Bool = false
+    /// `TIES ANY ORDER`: distinct events with non-decreasing times instead of import order within a second.
+    public var tiesAnyOrder: Bool = false
     public var exclusions: [CheckedExclusion] = []
     /// `SAME f`: every filled step has the first step's value of f.
     public var same: EventField? = nil

@@ -144,6 +144,8 @@ public struct FunnelSyntax: Sendable, Hashable {
     public var range: SourceRange
     public var directly: Bool = false
     public var strictTime: Bool = false
+    /// `TIES ANY ORDER`.
+    public var tiesAnyOrder: Bool = false
     public var exclusions: [ExclusionSyntax] = []
     public var same: FieldRef? = nil
     public var start: StartSyntax? = nil
