@@ -124,29 +124,60 @@ private func customersFile(_ c: GeneratedCase) -> String {
 
 // MARK: Random queries
 
-private func randomStep(_ catalog: StoreCatalog, _ rng: inout SplitMix64, allowAlternatives: Bool = true) -> String {
+/// Definitions made in a case's store, for the generator to use: LET conditions and defined stages.
+private struct DefinedNames {
+    var lets: [String] = []
+    var stages: [String] = []
+}
+
+/// Makes some definitions in the store (or none): LET conditions using LIKE, IS NULL, BETWEEN and one another,
+/// a stage defined over touchpoints, and sometimes one that shadows (and widens) a stage of the data.
+private func defineRandomly(_ session: Session, _ catalog: StoreCatalog, _ rng: inout SplitMix64) throws -> DefinedNames {
+    guard chance(0.7, &rng) else { return DefinedNames() }
+    var statements = [
+        "LET big = amount \(pick(["> 3", "BETWEEN 1 AND 10", ">= 5"], &rng))",
+        "LET webby = channel LIKE '\(pick(["%eb", "_eb", "W%"], &rng))' OR device IS NULL",
+        "LET both = big AND NOT webby",
+        "LET b2b_ish = customer.segment \(pick(["LIKE 'b2%'", "IS NOT NULL", "BETWEEN 'b' AND 'c'"], &rng))",
+        "DEFINE STAGE hot AS touchpoint LIKE '%\\_%' ESCAPE '\\' AND channel IS NOT NULL",
+    ]
+    var names = DefinedNames(lets: ["big", "webby", "both", "b2b_ish"], stages: ["hot"])
+    if chance(0.5, &rng), let shadowed = catalog.stages.map(\.name).randomElement(using: &rng) {
+        statements.append("DEFINE STAGE \(shadowed) AS stage = \(shadowed) OR (touchpoint = cart_add AND NOT webby)")
+        names.stages.append(shadowed)
+    }
+    try session.run(SourceText(statements.joined(separator: "; "))) { _ in }
+    return names
+}
+
+private func randomStep(_ catalog: StoreCatalog, _ rng: inout SplitMix64, allowAlternatives: Bool = true,
+                        defined: DefinedNames = DefinedNames()) -> String {
     let stages = catalog.stages.map(\.name), touchpoints = catalog.touchpoints.map(\.name)
-    let names = stages + touchpoints
+    let names = stages + touchpoints + defined.stages
     var base: String
     switch Int.random(in: 0..<10, using: &rng) {
     case 0: base = "ANY"
     case 1 where !stages.isEmpty: base = "stage " + pick(stages, &rng)
     case 2 where !touchpoints.isEmpty: base = "touchpoint " + pick(touchpoints, &rng)
     case 3 where allowAlternatives:
-        base = "(" + randomStep(catalog, &rng, allowAlternatives: false) + " | "
-            + randomStep(catalog, &rng, allowAlternatives: false) + ")"
+        base = "(" + randomStep(catalog, &rng, allowAlternatives: false, defined: defined) + " | "
+            + randomStep(catalog, &rng, allowAlternatives: false, defined: defined) + ")"
     default: base = names.isEmpty ? "ANY" : pick(names, &rng)
     }
     if chance(0.2, &rng) {
         base += "[" + pick(["amount > 3", "amount <= 5", "channel = web", "device != mobile", "amount = 'n/a'",
-                            "NOT amount > 3", "channel IN (web, email)", "customer.segment = b2b"], &rng) + "]"
+                            "NOT amount > 3", "channel IN (web, email)", "customer.segment = b2b",
+                            "amount BETWEEN 1 AND 5", "device LIKE 'm%'", "channel IS NULL", "NOT device IS NULL"]
+                           + defined.lets, &rng) + "]"
     }
     return base
 }
 
-private func randomAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
+private func randomAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64, defined: DefinedNames = DefinedNames()) -> String {
     let channels = catalog.channels.map(\.name) + ["sms"]
     let someTime = TimeParser.format(t0 + Int64.random(in: 0...900, using: &rng) * 1000)
+    if !defined.lets.isEmpty, chance(0.08, &rng) { return pick(defined.lets, &rng) }
+    if chance(0.35, &rng) { return randomNewAtom(catalog, &rng) }
     switch Int.random(in: 0..<17, using: &rng) {
     case 0: return "channel = \(pick(channels, &rng))"
     case 1: return "channel != \(pick(channels, &rng))"
@@ -168,24 +199,50 @@ private func randomAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> Str
     }
 }
 
-private func randomCondition(_ catalog: StoreCatalog, _ rng: inout SplitMix64, depth: Int = 0) -> String {
-    switch depth < 3 ? Int.random(in: 0..<6, using: &rng) : 0 {
-    case 1: return "NOT (" + randomCondition(catalog, &rng, depth: depth + 1) + ")"
-    case 2: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " AND " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
-    case 3: return "(" + randomCondition(catalog, &rng, depth: depth + 1) + " OR " + randomCondition(catalog, &rng, depth: depth + 1) + ")"
-    default: return randomAtom(catalog, &rng)
+/// LIKE (with GLOB's metacharacters and escapes in the patterns), IS NULL and BETWEEN on every kind of field.
+private func randomNewAtom(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
+    let not = chance(0.3, &rng) ? "NOT " : ""
+    func time() -> String { TimeParser.format(t0 + Int64.random(in: 0...900, using: &rng) * 1000) }
+    switch Int.random(in: 0..<13, using: &rng) {
+    case 0: return "channel \(not)LIKE '\(pick(["%eb", "W%", "_eb", "e%l", "%", "*%", "%a%", "s_cial", "[w]%", "?eb"], &rng))'"
+    case 1: return "touchpoint \(not)LIKE \(pick(["'%!_%' ESCAPE '!'", "'ad%'", "'%e'", "cart_add", "'%t!_a%' ESCAPE '!'", "'____'"], &rng))"
+    case 2: return "device \(not)LIKE \(pick(["'%obile'", "'M%'", "'?obile'", "mobile", "'%O%'"], &rng))"
+    case 3: return "amount \(not)LIKE '\(pick(["%5%", "n/%", "0__", "%", "t%"], &rng))'"
+    case 4: return "customer \(not)LIKE '\(pick(["c1%", "ä%", "_1%", "C%", "%9"], &rng))'"
+    case 5: return "customer.segment \(not)LIKE '\(pick(["b2%", "%b", "smb"], &rng))'"
+    case 6:
+        let field = pick(["channel", "stage", "touchpoint", "amount", "device", "customer.segment", "customer.size", "customer", "time"], &rng)
+        return "\(field) IS \(chance(0.5, &rng) ? "NOT " : "")NULL"
+    case 7: return "amount \(not)BETWEEN \(pick(["0", "1", "2.5", "-1"], &rng)) AND \(pick(["3", "5", "100", "0"], &rng))"
+    case 8: return "time \(not)BETWEEN \(time()) AND \(time())"
+    case 9: return "channel \(not)BETWEEN '\(pick(["W", "a", "e"], &rng))' AND '\(pick(["m", "z", "web"], &rng))'"
+    case 10: return "customer.size \(not)BETWEEN \(Int.random(in: 1...10, using: &rng)) AND \(Int.random(in: 5...20, using: &rng))"
+    case 11: return "device \(not)BETWEEN 'd' AND '\(pick(["n", "mobile", "Z"], &rng))'"
+    default: return "customer \(not)BETWEEN 'c1' AND '\(pick(["c5", "c", "d"], &rng))'"
     }
 }
 
-private func randomQuery(_ catalog: StoreCatalog, _ rng: inout SplitMix64) -> String {
-    let steps = (0..<Int.random(in: 2...4, using: &rng)).map { _ in randomStep(catalog, &rng) }
+private func randomCondition(_ catalog: StoreCatalog, _ rng: inout SplitMix64, depth: Int = 0,
+                             defined: DefinedNames = DefinedNames()) -> String {
+    switch depth < 3 ? Int.random(in: 0..<6, using: &rng) : 0 {
+    case 1: return "NOT (" + randomCondition(catalog, &rng, depth: depth + 1, defined: defined) + ")"
+    case 2: return "(" + randomCondition(catalog, &rng, depth: depth + 1, defined: defined) + " AND "
+        + randomCondition(catalog, &rng, depth: depth + 1, defined: defined) + ")"
+    case 3: return "(" + randomCondition(catalog, &rng, depth: depth + 1, defined: defined) + " OR "
+        + randomCondition(catalog, &rng, depth: depth + 1, defined: defined) + ")"
+    default: return randomAtom(catalog, &rng, defined: defined)
+    }
+}
+
+private func randomQuery(_ catalog: StoreCatalog, _ rng: inout SplitMix64, defined: DefinedNames = DefinedNames()) -> String {
+    let steps = (0..<Int.random(in: 2...4, using: &rng)).map { _ in randomStep(catalog, &rng, defined: defined) }
     var text = "FROM " + steps[0]
     for step in steps.dropFirst() { text += pick([" TO ", " THEN "], &rng) + step }
     var clauses: [String] = []
     if chance(0.6, &rng) {
         clauses.append("WITHIN " + pick(["0s", "500ms", "1.5s", "1s", "2 seconds", "5s", "10s", "1m", "2 minutes", "10m", "1 hour", "1d"], &rng))
     }
-    if chance(0.6, &rng) { clauses.append("WHERE " + randomCondition(catalog, &rng)) }
+    if chance(0.6, &rng) { clauses.append("WHERE " + randomCondition(catalog, &rng, defined: defined)) }
     return ([text] + clauses.shuffled(using: &rng)).joined(separator: " ")
 }
 
@@ -348,9 +405,11 @@ struct DifferentialTests {
             let (session, events, customers) = try importCase(generated, caseIndex: caseIndex, into: directory,
                                                               seed: seed, &rng)
             let catalog = session.catalog()
+            let defined = try defineRandomly(session, catalog, &rng)
+            let definitions = try session.definitions()
 
             for _ in 0..<queriesPerCase where failures < 5 {
-                let query = randomQuery(catalog, &rng)
+                let query = randomQuery(catalog, &rng, defined: defined)
                 let source = SourceText(query)
                 let parsed = Parser.parse(source)
                 guard parsed.diagnostics.isEmpty, let statement = parsed.statements.first else {
@@ -358,7 +417,7 @@ struct DifferentialTests {
                     failures += 1
                     continue
                 }
-                let checked = Checker.check(statement, catalog: catalog, source: source)
+                let checked = Checker.check(statement, catalog: catalog, source: source, definitions: definitions)
                 guard case .funnel(let funnel)? = checked.statement else {
                     Issue.record("seed \(seed): generated query does not check: \(query) \(checked.diagnostics.map(\.id))")
                     failures += 1

@@ -188,12 +188,12 @@ extension Checker {
             if Checker.builtinFields.contains(name.text.lowercased()) || catalog.properties.contains(where: { $0.name == name.text }) {
                 notes.append("'\(name.text)' is a field: compare it (\(name.text) = value) or test it (\(name.text) IS NOT NULL)")
                 suggestion = suggestion ?? "did you mean \(name.text) IS NOT NULL?"
-            } else if names.isEmpty {
+            } else if names.isEmpty, id != "check.unknown-definition" {
                 notes.append("name a condition with LET \(name.text) = condition")
             }
         case .segment:
             message = "no segment is called '\(name.text)'"
-            if names.isEmpty { notes.append("define one with SEGMENT \(name.text) AS customer.segment = '\(name.text)'") }
+            if names.isEmpty, id != "check.unknown-definition" { notes.append("define one with SEGMENT \(name.text) AS customer.segment = '\(name.text)'") }
         case .stage:
             message = "no stage is defined with the name '\(name.text)'"
             if stageNames.contains(Array(name.text.utf8)) {
@@ -232,7 +232,13 @@ extension Checker {
             expansion.customerOnly = kind == .segment
             expansion.deferParameters = true
             if kind == .stage { noteShadowing(entry, at: name.range, asStep: true) }
-            guard (try? checkCondition(expr)) != nil else { return nil }
+            guard let condition = try? checkCondition(expr) else { return nil }
+            if condition.exceeds(nodes: Checker.maximumExpandedNodes, depth: Parser.maximumDepth) {
+                diagnostics.append(.error("check.definition-too-large",
+                                          "\(entry.title) expands to a condition too large or too deeply nested to run", at: expr.range,
+                                          notes: ["at most \(Checker.maximumExpandedNodes) comparisons and \(Parser.maximumDepth) levels of nesting"]))
+                return nil
+            }
             return .define(entry, replaces: replaces)
 
         case .drop(let kind, let name, _):
