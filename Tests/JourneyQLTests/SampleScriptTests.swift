@@ -25,6 +25,11 @@ enum SampleStores {
         if words.first == "tiny" {
             _ = try session.importEvents([samplesDirectory.appendingPathComponent("tiny-events.csv").path],
                                          options: ImportOptions())
+            // `-- store: tiny customers` adds samples/tiny-customers.csv.
+            if words.dropFirst().first == "customers" {
+                _ = try session.importCustomers(samplesDirectory.appendingPathComponent("tiny-customers.csv").path,
+                                                options: ImportOptions())
+            }
         } else if words.first == "generated", words.count == 4,
                   let scenario = JourneyGenerator.Scenario(rawValue: words[1]),
                   let customers = Int(words[2]), let seed = UInt64(words[3]) {
@@ -113,8 +118,7 @@ enum SampleStores {
                 try? session.run(SourceText(source.slice(statement.range))) { _ in }
                 continue
             }
-            let outcome = Checker.check(statement, catalog: session.catalog(), source: source,
-                                        parameters: session.parameters)
+            let outcome = try session.check(statement, source: source)
             guard case .funnel(let funnel)? = outcome.statement else { continue }
             let expected = Reference.journey(funnel.resolved(setNow: session.now, clock: 0), events: events,
                                              customers: customers)
