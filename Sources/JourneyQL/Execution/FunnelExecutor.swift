@@ -77,7 +77,10 @@ public enum FunnelExecutor {
             ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
         var tied = plan.shape.tiesAnyOrder
             ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
-        var general = plan.shape.isPlain || plan.shape.tiesAnyOrder ? nil : JourneyMatcher(shape: plan.shape)
+        var anyOrder = plan.shape.anyOrder
+            ? AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
+        var general = plan.shape.isPlain || plan.shape.tiesAnyOrder || plan.shape.anyOrder
+            ? nil : JourneyMatcher(shape: plan.shape)
         let decoders = Dictionary(uniqueKeysWithValues: EventColumn.allCases.map { column in
             (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                 uniquingKeysWith: { a, _ in a }))
@@ -90,6 +93,8 @@ public enum FunnelExecutor {
             events += customer.times.count
             if plain != nil {
                 plain!.match(times: customer.times, masks: customer.masks, into: &match)
+            } else if anyOrder != nil {
+                anyOrder!.match(times: customer.times, masks: customer.masks, into: &match)
             } else if tied != nil {
                 tied!.match(times: customer.times, masks: customer.masks, into: &match)
             } else {

@@ -21,6 +21,8 @@ public struct JourneyShape: Sendable, Hashable {
     public var strictTime: Bool
     /// TIES ANY ORDER: distinct events, non-decreasing times (TiedJourneyMatcher).
     public var tiesAnyOrder: Bool = false
+    /// IN ANY ORDER (AnyOrderMatcher).
+    public var anyOrder: Bool = false
     public var exclusions: [Exclusion]
     /// The carried column holding the `SAME` field, if any.
     public var sameColumn: Int?
@@ -29,7 +31,7 @@ public struct JourneyShape: Sendable, Hashable {
     /// True when the single-pointer FunnelMatcher computes the same answer (section 4 alone).
     public var isPlain: Bool {
         !optional.contains(true) && !gapWindows.contains { $0 != nil } && !directly && !strictTime
-            && exclusions.isEmpty && sameColumn == nil && !tiesAnyOrder
+            && exclusions.isEmpty && sameColumn == nil && !tiesAnyOrder && !anyOrder
     }
 }
 

@@ -44,6 +44,21 @@ public enum JourneyTrace {
             if !exclusions.isEmpty { line += "   excluded by " + exclusions.joined(separator: ", ") }
             out.append(line)
         }
+        if plan.shape.anyOrder {
+            // In any order there is no chain of consecutive steps to stop: report the start and the completions.
+            var matcher = AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
+            var match = CustomerMatch()
+            matcher.match(times: events.times, masks: events.masks, into: &match)
+            guard match.level > 0 else {
+                out.append("no start: no event within the start range fills a step")
+                return out
+            }
+            out.append("start #\(match.positions[0] + 1) (the earliest event of the deepest chain): level \(match.level) of \(m)")
+            for k in 1..<match.level {
+                out.append("  steps 1-\(k + 1) all done by #\(match.positions[k] + 1) at \(TimeParser.format(events.times[match.positions[k]]))")
+            }
+            return out
+        }
         let traces: [JourneyMatcher.StartTrace]
         if plan.shape.tiesAnyOrder {
             var tied = TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)

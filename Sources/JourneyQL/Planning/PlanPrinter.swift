@@ -40,6 +40,7 @@ public enum PlanPrinter {
             var rules: [String] = []
             if plan.shape.directly { rules.append("DIRECTLY") }
             if plan.shape.strictTime { rules.append("STRICT TIME") }
+            if plan.shape.anyOrder { rules.append("IN ANY ORDER (bipartite matching of steps to events per start)") }
             if plan.shape.tiesAnyOrder { rules.append("TIES ANY ORDER (time groups, augmenting-path matching within a group)") }
             if plan.shape.optional.contains(true) { rules.append("optional steps") }
             if plan.shape.gapWindows.contains(where: { $0 != nil }) { rules.append("gap windows") }

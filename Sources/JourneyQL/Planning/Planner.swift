@@ -59,7 +59,7 @@ public struct Planner {
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
             window: funnel.window, directly: funnel.directly, strictTime: funnel.strictTime,
-            tiesAnyOrder: funnel.tiesAnyOrder,
+            tiesAnyOrder: funnel.tiesAnyOrder, anyOrder: funnel.anyOrder,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
         return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape, breakdown: breakdown,

@@ -160,6 +160,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var strictTime: Bool = false
     /// `TIES ANY ORDER`: distinct events with non-decreasing times instead of import order within a second.
     public var tiesAnyOrder: Bool = false
+    /// `IN ANY ORDER`: distinct events in any order, all within the window of the earliest.
+    public var anyOrder: Bool = false
     public var exclusions: [CheckedExclusion] = []
     /// `SAME f`: every filled step has the first step's value of f.
     public var same: EventField? = nil

@@ -45,16 +45,20 @@ extension Checker {
         funnel.directly = f.directly
         funnel.strictTime = f.strictTime
         funnel.tiesAnyOrder = f.tiesAnyOrder
-        if f.tiesAnyOrder {
+        funnel.anyOrder = f.anyOrder
+        if f.tiesAnyOrder || f.anyOrder {
+            let clause = f.anyOrder ? "IN ANY ORDER" : "TIES ANY ORDER"
             var conflicts: [String] = []
             if steps.contains(where: { $0.optional }) { conflicts.append("optional steps") }
             if steps.contains(where: { $0.gapWindow != nil }) { conflicts.append("step windows") }
             if f.directly { conflicts.append("DIRECTLY") }
             if f.strictTime { conflicts.append("STRICT TIME") }
+            if f.anyOrder && f.tiesAnyOrder { conflicts.append("TIES ANY ORDER") }
             if !f.exclusions.isEmpty { conflicts.append("EXCLUDING") }
             if f.same != nil { conflicts.append("SAME") }
             if !conflicts.isEmpty {
-                diagnostics.append(.error("check.ties-combination", "TIES ANY ORDER cannot be combined with "
+                diagnostics.append(.error(f.anyOrder ? "check.any-order-combination" : "check.ties-combination",
+                                          "\(clause) cannot be combined with "
                                           + conflicts.joined(separator: ", "), at: f.range,
                                           notes: ["it combines with WITHIN, WHERE, start ranges, BY, LIMIT and FOR"]))
                 return nil

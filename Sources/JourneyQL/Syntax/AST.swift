@@ -146,6 +146,8 @@ public struct FunnelSyntax: Sendable, Hashable {
     public var strictTime: Bool = false
     /// `TIES ANY ORDER`.
     public var tiesAnyOrder: Bool = false
+    /// `IN ANY ORDER`.
+    public var anyOrder: Bool = false
     public var exclusions: [ExclusionSyntax] = []
     public var same: FieldRef? = nil
     public var start: StartSyntax? = nil

@@ -3,7 +3,8 @@ import JourneyStore
 
 extension Parser {
     // funnel -> "FROM" step { ( "TO" | "THEN" ) step [ "WITHIN" duration ] } clause { clause }
-    // clause -> "WITHIN" duration | "WHERE" condition | "DIRECTLY" | "STRICT" "TIME" | "TIES" "ANY" "ORDER" | exclusion | "SAME" field
+    // clause -> "WITHIN" duration | "WHERE" condition | "DIRECTLY" | "STRICT" "TIME" | "TIES" "ANY" "ORDER"
+    //         | "IN" "ANY" "ORDER" | exclusion | "SAME" field
     //         | start_range | "BY" breakdown { "," breakdown } | "LIMIT" number | "FOR" name
     mutating func parseFunnel() throws(Failure) -> FunnelSyntax {
         let start = try expectWord("FROM", "to start a journey")
@@ -64,6 +65,10 @@ extension Parser {
                 _ = advance()
                 _ = advance()
                 funnel.strictTime = true
+            } else if current.isWord("IN"), tokens[position + 1].isWord("ANY"), tokens[position + 2].isWord("ORDER") {
+                try once("IN ANY ORDER", token)
+                for _ in 0..<3 { _ = advance() }
+                funnel.anyOrder = true
             } else if current.isWord("TIES"), tokens[position + 1].isWord("ANY"), tokens[position + 2].isWord("ORDER") {
                 try once("TIES ANY ORDER", token)
                 for _ in 0..<3 { _ = advance() }
