@@ -324,6 +324,15 @@ public final class Console {
         if !catalog.customerAttributes.isEmpty {
             text += "customer:    \(list(catalog.customerAttributes, prefix: "customer."))\n"
         }
+        // Definitions stored with the data, as statements that would make them again.
+        for entry in (try? session.definitions())?.entries ?? [] {
+            let name = Self.isBareName(entry.name) ? entry.name : quoteText(entry.name)
+            switch entry.kind {
+            case .stage: text += "DEFINE STAGE \(name) AS \(entry.text);\n"
+            case .condition: text += "LET \(name) = \(entry.text);\n"
+            case .segment: text += "SEGMENT \(name) AS \(entry.text);\n"
+            }
+        }
         return text
     }
 
@@ -334,6 +343,13 @@ public final class Console {
     static func seconds(_ duration: Duration) -> String {
         let (s, attoseconds) = duration.components
         return CellFormatting.fixed(Double(s) + Double(attoseconds) / 1e18, decimals: 3)
+    }
+
+    /// Whether `name` can be written without quotes: a word that is not reserved.
+    static func isBareName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic || first.value >= 0x80 else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || $0.value >= 0x80 || ("0"..."9").contains($0) }
+            && !Parser.reservedWords.contains(name.lowercased())
     }
 
     static func parameterName(_ raw: String) -> String { raw.hasPrefix("$") ? String(raw.dropFirst()) : raw }

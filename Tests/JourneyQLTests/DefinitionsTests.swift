@@ -71,6 +71,8 @@ private struct Outcome {
     var errorIDs: [String] { failure?.diagnostics.map(\.id) ?? [] }
 }
 
+private func pick<T>(_ items: [T], _ rng: inout SplitMix64) -> T { items.randomElement(using: &rng)! }
+
 private func run(_ session: Session, _ text: String) -> Outcome {
     var outcome = Outcome()
     do {
@@ -279,6 +281,52 @@ struct DefinitionsTests {
         let outcome = run(session, "SHOW STAGES")
         #expect(outcome.failure?.exitCode == 65)
         #expect(outcome.failure?.rendered.contains("definitions") == true)
+    }
+
+    /// Random statements from the pieces of conditions and definitions, run whole (checker, planner, store):
+    /// nothing traps, every diagnostic renders against its text, and the stored definitions stay readable.
+    @Test func randomDefinitionSoupNeverTraps() throws {
+        let session = try Store().session()
+        var rng = SplitMix64(seed: 0xDEF5)
+        func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+        let starts = ["LET a =", "LET b =", "LET a AS", "DEFINE STAGE purchase AS", "DEFINE STAGE hot AS",
+                      "SEGMENT s AS", "SEGMENT t =", "DROP LET a", "DROP STAGE hot", "DROP SEGMENT s", "SET STAGES",
+                      "SET now =", "SHOW DEFINITIONS", "SHOW STAGES", "SHOW SEGMENTS", "FROM ad_click TO order_paid WHERE",
+                      "FROM ANY TO hot[", "FROM ANY TO purchase FOR s WHERE", "EXPLAIN FROM ANY TO ANY WHERE"]
+        let pieces = ["a", "b", "s", "hot", "purchase", "stage", "=", "!=", "<", "LIKE", "NOT", "IS", "NULL", "BETWEEN",
+                      "AND", "OR", "ESCAPE", "'x%'", "'!'", "'_'", "1", "120", "amount", "device", "customer.segment",
+                      "customer", "time", "2024-03-02", "$since", "(", ")", "]", ",", "IN", "awareness", "mobile"]
+        let atoms = ["a", "b", "s", "amount > 1", "device LIKE 'mob%'", "device NOT LIKE '_'", "amount IS NULL",
+                     "customer.segment IS NOT NULL", "customer.segment LIKE 'b%' ESCAPE '!'", "amount BETWEEN 1 AND 120",
+                     "time NOT BETWEEN 2024-03-02 AND $since", "stage = purchase", "stage != hot", "stage IN (purchase, x)",
+                     "customer LIKE 'u%'", "channel IS NULL", "device = null", "time IS NULL", "touchpoint LIKE 'x!'"]
+        func condition(_ depth: Int) -> String {
+            switch depth < 2 ? Int.random(in: 0..<5, using: &rng) : 0 {
+            case 1: return "NOT " + condition(depth + 1)
+            case 2: return "(" + condition(depth + 1) + " AND " + condition(depth + 1) + ")"
+            case 3: return "(" + condition(depth + 1) + " OR " + condition(depth + 1) + ")"
+            default: return pick(atoms, &rng)
+            }
+        }
+        var succeeded = 0
+        for _ in 0..<1500 {
+            if chance(0.3) { session.parameters["since"] = "2024-03-03" } else { session.parameters = [:] }
+            let tail = chance(0.8) ? condition(0)
+                : (0..<Int.random(in: 0...8, using: &rng)).map { _ in pick(pieces, &rng) }.joined(separator: " ")
+            var text = pick(starts, &rng) + " " + tail
+            if text.hasPrefix("FROM ANY TO hot[") { text += "]" }
+            let outcome = run(session, text)
+            for d in (outcome.failure?.diagnostics ?? []) + outcome.diagnostics {
+                _ = DiagnosticRenderer.render(d, in: SourceText(text))
+                let bound = d.origin.map { $0.text.utf8.count } ?? text.utf8.count
+                #expect(d.range.start >= 0 && d.range.end <= bound, "\(text): \(d.id)")
+            }
+            #expect(outcome.failure?.exitCode != 70, "\(text): \(outcome.failure?.rendered ?? "")")
+            _ = try session.definitions()
+            if outcome.failure == nil { succeeded += 1 }
+        }
+        // The soup must mostly make sense, or it tests only the parser's error paths.
+        #expect(succeeded > 300, "only \(succeeded) of 1500 statements ran")
     }
 
     @Test func hugeExpansionsAreRefusedNotRun() throws {
