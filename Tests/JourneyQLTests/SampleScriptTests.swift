@@ -120,6 +120,8 @@ enum SampleStores {
             }
             let outcome = try session.check(statement, source: source)
             guard case .funnel(let funnel)? = outcome.statement else { continue }
+            // TIES ANY ORDER and IN ANY ORDER have brute-force differential tests of their own.
+            if funnel.tiesAnyOrder || funnel.anyOrder { continue }
             let expected = Reference.journey(funnel.resolved(setNow: session.now, clock: 0), events: events,
                                              customers: customers)
             var got: QueryResult?
