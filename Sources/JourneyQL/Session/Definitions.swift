@@ -65,6 +65,15 @@ public struct Definitions: Sendable, Hashable, Codable {
 
     // MARK: Storage
 
+    /// Applies `change` to the definitions stored in `store`, reading and writing them in one transaction.
+    public static func update(in store: EventStore, _ change: (inout Definitions) throws -> Void) throws {
+        try store.updateMetadata(metadataKey) { text in
+            var definitions = try decode(text)
+            try change(&definitions)
+            return try definitions.encoded()
+        }
+    }
+
     private struct Stored: Codable {
         var version: Int
         var definitions: [Entry]
@@ -73,7 +82,12 @@ public struct Definitions: Sendable, Hashable, Codable {
     /// The definitions stored in `store` (none when the key is absent).
     /// Throws `StoreError.schema` when the stored text is not definitions this code can read.
     public static func load(from store: EventStore) throws -> Definitions {
-        guard let text = try store.metadata(metadataKey) else { return Definitions() }
+        try decode(try store.metadata(metadataKey))
+    }
+
+    /// The definitions a stored text holds (none for no text).
+    static func decode(_ text: String?) throws -> Definitions {
+        guard let text else { return Definitions() }
         let stored: Stored
         do {
             stored = try JSONDecoder().decode(Stored.self, from: Data(text.utf8))
@@ -88,13 +102,15 @@ public struct Definitions: Sendable, Hashable, Codable {
 
     /// Writes the definitions to `store`; an empty set removes the key.
     public func save(to store: EventStore) throws {
-        guard !entries.isEmpty else {
-            try store.setMetadata(Self.metadataKey, nil)
-            return
-        }
+        try store.setMetadata(Self.metadataKey, try encoded())
+    }
+
+    /// The JSON text stored for these definitions, or nil for none (the key is then removed).
+    func encoded() throws -> String? {
+        guard !entries.isEmpty else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(Stored(version: Self.version, definitions: entries))
-        try store.setMetadata(Self.metadataKey, String(decoding: data, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -28,14 +28,10 @@ extension Session {
     func apply(_ change: CheckedDefinition, emit: (SessionEvent) -> Void) throws {
         switch change {
         case .define(let entry, let replaces):
-            var stored = try definitions()
-            stored.set(entry)
-            try stored.save(to: store)
+            try Definitions.update(in: store) { $0.set(entry) }
             emit(.message("\(replaces ? "replaced" : "defined") \(entry.title)"))
         case .drop(let kind, let name):
-            var stored = try definitions()
-            stored.remove(kind, name)
-            try stored.save(to: store)
+            try Definitions.update(in: store) { $0.remove(kind, name) }
             emit(.message("dropped \(kind.keyword) \(name)"))
         case .setStageOrder(let names):
             try store.setMetadata("stage_order", names.joined(separator: ","))

@@ -84,6 +84,14 @@ public final class EventStore: EventSource {
         cachedCatalog = nil
     }
 
+    /// Replaces the value under `key` with `change(current value)` in one write transaction, so two connections
+    /// changing the same key (two sessions defining at once) cannot lose each other's change. nil deletes the key.
+    public func updateMetadata(_ key: String, _ change: (String?) throws -> String?) throws {
+        try db.transaction {
+            try setMetadata(key, try change(try metadata(key)))
+        }
+    }
+
     /// Every metadata key and value, in key order.
     public func allMetadata() throws -> [(key: String, value: String)] {
         let statement = try db.prepare("SELECT key, value FROM meta ORDER BY key")
