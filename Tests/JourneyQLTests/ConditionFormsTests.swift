@@ -167,6 +167,11 @@ struct ConditionFormsTests {
         expectErrors("FROM awareness TO ad_click WHERE device LIKE 'a' ESCAPE 'ab'", [("check.bad-escape", "'ab'")])
         expectErrors("FROM awareness TO ad_click WHERE device LIKE 'a!' ESCAPE '!'", [("check.bad-pattern", "'a!'")])
         expectErrors("FROM awareness TO ad_click WHERE device LIKE $p", [("check.unbound-parameter", "$p")])
+        // A pattern no stored value matches draws the warning `=` gives an unknown value.
+        let warned = check("FROM awareness TO ad_click WHERE touchpoint LIKE 'Checkout%' OR channel LIKE 'w%'")
+        #expect(warned.diagnostics.map(\.id) == ["check.unknown-value"])
+        #expect(warned.diagnostics.first?.suggestion == "did you mean 'checkout_start' or 'checkout_complete'?")
+        #expect(check("FROM awareness TO ad_click WHERE device LIKE 'zzz%'").diagnostics.isEmpty)
         let long = String(repeating: "a", count: 10_001)
         expectErrors("FROM awareness TO ad_click WHERE device LIKE '\(long)'", [("check.pattern-too-long", "'\(long)'")])
     }

@@ -48,6 +48,7 @@ extension Checker {
         case .like(let fieldRef, let patternValue, let escapeValue, let negated, _):
             let field = try conditionField(fieldRef)
             let pattern = try likePattern(patternValue, escape: escapeValue, field: field, fieldRange: fieldRef.range)
+            warnIfNothingMatches(pattern, field: field, at: patternValue.range)
             return negated ? .not(.like(field, pattern)) : .like(field, pattern)
         case .isNull(let fieldRef, let negated, let range):
             let field = try conditionField(fieldRef)
@@ -140,7 +141,10 @@ extension Checker {
             return s
         case .parameter(let name):
             guard let bound = parameters[name] else {
-                if expansion.deferParameters { return "" }
+                if expansion.deferParameters {
+                    expansion.deferredValues.insert(value.range)
+                    return ""
+                }
                 diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value",
                                           at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
@@ -150,6 +154,18 @@ extension Checker {
             diagnostics.append(.error("check.type-mismatch", what, at: value.range, suggestion: "quote it"))
             throw Failure()
         }
+    }
+
+    /// A LIKE on stage, touchpoint or channel that no value in the store matches, like `=` with an unknown value.
+    mutating func warnIfNothingMatches(_ pattern: LikePattern, field: EventField, at range: SourceRange) {
+        guard let column = field.column, !expansion.deferredValues.contains(range) else { return }
+        let known = catalog.values(of: column).map(\.name)
+        guard !known.isEmpty, !known.contains(where: pattern.matches) else { return }
+        // The nearest values to the pattern's literal text, wildcards left out.
+        let literal = String(String.UnicodeScalarView(pattern.text.unicodeScalars.filter { $0 != "%" && $0 != "_" }))
+        diagnostics.append(.warning("check.unknown-value", "no event has a \(field) matching \(pattern)", at: range,
+                                    notes: ["LIKE is case-sensitive"],
+                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: literal, among: known, caseInsensitive: true))))
     }
 
     /// `= null` compares with the text 'null'; say how to test for a missing value.
