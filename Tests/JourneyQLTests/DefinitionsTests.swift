@@ -256,6 +256,7 @@ struct DefinitionsTests {
         let session = try store.session()
         #expect(run(session, "SET STAGES consideration, awarenes").errorIDs == ["check.unknown-stage"])
         #expect(run(session, "SET STAGES consideration, consideration").errorIDs == ["check.duplicate-stage"])
+        #expect(run(session, "SET STAGES 'a,b', ' awareness'").errorIDs == ["check.bad-stage-name", "check.bad-stage-name"])
         let set = run(session, "SET STAGES consideration, awareness")
         #expect(set.messages == ["stage order: consideration, awareness"])
         #expect(set.diagnostics.map(\.id) == ["check.unordered-stages"])

@@ -255,8 +255,11 @@ extension Checker {
             var failed = false
             for name in names {
                 let bytes = Array(name.text.utf8)
-                if name.text.contains(",") || name.text.isEmpty {
-                    diagnostics.append(.error("check.bad-stage-name", "a stage in SET STAGES cannot be empty or contain a comma",
+                // The order is stored as a comma-separated list whose items are trimmed of spaces and tabs.
+                let edges: Set<Character> = [" ", "\t"]
+                if name.text.contains(",") || name.text.isEmpty || edges.contains(name.text.first!) || edges.contains(name.text.last!) {
+                    diagnostics.append(.error("check.bad-stage-name",
+                                              "a stage in SET STAGES cannot be empty, contain a comma, or start or end with a space",
                                               at: name.range))
                     failed = true
                 } else if !stageNames.contains(bytes), definitions.entry(.stage, name.text) == nil {
