@@ -11,8 +11,7 @@ public struct AnyOrderMatcher: Sendable {
     public let window: Int64?
     public let startBounds: TimeBounds?
 
-    private var eventOfStep: [Int] = []
-    private var stepOfEvent: [Int: Int] = [:]
+    private var assignment = StepAssignment()
 
     public init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
         self.stepCount = stepCount
@@ -49,12 +48,10 @@ public struct AnyOrderMatcher: Sendable {
     /// The longest prefix of steps matchable among the start's events, or 0 when e fills none of those steps.
     private mutating func startLevel(_ e: Int, times: [Int64], masks: [UInt64]) -> Int {
         let events = eligible(e, times: times)
-        eventOfStep = Array(repeating: -1, count: stepCount)
-        stepOfEvent = [:]
+        assignment.reset()
         var level = 0
         while level < stepCount {
-            var visited = Set<Int>()
-            guard augment(step: level, events: events, masks: masks, visited: &visited) else { break }
+            guard assignment.augment(step: level, events: events, masks: masks) else { break }
             level += 1
         }
         // e must be one of the chain's events: it needs a step among the first `level`.
@@ -66,39 +63,18 @@ public struct AnyOrderMatcher: Sendable {
     /// filled; with the start in front.
     private mutating func completionEvents(from e: Int, level: Int, times: [Int64], masks: [UInt64]) -> [Int] {
         let events = eligible(e, times: times)
-        eventOfStep = Array(repeating: -1, count: stepCount)
-        stepOfEvent = [:]
+        assignment.reset()
         var positions = [e]
         var matched = 0
         for end in events {
             // Events e...end are available: extend the matched prefix as far as it goes.
             while matched < level {
-                var visited = Set<Int>()
-                guard augment(step: matched, events: e..<(end + 1), masks: masks, visited: &visited) else { break }
+                guard assignment.augment(step: matched, events: e..<(end + 1), masks: masks) else { break }
                 matched += 1
                 if matched >= 2 { positions.append(end) }
             }
             if matched == level { break }
         }
         return positions
-    }
-
-    /// Kuhn's augmenting path for one step over the given events.
-    private mutating func augment(step k: Int, events: Range<Int>, masks: [UInt64], visited: inout Set<Int>) -> Bool {
-        let bit = UInt64(1) << UInt64(k)
-        for j in events where masks[j] & bit != 0 && !visited.contains(j) {
-            visited.insert(j)
-            guard let holder = stepOfEvent[j] else {
-                stepOfEvent[j] = k
-                eventOfStep[k] = j
-                return true
-            }
-            if augment(step: holder, events: events, masks: masks, visited: &visited) {
-                stepOfEvent[j] = k
-                eventOfStep[k] = j
-                return true
-            }
-        }
-        return false
     }
 }

@@ -14,9 +14,8 @@ public struct TiedJourneyMatcher: Sendable {
     public let window: Int64?
     public let startBounds: TimeBounds?
 
-    /// Step → event within the current group, and the reverse.
-    private var stepOfEvent: [Int: Int] = [:]
-    private var eventOfStep: [Int: Int] = [:]
+    /// Steps → events within the current group.
+    private var assignment = StepAssignment()
 
     public init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
         self.stepCount = stepCount
@@ -71,19 +70,17 @@ public struct TiedJourneyMatcher: Sendable {
         while groupStart > 0, times[groupStart - 1] == times[s] { groupStart -= 1 }
         var groupEnd = s
         while groupEnd + 1 < n, times[groupEnd + 1] == times[s] { groupEnd += 1 }
-        stepOfEvent = [s: 0]
-        eventOfStep = [0: s]
+        assignment.reset(pin: (step: 0, event: s))
         var firstStepOfGroup = 0
         var k = 1
         let limit = window.map { times[s] &+ $0 } ?? Int64.max
         while k < stepCount {
-            var visited = Set<Int>()
-            if augment(step: k, group: groupStart...groupEnd, masks: masks, visited: &visited) {
+            if assignment.augment(step: k, events: groupStart..<(groupEnd + 1), masks: masks) {
                 k += 1
                 continue
             }
             // This group is spent for step k: record its matching, then move to the next group holding step k.
-            for step in firstStepOfGroup..<k where step > 0 { positions.append(eventOfStep[step]!) }
+            for step in firstStepOfGroup..<k where step > 0 { positions.append(assignment.eventOfStep[step]!) }
             let bit = UInt64(1) << UInt64(k)
             guard let next = ((groupEnd + 1)..<max(groupEnd + 1, n)).first(where: { masks[$0] & bit != 0 }),
                   times[next] <= limit else {
@@ -93,31 +90,10 @@ public struct TiedJourneyMatcher: Sendable {
             while groupStart > groupEnd + 1, times[groupStart - 1] == times[next] { groupStart -= 1 }
             groupEnd = next
             while groupEnd + 1 < n, times[groupEnd + 1] == times[next] { groupEnd += 1 }
-            stepOfEvent = [:]
-            eventOfStep = [:]
+            assignment.reset()
             firstStepOfGroup = k
         }
-        for step in firstStepOfGroup..<k where step > 0 { positions.append(eventOfStep[step]!) }
+        for step in firstStepOfGroup..<k where step > 0 { positions.append(assignment.eventOfStep[step]!) }
         return (k, positions)
-    }
-
-    /// Kuhn's augmenting path: give step `k` an event of the group, moving other steps (never step 0, the start)
-    /// to other events when that frees one.
-    private mutating func augment(step k: Int, group: ClosedRange<Int>, masks: [UInt64], visited: inout Set<Int>) -> Bool {
-        let bit = UInt64(1) << UInt64(k)
-        for e in group where masks[e] & bit != 0 && !visited.contains(e) {
-            visited.insert(e)
-            guard let holder = stepOfEvent[e] else {
-                stepOfEvent[e] = k
-                eventOfStep[k] = e
-                return true
-            }
-            if holder != 0, augment(step: holder, group: group, masks: masks, visited: &visited) {
-                stepOfEvent[e] = k
-                eventOfStep[k] = e
-                return true
-            }
-        }
-        return false
     }
 }
