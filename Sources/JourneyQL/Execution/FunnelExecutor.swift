@@ -211,7 +211,7 @@ public enum FunnelExecutor {
             }
         }
         var notes: [String] = []
-        if funnel.breakdown.contains(where: { if case .field(.customerAttribute) = $0 { return false }; if case .field = $0 { return true }; return false }) {
+        if funnel.breakdown.contains(where: \.readsFirstStep) {
             notes.append("breakdown fields are read from each customer's first step")
         }
         return QueryResult(kind: .funnel, title: funnel.text, columns: columns, rows: rows, notes: notes,

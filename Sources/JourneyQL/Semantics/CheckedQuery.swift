@@ -134,6 +134,15 @@ public enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
     /// The start time truncated to a UTC day, ISO week (from Monday) or month.
     case startDay, startWeek, startMonth
 
+    /// True for an event field or property, which is read from the chain's first step event.
+    public var readsFirstStep: Bool {
+        switch self {
+        case .field(.customerAttribute): false
+        case .field: true
+        default: false
+        }
+    }
+
     /// The column name in results.
     public var description: String {
         switch self {
