@@ -44,7 +44,7 @@ enum Completer {
         }
         // Inside a quoted string (IMPORT 'ev<Tab>) the word is a file name.
         if request.before.filter({ $0 == "'" }).count % 2 == 1 { return .fileNames }
-        return .words(adaptCase(session.completions(prefix: request.word), typed: request.word))
+        return .words(adaptCase(session.completions(prefix: request.word, before: request.before), typed: request.word))
     }
 
     /// Keywords come upper-case; someone typing lower-case gets them lower-case.

@@ -1,4 +1,5 @@
 // Checking the journey clauses of SEMANTICS.md section 4a: what each resolves to, and every error with its range.
+import Foundation
 import JourneyQL
 import JourneyStore
 import Testing
@@ -83,5 +84,26 @@ struct JourneyClauseCheckerTests {
         // The ambiguous-name case points at the name alone; its piece carries context to find the right copy.
         if id == "check.ambiguous-step-name" { expected = SourceRange(expected.start, expected.start + "ad_click".utf8.count) }
         #expect(errors.first?.range == expected, "\(text)")
+    }
+}
+
+@Suite("Completion in context")
+struct CompletionContextTests {
+    @Test func valuesAfterAComparisonAndStepsAfterTO() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("complete-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("e.csv")
+        try "customer_id,timestamp,stage,touchpoint,channel\nc1,2024-01-01,awareness,site_visit,social\nc1,2024-01-02,purchase,sale,search\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let session = try Session(storePath: directory.appendingPathComponent("s.db").path)
+        _ = try session.importEvents([file.path], options: ImportOptions())
+        #expect(session.completions(prefix: "s", before: "FROM awareness TO purchase WHERE channel = ").sorted() == ["search", "social"])
+        #expect(session.completions(prefix: "", before: "FROM a TO b WHERE channel IN (social, ").sorted() == ["search", "social"])
+        // Steps: touchpoints (and stages); no channels, fields or keywords.
+        #expect(session.completions(prefix: "s", before: "FROM awareness TO ").sorted() == ["sale", "site_visit"])
+        // Elsewhere every kind of name is offered: keywords, fields, values.
+        #expect(session.completions(prefix: "s", before: "").contains("SHOW"))
+        #expect(session.completions(prefix: "s", before: "").contains("social"))
     }
 }

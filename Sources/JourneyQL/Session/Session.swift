@@ -103,6 +103,37 @@ public final class Session {
         return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
     }
 
+    /// Completion candidates that know where the word stands: after `channel =` (or `!=`, or inside
+    /// `channel IN (...)`) only channels; after FROM, TO or THEN only steps; elsewhere `completions(prefix:)`.
+    public func completions(prefix: String, before: String) -> [String] {
+        var lexer = Lexer(SourceText(before))
+        let tokens = lexer.tokenize().dropLast()
+        let catalog = catalog()
+        let lower = prefix.lowercased()
+        func matching(_ names: [String]) -> [String] {
+            var seen = Set<String>()
+            return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
+        }
+        // Walk back over a value list `IN (a, b, ` to the comparison it belongs to.
+        var i = tokens.count - 1
+        while i >= 1, tokens[tokens.startIndex + i].kind == .symbol(.comma) { i -= 2 }
+        if i >= 1, tokens[tokens.startIndex + i].kind == .symbol(.leftParen), tokens[tokens.startIndex + i - 1].isWord("IN") {
+            i -= 2
+        } else if i >= 1, [.symbol(.equal), .symbol(.notEqual)].contains(tokens[tokens.startIndex + i].kind) {
+            i -= 1
+        } else {
+            i = -1
+        }
+        if i >= 0, let field = tokens[tokens.startIndex + i].word?.lowercased(),
+           let column = EventColumn.allCases.first(where: { $0.name == field }) {
+            return matching(catalog.values(of: column).map(\.name))
+        }
+        if let last = tokens.last, last.isWord("FROM") || last.isWord("TO") || last.isWord("THEN") {
+            return matching(["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name))
+        }
+        return completions(prefix: prefix)
+    }
+
     /// Runs every statement of `source` in order; events reach `emit` as they happen.
     /// Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
     public func run(_ source: SourceText, isCancelled: () -> Bool = { false },
