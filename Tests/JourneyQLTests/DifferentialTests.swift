@@ -516,6 +516,44 @@ private func spreadOverDays(_ generated: inout GeneratedCase, _ rng: inout Split
     for i in generated.events.indices { generated.events[i].time += offset[generated.events[i].customer]! }
 }
 
+/// Gives some channels and devices the text "café" precomposed or decomposed: equal to Swift's `==`, two values
+/// to SQL and to the language (grouping, SAME, comparisons are byte for byte).
+private func mixNormalizationForms(_ generated: inout GeneratedCase, _ rng: inout SplitMix64) {
+    let forms = ["caf\u{E9}", "cafe\u{301}"]
+    for i in generated.events.indices {
+        if chance(0.15, &rng) { generated.events[i].channel = pick(forms, &rng) }
+        if chance(0.15, &rng) { generated.events[i].device = pick(forms, &rng) }
+    }
+}
+
+/// Gives customers more events (copies of their own at nearby times, anywhere in the file), so chains have more
+/// choices; a copy may fall just before 2024 (day, week and month keys across a year).
+private func densify(_ generated: inout GeneratedCase, _ rng: inout SplitMix64) {
+    for event in generated.events where chance(0.6, &rng) {
+        var copy = event
+        copy.time += pick([0, 0, 250, 1000, 5000, 60_000, -1000, -600_000] as [Int64], &rng)
+        if chance(0.3, &rng) { copy.touchpoint = generated.events.randomElement(using: &rng)!.touchpoint }
+        generated.events.insert(copy, at: Int.random(in: 0...generated.events.count, using: &rng))
+    }
+}
+
+/// Adds many `page_view` events without a stage around each customer's own, so the journey's steps become rare and
+/// the store serves the scan from its indexes rather than in clustered order.
+private func addFiller(_ generated: inout GeneratedCase, _ rng: inout SplitMix64) {
+    let channels = Array(Set(generated.events.compactMap(\.channel))).sorted()
+    for (customer, own) in Dictionary(grouping: generated.events, by: \.customer).sorted(by: { $0.key < $1.key }) {
+        let first = own.map(\.time).min()!, last = own.map(\.time).max()!
+        for _ in 0..<Int.random(in: 80...120, using: &rng) {
+            let time = first - 60_000 + Int64.random(in: 0...((last - first + 120_000) / 250), using: &rng) * 250
+            generated.events.append(GeneratedEvent(
+                customer: customer, time: time, stage: nil, touchpoint: "page_view",
+                channel: chance(0.2, &rng) ? nil : pick(channels, &rng), amount: nil,
+                device: chance(0.3, &rng) ? nil : pick(["mobile", "desktop"], &rng)))
+        }
+    }
+    generated.events.shuffle(using: &rng)
+}
+
 /// Durations as written, with their length in milliseconds.
 private let journeyDurations: [(text: String, ms: Int64)] = [
     ("0s", 0), ("500ms", 500), ("1s", 1000), ("1.5s", 1500), ("2 seconds", 2000), ("5s", 5000), ("10s", 10_000),
@@ -627,9 +665,16 @@ private func timeLiteral(_ ms: Int64, dateOnly: Bool) -> (text: String, ms: Int6
     return (TimeParser.format(ms), ms)
 }
 
-private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], _ rng: inout SplitMix64) -> JourneyQuery {
+/// A random journey over the store's values. With `narrowSteps`, no step is ANY or the filler's `page_view`
+/// (the reference enumerates chains over the events each step matches).
+private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], narrowSteps: Bool,
+                                _ rng: inout SplitMix64) -> JourneyQuery {
     let count = Int.random(in: 2...4, using: &rng)
-    var steps = (0..<count).map { _ in randomStep(catalog, &rng) }
+    var steps = (0..<count).map { _ in
+        var step = randomStep(catalog, &rng)
+        while narrowSteps, step.contains("ANY") || step.contains("page_view") { step = randomStep(catalog, &rng) }
+        return step
+    }
     var optional = Array(repeating: false, count: count)
     var gaps: [(text: String, ms: Int64)?] = Array(repeating: nil, count: count)
     for k in 1..<(count - 1) {
@@ -659,7 +704,15 @@ private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], _ r
         var clause = "EXCLUDING " + randomExclusionTarget(catalog, &rng)
         if chance(0.4, &rng) {
             let i = Int.random(in: 1..<count, using: &rng), j = Int.random(in: (i + 1)...count, using: &rng)
-            clause += " BETWEEN \(i) AND \(j)"
+            // A step may also be named as written (without its `?`) when that names it alone.
+            let written = steps.map { $0.hasSuffix("?") ? String($0.dropLast()) : $0 }
+            func reference(_ n: Int) -> String {
+                let text = written[n - 1]
+                let bare = text != "ANY" && text.allSatisfy { $0.isLetter || $0 == "_" }
+                    && written.filter { $0 == text }.count == 1
+                return bare && chance(0.4, &rng) ? text : String(n)
+            }
+            clause += " BETWEEN \(reference(i)) AND \(reference(j))"
             q.exclusions.append((i - 1, j - 1))
         } else {
             q.exclusions.append((0, count - 1))
@@ -669,6 +722,7 @@ private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], _ r
     if chance(0.2, &rng) {
         let (text, field): (String, EventField) = pick([
             ("device", .property("device")), ("channel", .channel), ("amount", .property("amount")), ("stage", .stage),
+            ("touchpoint", .touchpoint),
         ], &rng)
         q.same = field
         clauses.append("SAME " + text)
@@ -726,6 +780,11 @@ private func randomJourneyQuery(_ catalog: StoreCatalog, events: [RawEvent], _ r
             clauses.append("LIMIT \(q.limit!)")
         }
     }
+    if q.breakdown.isEmpty, chance(0.05, &rng) {
+        // Without BY there is one group; LIMIT keeps it.
+        q.limit = Int.random(in: 1...2, using: &rng)
+        clauses.append("LIMIT \(q.limit!)")
+    }
     q.clauses = clauses.shuffled(using: &rng)
     return q
 }
@@ -763,6 +822,16 @@ private func journeyMismatchReport(seed: UInt64, query: JourneyQuery, funnel: Ch
     var lines = ["seed \(seed) (JOURNEYQL_SEED=\(baseSeed))", "query: \(query.script())",
                  "columns:   \(expected.columns)", "engine columns: \(got.columns)",
                  "reference:\n\(show(expected.rows))", "engine:\n\(show(got.rows))"]
+    if got.columns == expected.columns {
+        let rows = min(got.rows.count, expected.rows.count)
+        if let r = (0..<rows).first(where: { !zip(got.rows[$0], expected.rows[$0]).allSatisfy(Reference.cellsAgree) }),
+           let c = got.rows[r].indices.first(where: { !Reference.cellsAgree(got.rows[r][$0], expected.rows[r][$0]) }) {
+            lines.append("first difference: row \(r + 1), column \(expected.columns[c]): engine \(got.rows[r][c]),"
+                         + " reference \(expected.rows[r][c])")
+        } else if got.rows.count != expected.rows.count {
+            lines.append("first difference: engine \(got.rows.count) rows, reference \(expected.rows.count)")
+        }
+    }
     let horizon = events.map(\.time).max()
     var shown = 0
     for (customer, own) in Dictionary(grouping: events, by: \.customer).sorted(by: { $0.key < $1.key }) where shown < 2 {
@@ -789,18 +858,22 @@ extension DifferentialTests {
         let cases = 30, queriesPerCase = 30
         var failures = 0, queriesRun = 0
         // What the generated queries exercised, so a generator gone quiet is noticed.
-        var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0
+        var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
             var generated = generateCase(&rng)
             spreadOverDays(&generated, &rng)
+            if chance(0.3, &rng) { mixNormalizationForms(&generated, &rng) }
+            if chance(0.3, &rng) { densify(&generated, &rng) }
+            let filler = caseIndex % 6 == 5
+            if filler { addFiller(&generated, &rng) }
             let (session, events, customers) = try importCase(generated, caseIndex: caseIndex, into: directory,
                                                               seed: seed, &rng)
             let catalog = session.catalog()
 
             for _ in 0..<queriesPerCase where failures < 5 {
-                let query = randomJourneyQuery(catalog, events: events, &rng)
+                let query = randomJourneyQuery(catalog, events: events, narrowSteps: filler, &rng)
                 let source = SourceText(query.text())
                 let parsed = Parser.parse(source)
                 guard parsed.diagnostics.isEmpty, let statement = parsed.statements.first else {
@@ -822,6 +895,8 @@ extension DifferentialTests {
                 }
                 let funnel = written.resolved(setNow: query.setNow, clock: 0)
                 let expected = Reference.journey(funnel, events: events, customers: customers)
+                if filler, let explained = try? session.store.explain(Planner(catalog: catalog).planFunnel(funnel).request),
+                   explained.plan.contains(where: { $0.contains("INDEX") }) { indexed += 1 }
                 let got: QueryResult
                 do {
                     guard let result = try engineResult(session, query.script()) else {
@@ -861,6 +936,7 @@ extension DifferentialTests {
             #expect(skipped > queriesRun / 50, "only \(skipped) queries skipped an optional step")
             #expect(inProgress > queriesRun / 100, "only \(inProgress) queries had customers in progress")
             #expect(grouped > queriesRun / 20, "only \(grouped) queries had more than one group")
+            #expect(indexed > 0, "no query was served from an index")
         }
     }
 }

@@ -28,6 +28,8 @@ extension Reference {
     /// The level and chain of one customer (`events` are that customer's, in any order), by trying every chain.
     static func journeyCustomer(_ funnel: CheckedFunnel, customer: String, events: [RawEvent],
                                 customers: [String: [String: PropertyValue]]) -> ReferenceJourneyCustomer {
+        // Those clauses relax the order rules; this reference knows only section 4a's.
+        precondition(!funnel.tiesAnyOrder && !funnel.anyOrder, "TIES ANY ORDER and IN ANY ORDER are not §4a")
         let admitted = events
             .filter { evaluate(funnel.filter, on: $0, customers: customers) == true }
             .sorted { ($0.time, $0.seq) < ($1.time, $1.seq) }
@@ -156,10 +158,14 @@ extension Reference {
             // No BY: one group of everyone, shown even when no one starts.
             groups = [(key: [], members: reached)]
         } else {
-            let byKey = Dictionary(grouping: reached) { member in
-                funnel.breakdown.map { breakdownCell($0, of: member, customers: customers) }
+            // Grouped by bytes: Swift's String equality would merge canonically equivalent text ("café" written
+            // precomposed and decomposed), which SQL and the rest of the language keep apart.
+            var byKey: [[GroupKey]: (cells: [Cell], members: [ReferenceJourneyCustomer])] = [:]
+            for member in reached {
+                let cells = funnel.breakdown.map { breakdownCell($0, of: member, customers: customers) }
+                byKey[cells.map(GroupKey.init), default: (cells, [])].members.append(member)
             }
-            groups = byKey.map { (key: $0.key, members: $0.value) }
+            groups = byKey.values.map { (key: $0.cells, members: $0.members) }
             groups.sort { a, b in
                 if a.members.count != b.members.count { return a.members.count > b.members.count }
                 for (x, y) in zip(a.key, b.key) {
@@ -277,6 +283,24 @@ extension Reference {
         case .startDay: return .text(utcDay(first.time))
         case .startWeek: return .text(utcWeek(first.time))
         case .startMonth: return .text(String(utcDay(first.time).prefix(7)))
+        }
+    }
+
+    /// A key cell compared as SQL compares it: text by its bytes.
+    private enum GroupKey: Hashable {
+        case null
+        case number(Double)
+        case text([UInt8])
+        case time(Int64)
+
+        init(_ cell: Cell) {
+            switch cell {
+            case .text(let s): self = .text(Array(s.utf8))
+            case .number(let d), .percent(let d), .duration(let d): self = .number(d)
+            case .int(let i): self = .number(Double(i))
+            case .time(let t): self = .time(t)
+            case .null: self = .null
+            }
         }
     }
 

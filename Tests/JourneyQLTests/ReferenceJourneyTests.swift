@@ -275,6 +275,18 @@ struct ReferenceJourneyTests {
         #expect(kept.rows.map { $0[0] } == [.text("email"), .text("email"), .null, .null])
     }
 
+    @Test func breakdownKeysAreComparedByTheirBytes() {
+        // "café" precomposed and decomposed are equal to Swift's ==, but two values to SQL: two groups, the
+        // precomposed one (bytes c3 a9) after the decomposed one (65 cc 81).
+        let funnel = journey([step("a"), step("b")]) { $0.breakdown = [.field(.channel)] }
+        let events = log(e("p", 0, "a", channel: "caf\u{E9}"), e("q", 0, "a", channel: "cafe\u{301}"),
+                         e("r", 0, "a", channel: "cafe\u{301}"))
+        let keys = Reference.journey(funnel, events: events, customers: [:]).rows.map { $0[0] }
+        #expect(keys.count == 4)
+        #expect(keys.map { if case .text(let s) = $0 { Array(s.utf8) } else { [] } }
+                == [Array("cafe\u{301}".utf8), Array("cafe\u{301}".utf8), Array("caf\u{E9}".utf8), Array("caf\u{E9}".utf8)])
+    }
+
     @Test func breakdownByCustomerAttributeAndStartTime() {
         let customers: [String: [String: PropertyValue]] = ["p": ["segment": .text("b2b")], "q": ["segment": .text("b2c")]]
         let funnel = journey([step("a"), step("b")]) {
