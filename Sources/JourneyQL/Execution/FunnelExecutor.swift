@@ -85,7 +85,7 @@ public enum FunnelExecutor {
             (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                 uniquingKeysWith: { a, _ in a }))
         })
-        var byKey: [[Cell]: FunnelTotals] = [:]
+        var byKey: [GroupKey: FunnelTotals] = [:]
         var scanned = 0, events = 0
         var match = CustomerMatch()
         try source.scanCustomers(plan.request, isCancelled: isCancelled) { customer in
@@ -118,9 +118,9 @@ public enum FunnelExecutor {
                 }
             }
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
-            byKey[key, default: FunnelTotals(stepCount: m)].add(match, times: customer.times, open: open)
+            byKey[GroupKey(cells: key), default: FunnelTotals(stepCount: m)].add(match, times: customer.times, open: open)
         }
-        var groups = byKey.map { (key: $0.key, totals: $0.value) }
+        var groups = byKey.map { (key: $0.key.cells, totals: $0.value) }
         for i in groups.indices {
             groups[i].totals.customersScanned = scanned
             groups[i].totals.eventsScanned = events
@@ -141,6 +141,29 @@ public enum FunnelExecutor {
             groups[0].totals.eventsScanned = events
         }
         return groups
+    }
+
+    /// Group keys compare text byte for byte, as the store does: Swift's `String` equality would merge
+    /// canonically equivalent spellings (a precomposed `é` and `e` with a combining accent).
+    struct GroupKey: Hashable {
+        let cells: [Cell]
+
+        private var bytes: [[UInt8]?] {
+            cells.map { if case .text(let t) = $0 { Array(t.utf8) } else { nil } }
+        }
+
+        static func == (a: GroupKey, b: GroupKey) -> Bool {
+            a.bytes == b.bytes && zip(a.cells, b.cells).allSatisfy { x, y in
+                if case .text = x, case .text = y { return true }
+                return x == y
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            for (cell, text) in zip(cells, bytes) {
+                if let text { hasher.combine(text) } else { hasher.combine(cell) }
+            }
+        }
     }
 
     static func cell(_ value: CarriedValue) -> Cell {

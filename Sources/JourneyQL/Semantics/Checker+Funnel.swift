@@ -118,7 +118,9 @@ extension Checker {
             return nil
         case .name(let name):
             let labels = steps.map { source.slice($0.range) }
-            let matches = labels.indices.filter { labels[$0] == name.text || labels[$0] == name.text + "?" }
+            let matches = labels.indices.filter {
+                labels[$0].utf8.elementsEqual(name.text.utf8) || labels[$0].utf8.elementsEqual((name.text + "?").utf8)
+            }
             if matches.count == 1 { return matches[0] }
             if matches.count > 1 {
                 diagnostics.append(.error("check.ambiguous-step-name", "'\(name.text)' names more than one step; use its number",
