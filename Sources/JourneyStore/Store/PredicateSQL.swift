@@ -146,9 +146,9 @@ public enum PredicateSQL {
                 fragment.sql += "NULL"
                 return
             }
-            fragment.sql += "(SELECT CASE WHEN json_type(c.attrs, ?) \(typeTest(literal)) THEN json_extract(c.attrs, ?) END"
-                + " FROM customers c WHERE c.id = e.customer) \(op.rawValue) ?"
-            fragment.bindings += [.text(path), .text(path), value(literal)]
+            perCustomer(
+                sql: "(CASE WHEN json_type(c.attrs, ?) \(typeTest(literal)) THEN json_extract(c.attrs, ?) END) \(op.rawValue) ?",
+                bindings: [.text(path), .text(path), value(literal)], withoutRow: "NULL", to: &fragment)
 
         case .like(let operand, let pattern):
             emitLike(operand, pattern, to: &fragment)
@@ -166,6 +166,22 @@ public enum PredicateSQL {
 
         case .or(let terms):
             join(terms[...], with: " OR ", empty: "0", to: &fragment, indexes: indexes)
+        }
+    }
+
+    /// A condition on the customer's row (`c`), evaluated once per customer rather than once per event: two
+    /// uncorrelated subqueries give the customers for which it is true and false; any other customer (unknown, or
+    /// without a customers row) gets `withoutRow` for a missing row and unknown otherwise, exactly as the
+    /// correlated form `(SELECT ... FROM customers c WHERE c.id = e.customer)` would answer.
+    private static func perCustomer(sql body: String, bindings: [SQLValue], withoutRow: String,
+                                    to fragment: inout SQLFragment) {
+        fragment.sql += "(CASE WHEN e.customer IN (SELECT c.id FROM customers c WHERE (\(body)) IS TRUE) THEN 1"
+            + " WHEN e.customer IN (SELECT c.id FROM customers c WHERE (\(body)) IS FALSE) THEN 0"
+        fragment.bindings += bindings + bindings
+        if withoutRow == "NULL" {
+            fragment.sql += " END)"
+        } else {
+            fragment.sql += " WHEN e.customer NOT IN (SELECT c.id FROM customers c) THEN \(withoutRow) END)"
         }
     }
 
@@ -187,9 +203,9 @@ public enum PredicateSQL {
                 fragment.sql += "NULL"
                 return
             }
-            fragment.sql += "(SELECT CASE WHEN json_type(c.attrs, ?) = 'text' THEN json_extract(c.attrs, ?) END"
-                + " FROM customers c WHERE c.id = e.customer) GLOB ?"
-            fragment.bindings += [.text(path), .text(path)]
+            perCustomer(sql: "(CASE WHEN json_type(c.attrs, ?) = 'text' THEN json_extract(c.attrs, ?) END) GLOB ?",
+                        bindings: [.text(path), .text(path), .text(pattern.glob)], withoutRow: "NULL", to: &fragment)
+            return
         }
         fragment.bindings.append(.text(pattern.glob))
     }
@@ -213,8 +229,8 @@ public enum PredicateSQL {
                 fragment.sql += "1"
                 return
             }
-            fragment.sql += "(coalesce((SELECT json_type(c.attrs, ?) FROM customers c WHERE c.id = e.customer), 'null') = 'null')"
-            fragment.bindings.append(.text(path))
+            perCustomer(sql: "(coalesce(json_type(c.attrs, ?), 'null') = 'null')", bindings: [.text(path)],
+                        withoutRow: "1", to: &fragment)
         }
     }
 
