@@ -4,24 +4,11 @@ import Testing
 import JourneyQL
 import JourneyStore
 
-private func named(_ names: [String]) -> [NamedCount] {
-    names.enumerated().map { NamedCount(name: $1, count: 100 - $0) }
-}
-
-private func codes(_ names: [String]) -> CodeTable {
-    CodeTable(names.enumerated().map { ($1, Int64($0 + 1)) })
-}
-
 /// A small store: `purchase` is both a stage and a touchpoint.
-private let catalog: StoreCatalog = {
-    let stages = ["awareness", "consideration", "purchase"]
-    let touchpoints = ["ad_click", "site_visit", "cart_add", "checkout_start", "purchase"]
-    let channels = ["web", "social", "email"]
-    return StoreCatalog(stages: named(stages), touchpoints: named(touchpoints), channels: named(channels),
-                        properties: named(["amount", "device"]), customerAttributes: named(["segment", "region"]),
-                        eventCount: 1000, customerCount: 40, timeRange: 0...1,
-                        codes: [.stage: codes(stages), .touchpoint: codes(touchpoints), .channel: codes(channels)])
-}()
+private let catalog = TestCatalog.make(
+    stages: ["awareness", "consideration", "purchase"],
+    touchpoints: ["ad_click", "site_visit", "cart_add", "checkout_start", "purchase"],
+    channels: ["web", "social", "email"], properties: ["amount", "device"], attributes: ["segment", "region"])
 
 private let jan31: Int64 = 1_706_659_200_000
 
@@ -276,7 +263,7 @@ struct CheckerTests {
     /// (precomposed versus decomposed accent) is not a known stage.
     @Test func stepNamesAreResolvedByteForByte() {
         let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
-        let store = StoreCatalog(stages: named([nfc]), touchpoints: named(["ad_click"]),
+        let store = StoreCatalog(stages: TestCatalog.named([nfc]), touchpoints: TestCatalog.named(["ad_click"]),
                                  codes: [.stage: CodeTable([(nfc, 1)]), .touchpoint: CodeTable([("ad_click", 1)])])
         let outcome = check("FROM \(nfd) TO ad_click", in: store)
         #expect(outcome.diagnostics.map(\.id) == ["check.unknown-step"])

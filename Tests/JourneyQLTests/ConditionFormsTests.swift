@@ -4,23 +4,10 @@ import Testing
 import JourneyQL
 import JourneyStore
 
-private func named(_ names: [String]) -> [NamedCount] {
-    names.enumerated().map { NamedCount(name: $1, count: 100 - $0) }
-}
-
-private func codes(_ names: [String]) -> CodeTable {
-    CodeTable(names.enumerated().map { ($1, Int64($0 + 1)) })
-}
-
-private let catalog: StoreCatalog = {
-    let stages = ["awareness", "consideration", "purchase"]
-    let touchpoints = ["ad_click", "site_visit", "checkout_start", "checkout_complete", "purchase"]
-    let channels = ["web", "social", "email"]
-    return StoreCatalog(stages: named(stages), touchpoints: named(touchpoints), channels: named(channels),
-                        properties: named(["amount", "device"]), customerAttributes: named(["segment", "size"]),
-                        eventCount: 1000, customerCount: 40, timeRange: 0...1,
-                        codes: [.stage: codes(stages), .touchpoint: codes(touchpoints), .channel: codes(channels)])
-}()
+private let catalog = TestCatalog.make(
+    stages: ["awareness", "consideration", "purchase"],
+    touchpoints: ["ad_click", "site_visit", "checkout_start", "checkout_complete", "purchase"],
+    channels: ["web", "social", "email"], properties: ["amount", "device"], attributes: ["segment", "size"])
 
 private func parsed(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> StatementSyntax? {
     let result = Parser.parse(SourceText(text))

@@ -4,15 +4,9 @@ import JourneyQL
 import JourneyStore
 import Testing
 
-private let catalog: StoreCatalog = {
-    func named(_ names: [String]) -> [NamedCount] { names.map { NamedCount(name: $0, count: 1) } }
-    func codes(_ names: [String]) -> CodeTable { CodeTable(names.enumerated().map { ($1, Int64($0 + 1)) }) }
-    let stages = ["awareness", "consideration", "purchase"]
-    let touchpoints = ["ad_click", "cart_add", "support_call"]
-    return StoreCatalog(stages: named(stages), touchpoints: named(touchpoints), channels: named(["web"]),
-                        properties: named(["device", "order_id"]), customerAttributes: named(["segment"]),
-                        codes: [.stage: codes(stages), .touchpoint: codes(touchpoints), .channel: codes(["web"])])
-}()
+private let catalog = TestCatalog.make(
+    stages: ["awareness", "consideration", "purchase"], touchpoints: ["ad_click", "cart_add", "support_call"],
+    channels: ["web"], properties: ["device", "order_id"], attributes: ["segment"])
 
 private func check(_ text: String) -> (CheckedFunnel?, [Diagnostic]) {
     let source = SourceText(text)

@@ -46,6 +46,16 @@ enum SampleStores {
         return session
     }
 
+    /// A sample's text and a session over the store its `-- store:` line names, in a new temporary directory
+    /// (the caller removes it).
+    static func open(_ script: String) throws -> (text: String, session: Session, directory: URL) {
+        let text = try String(contentsOf: samplesDirectory.appendingPathComponent(script), encoding: .utf8)
+        let header = text.split(separator: "\n").first { $0.hasPrefix("-- store:") }
+            .map { $0.dropFirst("-- store:".count).trimmingCharacters(in: .whitespaces) } ?? "tiny"
+        let directory = try temporaryDirectory()
+        return (text, try session(for: header, in: directory), directory)
+    }
+
     /// Runs a script and returns its CSV output, each result followed by a blank line.
     static func csvOutput(of script: String, name: String, session: Session) throws -> String {
         var out = ""
@@ -80,12 +90,8 @@ enum SampleStores {
 
     @Test(arguments: scripts) func sampleMatchesExpected(_ script: String) throws {
         let url = SampleStores.samplesDirectory.appendingPathComponent(script)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let header = text.split(separator: "\n").first { $0.hasPrefix("-- store:") }
-            .map { $0.dropFirst("-- store:".count).trimmingCharacters(in: .whitespaces) } ?? "tiny"
-        let directory = try SampleStores.temporaryDirectory()
+        let (text, session, directory) = try SampleStores.open(script)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let session = try SampleStores.session(for: header, in: directory)
         let output = try SampleStores.csvOutput(of: text, name: script, session: session)
         let expectedURL = url.deletingPathExtension().appendingPathExtension("expected")
         if ProcessInfo.processInfo.environment["JOURNEY_UPDATE_GOLDEN"] == "1" {
@@ -101,13 +107,8 @@ enum SampleStores {
 /// result table must equal it.
 @Suite struct SampleFunnelsAgreeWithReference {
     @Test(arguments: SampleScriptTests.scripts) func funnelsAgree(_ script: String) throws {
-        let url = SampleStores.samplesDirectory.appendingPathComponent(script)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let header = text.split(separator: "\n").first { $0.hasPrefix("-- store:") }
-            .map { $0.dropFirst("-- store:".count).trimmingCharacters(in: .whitespaces) } ?? "tiny"
-        let directory = try SampleStores.temporaryDirectory()
+        let (text, session, directory) = try SampleStores.open(script)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let session = try SampleStores.session(for: header, in: directory)
         let source = SourceText(text, name: script)
         let events = try session.store.rawEvents()
         let customers = try session.store.rawCustomers()
