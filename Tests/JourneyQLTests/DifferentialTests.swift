@@ -425,21 +425,26 @@ struct DifferentialTests {
                 }
                 let reference = Reference.funnel(funnel, events: events, customers: customers)
                 let expected = expectedRows(reference)
-                let got: [EngineRow]
-                do {
-                    got = try engineRows(session, query)
-                } catch {
-                    Issue.record("seed \(seed): engine failed on \(query): \(error.rendered)")
-                    failures += 1
-                    continue
-                }
                 queriesRun += 1
                 if reference.customers.count > 1, reference.customers[1] > 0 { nonTrivial += 1 }
-                if got != expected {
-                    failures += 1
-                    Issue.record(Comment(rawValue: mismatchReport(
-                        seed: seed, caseIndex: caseIndex, query: query, expected: expected, got: got, session: session,
-                        funnel: funnel, reference: reference, events: events, customers: customers)))
+                // Both engines: the columnar copy and the SQLite scan evaluate conditions independently.
+                for engine in [Engine.columnar, .sqlite] {
+                    session.engine = engine
+                    defer { session.engine = .auto }
+                    let got: [EngineRow]
+                    do {
+                        got = try engineRows(session, query)
+                    } catch {
+                        Issue.record("seed \(seed): the \(engine) engine failed on \(query): \(error.rendered)")
+                        failures += 1
+                        continue
+                    }
+                    if got != expected {
+                        failures += 1
+                        Issue.record(Comment(rawValue: "\(engine) engine: " + mismatchReport(
+                            seed: seed, caseIndex: caseIndex, query: query, expected: expected, got: got, session: session,
+                            funnel: funnel, reference: reference, events: events, customers: customers)))
+                    }
                 }
             }
         }
@@ -897,16 +902,22 @@ extension DifferentialTests {
                 let expected = Reference.journey(funnel, events: events, customers: customers)
                 if filler, let explained = try? session.store.explain(Planner(catalog: catalog).planFunnel(funnel).request),
                    explained.plan.contains(where: { $0.contains("INDEX") }) { indexed += 1 }
-                let got: QueryResult
-                do {
-                    guard let result = try engineResult(session, query.script()) else {
-                        Issue.record("seed \(seed): no result for \(query.script())")
-                        failures += 1
-                        continue
+                // Both engines answer every query: the columnar copy (what queries use) and the SQLite scan.
+                var answers: [(engine: Engine, result: QueryResult)] = []
+                for engine in [Engine.columnar, .sqlite] {
+                    session.engine = engine
+                    defer { session.engine = .auto }
+                    do {
+                        guard let result = try engineResult(session, query.script()) else {
+                            Issue.record("seed \(seed): no result from the \(engine) engine for \(query.script())")
+                            continue
+                        }
+                        answers.append((engine, result))
+                    } catch {
+                        Issue.record("seed \(seed): the \(engine) engine failed on \(query.script()): \(error.rendered)")
                     }
-                    got = result
-                } catch {
-                    Issue.record("seed \(seed): engine failed on \(query.script()): \(error.rendered)")
+                }
+                guard answers.count == 2 else {
                     failures += 1
                     continue
                 }
@@ -922,9 +933,11 @@ extension DifferentialTests {
                    expected.rows.contains(where: { if case .int(let n) = $0[open] { n > 0 } else { false } }) { inProgress += 1 }
                 if expected.rows.count > funnel.steps.count { grouped += 1 }
 
-                if got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
+                for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
-                    Issue.record(Comment(rawValue: journeyMismatchReport(
+                    session.engine = engine
+                    defer { session.engine = .auto }
+                    Issue.record(Comment(rawValue: "\(engine) engine: " + journeyMismatchReport(
                         seed: seed, query: query, funnel: funnel, session: session, expected: expected, got: got,
                         events: events, customers: customers)))
                 }

@@ -262,7 +262,17 @@ struct EndToEndTests {
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.count >= 5)
         #expect(lines.contains { $0.contains("step 2") && $0.contains("mask bit 1") })
-        #expect(lines.contains { $0.contains("ORDER BY e.customer, e.time, e.seq") })
+        // Queries read the columnar copy, and EXPLAIN says so and why; with the engine set to sqlite, the SQL.
+        #expect(lines.contains { $0.hasPrefix("engine: columnar, because") })
+        #expect(lines.contains { $0.contains("property columns: amount") })
+        #expect(!lines.contains { $0.contains("ORDER BY") })
+        f.session.engine = .sqlite
+        guard case .message(let sqlText)? = f.run("EXPLAIN FROM awareness TO purchase WITHIN 1 day").events.last else {
+            Issue.record("no EXPLAIN message with the sqlite engine")
+            return
+        }
+        #expect(sqlText.contains("engine: SQLite scan, because the session's engine is sqlite"))
+        #expect(sqlText.contains("ORDER BY e.customer, e.time, e.seq"))
     }
 
     @Test func showFieldsListsPropertiesAndAttributes() throws {

@@ -1,4 +1,5 @@
 // Runs a journey plan: scans the source, matches each customer, aggregates per group and step, shapes the table.
+import Foundation
 import JourneyStore
 
 /// Per-step totals over the customers of one group, before they are shaped into result rows.
@@ -25,6 +26,17 @@ public struct FunnelTotals: Sendable, Equatable {
         fromStart = Array(repeating: [], count: stepCount)
         customersScanned = 0
         eventsScanned = 0
+    }
+
+    /// Adds the per-step counts and times of other customers (not the scan counts).
+    public mutating func addCounts(of other: FunnelTotals) {
+        for k in customers.indices {
+            customers[k] += other.customers[k]
+            took[k] += other.took[k]
+            inProgress[k] += other.inProgress[k]
+            gaps[k] += other.gaps[k]
+            fromStart[k] += other.fromStart[k]
+        }
     }
 
     /// Adds one customer's match; `open` tells whether its window is still open at the horizon.
@@ -58,37 +70,82 @@ public enum FunnelExecutor {
             .reduce(into: FunnelTotals(stepCount: plan.shape.stepCount)) { all, group in
                 all.customersScanned = group.totals.customersScanned
                 all.eventsScanned = group.totals.eventsScanned
-                for k in all.customers.indices {
-                    all.customers[k] += group.totals.customers[k]
-                    all.took[k] += group.totals.took[k]
-                    all.inProgress[k] += group.totals.inProgress[k]
-                    all.gaps[k] += group.totals.gaps[k]
-                    all.fromStart[k] += group.totals.fromStart[k]
-                }
+                all.addCounts(of: group.totals)
             }
     }
 
     /// Scans, matches and groups. `attributes[name]` holds a customer attribute's values for `BY customer.x`.
+    ///
+    /// A source that can split its scan by customer ranges is scanned on every core at once; each range is
+    /// matched and totalled on its own and the totals are summed, which gives the same answer as one pass.
     public static func groups(_ plan: FunnelPlan, source: EventSource, catalog: StoreCatalog,
                               attributes: [String: [Int64: CarriedValue]],
                               isCancelled: () -> Bool) throws -> [Group] {
         let m = plan.shape.stepCount
-        var plain = plan.shape.isPlain
-            ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
-        var tied = plan.shape.tiesAnyOrder
-            ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
-        var anyOrder = plan.shape.anyOrder
-            ? AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds) : nil
-        var general = plan.shape.isPlain || plan.shape.tiesAnyOrder || plan.shape.anyOrder
-            ? nil : JourneyMatcher(shape: plan.shape)
         let decoders = Dictionary(uniqueKeysWithValues: EventColumn.allCases.map { column in
             (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                 uniquingKeysWith: { a, _ in a }))
         })
+        var accumulator = GroupAccumulator(plan: plan, decoders: decoders, attributes: attributes)
+        if let partitioned = try source.partitionedScan(plan.request, partitions: ColumnarScan.defaultPartitions,
+                                                        isCancelled: isCancelled),
+           partitioned.partitionCount > 1 {
+            accumulator = try withoutActuallyEscaping(isCancelled) { isCancelled in
+                try GroupAccumulator.parallel(partitioned, template: accumulator, isCancelled: isCancelled)
+            }
+        } else {
+            try source.scanCustomers(plan.request, isCancelled: isCancelled) { accumulator.add($0) }
+        }
+        let byKey = accumulator.byKey, scanned = accumulator.scanned, events = accumulator.events
+        var groups = byKey.map { (key: $0.key.cells, totals: $0.value) }
+        for i in groups.indices {
+            groups[i].totals.customersScanned = scanned
+            groups[i].totals.eventsScanned = events
+        }
+        // Largest first; ties by key in SQLite's order: null, then numbers, then text byte for byte.
+        groups.sort { a, b in
+            if a.totals.customers[0] != b.totals.customers[0] { return a.totals.customers[0] > b.totals.customers[0] }
+            for (x, y) in zip(a.key, b.key) {
+                let order = keyOrder(x, y)
+                if order != 0 { return order < 0 }
+            }
+            return false
+        }
+        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        if groups.isEmpty && plan.breakdown.isEmpty {
+            groups = [(key: [], totals: FunnelTotals(stepCount: m))]
+            groups[0].totals.customersScanned = scanned
+            groups[0].totals.eventsScanned = events
+        }
+        return groups
+    }
+
+    /// Matches customers one at a time and sums their matches per group key.
+    struct GroupAccumulator {
+        let plan: FunnelPlan
+        let decoders: [EventColumn: [Int64: String]]
+        let attributes: [String: [Int64: CarriedValue]]
+        var plain: FunnelMatcher?
+        var tied: TiedJourneyMatcher?
+        var anyOrder: AnyOrderMatcher?
+        var general: JourneyMatcher?
         var byKey: [GroupKey: FunnelTotals] = [:]
         var scanned = 0, events = 0
         var match = CustomerMatch()
-        try source.scanCustomers(plan.request, isCancelled: isCancelled) { customer in
+
+        init(plan: FunnelPlan, decoders: [EventColumn: [Int64: String]], attributes: [String: [Int64: CarriedValue]]) {
+            self.plan = plan
+            self.decoders = decoders
+            self.attributes = attributes
+            let m = plan.shape.stepCount
+            let shape = plan.shape
+            plain = shape.isPlain ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+            tied = shape.tiesAnyOrder ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+            anyOrder = shape.anyOrder ? AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+            general = shape.isPlain || shape.tiesAnyOrder || shape.anyOrder ? nil : JourneyMatcher(shape: shape)
+        }
+
+        mutating func add(_ customer: CustomerEvents) {
             scanned += 1
             events += customer.times.count
             if plain != nil {
@@ -118,29 +175,38 @@ public enum FunnelExecutor {
                 }
             }
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
-            byKey[GroupKey(cells: key), default: FunnelTotals(stepCount: m)].add(match, times: customer.times, open: open)
+            byKey[GroupKey(cells: key), default: FunnelTotals(stepCount: plan.shape.stepCount)]
+                .add(match, times: customer.times, open: open)
         }
-        var groups = byKey.map { (key: $0.key.cells, totals: $0.value) }
-        for i in groups.indices {
-            groups[i].totals.customersScanned = scanned
-            groups[i].totals.eventsScanned = events
-        }
-        // Largest first; ties by key in SQLite's order: null, then numbers, then text byte for byte.
-        groups.sort { a, b in
-            if a.totals.customers[0] != b.totals.customers[0] { return a.totals.customers[0] > b.totals.customers[0] }
-            for (x, y) in zip(a.key, b.key) {
-                let order = keyOrder(x, y)
-                if order != 0 { return order < 0 }
+
+        /// Sums another accumulator's groups into this one (the other covered different customers).
+        mutating func merge(_ other: GroupAccumulator) {
+            scanned += other.scanned
+            events += other.events
+            for (key, totals) in other.byKey {
+                byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].addCounts(of: totals)
             }
-            return false
         }
-        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
-        if groups.isEmpty && plan.breakdown.isEmpty {
-            groups = [(key: [], totals: FunnelTotals(stepCount: m))]
-            groups[0].totals.customersScanned = scanned
-            groups[0].totals.eventsScanned = events
+
+        /// Every partition scanned and matched on a thread of its own, then merged in partition order.
+        static func parallel(_ scan: any PartitionedScan, template: GroupAccumulator,
+                             isCancelled: @escaping () -> Bool) throws -> GroupAccumulator {
+            let count = scan.partitionCount
+            let slots = PartitionSlots(Array(repeating: template, count: count))
+            let check = UncheckedSendable(value: isCancelled)
+            DispatchQueue.concurrentPerform(iterations: count) { k in
+                var accumulator = slots.take(k)
+                do {
+                    try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
+                    slots.put(k, accumulator)
+                } catch {
+                    slots.fail(k, error)
+                }
+            }
+            var total = template
+            for k in 0..<count { total.merge(try slots.result(k)) }
+            return total
         }
-        return groups
     }
 
     /// Group keys compare text byte for byte, as the store does: Swift's `String` equality would merge
@@ -259,5 +325,45 @@ public enum FunnelExecutor {
         let lo = Int(h.rounded(.down)), hi = Int(h.rounded(.up))
         let a = Double(sorted[lo]), b = Double(sorted[hi])
         return a + (h - Double(lo)) * (b - a)
+    }
+}
+
+/// A value handed to other threads whose safety the caller guarantees (here: read-only, or one thread each).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+}
+
+/// One accumulator per partition, each taken and put back by one thread, read after all have finished.
+final class PartitionSlots<T>: @unchecked Sendable {
+    private var values: [T?]
+    private var errors: [(any Error)?]
+    private let lock = NSLock()
+
+    init(_ values: [T]) {
+        self.values = values
+        errors = Array(repeating: nil, count: values.count)
+    }
+
+    func take(_ k: Int) -> T {
+        lock.withLock {
+            let value = values[k]!
+            values[k] = nil
+            return value
+        }
+    }
+
+    func put(_ k: Int, _ value: T) {
+        lock.withLock { values[k] = value }
+    }
+
+    func fail(_ k: Int, _ error: any Error) {
+        lock.withLock { errors[k] = error }
+    }
+
+    func result(_ k: Int) throws -> T {
+        try lock.withLock {
+            if let error = errors[k] { throw error }
+            return values[k]!
+        }
     }
 }

@@ -2,7 +2,7 @@
 import JourneyStore
 
 public enum PlanPrinter {
-    public static func lines(_ plan: FunnelPlan, source: EventSource) throws -> [String] {
+    public static func lines(_ plan: FunnelPlan, engine: EngineChoice) throws -> [String] {
         var out: [String] = []
         out.append("journey: \(plan.funnel.text)")
         for (k, step) in plan.funnel.steps.enumerated() {
@@ -14,9 +14,14 @@ public enum PlanPrinter {
         } else {
             out.append("window: none")
         }
-        let explanation = try source.explain(plan.request)
-        out.append("read (SQLite scan, events in customer, time, import order):")
-        out.append("  " + explanation.sql)
+        let explanation = try engine.source.explain(plan.request)
+        out.append("engine: \(engine.name), because \(engine.reason)")
+        if explanation.sql.isEmpty {
+            out.append("read (columnar copy, events in customer, time, import order):")
+        } else {
+            out.append("read (SQLite scan, events in customer, time, import order):")
+            out.append("  " + explanation.sql)
+        }
         if !explanation.bindings.isEmpty {
             out.append("  bindings: " + explanation.bindings.joined(separator: ", "))
         }

@@ -47,6 +47,8 @@ public final class Session {
     /// `SET now = ...`: fixes "now" for `LAST` and for in-progress customers; nil means the clock (and, for
     /// in-progress customers, the store's latest event).
     public var now: Int64?
+    /// Which engine reads events (see `Engine`).
+    public var engine: Engine = .auto
 
     /// The current time in milliseconds since the epoch.
     static func wallClock() -> Int64 {
@@ -192,7 +194,8 @@ public final class Session {
             for case .customerAttribute(let name) in funnel.breakdown {
                 attributes[name] = try store.customerAttributeValues(name)
             }
-            let groups = try FunnelExecutor.groups(funnel, source: store, catalog: catalog, attributes: attributes,
+            let choice = try choose(for: funnel.request, isCancelled: isCancelled)
+            let groups = try FunnelExecutor.groups(funnel, source: choice.source, catalog: catalog, attributes: attributes,
                                                    isCancelled: isCancelled)
             var result = FunnelExecutor.result(funnel, groups: groups)
             let elapsed = ContinuousClock.now - started
@@ -206,7 +209,8 @@ public final class Session {
                 emit(.message(try JourneyTrace.lines(funnel, customer: customer, store: store, catalog: catalog,
                                                      isCancelled: isCancelled).joined(separator: "\n")))
             } else {
-                emit(.message(try PlanPrinter.lines(funnel, source: store).joined(separator: "\n")))
+                let choice = try choose(for: funnel.request, isCancelled: isCancelled)
+                emit(.message(try PlanPrinter.lines(funnel, engine: choice).joined(separator: "\n")))
             }
         case .importData(let request):
             var options = ImportOptions()

@@ -14,6 +14,8 @@ public final class EventStore: EventSource {
     /// Dictionaries, customer ids and counters an import extends; nil until an import needs them, and
     /// dropped whenever an import fails so the next one reloads them from the (rolled back) file.
     var importState: ImportState?
+    /// The columnar copy of the events, once a query has asked for it (see `columnarEvents`).
+    var cachedColumnar: ColumnarEvents?
     /// `PRAGMA data_version` when the caches were last known to match the file. Another connection's commit
     /// changes it (this connection's own commits do not), and then both caches are dropped.
     var cacheVersion: Int64 = 0

@@ -188,6 +188,25 @@ public protocol EventSource: AnyObject {
     /// How the request is served: the SQL text (with `?` placeholders), its bindings rendered for display,
     /// and the query plan the engine chose.
     func explain(_ request: ScanRequest) throws -> ScanExplanation
+
+    /// The request split into `partitions` disjoint customer ranges that may be scanned at the same time, from
+    /// different threads; nil when the source can only scan in one pass (the default).
+    func partitionedScan(_ request: ScanRequest, partitions: Int,
+                         isCancelled: () -> Bool) throws -> (any PartitionedScan)?
+}
+
+extension EventSource {
+    public func partitionedScan(_ request: ScanRequest, partitions: Int,
+                                isCancelled: () -> Bool) throws -> (any PartitionedScan)? {
+        nil
+    }
+}
+
+/// A scan split by customer ranges: partition k delivers its customers in ascending order, as `scanCustomers`
+/// would, and together the partitions deliver every customer exactly once.
+public protocol PartitionedScan: Sendable {
+    var partitionCount: Int { get }
+    func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws
 }
 
 /// What EXPLAIN shows of a scan.

@@ -1,0 +1,39 @@
+// Which engine reads a journey's events: the columnar copy in memory, or one SQLite scan of the events table.
+import JourneyStore
+
+/// The engine choice of a session (`.engine` in the REPL, `--engine` on the command line).
+public enum Engine: String, Sendable, CaseIterable {
+    /// The columnar copy whenever it can serve the query, else SQLite.
+    case auto
+    /// Always the columnar copy; a query it cannot serve is an error.
+    case columnar
+    /// Always one SQLite scan of the events table.
+    case sqlite
+}
+
+/// The source a query reads and why it was chosen, for EXPLAIN.
+public struct EngineChoice {
+    public var source: EventSource
+    public var name: String
+    public var reason: String
+}
+
+extension Session {
+    /// The source that serves `request` under the session's engine setting.
+    func choose(for request: ScanRequest, isCancelled: () -> Bool) throws -> EngineChoice {
+        switch engine {
+        case .sqlite:
+            return EngineChoice(source: store, name: "SQLite scan", reason: "the session's engine is sqlite")
+        case .columnar, .auto:
+            if let reason = ColumnarSource.unsupportedReason(request) {
+                if engine == .columnar { throw StoreError.schema("the columnar engine cannot run this query: " + reason) }
+                return EngineChoice(source: store, name: "SQLite scan", reason: reason)
+            }
+            let wasLoaded = try store.currentColumnar() != nil
+            let events = try store.columnarEvents(isCancelled: isCancelled)
+            return EngineChoice(source: ColumnarSource(events: events, store: store), name: "columnar",
+                                reason: wasLoaded ? "the columnar copy is in memory and current"
+                                    : "the columnar copy was loaded for this query and is kept for the next ones")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+// The columnar form of the events table: every event's time and dictionary codes in flat arrays, one
+// contiguous range per customer, in the table's clustered (customer, time, seq) order.
+import Foundation
+
+/// The stage, touchpoint and channel codes of one event (nil where the column is NULL). The distinct triples of a
+/// store are few (hundreds), so each event stores the number of its triple, and a condition on these columns is
+/// evaluated once per triple instead of once per event.
+public struct CodeTriple: Sendable, Hashable {
+    public var stage: Int64?
+    public var touchpoint: Int64?
+    public var channel: Int64?
+
+    public init(stage: Int64?, touchpoint: Int64?, channel: Int64?) {
+        self.stage = stage
+        self.touchpoint = touchpoint
+        self.channel = channel
+    }
+
+    public subscript(column: EventColumn) -> Int64? {
+        switch column {
+        case .stage: stage
+        case .touchpoint: touchpoint
+        case .channel: channel
+        }
+    }
+}
+
+/// Which state of the events table a columnar copy was made from: imports only ever add events, and every
+/// added event takes the next import sequence number, so the count and the next number identify the contents.
+public struct EventsVersion: Sendable, Hashable, Codable {
+    public var eventCount: Int64
+    public var nextSeq: Int64
+}
+
+/// Every event of a store in memory, column by column.
+///
+/// Customer `c` (an index into `customers`) owns events `starts[c] ..< starts[c + 1]`, in time, then import order.
+/// About 12 bytes per event: an 8-byte time and a 4-byte triple number.
+public final class ColumnarEvents: @unchecked Sendable {
+    /// The events table this copy was made from.
+    public let version: EventsVersion
+    /// The store's internal customer numbers, ascending; only customers with events.
+    public let customers: [Int64]
+    /// customers.count + 1 offsets into the event columns.
+    public let starts: [Int32]
+    /// Milliseconds since the epoch (UTC).
+    public let times: [Int64]
+    /// Each event's index into `triples`.
+    public let tripleIndex: [UInt32]
+    /// The distinct code triples.
+    public let triples: [CodeTriple]
+
+    /// Property columns loaded so far, by property name. Guarded by `lock`: they are loaded on first use.
+    private var propertyColumns: [String: PropertyColumn] = [:]
+    private let lock = NSLock()
+
+    public init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
+                tripleIndex: [UInt32], triples: [CodeTriple]) {
+        precondition(starts.count == customers.count + 1 && times.count == tripleIndex.count)
+        self.version = version
+        self.customers = customers
+        self.starts = starts
+        self.times = times
+        self.tripleIndex = tripleIndex
+        self.triples = triples
+    }
+
+    public var eventCount: Int { times.count }
+    public var customerCount: Int { customers.count }
+
+    /// Bytes held by the columns, property columns included.
+    public var byteCount: Int {
+        let base = customers.count * 8 + starts.count * 4 + times.count * 8 + tripleIndex.count * 4 + triples.count * 32
+        return base + lock.withLock { propertyColumns.values.reduce(0) { $0 + $1.byteCount } }
+    }
+
+    /// The names of the property columns in memory.
+    public var loadedProperties: [String] {
+        lock.withLock { propertyColumns.keys.sorted() }
+    }
+
+    /// The property column `name`, loading it with `load` the first time.
+    func propertyColumn(_ name: String, load: () throws -> PropertyColumn) rethrows -> PropertyColumn {
+        if let column = lock.withLock({ propertyColumns[name] }) { return column }
+        let column = try load()
+        precondition(column.valueIndex.count == eventCount)
+        lock.withLock { propertyColumns[name] = column }
+        return column
+    }
+
+    /// The index of customer number `id` in `customers`, if it has events.
+    public func customerIndex(_ id: Int64) -> Int? {
+        var lo = 0, hi = customers.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if customers[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < customers.count && customers[lo] == id ? lo : nil
+    }
+}
+
+/// A property's value as the store holds it: what `json_type` and `json_extract` give for the event's `props`.
+public enum StoredValue: Sendable, Hashable {
+    case missing
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    /// JSON true or false (`json_extract` gives 1 or 0; never compared as a number).
+    case boolean(Bool)
+    /// A JSON array or object, as its JSON text.
+    case json(String)
+
+    /// Text compares byte for byte, as the store does: Swift's `String` equality would merge canonically
+    /// equivalent spellings (a precomposed `é` and `e` with a combining accent) into one value.
+    public static func == (a: StoredValue, b: StoredValue) -> Bool {
+        switch (a, b) {
+        case (.missing, .missing): true
+        case (.integer(let x), .integer(let y)): x == y
+        case (.real(let x), .real(let y)): x.bitPattern == y.bitPattern
+        case (.text(let x), .text(let y)), (.json(let x), .json(let y)): x.utf8.elementsEqual(y.utf8)
+        case (.boolean(let x), .boolean(let y)): x == y
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .missing: hasher.combine(0)
+        case .integer(let i): hasher.combine(1); hasher.combine(i)
+        case .real(let d): hasher.combine(2); hasher.combine(d.bitPattern)
+        case .text(let s): hasher.combine(3); for byte in s.utf8 { hasher.combine(byte) }
+        case .boolean(let b): hasher.combine(4); hasher.combine(b)
+        case .json(let s): hasher.combine(5); for byte in s.utf8 { hasher.combine(byte) }
+        }
+    }
+}
+
+/// One event property for every event: a number per event into a table of the distinct values.
+public struct PropertyColumn: Sendable {
+    /// values[valueIndex[i]] is event i's value; index 0 is always `.missing`.
+    public var valueIndex: [UInt32]
+    public var values: [StoredValue]
+
+    var byteCount: Int { valueIndex.count * 4 + values.count * 24 }
+}
