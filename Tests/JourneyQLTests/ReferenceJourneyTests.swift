@@ -404,3 +404,25 @@ struct ReferenceJourneyTests {
         }
     }
 }
+
+@Suite("Quantiles by selection") struct QuantileSelectionTests {
+    /// The engine selects order statistics instead of sorting; on random arrays (many duplicates, sorted and
+    /// reversed runs, sizes around the small-range cutoff) it must equal the sorting reference exactly.
+    @Test func selectionEqualsSorting() {
+        var rng = SplitMix64(seed: 0x0DD5)
+        for round in 0..<3_000 {
+            let n = Int.random(in: 1...(round % 3 == 0 ? 2_000 : 40), using: &rng)
+            let spread = Int64.random(in: 1...(round % 2 == 0 ? 5 : 1_000_000), using: &rng)
+            var values = (0..<n).map { _ in Int64.random(in: 0...spread, using: &rng) }
+            switch round % 4 {
+            case 1: values.sort()
+            case 2: values.sort(by: >)
+            default: break
+            }
+            let (median, p90) = FunnelExecutor.medianAndP90(values)
+            #expect(median == Reference.quantileCont(values, 0.5), "n \(n), round \(round)")
+            #expect(p90 == Reference.quantileCont(values, 0.9), "n \(n), round \(round)")
+        }
+        #expect(FunnelExecutor.medianAndP90([]) == (nil, nil))
+    }
+}

@@ -96,7 +96,8 @@ public enum FunnelExecutor {
         } else {
             try source.scanCustomers(plan.request, isCancelled: isCancelled) { accumulator.add($0) }
         }
-        let byKey = accumulator.byKey, scanned = accumulator.scanned, events = accumulator.events
+        let byKey = accumulator.displayGroups()
+        let scanned = accumulator.scanned, events = accumulator.events
         var groups = byKey.map { (key: $0.key.cells, totals: $0.value) }
         for i in groups.indices {
             groups[i].totals.customersScanned = scanned
@@ -129,7 +130,11 @@ public enum FunnelExecutor {
         var tied: TiedJourneyMatcher?
         var anyOrder: AnyOrderMatcher?
         var general: JourneyMatcher?
-        var byKey: [GroupKey: FunnelTotals] = [:]
+        /// Totals per group, under keys that are cheap to hash (codes and instants, decoded once at the end).
+        var byKey: [[RawKeyPart]: FunnelTotals] = [:]
+        /// The totals of a journey without BY, and whether any customer was added to them.
+        var ungrouped: FunnelTotals
+        var matchedUngrouped = false
         var scanned = 0, events = 0
         var match = CustomerMatch()
 
@@ -138,6 +143,7 @@ public enum FunnelExecutor {
             self.decoders = decoders
             self.attributes = attributes
             let m = plan.shape.stepCount
+            ungrouped = FunnelTotals(stepCount: m)
             let shape = plan.shape
             plain = shape.isPlain ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
             tied = shape.tiesAnyOrder ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
@@ -159,30 +165,70 @@ public enum FunnelExecutor {
             }
             guard match.level > 0 else { return }
             let start = customer.times[match.positions[0]]
-            let key = plan.breakdown.map { source -> Cell in
+            let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
+            if plan.breakdown.isEmpty {
+                // One group: no key to build and hash per customer.
+                ungrouped.add(match, times: customer.times, open: open)
+                matchedUngrouped = true
+                return
+            }
+            let key = plan.breakdown.map { source -> RawKeyPart in
                 switch source {
                 case .carried(let column, let decode):
-                    let value = customer.carried[column][match.positions[0]]
-                    if let decode, case .integer(let code) = value {
-                        return decoders[decode]?[code].map { .text($0) } ?? .null
+                    switch customer.carried[column][match.positions[0]] {
+                    case .null: return .null
+                    case .integer(let i): return decode.map { .code($0, i) } ?? .integer(i)
+                    case .real(let d): return .real(d)
+                    case .text(let t): return .text(ByteText(t))
                     }
-                    return cell(value)
                 case .customerAttribute(let name):
-                    return cell(attributes[name]?[customer.customer] ?? .null)
-                case .startDay: return .text(TimeParser.formatDate(start))
-                case .startWeek: return .text(TimeParser.formatDate(startOfISOWeek(start)))
-                case .startMonth: return .text(String(TimeParser.formatDate(start).prefix(7)))
+                    switch attributes[name]?[customer.customer] ?? .null {
+                    case .null: return .null
+                    case .integer(let i): return .integer(i)
+                    case .real(let d): return .real(d)
+                    case .text(let t): return .text(ByteText(t))
+                    }
+                case .startDay: return .day(startOfDay(start))
+                case .startWeek: return .day(startOfISOWeek(start))
+                case .startMonth:
+                    let (year, month, _) = TimeParser.civil(fromDays: startOfDay(start) / 86_400_000)
+                    return .month(TimeParser.days(year: year, month: month, day: 1) * 86_400_000)
                 }
             }
-            let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
-            byKey[GroupKey(cells: key), default: FunnelTotals(stepCount: plan.shape.stepCount)]
+            byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)]
                 .add(match, times: customer.times, open: open)
+        }
+
+        /// The groups under their display keys. Raw keys that display alike (an integer and the same real) are
+        /// one group, as they are one value to SQL.
+        func displayGroups() -> [GroupKey: FunnelTotals] {
+            var groups: [GroupKey: FunnelTotals] = [:]
+            for (raw, totals) in byKey {
+                let cells = raw.map { part -> Cell in
+                    switch part {
+                    case .null: return .null
+                    case .integer(let i): return .number(Double(i))
+                    case .real(let d): return .number(d)
+                    case .text(let t): return .text(t.string)
+                    case .code(let column, let code): return decoders[column]?[code].map { .text($0) } ?? .null
+                    case .day(let ms): return .text(TimeParser.formatDate(ms))
+                    case .month(let first): return .text(String(TimeParser.formatDate(first).prefix(7)))
+                    }
+                }
+                groups[GroupKey(cells: cells), default: FunnelTotals(stepCount: plan.shape.stepCount)].addCounts(of: totals)
+            }
+            if matchedUngrouped {
+                groups[GroupKey(cells: []), default: FunnelTotals(stepCount: plan.shape.stepCount)].addCounts(of: ungrouped)
+            }
+            return groups
         }
 
         /// Sums another accumulator's groups into this one (the other covered different customers).
         mutating func merge(_ other: GroupAccumulator) {
             scanned += other.scanned
             events += other.events
+            ungrouped.addCounts(of: other.ungrouped)
+            matchedUngrouped = matchedUngrouped || other.matchedUngrouped
             for (key, totals) in other.byKey {
                 byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].addCounts(of: totals)
             }
@@ -206,6 +252,55 @@ public enum FunnelExecutor {
             var total = template
             for k in 0..<count { total.merge(try slots.result(k)) }
             return total
+        }
+    }
+
+    /// A group key as it is read per customer: dictionary codes and start instants, turned into text only once
+    /// per group (`displayGroups`).
+    enum RawKeyPart: Hashable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(ByteText)
+        case code(EventColumn, Int64)
+        /// The start of a day or an ISO week, in milliseconds.
+        case day(Int64)
+        /// The start of a month, in milliseconds.
+        case month(Int64)
+
+        static func == (a: RawKeyPart, b: RawKeyPart) -> Bool {
+            switch (a, b) {
+            case (.null, .null): true
+            case (.integer(let x), .integer(let y)): x == y
+            case (.real(let x), .real(let y)): x == y
+            case (.text(let x), .text(let y)): x == y
+            case (.code(let c, let x), .code(let d, let y)): c == d && x == y
+            case (.day(let x), .day(let y)): x == y
+            case (.month(let x), .month(let y)): x == y
+            default: false
+            }
+        }
+
+        func hash(into hasher: inout Hasher) {
+            switch self {
+            case .null: hasher.combine(0)
+            case .integer(let i): hasher.combine(1); hasher.combine(i)
+            case .real(let d): hasher.combine(2); hasher.combine(d)
+            case .text(let t): hasher.combine(3); hasher.combine(t)
+            case .code(let c, let i): hasher.combine(4); hasher.combine(c); hasher.combine(i)
+            case .day(let ms): hasher.combine(5); hasher.combine(ms)
+            case .month(let first): hasher.combine(6); hasher.combine(first)
+            }
+        }
+    }
+
+    /// Text that is equal only to the same bytes (see `GroupKey`), hashed without copying them.
+    struct ByteText: Hashable {
+        let string: String
+        init(_ string: String) { self.string = string }
+        static func == (a: ByteText, b: ByteText) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        func hash(into hasher: inout Hasher) {
+            for byte in string.utf8 { hasher.combine(byte) }
         }
     }
 
@@ -260,6 +355,12 @@ public enum FunnelExecutor {
         }
     }
 
+    /// Midnight UTC of the day of `ms`.
+    static func startOfDay(_ ms: Int64) -> Int64 {
+        let day: Int64 = 86_400_000
+        return (ms >= 0 ? ms / day : (ms - day + 1) / day) * day
+    }
+
     /// Midnight UTC of the Monday starting the ISO week of `ms`.
     static func startOfISOWeek(_ ms: Int64) -> Int64 {
         let day: Int64 = 86_400_000
@@ -293,8 +394,9 @@ public enum FunnelExecutor {
                 row.append(k == 0 ? .null : .int(Int64(previous - n - totals.inProgress[k])))
                 if windowed { row.append(k == 0 ? .null : .int(Int64(totals.inProgress[k]))) }
                 for values in [totals.gaps[k], totals.fromStart[k]] {
-                    row.append(k == 0 ? .null : quantile(values, 0.5).map { .duration($0) } ?? .null)
-                    row.append(k == 0 ? .null : quantile(values, 0.9).map { .duration($0) } ?? .null)
+                    let (median, p90) = k == 0 ? (nil, nil) : medianAndP90(values)
+                    row.append(median.map { .duration($0) } ?? .null)
+                    row.append(p90.map { .duration($0) } ?? .null)
                 }
                 rows.append(row)
             }
@@ -319,12 +421,13 @@ public enum FunnelExecutor {
 
     /// DuckDB's `quantile_cont(q)`: interpolated between the two nearest order statistics.
     public static func quantile(_ values: [Int64], _ q: Double) -> Double? {
-        guard !values.isEmpty else { return nil }
-        let sorted = values.sorted()
-        let h = Double(sorted.count - 1) * q
-        let lo = Int(h.rounded(.down)), hi = Int(h.rounded(.up))
-        let a = Double(sorted[lo]), b = Double(sorted[hi])
-        return a + (h - Double(lo)) * (b - a)
+        Quantiles.continuous(values, [q])[0]
+    }
+
+    /// The median and the 90th percentile, as `quantile` computes them, found together.
+    static func medianAndP90(_ values: [Int64]) -> (Double?, Double?) {
+        let both = Quantiles.continuous(values, [0.5, 0.9])
+        return (both[0], both[1])
     }
 }
 

@@ -174,6 +174,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     let trueMask: [UInt64]
     /// Steps decided per event: (bit, condition) for each triple that has any.
     let residualSteps: [[(bit: Int, condition: ResidualCondition)]]
+    let hasResidualSteps: [Bool]
     let deliverAll: Bool
     let carried: [Carried]
     let propertyColumns: [PropertyColumn]
@@ -214,6 +215,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         self.filterResidual = filterResidual
         self.trueMask = trueMask
         self.residualSteps = residualSteps
+        hasResidualSteps = residualSteps.map { !$0.isEmpty }
         self.deliverAll = deliverAll
         self.carried = carried
         self.propertyColumns = propertyColumns
@@ -251,44 +253,60 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
 
     public func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws {
         let range = ranges[partition]
-        let starts = events.starts, triplesOfEvents = events.tripleIndex, triples = events.triples
+        // Everything the loop reads is taken as a raw buffer first: reading a class's array property per event
+        // would retain and release it, and two threads doing that to one array contend for its reference count.
+        try events.starts.withUnsafeBufferPointer { starts in
         try events.times.withUnsafeBufferPointer { times in
-            try triplesOfEvents.withUnsafeBufferPointer { tripleIndex in
-                try withPropertyBuffers { properties in
-                    let inputs = ResidualInputs(times: times, properties: properties, propertyTables: propertyTables,
-                                                customerTables: customerTables)
-                    var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: carried.count))
-                    current.times.reserveCapacity(256)
-                    current.masks.reserveCapacity(256)
-                    for c in range {
-                        if c & 1023 == 0, isCancelled() { throw StoreError.cancelled }
-                        current.times.removeAll(keepingCapacity: true)
-                        current.masks.removeAll(keepingCapacity: true)
-                        for f in current.carried.indices { current.carried[f].removeAll(keepingCapacity: true) }
-                        for i in Int(starts[c])..<Int(starts[c + 1]) {
-                            let t = Int(tripleIndex[i])
-                            let state = filterState[t]
-                            if state == 0 { continue }
-                            if state == 2, inputs.evaluate(filterResidual[t]!, event: i, customer: c) != 1 { continue }
-                            var mask = trueMask[t]
-                            for (bit, condition) in residualSteps[t]
-                            where inputs.evaluate(condition, event: i, customer: c) == 1 {
-                                mask |= 1 << UInt64(bit)
-                            }
-                            if mask == 0 && !deliverAll { continue }
-                            current.times.append(times[i])
-                            current.masks.append(mask)
-                            for (f, field) in carried.enumerated() {
-                                current.carried[f].append(value(field, event: i, triple: triples[t]))
-                            }
+        try events.tripleIndex.withUnsafeBufferPointer { tripleIndex in
+        try filterState.withUnsafeBufferPointer { filterState in
+        try trueMask.withUnsafeBufferPointer { trueMask in
+        try hasResidualSteps.withUnsafeBufferPointer { hasResidualSteps in
+        try withPropertyBuffers { properties in
+            let inputs = ResidualInputs(times: times, properties: properties, propertyTables: propertyTables,
+                                        customerTables: customerTables)
+            let carriesValues = !carried.isEmpty
+            var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: carried.count))
+            current.times.reserveCapacity(256)
+            current.masks.reserveCapacity(256)
+            for c in range {
+                if c & 1023 == 0, isCancelled() { throw StoreError.cancelled }
+                for i in Int(starts[c])..<Int(starts[c + 1]) {
+                    let t = Int(tripleIndex[i])
+                    let state = filterState[t]
+                    if state == 0 { continue }
+                    if state == 2, inputs.evaluate(filterResidual[t]!, event: i, customer: c) != 1 { continue }
+                    var mask = trueMask[t]
+                    if hasResidualSteps[t] {
+                        for (bit, condition) in residualSteps[t]
+                        where inputs.evaluate(condition, event: i, customer: c) == 1 {
+                            mask |= 1 << UInt64(bit)
                         }
-                        if !current.times.isEmpty {
-                            current.customer = events.customers[c]
-                            try body(current)
+                    }
+                    if mask == 0 && !deliverAll { continue }
+                    current.times.append(times[i])
+                    current.masks.append(mask)
+                    if carriesValues {
+                        for (f, field) in carried.enumerated() {
+                            current.carried[f].append(value(field, event: i, triple: events.triples[t]))
                         }
                     }
                 }
+                if !current.times.isEmpty {
+                    current.customer = events.customers[c]
+                    try body(current)
+                    current.times.removeAll(keepingCapacity: true)
+                    current.masks.removeAll(keepingCapacity: true)
+                    if carriesValues {
+                        for f in current.carried.indices { current.carried[f].removeAll(keepingCapacity: true) }
+                    }
+                }
             }
+        }
+        }
+        }
+        }
+        }
+        }
         }
     }
 
