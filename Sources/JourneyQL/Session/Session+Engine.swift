@@ -29,11 +29,14 @@ extension Session {
                 if engine == .columnar { throw StoreError.schema("the columnar engine cannot run this query: " + reason) }
                 return EngineChoice(source: store, name: "SQLite scan", reason: reason)
             }
-            let wasLoaded = try store.currentColumnar() != nil
             let events = try store.columnarEvents(isCancelled: isCancelled)
-            return EngineChoice(source: ColumnarSource(events: events, store: store), name: "columnar",
-                                reason: wasLoaded ? "the columnar copy is in memory and current"
-                                    : "the columnar copy was loaded for this query and is kept for the next ones")
+            let origin: String
+            switch store.columnarOrigin {
+            case .memory: origin = "the columnar copy is in memory and current"
+            case .storedCopy: origin = "the store keeps a current columnar copy (read for this query, kept in memory)"
+            case .eventsTable: origin = "the columnar copy was built from the events table for this query (and kept in the store)"
+            }
+            return EngineChoice(source: ColumnarSource(events: events, store: store), name: "columnar", reason: origin)
         }
     }
 }

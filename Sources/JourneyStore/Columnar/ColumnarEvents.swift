@@ -32,6 +32,16 @@ public struct EventsVersion: Sendable, Hashable, Codable {
     public var nextSeq: Int64
 }
 
+/// Where a columnar copy came from.
+public enum ColumnarOrigin: Sendable {
+    /// Already in this process's memory.
+    case memory
+    /// Decoded from the copy kept inside the store.
+    case storedCopy
+    /// Built by one scan of the events table (and then kept inside the store).
+    case eventsTable
+}
+
 /// Every event of a store in memory, column by column.
 ///
 /// Customer `c` (an index into `customers`) owns events `starts[c] ..< starts[c + 1]`, in time, then import order.

@@ -91,7 +91,7 @@ struct ResidualCompiler {
     mutating func propertyColumn(_ name: String) throws -> Int {
         if let index = columnNames.firstIndex(of: name) { return index }
         let column = try events.propertyColumn(name) {
-            try store.loadPropertyColumn(name, expectedCount: events.eventCount, isCancelled: isCancelled)
+            try store.propertyColumn(name, of: events, isCancelled: isCancelled)
         }
         columns.append(column)
         columnNames.append(name)

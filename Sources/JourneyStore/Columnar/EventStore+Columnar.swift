@@ -11,12 +11,25 @@ extension EventStore {
 
     /// The columnar copy of the events table, kept on the store and reused until the events change
     /// (an import here or in another process). Built from the table on first use.
+    ///
+    /// Comes from the copy kept inside the store when that is current, else from one scan of the events table,
+    /// which is then kept in the store for the next process (see `EventStore+ColumnarCache`).
     public func columnarEvents(isCancelled: () -> Bool = { false }) throws -> ColumnarEvents {
         let version = try eventsVersion()
-        if let cached = cachedColumnar, cached.version == version { return cached }
+        if let cached = cachedColumnar, cached.version == version {
+            columnarOrigin = .memory
+            return cached
+        }
         cachedColumnar = nil
+        if let stored = storedColumnar(version: version) {
+            cachedColumnar = stored
+            columnarOrigin = .storedCopy
+            return stored
+        }
         let built = try buildColumnar(version: version, isCancelled: isCancelled)
+        writeColumnarSection("base", bytes: ColumnarCodec.encode(built), version: version)
         cachedColumnar = built
+        columnarOrigin = .eventsTable
         return built
     }
 

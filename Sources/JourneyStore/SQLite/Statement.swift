@@ -54,6 +54,12 @@ public final class Statement {
         try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), journey_sqlite_transient()))
     }
 
+    /// Binds bytes as a blob to the 1-based parameter `index` (SQLite copies them).
+    public func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+        try check(sqlite3_bind_blob64(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                      sqlite3_uint64(bytes.count), journey_sqlite_transient()))
+    }
+
     /// Binds SQL NULL to the 1-based parameter `index`.
     public func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(handle, index))
@@ -136,6 +142,14 @@ public final class Statement {
         guard let pointer = sqlite3_column_text(handle, index) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
+    }
+
+    /// Calls `body` with the bytes of the 0-based column `index` of the current row as a blob (empty for NULL);
+    /// they are valid only during the call.
+    public func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let pointer = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
     }
 
     /// The 0-based column `index` of the current row as whichever storage class it has.

@@ -16,6 +16,8 @@ public final class EventStore: EventSource {
     var importState: ImportState?
     /// The columnar copy of the events, once a query has asked for it (see `columnarEvents`).
     var cachedColumnar: ColumnarEvents?
+    /// Where the last `columnarEvents()` found its copy.
+    public internal(set) var columnarOrigin: ColumnarOrigin = .memory
     /// `PRAGMA data_version` when the caches were last known to match the file. Another connection's commit
     /// changes it (this connection's own commits do not), and then both caches are dropped.
     var cacheVersion: Int64 = 0

@@ -1,0 +1,246 @@
+// The columnar copy as bytes, for keeping it inside the store: variable-length integers, times as per-customer
+// deltas, and code numbers in the narrowest width that holds them. About 6 bytes per event for the base columns.
+
+/// Appends and reads the columnar copy's byte format. All integers are little-endian or LEB128 varints.
+enum ColumnarCodec {
+    static let baseMagic: [UInt8] = Array("JQLCOL1\n".utf8)
+    static let propertyMagic: [UInt8] = Array("JQLPRP1\n".utf8)
+
+    // MARK: Base columns
+
+    static func encode(_ events: ColumnarEvents) -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes += baseMagic
+        out.varint(UInt64(events.version.eventCount))
+        out.varint(UInt64(events.version.nextSeq))
+        out.varint(UInt64(events.customerCount))
+        out.varint(UInt64(events.triples.count))
+        for triple in events.triples {
+            for column in EventColumn.allCases {
+                // 0 for NULL, else the code plus one, zigzagged so that any Int64 fits.
+                out.varint(triple[column].map { zigzag($0) &+ 1 } ?? 0)
+            }
+        }
+        var previous: Int64 = 0
+        for (c, id) in events.customers.enumerated() {
+            out.varint(zigzag(id &- previous))
+            previous = id
+            let lower = Int(events.starts[c]), upper = Int(events.starts[c + 1])
+            out.varint(UInt64(upper - lower))
+            var last = events.times[lower]
+            out.varint(zigzag(last))
+            for i in lower + 1 ..< upper {
+                // Times never decrease within a customer.
+                out.varint(UInt64(bitPattern: events.times[i] &- last))
+                last = events.times[i]
+            }
+        }
+        out.fixedWidth(events.tripleIndex, maximum: UInt32(max(0, events.triples.count - 1)))
+        return out.bytes
+    }
+
+    static func decodeBase(_ bytes: UnsafeRawBufferPointer) throws -> ColumnarEvents {
+        var r = ByteReader(bytes)
+        try r.expect(baseMagic)
+        let version = EventsVersion(eventCount: Int64(try r.varint()), nextSeq: Int64(try r.varint()))
+        let customerCount = Int(try r.varint())
+        let tripleCount = Int(try r.varint())
+        let eventCount = Int(version.eventCount)
+        guard customerCount <= eventCount, tripleCount <= eventCount + 1 else { throw r.corrupt() }
+        var triples: [CodeTriple] = []
+        triples.reserveCapacity(tripleCount)
+        for _ in 0..<tripleCount {
+            var codes: [Int64?] = []
+            for _ in 0..<3 {
+                let v = try r.varint()
+                codes.append(v == 0 ? nil : unzigzag(v &- 1))
+            }
+            triples.append(CodeTriple(stage: codes[0], touchpoint: codes[1], channel: codes[2]))
+        }
+        var customers = [Int64](repeating: 0, count: customerCount)
+        var starts = [Int32](repeating: 0, count: customerCount + 1)
+        var times = [Int64](repeating: 0, count: eventCount)
+        var filled = 0
+        try times.withUnsafeMutableBufferPointer { times in
+            var previous: Int64 = 0
+            for c in 0..<customerCount {
+                previous = previous &+ unzigzag(try r.varint())
+                customers[c] = previous
+                let count = Int(try r.varint())
+                guard count > 0, count <= eventCount - filled else { throw r.corrupt() }
+                starts[c] = Int32(filled)
+                var last = unzigzag(try r.varint())
+                times[filled] = last
+                for i in filled + 1 ..< filled + count {
+                    last = last &+ Int64(bitPattern: try r.varint())
+                    times[i] = last
+                }
+                filled += count
+            }
+        }
+        guard filled == eventCount else { throw r.corrupt() }
+        starts[customerCount] = Int32(eventCount)
+        let tripleIndex = try r.fixedWidth(count: eventCount)
+        guard tripleIndex.allSatisfy({ Int($0) < tripleCount }) else { throw r.corrupt() }
+        return ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
+                              tripleIndex: tripleIndex, triples: triples)
+    }
+
+    // MARK: Property columns
+
+    static func encode(_ column: PropertyColumn) -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes += propertyMagic
+        out.varint(UInt64(column.valueIndex.count))
+        out.varint(UInt64(column.values.count))
+        for value in column.values {
+            switch value {
+            case .missing: out.bytes.append(0)
+            case .integer(let i): out.bytes.append(1); out.varint(zigzag(i))
+            case .real(let d): out.bytes.append(2); out.fixed64(d.bitPattern)
+            case .text(let s): out.bytes.append(3); out.text(s)
+            case .boolean(let b): out.bytes.append(b ? 5 : 4)
+            case .json(let s): out.bytes.append(6); out.text(s)
+            }
+        }
+        out.fixedWidth(column.valueIndex, maximum: UInt32(max(0, column.values.count - 1)))
+        return out.bytes
+    }
+
+    static func decodeProperty(_ bytes: UnsafeRawBufferPointer, eventCount: Int) throws -> PropertyColumn {
+        var r = ByteReader(bytes)
+        try r.expect(propertyMagic)
+        guard Int(try r.varint()) == eventCount else { throw r.corrupt() }
+        let valueCount = Int(try r.varint())
+        guard valueCount >= 1, valueCount <= eventCount + 1 else { throw r.corrupt() }
+        var values: [StoredValue] = []
+        values.reserveCapacity(valueCount)
+        for _ in 0..<valueCount {
+            switch try r.byte() {
+            case 0: values.append(.missing)
+            case 1: values.append(.integer(unzigzag(try r.varint())))
+            case 2: values.append(.real(Double(bitPattern: try r.fixed64())))
+            case 3: values.append(.text(try r.text()))
+            case 4: values.append(.boolean(false))
+            case 5: values.append(.boolean(true))
+            case 6: values.append(.json(try r.text()))
+            default: throw r.corrupt()
+            }
+        }
+        let valueIndex = try r.fixedWidth(count: eventCount)
+        guard valueIndex.allSatisfy({ Int($0) < valueCount }) else { throw r.corrupt() }
+        return PropertyColumn(valueIndex: valueIndex, values: values)
+    }
+
+    static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    static func unzigzag(_ v: UInt64) -> Int64 { Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1) }
+}
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func fixed64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func text(_ s: String) {
+        varint(UInt64(s.utf8.count))
+        bytes += s.utf8
+    }
+
+    /// A width byte (1, 2 or 4), then every value in that many bytes.
+    mutating func fixedWidth(_ values: [UInt32], maximum: UInt32) {
+        let width = maximum <= 0xFF ? 1 : (maximum <= 0xFFFF ? 2 : 4)
+        bytes.append(UInt8(width))
+        bytes.reserveCapacity(bytes.count + values.count * width)
+        for v in values {
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            if width > 1 { bytes.append(UInt8(truncatingIfNeeded: v >> 8)) }
+            if width > 2 {
+                bytes.append(UInt8(truncatingIfNeeded: v >> 16))
+                bytes.append(UInt8(truncatingIfNeeded: v >> 24))
+            }
+        }
+    }
+}
+
+struct ByteReader {
+    let bytes: UnsafeRawBufferPointer
+    var p = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    func corrupt() -> StoreError {
+        StoreError.schema("the store's columnar copy is damaged at byte \(p); it is rebuilt from the events table")
+    }
+
+    mutating func expect(_ magic: [UInt8]) throws {
+        guard bytes.count - p >= magic.count, magic.indices.allSatisfy({ bytes[p + $0] == magic[$0] }) else { throw corrupt() }
+        p += magic.count
+    }
+
+    mutating func byte() throws -> UInt8 {
+        guard p < bytes.count else { throw corrupt() }
+        defer { p += 1 }
+        return bytes[p]
+    }
+
+    @inline(__always)
+    mutating func varint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while p < bytes.count {
+            let b = bytes[p]
+            p += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { break }
+        }
+        throw corrupt()
+    }
+
+    mutating func fixed64() throws -> UInt64 {
+        guard bytes.count - p >= 8 else { throw corrupt() }
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[p + k]) << UInt64(8 * k) }
+        p += 8
+        return v
+    }
+
+    mutating func text() throws -> String {
+        let length = Int(try varint())
+        guard length >= 0, bytes.count - p >= length else { throw corrupt() }
+        defer { p += length }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p ..< p + length]), as: UTF8.self)
+    }
+
+    mutating func fixedWidth(count: Int) throws -> [UInt32] {
+        let width = Int(try byte())
+        guard [1, 2, 4].contains(width), bytes.count - p >= count * width else { throw corrupt() }
+        var values = [UInt32](repeating: 0, count: count)
+        values.withUnsafeMutableBufferPointer { out in
+            let base = p
+            switch width {
+            case 1: for i in 0..<count { out[i] = UInt32(bytes[base + i]) }
+            case 2: for i in 0..<count { out[i] = UInt32(bytes[base + 2 * i]) | UInt32(bytes[base + 2 * i + 1]) << 8 }
+            default:
+                for i in 0..<count {
+                    let o = base + 4 * i
+                    out[i] = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+                }
+            }
+        }
+        p += count * width
+        return values
+    }
+}

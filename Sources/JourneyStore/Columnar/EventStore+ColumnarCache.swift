@@ -1,0 +1,98 @@
+// Keeping the columnar copy inside the store, so that a new process reads a few compact blobs instead of
+// decoding every row of the events table: the first query of a process then costs a fraction of a second.
+//
+// Each blob row carries the events version it was made from; a row of any other version is ignored (and replaced
+// when the copy is next written), so a copy can never answer for events it has not seen. Writing it is a cache
+// fill: it never changes what a query answers, and when the store cannot be written (read-only, busy) the copy
+// simply stays in memory.
+
+extension EventStore {
+    /// Blob rows are at most this long (SQLite's own limit is 1 GB).
+    static let columnarChunkBytes = 64 << 20
+
+    static let createColumnarTable = """
+        CREATE TABLE IF NOT EXISTS columnar(
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            data BLOB NOT NULL
+        )
+        """
+
+    static func versionText(_ version: EventsVersion) -> String {
+        "\(version.eventCount):\(version.nextSeq)"
+    }
+
+    /// The section's bytes when the store holds a copy of `version`, else nil.
+    func readColumnarSection(_ section: String, version: EventsVersion) throws -> [UInt8]? {
+        guard try hasColumnarTable() else { return nil }
+        let statement = try db.prepare("SELECT version, data FROM columnar WHERE name >= ? AND name < ? ORDER BY name")
+        try statement.bind([.text(section + "#"), .text(section + "$")])
+        var bytes: [UInt8] = []
+        var chunks = 0
+        let wanted = Self.versionText(version)
+        while try statement.step() {
+            guard statement.text(0) == wanted else { return nil }
+            statement.withBlob(1) { bytes.append(contentsOf: $0) }
+            chunks += 1
+        }
+        return chunks == 0 ? nil : bytes
+    }
+
+    /// Stores a section in its own transaction, replacing any older copy; rows of other versions go too.
+    /// Failures are swallowed: the copy is a cache.
+    func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) {
+        let wanted = Self.versionText(version)
+        do {
+            try db.transaction {
+                try db.execute(Self.createColumnarTable)
+                let stale = try db.prepare("DELETE FROM columnar WHERE version != ? OR (name >= ? AND name < ?)")
+                try stale.bind([.text(wanted), .text(section + "#"), .text(section + "$")])
+                try stale.run()
+                let insert = try db.prepare("INSERT INTO columnar(name, version, data) VALUES (?, ?, ?)")
+                try bytes.withUnsafeBytes { all in
+                    var start = 0, chunk = 0
+                    repeat {
+                        let end = min(all.count, start + Self.columnarChunkBytes)
+                        insert.reset()
+                        let digits = String(chunk)
+                        try insert.bind(section + "#" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, at: 1)
+                        try insert.bind(wanted, at: 2)
+                        try insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[start..<end]), at: 3)
+                        try insert.run()
+                        start = end
+                        chunk += 1
+                    } while start < all.count
+                }
+            }
+            // Our own commit does not change data_version, so the other caches stay valid.
+        } catch {
+            return
+        }
+    }
+
+    private func hasColumnarTable() throws -> Bool {
+        let statement = try db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'columnar'")
+        return try statement.step()
+    }
+
+    /// The stored copy of the base columns, if it is current and intact.
+    func storedColumnar(version: EventsVersion) -> ColumnarEvents? {
+        guard let bytes = try? readColumnarSection("base", version: version) else { return nil }
+        guard let events = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeBase($0) }),
+              events.version == version else { return nil }
+        return events
+    }
+
+    /// Property `name` for every event of `events`: from the stored copy when it is current, else read from the
+    /// events table and stored for the next process.
+    func propertyColumn(_ name: String, of events: ColumnarEvents, isCancelled: () -> Bool) throws -> PropertyColumn {
+        let section = "property:" + name
+        if let bytes = try? readColumnarSection(section, version: events.version),
+           let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }) {
+            return column
+        }
+        let column = try loadPropertyColumn(name, expectedCount: events.eventCount, isCancelled: isCancelled)
+        writeColumnarSection(section, bytes: ColumnarCodec.encode(column), version: events.version)
+        return column
+    }
+}

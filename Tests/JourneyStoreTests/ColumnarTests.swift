@@ -1,0 +1,170 @@
+// The columnar copy against the SQLite scan it replaces: the same events, masks and carried values for conditions
+// over every kind of stored value, and the copy kept inside the store read back by a new connection.
+import Testing
+@testable import JourneyStore
+
+@Suite struct ColumnarTests {
+    /// Values of every JSON type, a huge integer, text that differs only in Unicode normalization, NULL columns,
+    /// same-time events, and customers with and without attributes.
+    static func mixedStore(_ directory: TemporaryDirectory) throws -> EventStore {
+        let store = try EventStore(path: directory.path("store.db"))
+        _ = try store.importEvents([directory.file("events.jsonl", """
+            {"customer_id": "a", "ts": "2024-01-01T00:00:00Z", "stage": "awareness", "touchpoint": "ad_click", "channel": "social", "price": 12.5, "vip": true, "tags": [1, "a b"], "n": 7}
+            {"customer_id": "a", "ts": "2024-01-01T00:00:00Z", "stage": "consideration", "touchpoint": "site_visit", "price": 12, "vip": false, "meta": {"k": "v"}, "n": "7"}
+            {"customer_id": "a", "ts": "2024-01-02T00:00:00Z", "touchpoint": "checkout", "channel": "web", "price": 9007199254740993, "word": "caf\\u00e9", "gone": null}
+            {"customer_id": "b", "ts": "2024-01-03T00:00:00Z", "stage": "awareness", "touchpoint": "ad_click", "channel": "email", "price": "abc", "word": "cafe\\u0301"}
+            {"customer_id": "b", "ts": "2024-01-04T00:00:00Z", "stage": "purchase", "touchpoint": "checkout", "channel": "web", "price": -0.5, "n": 7.0}
+            {"customer_id": "c", "ts": "2024-01-05T00:00:00Z", "stage": "awareness", "channel": "web"}
+            """)])
+        _ = try store.importCustomers(directory.file("customers.csv", "customer_id,segment,employees\na,b2b,40\nc,smb,\n"))
+        return store
+    }
+
+    static func codes(_ store: EventStore, _ column: EventColumn, _ values: [String]) throws -> Predicate {
+        let table = try store.catalog().codes[column] ?? CodeTable()
+        return .codes(column, values.compactMap { table[$0] })
+    }
+
+    static func predicates(_ store: EventStore) throws -> [Predicate] {
+        let awareness = try codes(store, .stage, ["awareness"])
+        let checkout = try codes(store, .touchpoint, ["checkout"])
+        let web = try codes(store, .channel, ["web"])
+        var list: [Predicate] = [
+            .constant(true), .constant(false), awareness, checkout, web, .not(web), .codes(.stage, []),
+            .isNull(.column(.stage)), .isNull(.column(.channel)), .not(.isNull(.column(.touchpoint))),
+            .time(.less, 1_704_153_600_000), .time(.greaterOrEqual, 1_704_153_600_000),
+            .customer(.equal, "a"), .customer(.greater, "a"), .like(.customer, LikePattern("_")!),
+            .customerAttribute("segment", .equal, .text("b2b")), .customerAttribute("employees", .greater, .number(10)),
+            .isNull(.customerAttribute("segment")), .isNull(.customerAttribute("employees")),
+            .like(.customerAttribute("segment"), LikePattern("b%")!),
+            .property("word", .equal, .text("café")), .property("word", .less, .text("cafe")),
+        ]
+        for literal in [ScalarValue.number(12), .number(12.5), .integer(9_007_199_254_740_993), .text("abc"), .number(-0.5), .number(0)] {
+            for op in Comparison.allCases {
+                list.append(.property("price", op, literal))
+                list.append(.property("n", op, literal))
+            }
+        }
+        for name in ["price", "vip", "tags", "meta", "gone", "word", "nothing", "bad\"name"] {
+            list.append(.isNull(.property(name)))
+            list.append(.like(.property(name), LikePattern("%a%")!))
+            list.append(.property(name, .equal, .number(1)))
+        }
+        list.append(.and([awareness, .property("price", .greater, .number(0)), .not(.customer(.equal, "c"))]))
+        list.append(.or([checkout, .property("vip", .equal, .number(1)), .isNull(.customerAttribute("segment"))]))
+        list.append(.not(.or([.property("price", .less, .number(10)), .constant(false)])))
+        return list
+    }
+
+    static func scan(_ source: EventSource, _ request: ScanRequest) throws -> [String] {
+        var out: [String] = []
+        try source.scanCustomers(request, isCancelled: { false }) { events in
+            for i in events.times.indices {
+                out.append("\(events.customer)@\(events.times[i])#\(events.masks[i]) \(events.carried.map { "\($0[i])" })")
+            }
+        }
+        return out
+    }
+
+    @Test func columnarScanEqualsTheSQLiteScan() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.mixedStore(directory)
+        let columnar = ColumnarSource(events: try store.columnarEvents(), store: store)
+        let predicates = try Self.predicates(store)
+        let carry: [CarriedField] = [.column(.channel), .column(.stage), .property("price"), .property("vip"),
+                                     .property("tags"), .property("meta"), .property("word"), .property("gone")]
+        var compared = 0
+        for (index, step) in predicates.enumerated() {
+            // Each condition as a step, as a filter, and beside another step; every admitted event once as well.
+            let other = predicates[(index * 7 + 3) % predicates.count]
+            let requests = [
+                ScanRequest(filter: .constant(true), steps: [step], carry: carry),
+                ScanRequest(filter: step, steps: [.constant(true)]),
+                ScanRequest(filter: other, steps: [step, other], deliverAll: true, carry: [.property("price")]),
+            ]
+            for request in requests {
+                let sqlite = try Self.scan(store, request)
+                let fromColumns = try Self.scan(columnar, request)
+                #expect(fromColumns == sqlite, "condition \(step), request \(request)")
+                compared += 1
+            }
+        }
+        #expect(compared == predicates.count * 3)
+    }
+
+    @Test func partitionsTogetherDeliverEveryCustomerOnce() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.mixedStore(directory)
+        let columnar = ColumnarSource(events: try store.columnarEvents(), store: store)
+        let request = ScanRequest(filter: .constant(true), steps: [.constant(true)])
+        let whole = try Self.scan(columnar, request)
+        for partitions in 1...5 {
+            let scan = try columnar.prepare(request, partitions: partitions, isCancelled: { false })
+            var parts: [String] = []
+            for k in 0..<scan.partitionCount {
+                try scan.scan(partition: k, isCancelled: { false }) { events in
+                    for i in events.times.indices { parts.append("\(events.customer)@\(events.times[i])#\(events.masks[i]) []") }
+                }
+            }
+            #expect(parts == whole.map { $0.replacingOccurrences(of: " []", with: "") + " []" })
+        }
+    }
+
+    @Test func theStoredCopyIsReadByANewConnectionAndDroppedByAnImport() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.db")
+        let built: ColumnarEvents
+        do {
+            let store = try Self.mixedStore(directory)
+            built = try store.columnarEvents()
+            #expect(store.columnarOrigin == .eventsTable)
+            _ = try store.columnarEvents()
+            #expect(store.columnarOrigin == .memory)
+            // A property column is read once and kept too.
+            _ = try ColumnarSource(events: built, store: store)
+                .prepare(ScanRequest(filter: .constant(true), steps: [.property("price", .greater, .number(1))]),
+                         partitions: 1, isCancelled: { false })
+        }
+        let reopened = try EventStore(path: path)
+        let read = try reopened.columnarEvents()
+        #expect(reopened.columnarOrigin == .storedCopy)
+        #expect(read.customers == built.customers && read.starts == built.starts && read.times == built.times)
+        #expect(read.tripleIndex.map { read.triples[Int($0)] } == built.tripleIndex.map { built.triples[Int($0)] })
+        let stored = try #require(try reopened.readColumnarSection("property:price", version: read.version))
+        let price = try stored.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: read.eventCount) }
+        #expect(price.valueIndex.map { price.values[Int($0)] }
+                == [.real(12.5), .integer(12), .integer(9_007_199_254_740_993), .text("abc"), .real(-0.5), .missing])
+
+        // Another import makes the stored copy stale: the next query rebuilds it from the table.
+        _ = try reopened.importEvents([directory.file("more.csv", "customer_id,timestamp,stage\nd,2024-02-01T00:00:00Z,awareness\n")])
+        let after = try reopened.columnarEvents()
+        #expect(reopened.columnarOrigin == .eventsTable)
+        #expect(after.eventCount == built.eventCount + 1)
+        #expect(try reopened.readColumnarSection("property:price", version: after.version) == nil)
+    }
+
+    @Test func aDamagedCopyIsRebuiltFromTheTable() throws {
+        let directory = try TemporaryDirectory()
+        let store = try Self.mixedStore(directory)
+        let built = try store.columnarEvents()
+        try store.db.execute("UPDATE columnar SET data = substr(data, 1, length(data) / 2)")
+        let reopened = try EventStore(path: directory.path("store.db"))
+        let read = try reopened.columnarEvents()
+        #expect(reopened.columnarOrigin == .eventsTable)
+        #expect(read.times == built.times)
+    }
+
+    @Test func codecRoundTripsExtremeValues() throws {
+        let events = ColumnarEvents(
+            version: EventsVersion(eventCount: 4, nextSeq: 99), customers: [-5, 0, Int64.max],
+            starts: [0, 2, 3, 4], times: [Int64.min, Int64.max, -1, 0], tripleIndex: [0, 1, 1, 0],
+            triples: [CodeTriple(stage: nil, touchpoint: Int64.max, channel: -3), CodeTriple(stage: 0, touchpoint: nil, channel: nil)])
+        let decoded = try ColumnarCodec.encode(events).withUnsafeBytes { try ColumnarCodec.decodeBase($0) }
+        #expect(decoded.customers == events.customers && decoded.starts == events.starts && decoded.times == events.times)
+        #expect(decoded.tripleIndex == events.tripleIndex && decoded.triples == events.triples && decoded.version == events.version)
+        let column = PropertyColumn(valueIndex: [3, 0, 1, 2],
+                                    values: [.missing, .text("é"), .real(-0.0), .json("[1]")])
+        let back = try ColumnarCodec.encode(column).withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: 4) }
+        #expect(back.valueIndex == column.valueIndex && back.values == column.values)
+    }
+}
