@@ -15,6 +15,7 @@ import Testing
             {"customer_id": "b", "ts": "2024-01-03T00:00:00Z", "stage": "awareness", "touchpoint": "ad_click", "channel": "email", "price": "abc", "word": "cafe\\u0301"}
             {"customer_id": "b", "ts": "2024-01-04T00:00:00Z", "stage": "purchase", "touchpoint": "checkout", "channel": "web", "price": -0.5, "n": 7.0}
             {"customer_id": "c", "ts": "2024-01-05T00:00:00Z", "stage": "awareness", "channel": "web"}
+            {"customer_id": "c", "ts": "2024-01-06T00:00:00Z", "stage": "awareness", "n": 99999999999999999999, "word": "x\\"y"}
             """)])
         _ = try store.importCustomers(directory.file("customers.csv", "customer_id,segment,employees\na,b2b,40\nc,smb,\n"))
         return store
@@ -110,20 +111,15 @@ import Testing
         }
     }
 
-    @Test func theStoredCopyIsReadByANewConnectionAndDroppedByAnImport() throws {
+    @Test func importsKeepTheCopyInTheStoreForTheNextConnection() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("store.db")
         let built: ColumnarEvents
         do {
+            // The import ends by building the copy, base columns and every property.
             let store = try Self.mixedStore(directory)
             built = try store.columnarEvents()
-            #expect(store.columnarOrigin == .eventsTable)
-            _ = try store.columnarEvents()
             #expect(store.columnarOrigin == .memory)
-            // A property column is read once and kept too.
-            _ = try ColumnarSource(events: built, store: store)
-                .prepare(ScanRequest(filter: .constant(true), steps: [.property("price", .greater, .number(1))]),
-                         partitions: 1, isCancelled: { false })
         }
         let reopened = try EventStore(path: path)
         let read = try reopened.columnarEvents()
@@ -133,14 +129,35 @@ import Testing
         let stored = try #require(try reopened.readColumnarSection("property:price", version: read.version))
         let price = try stored.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: read.eventCount) }
         #expect(price.valueIndex.map { price.values[Int($0)] }
-                == [.real(12.5), .integer(12), .integer(9_007_199_254_740_993), .text("abc"), .real(-0.5), .missing])
+                == [.real(12.5), .integer(12), .integer(9_007_199_254_740_993), .text("abc"), .real(-0.5), .missing, .missing])
 
-        // Another import makes the stored copy stale: the next query rebuilds it from the table.
-        _ = try reopened.importEvents([directory.file("more.csv", "customer_id,timestamp,stage\nd,2024-02-01T00:00:00Z,awareness\n")])
+        // Another import replaces the copy: the old version's rows are gone, the new one has the new event.
+        let before = read.version
+        _ = try reopened.importEvents([directory.file("more.csv", "customer_id,timestamp,stage,price\nd,2024-02-01T00:00:00Z,awareness,3\n")])
         let after = try reopened.columnarEvents()
-        #expect(reopened.columnarOrigin == .eventsTable)
         #expect(after.eventCount == built.eventCount + 1)
-        #expect(try reopened.readColumnarSection("property:price", version: after.version) == nil)
+        #expect(try reopened.readColumnarSection("base", version: before) == nil)
+        let newPrice = try #require(try reopened.readColumnarSection("property:price", version: after.version))
+        let column = try newPrice.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: after.eventCount) }
+        #expect(column.valueIndex.map { column.values[Int($0)] }.last == .integer(3))
+    }
+
+    @Test func withoutAStoredCopyTheFirstQueryBuildsAndKeepsOne() throws {
+        let directory = try TemporaryDirectory()
+        let built = try Self.mixedStore(directory).columnarEvents()
+        let emptied = try EventStore(path: directory.path("store.db"))
+        try emptied.db.execute("DELETE FROM columnar")
+        let rebuilt = try emptied.columnarEvents()
+        #expect(emptied.columnarOrigin == .eventsTable)
+        #expect(rebuilt.times == built.times)
+        // A property a query needs is read from the table once and kept.
+        _ = try ColumnarSource(events: rebuilt, store: emptied)
+            .prepare(ScanRequest(filter: .constant(true), steps: [.property("price", .greater, .number(1))]),
+                     partitions: 1, isCancelled: { false })
+        #expect(try emptied.readColumnarSection("property:price", version: rebuilt.version) != nil)
+        let third = try EventStore(path: directory.path("store.db"))
+        _ = try third.columnarEvents()
+        #expect(third.columnarOrigin == .storedCopy)
     }
 
     @Test func aDamagedCopyIsRebuiltFromTheTable() throws {

@@ -104,47 +104,81 @@ extension EventStore {
                               tripleIndex: tripleIndex, triples: triples)
     }
 
-    /// Property `name` for every event, in the columnar order (the same scan order as `buildColumnar`).
-    func loadPropertyColumn(_ name: String, expectedCount: Int, isCancelled: () -> Bool) throws -> PropertyColumn {
-        var values: [StoredValue] = [.missing]
-        var known: [StoredValue: UInt32] = [.missing: 0]
-        var valueIndex: [UInt32] = []
-        valueIndex.reserveCapacity(expectedCount)
-        guard let path = PredicateSQL.jsonPath(name) else {
-            // Such a name is never stored: missing everywhere.
-            return PropertyColumn(valueIndex: Array(repeating: 0, count: expectedCount), values: values)
-        }
-        let statement = try db.prepare(
-            "SELECT json_type(props, ?), json_extract(props, ?) FROM events ORDER BY customer, time, seq")
-        try statement.bind([.text(path), .text(path)])
-        try db.withCancellation(isCancelled) {
-            while try statement.step() {
-                let value: StoredValue
-                switch statement.text(0) {
-                case nil, "null": value = .missing
-                case "integer": value = .integer(statement.int64(1))
-                case "real": value = .real(statement.double(1))
-                case "text": value = .text(statement.text(1) ?? "")
-                case "true": value = .boolean(true)
-                case "false": value = .boolean(false)
-                default: value = .json(statement.text(1) ?? "")
-                }
-                if case .missing = value {
-                    valueIndex.append(0)
-                } else if let index = known[value] {
-                    valueIndex.append(index)
+    /// Properties `names` for every event, in the columnar order (the same scan order as `buildColumnar`), all in
+    /// one scan. SQLite's own `json_each` reads the JSON, so types and values are exactly what `json_type` and
+    /// `json_extract` give the SQL scan; a key written twice counts once, at its first value, as `json_extract` reads it.
+    func loadPropertyColumns(_ names: Set<String>, expectedCount: Int,
+                             isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
+        struct Builder {
+            var values: [StoredValue] = [.missing]
+            var known: [StoredValue: UInt32] = [.missing: 0]
+            var valueIndex: [UInt32]
+            mutating func set(_ event: Int, _ value: StoredValue) {
+                if let index = known[value] {
+                    valueIndex[event] = index
                 } else {
                     let index = UInt32(values.count)
                     values.append(value)
                     known[value] = index
-                    valueIndex.append(index)
+                    valueIndex[event] = index
                 }
             }
         }
-        guard valueIndex.count == expectedCount else {
-            throw StoreError.schema("the events table changed while property '\(name)' was read")
+        // Names that cannot be written as a JSON path are never stored: missing everywhere.
+        let readable = names.filter { PredicateSQL.jsonPath($0) != nil }
+        var builders = Dictionary(uniqueKeysWithValues: readable.map {
+            ($0, Builder(valueIndex: Array(repeating: 0, count: expectedCount)))
+        })
+        if !builders.isEmpty {
+            let statement = try db.prepare("""
+                SELECT e.seq, j.key, j.type, j.atom, j.value
+                FROM events e LEFT JOIN json_each(e.props) j
+                ORDER BY e.customer, e.time, e.seq
+                """)
+            try db.withCancellation(isCancelled) {
+                var event = -1
+                var previousSeq: Int64? = nil
+                var seen: Set<String> = []
+                while try statement.step() {
+                    let seq = statement.int64(0)
+                    if seq != previousSeq {
+                        event += 1
+                        previousSeq = seq
+                        seen.removeAll(keepingCapacity: true)
+                        guard event < expectedCount else { break }
+                    }
+                    guard let key = statement.text(1), builders[key] != nil, seen.insert(key).inserted else { continue }
+                    let value: StoredValue
+                    switch statement.text(2) {
+                    case "integer", "real":
+                        // An integer too large for 64 bits reads as a real, as json_extract gives it.
+                        switch statement.value(3) {
+                        case .integer(let i): value = .integer(i)
+                        case .real(let d): value = .real(d)
+                        default: value = .missing
+                        }
+                    case "text": value = .text(statement.text(3) ?? "")
+                    case "true": value = .boolean(true)
+                    case "false": value = .boolean(false)
+                    case "array", "object": value = .json(statement.text(4) ?? "")
+                    default: value = .missing
+                    }
+                    builders[key]!.set(event, value)
+                }
+                guard event + 1 == expectedCount else {
+                    throw StoreError.schema("the events table changed while its properties were read")
+                }
+            }
         }
-        return PropertyColumn(valueIndex: valueIndex, values: values)
+        var columns: [String: PropertyColumn] = [:]
+        for name in names {
+            if let builder = builders[name] {
+                columns[name] = PropertyColumn(valueIndex: builder.valueIndex, values: builder.values)
+            } else {
+                columns[name] = PropertyColumn(valueIndex: Array(repeating: 0, count: expectedCount), values: [.missing])
+            }
+        }
+        return columns
     }
 
     /// A condition that reads only the customer (its id or its attributes), answered once per customer of

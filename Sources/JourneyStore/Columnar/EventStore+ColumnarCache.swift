@@ -91,8 +91,24 @@ extension EventStore {
            let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }) {
             return column
         }
-        let column = try loadPropertyColumn(name, expectedCount: events.eventCount, isCancelled: isCancelled)
+        let column = try loadPropertyColumns([name], expectedCount: events.eventCount, isCancelled: isCancelled)[name]!
         writeColumnarSection(section, bytes: ColumnarCodec.encode(column), version: events.version)
         return column
+    }
+
+    /// Builds the columnar copy of the whole store (base columns and every property) and keeps it inside the store
+    /// and in memory, so that the first query of any later process finds it. Imports end with this.
+    public func refreshColumnarCopy(isCancelled: () -> Bool = { false }) throws {
+        let version = try eventsVersion()
+        let events = try buildColumnar(version: version, isCancelled: isCancelled)
+        writeColumnarSection("base", bytes: ColumnarCodec.encode(events), version: version)
+        let names = Set(try catalog().properties.map(\.name))
+        let columns = try loadPropertyColumns(names, expectedCount: events.eventCount, isCancelled: isCancelled)
+        for (name, column) in columns {
+            writeColumnarSection("property:" + name, bytes: ColumnarCodec.encode(column), version: version)
+            _ = events.propertyColumn(name) { column }
+        }
+        cachedColumnar = events
+        columnarOrigin = .eventsTable
     }
 }

@@ -26,6 +26,12 @@ extension EventStore {
             state = importer.state
             return (importer.imported, importer.newCustomers)
         }
+        // The import has committed. The columnar copy is a cache of the events: if building it fails (or is
+        // interrupted), the import still stands and the next query builds the copy instead.
+        if imported > 0 {
+            progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
+            try? refreshColumnarCopy()
+        }
         return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
     }

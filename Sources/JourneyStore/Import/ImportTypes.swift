@@ -51,11 +51,22 @@ public struct ImportProgress: Sendable, Hashable {
     /// The size of all files of the call.
     public var totalBytes: Int64
 
-    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64) {
+    /// What the import is doing.
+    public var phase: Phase
+
+    public enum Phase: Sendable, Hashable {
+        /// Reading and inserting rows.
+        case reading
+        /// The rows are committed; the columnar copy of the events is being built (see `refreshColumnarCopy`).
+        case columnarCopy
+    }
+
+    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading) {
         self.file = file
         self.rows = rows
         self.bytesRead = bytesRead
         self.totalBytes = totalBytes
+        self.phase = phase
     }
 
     /// The fraction done, 0 to 1 (1 when the files are empty).
