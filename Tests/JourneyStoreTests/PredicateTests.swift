@@ -163,6 +163,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path("store.db"))
         _ = try store.importEvents([directory.bytes("events.csv", JourneyGenerator(customers: 1500, seed: 8, scenario: .retail).eventsCSV())])
+        try store.createSecondaryIndexes()
         let catalog = try store.catalog()
         let review = try #require(catalog.codes[.touchpoint]?["review_written"])
         let awareness = try #require(catalog.codes[.stage]?["awareness"])

@@ -58,10 +58,7 @@ extension EventStore {
 
     /// The names of the store's explicit indexes.
     func indexNames() throws -> [String] {
-        let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
-        var names: [String] = []
-        while try statement.step() { names.append(statement.text(0) ?? "") }
-        return names
+        try EventStore.indexNames(db)
     }
 
     /// The events one step predicate admits, as (customer key, time, mask) triples in scan order.

@@ -53,6 +53,9 @@ final class EventImporter {
     /// Input bytes per event assumed when deciding whether an import is large next to the store.
     static let bytesPerEventEstimate: Int64 = 48
 
+    /// The secondary indexes this import dropped and rebuilds at the end.
+    private var rebuiltIndexes: [(String, String)] = []
+
     init(session: ImportSession, state: ImportState) throws {
         db = session.db
         self.session = session
@@ -65,7 +68,9 @@ final class EventImporter {
         // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
         rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
         if rebuildsIndexes {
-            for (name, _) in Schema.eventIndexes { try db.execute("DROP INDEX IF EXISTS \(name)") }
+            let existing = try Set(EventStore.indexNames(db))
+            rebuiltIndexes = Schema.eventIndexes.filter { existing.contains($0.0) }
+            for (name, _) in rebuiltIndexes { try db.execute("DROP INDEX IF EXISTS \(name)") }
         }
     }
 
@@ -206,9 +211,7 @@ final class EventImporter {
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
-        if rebuildsIndexes {
-            for (_, definition) in Schema.eventIndexes { try db.execute(definition) }
-        }
+        for (_, definition) in rebuiltIndexes { try db.execute(definition) }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
     }
 }

@@ -56,6 +56,22 @@ public final class EventStore: EventSource {
     /// (a SIGINT watcher, say). The interrupted call throws `StoreError.cancelled`.
     public var interruptHandle: InterruptHandle { db.interruptHandle }
 
+    /// Creates the optional secondary indexes on (stage, time) and (touchpoint, time) (see `Schema.eventIndexes`).
+    /// They let the SQLite scan read a rare step's events without reading the whole table.
+    public func createSecondaryIndexes() throws {
+        try db.transaction {
+            for (_, definition) in Schema.eventIndexes { try db.execute(definition) }
+        }
+    }
+
+    /// The names of the indexes made by `CREATE INDEX` in the store.
+    static func indexNames(_ db: Database) throws -> [String] {
+        let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+        var names: [String] = []
+        while try statement.step() { names.append(statement.text(0) ?? "") }
+        return names
+    }
+
     /// Copies the write-ahead log into the main file and empties the log, so the file alone holds the store.
     public func checkpoint() throws {
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -11,6 +11,8 @@
 /// - `events`: clustered by (customer, time, seq), so one customer's journey is one contiguous range, read in
 ///   order without a sort; `seq` is the global import order. `props` is a JSON object or NULL.
 /// - `fields`: property names (`kind` 0) and customer attribute names (`kind` 1) with how many rows carry them.
+/// - `columnar` (made on first use): the columnar copy of the events as blobs, each stamped with the events version
+///   it was made from (see `EventStore+ColumnarCache`).
 public enum Schema {
     /// The version this code writes and reads.
     public static let version = 1
@@ -48,8 +50,6 @@ public enum Schema {
             props TEXT,
             PRIMARY KEY (customer, time, seq)
         ) WITHOUT ROWID;
-        CREATE INDEX events_stage_time ON events(stage, time);
-        CREATE INDEX events_touchpoint_time ON events(touchpoint, time);
         CREATE TABLE fields(
             kind INTEGER NOT NULL,
             name TEXT NOT NULL,
@@ -58,8 +58,11 @@ public enum Schema {
         ) WITHOUT ROWID;
         """
 
-    /// The secondary indexes of `events` (name, definition). A large import drops and rebuilds them: building
-    /// an index from sorted entries is many times faster than inserting rows into it in random order.
+    /// Optional secondary indexes of `events` (name, definition), made by `createSecondaryIndexes`. New stores do
+    /// not have them: queries read the columnar copy, and the indexes would cost about 40 bytes per event and a
+    /// quarter of an import's time to serve only the SQLite scan's rare steps. Where they exist, a large import
+    /// drops and rebuilds them: building an index from sorted entries is many times faster than inserting rows
+    /// into it in random order.
     static let eventIndexes = [
         ("events_stage_time", "CREATE INDEX IF NOT EXISTS events_stage_time ON events(stage, time)"),
         ("events_touchpoint_time", "CREATE INDEX IF NOT EXISTS events_touchpoint_time ON events(touchpoint, time)"),
