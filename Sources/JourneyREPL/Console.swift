@@ -223,6 +223,15 @@ public final class Console {
             case "off" where args.count == 1: timer = false
             default: throw ConsoleError("usage: .timer on|off")
             }
+        case ".engine":
+            guard let name = args.first else {
+                output.write("current engine: \(session.engine.rawValue)\n")
+                return
+            }
+            guard args.count == 1, let engine = Engine(rawValue: name.lowercased()) else {
+                throw ConsoleError("usage: .engine auto|columnar|sqlite")
+            }
+            session.engine = engine
         case ".output":
             let target = args.first ?? "stdout"
             guard args.count <= 1 else { throw ConsoleError("usage: .output FILE|stdout") }

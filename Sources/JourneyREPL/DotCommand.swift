@@ -43,7 +43,7 @@ struct DotCommand {
 
     /// Names offered by tab completion.
     static let names = [".exit", ".help", ".import", ".mode", ".open", ".output", ".param", ".quit", ".read",
-                        ".schema", ".timer"]
+                        ".schema", ".timer", ".engine"]
 
     /// Commands whose argument is a file name (completed from the file system).
     static let takesFile: Set<String> = [".open", ".import", ".read", ".output"]
@@ -57,6 +57,7 @@ struct DotCommand {
         .mode table|csv|json|markdown how results are printed
         .output FILE|stdout           send results to FILE, or back to the terminal
         .timer on|off                 print the run time of each statement
+        .engine auto|columnar|sqlite  which engine reads events (auto: the columnar copy when it can)
         .schema                       stages, touchpoints, channels and fields of the store, with counts
         .param NAME VALUE             bind $NAME (.param lists, .param unset NAME, .param clear)
         .quit, .exit                  leave

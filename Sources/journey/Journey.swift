@@ -36,6 +36,9 @@ struct StatementOptions: ParsableArguments {
                                                            valueName: "NAME=VALUE"))
     var params: [String] = []
 
+    @Option(help: "Which engine reads events: auto (the columnar copy when it can serve the query), columnar or sqlite.")
+    var engine: Engine = .auto
+
     func validate() throws {
         _ = try parameters()
     }
@@ -58,6 +61,7 @@ struct StatementOptions: ParsableArguments {
     func console(store: String) throws -> Console {
         let session = try Failure.openStore(store)
         session.parameters = try parameters()
+        session.engine = engine
         return Console(session: session, format: format ?? .table)
     }
 }
@@ -225,3 +229,5 @@ enum Failure {
                                        ? message + "\n" : "error: " + message + "\n")
     }
 }
+
+extension Engine: ExpressibleByArgument {}
