@@ -41,6 +41,10 @@ public struct FunnelTotals: Sendable, Equatable {
 
     /// Adds one customer's match; `open` tells whether its window is still open at the horizon.
     public mutating func add(_ match: CustomerMatch, times: [Int64], open: Bool = false) {
+        times.withUnsafeBufferPointer { add(match, times: $0, open: open) }
+    }
+
+    public mutating func add(_ match: CustomerMatch, times: UnsafeBufferPointer<Int64>, open: Bool = false) {
         guard match.level > 0 else { return }
         let start = times[match.positions[0]]
         var previous = start
@@ -89,7 +93,7 @@ public enum FunnelExecutor {
         var accumulator = GroupAccumulator(plan: plan, decoders: decoders, attributes: attributes)
         if let partitioned = try source.partitionedScan(plan.request, partitions: ColumnarScan.defaultPartitions,
                                                         isCancelled: isCancelled),
-           partitioned.partitionCount > 1 {
+           partitioned.partitionCount > 1 || accumulator.takesBuffers {
             accumulator = try withoutActuallyEscaping(isCancelled) { isCancelled in
                 try GroupAccumulator.parallel(partitioned, template: accumulator, isCancelled: isCancelled)
             }
@@ -151,6 +155,34 @@ public enum FunnelExecutor {
             general = shape.isPlain || shape.tiesAnyOrder || shape.anyOrder ? nil : JourneyMatcher(shape: shape)
         }
 
+        /// Whether customers can be handed over as raw columns (a plain funnel that carries no values).
+        var takesBuffers: Bool { plain != nil && plan.request.carry.isEmpty }
+
+        /// A plain funnel's customer as raw columns: no arrays built per customer.
+        mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
+            scanned += 1
+            events += times.count
+            plain!.match(times: times, masks: masks, into: &match)
+            guard match.level > 0 else { return }
+            let start = times[match.positions[0]]
+            let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
+            if plan.breakdown.isEmpty {
+                ungrouped.add(match, times: times, open: open)
+                matchedUngrouped = true
+                return
+            }
+            let key = plan.breakdown.map { source -> RawKeyPart in
+                switch source {
+                case .customerAttribute(let name): return rawKey(attributes[name]?[customer] ?? .null)
+                case .startDay: return .day(startOfDay(start))
+                case .startWeek: return .day(startOfISOWeek(start))
+                case .startMonth: return startMonthKey(start)
+                case .carried: preconditionFailure("a scan that carries values delivers arrays")
+                }
+            }
+            byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].add(match, times: times, open: open)
+        }
+
         mutating func add(_ customer: CustomerEvents) {
             scanned += 1
             events += customer.times.count
@@ -175,28 +207,31 @@ public enum FunnelExecutor {
             let key = plan.breakdown.map { source -> RawKeyPart in
                 switch source {
                 case .carried(let column, let decode):
-                    switch customer.carried[column][match.positions[0]] {
-                    case .null: return .null
-                    case .integer(let i): return decode.map { .code($0, i) } ?? .integer(i)
-                    case .real(let d): return .real(d)
-                    case .text(let t): return .text(ByteText(t))
-                    }
-                case .customerAttribute(let name):
-                    switch attributes[name]?[customer.customer] ?? .null {
-                    case .null: return .null
-                    case .integer(let i): return .integer(i)
-                    case .real(let d): return .real(d)
-                    case .text(let t): return .text(ByteText(t))
-                    }
+                    let value = customer.carried[column][match.positions[0]]
+                    if let decode, case .integer(let code) = value { return .code(decode, code) }
+                    return rawKey(value)
+                case .customerAttribute(let name): return rawKey(attributes[name]?[customer.customer] ?? .null)
                 case .startDay: return .day(startOfDay(start))
                 case .startWeek: return .day(startOfISOWeek(start))
-                case .startMonth:
-                    let (year, month, _) = TimeParser.civil(fromDays: startOfDay(start) / 86_400_000)
-                    return .month(TimeParser.days(year: year, month: month, day: 1) * 86_400_000)
+                case .startMonth: return startMonthKey(start)
                 }
             }
             byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)]
                 .add(match, times: customer.times, open: open)
+        }
+
+        func rawKey(_ value: CarriedValue) -> RawKeyPart {
+            switch value {
+            case .null: .null
+            case .integer(let i): .integer(i)
+            case .real(let d): .real(d)
+            case .text(let t): .text(ByteText(t))
+            }
+        }
+
+        func startMonthKey(_ start: Int64) -> RawKeyPart {
+            let (year, month, _) = TimeParser.civil(fromDays: startOfDay(start) / 86_400_000)
+            return .month(TimeParser.days(year: year, month: month, day: 1) * 86_400_000)
         }
 
         /// The groups under their display keys. Raw keys that display alike (an integer and the same real) are
@@ -243,7 +278,13 @@ public enum FunnelExecutor {
             DispatchQueue.concurrentPerform(iterations: count) { k in
                 var accumulator = slots.take(k)
                 do {
-                    try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
+                    if accumulator.takesBuffers {
+                        try scan.scanColumns(partition: k, isCancelled: check.value) { customer, times, masks in
+                            accumulator.add(customer: customer, times: times, masks: masks)
+                        }
+                    } else {
+                        try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
+                    }
                     slots.put(k, accumulator)
                 } catch {
                     slots.fail(k, error)

@@ -42,6 +42,26 @@ public struct FunnelMatcher: Sendable {
 
     /// Matches one customer's columns into `best` (reused to avoid allocation per customer).
     public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch) {
+        times.withUnsafeBufferPointer { times in
+            masks.withUnsafeBufferPointer { masks in match(times: times, masks: masks, into: &best) }
+        }
+    }
+
+    /// The same over raw columns (the columnar scan hands them over without building arrays).
+    public mutating func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
+                               into best: inout CustomerMatch) {
+        let stepCount = stepCount
+        pointers.withUnsafeMutableBufferPointer { pointers in
+            chain.withUnsafeMutableBufferPointer { chain in
+                Self.match(times: times, masks: masks, stepCount: stepCount, window: window, startBounds: startBounds,
+                           pointers: pointers, chain: chain, into: &best)
+            }
+        }
+    }
+
+    private static func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>, stepCount: Int,
+                              window: Int64?, startBounds: TimeBounds?, pointers: UnsafeMutableBufferPointer<Int>,
+                              chain: UnsafeMutableBufferPointer<Int>, into best: inout CustomerMatch) {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)
         let count = times.count

@@ -252,6 +252,66 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     }
 
     public func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws {
+        var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: carried.count))
+        current.times.reserveCapacity(256)
+        current.masks.reserveCapacity(256)
+        let carriesValues = !carried.isEmpty
+        try events.times.withUnsafeBufferPointer { allTimes in
+        try forEachDelivered(partition: partition, isCancelled: isCancelled) { i, t, mask in
+            current.times.append(allTimes[i])
+            current.masks.append(mask)
+            if carriesValues {
+                for (f, field) in carried.enumerated() {
+                    current.carried[f].append(value(field, event: i, triple: events.triples[t]))
+                }
+            }
+        } endCustomer: { c in
+            guard !current.times.isEmpty else { return }
+            current.customer = events.customers[c]
+            try body(current)
+            current.times.removeAll(keepingCapacity: true)
+            current.masks.removeAll(keepingCapacity: true)
+            if carriesValues {
+                for f in current.carried.indices { current.carried[f].removeAll(keepingCapacity: true) }
+            }
+        }
+        }
+    }
+
+    public func scanColumns(partition: Int, isCancelled: () -> Bool,
+                            _ body: (Int64, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<UInt64>) throws -> Void) throws {
+        precondition(carried.isEmpty, "scanColumns carries no values")
+        // Scratch columns as long as the longest customer, filled in place for each customer.
+        var longest = 0
+        let range = ranges[partition]
+        for c in range { longest = max(longest, Int(events.starts[c + 1] - events.starts[c])) }
+        let times = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(1, longest))
+        let masks = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, longest))
+        defer {
+            times.deallocate()
+            masks.deallocate()
+        }
+        var count = 0
+        try events.times.withUnsafeBufferPointer { allTimes in
+            try forEachDelivered(partition: partition, isCancelled: isCancelled) { i, _, mask in
+                times[count] = allTimes[i]
+                masks[count] = mask
+                count += 1
+            } endCustomer: { c in
+                guard count > 0 else { return }
+                try body(events.customers[c], UnsafeBufferPointer(rebasing: times[0..<count]),
+                         UnsafeBufferPointer(rebasing: masks[0..<count]))
+                count = 0
+            }
+        }
+    }
+
+    /// The scan itself: for each customer of the partition, every admitted event with a step (or every admitted
+    /// event, with `deliverAll`) as (event index, triple, mask), then the end of the customer.
+    @inline(__always)
+    private func forEachDelivered(partition: Int, isCancelled: () -> Bool,
+                                  event deliver: (Int, Int, UInt64) throws -> Void,
+                                  endCustomer: (Int) throws -> Void) throws {
         let range = ranges[partition]
         // Everything the loop reads is taken as a raw buffer first: reading a class's array property per event
         // would retain and release it, and two threads doing that to one array contend for its reference count.
@@ -264,10 +324,6 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         try withPropertyBuffers { properties in
             let inputs = ResidualInputs(times: times, properties: properties, propertyTables: propertyTables,
                                         customerTables: customerTables)
-            let carriesValues = !carried.isEmpty
-            var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: carried.count))
-            current.times.reserveCapacity(256)
-            current.masks.reserveCapacity(256)
             for c in range {
                 if c & 1023 == 0, isCancelled() { throw StoreError.cancelled }
                 for i in Int(starts[c])..<Int(starts[c + 1]) {
@@ -283,23 +339,9 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
                         }
                     }
                     if mask == 0 && !deliverAll { continue }
-                    current.times.append(times[i])
-                    current.masks.append(mask)
-                    if carriesValues {
-                        for (f, field) in carried.enumerated() {
-                            current.carried[f].append(value(field, event: i, triple: events.triples[t]))
-                        }
-                    }
+                    try deliver(i, t, mask)
                 }
-                if !current.times.isEmpty {
-                    current.customer = events.customers[c]
-                    try body(current)
-                    current.times.removeAll(keepingCapacity: true)
-                    current.masks.removeAll(keepingCapacity: true)
-                    if carriesValues {
-                        for f in current.carried.indices { current.carried[f].removeAll(keepingCapacity: true) }
-                    }
-                }
+                try endCustomer(c)
             }
         }
         }

@@ -207,6 +207,10 @@ extension EventSource {
 public protocol PartitionedScan: Sendable {
     var partitionCount: Int { get }
     func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws
+    /// The same customers as raw columns (customer number, times, masks), valid only during each call; for
+    /// requests that carry no values. Builds no arrays per customer.
+    func scanColumns(partition: Int, isCancelled: () -> Bool,
+                     _ body: (Int64, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<UInt64>) throws -> Void) throws
 }
 
 /// What EXPLAIN shows of a scan.
