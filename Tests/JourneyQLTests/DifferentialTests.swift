@@ -935,6 +935,48 @@ extension DifferentialTests {
                    expected.rows.contains(where: { if case .int(let n) = $0[open] { n > 0 } else { false } }) { inProgress += 1 }
                 if expected.rows.count > funnel.steps.count { grouped += 1 }
 
+                // TIMES over the same journey: per group, the converters and the median and p90 of their time to
+                // convert are the reference's last-step count (chains filling it) and times from the start.
+                let timesScript = (query.setNow.map { "SET now = \(TimeParser.format($0)); " } ?? "") + "TIMES " + query.text()
+                var timesResults: [QueryResult] = []
+                do {
+                    session.now = nil
+                    try session.run(SourceText(timesScript)) { if case .result(let r) = $0 { timesResults.append(r) } }
+                } catch {
+                    Issue.record("seed \(seed): TIMES failed on \(timesScript): \(error.rendered)")
+                    failures += 1
+                }
+                if timesResults.count == 2 {
+                    let keys = funnel.breakdown.count
+                    let step = expected.columns.firstIndex(of: "step")!
+                    let filled = expected.columns.firstIndex(of: "took") ?? expected.columns.firstIndex(of: "customers")!
+                    let median = expected.columns.firstIndex(of: "median_time_from_start")!
+                    let p90 = expected.columns.firstIndex(of: "p90_time_from_start")!
+                    let want = expected.rows.filter { $0[step] == .int(Int64(funnel.steps.count)) }
+                        .map { Array($0[0..<keys]) + [$0[filled], $0[median], $0[p90]] }
+                    let stats = timesResults[0]
+                    let have = stats.rows.map { row -> [Cell] in
+                        let at = { (name: String) in row[stats.columns.firstIndex(of: name)!] }
+                        return Array(row[0..<keys]) + [at("converters"), at("median"), at("p90")]
+                    }
+                    if !Reference.rowsAgree(have, want) {
+                        failures += 1
+                        Issue.record("seed \(seed): \(timesScript)\nTIMES: \(have)\nreference: \(want)")
+                    }
+                    let histogramTotal = timesResults[1].rows.reduce(Int64(0)) { sum, row in
+                        if case .int(let n) = row[keys + 1] { sum + n } else { sum }
+                    }
+                    let converters = stats.rows.reduce(Int64(0)) { sum, row in
+                        if case .int(let n) = row[keys] { sum + n } else { sum }
+                    }
+                    if histogramTotal != converters {
+                        failures += 1
+                        Issue.record("seed \(seed): \(timesScript): the histogram holds \(histogramTotal) of \(converters) converters")
+                    }
+                } else if failures == 0 {
+                    Issue.record("seed \(seed): TIMES gave \(timesResults.count) results")
+                    failures += 1
+                }
                 for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
                     session.engine = engine

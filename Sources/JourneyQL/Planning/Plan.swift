@@ -27,6 +27,8 @@ public struct FunnelPlan: Sendable {
 public enum Plan: Sendable {
     case funnel(FunnelPlan)
     case explain(FunnelPlan)
+    /// Time to convert: the journey's scan and matching, shaped as a distribution.
+    case times(FunnelPlan)
     case importData(CheckedImport)
     case show(ShowTarget)
     /// A definition to store or drop, the stage order, or the session's now: nothing to read.

@@ -13,6 +13,7 @@ public struct Planner {
         switch statement {
         case .funnel(let f): .funnel(planFunnel(f))
         case .explain(let f): .explain(planFunnel(f))
+        case .times(let f): .times(planFunnel(f))
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)

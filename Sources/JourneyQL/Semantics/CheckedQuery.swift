@@ -212,6 +212,7 @@ public struct CheckedImport: Sendable, Hashable {
 public enum CheckedStatement: Sendable, Hashable {
     case funnel(CheckedFunnel)
     case explain(CheckedFunnel)
+    case times(CheckedFunnel)
     case importData(CheckedImport)
     case show(ShowTarget)
     case definition(CheckedDefinition)
@@ -221,6 +222,7 @@ public enum CheckedStatement: Sendable, Hashable {
         switch self {
         case .funnel(let f): .funnel(f.resolved(setNow: setNow, clock: clock))
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
+        case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

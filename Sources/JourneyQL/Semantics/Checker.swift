@@ -60,6 +60,7 @@ public struct Checker {
         switch statement {
         case .funnel(let f): return checkFunnel(f).map { .funnel($0) }
         case .explain(let f, _): return checkFunnel(f).map { .explain($0) }
+        case .times(let f, _): return checkFunnel(f).map { .times($0) }
         case .show(let target, _): return .show(target)
         case .importData(let i): return checkImport(i).map { .importData($0) }
         case .definition(let d): return checkDefinition(d).map { .definition($0) }

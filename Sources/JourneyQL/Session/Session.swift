@@ -188,15 +188,17 @@ public final class Session {
     private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
                          emit: (SessionEvent) -> Void) throws {
         switch plan {
+        case .times(let funnel):
+            let started = ContinuousClock.now
+            let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)
+            var results = TimeToConvert.results(funnel, groups: groups)
+            let scanned = groups.first?.totals
+            results[0].notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
+                                    + " (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            for result in results { emit(.result(result)) }
         case .funnel(let funnel):
             let started = ContinuousClock.now
-            var attributes: [String: [Int64: CarriedValue]] = [:]
-            for case .customerAttribute(let name) in funnel.breakdown {
-                attributes[name] = try store.customerAttributeValues(name)
-            }
-            let choice = try choose(for: funnel.request, isCancelled: isCancelled)
-            let groups = try FunnelExecutor.groups(funnel, source: choice.source, catalog: catalog, attributes: attributes,
-                                                   isCancelled: isCancelled)
+            let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)
             var result = FunnelExecutor.result(funnel, groups: groups)
             let elapsed = ContinuousClock.now - started
             let scanned = groups.first?.totals
@@ -227,6 +229,18 @@ public final class Session {
         case .definition(let change):
             try apply(change, emit: emit)
         }
+    }
+
+    /// Scans and matches a journey with the session's engine, grouped by its BY keys.
+    private func funnelGroups(_ funnel: FunnelPlan, catalog: StoreCatalog,
+                              isCancelled: () -> Bool) throws -> [FunnelExecutor.Group] {
+        var attributes: [String: [Int64: CarriedValue]] = [:]
+        for case .customerAttribute(let name) in funnel.breakdown {
+            attributes[name] = try store.customerAttributeValues(name)
+        }
+        let choice = try choose(for: funnel.request, isCancelled: isCancelled)
+        return try FunnelExecutor.groups(funnel, source: choice.source, catalog: catalog, attributes: attributes,
+                                         isCancelled: isCancelled)
     }
 
     static func show(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {

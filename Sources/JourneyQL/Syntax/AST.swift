@@ -238,6 +238,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case importData(ImportSyntax)
     case show(ShowTarget, range: SourceRange)
     case explain(FunnelSyntax, range: SourceRange)
+    /// `TIMES` + a journey: the time to convert of the customers who complete it.
+    case times(FunnelSyntax, range: SourceRange)
     case definition(DefinitionSyntax)
 
     public var range: SourceRange {
@@ -245,7 +247,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .funnel(let f): f.range
         case .importData(let i): i.range
         case .definition(let d): d.range
-        case .show(_, let r), .explain(_, let r): r
+        case .show(_, let r), .explain(_, let r), .times(_, let r): r
         }
     }
 }

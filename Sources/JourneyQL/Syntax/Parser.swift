@@ -26,7 +26,7 @@ public struct Parser {
         "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
         "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
-        "DEFINITIONS",
+        "DEFINITIONS", "TIMES",
         "days", "hours", "minutes", "weeks",
     ]
 
@@ -120,9 +120,15 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | import | show | explain
+    // statement -> funnel | explain | times | import | show | definition
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
+        // times -> "TIMES" funnel
+        if current.isWord("TIMES"), tokens[position + 1].isWord("FROM") {
+            let start = advance()
+            let funnel = try parseFunnel()
+            return .times(funnel, range: start.range.union(funnel.range))
+        }
         // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
             var customer: Name?
@@ -147,12 +153,12 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail("parse.expected-statement", "expected a statement (FROM, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
+        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
+        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
                             caseInsensitive: true).first
     }
 

@@ -1,0 +1,54 @@
+// TIMES: the distribution of the time from a journey's first step to its last, over the customers who complete it.
+
+public enum TimeToConvert {
+    /// Histogram buckets: [lower, upper) in milliseconds, with their labels. Fixed, human-sized edges, so the same
+    /// bucket means the same thing in every query and in any other engine (`CASE WHEN t < 60000 ...`).
+    public static let buckets: [(label: String, lower: Int64, upper: Int64?)] = {
+        let minute: Int64 = 60_000, hour = 60 * minute, day = 24 * hour
+        let edges: [(String, Int64)] = [("< 1m", 0), ("1m - 10m", minute), ("10m - 1h", 10 * minute), ("1h - 6h", hour),
+                                        ("6h - 1d", 6 * hour), ("1d - 7d", day), ("7d - 30d", 7 * day), (">= 30d", 30 * day)]
+        return edges.enumerated().map { k, edge in
+            (edge.0, edge.1, k + 1 < edges.count ? edges[k + 1].1 : nil)
+        }
+    }()
+
+    /// Two tables: the statistics per group (converters, min, p25, median, p75, p90, max, mean) and the histogram per
+    /// group (every bucket, empty ones included). Quantiles are DuckDB's `quantile_cont`.
+    public static func results(_ plan: FunnelPlan, groups: [FunnelExecutor.Group]) -> [QueryResult] {
+        let funnel = plan.funnel
+        let last = plan.shape.stepCount - 1
+        let keys = funnel.breakdown.map(\.description)
+        var statistics: [[Cell]] = []
+        var histogram: [[Cell]] = []
+        for group in groups {
+            let times = group.totals.fromStart[last]
+            let converters = times.count
+            let q = Quantiles.continuous(times, [0, 0.25, 0.5, 0.75, 0.9, 1])
+            let mean = converters == 0 ? nil : Double(times.reduce(0, { $0 + Double($1) })) / Double(converters)
+            statistics.append(group.key + [.int(Int64(converters))] + q.map { $0.map { .duration($0) } ?? .null }
+                              + [mean.map { .duration($0) } ?? .null])
+            var counts = Array(repeating: 0, count: buckets.count)
+            for t in times {
+                // The last bucket whose lower edge is at or below t (times are never negative).
+                let k = buckets.lastIndex { $0.lower <= t } ?? 0
+                counts[k] += 1
+            }
+            for (k, bucket) in buckets.enumerated() {
+                histogram.append(group.key + [.text(bucket.label), .int(Int64(counts[k])),
+                                              converters > 0 ? .percent(100 * Double(counts[k]) / Double(converters)) : .null])
+            }
+        }
+        let title = "time to convert: " + funnel.text
+        var notes = ["converters: customers whose chain reaches step \(last + 1) '\(funnel.steps[last].label)';"
+                     + " time: from their first step to it"]
+        if funnel.breakdown.contains(where: \.readsFirstStep) {
+            notes.append("breakdown fields are read from each customer's first step")
+        }
+        return [
+            QueryResult(title: title, columns: keys + ["converters", "min", "p25", "median", "p75", "p90", "max", "mean"],
+                        rows: statistics, notes: notes),
+            QueryResult(title: "histogram", columns: keys + ["time_to_convert", "customers", "pct"], rows: histogram,
+                        barColumn: keys.isEmpty ? keys.count + 1 : nil),
+        ]
+    }
+}
