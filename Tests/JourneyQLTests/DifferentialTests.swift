@@ -863,7 +863,7 @@ extension DifferentialTests {
         let cases = 30, queriesPerCase = 30
         var failures = 0, queriesRun = 0
         // What the generated queries exercised, so a generator gone quiet is noticed.
-        var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0
+        var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0, pathsRanked = 0
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
@@ -977,6 +977,27 @@ extension DifferentialTests {
                     Issue.record("seed \(seed): TIMES gave \(timesResults.count) results")
                     failures += 1
                 }
+                // PATHS over the same journey (no BY; the reference knows §4a's order rules only), on both engines.
+                if funnel.breakdown.isEmpty, !funnel.tiesAnyOrder, !funnel.anyOrder {
+                    let want = Reference.paths(funnel, events: events, customers: customers)
+                    let pathsScript = (query.setNow.map { "SET now = \(TimeParser.format($0)); " } ?? "") + "PATHS " + query.text()
+                    for engine in [Engine.columnar, .sqlite] {
+                        session.engine = engine
+                        defer { session.engine = .auto }
+                        session.now = nil
+                        var have: [[Cell]] = []
+                        do {
+                            try session.run(SourceText(pathsScript)) { if case .result(let r) = $0 { have = r.rows.map { Array($0[0..<3]) } } }
+                        } catch {
+                            Issue.record("seed \(seed): PATHS failed on \(pathsScript): \(error.rendered)")
+                        }
+                        if have != want {
+                            failures += 1
+                            Issue.record("seed \(seed): \(engine) engine: \(pathsScript)\nPATHS: \(have)\nreference: \(want)")
+                        }
+                    }
+                    if want.count > 1 { pathsRanked += 1 }
+                }
                 for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
                     session.engine = engine
@@ -994,6 +1015,7 @@ extension DifferentialTests {
             #expect(inProgress > queriesRun / 100, "only \(inProgress) queries had customers in progress")
             #expect(grouped > queriesRun / 20, "only \(grouped) queries had more than one group")
             #expect(indexed > 0, "no query was served from an index")
+            #expect(pathsRanked > 5, "only \(pathsRanked) PATHS queries ranked more than one path")
         }
     }
 }

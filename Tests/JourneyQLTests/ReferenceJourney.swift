@@ -147,6 +147,30 @@ extension Reference {
 
     /// The journey's result table over `events` (a whole store, any order). The horizon for in-progress customers
     /// is `funnel.now` if set, else `horizon`, else the latest time of any event in `events`.
+    /// PATHS by brute force: for every customer whose chain reaches the last step, the touchpoints of its admitted
+    /// events from the chain's first event to its last, consecutive repeats collapsed; the paths as
+    /// (rank, path, customers), most customers first, then by the path's bytes, at most LIMIT (default 10).
+    static func paths(_ funnel: CheckedFunnel, events: [RawEvent], customers: [String: [String: PropertyValue]]) -> [[Cell]] {
+        var counts: [[UInt8]: (text: String, customers: Int)] = [:]
+        for customer in journeyCustomers(funnel, events: events, customers: customers).values
+        where customer.level == funnel.steps.count {
+            let filled = customer.chain.compactMap { $0 }
+            var names: [String] = []
+            for event in customer.admitted[filled.min()!...filled.max()!] {
+                let name = event.touchpoint ?? "(none)"
+                if names.last.map({ !$0.utf8.elementsEqual(name.utf8) }) ?? true { names.append(name) }
+            }
+            let text = names.joined(separator: " > ")
+            counts[Array(text.utf8), default: (text, 0)].customers += 1
+        }
+        let ranked = counts.sorted { a, b in
+            a.value.customers != b.value.customers ? a.value.customers > b.value.customers : a.key.lexicographicallyPrecedes(b.key)
+        }
+        return ranked.prefix(funnel.limit ?? 10).enumerated().map { rank, entry in
+            [.int(Int64(rank + 1)), .text(entry.value.text), .int(Int64(entry.value.customers))]
+        }
+    }
+
     static func journey(_ funnel: CheckedFunnel, events: [RawEvent], customers: [String: [String: PropertyValue]],
                         horizon: Int64? = nil) -> QueryResult {
         let matched = journeyCustomers(funnel, events: events, customers: customers)

@@ -90,16 +90,8 @@ public enum FunnelExecutor {
             (column, Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                 uniquingKeysWith: { a, _ in a }))
         })
-        var accumulator = GroupAccumulator(plan: plan, decoders: decoders, attributes: attributes)
-        if let partitioned = try source.partitionedScan(plan.request, partitions: ColumnarScan.defaultPartitions,
-                                                        isCancelled: isCancelled),
-           partitioned.partitionCount > 1 || accumulator.takesBuffers {
-            accumulator = try withoutActuallyEscaping(isCancelled) { isCancelled in
-                try GroupAccumulator.parallel(partitioned, template: accumulator, isCancelled: isCancelled)
-            }
-        } else {
-            try source.scanCustomers(plan.request, isCancelled: isCancelled) { accumulator.add($0) }
-        }
+        let accumulator = try accumulate(GroupAccumulator(plan: plan, decoders: decoders, attributes: attributes),
+                                         request: plan.request, source: source, isCancelled: isCancelled)
         let byKey = accumulator.displayGroups()
         let scanned = accumulator.scanned, events = accumulator.events
         var groups = byKey.map { (key: $0.key.cells, totals: $0.value) }
@@ -125,15 +117,54 @@ public enum FunnelExecutor {
         return groups
     }
 
+    /// Feeds every customer `request` delivers to a copy of `template`: one copy per customer range on its own
+    /// thread when the source can split its scan, merged in range order; else one pass.
+    static func accumulate<A: CustomerAccumulator>(_ template: A, request: ScanRequest, source: EventSource,
+                                                   isCancelled: () -> Bool) throws -> A {
+        var accumulator = template
+        if let partitioned = try source.partitionedScan(request, partitions: ColumnarScan.defaultPartitions,
+                                                        isCancelled: isCancelled),
+           partitioned.partitionCount > 1 || accumulator.takesBuffers {
+            return try withoutActuallyEscaping(isCancelled) { isCancelled in
+                try parallel(partitioned, template: accumulator, isCancelled: isCancelled)
+            }
+        }
+        try source.scanCustomers(request, isCancelled: isCancelled) { accumulator.add($0) }
+        return accumulator
+    }
+
+    /// Every partition scanned and matched on a thread of its own, then merged in partition order.
+    private static func parallel<A: CustomerAccumulator>(_ scan: any PartitionedScan, template: A,
+                                                         isCancelled: @escaping () -> Bool) throws -> A {
+        let count = scan.partitionCount
+        let slots = PartitionSlots(Array(repeating: template, count: count))
+        let check = UncheckedSendable(value: isCancelled)
+        DispatchQueue.concurrentPerform(iterations: count) { k in
+            var accumulator = slots.take(k)
+            do {
+                if accumulator.takesBuffers {
+                    try scan.scanColumns(partition: k, isCancelled: check.value) { customer, times, masks in
+                        accumulator.add(customer: customer, times: times, masks: masks)
+                    }
+                } else {
+                    try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
+                }
+                slots.put(k, accumulator)
+            } catch {
+                slots.fail(k, error)
+            }
+        }
+        var total = template
+        for k in 0..<count { total.merge(try slots.result(k)) }
+        return total
+    }
+
     /// Matches customers one at a time and sums their matches per group key.
-    struct GroupAccumulator {
+    struct GroupAccumulator: CustomerAccumulator {
         let plan: FunnelPlan
         let decoders: [EventColumn: [Int64: String]]
         let attributes: [String: [Int64: CarriedValue]]
-        var plain: FunnelMatcher?
-        var tied: TiedJourneyMatcher?
-        var anyOrder: AnyOrderMatcher?
-        var general: JourneyMatcher?
+        var matchers: JourneyMatchers
         /// Totals per group, under keys that are cheap to hash (codes and instants, decoded once at the end).
         var byKey: [[RawKeyPart]: FunnelTotals] = [:]
         /// The totals of a journey without BY, and whether any customer was added to them.
@@ -148,21 +179,17 @@ public enum FunnelExecutor {
             self.attributes = attributes
             let m = plan.shape.stepCount
             ungrouped = FunnelTotals(stepCount: m)
-            let shape = plan.shape
-            plain = shape.isPlain ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
-            tied = shape.tiesAnyOrder ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
-            anyOrder = shape.anyOrder ? AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
-            general = shape.isPlain || shape.tiesAnyOrder || shape.anyOrder ? nil : JourneyMatcher(shape: shape)
+            matchers = JourneyMatchers(plan)
         }
 
         /// Whether customers can be handed over as raw columns (a plain funnel that carries no values).
-        var takesBuffers: Bool { plain != nil && plan.request.carry.isEmpty }
+        var takesBuffers: Bool { matchers.plain != nil && plan.request.carry.isEmpty }
 
         /// A plain funnel's customer as raw columns: no arrays built per customer.
         mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
             scanned += 1
             events += times.count
-            plain!.match(times: times, masks: masks, into: &match)
+            matchers.plain!.match(times: times, masks: masks, into: &match)
             guard match.level > 0 else { return }
             let start = times[match.positions[0]]
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
@@ -186,15 +213,7 @@ public enum FunnelExecutor {
         mutating func add(_ customer: CustomerEvents) {
             scanned += 1
             events += customer.times.count
-            if plain != nil {
-                plain!.match(times: customer.times, masks: customer.masks, into: &match)
-            } else if anyOrder != nil {
-                anyOrder!.match(times: customer.times, masks: customer.masks, into: &match)
-            } else if tied != nil {
-                tied!.match(times: customer.times, masks: customer.masks, into: &match)
-            } else {
-                general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match)
-            }
+            matchers.match(customer, into: &match)
             guard match.level > 0 else { return }
             let start = customer.times[match.positions[0]]
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
@@ -267,32 +286,6 @@ public enum FunnelExecutor {
             for (key, totals) in other.byKey {
                 byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].addCounts(of: totals)
             }
-        }
-
-        /// Every partition scanned and matched on a thread of its own, then merged in partition order.
-        static func parallel(_ scan: any PartitionedScan, template: GroupAccumulator,
-                             isCancelled: @escaping () -> Bool) throws -> GroupAccumulator {
-            let count = scan.partitionCount
-            let slots = PartitionSlots(Array(repeating: template, count: count))
-            let check = UncheckedSendable(value: isCancelled)
-            DispatchQueue.concurrentPerform(iterations: count) { k in
-                var accumulator = slots.take(k)
-                do {
-                    if accumulator.takesBuffers {
-                        try scan.scanColumns(partition: k, isCancelled: check.value) { customer, times, masks in
-                            accumulator.add(customer: customer, times: times, masks: masks)
-                        }
-                    } else {
-                        try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
-                    }
-                    slots.put(k, accumulator)
-                } catch {
-                    slots.fail(k, error)
-                }
-            }
-            var total = template
-            for k in 0..<count { total.merge(try slots.result(k)) }
-            return total
         }
     }
 
@@ -508,6 +501,51 @@ final class PartitionSlots<T>: @unchecked Sendable {
         try lock.withLock {
             if let error = errors[k] { throw error }
             return values[k]!
+        }
+    }
+}
+
+/// What a scan feeds, customer by customer, and how copies that saw different customers combine.
+protocol CustomerAccumulator {
+    /// Whether customers may be handed over as raw columns (`add(customer:times:masks:)`) instead of arrays.
+    var takesBuffers: Bool { get }
+    mutating func add(_ customer: CustomerEvents)
+    mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>)
+    /// Adds what another copy accumulated over other customers.
+    mutating func merge(_ other: Self)
+}
+
+extension CustomerAccumulator {
+    var takesBuffers: Bool { false }
+    mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
+        preconditionFailure("this accumulator takes arrays")
+    }
+}
+
+/// The one matcher a journey's shape calls for (plain, ties in any order, any order, or the general one).
+struct JourneyMatchers {
+    var plain: FunnelMatcher?
+    var tied: TiedJourneyMatcher?
+    var anyOrder: AnyOrderMatcher?
+    var general: JourneyMatcher?
+
+    init(_ plan: FunnelPlan) {
+        let m = plan.shape.stepCount, shape = plan.shape
+        plain = shape.isPlain ? FunnelMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+        tied = shape.tiesAnyOrder ? TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+        anyOrder = shape.anyOrder ? AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: shape.startBounds) : nil
+        general = shape.isPlain || shape.tiesAnyOrder || shape.anyOrder ? nil : JourneyMatcher(shape: shape)
+    }
+
+    mutating func match(_ customer: CustomerEvents, into match: inout CustomerMatch) {
+        if plain != nil {
+            plain!.match(times: customer.times, masks: customer.masks, into: &match)
+        } else if anyOrder != nil {
+            anyOrder!.match(times: customer.times, masks: customer.masks, into: &match)
+        } else if tied != nil {
+            tied!.match(times: customer.times, masks: customer.masks, into: &match)
+        } else {
+            general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match)
         }
     }
 }

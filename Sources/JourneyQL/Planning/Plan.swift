@@ -29,6 +29,8 @@ public enum Plan: Sendable {
     case explain(FunnelPlan)
     /// Time to convert: the journey's scan and matching, shaped as a distribution.
     case times(FunnelPlan)
+    /// Paths: the journey's matching over every admitted event, with each event's touchpoint.
+    case paths(FunnelPlan)
     case importData(CheckedImport)
     case show(ShowTarget)
     /// A definition to store or drop, the stage order, or the session's now: nothing to read.

@@ -14,13 +14,16 @@ public struct Planner {
         case .funnel(let f): .funnel(planFunnel(f))
         case .explain(let f): .explain(planFunnel(f))
         case .times(let f): .times(planFunnel(f))
+        case .paths(let f): .paths(planFunnel(f, forPaths: true))
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         }
     }
 
-    public func planFunnel(_ funnel: CheckedFunnel) -> FunnelPlan {
+    /// With `forPaths`, every admitted event is delivered with its touchpoint (the last carried field), so the
+    /// events between a chain's first and last step can be read.
+    public func planFunnel(_ funnel: CheckedFunnel, forPaths: Bool = false) -> FunnelPlan {
         let m = funnel.steps.count
         var carry: [CarriedField] = []
         func carried(_ field: EventField) -> Int? {
@@ -56,7 +59,8 @@ public struct Planner {
             filter = .and(terms)
         }
         let steps = funnel.steps.map { compile($0.condition) } + funnel.exclusions.map { compile($0.condition) }
-        let request = ScanRequest(filter: filter, steps: steps, deliverAll: funnel.directly, carry: carry)
+        if forPaths { carry.append(.column(.touchpoint)) }
+        let request = ScanRequest(filter: filter, steps: steps, deliverAll: funnel.directly || forPaths, carry: carry)
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
             window: funnel.window, directly: funnel.directly, strictTime: funnel.strictTime,

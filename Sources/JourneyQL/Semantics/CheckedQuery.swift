@@ -213,6 +213,7 @@ public enum CheckedStatement: Sendable, Hashable {
     case funnel(CheckedFunnel)
     case explain(CheckedFunnel)
     case times(CheckedFunnel)
+    case paths(CheckedFunnel)
     case importData(CheckedImport)
     case show(ShowTarget)
     case definition(CheckedDefinition)
@@ -223,6 +224,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .funnel(let f): .funnel(f.resolved(setNow: setNow, clock: clock))
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
+        case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

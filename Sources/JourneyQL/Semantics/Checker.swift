@@ -61,6 +61,14 @@ public struct Checker {
         case .funnel(let f): return checkFunnel(f).map { .funnel($0) }
         case .explain(let f, _): return checkFunnel(f).map { .explain($0) }
         case .times(let f, _): return checkFunnel(f).map { .times($0) }
+        case .paths(let f, let range):
+            if let key = f.breakdown.first {
+                diagnostics.append(.error("check.paths-by", "PATHS does not take BY: it ranks paths over all converters",
+                                          at: key.field.range,
+                                          notes: ["run the journey with FOR a segment, or WHERE, to narrow it"]))
+                return nil
+            }
+            return checkFunnel(f).map { .paths($0) }
         case .show(let target, _): return .show(target)
         case .importData(let i): return checkImport(i).map { .importData($0) }
         case .definition(let d): return checkDefinition(d).map { .definition($0) }

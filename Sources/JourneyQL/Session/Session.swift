@@ -188,6 +188,12 @@ public final class Session {
     private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
                          emit: (SessionEvent) -> Void) throws {
         switch plan {
+        case .paths(let funnel):
+            let started = ContinuousClock.now
+            let choice = try choose(for: funnel.request, isCancelled: isCancelled)
+            var result = try PathFinder.result(funnel, source: choice.source, catalog: catalog, isCancelled: isCancelled)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
         case .times(let funnel):
             let started = ContinuousClock.now
             let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)

@@ -240,6 +240,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case explain(FunnelSyntax, range: SourceRange)
     /// `TIMES` + a journey: the time to convert of the customers who complete it.
     case times(FunnelSyntax, range: SourceRange)
+    /// `PATHS` + a journey: the most common touchpoint sequences of the customers who complete it.
+    case paths(FunnelSyntax, range: SourceRange)
     case definition(DefinitionSyntax)
 
     public var range: SourceRange {
@@ -247,7 +249,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .funnel(let f): f.range
         case .importData(let i): i.range
         case .definition(let d): d.range
-        case .show(_, let r), .explain(_, let r), .times(_, let r): r
+        case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }
 }

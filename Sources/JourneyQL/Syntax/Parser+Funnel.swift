@@ -5,7 +5,7 @@ extension Parser {
     // funnel -> "FROM" step { ( "TO" | "THEN" ) step [ "WITHIN" duration ] } clause { clause }
     // clause -> "WITHIN" duration | "WHERE" condition | "DIRECTLY" | "STRICT" "TIME" | "TIES" "ANY" "ORDER"
     //         | "IN" "ANY" "ORDER" | exclusion | "SAME" field
-    //         | start_range | "BY" breakdown { "," breakdown } | "LIMIT" number | "FOR" name
+    //         | start_range | "BY" breakdown { "," breakdown } | ( "LIMIT" | "TOP" ) number | "FOR" name
     mutating func parseFunnel() throws(Failure) -> FunnelSyntax {
         let start = try expectWord("FROM", "to start a journey")
         let first = try parseStep()
@@ -87,10 +87,11 @@ extension Parser {
                 repeat {
                     funnel.breakdown.append(BreakdownSyntax(field: try parseField()))
                 } while accept(.comma) != nil
-            } else if acceptWord("LIMIT") != nil {
+            } else if let word = acceptWord("LIMIT") ?? acceptWord("TOP") {
+                // TOP is LIMIT's other spelling (PATHS ... TOP 10 reads best with it).
                 try once("LIMIT", token)
                 guard case .number(let n, let text) = current.kind, n >= 1, n == n.rounded(), n < 1e9 else {
-                    throw fail("parse.expected-count", "expected a whole number of groups after LIMIT, found \(current.display)")
+                    throw fail("parse.expected-count", "expected a whole number after \(word.word?.uppercased() ?? "LIMIT"), found \(current.display)")
                 }
                 _ = text
                 funnel.limit = (Int(n), advance().range)

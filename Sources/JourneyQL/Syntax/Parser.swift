@@ -26,7 +26,7 @@ public struct Parser {
         "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
         "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
-        "DEFINITIONS", "TIMES",
+        "DEFINITIONS", "TIMES", "PATHS", "TOP",
         "days", "hours", "minutes", "weeks",
     ]
 
@@ -120,7 +120,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | import | show | definition
+    // statement -> funnel | explain | times | paths | import | show | definition
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
@@ -128,6 +128,12 @@ public struct Parser {
             let start = advance()
             let funnel = try parseFunnel()
             return .times(funnel, range: start.range.union(funnel.range))
+        }
+        // paths -> "PATHS" funnel
+        if current.isWord("PATHS"), tokens[position + 1].isWord("FROM") {
+            let start = advance()
+            let funnel = try parseFunnel()
+            return .paths(funnel, range: start.range.union(funnel.range))
         }
         // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
@@ -153,12 +159,12 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
+        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
+        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
                             caseInsensitive: true).first
     }
 

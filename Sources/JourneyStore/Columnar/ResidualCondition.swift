@@ -83,22 +83,21 @@ struct ResidualInputs {
             let t = evaluate(inner, event: event, customer: customer)
             return t == -1 ? -1 : 1 - t
         case .and(let terms):
-            var result: Truth = 1
-            for term in terms {
-                let t = evaluate(term, event: event, customer: customer)
-                if t == 0 { return 0 }
-                if t == -1 { result = -1 }
-            }
-            return result
+            return fold(terms, deciding: 0, neutral: 1, event: event, customer: customer)
         case .or(let terms):
-            var result: Truth = 0
-            for term in terms {
-                let t = evaluate(term, event: event, customer: customer)
-                if t == 1 { return 1 }
-                if t == -1 { result = -1 }
-            }
-            return result
+            return fold(terms, deciding: 1, neutral: 0, event: event, customer: customer)
         }
+    }
+
+    /// AND (FALSE decides, TRUE is neutral) or OR (the reverse): any unknown term makes an undecided result unknown.
+    private func fold(_ terms: [ResidualCondition], deciding: Truth, neutral: Truth, event: Int, customer: Int) -> Truth {
+        var result = neutral
+        for term in terms {
+            let t = evaluate(term, event: event, customer: customer)
+            if t == deciding { return deciding }
+            if t == -1 { result = -1 }
+        }
+        return result
     }
 }
 
