@@ -143,9 +143,7 @@ public enum FunnelExecutor {
             var accumulator = slots.take(k)
             do {
                 if accumulator.takesBuffers {
-                    try scan.scanColumns(partition: k, isCancelled: check.value) { customer, times, masks in
-                        accumulator.add(customer: customer, times: times, masks: masks)
-                    }
+                    try scan.scanColumns(partition: k, isCancelled: check.value) { accumulator.add($0, from: scan) }
                 } else {
                     try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
                 }
@@ -186,7 +184,8 @@ public enum FunnelExecutor {
         var takesBuffers: Bool { matchers.plain != nil && plan.request.carry.isEmpty }
 
         /// A plain funnel's customer as raw columns: no arrays built per customer.
-        mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
+        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
+            let customer = columns.customer, times = columns.times, masks = columns.masks
             scanned += 1
             events += times.count
             matchers.plain!.match(times: times, masks: masks, into: &match)
@@ -507,17 +506,17 @@ final class PartitionSlots<T>: @unchecked Sendable {
 
 /// What a scan feeds, customer by customer, and how copies that saw different customers combine.
 protocol CustomerAccumulator {
-    /// Whether customers may be handed over as raw columns (`add(customer:times:masks:)`) instead of arrays.
+    /// Whether customers may be handed over as raw columns (`add(_:from:)`) instead of arrays.
     var takesBuffers: Bool { get }
     mutating func add(_ customer: CustomerEvents)
-    mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>)
+    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan)
     /// Adds what another copy accumulated over other customers.
     mutating func merge(_ other: Self)
 }
 
 extension CustomerAccumulator {
     var takesBuffers: Bool { false }
-    mutating func add(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
+    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
         preconditionFailure("this accumulator takes arrays")
     }
 }

@@ -15,13 +15,19 @@ public enum PathFinder {
         let names = Dictionary((catalog.codes[.touchpoint] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                uniquingKeysWith: { a, _ in a })
         let converters = counted.counts.values.reduce(0, +)
-        let labelled = counted.counts.map { path, customers in
-            (text: path.map { $0.flatMap { names[$0] } ?? noTouchpoint }.joined(separator: " > "), customers: customers)
+        let top = plan.funnel.limit ?? defaultTop
+        // Only paths at least as common as the top-th can rank: find that count first (integers sort fast), then
+        // spell out and order just those.
+        let counts = counted.counts.values.sorted(by: >)
+        let threshold = counts.isEmpty ? 0 : counts[min(top, counts.count) - 1]
+        let labelled = counted.counts.filter { $0.value >= threshold }.map { path, customers in
+            (text: path.map { $0 < 0 ? noTouchpoint : names[Int64($0)] ?? noTouchpoint }.joined(separator: " > "),
+             customers: customers)
         }
         // Most customers first; equal counts by the path's text, byte for byte.
         let ranked = labelled.sorted { a, b in
             a.customers != b.customers ? a.customers > b.customers : a.text.utf8.lexicographicallyPrecedes(b.text.utf8)
-        }.prefix(plan.funnel.limit ?? defaultTop)
+        }.prefix(top)
         let rows = ranked.enumerated().map { rank, entry -> [Cell] in
             [.int(Int64(rank + 1)), .text(entry.text), .int(Int64(entry.customers)),
              .percent(100 * Double(entry.customers) / Double(converters))]
@@ -37,32 +43,54 @@ public enum PathFinder {
         let plan: FunnelPlan
         var matchers: JourneyMatchers
         var match = CustomerMatch()
-        var counts: [[Int64?]: Int] = [:]
+        /// Paths as touchpoint codes, -1 for an event without one.
+        var counts: [[Int32]: Int] = [:]
         /// The carried field holding each event's touchpoint (the planner puts it last).
         let touchpointField: Int
 
         init(_ plan: FunnelPlan) {
             self.plan = plan
+            counts.reserveCapacity(1 << 12)
             matchers = JourneyMatchers(plan)
             touchpointField = plan.request.carry.count - 1
         }
 
+        /// A plain journey's customer as raw columns, touchpoints read through the scan.
+        var takesBuffers: Bool { matchers.plain != nil }
+
+        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
+            matchers.plain!.match(times: columns.times, masks: columns.masks, into: &match)
+            count { scan.columnCode(.touchpoint, event: columns.events[$0]) }
+        }
+
         mutating func add(_ customer: CustomerEvents) {
             matchers.match(customer, into: &match)
+            let touchpoints = customer.carried[touchpointField]
+            count { i in
+                if case .integer(let c) = touchpoints[i] { c } else { nil }
+            }
+        }
+
+        /// Counts the path of the customer just matched, if it converted; `touchpoint(i)` reads delivered event i.
+        private mutating func count(_ touchpoint: (Int) -> Int64?) {
             let m = plan.shape.stepCount
             guard match.level == m else { return }
-            let filled = match.positions.prefix(m).filter { $0 >= 0 }
-            guard let first = filled.min(), let last = filled.max() else { return }
-            var path: [Int64?] = []
+            var first = Int.max, last = -1
+            for p in match.positions.prefix(m) where p >= 0 {
+                first = min(first, p)
+                last = max(last, p)
+            }
+            guard last >= 0 else { return }
+            var path: [Int32] = []
             for i in first...last {
-                let code: Int64?
-                if case .integer(let c) = customer.carried[touchpointField][i] { code = c } else { code = nil }
-                if path.last != code || path.isEmpty { path.append(code) }
+                let code = touchpoint(i).map { Int32(truncatingIfNeeded: $0) } ?? -1
+                if path.isEmpty || path.last! != code { path.append(code) }
             }
             counts[path, default: 0] += 1
         }
 
         mutating func merge(_ other: PathAccumulator) {
+            counts.reserveCapacity(counts.count + other.counts.count)
             for (path, n) in other.counts { counts[path, default: 0] += n }
         }
     }

@@ -279,31 +279,40 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     }
 
     public func scanColumns(partition: Int, isCancelled: () -> Bool,
-                            _ body: (Int64, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<UInt64>) throws -> Void) throws {
-        precondition(carried.isEmpty, "scanColumns carries no values")
+                            _ body: (CustomerColumns) throws -> Void) throws {
+        precondition(carried.allSatisfy { if case .column = $0 { true } else { false } },
+                     "scanColumns carries dictionary columns only (read through columnCode)")
         // Scratch columns as long as the longest customer, filled in place for each customer.
         var longest = 0
         let range = ranges[partition]
         for c in range { longest = max(longest, Int(events.starts[c + 1] - events.starts[c])) }
         let times = UnsafeMutableBufferPointer<Int64>.allocate(capacity: max(1, longest))
         let masks = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, longest))
+        let numbers = UnsafeMutableBufferPointer<Int32>.allocate(capacity: max(1, longest))
         defer {
             times.deallocate()
             masks.deallocate()
+            numbers.deallocate()
         }
         var count = 0
         try events.times.withUnsafeBufferPointer { allTimes in
             try forEachDelivered(partition: partition, isCancelled: isCancelled) { i, _, mask in
                 times[count] = allTimes[i]
                 masks[count] = mask
+                numbers[count] = Int32(truncatingIfNeeded: i)
                 count += 1
             } endCustomer: { c in
                 guard count > 0 else { return }
-                try body(events.customers[c], UnsafeBufferPointer(rebasing: times[0..<count]),
-                         UnsafeBufferPointer(rebasing: masks[0..<count]))
+                try body(CustomerColumns(customer: events.customers[c], times: UnsafeBufferPointer(rebasing: times[0..<count]),
+                                         masks: UnsafeBufferPointer(rebasing: masks[0..<count]),
+                                         events: UnsafeBufferPointer(rebasing: numbers[0..<count])))
                 count = 0
             }
         }
+    }
+
+    public func columnCode(_ column: EventColumn, event: Int32) -> Int64? {
+        events.triples[Int(events.tripleIndex[Int(event)])][column]
     }
 
     /// The scan itself: for each customer of the partition, every admitted event with a step (or every admitted

@@ -207,10 +207,29 @@ extension EventSource {
 public protocol PartitionedScan: Sendable {
     var partitionCount: Int { get }
     func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws
-    /// The same customers as raw columns (customer number, times, masks), valid only during each call; for
-    /// requests that carry no values. Builds no arrays per customer.
+    /// The same customers as raw columns (customer number, times, masks, and each event's number for
+    /// `columnCode`), valid only during each call; for requests that carry nothing but dictionary columns. Builds
+    /// no arrays per customer.
     func scanColumns(partition: Int, isCancelled: () -> Bool,
-                     _ body: (Int64, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<UInt64>) throws -> Void) throws
+                     _ body: (CustomerColumns) throws -> Void) throws
+    /// The code of a dictionary column on the event numbered `event` by `scanColumns` (nil when NULL).
+    func columnCode(_ column: EventColumn, event: Int32) -> Int64?
+}
+
+/// One customer's delivered events as raw columns (see `PartitionedScan.scanColumns`).
+public struct CustomerColumns {
+    public var customer: Int64
+    public var times: UnsafeBufferPointer<Int64>
+    public var masks: UnsafeBufferPointer<UInt64>
+    public var events: UnsafeBufferPointer<Int32>
+
+    public init(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
+                events: UnsafeBufferPointer<Int32>) {
+        self.customer = customer
+        self.times = times
+        self.masks = masks
+        self.events = events
+    }
 }
 
 /// What EXPLAIN shows of a scan.
