@@ -181,7 +181,10 @@ public enum FunnelExecutor {
         }
 
         /// Whether customers can be handed over as raw columns (a plain funnel that carries no values).
-        var takesBuffers: Bool { matchers.plain != nil && plan.request.carry.isEmpty }
+        /// A plain funnel whose carried fields are all dictionary columns (read through the scan's `columnCode`).
+        var takesBuffers: Bool {
+            matchers.plain != nil && plan.request.carry.allSatisfy { if case .column = $0 { true } else { false } }
+        }
 
         /// A plain funnel's customer as raw columns: no arrays built per customer.
         mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
@@ -203,7 +206,14 @@ public enum FunnelExecutor {
                 case .startDay: return .day(startOfDay(start))
                 case .startWeek: return .day(startOfISOWeek(start))
                 case .startMonth: return startMonthKey(start)
-                case .carried: preconditionFailure("a scan that carries values delivers arrays")
+                case .carried(let field, let decode):
+                    guard case .column(let column) = plan.request.carry[field] else {
+                        preconditionFailure("only dictionary columns are read from raw columns")
+                    }
+                    let code = scan.columnCode(column, event: columns.events[match.positions[0]])
+                    guard let code else { return .null }
+                    if let decode { return .code(decode, code) }
+                    return .integer(code)
                 }
             }
             byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].add(match, times: times, open: open)
