@@ -57,7 +57,23 @@ QUERIES = [
         "prefilter": "stage IN ('awareness', 'purchase')",
         "window": 30 * DAY,
     },
+    {
+        # The chain's first event again, so only DuckDB: every histogram bucket with its converters.
+        "id": "times", "label": "time to convert", "kind": "times", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "prefilter": "stage IN ('awareness', 'purchase')",
+        "window": 30 * DAY,
+    },
+    {
+        "id": "paths", "label": "top-10 paths", "kind": "paths", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "top": 10,
+    },
 ]
+
+# TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
+BUCKETS = [("< 1m", 0), ("1m - 10m", 60_000), ("10m - 1h", 600_000), ("1h - 6h", 3_600_000),
+           ("6h - 1d", 21_600_000), ("1d - 7d", 86_400_000), ("7d - 30d", 604_800_000), (">= 30d", 2_592_000_000)]
 
 
 def peak_bytes():
@@ -131,6 +147,47 @@ def duckdb_breakdown_sql(query):
         FROM chain GROUP BY 1 ORDER BY step1 DESC, 1"""
 
 
+def duckdb_times_sql(query):
+    """TIMES of a 2-step journey: the chain of the earliest start that reaches the deepest level (as in the
+    breakdown), its time to the first later step-2 event, counted per histogram bucket (every bucket listed)."""
+    (s1, _), (s2, _) = query["steps"]
+    window_ms = query["window"] * 1000
+    buckets = ", ".join(f"({i}, '{label}', {lower})" for i, (label, lower) in enumerate(BUCKETS))
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, coalesce(({s1}), false) AS m1, coalesce(({s2}), false) AS m2
+                    FROM events WHERE {query['prefilter']}),
+        nx AS (SELECT *, min(CASE WHEN m2 THEN ts END) OVER (PARTITION BY customer_id ORDER BY ts, seq
+                 ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next2 FROM ev),
+        starts AS (SELECT customer_id, ts, seq, next2, CASE WHEN next2 - ts <= {window_ms} THEN 2 ELSE 1 END AS level
+                   FROM nx WHERE m1),
+        chain AS (SELECT * FROM starts QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY level DESC, ts, seq) = 1),
+        times AS (SELECT next2 - ts AS d FROM chain WHERE level = 2),
+        buckets(i, label, lower) AS (VALUES {buckets}),
+        placed AS (SELECT (SELECT max(i) FROM buckets WHERE lower <= d) AS i FROM times)
+        SELECT b.label, count(p.i) FROM buckets b LEFT JOIN placed p ON p.i = b.i GROUP BY b.i, b.label ORDER BY b.i"""
+
+
+def duckdb_paths_sql(query):
+    """PATHS of a 2-step journey without a window: the earliest step-1 event with a later step-2 event starts the
+    chain, the first such step-2 event ends it; the touchpoints of every event from start to end, in (time, file
+    order), consecutive repeats collapsed; paths by customers, then by text."""
+    (s1, _), (s2, _) = query["steps"]
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, coalesce(touchpoint, '(none)') AS tp,
+                           coalesce(({s1}), false) AS m1, coalesce(({s2}), false) AS m2,
+                           ts::HUGEINT * 100000000 + rowid AS pos FROM events),
+        nx AS (SELECT customer_id, pos, m1, min(CASE WHEN m2 THEN pos END) OVER (PARTITION BY customer_id ORDER BY pos
+                 ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS end_pos FROM ev),
+        chain AS (SELECT customer_id, pos AS start_pos, end_pos FROM nx WHERE m1 AND end_pos IS NOT NULL
+                  QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY pos) = 1),
+        steps AS (SELECT e.customer_id, e.pos, e.tp,
+                         lag(e.tp) OVER (PARTITION BY e.customer_id ORDER BY e.pos) AS before
+                  FROM ev e JOIN chain c ON e.customer_id = c.customer_id AND e.pos BETWEEN c.start_pos AND c.end_pos),
+        paths AS (SELECT string_agg(tp, ' > ' ORDER BY pos) AS path FROM steps
+                  WHERE before IS NULL OR before != tp GROUP BY customer_id)
+        SELECT path, count(*) AS customers FROM paths GROUP BY path ORDER BY customers DESC, path LIMIT {query['top']}"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -152,7 +209,9 @@ def run_duckdb(csv, runs):
     for query in QUERIES:
         if "duckdb" not in query.get("engines", ["duckdb"]):
             continue
-        sql = duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query)
+        kind = query.get("kind")
+        sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
+               else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
@@ -307,7 +366,8 @@ def report(name, directory, runs, engines):
     for query in QUERIES:
         mine = by_id.get(query["id"], {})
         reference = mine.get("warm", {}).get("groups")
-        steps = len(query["steps"])
+        # TIMES and PATHS compare (bucket or path, customers) rows.
+        steps = 1 if query.get("kind") else len(query["steps"])
         print(f"    {query['label']}")
         print(f"      {'JourneyQL':<33} {groups_text(reference, steps)}")
         if mine.get("sql"):

@@ -320,10 +320,21 @@ enum Stats {
 
 /// Reads one integer column of a CSV result by header name (RFC 4180 quoting).
 enum CSVColumn {
+    /// The column `name` of the last table in CSV output that has one (a statement with several results, like
+    /// TIMES, prints them one after another; the warm run keeps the last). A line naming the column is a header.
     static func integers(named name: String, in text: String) -> [Int] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map { fields(String($0)) }
-        guard !lines.isEmpty, let column = lines.removeFirst().firstIndex(of: name) else { return [] }
-        return lines.compactMap { column < $0.count ? Int($0[column]) : nil }
+        var column: Int?
+        var values: [Int] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let cells = fields(String(line))
+            if let header = cells.firstIndex(of: name) {
+                column = header
+                values = []
+            } else if let column, column < cells.count, let n = Int(cells[column]) {
+                values.append(n)
+            }
+        }
+        return values
     }
 
     static func fields(_ line: String) -> [String] {

@@ -87,26 +87,28 @@ enum Children {
         let session = try Session(storePath: store)
         let openSeconds = (clock.now - started).seconds
 
-        func once() throws -> (Double, QueryResult?) {
-            var result: QueryResult?
+        func once() throws -> (Double, [QueryResult]) {
+            var results: [QueryResult] = []
             started = clock.now
             do {
                 try session.run(SourceText(text, name: "<bench>")) { event in
-                    if case .result(let r) = event { result = r }
+                    if case .result(let r) = event { results.append(r) }
                 }
             } catch {
                 throw BenchError(error.rendered)
             }
-            return ((clock.now - started).seconds, result)
+            return ((clock.now - started).seconds, results)
         }
 
         let (firstSeconds, first) = try once()
         var times: [Double] = []
         for _ in 0..<runs { times.append(try once().0) }
-        let result = first ?? QueryResult(columns: [], rows: [])
+        // Counts come from the last result (TIMES: its histogram); the output compared with other processes is
+        // every result, as `journey --format csv` prints them.
+        let result = first.last ?? QueryResult(columns: [], rows: [])
         return QueryOutcome(openSeconds: openSeconds, firstSeconds: firstSeconds, runs: times,
                             counts: Self.customerCounts(result), groups: Self.groups(result),
-                            csv: CSVRenderer.render(result),
+                            csv: first.map(CSVRenderer.render).joined(),
                             memory: ProcessMemory.read())
     }
 
@@ -157,7 +159,12 @@ enum Children {
     }
 
     /// Per group, the key values (the columns before `step`) and then the `customers` of each step, as text.
+    /// For TIMES (its histogram) and PATHS: per bucket or path, its label and customers.
     static func groups(_ result: QueryResult) -> [[String]] {
+        if let label = result.columns.firstIndex(of: "path") ?? result.columns.firstIndex(of: "time_to_convert"),
+           let customers = result.columns.firstIndex(of: "customers") {
+            return result.rows.map { [text($0[label]), text($0[customers])] }
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []
