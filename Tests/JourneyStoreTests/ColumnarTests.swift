@@ -160,6 +160,26 @@ import Testing
         #expect(third.columnarOrigin == .storedCopy)
     }
 
+    @Test func aCacheFillDoesNotWaitForAnotherWriter() throws {
+        let directory = try TemporaryDirectory()
+        let built = try Self.mixedStore(directory).columnarEvents()
+        let writer = try EventStore(path: directory.path("store.db"))
+        try writer.db.execute("DELETE FROM columnar")
+        try writer.db.execute("BEGIN IMMEDIATE")
+        let reader = try EventStore(path: directory.path("store.db"))
+        let started = ContinuousClock.now
+        let read = try reader.columnarEvents()
+        // The busy timeout is 5 s; skipping the write must not come near it.
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(reader.columnarOrigin == .eventsTable && read.times == built.times)
+        try writer.db.execute("COMMIT")
+        #expect(try reader.readColumnarSection("base", version: read.version) == nil)
+        // With the writer gone, the next connection fills the cache.
+        let next = try EventStore(path: directory.path("store.db"))
+        _ = try next.columnarEvents()
+        #expect(try next.readColumnarSection("base", version: read.version) != nil)
+    }
+
     @Test func aDamagedCopyIsRebuiltFromTheTable() throws {
         let directory = try TemporaryDirectory()
         let store = try Self.mixedStore(directory)

@@ -27,7 +27,7 @@ public struct CodeTriple: Sendable, Hashable {
 
 /// Which state of the events table a columnar copy was made from: imports only ever add events, and every
 /// added event takes the next import sequence number, so the count and the next number identify the contents.
-public struct EventsVersion: Sendable, Hashable, Codable {
+public struct EventsVersion: Sendable, Hashable {
     public var eventCount: Int64
     public var nextSeq: Int64
 }
@@ -82,11 +82,6 @@ public final class ColumnarEvents: @unchecked Sendable {
     public var byteCount: Int {
         let base = customers.count * 8 + starts.count * 4 + times.count * 8 + tripleIndex.count * 4 + triples.count * 32
         return base + lock.withLock { propertyColumns.values.reduce(0) { $0 + $1.byteCount } }
-    }
-
-    /// The names of the property columns in memory.
-    public var loadedProperties: [String] {
-        lock.withLock { propertyColumns.keys.sorted() }
     }
 
     /// The property column `name`, loading it with `load` the first time.

@@ -388,8 +388,10 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     /// What EXPLAIN shows: the columns in memory and how each condition is evaluated.
     public var description: [String] {
         var lines: [String] = []
+        let kib = events.byteCount >> 10
         lines.append("columnar: \(events.eventCount) events of \(events.customerCount) customers in memory"
-                     + " (\(events.triples.count) distinct stage/touchpoint/channel triples)")
+                     + " (\(events.triples.count) distinct stage/touchpoint/channel triples; \(kib < 10_240 ? "\(kib) KB" : "\(kib >> 10) MB")"
+                     + " with the property columns read so far)")
         let admitted = filterState.filter { $0 != 0 }.count
         let perEvent = filterState.filter { $0 == 2 }.count
         lines.append("filter and steps decided once per triple: \(admitted) of \(events.triples.count) triples can deliver events")

@@ -33,12 +33,6 @@ extension EventStore {
         return built
     }
 
-    /// The columnar copy if one is in memory and current, without building one.
-    public func currentColumnar() throws -> ColumnarEvents? {
-        guard let cached = cachedColumnar else { return nil }
-        return cached.version == (try eventsVersion()) ? cached : nil
-    }
-
     /// One scan of the clustered table in its own order: no sort, about 5M rows a second.
     func buildColumnar(version: EventsVersion, isCancelled: () -> Bool) throws -> ColumnarEvents {
         let count = Int(version.eventCount)

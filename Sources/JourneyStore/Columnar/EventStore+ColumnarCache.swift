@@ -42,6 +42,9 @@ extension EventStore {
     /// Failures are swallowed: the copy is a cache.
     func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) {
         let wanted = Self.versionText(version)
+        // A cache fill never waits for another writer (an import running in another process): it is skipped.
+        try? db.execute("PRAGMA busy_timeout = 0")
+        defer { try? db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
         do {
             try db.transaction {
                 try db.execute(Self.createColumnarTable)

@@ -22,6 +22,9 @@ public final class EventStore: EventSource {
     /// changes it (this connection's own commits do not), and then both caches are dropped.
     var cacheVersion: Int64 = 0
 
+    /// How long a statement waits for another connection's write lock.
+    static let busyTimeoutMilliseconds = 5000
+
     /// Opens the store at `path`, creating the file and its schema when missing.
     ///
     /// Throws `StoreError.schema` when the file is a store of a newer or unknown version, or not a store at all.
@@ -30,7 +33,7 @@ public final class EventStore: EventSource {
         db = try Database(path: path)
         // journal_mode answers with a row, which execute ignores; WAL lets readers run beside an import.
         try db.execute("""
-            PRAGMA busy_timeout = 5000;
+            PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds);
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             PRAGMA cache_size = -65536;
