@@ -205,3 +205,64 @@ import Testing
         #expect(back.valueIndex == column.valueIndex && back.values == column.values)
     }
 }
+
+@Suite struct PropertyReaderTests {
+    /// The columnar copy reads plain objects itself and must get exactly SQLite's values: many random numbers in
+    /// every short form (integers, decimals, negative, leading zeros after the point), text with and without
+    /// escapes, repeated keys, nested values, and keys it does not read.
+    @Test func valuesEqualJSONExtract() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        var rng = SplitMix64(seed: 0xBEEF)
+        var lines: [String] = []
+        for i in 0..<3000 {
+            let whole = Int64.random(in: -99_999...99_999_999, using: &rng)
+            let digits = Int.random(in: 0...6, using: &rng)
+            let fraction = digits == 0 ? "" : "." + String(repeating: "0", count: Int.random(in: 0...2, using: &rng))
+                + String(Int.random(in: 0...9999, using: &rng)).prefix(digits)
+            let number = "\(whole)\(fraction)"
+            let extra: String
+            switch i % 6 {
+            case 0: extra = #", "n": 1, "n": "second""#
+            case 1: extra = #", "t": "tab\tand \"quote\"""#
+            case 2: extra = #", "t": {"nested": [1, 2]}"#
+            case 3: extra = #", "t": 12345678901234567890"#
+            case 4: extra = #", "t": 1.5e3"#
+            default: extra = #", "t": "plain é""#
+            }
+            lines.append(#"{"customer_id": "c\#(i % 50)", "ts": \#(1_704_067_200 + i), "n": \#(number)\#(extra)}"#)
+        }
+        _ = try store.importEvents([directory.file("events.jsonl", lines.joined(separator: "\n"))])
+        let events = try store.columnarEvents()
+        let columns = try store.loadPropertyColumns(["n", "t", "absent"], expectedCount: events.eventCount, isCancelled: { false })
+        let statement = try store.db.prepare("""
+            SELECT json_type(props, '$."n"'), json_extract(props, '$."n"'), json_type(props, '$."t"'), json_extract(props, '$."t"')
+            FROM events ORDER BY customer, time, seq
+            """)
+        func stored(_ type: String?, _ value: SQLValue) -> StoredValue {
+            switch (type, value) {
+            case (nil, _), ("null", _): .missing
+            case (_, .integer(let i)) where type == "integer" || type == "real": .integer(i)
+            case (_, .real(let d)): .real(d)
+            case ("text", .text(let t)): .text(t)
+            case ("true", _): .boolean(true)
+            case ("false", _): .boolean(false)
+            case (_, .text(let t)): .json(t)
+            default: .missing
+            }
+        }
+        var event = 0, mismatches = 0
+        while try statement.step() {
+            let n = stored(statement.text(0), statement.value(1)), t = stored(statement.text(2), statement.value(3))
+            let gotN = columns["n"]!.values[Int(columns["n"]!.valueIndex[event])]
+            let gotT = columns["t"]!.values[Int(columns["t"]!.valueIndex[event])]
+            if gotN != n || gotT != t {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("event \(event): n \(gotN) vs SQLite \(n); t \(gotT) vs \(t)") }
+            }
+            event += 1
+        }
+        #expect(event == 3000 && mismatches == 0)
+        #expect(columns["absent"]!.values == [.missing])
+    }
+}

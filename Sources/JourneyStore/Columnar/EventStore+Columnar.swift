@@ -33,8 +33,10 @@ extension EventStore {
         return built
     }
 
-    /// One scan of the clustered table in its own order: no sort, about 5M rows a second.
-    func buildColumnar(version: EventsVersion, isCancelled: () -> Bool) throws -> ColumnarEvents {
+    /// One scan of the clustered table in its own order: no sort, about 5M rows a second. The property columns
+    /// `properties` are read in the same scan and kept on the copy.
+    func buildColumnar(version: EventsVersion, isCancelled: () -> Bool,
+                       properties: [String] = []) throws -> ColumnarEvents {
         let count = Int(version.eventCount)
         var customers: [Int64] = []
         var starts: [Int32] = []
@@ -45,7 +47,10 @@ extension EventStore {
         var triples: [CodeTriple] = []
         var packedIndex: [UInt64: UInt32] = [:]
         var otherIndex: [CodeTriple: UInt32] = [:]
-        let statement = try db.prepare("SELECT customer, time, stage, touchpoint, channel FROM events ORDER BY customer, time, seq")
+        var reader = try PropertyReader(names: properties, eventCount: count, db: db)
+        let readsProperties = !properties.isEmpty
+        let statement = try db.prepare("SELECT customer, time, stage, touchpoint, channel\(readsProperties ? ", props" : "")"
+                                       + " FROM events ORDER BY customer, time, seq")
         try db.withCancellation(isCancelled) {
             var previous: Int64? = nil
             var lastKey: UInt64 = .max, lastIndex: UInt32 = 0
@@ -88,91 +93,44 @@ extension EventStore {
                     }
                 }
                 tripleIndex.append(index)
+                if readsProperties {
+                    guard times.count <= count else { break }
+                    try statement.withText(5) { try reader.add($0) }
+                }
             }
+        }
+        if readsProperties, times.count != count {
+            throw StoreError.schema("the events table changed while it was read")
         }
         guard times.count < Int(Int32.max) else {
             throw StoreError.schema("the columnar engine holds at most \(Int32.max) events")
         }
         starts.append(Int32(times.count))
-        return ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
-                              tripleIndex: tripleIndex, triples: triples)
+        let events = ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
+                                    tripleIndex: tripleIndex, triples: triples)
+        for (name, column) in reader.columns(properties) { _ = events.propertyColumn(name) { column } }
+        return events
     }
 
     /// Properties `names` for every event, in the columnar order (the same scan order as `buildColumnar`), all in
-    /// one scan. SQLite's own `json_each` reads the JSON, so types and values are exactly what `json_type` and
-    /// `json_extract` give the SQL scan; a key written twice counts once, at its first value, as `json_extract` reads it.
+    /// one scan (see `PropertyReader`: values are exactly what `json_type` and `json_extract` give the SQL scan).
     func loadPropertyColumns(_ names: Set<String>, expectedCount: Int,
                              isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
-        struct Builder {
-            var values: [StoredValue] = [.missing]
-            var known: [StoredValue: UInt32] = [.missing: 0]
-            var valueIndex: [UInt32]
-            mutating func set(_ event: Int, _ value: StoredValue) {
-                if let index = known[value] {
-                    valueIndex[event] = index
-                } else {
-                    let index = UInt32(values.count)
-                    values.append(value)
-                    known[value] = index
-                    valueIndex[event] = index
-                }
+        let ordered = names.sorted()
+        var reader = try PropertyReader(names: ordered, eventCount: expectedCount, db: db)
+        let statement = try db.prepare("SELECT props FROM events ORDER BY customer, time, seq")
+        var rows = 0
+        try db.withCancellation(isCancelled) {
+            while try statement.step() {
+                rows += 1
+                guard rows <= expectedCount else { break }
+                try statement.withText(0) { try reader.add($0) }
             }
         }
-        // Names that cannot be written as a JSON path are never stored: missing everywhere.
-        let readable = names.filter { PredicateSQL.jsonPath($0) != nil }
-        var builders = Dictionary(uniqueKeysWithValues: readable.map {
-            ($0, Builder(valueIndex: Array(repeating: 0, count: expectedCount)))
-        })
-        if !builders.isEmpty {
-            let statement = try db.prepare("""
-                SELECT e.seq, j.key, j.type, j.atom, j.value
-                FROM events e LEFT JOIN json_each(e.props) j
-                ORDER BY e.customer, e.time, e.seq
-                """)
-            try db.withCancellation(isCancelled) {
-                var event = -1
-                var previousSeq: Int64? = nil
-                var seen: Set<String> = []
-                while try statement.step() {
-                    let seq = statement.int64(0)
-                    if seq != previousSeq {
-                        event += 1
-                        previousSeq = seq
-                        seen.removeAll(keepingCapacity: true)
-                        guard event < expectedCount else { break }
-                    }
-                    guard let key = statement.text(1), builders[key] != nil, seen.insert(key).inserted else { continue }
-                    let value: StoredValue
-                    switch statement.text(2) {
-                    case "integer", "real":
-                        // An integer too large for 64 bits reads as a real, as json_extract gives it.
-                        switch statement.value(3) {
-                        case .integer(let i): value = .integer(i)
-                        case .real(let d): value = .real(d)
-                        default: value = .missing
-                        }
-                    case "text": value = .text(statement.text(3) ?? "")
-                    case "true": value = .boolean(true)
-                    case "false": value = .boolean(false)
-                    case "array", "object": value = .json(statement.text(4) ?? "")
-                    default: value = .missing
-                    }
-                    builders[key]!.set(event, value)
-                }
-                guard event + 1 == expectedCount else {
-                    throw StoreError.schema("the events table changed while its properties were read")
-                }
-            }
+        guard rows == expectedCount else {
+            throw StoreError.schema("the events table changed while its properties were read")
         }
-        var columns: [String: PropertyColumn] = [:]
-        for name in names {
-            if let builder = builders[name] {
-                columns[name] = PropertyColumn(valueIndex: builder.valueIndex, values: builder.values)
-            } else {
-                columns[name] = PropertyColumn(valueIndex: Array(repeating: 0, count: expectedCount), values: [.missing])
-            }
-        }
-        return columns
+        return reader.columns(ordered)
     }
 
     /// A condition that reads only the customer (its id or its attributes), answered once per customer of

@@ -103,13 +103,12 @@ extension EventStore {
     /// and in memory, so that the first query of any later process finds it. Imports end with this.
     public func refreshColumnarCopy(isCancelled: () -> Bool = { false }) throws {
         let version = try eventsVersion()
-        let events = try buildColumnar(version: version, isCancelled: isCancelled)
+        let names = try catalog().properties.map(\.name)
+        let events = try buildColumnar(version: version, isCancelled: isCancelled, properties: names)
         writeColumnarSection("base", bytes: ColumnarCodec.encode(events), version: version)
-        let names = Set(try catalog().properties.map(\.name))
-        let columns = try loadPropertyColumns(names, expectedCount: events.eventCount, isCancelled: isCancelled)
-        for (name, column) in columns {
+        for name in names {
+            let column = events.propertyColumn(name) { preconditionFailure("read with the base columns") }
             writeColumnarSection("property:" + name, bytes: ColumnarCodec.encode(column), version: version)
-            _ = events.propertyColumn(name) { column }
         }
         cachedColumnar = events
         columnarOrigin = .eventsTable

@@ -137,6 +137,13 @@ public final class Statement {
         sqlite3_column_double(handle, index)
     }
 
+    /// Calls `body` with the UTF-8 bytes of the 0-based column `index` as text (nil when NULL), valid only during
+    /// the call: no `String` is built.
+    public func withText<T>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+        guard let pointer = sqlite3_column_text(handle, index) else { return try body(nil) }
+        return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
+    }
+
     /// The 0-based column `index` of the current row as text, nil when NULL.
     public func text(_ index: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, index) else { return nil }

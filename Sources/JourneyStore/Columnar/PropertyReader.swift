@@ -1,0 +1,196 @@
+// Reading the properties of every event for the columnar copy, fast: the stored JSON objects are read as bytes,
+// and only what needs JSON's full rules (escapes, nested values, long numbers) is handed to SQLite's json_type and
+// json_extract, so every value is exactly what the SQL scan would see.
+
+/// Builds the property columns `names` from each event's `props` text, one event at a time in scan order.
+struct PropertyReader {
+    private let names: [[UInt8]]
+    private var builders: [Builder]
+    /// Per column, whether the current event already gave it a value (a repeated key keeps its first value, as
+    /// json_extract reads it).
+    private var seen: [Bool]
+    private var event = -1
+    /// The current event's values for read columns, before they are known to be readable without SQLite.
+    private var pending: [(column: Int, value: StoredValue?, bytes: Range<Int>)] = []
+    /// json_type and json_extract of (props, path), for the objects read by SQLite.
+    private let exact: Statement
+    private let paths: [String]
+
+    init(names: [String], eventCount: Int, db: Database) throws {
+        self.names = names.map { Array($0.utf8) }
+        builders = names.map { _ in Builder(eventCount: eventCount) }
+        seen = Array(repeating: false, count: names.count)
+        exact = try db.prepare("SELECT json_type(?1, ?2), json_extract(?1, ?2)")
+        paths = names.map { PredicateSQL.jsonPath($0) ?? "" }
+    }
+
+    /// The columns, by name.
+    func columns(_ names: [String]) -> [String: PropertyColumn] {
+        Dictionary(uniqueKeysWithValues: zip(names, builders.map { PropertyColumn(valueIndex: $0.valueIndex, values: $0.values) }))
+    }
+
+    /// Reads the next event's `props` (nil for NULL).
+    mutating func add(_ props: UnsafeBufferPointer<UInt8>?) throws {
+        event += 1
+        guard let props, !names.isEmpty else { return }
+        for k in seen.indices { seen[k] = false }
+        if !readSimpleObject(props) {
+            for k in seen.indices { seen[k] = false }
+            try readExactly(props)
+        }
+    }
+
+    /// Reads a flat object of plain strings, short numbers, true, false and null; false (having stored nothing
+    /// that a full reading would not) when the object needs more.
+    private mutating func readSimpleObject(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var p = 0
+        func skipSpace() { while p < b.count, b[p] == 0x20 || b[p] == 0x0A || b[p] == 0x0D || b[p] == 0x09 { p += 1 } }
+        /// A string without escapes: its content's range, after the closing quote.
+        func plainString() -> Range<Int>? {
+            guard p < b.count, b[p] == 0x22 else { return nil }
+            let start = p + 1
+            var q = start
+            while q < b.count, b[q] != 0x22 {
+                if b[q] == 0x5C || b[q] < 0x20 { return nil }
+                q += 1
+            }
+            guard q < b.count else { return nil }
+            p = q + 1
+            return start..<q
+        }
+        pending.removeAll(keepingCapacity: true)
+        skipSpace()
+        guard p < b.count, b[p] == 0x7B else { return false }
+        p += 1
+        skipSpace()
+        if p < b.count, b[p] == 0x7D {
+            p += 1
+        } else {
+            while true {
+                skipSpace()
+                guard let key = plainString() else { return false }
+                skipSpace()
+                guard p < b.count, b[p] == 0x3A else { return false }
+                p += 1
+                skipSpace()
+                guard p < b.count else { return false }
+                let column = names.firstIndex { $0.elementsEqual(UnsafeBufferPointer(rebasing: b[key])) }
+                switch b[p] {
+                case 0x22:
+                    guard let text = plainString() else { return false }
+                    if let column { pending.append((column, nil, text)) }
+                case 0x74, 0x66, 0x6E:
+                    let (word, value): (StaticString, StoredValue) = b[p] == 0x74 ? ("true", .boolean(true))
+                        : (b[p] == 0x66 ? ("false", .boolean(false)) : ("null", .missing))
+                    let length = word.utf8CodeUnitCount
+                    guard b.count - p >= length,
+                          (0..<length).allSatisfy({ b[p + $0] == word.utf8Start[$0] }) else { return false }
+                    p += length
+                    if let column { pending.append((column, value, 0..<0)) }
+                case 0x2D, 0x30...0x39:
+                    let start = p
+                    var isInteger = true
+                    while p < b.count, b[p] == 0x2D || b[p] == 0x2B || b[p] == 0x2E || b[p] == 0x65 || b[p] == 0x45
+                            || (0x30...0x39).contains(b[p]) {
+                        if !(0x30...0x39).contains(b[p]) && b[p] != 0x2D { isInteger = false }
+                        p += 1
+                    }
+                    // Long numbers and exponents are SQLite's to convert (its rounding, its overflow to real).
+                    guard p - start <= 15, !b[start..<p].contains(0x65), !b[start..<p].contains(0x45) else { return false }
+                    if let column {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<p]), as: UTF8.self)
+                        if isInteger, let i = Int64(text) {
+                            pending.append((column, .integer(i), 0..<0))
+                        } else if let d = Double(text) {
+                            pending.append((column, .real(d), 0..<0))
+                        } else {
+                            return false
+                        }
+                    }
+                default:
+                    return false
+                }
+                skipSpace()
+                guard p < b.count else { return false }
+                if b[p] == 0x2C { p += 1; continue }
+                if b[p] == 0x7D { p += 1; break }
+                return false
+            }
+        }
+        skipSpace()
+        guard p == b.count else { return false }
+        for item in pending where !seen[item.column] {
+            seen[item.column] = true
+            if let value = item.value {
+                builders[item.column].set(event, value)
+            } else {
+                builders[item.column].setText(event, UnsafeBufferPointer(rebasing: b[item.bytes]))
+            }
+        }
+        return true
+    }
+
+    /// SQLite's own reading of the object, for each column.
+    private mutating func readExactly(_ props: UnsafeBufferPointer<UInt8>) throws {
+        for k in names.indices where !paths[k].isEmpty {
+            exact.reset()
+            try exact.bindText(utf8: props, at: 1)
+            try exact.bind(paths[k], at: 2)
+            guard try exact.step() else { continue }
+            let value: StoredValue
+            switch exact.text(0) {
+            case nil, "null": value = .missing
+            case "integer", "real":
+                switch exact.value(1) {
+                case .integer(let i): value = .integer(i)
+                case .real(let d): value = .real(d)
+                default: value = .missing
+                }
+            case "text": value = .text(exact.text(1) ?? "")
+            case "true": value = .boolean(true)
+            case "false": value = .boolean(false)
+            default: value = .json(exact.text(1) ?? "")
+            }
+            builders[k].set(event, value)
+        }
+    }
+
+    /// One column: value numbers per event and the distinct values, text interned by its bytes.
+    private struct Builder {
+        var values: [StoredValue] = [.missing]
+        var known: [StoredValue: UInt32] = [.missing: 0]
+        var texts = ByteKeyTable()
+        var valueIndex: [UInt32]
+
+        init(eventCount: Int) {
+            valueIndex = Array(repeating: 0, count: eventCount)
+        }
+
+        mutating func set(_ event: Int, _ value: StoredValue) {
+            if case .text(let s) = value {
+                var s = s
+                s.withUTF8 { setText(event, $0) }
+                return
+            }
+            if let index = known[value] {
+                valueIndex[event] = index
+            } else {
+                let index = UInt32(values.count)
+                values.append(value)
+                known[value] = index
+                valueIndex[event] = index
+            }
+        }
+
+        mutating func setText(_ event: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+            if let index = texts.value(for: bytes) {
+                valueIndex[event] = UInt32(index)
+            } else {
+                let index = UInt32(values.count)
+                values.append(.text(String(decoding: bytes, as: UTF8.self)))
+                texts.insert(bytes, value: Int64(index))
+                valueIndex[event] = index
+            }
+        }
+    }
+}
