@@ -59,9 +59,20 @@ enum ColumnarCodec {
         }
         var customers = [Int64](repeating: 0, count: customerCount)
         var starts = [Int32](repeating: 0, count: customerCount + 1)
-        var times = [Int64](repeating: 0, count: eventCount)
         var filled = 0
-        try times.withUnsafeMutableBufferPointer { times in
+        var failure: StoreError?
+        // Written once, straight into new memory; every slot is filled or the decoding fails.
+        let times = [Int64](unsafeUninitializedCapacity: eventCount) { times, initialized in
+            do {
+                try decodeTimes(into: times)
+            } catch {
+                failure = error as? StoreError ?? r.corrupt()
+                for i in filled..<eventCount { times[i] = 0 }
+            }
+            initialized = eventCount
+        }
+        if let failure { throw failure }
+        func decodeTimes(into times: UnsafeMutableBufferPointer<Int64>) throws {
             var previous: Int64 = 0
             for c in 0..<customerCount {
                 previous = previous &+ unzigzag(try r.varint())
@@ -80,8 +91,7 @@ enum ColumnarCodec {
         }
         guard filled == eventCount else { throw r.corrupt() }
         starts[customerCount] = Int32(eventCount)
-        let tripleIndex = try r.fixedWidth(count: eventCount)
-        guard tripleIndex.allSatisfy({ Int($0) < tripleCount }) else { throw r.corrupt() }
+        let tripleIndex = try r.fixedWidth(count: eventCount, below: tripleCount)
         return ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
                               tripleIndex: tripleIndex, triples: triples)
     }
@@ -127,8 +137,7 @@ enum ColumnarCodec {
             default: throw r.corrupt()
             }
         }
-        let valueIndex = try r.fixedWidth(count: eventCount)
-        guard valueIndex.allSatisfy({ Int($0) < valueCount }) else { throw r.corrupt() }
+        let valueIndex = try r.fixedWidth(count: eventCount, below: valueCount)
         return PropertyColumn(valueIndex: valueIndex, values: values)
     }
 
@@ -224,22 +233,32 @@ struct ByteReader {
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p ..< p + length]), as: UTF8.self)
     }
 
-    mutating func fixedWidth(count: Int) throws -> [UInt32] {
+    /// `count` values written by `ByteWriter.fixedWidth`, each checked to be below `limit` (a damaged copy must
+    /// not index out of bounds later).
+    mutating func fixedWidth(count: Int, below limit: Int) throws -> [UInt32] {
         let width = Int(try byte())
         guard [1, 2, 4].contains(width), bytes.count - p >= count * width else { throw corrupt() }
-        var values = [UInt32](repeating: 0, count: count)
-        values.withUnsafeMutableBufferPointer { out in
-            let base = p
+        let base = p
+        var largest: UInt32 = 0
+        // Written once, straight into new memory (no zero-filling pass first).
+        let values = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
             switch width {
-            case 1: for i in 0..<count { out[i] = UInt32(bytes[base + i]) }
-            case 2: for i in 0..<count { out[i] = UInt32(bytes[base + 2 * i]) | UInt32(bytes[base + 2 * i + 1]) << 8 }
+            case 1: for i in 0..<count { out[i] = UInt32(bytes[base + i]); largest = max(largest, out[i]) }
+            case 2:
+                for i in 0..<count {
+                    out[i] = UInt32(bytes[base + 2 * i]) | UInt32(bytes[base + 2 * i + 1]) << 8
+                    largest = max(largest, out[i])
+                }
             default:
                 for i in 0..<count {
                     let o = base + 4 * i
                     out[i] = UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24
+                    largest = max(largest, out[i])
                 }
             }
+            initialized = count
         }
+        guard count == 0 || Int(largest) < limit else { throw corrupt() }
         p += count * width
         return values
     }
