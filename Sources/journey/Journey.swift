@@ -10,8 +10,8 @@ struct Journey: ParsableCommand {
         commandName: "journey",
         abstract: "Customer-journey analytics: a query language over an indexed SQLite event store.",
         usage: """
-            journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...]
-            journey run SCRIPT.jql [--db STORE] [--format table|csv|json|markdown] [--param NAME=VALUE ...]
+            journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine E]
+            journey run SCRIPT.jql [--db STORE] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine E]
             journey import FILE... [--db STORE] [--customers FILE] [--map name=column,...] [--skip-bad-rows]
             journey generate [--customers N] [--seed S] [--scenario retail|travel|banking] [-o FILE] [--customers-out FILE]
             """,
@@ -69,7 +69,7 @@ struct StatementOptions: ParsableArguments {
 struct Repl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl", abstract: "Open a store: the REPL, a piped script, or one statement.",
-        usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...]",
+        usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine auto|columnar|sqlite]",
         shouldDisplay: false)
 
     @Argument(help: "The store file (created when missing).")
