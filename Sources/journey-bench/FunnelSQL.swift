@@ -12,7 +12,7 @@
 /// (a running max over `ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING`, which keeps one event from filling two
 /// steps), so a k-step funnel is k − 1 nested window passes and a GROUP BY.
 struct FunnelSQL {
-    /// One SQL boolean expression per step over `events e` (NULL counts as false).
+    /// One SQL boolean expression per step over `events_json e` (NULL counts as false).
     var steps: [String]
     /// The conversion window in milliseconds; nil means none.
     var windowMilliseconds: Int64?
@@ -27,7 +27,7 @@ struct FunnelSQL {
         var sql = "WITH ev AS (\n  SELECT customer, time, seq, \(marks.joined(separator: ", ")) FROM (\n"
         sql += "    SELECT e.customer, e.time, e.seq,\n"
         sql += steps.enumerated().map { "      coalesce((\($1)), 0) AS m\($0 + 1)" }.joined(separator: ",\n")
-        sql += "\n    FROM events e WHERE \(prefilter)\n  ) WHERE \(marks.joined(separator: " OR "))\n),\n"
+        sql += "\n    FROM events_json e WHERE \(prefilter)\n  ) WHERE \(marks.joined(separator: " OR "))\n),\n"
         // l1 carries the start times; each later layer adds b_i from the previous layer's b_{i-1}.
         sql += "l1 AS (SELECT customer, time, seq, " + (marks.dropFirst().map { $0 + ", " }.joined())
             + "CASE WHEN m1 THEN time END AS b1 FROM ev)"
@@ -109,7 +109,7 @@ struct BreakdownSQL {
                 SELECT e.customer, e.time, e.seq, e.\(key),
                   coalesce((\(steps[0])), 0) AS m1,
                   coalesce((\(steps[1])), 0) AS m2
-                FROM events e WHERE \(prefilter)
+                FROM events_json e WHERE \(prefilter)
               ) WHERE m1 OR m2
             ),
             nx AS (SELECT customer, time, seq, \(key), m1,

@@ -237,7 +237,7 @@ import Testing
         let columns = try store.loadPropertyColumns(["n", "t", "absent"], expectedCount: events.eventCount, isCancelled: { false })
         let statement = try store.db.prepare("""
             SELECT json_type(props, '$."n"'), json_extract(props, '$."n"'), json_type(props, '$."t"'), json_extract(props, '$."t"')
-            FROM events ORDER BY customer, time, seq
+            FROM events_json ORDER BY customer, time, seq
             """)
         func stored(_ type: String?, _ value: SQLValue) -> StoredValue {
             switch (type, value) {

@@ -8,7 +8,7 @@ import Testing
         let path = directory.path("store.db")
         do {
             let store = try EventStore(path: path)
-            #expect(try store.metadata("schema_version") == "1")
+            #expect(try store.metadata("schema_version") == "2")
             #expect(try store.metadata("stage_order") == nil)
             #expect(try store.catalog().stageOrder == StoreCatalog.defaultStageOrder)
             try store.setMetadata("stage_order", " lead, deal ,won,")
@@ -49,9 +49,9 @@ import Testing
         let newer = directory.path("newer.db")
         do {
             let store = try EventStore(path: newer)
-            try store.db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            try store.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         }
-        #expect(throws: StoreError.schema("'\(newer)' has schema version 2, newer than this program's 1")) {
+        #expect(throws: StoreError.schema("'\(newer)' has schema version 3, newer than this program's 2")) {
             try EventStore(path: newer)
         }
         let garbled = directory.path("garbled.db")
@@ -116,5 +116,53 @@ import Testing
 
         let error = try #require(throws: StoreError.self) { try db.prepare("SELECT nope FROM t") }
         #expect(error == .sqlite(code: 1, message: "no such column: nope"))
+    }
+
+    /// A version 1 store (properties as JSON text in each event row) is rewritten on open: the same events with
+    /// the same properties, each distinct object stored once, the indexes it had kept, its columnar copy dropped.
+    @Test func versionOneStoresAreUpgradedInPlace() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("v1.db")
+        do {
+            let db = try Database(path: path)
+            try db.execute("""
+                CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE dictionary(col INTEGER NOT NULL, code INTEGER NOT NULL, value TEXT NOT NULL,
+                    events INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (col, code), UNIQUE (col, value)) WITHOUT ROWID;
+                CREATE TABLE customers(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, attrs TEXT);
+                CREATE TABLE events(customer INTEGER NOT NULL, time INTEGER NOT NULL, seq INTEGER NOT NULL,
+                    stage INTEGER, touchpoint INTEGER, channel INTEGER, props TEXT,
+                    PRIMARY KEY (customer, time, seq)) WITHOUT ROWID;
+                CREATE TABLE fields(kind INTEGER NOT NULL, name TEXT NOT NULL, count INTEGER NOT NULL,
+                    PRIMARY KEY (kind, name)) WITHOUT ROWID;
+                CREATE TABLE columnar(name TEXT PRIMARY KEY, version TEXT, data BLOB);
+                CREATE INDEX events_stage_time ON events(stage, time);
+                INSERT INTO meta VALUES ('schema_version', '1');
+                INSERT INTO counters VALUES ('event_count', 4), ('min_time', 10), ('max_time', 40), ('next_seq', 5);
+                INSERT INTO dictionary VALUES (1, 1, 'awareness', 3), (1, 2, 'purchase', 1);
+                INSERT INTO customers(id, key) VALUES (1, 'a'), (2, 'b');
+                INSERT INTO events VALUES (1, 10, 1, 1, NULL, NULL, '{"device":"web"}'),
+                    (1, 20, 2, 2, NULL, NULL, '{"amount":12.5}'),
+                    (2, 30, 3, 1, NULL, NULL, '{"device":"web"}'),
+                    (2, 40, 4, 1, NULL, NULL, NULL);
+                INSERT INTO fields VALUES (0, 'device', 2), (0, 'amount', 1);
+                """)
+        }
+        let store = try EventStore(path: path)
+        #expect(try store.metadata("schema_version") == "2")
+        let events = try store.rawEvents()
+        #expect(events.map { "\($0.customer)\($0.time)\($0.stage ?? "-")" } == ["a10awareness", "a20purchase", "b30awareness", "b40awareness"])
+        #expect(events.map { $0.properties.keys.sorted() } == [["device"], ["amount"], ["device"], []])
+        #expect(events[1].properties["amount"] == .number(12.5) && events[2].properties["device"] == .text("web"))
+        let objects = try store.db.prepare("SELECT count(*) FROM props")
+        #expect(try objects.step() && objects.int64(0) == 2)
+        #expect(try store.indexNames() == ["events_stage_time"])
+        let columnar = try store.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'columnar'")
+        #expect(try columnar.step() && columnar.int64(0) == 0)
+        // The upgraded store imports and reads like a new one.
+        _ = try store.importEvents([directory.file("more.csv", "customer_id,timestamp,stage,device\nb,1970-01-01T00:00:50Z,purchase,web\n")])
+        #expect(try store.rawEvents().last?.properties["device"] == .text("web"))
+        #expect(try store.columnarEvents().eventCount == 5)
     }
 }

@@ -34,7 +34,7 @@ extension EventStore {
     }
 
     /// One scan of the clustered table in its own order: no sort, about 5M rows a second. The property columns
-    /// `properties` are read in the same scan and kept on the copy.
+    /// `properties` are made from the property ids read in the same scan, and kept on the copy.
     func buildColumnar(version: EventsVersion, isCancelled: () -> Bool,
                        properties: [String] = []) throws -> ColumnarEvents {
         let count = Int(version.eventCount)
@@ -47,8 +47,9 @@ extension EventStore {
         var triples: [CodeTriple] = []
         var packedIndex: [UInt64: UInt32] = [:]
         var otherIndex: [CodeTriple: UInt32] = [:]
-        var reader = try PropertyReader(names: properties, eventCount: count, db: db)
         let readsProperties = !properties.isEmpty
+        var propsIDs: [UInt32] = []
+        if readsProperties { propsIDs.reserveCapacity(count) }
         let statement = try db.prepare("SELECT customer, time, stage, touchpoint, channel\(readsProperties ? ", props" : "")"
                                        + " FROM events ORDER BY customer, time, seq")
         try db.withCancellation(isCancelled) {
@@ -95,7 +96,7 @@ extension EventStore {
                 tripleIndex.append(index)
                 if readsProperties {
                     guard times.count <= count else { break }
-                    try statement.withText(5) { try reader.add($0) }
+                    propsIDs.append(UInt32(truncatingIfNeeded: statement.int64(5)))
                 }
             }
         }
@@ -108,29 +109,33 @@ extension EventStore {
         starts.append(Int32(times.count))
         let events = ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
                                     tripleIndex: tripleIndex, triples: triples)
-        for (name, column) in reader.columns(properties) { _ = events.propertyColumn(name) { column } }
+        if readsProperties {
+            let columns = try PropertyReader.columns(properties, propsIDs: propsIDs, db: db, isCancelled: isCancelled)
+            for (name, column) in columns { _ = events.propertyColumn(name) { column } }
+        }
         return events
     }
 
-    /// Properties `names` for every event, in the columnar order (the same scan order as `buildColumnar`), all in
-    /// one scan (see `PropertyReader`: values are exactly what `json_type` and `json_extract` give the SQL scan).
+    /// Properties `names` for every event, in the columnar order (the same scan order as `buildColumnar`): one
+    /// scan of the events' property ids, and each property object read once (see `PropertyReader`: values are
+    /// exactly what `json_type` and `json_extract` give the SQL scan).
     func loadPropertyColumns(_ names: Set<String>, expectedCount: Int,
                              isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
-        let ordered = names.sorted()
-        var reader = try PropertyReader(names: ordered, eventCount: expectedCount, db: db)
+        var propsIDs: [UInt32] = []
+        propsIDs.reserveCapacity(expectedCount)
         let statement = try db.prepare("SELECT props FROM events ORDER BY customer, time, seq")
         var rows = 0
         try db.withCancellation(isCancelled) {
             while try statement.step() {
                 rows += 1
                 guard rows <= expectedCount else { break }
-                try statement.withText(0) { try reader.add($0) }
+                propsIDs.append(UInt32(truncatingIfNeeded: statement.int64(0)))
             }
         }
         guard rows == expectedCount else {
             throw StoreError.schema("the events table changed while its properties were read")
         }
-        return reader.columns(ordered)
+        return try PropertyReader.columns(names.sorted(), propsIDs: propsIDs, db: db, isCancelled: isCancelled)
     }
 
     /// A condition that reads only the customer (its id or its attributes), answered once per customer of

@@ -2,7 +2,7 @@
 // and only what needs JSON's full rules (escapes, nested values, long numbers) is handed to SQLite's json_type and
 // json_extract, so every value is exactly what the SQL scan would see.
 
-/// Builds the property columns `names` from each event's `props` text, one event at a time in scan order.
+/// Builds the property columns `names` from property objects (JSON text), one object at a time.
 struct PropertyReader {
     private let names: [[UInt8]]
     private var builders: [Builder]
@@ -22,6 +22,49 @@ struct PropertyReader {
         seen = Array(repeating: false, count: names.count)
         exact = try db.prepare("SELECT json_type(?1, ?2), json_extract(?1, ?2)")
         paths = names.map { PredicateSQL.jsonPath($0) ?? "" }
+    }
+
+    /// The columns `names` of events whose property objects are `propsIDs` (ids in table `props`, 0 for none):
+    /// each object is read once, then every event takes its object's value number.
+    static func columns(_ names: [String], propsIDs: [UInt32], db: Database,
+                        isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
+        let count = try db.prepare("SELECT count(*), coalesce(max(id), 0) FROM props")
+        guard try count.step() else { return [:] }
+        let objects = Int(count.int64(0))
+        let largestID = Int(count.int64(1))
+        count.reset()
+        var reader = try PropertyReader(names: names, eventCount: objects, db: db)
+        // rowOfID[id] is the object's position in the reader, from 1; 0 for an id with no object.
+        var rowOfID = [UInt32](repeating: 0, count: largestID + 1)
+        let read = try db.prepare("SELECT id, json FROM props ORDER BY id")
+        try db.withCancellation(isCancelled) {
+            var row: UInt32 = 0
+            while try read.step() {
+                guard Int(row) < objects else { break }
+                let id = Int(read.int64(0))
+                guard id >= 0, id <= largestID else { throw StoreError.schema("table props has an invalid id \(id)") }
+                rowOfID[id] = row + 1
+                row += 1
+                try read.withText(1) { try reader.add($0) }
+            }
+        }
+        return try Dictionary(uniqueKeysWithValues: zip(names, reader.builders.map { builder in
+            var valueIndex = [UInt32](repeating: 0, count: propsIDs.count)
+            try valueIndex.withUnsafeMutableBufferPointer { out in
+                try propsIDs.withUnsafeBufferPointer { ids in
+                    try rowOfID.withUnsafeBufferPointer { rows in
+                        for i in 0..<ids.count where ids[i] != 0 {
+                            let id = Int(ids[i])
+                            guard id < rows.count, rows[id] != 0 else {
+                                throw StoreError.schema("an event refers to property object \(id), which table props lacks")
+                            }
+                            out[i] = builder.valueIndex[Int(rows[id]) - 1]
+                        }
+                    }
+                }
+            }
+            return PropertyColumn(valueIndex: valueIndex, values: builder.values)
+        }))
     }
 
     /// The columns, by name.

@@ -8,16 +8,15 @@ struct RowFailure: Error {
     var message: String
 }
 
-/// An event waiting to be inserted; its properties are `arena[propsStart ..< propsStart + propsLength]`.
+/// An event waiting to be inserted. Codes and `props` are 0 for none.
 struct PendingEvent {
     var customer: Int64
     var time: Int64
     var seq: Int64
+    var props: Int64
     var stage: Int32
     var touchpoint: Int32
     var channel: Int32
-    var propsLength: Int32
-    var propsStart: Int
 }
 
 /// Reads event files into the store. Used once per `importEvents` call, inside its transaction.
@@ -36,10 +35,15 @@ final class EventImporter {
     static let rowsPerInsert = 64
     private let insertCustomer: Statement
     private let insertCode: Statement
+    private let insertProps: Statement
 
     private var pending: [PendingEvent] = []
-    /// JSON text of the buffered events' properties, back to back.
+    /// The JSON text of the current row's properties, from `propsStart` on; emptied by every commit.
     var arena: [UInt8] = []
+    /// The ids of the property objects this import has written, by their JSON text. Objects are shared within
+    /// one import only: an import never reads the `props` table, so its cost does not grow with the store.
+    private var propsIDs = ByteKeyTable()
+    private var nextPropsID: Int64
     /// Events per dictionary code added by this import, indexed [column][code].
     private var codeCounts: [[Int64]] = Array(repeating: [], count: EventColumn.allCases.count + 1)
     /// Events per property name added by this import.
@@ -64,6 +68,11 @@ final class EventImporter {
         insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert))
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
+        insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
+        let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
+        nextPropsID = try lastProps.step() ? lastProps.int64(0) + 1 : 1
+        // A statement left open would keep the table read, and dropping an index below would fail.
+        lastProps.reset()
         pending.reserveCapacity(1 << 16)
         // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
         rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
@@ -103,11 +112,27 @@ final class EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
-        pending.append(PendingEvent(customer: customerID, time: time, seq: seq,
+        pending.append(PendingEvent(customer: customerID, time: time, seq: seq, props: try propsID(from: propsStart),
                                     stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
-                                    channel: try code(.channel, channel),
-                                    propsLength: Int32(arena.count - propsStart), propsStart: propsStart))
+                                    channel: try code(.channel, channel)))
+        arena.removeAll(keepingCapacity: true)
         if pending.count >= Self.flushThreshold { try flush() }
+    }
+
+    /// The id of the property object `arena[propsStart...]` (0 when it is empty), writing the object when new.
+    private func propsID(from propsStart: Int) throws -> Int64 {
+        guard arena.count > propsStart else { return 0 }
+        return try arena.withUnsafeBufferPointer { buffer in
+            let json = UnsafeBufferPointer(rebasing: buffer[propsStart...])
+            if let known = propsIDs.value(for: json) { return known }
+            let id = nextPropsID
+            nextPropsID += 1
+            propsIDs.insert(json, value: id)
+            try insertProps.bind(id, at: 1)
+            try insertProps.bindText(utf8: json, at: 2)
+            try insertProps.run()
+            return id
+        }
     }
 
     /// The dictionary code of a column value (0 for none), adding the value to the dictionary when new.
@@ -144,40 +169,33 @@ final class EventImporter {
             if a.time != b.time { return a.time < b.time }
             return a.seq < b.seq
         }
-        try arena.withUnsafeBufferPointer { props in
-            var start = 0
-            while start < pending.count {
-                let statement = pending.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
-                let rows = statement === insertEvents ? Self.rowsPerInsert : 1
-                for row in 0..<rows {
-                    try bind(pending[start + row], props: props, to: statement, at: Int32(row * 7))
-                }
-                try statement.run()
-                start += rows
+        var start = 0
+        while start < pending.count {
+            let statement = pending.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
+            let rows = statement === insertEvents ? Self.rowsPerInsert : 1
+            for row in 0..<rows {
+                try bind(pending[start + row], to: statement, at: Int32(row * 7))
             }
+            try statement.run()
+            start += rows
         }
         pending.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: true)
     }
 
     /// Binds one event to parameters `offset + 1 ... offset + 7` of `statement`.
-    private func bind(_ event: PendingEvent, props: UnsafeBufferPointer<UInt8>, to statement: Statement, at offset: Int32) throws {
+    private func bind(_ event: PendingEvent, to statement: Statement, at offset: Int32) throws {
         try statement.bind(event.customer, at: offset + 1)
         try statement.bind(event.time, at: offset + 2)
         try statement.bind(event.seq, at: offset + 3)
-        try bindCode(event.stage, to: statement, at: offset + 4)
-        try bindCode(event.touchpoint, to: statement, at: offset + 5)
-        try bindCode(event.channel, to: statement, at: offset + 6)
-        if event.propsLength > 0 {
-            let range = event.propsStart ..< event.propsStart + Int(event.propsLength)
-            try statement.bindText(utf8: UnsafeBufferPointer(rebasing: props[range]), at: offset + 7)
-        } else {
-            try statement.bindNull(at: offset + 7)
-        }
+        try bindCode(Int64(event.stage), to: statement, at: offset + 4)
+        try bindCode(Int64(event.touchpoint), to: statement, at: offset + 5)
+        try bindCode(Int64(event.channel), to: statement, at: offset + 6)
+        try bindCode(event.props, to: statement, at: offset + 7)
     }
 
-    private func bindCode(_ code: Int32, to statement: Statement, at index: Int32) throws {
-        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
+    /// Binds a code or id, or NULL for 0.
+    private func bindCode(_ code: Int64, to statement: Statement, at index: Int32) throws {
+        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(code, at: index) }
     }
 
     private static func insertSQL(rows: Int) -> String {

@@ -22,7 +22,7 @@ extension EventStore {
                 PredicateSQL.append(predicate, to: &fragment)
                 fragment.sql += ") IS TRUE THEN e.customer END)"
             }
-            fragment.sql += " FROM events e"
+            fragment.sql += " FROM events_json e"
             let statement = try db.prepare(fragment.sql)
             try statement.bind(fragment.bindings)
             let row = try statement.step()

@@ -5,7 +5,7 @@ extension EventStore {
     public func rawEvents() throws -> [RawEvent] {
         let statement = try db.prepare("""
             SELECT c.key, e.time, e.seq, s.value, t.value, h.value, j.key, j.type, j.value
-            FROM events e
+            FROM events_json e
             JOIN customers c ON c.id = e.customer
             LEFT JOIN dictionary s ON s.col = \(EventColumn.stage.rawValue) AND s.code = e.stage
             LEFT JOIN dictionary t ON t.col = \(EventColumn.touchpoint.rawValue) AND t.code = e.touchpoint

@@ -2,7 +2,7 @@
 
 /// The SQL that serves one scan request.
 public struct ScanQuery: Sendable, Hashable {
-    /// `SELECT customer, time, mask FROM events e WHERE (filter) AND (step0 OR ...) ORDER BY customer, time, seq`.
+    /// `SELECT customer, time, mask FROM events_json e WHERE (filter) AND (step0 OR ...) ORDER BY customer, time, seq`.
     public var fragment: SQLFragment
 
     /// Builds the query for `request`. The mask sets bit i when step i's condition is true (not merely not false).
@@ -38,7 +38,7 @@ public struct ScanQuery: Sendable, Hashable {
                 }
             }
         }
-        fragment.sql += " FROM events e WHERE ("
+        fragment.sql += " FROM events_json e WHERE ("
         PredicateSQL.append(request.filter, to: &fragment, indexes: useIndexes)
         fragment.sql += ")"
         if !request.deliverAll {

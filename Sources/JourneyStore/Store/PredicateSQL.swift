@@ -1,4 +1,4 @@
-// Translation of a Predicate into an SQL boolean expression over `events e`, three-valued exactly as SQL is.
+// Translation of a Predicate into an SQL boolean expression over `events_json e` (the events with their properties as JSON text), three-valued exactly as SQL is.
 
 /// SQL text with `?` placeholders and the values that fill them, in order.
 public struct SQLFragment: Sendable, Hashable {
