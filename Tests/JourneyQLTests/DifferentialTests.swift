@@ -363,11 +363,14 @@ private func importCase(_ generated: GeneratedCase, caseIndex: Int, into directo
 
     let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
     let oneCall = chance(0.5, &rng)
+    // Small batches write an import in several sorted runs (and make the copy from the table, not from memory).
+    var options = ImportOptions()
+    if chance(0.5, &rng) { options.batchEvents = Int.random(in: 1...40, using: &rng) }
     func importEvents() throws {
         if oneCall {
-            _ = try session.importEvents(eventPaths, options: ImportOptions())
+            _ = try session.importEvents(eventPaths, options: options)
         } else {
-            for path in eventPaths { _ = try session.importEvents([path], options: ImportOptions()) }
+            for path in eventPaths { _ = try session.importEvents([path], options: options) }
         }
     }
     // Customers first or events first: attributes must attach either way.

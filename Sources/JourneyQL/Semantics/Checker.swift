@@ -61,7 +61,7 @@ public struct Checker {
         case .funnel(let f): return checkFunnel(f).map { .funnel($0) }
         case .explain(let f, _): return checkFunnel(f).map { .explain($0) }
         case .times(let f, _): return checkFunnel(f).map { .times($0) }
-        case .paths(let f, let range):
+        case .paths(let f, _):
             if let key = f.breakdown.first {
                 diagnostics.append(.error("check.paths-by", "PATHS does not take BY: it ranks paths over all converters",
                                           at: key.field.range,

@@ -38,79 +38,28 @@ extension EventStore {
     func buildColumnar(version: EventsVersion, isCancelled: () -> Bool,
                        properties: [String] = []) throws -> ColumnarEvents {
         let count = Int(version.eventCount)
-        var customers: [Int64] = []
-        var starts: [Int32] = []
-        var times: [Int64] = []
-        var tripleIndex: [UInt32] = []
-        times.reserveCapacity(count)
-        tripleIndex.reserveCapacity(count)
-        var triples: [CodeTriple] = []
-        var packedIndex: [UInt64: UInt32] = [:]
-        var otherIndex: [CodeTriple: UInt32] = [:]
         let readsProperties = !properties.isEmpty
-        var propsIDs: [UInt32] = []
-        if readsProperties { propsIDs.reserveCapacity(count) }
+        var builder = ColumnarBuilder(expectedCount: count, keepsPropsIDs: readsProperties)
         let statement = try db.prepare("SELECT customer, time, stage, touchpoint, channel\(readsProperties ? ", props" : "")"
                                        + " FROM events ORDER BY customer, time, seq")
         try db.withCancellation(isCancelled) {
-            var previous: Int64? = nil
-            var lastKey: UInt64 = .max, lastIndex: UInt32 = 0
             while try statement.step() {
-                let customer = statement.int64(0)
-                if customer != previous {
-                    customers.append(customer)
-                    starts.append(Int32(times.count))
-                    previous = customer
+                guard builder.eventCount < count else {
+                    throw StoreError.schema("the events table changed while it was read")
                 }
-                times.append(statement.int64(1))
-                // Codes are small positive numbers: three of them (plus one for NULL) pack into one key.
-                let s = statement.isNull(2) ? 0 : statement.int64(2) &+ 1
-                let t = statement.isNull(3) ? 0 : statement.int64(3) &+ 1
-                let c = statement.isNull(4) ? 0 : statement.int64(4) &+ 1
-                let index: UInt32
-                if s >= 0, t >= 0, c >= 0, s < 1 << 21, t < 1 << 21, c < 1 << 21 {
-                    let key = UInt64(s) | UInt64(t) << 21 | UInt64(c) << 42
-                    if key == lastKey {
-                        index = lastIndex
-                    } else if let known = packedIndex[key] {
-                        index = known
-                    } else {
-                        index = UInt32(triples.count)
-                        triples.append(CodeTriple(stage: s == 0 ? nil : s - 1, touchpoint: t == 0 ? nil : t - 1,
-                                                  channel: c == 0 ? nil : c - 1))
-                        packedIndex[key] = index
-                    }
-                    lastKey = key
-                    lastIndex = index
-                } else {
-                    let triple = CodeTriple(stage: s == 0 ? nil : s &- 1, touchpoint: t == 0 ? nil : t &- 1,
-                                            channel: c == 0 ? nil : c &- 1)
-                    if let known = otherIndex[triple] {
-                        index = known
-                    } else {
-                        index = UInt32(triples.count)
-                        triples.append(triple)
-                        otherIndex[triple] = index
-                    }
-                }
-                tripleIndex.append(index)
-                if readsProperties {
-                    guard times.count <= count else { break }
-                    propsIDs.append(UInt32(truncatingIfNeeded: statement.int64(5)))
-                }
+                builder.append(customer: statement.int64(0), time: statement.int64(1),
+                               stage: statement.isNull(2) ? -1 : statement.int64(2),
+                               touchpoint: statement.isNull(3) ? -1 : statement.int64(3),
+                               channel: statement.isNull(4) ? -1 : statement.int64(4),
+                               props: readsProperties ? UInt32(truncatingIfNeeded: statement.int64(5)) : 0)
             }
         }
-        if readsProperties, times.count != count {
+        if builder.eventCount != count {
             throw StoreError.schema("the events table changed while it was read")
         }
-        guard times.count < Int(Int32.max) else {
-            throw StoreError.schema("the columnar engine holds at most \(Int32.max) events")
-        }
-        starts.append(Int32(times.count))
-        let events = ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
-                                    tripleIndex: tripleIndex, triples: triples)
+        let events = try builder.finish(version: version)
         if readsProperties {
-            let columns = try PropertyReader.columns(properties, propsIDs: propsIDs, db: db, isCancelled: isCancelled)
+            let columns = try PropertyReader.columns(properties, propsIDs: builder.propsIDs, db: db, isCancelled: isCancelled)
             for (name, column) in columns { _ = events.propertyColumn(name) { column } }
         }
         return events

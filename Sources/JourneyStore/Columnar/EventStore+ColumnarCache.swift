@@ -105,6 +105,23 @@ extension EventStore {
         let version = try eventsVersion()
         let names = try catalog().properties.map(\.name)
         let events = try buildColumnar(version: version, isCancelled: isCancelled, properties: names)
+        keepColumnarCopy(events, properties: names)
+    }
+
+    /// Keeps `events`, the columnar copy of the whole store as an import has just written it, in memory and inside
+    /// the store, with every property column (made from `propsIDs`, each event's property object).
+    func keepColumnarCopy(_ events: ColumnarEvents, propsIDs: [UInt32], isCancelled: () -> Bool = { false }) throws {
+        guard try eventsVersion() == events.version else { return }
+        let names = try catalog().properties.map(\.name)
+        let columns = try PropertyReader.columns(names, propsIDs: propsIDs, db: db, isCancelled: isCancelled)
+        for (name, column) in columns { _ = events.propertyColumn(name) { column } }
+        keepColumnarCopy(events, properties: names)
+    }
+
+    /// Writes the base columns and the property columns `names` (already on `events`) into the store, and keeps
+    /// `events` in memory.
+    private func keepColumnarCopy(_ events: ColumnarEvents, properties names: [String]) {
+        let version = events.version
         writeColumnarSection("base", bytes: ColumnarCodec.encode(events), version: version)
         for name in names {
             let column = events.propertyColumn(name) { preconditionFailure("read with the base columns") }

@@ -70,7 +70,7 @@ struct CSVEventLayout {
 
 extension EventImporter {
     /// Imports the events of one CSV file.
-    func importCSV(_ file: String) throws {
+    mutating func importCSV(_ file: String) throws {
         let reader = try CSVReader(path: file)
         let layout: CSVEventLayout
         do {
@@ -121,7 +121,7 @@ extension EventImporter {
     }
 
     /// Validates and commits one record; `present` receives the property slots the row carries.
-    private func row(_ reader: CSVReader, _ layout: CSVEventLayout, present: inout [Int]) throws {
+    private mutating func row(_ reader: CSVReader, _ layout: CSVEventLayout, present: inout [Int]) throws {
         try reader.requireFields(layout.width)
         func failure(_ index: Int, _ message: String) -> RowFailure {
             RowFailure(line: reader.line(ofField: index), column: reader.column(ofField: index), message: message)

@@ -2,7 +2,7 @@
 
 extension EventImporter {
     /// Imports the events of one JSON Lines file.
-    func importJSONLines(_ file: String) throws {
+    mutating func importJSONLines(_ file: String) throws {
         let roles = try ColumnRoles(fields: ImportField.allCases, mapping: options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
         var present: [String] = []
@@ -21,7 +21,7 @@ extension EventImporter {
     }
 
     /// Validates and commits one line; `present` receives the names of the properties it carries.
-    private func jsonRow(_ reader: JSONLinesReader, _ roles: ColumnRoles, memo: inout ColumnRoles.Memo,
+    private mutating func jsonRow(_ reader: JSONLinesReader, _ roles: ColumnRoles, memo: inout ColumnRoles.Memo,
                          present: inout [String]) throws {
         let members = try reader.members()
         let assigned = roles.assign(members.map(\.key), memo: &memo)

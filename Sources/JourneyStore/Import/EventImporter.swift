@@ -8,21 +8,25 @@ struct RowFailure: Error {
     var message: String
 }
 
-/// An event waiting to be inserted. Codes and `props` are 0 for none.
+/// An event waiting to be inserted (32 bytes). Its seq is the batch's first seq plus `offset`, its position in
+/// the batch. Codes and `props` are 0 for none.
 struct PendingEvent {
-    var customer: Int64
     var time: Int64
-    var seq: Int64
-    var props: Int64
-    var stage: Int32
-    var touchpoint: Int32
-    var channel: Int32
+    var customer: UInt32
+    var offset: UInt32
+    var props: UInt32
+    var stage: UInt32
+    var touchpoint: UInt32
+    var channel: UInt32
 }
 
 /// Reads event files into the store. Used once per `importEvents` call, inside its transaction.
-final class EventImporter {
-    /// Rows buffered before they are sorted into clustered order and inserted.
-    static let flushThreshold = 1 << 20
+/// A value type, so that the per-row work on its tables runs without the run-time exclusivity checks every
+/// access to a class's stored property costs.
+struct EventImporter {
+    /// Rows buffered before they are sorted into clustered order and inserted: 16M events, 512 MB. Most imports
+    /// fit, so their rows reach the table in its own order, appended page after page instead of spread over it.
+    static let flushThreshold = 1 << 24
 
     let db: Database
     let session: ImportSession
@@ -38,6 +42,14 @@ final class EventImporter {
     private let insertProps: Statement
 
     private var pending: [PendingEvent] = []
+    /// The seq of `pending[0]`, and of this import's first event.
+    private var pendingFirstSeq: Int64
+    private let firstSeq: Int64
+    /// Collects the columnar copy of the store while the rows are written, when they are all of its events:
+    /// the store was empty and every row is written by one flush. Nil otherwise.
+    private var copyBuilder: ColumnarBuilder?
+    /// The copy built while writing (see `copyBuilder`), once `finish()` has run.
+    private(set) var builtCopy: (events: ColumnarEvents, propsIDs: [UInt32])?
     /// The JSON text of the current row's properties, from `propsStart` on; emptied by every commit.
     var arena: [UInt8] = []
     /// The ids of the property objects this import has written, by their JSON text. Objects are shared within
@@ -69,6 +81,9 @@ final class EventImporter {
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
+        pendingFirstSeq = state.counters.nextSeq
+        firstSeq = pendingFirstSeq
+        if state.counters.eventCount == 0 { copyBuilder = ColumnarBuilder(expectedCount: 0, keepsPropsIDs: true) }
         let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
         nextPropsID = try lastProps.step() ? lastProps.int64(0) + 1 : 1
         // A statement left open would keep the table read, and dropping an index below would fail.
@@ -87,8 +102,9 @@ final class EventImporter {
 
     /// Stores one validated event whose properties are the arena's bytes from `propsStart` on.
     /// Empty or nil column values are stored as NULL.
-    func commit(customer: UnsafeBufferPointer<UInt8>, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
+    mutating func commit(customer: UnsafeBufferPointer<UInt8>, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
                 touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?, propsStart: Int) throws {
+        if pending.count >= options.batchEvents { try flush() }
         let customerID: Int64
         if let known = state.customers.value(for: customer) {
             customerID = known
@@ -101,7 +117,9 @@ final class EventImporter {
             try insertCustomer.run()
             newCustomers += 1
         }
-        let seq = state.counters.nextSeq
+        guard customerID <= Int64(UInt32.max) else {
+            throw StoreError.schema("the store holds at most \(UInt32.max) customers")
+        }
         state.counters.nextSeq += 1
         if state.counters.eventCount == 0 {
             state.counters.minTime = time
@@ -112,31 +130,34 @@ final class EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
-        pending.append(PendingEvent(customer: customerID, time: time, seq: seq, props: try propsID(from: propsStart),
+        pending.append(PendingEvent(time: time, customer: UInt32(customerID), offset: UInt32(pending.count),
+                                    props: try propsID(from: propsStart),
                                     stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
                                     channel: try code(.channel, channel)))
         arena.removeAll(keepingCapacity: true)
-        if pending.count >= Self.flushThreshold { try flush() }
     }
 
     /// The id of the property object `arena[propsStart...]` (0 when it is empty), writing the object when new.
-    private func propsID(from propsStart: Int) throws -> Int64 {
+    private mutating func propsID(from propsStart: Int) throws -> UInt32 {
         guard arena.count > propsStart else { return 0 }
         return try arena.withUnsafeBufferPointer { buffer in
             let json = UnsafeBufferPointer(rebasing: buffer[propsStart...])
-            if let known = propsIDs.value(for: json) { return known }
+            if let known = propsIDs.value(for: json) { return UInt32(known) }
             let id = nextPropsID
+            guard id <= Int64(UInt32.max) else {
+                throw StoreError.schema("the store holds at most \(UInt32.max) property objects")
+            }
             nextPropsID += 1
             propsIDs.insert(json, value: id)
             try insertProps.bind(id, at: 1)
             try insertProps.bindText(utf8: json, at: 2)
             try insertProps.run()
-            return id
+            return UInt32(id)
         }
     }
 
     /// The dictionary code of a column value (0 for none), adding the value to the dictionary when new.
-    private func code(_ column: EventColumn, _ value: UnsafeBufferPointer<UInt8>?) throws -> Int32 {
+    private mutating func code(_ column: EventColumn, _ value: UnsafeBufferPointer<UInt8>?) throws -> UInt32 {
         guard let value, !value.isEmpty else { return 0 }
         let index = column.rawValue
         let code: Int64
@@ -144,6 +165,9 @@ final class EventImporter {
             code = known
         } else {
             code = state.nextCodes[index]
+            guard code <= Int64(UInt32.max) else {
+                throw StoreError.schema("column \(column.name) holds at most \(UInt32.max) distinct values")
+            }
             state.nextCodes[index] += 1
             state.codes[index].insert(value, value: code)
             try insertCode.bind(Int64(index), at: 1)
@@ -155,47 +179,95 @@ final class EventImporter {
             codeCounts[index].append(contentsOf: repeatElement(0, count: Int(code) + 1 - codeCounts[index].count))
         }
         codeCounts[index][Int(code)] += 1
-        return Int32(code)
+        return UInt32(code)
     }
 
     // MARK: Writing
 
-    /// Inserts the buffered events in (customer, time, seq) order, which keeps inserts into the clustered
-    /// table local instead of scattered across it.
-    func flush() throws {
+    /// Inserts the buffered events in (customer, time, seq) order, which appends them to the clustered table (or,
+    /// for a store that has events, visits its pages once, in order) instead of scattering them over it.
+    mutating func flush() throws {
         guard !pending.isEmpty else { return }
-        pending.sort { a, b in
-            if a.customer != b.customer { return a.customer < b.customer }
-            if a.time != b.time { return a.time < b.time }
-            return a.seq < b.seq
-        }
+        // A second flush: the copy is made from the table afterwards.
+        if pendingFirstSeq != firstSeq { copyBuilder = nil }
+        let ordered = clusteredOrder()
+        pending = []
+        // Moved out of the property for the loop, so appending neither copies it nor checks access per event.
+        var builder = copyBuilder
+        copyBuilder = nil
+        builder?.reserve(ordered.count)
         var start = 0
-        while start < pending.count {
-            let statement = pending.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
+        while start < ordered.count {
+            let statement = ordered.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
             let rows = statement === insertEvents ? Self.rowsPerInsert : 1
             for row in 0..<rows {
-                try bind(pending[start + row], to: statement, at: Int32(row * 7))
+                let event = ordered[start + row]
+                let offset = Int32(row * 7)
+                try statement.bind(Int64(event.customer), at: offset + 1)
+                try statement.bind(event.time, at: offset + 2)
+                try statement.bind(pendingFirstSeq + Int64(event.offset), at: offset + 3)
+                try bindCode(event.stage, to: statement, at: offset + 4)
+                try bindCode(event.touchpoint, to: statement, at: offset + 5)
+                try bindCode(event.channel, to: statement, at: offset + 6)
+                try bindCode(event.props, to: statement, at: offset + 7)
+                // The builder takes -1 for NULL; a pending event's codes are 0 for none.
+                builder?.append(customer: Int64(event.customer), time: event.time,
+                                stage: event.stage == 0 ? -1 : Int64(event.stage),
+                                touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
+                                channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
             }
             try statement.run()
             start += rows
         }
-        pending.removeAll(keepingCapacity: true)
+        copyBuilder = builder
+        pendingFirstSeq += Int64(ordered.count)
     }
 
-    /// Binds one event to parameters `offset + 1 ... offset + 7` of `statement`.
-    private func bind(_ event: PendingEvent, to statement: Statement, at offset: Int32) throws {
-        try statement.bind(event.customer, at: offset + 1)
-        try statement.bind(event.time, at: offset + 2)
-        try statement.bind(event.seq, at: offset + 3)
-        try bindCode(Int64(event.stage), to: statement, at: offset + 4)
-        try bindCode(Int64(event.touchpoint), to: statement, at: offset + 5)
-        try bindCode(Int64(event.channel), to: statement, at: offset + 6)
-        try bindCode(event.props, to: statement, at: offset + 7)
+    /// The pending events in (customer, time, seq) order. A counting sort by customer is stable, so it leaves each
+    /// customer's events in seq order, and only the few customers whose events did not arrive in time order need
+    /// sorting: linear time for the usual time-ordered log. Each event is written once, to its place, so the
+    /// inserts then read memory in order.
+    private func clusteredOrder() -> [PendingEvent] {
+        pending.withUnsafeBufferPointer { events in
+            var next = [Int](repeating: 0, count: Int(state.nextCustomerID) + 1)
+            for event in events { next[Int(event.customer)] += 1 }
+            var total = 0
+            for customer in next.indices {
+                let count = next[customer]
+                next[customer] = total
+                total += count
+            }
+            return [PendingEvent](unsafeUninitializedCapacity: events.count) { ordered, initialized in
+                next.withUnsafeMutableBufferPointer { next in
+                    for event in events {
+                        let customer = Int(event.customer)
+                        (ordered.baseAddress! + next[customer]).initialize(to: event)
+                        next[customer] += 1
+                    }
+                }
+                initialized = events.count
+                // Each customer's range: already in time order unless the file had it otherwise.
+                var rangeStart = 0
+                while rangeStart < events.count {
+                    let customer = ordered[rangeStart].customer
+                    var rangeEnd = rangeStart + 1
+                    var inOrder = true
+                    while rangeEnd < events.count, ordered[rangeEnd].customer == customer {
+                        if ordered[rangeEnd].time < ordered[rangeEnd - 1].time { inOrder = false }
+                        rangeEnd += 1
+                    }
+                    if !inOrder {
+                        ordered[rangeStart..<rangeEnd].sort { a, b in a.time != b.time ? a.time < b.time : a.offset < b.offset }
+                    }
+                    rangeStart = rangeEnd
+                }
+            }
+        }
     }
 
     /// Binds a code or id, or NULL for 0.
-    private func bindCode(_ code: Int64, to statement: Statement, at index: Int32) throws {
-        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(code, at: index) }
+    private func bindCode(_ code: UInt32, to statement: Statement, at index: Int32) throws {
+        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
     }
 
     private static func insertSQL(rows: Int) -> String {
@@ -205,7 +277,7 @@ final class EventImporter {
 
     /// Writes the remaining events, the dictionary and property counts and the counters, and refreshes the
     /// planner's statistics.
-    func finish() throws {
+    mutating func finish() throws {
         try flush()
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
         for (column, counts) in codeCounts.enumerated() {
@@ -229,6 +301,10 @@ final class EventImporter {
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
+        if let builder = copyBuilder, builder.eventCount == imported {
+            let version = EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
+            builtCopy = (try builder.finish(version: version), builder.propsIDs)
+        }
         for (_, definition) in rebuiltIndexes { try db.execute(definition) }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
     }

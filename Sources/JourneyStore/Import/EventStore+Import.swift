@@ -15,9 +15,9 @@ extension EventStore {
         let session = ImportSession(db: db, files: files, options: options, progress: progress)
         let formats = try files.map(session.format(of:))
         let rollbackJournal = session.totalBytes >= Self.rollbackJournalBytes && useRollbackJournal()
-        defer { if rollbackJournal { try? setJournalMode("wal") } }
-        let (imported, newCustomers) = try withImportState { state in
-            let importer = try EventImporter(session: session, state: state)
+        defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
+        let (imported, newCustomers, builtCopy) = try withImportState { state in
+            var importer = try EventImporter(session: session, state: state)
             for (file, format) in zip(files, formats) {
                 switch format {
                 case .csv: try importer.importCSV(file)
@@ -26,13 +26,17 @@ extension EventStore {
             }
             try importer.finish()
             state = importer.state
-            return (importer.imported, importer.newCustomers)
+            return (importer.imported, importer.newCustomers, importer.builtCopy)
         }
         // The import has committed. The columnar copy is a cache of the events: if building it fails (or is
         // interrupted), the import still stands and the next query builds the copy instead.
         if imported > 0 {
             progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-            try? refreshColumnarCopy()
+            if let (events, propsIDs) = builtCopy {
+                try? keepColumnarCopy(events, propsIDs: propsIDs)
+            } else {
+                try? refreshColumnarCopy()
+            }
         }
         return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))

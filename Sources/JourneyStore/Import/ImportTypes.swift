@@ -32,6 +32,10 @@ public struct ImportOptions: Sendable, Hashable {
     public var mapping: [String: String]
     /// Skip malformed rows (listing them in the report) instead of failing the whole import.
     public var skipBadRows: Bool
+    /// Events held in memory (32 bytes each) before they are sorted into the table's order and written; 16M by
+    /// default. An import larger than this is written in several sorted batches, and its columnar copy is then
+    /// made from the table. Lower it to bound an import's memory.
+    public var batchEvents = EventImporter.flushThreshold
 
     public init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
         self.format = format
