@@ -1,34 +1,42 @@
 // A hash map from byte strings to integers, so the importer can look up customer ids and dictionary codes
 // straight from field bytes without building a String per field.
 
-/// An open-addressing hash table keyed by byte strings. Keys live back to back in one array.
+/// An open-addressing hash table keyed by byte strings.
+///
+/// A lookup is one random memory access for keys of up to 8 bytes (most customer ids and codes): each slot holds
+/// the key's first 8 bytes, its length, a tag from its hash and its value, so a hit needs nothing else. Longer keys
+/// are compared in full against their bytes, kept back to back in one array.
 ///
 /// It is a value type: copying it (as an import session does) is cheap until one copy is changed.
 struct ByteKeyTable {
     private var keyBytes: [UInt8] = []
     /// Entry i's key is `keyBytes[keyStarts[i] ..< keyStarts[i + 1]]`.
     private var keyStarts: [Int] = [0]
-    private var values: [Int64] = []
-    /// Per slot: 0 when empty, else the key hash's high 32 bits (a tag that rules out most mismatches without
-    /// touching the key) above entry index + 1. The count is a power of two.
-    private var slots: [UInt64] = Array(repeating: 0, count: 64)
+    /// Three words per slot: the key's first 8 bytes (zero-padded); the hash's high 16 bits, the key length + 1
+    /// (16 bits, saturating) and entry index + 1 (32 bits), 0 for an empty slot; the value. The slot count is a
+    /// power of two. A key of up to 8 bytes is equal to another exactly when their prefixes and lengths are.
+    private var slots: [UInt64] = Array(repeating: 0, count: 3 * 64)
+    private var slotCount = 64
 
     /// How many keys the table holds.
-    var count: Int { values.count }
+    var count: Int { keyStarts.count - 1 }
+
+    private static let entryMask: UInt64 = 0xFFFF_FFFF
 
     /// The value stored for `key`, or nil.
     func value(for key: UnsafeBufferPointer<UInt8>) -> Int64? {
         let hash = Self.hash(key)
-        let tag = hash >> 32
+        let prefix = Self.prefix(key)
+        let wanted = Self.meta(hash: hash, length: key.count)
         return slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
+            let mask = slotCount - 1
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
-                let content = slots[slot]
-                if content == 0 { return nil }
-                if content >> 32 == tag {
-                    let entry = Int(truncatingIfNeeded: content & 0xFFFF_FFFF) - 1
-                    if keyEquals(entry, key) { return values[entry] }
+                let meta = slots[3 * slot + 1]
+                if meta == 0 { return nil }
+                if meta & ~Self.entryMask == wanted, slots[3 * slot] == prefix,
+                   key.count <= 8 || keyEquals(entry(slots, slot), key) {
+                    return Int64(bitPattern: slots[3 * slot + 2])
                 }
                 slot = (slot + 1) & mask
             }
@@ -37,11 +45,10 @@ struct ByteKeyTable {
 
     /// Stores `value` for `key`, which must not be present yet.
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>, value: Int64) {
-        if (values.count + 1) * 4 > slots.count * 3 { grow() }
+        if (count + 1) * 4 > slotCount * 3 { grow() }
         keyBytes.append(contentsOf: key)
         keyStarts.append(keyBytes.count)
-        values.append(value)
-        place(entry: values.count - 1, hash: Self.hash(key))
+        place(entry: count - 1, hash: Self.hash(key), prefix: Self.prefix(key), length: key.count, value: value)
     }
 
     /// Stores `value` for the UTF-8 of `key`, which must not be present yet.
@@ -56,6 +63,12 @@ struct ByteKeyTable {
         return key.withUTF8 { value(for: $0) }
     }
 
+    /// The entry whose key sits in `slot`.
+    @inline(__always)
+    private func entry(_ slots: UnsafeBufferPointer<UInt64>, _ slot: Int) -> Int {
+        Int(truncatingIfNeeded: slots[3 * slot + 1] & Self.entryMask) - 1
+    }
+
     private func keyEquals(_ entry: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = keyStarts[entry]
         let length = keyStarts[entry + 1] - start
@@ -66,28 +79,77 @@ struct ByteKeyTable {
         }
     }
 
-    private mutating func place(entry: Int, hash: UInt64) {
-        let mask = slots.count - 1
+    private mutating func place(entry: Int, hash: UInt64, prefix: UInt64, length: Int, value: Int64) {
+        let mask = slotCount - 1
         var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash >> 32) << 32 | UInt64(entry + 1)
+        while slots[3 * slot + 1] != 0 { slot = (slot + 1) & mask }
+        precondition(entry < Int(Self.entryMask), "ByteKeyTable holds at most 2^32 - 1 keys")
+        let number = UInt64(entry + 1)
+        slots[3 * slot] = prefix
+        slots[3 * slot + 1] = Self.meta(hash: hash, length: length) | number
+        slots[3 * slot + 2] = UInt64(bitPattern: value)
     }
 
     private mutating func grow() {
-        slots = Array(repeating: 0, count: slots.count * 2)
-        for entry in 0..<values.count {
-            let start = keyStarts[entry]
-            let hash = keyBytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start ..< keyStarts[entry + 1]])) }
-            place(entry: entry, hash: hash)
+        let old = slots
+        let oldCount = slotCount
+        slotCount *= 2
+        slots = Array(repeating: 0, count: 3 * slotCount)
+        let mask = slotCount - 1
+        for slot in 0..<oldCount where old[3 * slot + 1] != 0 {
+            // The slot keeps its words; only its position depends on the hash, whose low bits are not stored.
+            let number = Int(truncatingIfNeeded: old[3 * slot + 1] & Self.entryMask)
+            let start = keyStarts[number - 1]
+            let hash = keyBytes.withUnsafeBufferPointer { Self.hash(UnsafeBufferPointer(rebasing: $0[start ..< keyStarts[number]])) }
+            var target = Int(truncatingIfNeeded: hash) & mask
+            while slots[3 * target + 1] != 0 { target = (target + 1) & mask }
+            slots[3 * target] = old[3 * slot]
+            slots[3 * target + 1] = old[3 * slot + 1]
+            slots[3 * target + 2] = old[3 * slot + 2]
         }
     }
 
-    /// FNV-1a, then a multiply-xorshift finish so the low bits (the slot) depend on every byte.
+    /// The high 16 bits of the hash and the length + 1, in the slot's middle word above the entry number (never
+    /// 0: the length field is at least 1).
+    @inline(__always)
+    private static func meta(hash: UInt64, length: Int) -> UInt64 {
+        (hash >> 48) << 48 | UInt64(truncatingIfNeeded: min(length, 0xFFFE) + 1) << 32
+    }
+
+    /// The first 8 bytes of the key, zero-padded, as one word.
+    @inline(__always)
+    private static func prefix(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        guard let base = key.baseAddress else { return 0 }
+        if key.count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
+        var word: UInt64 = 0
+        for i in 0..<key.count { word |= UInt64(base[i]) << (8 * UInt64(i)) }
+        return word
+    }
+
+    /// A word at a time: each 8-byte block is mixed by a multiply, then the length, then a multiply-xorshift
+    /// finish so the low bits (the slot) depend on every byte.
+    @inline(__always)
     private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key {
-            h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: key.count)
+        guard let base = key.baseAddress else { return finish(h) }
+        var offset = 0
+        while offset + 8 <= key.count {
+            let block = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            h = (h ^ block) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            offset += 8
         }
+        if offset < key.count {
+            var block: UInt64 = 0
+            for i in offset..<key.count { block |= UInt64(base[i]) << (8 * UInt64(i - offset)) }
+            h = (h ^ block) &* 0x94D0_49BB_1331_11EB
+        }
+        return finish(h)
+    }
+
+    @inline(__always)
+    private static func finish(_ value: UInt64) -> UInt64 {
+        var h = value
         h ^= h >> 29
         h = h &* 0xBF58_476D_1CE4_E5B9
         return h ^ (h >> 32)
@@ -98,6 +160,12 @@ struct ByteKeyTable {
 @inline(__always)
 private func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     var i = 0
+    while i + 8 <= count {
+        if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
     while i < count {
         if a[i] != b[i] { return false }
         i += 1

@@ -69,7 +69,9 @@ struct CSVEventLayout {
 }
 
 extension EventImporter {
-    /// Imports the events of one CSV file.
+    /// Imports the events of one CSV file. A second thread reads and checks the records (`CSVRowParser`) while
+    /// this one numbers and buffers them, so a large file takes about half the time; rows, errors and numbers
+    /// come out exactly as a single thread would give them, in file order.
     mutating func importCSV(_ file: String) throws {
         let reader = try CSVReader(path: file)
         let layout: CSVEventLayout
@@ -84,26 +86,47 @@ extension EventImporter {
         } catch let error as CSVError {
             throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)
         }
-        var counts = Array(repeating: Int64(0), count: layout.properties.count)
-        var present: [Int] = []
-        while true {
-            do {
-                guard try reader.readRecord() else { break }
-                try session.countRow(file: file, bytesRead: reader.bytesRead)
-                try row(reader, layout, present: &present)
-                for slot in present { counts[slot] += 1 }
-            } catch let error as CSVError {
-                try session.countRow(file: file, bytesRead: reader.bytesRead)
-                try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
-            } catch let failure as RowFailure {
-                try session.reject(failure, file: file)
+        let channel = RowBatchChannel()
+        let parser = HandOff(value: CSVRowParser(reader: reader, layout: layout, session: session, file: file))
+        let worker = Worker { parser.value.run(into: channel) }
+        do {
+            reading: while true {
+                switch channel.receive() {
+                case .batch(let batch):
+                    try commit(batch)
+                case .end(let counts):
+                    for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 {
+                        propertyCounts[property.name, default: 0] += counts[slot]
+                    }
+                    break reading
+                case .failure(let error):
+                    throw error
+                }
             }
+        } catch {
+            channel.stop()
+            worker.join()
+            throw error
         }
-        for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 {
-            propertyCounts[property.name, default: 0] += counts[slot]
-        }
+        worker.join()
         session.report(file: file, bytesRead: reader.bytesRead)
         session.bytesBefore += reader.bytesRead
+    }
+
+    /// Commits the rows of one batch.
+    private mutating func commit(_ batch: RowBatch) throws {
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            func field(_ start: Int32, _ length: Int32) -> UnsafeBufferPointer<UInt8>? {
+                length < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(start) + Int(length)])
+            }
+            for row in batch.rows {
+                try commit(customer: field(row.customerStart, row.customerLength)!, time: row.time,
+                           stage: field(row.stageStart, row.stageLength),
+                           touchpoint: field(row.touchpointStart, row.touchpointLength),
+                           channel: field(row.channelStart, row.channelLength),
+                           props: field(row.propsStart, row.propsLength)!)
+            }
+        }
     }
 
     /// The header's column names, trimmed of spaces; they must be valid UTF-8.
@@ -119,9 +142,50 @@ extension EventImporter {
         }
         return names
     }
+}
 
-    /// Validates and commits one record; `present` receives the property slots the row carries.
-    private mutating func row(_ reader: CSVReader, _ layout: CSVEventLayout, present: inout [Int]) throws {
+/// Reads the records of a CSV file after its header on the parsing thread: counts and checks each one (the
+/// session's progress, interrupt and bad-row handling run here), and sends the valid rows in batches.
+struct CSVRowParser {
+    let reader: CSVReader
+    let layout: CSVEventLayout
+    let session: ImportSession
+    let file: String
+
+    /// Reads to the end of the file, or to the first error that ends the import, or until the channel stops.
+    func run(into channel: RowBatchChannel) {
+        var counts = Array(repeating: Int64(0), count: layout.properties.count)
+        var present: [Int] = []
+        var batch = RowBatch()
+        do {
+            while true {
+                do {
+                    guard try reader.readRecord() else { break }
+                    try session.countRow(file: file, bytesRead: reader.bytesRead)
+                    try row(into: &batch, present: &present)
+                    for slot in present { counts[slot] += 1 }
+                } catch let error as CSVError {
+                    try session.countRow(file: file, bytesRead: reader.bytesRead)
+                    try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
+                } catch let failure as RowFailure {
+                    try session.reject(failure, file: file)
+                }
+                if batch.rows.count >= RowBatch.rowsPerBatch {
+                    guard channel.send(.batch(batch)) else { return }
+                    batch = RowBatch()
+                }
+            }
+            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            _ = channel.send(.end(propertyCounts: counts))
+        } catch {
+            // The rows before the error go first, so the importer meets every earlier failure first.
+            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            _ = channel.send(.failure(error))
+        }
+    }
+
+    /// Validates one record and adds it to `batch`; `present` receives the property slots the row carries.
+    private func row(into batch: inout RowBatch, present: inout [Int]) throws {
         try reader.requireFields(layout.width)
         func failure(_ index: Int, _ message: String) -> RowFailure {
             RowFailure(line: reader.line(ofField: index), column: reader.column(ofField: index), message: message)
@@ -145,9 +209,21 @@ extension EventImporter {
         let touchpoint = try layout.touchpoint.map(valid)
         let channel = try layout.channel.map(valid)
 
-        let propsStart = arena.count
-        try reader.appendObject(layout.properties, to: &arena, present: &present)
-        try commit(customer: customer, time: time, stage: stage, touchpoint: touchpoint, channel: channel, propsStart: propsStart)
+        // On a failure appendObject takes back what it wrote.
+        let propsStart = batch.bytes.count
+        try reader.appendObject(layout.properties, to: &batch.bytes, present: &present)
+        let propsLength = batch.bytes.count - propsStart
+        let (customerStart, customerLength) = batch.add(customer)
+        // Empty values are stored as NULL, as a missing column is.
+        let (stageStart, stageLength) = batch.add(stage.flatMap { $0.isEmpty ? nil : $0 })
+        let (touchpointStart, touchpointLength) = batch.add(touchpoint.flatMap { $0.isEmpty ? nil : $0 })
+        let (channelStart, channelLength) = batch.add(channel.flatMap { $0.isEmpty ? nil : $0 })
+        batch.rows.append(RowBatch.Row(time: time, customerStart: customerStart, customerLength: customerLength,
+                                       stageStart: stageStart, stageLength: stageLength,
+                                       touchpointStart: touchpointStart, touchpointLength: touchpointLength,
+                                       channelStart: channelStart, channelLength: channelLength,
+                                       propsStart: Int32(truncatingIfNeeded: propsStart),
+                                       propsLength: Int32(truncatingIfNeeded: propsLength)))
     }
 }
 

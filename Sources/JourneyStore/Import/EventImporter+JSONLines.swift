@@ -61,8 +61,8 @@ extension EventImporter {
             throw failure(at: timeMember.valueOffset, "cannot read '\(timeText)' as a time (member '\(timeMember.key)')")
         }
 
-        let propsStart = arena.count
-        try reader.appendObject(members, excluding: Set(assigned.values), to: &arena, present: &present)
+        var object: [UInt8] = []
+        try reader.appendObject(members, excluding: Set(assigned.values), to: &object, present: &present)
 
         // The field values go through one byte buffer so they can be handed over as byte ranges.
         var bytes: [UInt8] = Array(customer.utf8)
@@ -76,12 +76,15 @@ extension EventImporter {
             bytes.append(contentsOf: text.utf8)
             ranges.append(start..<bytes.count)
         }
+        let propsStart = bytes.count
+        bytes.append(contentsOf: object)
         try bytes.withUnsafeBufferPointer { buffer in
             func slice(_ range: Range<Int>?) -> UnsafeBufferPointer<UInt8>? {
                 range.map { UnsafeBufferPointer(rebasing: buffer[$0]) }
             }
             try commit(customer: UnsafeBufferPointer(rebasing: buffer[0..<customer.utf8.count]), time: time,
-                       stage: slice(ranges[0]), touchpoint: slice(ranges[1]), channel: slice(ranges[2]), propsStart: propsStart)
+                       stage: slice(ranges[0]), touchpoint: slice(ranges[1]), channel: slice(ranges[2]),
+                       props: UnsafeBufferPointer(rebasing: buffer[propsStart...]))
         }
     }
 

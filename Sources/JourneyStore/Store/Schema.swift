@@ -7,7 +7,8 @@
 ///   `next_seq`).
 /// - `dictionary`: the codes of the text columns stage, touchpoint and channel (`col` = `EventColumn.rawValue`),
 ///   with how many events carry each value.
-/// - `customers`: one row per customer id seen in events or a customers file; `attrs` is a JSON object or NULL.
+/// - `customers`: one row per customer id seen in events or a customers file; `attrs` is a JSON object or NULL;
+///   `customers_key` finds a customer by key (and keeps keys unique).
 /// - `events`: clustered by (customer, time, seq), so one customer's journey is one contiguous range, read in
 ///   order without a sort; `seq` is the global import order. `props` is the id of the event's properties in
 ///   `props`, or NULL for none.
@@ -43,9 +44,10 @@ public enum Schema {
         ) WITHOUT ROWID;
         CREATE TABLE customers(
             id INTEGER PRIMARY KEY,
-            key TEXT NOT NULL UNIQUE,
+            key TEXT NOT NULL,
             attrs TEXT
         );
+        \(customerKeyIndex.definition);
         CREATE TABLE events(
             customer INTEGER NOT NULL,
             time INTEGER NOT NULL,
@@ -87,6 +89,11 @@ public enum Schema {
             SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
             FROM events e LEFT JOIN props p ON p.id = e.props;
         """
+
+    /// The index that finds a customer by key and keeps keys unique. It is an index of its own, not a UNIQUE
+    /// constraint, so that an import adding many customers can drop it and build it again from sorted keys.
+    /// (Stores upgraded from version 1 keep the constraint's index instead, which works the same.)
+    static let customerKeyIndex = (name: "customers_key", definition: "CREATE UNIQUE INDEX customers_key ON customers(key)")
 
     /// The tables a store must have.
     static let tables: Set<String> = ["meta", "counters", "dictionary", "customers", "events", "fields", "props"]
