@@ -31,6 +31,7 @@ public final class Database {
 
     /// Opens (and with `.create`, creates) the database at `path`.
     public init(path: String, flags: OpenFlags = .standard) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let code = sqlite3_open_v2(path, &db, flags.rawValue, nil)
         guard code == SQLITE_OK, let db else {
@@ -42,6 +43,12 @@ public final class Database {
         self.handle = db
         sqlite3_extended_result_codes(db, 1)
     }
+
+    /// Process-wide settings made once, before the first connection initializes SQLite: memory statistics off
+    /// (nothing reads them, and their mutex costs every allocation, millions per import).
+    private static let configured: Void = {
+        _ = journey_sqlite_disable_memstatus()
+    }()
 
     deinit {
         // close_v2 defers the close until the last statement is finalized, so order of deinit does not matter.
