@@ -38,11 +38,15 @@ struct EventImporter {
     private let insertEvents: Statement
     static let rowsPerInsert = 512
     private let insertCustomer: Statement
-    /// The keys of the customers this import adds, back to back (customer `firstNewCustomer + i` ends at
-    /// `newCustomerEnds[i]`): they are written by `finish()`, in id order, all at once.
+    /// The keys of the new customers not written yet, back to back (customer `firstUnwrittenCustomer + i` ends
+    /// at `newCustomerEnds[i]`); see `writeNewCustomers`.
     private var newCustomerKeys: [UInt8] = []
     private var newCustomerEnds: [Int] = []
-    private let firstNewCustomer: Int64
+    private var firstUnwrittenCustomer: Int64
+    /// Whether the import dropped the customer key index at its start (the store had no customers).
+    private var customerIndexDropped = false
+    /// Inserts `rowsPerInsert` customers.
+    private let insertCustomers: Statement
     private let insertCode: Statement
     private let insertProps: Statement
 
@@ -85,7 +89,9 @@ struct EventImporter {
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
         pendingFirstSeq = state.counters.nextSeq
-        firstNewCustomer = state.nextCustomerID
+        firstUnwrittenCustomer = state.nextCustomerID
+        insertCustomers = try db.prepare("INSERT INTO customers(id, key) VALUES "
+                                         + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
         firstSeq = pendingFirstSeq
         if state.counters.eventCount == 0 { copyBuilder = ColumnarBuilder(expectedCount: 0, keepsPropsIDs: true) }
         let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
@@ -99,6 +105,10 @@ struct EventImporter {
             let existing = try Set(EventStore.indexNames(db))
             rebuiltIndexes = Schema.eventIndexes.filter { existing.contains($0.0) }
             for (name, _) in rebuiltIndexes { try db.execute("DROP INDEX IF EXISTS \(name)") }
+        }
+        if state.nextCustomerID == 1, try EventStore.indexNames(db).contains(Schema.customerKeyIndex.name) {
+            try db.execute("DROP INDEX \(Schema.customerKeyIndex.name)")
+            customerIndexDropped = true
         }
     }
 
@@ -119,6 +129,7 @@ struct EventImporter {
             state.customers.insert(customer, value: customerID)
             newCustomerKeys.append(contentsOf: customer)
             newCustomerEnds.append(newCustomerKeys.count)
+            if customerIndexDropped, newCustomerEnds.count >= Self.rowsPerInsert { try writeNewCustomers(final: false) }
             newCustomers += 1
         }
         guard customerID <= Int64(UInt32.max) else {
@@ -270,25 +281,28 @@ struct EventImporter {
         if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
     }
 
-    /// Inserts the customers this import added. When they are at least as many as the store had, the key index is
-    /// dropped and built again afterwards: SQLite builds an index from sorted keys many times faster than it
-    /// inserts keys in random order (4 s of a 10M-event import otherwise).
-    private mutating func writeNewCustomers() throws {
-        guard !newCustomerEnds.isEmpty else { return }
-        let hasIndex = try EventStore.indexNames(db).contains(Schema.customerKeyIndex.name)
-        let rebuildsIndex = hasIndex && Int64(newCustomerEnds.count) >= firstNewCustomer - 1
-        if rebuildsIndex { try db.execute("DROP INDEX \(Schema.customerKeyIndex.name)") }
-        let insertMany = try db.prepare("INSERT INTO customers(id, key) VALUES "
-                                        + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
+    /// Inserts the new customers not written yet, and (when `final`) restores the key index. An import into a
+    /// store without customers drops the index at the start and writes customers in batches while the other
+    /// thread parses; any other import writes them at the end, and drops and rebuilds the index when it at least
+    /// doubles the customers. SQLite builds an index from sorted keys many times faster than it inserts keys in
+    /// random order (4 s of a 10M-event import otherwise).
+    private mutating func writeNewCustomers(final: Bool) throws {
+        var rebuildsIndex = customerIndexDropped
+        if final, !customerIndexDropped, !newCustomerEnds.isEmpty,
+           Int64(newCustomerEnds.count) >= firstUnwrittenCustomer - 1,
+           try EventStore.indexNames(db).contains(Schema.customerKeyIndex.name) {
+            try db.execute("DROP INDEX \(Schema.customerKeyIndex.name)")
+            rebuildsIndex = true
+        }
         try newCustomerKeys.withUnsafeBufferPointer { keys in
             var offset = 0
             while offset < newCustomerEnds.count {
-                let statement = newCustomerEnds.count - offset >= Self.rowsPerInsert ? insertMany : insertCustomer
-                let rows = statement === insertMany ? Self.rowsPerInsert : 1
+                let statement = newCustomerEnds.count - offset >= Self.rowsPerInsert ? insertCustomers : insertCustomer
+                let rows = statement === insertCustomers ? Self.rowsPerInsert : 1
                 for row in 0..<rows {
                     let customer = offset + row
                     let start = customer == 0 ? 0 : newCustomerEnds[customer - 1]
-                    try statement.bind(firstNewCustomer + Int64(customer), at: Int32(2 * row + 1))
+                    try statement.bind(firstUnwrittenCustomer + Int64(customer), at: Int32(2 * row + 1))
                     try statement.bindText(utf8: UnsafeBufferPointer(rebasing: keys[start..<newCustomerEnds[customer]]),
                                            at: Int32(2 * row + 2))
                 }
@@ -296,9 +310,10 @@ struct EventImporter {
                 offset += rows
             }
         }
-        if rebuildsIndex { try db.execute(Schema.customerKeyIndex.definition) }
-        newCustomerKeys = []
-        newCustomerEnds = []
+        firstUnwrittenCustomer += Int64(newCustomerEnds.count)
+        newCustomerKeys.removeAll(keepingCapacity: true)
+        newCustomerEnds.removeAll(keepingCapacity: true)
+        if final, rebuildsIndex { try db.execute(Schema.customerKeyIndex.definition) }
     }
 
     private static func insertSQL(rows: Int) -> String {
@@ -310,7 +325,7 @@ struct EventImporter {
     /// planner's statistics.
     mutating func finish() throws {
         try flush()
-        try writeNewCustomers()
+        try writeNewCustomers(final: true)
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
         for (column, counts) in codeCounts.enumerated() {
             for (code, count) in counts.enumerated() where count > 0 {
