@@ -1,5 +1,5 @@
 // Assembling a columnar copy from events delivered in the clustered (customer, time, seq) order: by a scan of
-// the events table, or by an import that has just written them.
+// the events table, or by an import from the rows it writes.
 
 /// Collects events in clustered order into the columns of a `ColumnarEvents`, numbering the distinct code
 /// triples as they come, and optionally each event's property object id (for the property columns).
@@ -25,13 +25,6 @@ struct ColumnarBuilder {
     }
 
     var eventCount: Int { times.count }
-
-    /// Makes room for `more` events.
-    mutating func reserve(_ more: Int) {
-        times.reserveCapacity(times.count + more)
-        tripleIndex.reserveCapacity(tripleIndex.count + more)
-        if keepsPropsIDs { propsIDs.reserveCapacity(propsIDs.count + more) }
-    }
 
     /// Adds the next event. Codes are the stored ones, -1 for NULL.
     @inline(__always)

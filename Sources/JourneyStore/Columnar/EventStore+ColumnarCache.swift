@@ -108,14 +108,17 @@ extension EventStore {
         keepColumnarCopy(events, properties: names)
     }
 
-    /// Keeps `events`, the columnar copy of the whole store as an import has just written it, in memory and inside
-    /// the store, with every property column (made from `propsIDs`, each event's property object).
-    func keepColumnarCopy(_ events: ColumnarEvents, propsIDs: [UInt32], isCancelled: () -> Bool = { false }) throws {
-        guard try eventsVersion() == events.version else { return }
-        let names = try catalog().properties.map(\.name)
-        let columns = try PropertyReader.columns(names, propsIDs: propsIDs, db: db, isCancelled: isCancelled)
-        for (name, column) in columns { _ = events.propertyColumn(name) { column } }
-        keepColumnarCopy(events, properties: names)
+    /// Keeps the copy an import made of the whole store (see `ImportCopyMaker`) in memory and inside the store;
+    /// false (nothing kept) when the store is no longer at its version or has other properties.
+    func keepColumnarCopy(_ made: ImportCopyMaker.Made) throws -> Bool {
+        guard try eventsVersion() == made.events.version,
+              try Set(catalog().properties.map(\.name)) == Set(made.properties) else { return false }
+        for section in made.sections {
+            writeColumnarSection(section.name, bytes: section.bytes, version: made.events.version)
+        }
+        cachedColumnar = made.events
+        columnarOrigin = .eventsTable
+        return true
     }
 
     /// Writes the base columns and the property columns `names` (already on `events`) into the store, and keeps

@@ -33,20 +33,35 @@ struct PropertyReader {
         let objects = Int(count.int64(0))
         let largestID = Int(count.int64(1))
         count.reset()
-        var reader = try PropertyReader(names: names, eventCount: objects, db: db)
+        let read = try db.prepare("SELECT id, json FROM props ORDER BY id")
+        return try columns(names, propsIDs: propsIDs, objectCount: objects, largestID: largestID, db: db) { add in
+            try db.withCancellation(isCancelled) {
+                var row = 0
+                while try read.step(), row < objects {
+                    row += 1
+                    try read.withText(1) { try add(read.int64(0), $0) }
+                }
+            }
+        }
+    }
+
+    /// The columns `names` of events whose property objects are `propsIDs`, with the objects (at most
+    /// `objectCount`, ids up to `largestID`) delivered by `objects` as (id, JSON text); `db` is any connection, for
+    /// SQLite's JSON functions.
+    static func columns(_ names: [String], propsIDs: [UInt32], objectCount: Int, largestID: Int, db: Database,
+                        objects: ((Int64, UnsafeBufferPointer<UInt8>?) throws -> Void) throws -> Void)
+        throws -> [String: PropertyColumn] {
+        var reader = try PropertyReader(names: names, eventCount: objectCount, db: db)
         // rowOfID[id] is the object's position in the reader, from 1; 0 for an id with no object.
         var rowOfID = [UInt32](repeating: 0, count: largestID + 1)
-        let read = try db.prepare("SELECT id, json FROM props ORDER BY id")
-        try db.withCancellation(isCancelled) {
-            var row: UInt32 = 0
-            while try read.step() {
-                guard Int(row) < objects else { break }
-                let id = Int(read.int64(0))
-                guard id >= 0, id <= largestID else { throw StoreError.schema("table props has an invalid id \(id)") }
-                rowOfID[id] = row + 1
-                row += 1
-                try read.withText(1) { try reader.add($0) }
+        var row: UInt32 = 0
+        try objects { id, json in
+            guard Int(row) < objectCount, id >= 0, id <= Int64(largestID) else {
+                throw StoreError.schema("table props has an invalid id \(id)")
             }
+            rowOfID[Int(id)] = row + 1
+            row += 1
+            try reader.add(json)
         }
         return try Dictionary(uniqueKeysWithValues: zip(names, reader.builders.map { builder in
             var valueIndex = [UInt32](repeating: 0, count: propsIDs.count)

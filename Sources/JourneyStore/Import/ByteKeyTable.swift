@@ -57,6 +57,15 @@ struct ByteKeyTable {
         key.withUTF8 { insert($0, value: value) }
     }
 
+    /// Calls `body` with each key, in the order they were inserted.
+    func forEachKey(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try keyBytes.withUnsafeBufferPointer { bytes in
+            for entry in 0..<count {
+                try body(UnsafeBufferPointer(rebasing: bytes[keyStarts[entry] ..< keyStarts[entry + 1]]))
+            }
+        }
+    }
+
     /// The value stored for the UTF-8 of `key`, or nil.
     func value(for key: String) -> Int64? {
         var key = key

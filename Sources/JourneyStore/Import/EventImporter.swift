@@ -56,9 +56,11 @@ struct EventImporter {
     private let firstSeq: Int64
     /// Collects the columnar copy of the store while the rows are written, when they are all of its events:
     /// the store was empty and every row is written by one flush. Nil otherwise.
-    private var copyBuilder: ColumnarBuilder?
-    /// The copy built while writing (see `copyBuilder`), once `finish()` has run.
-    private(set) var builtCopy: (events: ColumnarEvents, propsIDs: [UInt32])?
+    private let makesCopy: Bool
+    /// The copy being made on the other core while the rows are written (see `makesCopy`), once `finish()` ran.
+    private(set) var copyMaker: ImportCopyMaker?
+    /// The id of this import's first property object.
+    private let firstPropsID: Int64
     /// The ids of the property objects this import has written, by their JSON text. Objects are shared within
     /// one import only: an import never reads the `props` table, so its cost does not grow with the store.
     private var propsIDs = ByteKeyTable()
@@ -93,9 +95,10 @@ struct EventImporter {
         insertCustomers = try db.prepare("INSERT INTO customers(id, key) VALUES "
                                          + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
         firstSeq = pendingFirstSeq
-        if state.counters.eventCount == 0 { copyBuilder = ColumnarBuilder(expectedCount: 0, keepsPropsIDs: true) }
+        makesCopy = state.counters.eventCount == 0
         let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
         nextPropsID = try lastProps.step() ? lastProps.int64(0) + 1 : 1
+        firstPropsID = nextPropsID
         // A statement left open would keep the table read, and dropping an index below would fail.
         lastProps.reset()
         pending.reserveCapacity(1 << 16)
@@ -197,16 +200,19 @@ struct EventImporter {
 
     /// Inserts the buffered events in (customer, time, seq) order, which appends them to the clustered table (or,
     /// for a store that has events, visits its pages once, in order) instead of scattering them over it.
-    mutating func flush() throws {
+    ///
+    /// The last flush of an import into an empty store that wrote every row at once (`final`, and no flush before)
+    /// starts making the columnar copy on the other core from the same ordered rows.
+    mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
-        // A second flush: the copy is made from the table afterwards.
-        if pendingFirstSeq != firstSeq { copyBuilder = nil }
         let ordered = clusteredOrder()
         pending = []
-        // Moved out of the property for the loop, so appending neither copies it nor checks access per event.
-        var builder = copyBuilder
-        copyBuilder = nil
-        builder?.reserve(ordered.count)
+        if final, makesCopy, pendingFirstSeq == firstSeq {
+            let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
+            copyMaker = ImportCopyMaker(rows: ordered, version: version,
+                                        properties: propertyCounts.filter { $0.value > 0 }.keys.sorted(),
+                                        objects: propsIDs, firstPropsID: firstPropsID)
+        }
         var start = 0
         while start < ordered.count {
             let statement = ordered.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
@@ -221,16 +227,10 @@ struct EventImporter {
                 try bindCode(event.touchpoint, to: statement, at: offset + 5)
                 try bindCode(event.channel, to: statement, at: offset + 6)
                 try bindCode(event.props, to: statement, at: offset + 7)
-                // The builder takes -1 for NULL; a pending event's codes are 0 for none.
-                builder?.append(customer: Int64(event.customer), time: event.time,
-                                stage: event.stage == 0 ? -1 : Int64(event.stage),
-                                touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
-                                channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
             }
             try statement.run()
             start += rows
         }
-        copyBuilder = builder
         pendingFirstSeq += Int64(ordered.count)
     }
 
@@ -324,7 +324,7 @@ struct EventImporter {
     /// Writes the remaining events, the dictionary and property counts and the counters, and refreshes the
     /// planner's statistics.
     mutating func finish() throws {
-        try flush()
+        try flush(final: true)
         try writeNewCustomers(final: true)
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
         for (column, counts) in codeCounts.enumerated() {
@@ -348,10 +348,6 @@ struct EventImporter {
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
-        if let builder = copyBuilder, builder.eventCount == imported {
-            let version = EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
-            builtCopy = (try builder.finish(version: version), builder.propsIDs)
-        }
         for (_, definition) in rebuiltIndexes { try db.execute(definition) }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
     }

@@ -16,7 +16,7 @@ extension EventStore {
         let formats = try files.map(session.format(of:))
         let rollbackJournal = session.totalBytes >= Self.rollbackJournalBytes && useRollbackJournal()
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
-        let (imported, newCustomers, builtCopy) = try withImportState { state in
+        let (imported, newCustomers, copyMaker) = try withImportState { state in
             var importer = try EventImporter(session: session, state: state)
             for (file, format) in zip(files, formats) {
                 switch format {
@@ -26,14 +26,14 @@ extension EventStore {
             }
             try importer.finish()
             state = importer.state
-            return (importer.imported, importer.newCustomers, importer.builtCopy)
+            return (importer.imported, importer.newCustomers, importer.copyMaker)
         }
         // The import has committed. The columnar copy is a cache of the events: if building it fails (or is
         // interrupted), the import still stands and the next query builds the copy instead.
         if imported > 0 {
             progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-            if let (events, propsIDs) = builtCopy {
-                try? keepColumnarCopy(events, propsIDs: propsIDs)
+            if let made = try? copyMaker?.wait(), (try? keepColumnarCopy(made)) == true {
+                // Made while the rows were written.
             } else {
                 try? refreshColumnarCopy()
             }
