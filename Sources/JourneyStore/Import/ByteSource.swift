@@ -12,14 +12,16 @@ import Darwin
 /// Readers parse directly in the window; when a record runs past its end they call `refill(keepingFrom:)`,
 /// which moves the unfinished record to the front and reads more, growing the window for records larger than it.
 final class ByteSource {
-    private(set) var base: UnsafeMutablePointer<UInt8>
+    // `@exclusivity(unchecked)`: a source belongs to one reader on one thread, and these are read for every byte
+    // range the reader hands out; the run-time check would cost more than the read.
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     /// Valid bytes in the window.
-    private(set) var count = 0
+    @exclusivity(unchecked) private(set) var count = 0
     /// True once the input has no more bytes beyond the window.
-    private(set) var isExhausted = false
+    @exclusivity(unchecked) private(set) var isExhausted = false
     /// Bytes taken from the input so far.
-    private(set) var bytesRead: Int64 = 0
+    @exclusivity(unchecked) private(set) var bytesRead: Int64 = 0
 
     private let path: String
     private var descriptor: Int32 = -1

@@ -14,7 +14,8 @@ final class ImportSession {
     let totalBytes: Int64
     /// Bytes of the files already finished.
     var bytesBefore: Int64 = 0
-    private(set) var rowsSeen = 0
+    /// Counted for every row on the reading thread, so without the run-time exclusivity check.
+    @exclusivity(unchecked) private(set) var rowsSeen = 0
     private(set) var skipped: [SkippedRow] = []
 
     init(db: Database, files: [String], options: ImportOptions, progress: ((ImportProgress) -> Void)?) {
