@@ -119,8 +119,11 @@ extension EventImporter {
             func field(_ start: Int32, _ length: Int32) -> UnsafeBufferPointer<UInt8>? {
                 length < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(start) + Int(length)])
             }
-            for row in batch.rows {
-                try commit(customer: field(row.customerStart, row.customerLength)!, time: row.time,
+            var customers: [Int64] = []
+            customers.reserveCapacity(batch.rows.count)
+            for row in batch.rows { customers.append(try customerID(field(row.customerStart, row.customerLength)!)) }
+            for (row, customer) in zip(batch.rows, customers) {
+                try commit(customerID: customer, time: row.time,
                            stage: field(row.stageStart, row.stageLength),
                            touchpoint: field(row.touchpointStart, row.touchpointLength),
                            channel: field(row.channelStart, row.channelLength),

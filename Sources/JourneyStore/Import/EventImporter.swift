@@ -120,24 +120,35 @@ struct EventImporter {
     /// Stores one validated event whose properties are the JSON object `props` (empty for none).
     /// Empty or nil column values are stored as NULL.
     mutating func commit(customer: UnsafeBufferPointer<UInt8>, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
-                touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
+                         touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
                          props: UnsafeBufferPointer<UInt8>) throws {
-        if pending.count >= options.batchEvents { try flush() }
-        let customerID: Int64
-        if let known = state.customers.value(for: customer) {
-            customerID = known
-        } else {
-            customerID = state.nextCustomerID
-            state.nextCustomerID += 1
-            state.customers.insert(customer, value: customerID)
-            newCustomerKeys.append(contentsOf: customer)
-            newCustomerEnds.append(newCustomerKeys.count)
-            if customerIndexDropped, newCustomerEnds.count >= Self.rowsPerInsert { try writeNewCustomers(final: false) }
-            newCustomers += 1
-        }
+        try commit(customerID: customerID(customer), time: time, stage: stage, touchpoint: touchpoint, channel: channel,
+                   props: props)
+    }
+
+    /// The number of the customer with key `customer`, numbering it (and queueing its row) when new. A batch
+    /// looks up all its customers first, in row order: the lookups are independent, so the processor overlaps
+    /// their cache misses.
+    mutating func customerID(_ customer: UnsafeBufferPointer<UInt8>) throws -> Int64 {
+        if let known = state.customers.value(for: customer) { return known }
+        let customerID = state.nextCustomerID
         guard customerID <= Int64(UInt32.max) else {
             throw StoreError.schema("the store holds at most \(UInt32.max) customers")
         }
+        state.nextCustomerID += 1
+        state.customers.insert(customer, value: customerID)
+        newCustomerKeys.append(contentsOf: customer)
+        newCustomerEnds.append(newCustomerKeys.count)
+        if customerIndexDropped, newCustomerEnds.count >= Self.rowsPerInsert { try writeNewCustomers(final: false) }
+        newCustomers += 1
+        return customerID
+    }
+
+    /// Stores one validated event of customer number `customerID` (see `commit(customer:...)`).
+    mutating func commit(customerID: Int64, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
+                         touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
+                         props: UnsafeBufferPointer<UInt8>) throws {
+        if pending.count >= options.batchEvents { try flush() }
         state.counters.nextSeq += 1
         if state.counters.eventCount == 0 {
             state.counters.minTime = time
