@@ -108,6 +108,37 @@ extension EventStore {
         keepColumnarCopy(events, properties: names)
     }
 
+    /// The copy of `version` with every property column the store has, from memory or the stored copy; nil when
+    /// any part is missing. Called inside an import's transaction, before the import's counts are written, so
+    /// table `fields` still names the properties of `version`.
+    func columnarBase(_ version: EventsVersion) -> ImportCopyMaker.Base? {
+        let events: ColumnarEvents
+        if let cached = cachedColumnar, cached.version == version {
+            events = cached
+        } else if let stored = storedColumnar(version: version) {
+            events = stored
+        } else {
+            return nil
+        }
+        // Read from the table, not the catalog: a catalog made inside the transaction would outlive it in the cache.
+        var names: [String] = []
+        do {
+            let fields = try db.prepare("SELECT name FROM fields WHERE kind = ? AND count > 0")
+            try fields.bind(Schema.propertyKind, at: 1)
+            while try fields.step() { names.append(fields.text(0) ?? "") }
+        } catch {
+            return nil
+        }
+        var columns: [String: PropertyColumn] = [:]
+        for name in names {
+            guard let bytes = try? readColumnarSection("property:" + name, version: version),
+                  let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) })
+            else { return nil }
+            columns[name] = column
+        }
+        return ImportCopyMaker.Base(events: events, columns: columns)
+    }
+
     /// Keeps the copy an import made of the whole store (see `ImportCopyMaker`) in memory and inside the store;
     /// false (nothing kept) when the store is no longer at its version or has other properties.
     func keepColumnarCopy(_ made: ImportCopyMaker.Made) throws -> Bool {

@@ -57,6 +57,9 @@ struct EventImporter {
     /// Collects the columnar copy of the store while the rows are written, when they are all of its events:
     /// the store was empty and every row is written by one flush. Nil otherwise.
     private let makesCopy: Bool
+    /// The store's copy before the import (`version`), with every property column, when the store has it: an
+    /// import into a store with events merges its rows into it instead of reading the whole table back.
+    var baseCopy: ((_ version: EventsVersion) -> ImportCopyMaker.Base?)?
     /// The copy being made on the other core while the rows are written (see `makesCopy`), once `finish()` ran.
     private(set) var copyMaker: ImportCopyMaker?
     /// The id of this import's first property object.
@@ -212,17 +215,22 @@ struct EventImporter {
     /// Inserts the buffered events in (customer, time, seq) order, which appends them to the clustered table (or,
     /// for a store that has events, visits its pages once, in order) instead of scattering them over it.
     ///
-    /// The last flush of an import into an empty store that wrote every row at once (`final`, and no flush before)
-    /// starts making the columnar copy on the other core from the same ordered rows.
+    /// The last flush of an import that wrote every row at once (`final`, and no flush before) starts making the
+    /// columnar copy on the other core from the same ordered rows: alone for an empty store, else merged into the
+    /// store's copy as it was (`baseCopy`).
     mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
         let ordered = clusteredOrder()
         pending = []
-        if final, makesCopy, pendingFirstSeq == firstSeq {
-            let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
-            copyMaker = ImportCopyMaker(rows: ordered, version: version,
-                                        properties: propertyCounts.filter { $0.value > 0 }.keys.sorted(),
-                                        objects: propsIDs, firstPropsID: firstPropsID)
+        if final, pendingFirstSeq == firstSeq {
+            let before = EventsVersion(eventCount: state.counters.eventCount - Int64(imported), nextSeq: firstSeq)
+            let base = makesCopy ? nil : baseCopy?(before)
+            if makesCopy || base != nil {
+                let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
+                let properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(base?.columns.keys ?? [:].keys)
+                copyMaker = ImportCopyMaker(base: base, rows: ordered, version: version, properties: properties.sorted(),
+                                            objects: propsIDs, firstPropsID: firstPropsID)
+            }
         }
         var start = 0
         while start < ordered.count {

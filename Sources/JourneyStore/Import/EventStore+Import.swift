@@ -18,6 +18,7 @@ extension EventStore {
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
         let (imported, newCustomers, copyMaker) = try withImportState { state in
             var importer = try EventImporter(session: session, state: state)
+            importer.baseCopy = { [unowned self] version in columnarBase(version) }
             for (file, format) in zip(files, formats) {
                 switch format {
                 case .csv: try importer.importCSV(file)

@@ -1,5 +1,6 @@
-// The columnar copy of an import into an empty store, made on the second core while the importing thread writes
-// the rows: the copy needs nothing SQLite has not been given already, so it need not wait for the table.
+// The columnar copy after an import, made on the second core while the importing thread writes the rows: from the
+// rows alone for an empty store, else by merging them into the copy of the store as it was. Either way it needs
+// nothing SQLite has not been given already, so it need not wait for the table.
 
 /// Builds the copy (base columns, every property column, and their encoded sections) on its own thread.
 final class ImportCopyMaker: @unchecked Sendable {
@@ -10,18 +11,30 @@ final class ImportCopyMaker: @unchecked Sendable {
         var sections: [(name: String, bytes: [UInt8])]
     }
 
+    /// The copy of the store before the import, with every property column it had.
+    struct Base {
+        var events: ColumnarEvents
+        var columns: [String: PropertyColumn]
+    }
+
     // Written by the worker before it finishes; read only after `join()`.
     private var result: Result<Made, any Error> = .failure(StoreError.cancelled)
     private var worker: Worker?
 
-    /// Starts making the copy of `rows` (all the store's events, in clustered order), whose property objects are
-    /// the keys of `objects` in insertion order, numbered from `firstPropsID`.
-    init(rows: [PendingEvent], version: EventsVersion, properties: [String], objects: ByteKeyTable, firstPropsID: Int64) {
-        let input = HandOff(value: (rows, objects))
+    /// Starts making the copy of `base` (nil for an empty store) plus `rows` (the import's events, in clustered
+    /// order), whose property objects are the keys of `objects` in insertion order, numbered from `firstPropsID`.
+    init(base: Base?, rows: [PendingEvent], version: EventsVersion, properties: [String], objects: ByteKeyTable,
+         firstPropsID: Int64) {
+        let input = HandOff(value: (base, rows, objects))
         worker = Worker { [self] in
             result = Result {
-                try Self.make(rows: input.value.0, version: version, properties: properties,
-                              objects: input.value.1, firstPropsID: firstPropsID)
+                let (base, rows, objects) = input.value
+                if let base {
+                    return try Self.merge(base, rows: rows, version: version, properties: properties, objects: objects,
+                                          firstPropsID: firstPropsID)
+                }
+                return try Self.make(rows: rows, version: version, properties: properties,
+                                     objects: objects, firstPropsID: firstPropsID)
             }
         }
     }
@@ -35,7 +48,7 @@ final class ImportCopyMaker: @unchecked Sendable {
 
     private static func make(rows: [PendingEvent], version: EventsVersion, properties: [String], objects: ByteKeyTable,
                              firstPropsID: Int64) throws -> Made {
-        var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: !properties.isEmpty)
+        var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: false)
         for event in rows {
             // The builder takes -1 for NULL; a pending event's codes are 0 for none.
             builder.append(customer: Int64(event.customer), time: event.time,
@@ -45,22 +58,100 @@ final class ImportCopyMaker: @unchecked Sendable {
         }
         let events = try builder.finish(version: version)
         var sections: [(name: String, bytes: [UInt8])] = [("base", ColumnarCodec.encode(events))]
-        if !properties.isEmpty {
-            // A connection of its own, in memory, for SQLite's JSON functions on the objects that need them.
-            let json = try Database(path: ":memory:")
-            let columns = try PropertyReader.columns(properties, propsIDs: builder.propsIDs, objectCount: objects.count,
-                                                     largestID: Int(firstPropsID) + objects.count, db: json) { add in
-                var id = firstPropsID
-                try objects.forEachKey { key in
-                    try add(id, key)
-                    id += 1
+        let columns = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
+        for name in properties {
+            guard let column = columns[name] else { continue }
+            _ = events.propertyColumn(name) { column }
+            sections.append(("property:" + name, ColumnarCodec.encode(column)))
+        }
+        return Made(events: events, properties: properties, sections: sections)
+    }
+
+    /// The property columns `properties` of `rows`, each object read once.
+    private static func newColumns(_ properties: [String], rows: [PendingEvent], objects: ByteKeyTable,
+                                   firstPropsID: Int64) throws -> [String: PropertyColumn] {
+        guard !properties.isEmpty else { return [:] }
+        // A connection of its own, in memory, for SQLite's JSON functions on the objects that need them.
+        let json = try Database(path: ":memory:")
+        return try PropertyReader.columns(properties, propsIDs: rows.map(\.props), objectCount: objects.count,
+                                          largestID: Int(firstPropsID) + objects.count, db: json) { add in
+            var id = firstPropsID
+            try objects.forEachKey { key in
+                try add(id, key)
+                id += 1
+            }
+        }
+    }
+
+    /// The store's copy with `rows` merged in: customer by customer, and within a customer by time, the old
+    /// events first on equal times (their import numbers are smaller). Property values are renumbered into
+    /// one table per column, the old values first.
+    private static func merge(_ base: Base, rows: [PendingEvent], version: EventsVersion, properties: [String],
+                              objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
+        let old = base.events
+        let total = old.eventCount + rows.count
+        var builder = ColumnarBuilder(expectedCount: total, keepsPropsIDs: false)
+        // Where each merged event comes from: an old event's index, or -(new row + 1).
+        var source: [Int32] = []
+        source.reserveCapacity(total)
+        func appendOld(_ customer: Int64, _ event: Int) {
+            let triple = old.triples[Int(old.tripleIndex[event])]
+            builder.append(customer: customer, time: old.times[event], stage: triple.stage ?? -1,
+                           touchpoint: triple.touchpoint ?? -1, channel: triple.channel ?? -1, props: 0)
+            source.append(Int32(event))
+        }
+        func appendNew(_ row: Int) {
+            let event = rows[row]
+            builder.append(customer: Int64(event.customer), time: event.time,
+                           stage: event.stage == 0 ? -1 : Int64(event.stage),
+                           touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
+                           channel: event.channel == 0 ? -1 : Int64(event.channel), props: 0)
+            source.append(-Int32(row + 1))
+        }
+        var c = 0, row = 0
+        while c < old.customerCount || row < rows.count {
+            let oldCustomer = c < old.customerCount ? old.customers[c] : Int64.max
+            let newCustomer = row < rows.count ? Int64(rows[row].customer) : Int64.max
+            if oldCustomer < newCustomer {
+                for event in Int(old.starts[c])..<Int(old.starts[c + 1]) { appendOld(oldCustomer, event) }
+                c += 1
+            } else if newCustomer < oldCustomer {
+                while row < rows.count, Int64(rows[row].customer) == newCustomer { appendNew(row); row += 1 }
+            } else {
+                var event = Int(old.starts[c])
+                let end = Int(old.starts[c + 1])
+                while event < end || (row < rows.count && Int64(rows[row].customer) == newCustomer) {
+                    let takesOld = event < end
+                        && !(row < rows.count && Int64(rows[row].customer) == newCustomer && rows[row].time < old.times[event])
+                    if takesOld { appendOld(oldCustomer, event); event += 1 } else { appendNew(row); row += 1 }
                 }
+                c += 1
             }
-            for name in properties {
-                guard let column = columns[name] else { continue }
-                _ = events.propertyColumn(name) { column }
-                sections.append(("property:" + name, ColumnarCodec.encode(column)))
+        }
+        let events = try builder.finish(version: version)
+        var sections: [(name: String, bytes: [UInt8])] = [("base", ColumnarCodec.encode(events))]
+        let added = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
+        for name in properties {
+            let oldColumn = base.columns[name] ?? PropertyColumn(valueIndex: [UInt32](repeating: 0, count: old.eventCount),
+                                                                  values: [.missing])
+            let newColumn = added[name] ?? PropertyColumn(valueIndex: [UInt32](repeating: 0, count: rows.count),
+                                                          values: [.missing])
+            var values = oldColumn.values
+            var known: [StoredValue: UInt32] = [:]
+            for (index, value) in values.enumerated() where known[value] == nil { known[value] = UInt32(index) }
+            let renumbered: [UInt32] = newColumn.values.map { value in
+                if let index = known[value] { return index }
+                let index = UInt32(values.count)
+                values.append(value)
+                known[value] = index
+                return index
             }
+            let valueIndex = source.map { from in
+                from >= 0 ? oldColumn.valueIndex[Int(from)] : renumbered[Int(newColumn.valueIndex[Int(-from - 1)])]
+            }
+            let column = PropertyColumn(valueIndex: valueIndex, values: values)
+            _ = events.propertyColumn(name) { column }
+            sections.append(("property:" + name, ColumnarCodec.encode(column)))
         }
         return Made(events: events, properties: properties, sections: sections)
     }
