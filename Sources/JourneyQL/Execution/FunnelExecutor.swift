@@ -514,8 +514,9 @@ final class PartitionSlots<T>: @unchecked Sendable {
     }
 }
 
-/// What a scan feeds, customer by customer, and how copies that saw different customers combine.
-protocol CustomerAccumulator {
+/// What a scan feeds, customer by customer, and how copies that saw different customers combine. Its metatype
+/// crosses to the partition threads, hence `SendableMetatype`.
+protocol CustomerAccumulator: SendableMetatype {
     /// Whether customers may be handed over as raw columns (`add(_:from:)`) instead of arrays.
     var takesBuffers: Bool { get }
     mutating func add(_ customer: CustomerEvents)
