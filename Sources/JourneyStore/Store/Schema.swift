@@ -48,20 +48,8 @@ public enum Schema {
             attrs TEXT
         );
         \(customerKeyIndex.definition);
-        CREATE TABLE events(
-            customer INTEGER NOT NULL,
-            time INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            stage INTEGER,
-            touchpoint INTEGER,
-            channel INTEGER,
-            props INTEGER,
-            PRIMARY KEY (customer, time, seq)
-        ) WITHOUT ROWID;
-        CREATE TABLE props(
-            id INTEGER PRIMARY KEY,
-            json TEXT NOT NULL
-        );
+        \(eventsTable("events"))
+        \(propsTable)
         \(eventsJSONView)
         CREATE TABLE fields(
             kind INTEGER NOT NULL,
@@ -80,6 +68,30 @@ public enum Schema {
         ("events_stage_time", "CREATE INDEX IF NOT EXISTS events_stage_time ON events(stage, time)"),
         ("events_touchpoint_time", "CREATE INDEX IF NOT EXISTS events_touchpoint_time ON events(touchpoint, time)"),
     ]
+
+    /// The events table, clustered by (customer, time, seq), under `name`.
+    static func eventsTable(_ name: String) -> String {
+        """
+        CREATE TABLE \(name)(
+            customer INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            stage INTEGER,
+            touchpoint INTEGER,
+            channel INTEGER,
+            props INTEGER,
+            PRIMARY KEY (customer, time, seq)
+        ) WITHOUT ROWID;
+        """
+    }
+
+    /// Each distinct property object once, as JSON text.
+    static let propsTable = """
+        CREATE TABLE props(
+            id INTEGER PRIMARY KEY,
+            json TEXT NOT NULL
+        );
+        """
 
     /// The events as SQL reads them, with each event's properties as JSON text. SQLite flattens the view into
     /// the query, so a scan through it still reads `events` in its clustered order, with one lookup per event
@@ -150,23 +162,11 @@ public enum Schema {
         try db.transaction {
             let indexes = try EventStore.indexNames(db)
             try db.execute("""
-                CREATE TABLE props(
-                    id INTEGER PRIMARY KEY,
-                    json TEXT NOT NULL
-                );
+                \(propsTable)
                 CREATE TEMP TABLE upgrade_props(json TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO props(json) SELECT DISTINCT props FROM events WHERE props IS NOT NULL;
                 INSERT INTO upgrade_props(json, id) SELECT json, id FROM props;
-                CREATE TABLE events_upgraded(
-                    customer INTEGER NOT NULL,
-                    time INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    stage INTEGER,
-                    touchpoint INTEGER,
-                    channel INTEGER,
-                    props INTEGER,
-                    PRIMARY KEY (customer, time, seq)
-                ) WITHOUT ROWID;
+                \(eventsTable("events_upgraded"))
                 INSERT INTO events_upgraded
                     SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, u.id
                     FROM events e LEFT JOIN upgrade_props u ON u.json = e.props
