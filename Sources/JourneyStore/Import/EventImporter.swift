@@ -54,13 +54,12 @@ struct EventImporter {
     /// The seq of `pending[0]`, and of this import's first event.
     private var pendingFirstSeq: Int64
     private let firstSeq: Int64
-    /// Collects the columnar copy of the store while the rows are written, when they are all of its events:
-    /// the store was empty and every row is written by one flush. Nil otherwise.
+    /// Whether the store had no events: its columnar copy is then made from this import's rows alone.
     private let makesCopy: Bool
     /// The store's copy before the import (`version`), with every property column, when the store has it: an
     /// import into a store with events merges its rows into it instead of reading the whole table back.
     var baseCopy: ((_ version: EventsVersion) -> ImportCopyMaker.Base?)?
-    /// The copy being made on the other core while the rows are written (see `makesCopy`), once `finish()` ran.
+    /// The copy being made on the other core while the rows are written (see `flush(final:)`), once `finish()` ran.
     private(set) var copyMaker: ImportCopyMaker?
     /// The id of this import's first property object.
     private let firstPropsID: Int64
@@ -227,7 +226,7 @@ struct EventImporter {
             let base = makesCopy ? nil : baseCopy?(before)
             if makesCopy || base != nil {
                 let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
-                let properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(base?.columns.keys ?? [:].keys)
+                let properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(base.map { Array($0.columns.keys) } ?? [])
                 copyMaker = ImportCopyMaker(base: base, rows: ordered, version: version, properties: properties.sorted(),
                                             objects: propsIDs, firstPropsID: firstPropsID)
             }
