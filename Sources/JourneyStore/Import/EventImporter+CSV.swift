@@ -173,7 +173,7 @@ struct CSVRowParser {
                 } catch let failure as RowFailure {
                     try session.reject(failure, file: file)
                 }
-                if batch.rows.count >= RowBatch.rowsPerBatch {
+                if batch.rows.count >= RowBatch.rowsPerBatch || batch.bytes.count >= RowBatch.bytesPerBatch {
                     guard channel.send(.batch(batch)) else { return }
                     batch = RowBatch()
                 }

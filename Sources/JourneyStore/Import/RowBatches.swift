@@ -25,6 +25,9 @@ struct RowBatch {
 
     /// Rows per batch; a batch is about 1 MB.
     static let rowsPerBatch = 8192
+    /// Bytes after which a batch is sent whatever its row count (wide rows), which also keeps every offset far
+    /// inside Int32 (SQLite refuses a value over 1 GB anyway).
+    static let bytesPerBatch = 32 << 20
 
     init() {
         bytes.reserveCapacity(Self.rowsPerBatch * 96)
