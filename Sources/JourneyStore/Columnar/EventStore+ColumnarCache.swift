@@ -105,7 +105,7 @@ extension EventStore {
         let version = try eventsVersion()
         let names = try catalog().properties.map(\.name)
         let events = try buildColumnar(version: version, isCancelled: isCancelled, properties: names)
-        keepColumnarCopy(events, properties: names)
+        keepColumnarCopy(events, sections: Self.columnarSections(events, properties: names))
     }
 
     /// The copy of `version` with every property column the store has, from memory or the stored copy; nil when
@@ -144,23 +144,21 @@ extension EventStore {
     func keepColumnarCopy(_ made: ImportCopyMaker.Made) throws -> Bool {
         guard try eventsVersion() == made.events.version,
               try Set(catalog().properties.map(\.name)) == Set(made.properties) else { return false }
-        for section in made.sections {
-            writeColumnarSection(section.name, bytes: section.bytes, version: made.events.version)
-        }
-        cachedColumnar = made.events
-        columnarOrigin = .eventsTable
+        keepColumnarCopy(made.events, sections: made.sections)
         return true
     }
 
-    /// Writes the base columns and the property columns `names` (already on `events`) into the store, and keeps
-    /// `events` in memory.
-    private func keepColumnarCopy(_ events: ColumnarEvents, properties names: [String]) {
-        let version = events.version
-        writeColumnarSection("base", bytes: ColumnarCodec.encode(events), version: version)
-        for name in names {
-            let column = events.propertyColumn(name) { preconditionFailure("read with the base columns") }
-            writeColumnarSection("property:" + name, bytes: ColumnarCodec.encode(column), version: version)
+    /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
+    /// on it already.
+    static func columnarSections(_ events: ColumnarEvents, properties: [String]) -> [(name: String, bytes: [UInt8])] {
+        [("base", ColumnarCodec.encode(events))] + properties.map { name in
+            ("property:" + name, ColumnarCodec.encode(events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }))
         }
+    }
+
+    /// Writes `sections` of `events` into the store and keeps `events` in memory.
+    private func keepColumnarCopy(_ events: ColumnarEvents, sections: [(name: String, bytes: [UInt8])]) {
+        for section in sections { writeColumnarSection(section.name, bytes: section.bytes, version: events.version) }
         cachedColumnar = events
         columnarOrigin = .eventsTable
     }

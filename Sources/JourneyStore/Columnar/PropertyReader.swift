@@ -6,19 +6,19 @@
 struct PropertyReader {
     private let names: [[UInt8]]
     private var builders: [Builder]
-    /// Per column, whether the current event already gave it a value (a repeated key keeps its first value, as
+    /// Per column, whether the current object already gave it a value (a repeated key keeps its first value, as
     /// json_extract reads it).
     private var seen: [Bool]
-    private var event = -1
-    /// The current event's values for read columns, before they are known to be readable without SQLite.
+    private var object = -1
+    /// The current object's values for read columns, before they are known to be readable without SQLite.
     private var pending: [(column: Int, value: StoredValue?, bytes: Range<Int>)] = []
     /// json_type and json_extract of (props, path), for the objects read by SQLite.
     private let exact: Statement
     private let paths: [String]
 
-    init(names: [String], eventCount: Int, db: Database) throws {
+    init(names: [String], objectCount: Int, db: Database) throws {
         self.names = names.map { Array($0.utf8) }
-        builders = names.map { _ in Builder(eventCount: eventCount) }
+        builders = names.map { _ in Builder(objectCount: objectCount) }
         seen = Array(repeating: false, count: names.count)
         exact = try db.prepare("SELECT json_type(?1, ?2), json_extract(?1, ?2)")
         paths = names.map { PredicateSQL.jsonPath($0) ?? "" }
@@ -51,7 +51,7 @@ struct PropertyReader {
     static func columns(_ names: [String], propsIDs: [UInt32], objectCount: Int, largestID: Int, db: Database,
                         objects: ((Int64, UnsafeBufferPointer<UInt8>?) throws -> Void) throws -> Void)
         throws -> [String: PropertyColumn] {
-        var reader = try PropertyReader(names: names, eventCount: objectCount, db: db)
+        var reader = try PropertyReader(names: names, objectCount: objectCount, db: db)
         // rowOfID[id] is the object's position in the reader, from 1; 0 for an id with no object.
         var rowOfID = [UInt32](repeating: 0, count: largestID + 1)
         var row: UInt32 = 0
@@ -82,14 +82,9 @@ struct PropertyReader {
         }))
     }
 
-    /// The columns, by name.
-    func columns(_ names: [String]) -> [String: PropertyColumn] {
-        Dictionary(uniqueKeysWithValues: zip(names, builders.map { PropertyColumn(valueIndex: $0.valueIndex, values: $0.values) }))
-    }
-
-    /// Reads the next event's `props` (nil for NULL).
+    /// Reads the next property object's JSON text (nil for NULL).
     mutating func add(_ props: UnsafeBufferPointer<UInt8>?) throws {
-        event += 1
+        object += 1
         guard let props, !names.isEmpty else { return }
         for k in seen.indices { seen[k] = false }
         if !readSimpleObject(props) {
@@ -180,9 +175,9 @@ struct PropertyReader {
         for item in pending where !seen[item.column] {
             seen[item.column] = true
             if let value = item.value {
-                builders[item.column].set(event, value)
+                builders[item.column].set(object, value)
             } else {
-                builders[item.column].setText(event, UnsafeBufferPointer(rebasing: b[item.bytes]))
+                builders[item.column].setText(object, UnsafeBufferPointer(rebasing: b[item.bytes]))
             }
         }
         return true
@@ -209,45 +204,45 @@ struct PropertyReader {
             case "false": value = .boolean(false)
             default: value = .json(exact.text(1) ?? "")
             }
-            builders[k].set(event, value)
+            builders[k].set(object, value)
         }
     }
 
-    /// One column: value numbers per event and the distinct values, text interned by its bytes.
+    /// One column: value numbers per object and the distinct values, text interned by its bytes.
     private struct Builder {
         var values: [StoredValue] = [.missing]
         var known: [StoredValue: UInt32] = [.missing: 0]
         var texts = ByteKeyTable()
         var valueIndex: [UInt32]
 
-        init(eventCount: Int) {
-            valueIndex = Array(repeating: 0, count: eventCount)
+        init(objectCount: Int) {
+            valueIndex = Array(repeating: 0, count: objectCount)
         }
 
-        mutating func set(_ event: Int, _ value: StoredValue) {
+        mutating func set(_ object: Int, _ value: StoredValue) {
             if case .text(let s) = value {
                 var s = s
-                s.withUTF8 { setText(event, $0) }
+                s.withUTF8 { setText(object, $0) }
                 return
             }
             if let index = known[value] {
-                valueIndex[event] = index
+                valueIndex[object] = index
             } else {
                 let index = UInt32(values.count)
                 values.append(value)
                 known[value] = index
-                valueIndex[event] = index
+                valueIndex[object] = index
             }
         }
 
-        mutating func setText(_ event: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        mutating func setText(_ object: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
             if let index = texts.value(for: bytes) {
-                valueIndex[event] = UInt32(index)
+                valueIndex[object] = UInt32(index)
             } else {
                 let index = UInt32(values.count)
                 values.append(.text(String(decoding: bytes, as: UTF8.self)))
                 texts.insert(bytes, value: Int64(index))
-                valueIndex[event] = index
+                valueIndex[object] = index
             }
         }
     }

@@ -57,14 +57,10 @@ final class ImportCopyMaker: @unchecked Sendable {
                            channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
         }
         let events = try builder.finish(version: version)
-        var sections: [(name: String, bytes: [UInt8])] = [("base", ColumnarCodec.encode(events))]
         let columns = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
-        for name in properties {
-            guard let column = columns[name] else { continue }
-            _ = events.propertyColumn(name) { column }
-            sections.append(("property:" + name, ColumnarCodec.encode(column)))
-        }
-        return Made(events: events, properties: properties, sections: sections)
+        for (name, column) in columns { _ = events.propertyColumn(name) { column } }
+        return Made(events: events, properties: properties,
+                    sections: EventStore.columnarSections(events, properties: properties))
     }
 
     /// The property columns `properties` of `rows`, each object read once.
@@ -129,7 +125,6 @@ final class ImportCopyMaker: @unchecked Sendable {
             }
         }
         let events = try builder.finish(version: version)
-        var sections: [(name: String, bytes: [UInt8])] = [("base", ColumnarCodec.encode(events))]
         let added = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
         for name in properties {
             let oldColumn = base.columns[name] ?? PropertyColumn(valueIndex: [UInt32](repeating: 0, count: old.eventCount),
@@ -151,8 +146,8 @@ final class ImportCopyMaker: @unchecked Sendable {
             }
             let column = PropertyColumn(valueIndex: valueIndex, values: values)
             _ = events.propertyColumn(name) { column }
-            sections.append(("property:" + name, ColumnarCodec.encode(column)))
         }
-        return Made(events: events, properties: properties, sections: sections)
+        return Made(events: events, properties: properties,
+                    sections: EventStore.columnarSections(events, properties: properties))
     }
 }
