@@ -38,9 +38,10 @@ extension EventStore {
         return chunks == 0 ? nil : bytes
     }
 
-    /// Stores a section in its own transaction, replacing any older copy; rows of other versions go too.
-    /// Failures are swallowed: the copy is a cache.
-    func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) {
+    /// Stores a section in its own transaction (or savepoint, inside an import's), replacing any older copy; rows
+    /// of other versions go too. Failures are swallowed, and answered false: the copy is a cache.
+    @discardableResult
+    func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) -> Bool {
         let wanted = Self.versionText(version)
         // A cache fill never waits for another writer (an import running in another process): it is skipped.
         try? db.execute("PRAGMA busy_timeout = 0")
@@ -69,8 +70,9 @@ extension EventStore {
             }
             // Our own commit does not change data_version, so the other caches stay valid.
         } catch {
-            return
+            return false
         }
+        return true
     }
 
     private func hasColumnarTable() throws -> Bool {
@@ -120,15 +122,7 @@ extension EventStore {
         } else {
             return nil
         }
-        // Read from the table, not the catalog: a catalog made inside the transaction would outlive it in the cache.
-        var names: [String] = []
-        do {
-            let fields = try db.prepare("SELECT name FROM fields WHERE kind = ? AND count > 0")
-            try fields.bind(Schema.propertyKind, at: 1)
-            while try fields.step() { names.append(fields.text(0) ?? "") }
-        } catch {
-            return nil
-        }
+        guard let names = try? propertyNamesInTable() else { return nil }
         var columns: [String: PropertyColumn] = [:]
         for name in names {
             guard let bytes = try? readColumnarSection("property:" + name, version: version),
@@ -141,11 +135,31 @@ extension EventStore {
 
     /// Keeps the copy an import made of the whole store (see `ImportCopyMaker`) in memory and inside the store;
     /// false (nothing kept) when the store is no longer at its version or has other properties.
-    func keepColumnarCopy(_ made: ImportCopyMaker.Made) throws -> Bool {
-        guard try eventsVersion() == made.events.version,
-              try Set(catalog().properties.map(\.name)) == Set(made.properties) else { return false }
-        keepColumnarCopy(made.events, sections: made.sections)
-        return true
+    /// Writes the copy an import made (see `ImportCopyMaker`) inside the import's transaction, once its counts are
+    /// written, so that one commit (and one sync) stores both; `adoptColumnarCopy` keeps it in memory once the
+    /// import has committed. False when the copy is not of the events and properties the store now has, or could
+    /// not be written whole.
+    func storeImportCopy(_ made: ImportCopyMaker.Made) -> Bool {
+        guard let counters = try? readCounters(),
+              EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq) == made.events.version,
+              let names = try? propertyNamesInTable(), Set(names) == Set(made.properties) else { return false }
+        return made.sections.allSatisfy { writeColumnarSection($0.name, bytes: $0.bytes, version: made.events.version) }
+    }
+
+    /// Keeps in memory the copy `storeImportCopy` wrote, after the import committed.
+    func adoptColumnarCopy(_ events: ColumnarEvents) {
+        cachedColumnar = events
+        columnarOrigin = .eventsTable
+    }
+
+    /// The names of the properties the store's events carry, read from table `fields`, not the catalog: inside an
+    /// import's transaction, a catalog would outlive the transaction in the cache.
+    private func propertyNamesInTable() throws -> [String] {
+        var names: [String] = []
+        let fields = try db.prepare("SELECT name FROM fields WHERE kind = ? AND count > 0")
+        try fields.bind(Schema.propertyKind, at: 1)
+        while try fields.step() { names.append(fields.text(0) ?? "") }
+        return names
     }
 
     /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
@@ -159,7 +173,6 @@ extension EventStore {
     /// Writes `sections` of `events` into the store and keeps `events` in memory.
     private func keepColumnarCopy(_ events: ColumnarEvents, sections: [(name: String, bytes: [UInt8])]) {
         for section in sections { writeColumnarSection(section.name, bytes: section.bytes, version: events.version) }
-        cachedColumnar = events
-        columnarOrigin = .eventsTable
+        adoptColumnarCopy(events)
     }
 }

@@ -103,7 +103,7 @@ struct ByteKeyTable {
         let old = slots
         let oldCount = slotCount
         slotCount *= 2
-        slots = Array(repeating: 0, count: 3 * slotCount)
+        slots = LargeArrays.zeros(3 * slotCount)
         let mask = slotCount - 1
         for slot in 0..<oldCount where old[3 * slot + 1] != 0 {
             // The slot keeps its words; only its position depends on the hash, whose low bits are not stored.

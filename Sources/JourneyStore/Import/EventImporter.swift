@@ -51,6 +51,12 @@ struct EventImporter {
     private let insertProps: Statement
 
     private var pending: [PendingEvent] = []
+    /// How many of `pending` each customer has, by customer number (covering every customer), for the sort.
+    private var eventsPerCustomer: [UInt32]
+    /// The capacity `pending` is made with.
+    private let pendingCapacity: Int
+    /// Input bytes per event assumed when reserving room for the events of a file: a short CSV row.
+    static let smallestRowBytes: Int64 = 24
     /// The seq of `pending[0]`, and of this import's first event.
     private var pendingFirstSeq: Int64
     private let firstSeq: Int64
@@ -93,6 +99,7 @@ struct EventImporter {
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
         pendingFirstSeq = state.counters.nextSeq
+        eventsPerCustomer = [UInt32](repeating: 0, count: Int(state.nextCustomerID))
         firstUnwrittenCustomer = state.nextCustomerID
         insertCustomers = try db.prepare("INSERT INTO customers(id, key) VALUES "
                                          + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
@@ -103,7 +110,10 @@ struct EventImporter {
         firstPropsID = nextPropsID
         // A statement left open would keep the table read, and dropping an index below would fail.
         lastProps.reset()
-        pending.reserveCapacity(1 << 16)
+        // Room for every row the files may hold (up to a batch): see LargeArrays.
+        pendingCapacity = min(session.options.batchEvents,
+                              max(1 << 16, Int(clamping: session.totalBytes / Self.smallestRowBytes)))
+        pending = LargeArrays.reserved(pendingCapacity)
         // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
         rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
         if rebuildsIndexes {
@@ -139,6 +149,7 @@ struct EventImporter {
         }
         state.nextCustomerID += 1
         state.customers.insert(customer, value: customerID)
+        eventsPerCustomer.append(0)
         newCustomerKeys.append(contentsOf: customer)
         newCustomerEnds.append(newCustomerKeys.count)
         if customerIndexDropped, newCustomerEnds.count >= Self.rowsPerInsert { try writeNewCustomers(final: false) }
@@ -161,6 +172,7 @@ struct EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
+        eventsPerCustomer[Int(customerID)] += 1
         pending.append(PendingEvent(time: time, customer: UInt32(customerID), offset: UInt32(pending.count),
                                     props: try propsID(props),
                                     stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
@@ -219,8 +231,9 @@ struct EventImporter {
     /// store's copy as it was (`baseCopy`).
     mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
-        let ordered = clusteredOrder()
-        pending = []
+        let ordered = ClusteredRows(events: pending, eventsPerCustomer: eventsPerCustomer)
+        pending = final ? [] : LargeArrays.reserved(pendingCapacity)
+        eventsPerCustomer = [UInt32](repeating: 0, count: eventsPerCustomer.count)
         if final, pendingFirstSeq == firstSeq {
             let before = EventsVersion(eventCount: state.counters.eventCount - Int64(imported), nextSeq: firstSeq)
             let base = makesCopy ? nil : baseCopy?(before)
@@ -231,12 +244,14 @@ struct EventImporter {
                                             objects: propsIDs, firstPropsID: firstPropsID)
             }
         }
-        var start = 0
-        while start < ordered.count {
-            let statement = ordered.count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
+        var start = 0, sorted = 0
+        let count = ordered.rows.count
+        while start < count {
+            let statement = count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
             let rows = statement === insertEvents ? Self.rowsPerInsert : 1
+            if start + rows > sorted { sorted = ordered.waitForRows(start + rows) }
             for row in 0..<rows {
-                let event = ordered[start + row]
+                let event = ordered.rows[start + row]
                 let offset = Int32(row * 7)
                 try statement.bind(Int64(event.customer), at: offset + 1)
                 try statement.bind(event.time, at: offset + 2)
@@ -249,49 +264,8 @@ struct EventImporter {
             try statement.run()
             start += rows
         }
-        pendingFirstSeq += Int64(ordered.count)
-    }
-
-    /// The pending events in (customer, time, seq) order. A counting sort by customer is stable, so it leaves each
-    /// customer's events in seq order, and only the few customers whose events did not arrive in time order need
-    /// sorting: linear time for the usual time-ordered log. Each event is written once, to its place, so the
-    /// inserts then read memory in order.
-    private func clusteredOrder() -> [PendingEvent] {
-        pending.withUnsafeBufferPointer { events in
-            var next = [Int](repeating: 0, count: Int(state.nextCustomerID) + 1)
-            for event in events { next[Int(event.customer)] += 1 }
-            var total = 0
-            for customer in next.indices {
-                let count = next[customer]
-                next[customer] = total
-                total += count
-            }
-            return [PendingEvent](unsafeUninitializedCapacity: events.count) { ordered, initialized in
-                next.withUnsafeMutableBufferPointer { next in
-                    for event in events {
-                        let customer = Int(event.customer)
-                        (ordered.baseAddress! + next[customer]).initialize(to: event)
-                        next[customer] += 1
-                    }
-                }
-                initialized = events.count
-                // Each customer's range: already in time order unless the file had it otherwise.
-                var rangeStart = 0
-                while rangeStart < events.count {
-                    let customer = ordered[rangeStart].customer
-                    var rangeEnd = rangeStart + 1
-                    var inOrder = true
-                    while rangeEnd < events.count, ordered[rangeEnd].customer == customer {
-                        if ordered[rangeEnd].time < ordered[rangeEnd - 1].time { inOrder = false }
-                        rangeEnd += 1
-                    }
-                    if !inOrder {
-                        ordered[rangeStart..<rangeEnd].sort { a, b in a.time != b.time ? a.time < b.time : a.offset < b.offset }
-                    }
-                    rangeStart = rangeEnd
-                }
-            }
-        }
+        pendingFirstSeq += Int64(count)
+        ImportTrace.mark("inserting \(count) events")
     }
 
     /// Binds a code or id, or NULL for 0.
@@ -344,6 +318,7 @@ struct EventImporter {
     mutating func finish() throws {
         try flush(final: true)
         try writeNewCustomers(final: true)
+        ImportTrace.mark("customers and their index")
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
         for (column, counts) in codeCounts.enumerated() {
             for (code, count) in counts.enumerated() where count > 0 {
@@ -366,7 +341,9 @@ struct EventImporter {
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
+        ImportTrace.mark("dictionary, fields and counters")
         for (_, definition) in rebuiltIndexes { try db.execute(definition) }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+        ImportTrace.mark("indexes and statistics")
     }
 }

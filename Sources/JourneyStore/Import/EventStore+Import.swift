@@ -11,12 +11,13 @@ extension EventStore {
                              progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let clock = ContinuousClock()
         let started = clock.now
+        ImportTrace.begin()
         db.interruptFlag.lower()
         let session = ImportSession(db: db, files: files, options: options, progress: progress)
         let formats = try files.map(session.format(of:))
         let rollbackJournal = session.totalBytes >= Self.rollbackJournalBytes && useRollbackJournal()
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
-        let (imported, newCustomers, copyMaker) = try withImportState { state in
+        let (imported, newCustomers, storedCopy) = try withImportState { state in
             var importer = try EventImporter(session: session, state: state)
             importer.baseCopy = { [unowned self] version in columnarBase(version) }
             for (file, format) in zip(files, formats) {
@@ -24,20 +25,28 @@ extension EventStore {
                 case .csv: try importer.importCSV(file)
                 case .jsonl: try importer.importJSONLines(file)
                 }
+                ImportTrace.mark("reading \(file)")
             }
             try importer.finish()
             state = importer.state
-            return (importer.imported, importer.newCustomers, importer.copyMaker)
-        }
-        // The import has committed. The columnar copy is a cache of the events: if building it fails (or is
-        // interrupted), the import still stands and the next query builds the copy instead.
-        if imported > 0 {
-            progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-            if let made = try? copyMaker?.wait(), (try? keepColumnarCopy(made)) == true {
-                // Made while the rows were written.
-            } else {
-                try? refreshColumnarCopy()
+            // The copy made on the other core while the rows were written goes into the same transaction.
+            var storedCopy: ColumnarEvents?
+            if importer.imported > 0, let maker = importer.copyMaker {
+                progress?(ImportProgress(file: "", rows: importer.imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
+                if let made = try? maker.wait(), storeImportCopy(made) { storedCopy = made.events }
+                ImportTrace.mark("columnar copy written")
             }
+            return (importer.imported, importer.newCustomers, storedCopy)
+        }
+        ImportTrace.mark("commit")
+        // The import has committed. The columnar copy is a cache of the events: if making it failed (or was
+        // interrupted), the import still stands and the copy is built from the table instead.
+        if let storedCopy {
+            adoptColumnarCopy(storedCopy)
+        } else if imported > 0 {
+            progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
+            try? refreshColumnarCopy()
+            ImportTrace.mark("columnar copy rebuilt")
         }
         return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))

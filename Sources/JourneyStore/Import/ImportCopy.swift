@@ -21,14 +21,17 @@ final class ImportCopyMaker: @unchecked Sendable {
     private var result: Result<Made, any Error> = .failure(StoreError.cancelled)
     private var worker: Worker?
 
-    /// Starts making the copy of `base` (nil for an empty store) plus `rows` (the import's events, in clustered
-    /// order), whose property objects are the keys of `objects` in insertion order, numbered from `firstPropsID`.
-    init(base: Base?, rows: [PendingEvent], version: EventsVersion, properties: [String], objects: ByteKeyTable,
+    /// Starts making the copy of `base` (nil for an empty store) plus `sorted` (the import's events, once in
+    /// clustered order), whose property objects are the keys of `objects` in insertion order, numbered from
+    /// `firstPropsID`.
+    init(base: Base?, rows sorted: ClusteredRows, version: EventsVersion, properties: [String], objects: ByteKeyTable,
          firstPropsID: Int64) {
-        let input = HandOff(value: (base, rows, objects))
+        let input = HandOff(value: (base, sorted, objects))
         worker = Worker { [self] in
             result = Result {
-                let (base, rows, objects) = input.value
+                let (base, sorted, objects) = input.value
+                sorted.waitForAll()
+                let rows = UnsafeBufferPointer(sorted.rows)
                 if let base {
                     return try Self.merge(base, rows: rows, version: version, properties: properties, objects: objects,
                                           firstPropsID: firstPropsID)
@@ -36,6 +39,7 @@ final class ImportCopyMaker: @unchecked Sendable {
                 return try Self.make(rows: rows, version: version, properties: properties,
                                      objects: objects, firstPropsID: firstPropsID)
             }
+            ImportTrace.mark("making the columnar copy (other thread)")
         }
     }
 
@@ -46,7 +50,7 @@ final class ImportCopyMaker: @unchecked Sendable {
         return try result.get()
     }
 
-    private static func make(rows: [PendingEvent], version: EventsVersion, properties: [String], objects: ByteKeyTable,
+    private static func make(rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, properties: [String], objects: ByteKeyTable,
                              firstPropsID: Int64) throws -> Made {
         var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: false)
         for event in rows {
@@ -64,7 +68,7 @@ final class ImportCopyMaker: @unchecked Sendable {
     }
 
     /// The property columns `properties` of `rows`, each object read once.
-    private static func newColumns(_ properties: [String], rows: [PendingEvent], objects: ByteKeyTable,
+    private static func newColumns(_ properties: [String], rows: UnsafeBufferPointer<PendingEvent>, objects: ByteKeyTable,
                                    firstPropsID: Int64) throws -> [String: PropertyColumn] {
         guard !properties.isEmpty else { return [:] }
         // A connection of its own, in memory, for SQLite's JSON functions on the objects that need them.
@@ -82,7 +86,7 @@ final class ImportCopyMaker: @unchecked Sendable {
     /// The store's copy with `rows` merged in: customer by customer, and within a customer by time, the old
     /// events first on equal times (their import numbers are smaller). Property values are renumbered into
     /// one table per column, the old values first.
-    private static func merge(_ base: Base, rows: [PendingEvent], version: EventsVersion, properties: [String],
+    private static func merge(_ base: Base, rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, properties: [String],
                               objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
         let old = base.events
         let total = old.eventCount + rows.count

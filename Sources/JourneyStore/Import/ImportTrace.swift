@@ -1,0 +1,43 @@
+// A developer's view of where an import's time goes: set JOURNEY_IMPORT_TRACE=1 and each phase's end is
+// printed to standard error with the wall-clock and processor time since the import started.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+enum ImportTrace {
+    static let isOn = getenv("JOURNEY_IMPORT_TRACE") != nil
+    nonisolated(unsafe) private static var start = (wall: 0.0, cpu: 0.0)
+
+    /// Starts the clock (called when an import call begins).
+    static func begin() {
+        guard isOn else { return }
+        start = (wallSeconds(), cpuSeconds())
+    }
+
+    /// Prints that `phase` ended now.
+    static func mark(_ phase: String) {
+        guard isOn else { return }
+        let line = "import trace: \(phase) ends at \(format(wallSeconds() - start.wall)) s wall, \(format(cpuSeconds() - start.cpu)) s cpu\n"
+        line.utf8CString.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    private static func format(_ seconds: Double) -> String {
+        let hundredths = Int((seconds * 100).rounded())
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+
+    private static func wallSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// Processor time of the whole process (all threads), user and system.
+    private static func cpuSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}
