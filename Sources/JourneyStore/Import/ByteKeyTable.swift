@@ -57,6 +57,15 @@ struct ByteKeyTable {
         key.withUTF8 { insert($0, value: value) }
     }
 
+    /// Replaces every value `v` by `transform(v)`.
+    mutating func updateValues(_ transform: (Int64) -> Int64) {
+        slots.withUnsafeMutableBufferPointer { slots in
+            for slot in 0..<slotCount where slots[3 * slot + 1] != 0 {
+                slots[3 * slot + 2] = UInt64(bitPattern: transform(Int64(bitPattern: slots[3 * slot + 2])))
+            }
+        }
+    }
+
     /// Calls `body` with each key, in the order they were inserted.
     func forEachKey(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         try keyBytes.withUnsafeBufferPointer { bytes in

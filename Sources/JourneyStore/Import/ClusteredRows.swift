@@ -20,14 +20,15 @@ final class ClusteredRows: @unchecked Sendable {
     private let condition = NSCondition()
     private var sorted = 0
 
-    /// Starts ordering `events`, of which customer `c` has `eventsPerCustomer[c]` (the array covers every customer).
-    init(events: [PendingEvent], eventsPerCustomer: [UInt32]) {
+    /// Starts ordering `events`, of which customer `c` has `eventsPerCustomer[c]` (the array covers every customer,
+    /// by its new number when `renumbering` gives each event's customer a new one, `renumbering[old]`).
+    init(events: [PendingEvent], eventsPerCustomer: [UInt32], renumbering: [UInt32]? = nil) {
         rows = .allocate(capacity: events.count)
         LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(rows))
-        let input = HandOff(value: (events, eventsPerCustomer))
+        let input = HandOff(value: (events, eventsPerCustomer, renumbering))
         _ = Worker { [self] in
             var input = input
-            sort(&input.value.0, eventsPerCustomer: input.value.1)
+            sort(&input.value.0, eventsPerCustomer: input.value.1, renumbering: input.value.2)
         }
     }
 
@@ -51,7 +52,7 @@ final class ClusteredRows: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func sort(_ events: inout [PendingEvent], eventsPerCustomer counts: [UInt32]) {
+    private func sort(_ events: inout [PendingEvent], eventsPerCustomer counts: [UInt32], renumbering: [UInt32]?) {
         // Parts: ranges of customers [partCustomers[p], partCustomers[p + 1]) holding rows [partRows[p], partRows[p + 1]).
         var partCustomers = [0], partRows = [0]
         var partOf = [UInt32](repeating: 0, count: counts.count)
@@ -75,10 +76,19 @@ final class ClusteredRows: @unchecked Sendable {
         var cursor = partRows
         cursor.withUnsafeMutableBufferPointer { cursor in
             partOf.withUnsafeBufferPointer { partOf in
-                for event in events {
-                    let part = Int(partOf[Int(event.customer)])
-                    rows[cursor[part]] = event
-                    cursor[part] += 1
+                if let renumbering {
+                    for var event in events {
+                        event.customer = renumbering[Int(event.customer)]
+                        let part = Int(partOf[Int(event.customer)])
+                        rows[cursor[part]] = event
+                        cursor[part] += 1
+                    }
+                } else {
+                    for event in events {
+                        let part = Int(partOf[Int(event.customer)])
+                        rows[cursor[part]] = event
+                        cursor[part] += 1
+                    }
                 }
             }
         }
