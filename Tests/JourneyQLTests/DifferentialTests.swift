@@ -6,7 +6,7 @@
 import Foundation
 import Testing
 import JourneyQL
-import JourneyStore
+@testable import JourneyStore
 
 /// The seed of a run: fixed, so failures reproduce, unless JOURNEYQL_SEED says otherwise.
 private let baseSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_241_123
@@ -366,6 +366,8 @@ private func importCase(_ generated: GeneratedCase, caseIndex: Int, into directo
     // Small batches write an import in several sorted runs (and make the copy from the table, not from memory).
     var options = ImportOptions()
     if chance(0.5, &rng) { options.batchEvents = Int.random(in: 1...40, using: &rng) }
+    // Small parts make the sort move events between parts (and shuffle ties) as a large import does.
+    if chance(0.5, &rng) { options.sortPartEvents = Int.random(in: 1...8, using: &rng) }
     func importEvents() throws {
         if oneCall {
             _ = try session.importEvents(eventPaths, options: options)

@@ -54,7 +54,7 @@ struct EventImporter {
     private let insertCode: Statement
     private let insertProps: Statement
 
-    private var pending: [PendingEvent] = []
+    private var pending: PendingEvents
     /// How many of `pending` each customer has, by customer number (covering every customer), for the sort.
     private var eventsPerCustomer: [UInt32]
     /// The capacity `pending` is made with.
@@ -118,7 +118,7 @@ struct EventImporter {
         // Room for every row the files may hold (up to a batch): see LargeArrays.
         pendingCapacity = min(session.options.batchEvents,
                               max(1 << 16, Int(clamping: session.totalBytes / Self.smallestRowBytes)))
-        pending = LargeArrays.reserved(pendingCapacity)
+        pending = PendingEvents(capacity: pendingCapacity)
         // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
         rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
         if rebuildsIndexes {
@@ -243,8 +243,9 @@ struct EventImporter {
                 customerIndexDropped = true
             }
         }
-        let ordered = ClusteredRows(events: pending, eventsPerCustomer: eventsPerCustomer, renumbering: renumbering)
-        pending = final ? [] : LargeArrays.reserved(pendingCapacity)
+        let ordered = ClusteredRows(events: pending, eventsPerCustomer: eventsPerCustomer, renumbering: renumbering,
+                                    partEvents: options.sortPartEvents)
+        pending = PendingEvents(capacity: final ? 0 : pendingCapacity)
         eventsPerCustomer = [UInt32](repeating: 0, count: eventsPerCustomer.count)
         // While the other core spreads the events, the new customers are written: in key order when renumbered,
         // which appends them to the table and to its key index alike.

@@ -36,6 +36,9 @@ public struct ImportOptions: Sendable, Hashable {
     /// default. An import larger than this is written in several sorted batches, and its columnar copy is then
     /// made from the table. Lower it to bound an import's memory.
     public var batchEvents = EventImporter.flushThreshold
+    /// Events per part of the sort into clustered order (see `ClusteredRows`); tests lower it so that small
+    /// imports are sorted in many parts too.
+    var sortPartEvents = ClusteredRows.partEvents
 
     public init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
         self.format = format

@@ -3,20 +3,42 @@
 import Glibc
 #endif
 
-enum LargeArrays {
-    /// An empty array with room for `capacity` elements, whose memory the kernel is asked to back with 2 MB pages.
-    ///
-    /// Touching fresh memory costs a page fault per 4 KB page, and on a virtual machine a fault is expensive:
-    /// filling 512 MB took 0.25 s in 4 KB faults and 0.03 s in 2 MB ones here. Reserving the final capacity also
-    /// saves the copies (and the faults of every larger buffer) that growing by doubling costs. Memory that is
-    /// reserved but never written is not committed.
-    static func reserved<Element>(_ capacity: Int, of: Element.Type = Element.self) -> [Element] {
-        [Element](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            initialized = 0
-        }
+/// The events an import has read and not yet written, in the order read; a flush sorts them in place
+/// (`ClusteredRows`). A buffer of its own rather than an array: it is reserved at its final size on huge pages,
+/// appending checks no uniqueness, and the sorting thread can own it outright.
+final class PendingEvents: @unchecked Sendable {
+    private(set) var events: UnsafeMutableBufferPointer<PendingEvent>
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        events = .allocate(capacity: max(capacity, 1))
+        LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(events))
     }
 
+    deinit { events.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The events appended so far.
+    var filled: UnsafeMutableBufferPointer<PendingEvent> { UnsafeMutableBufferPointer(rebasing: events[0..<count]) }
+
+    @inline(__always)
+    func append(_ event: PendingEvent) {
+        if count == events.count { grow() }
+        (events.baseAddress! + count).initialize(to: event)
+        count += 1
+    }
+
+    private func grow() {
+        let larger = UnsafeMutableBufferPointer<PendingEvent>.allocate(capacity: events.count * 2)
+        LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(larger))
+        larger.baseAddress!.initialize(from: events.baseAddress!, count: count)
+        events.deallocate()
+        events = larger
+    }
+}
+
+enum LargeArrays {
     /// `count` zeros, on huge pages when large: for tables read at random, where 4 KB pages would also cost a
     /// translation miss on nearly every access (many memory reads each on a virtual machine).
     static func zeros<Element: FixedWidthInteger>(_ count: Int, of: Element.Type = Element.self) -> [Element] {
