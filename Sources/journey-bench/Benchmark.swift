@@ -93,7 +93,10 @@ struct DataSetResult: Codable {
     var customers: Int
     var store: String
     var storeBytes: Int64
+    /// The median of `importRuns` (by time from process start to store closed): the run judged.
     var importRun: ImportMeasurement?
+    /// Every import, in the order run (the VM's speed drifts, so one run can mislead).
+    var importRuns: [ImportMeasurement]?
     var runs: Int
     var coldVia: String
     var queries: [QueryMeasurement]
@@ -107,6 +110,7 @@ struct DataSetResult: Codable {
 struct BenchOptions {
     var directory: String
     var runs: Int
+    var importRuns: Int
     var sqlRuns: Int
     var skipImport: Bool
     var skipSQL: Bool
@@ -129,9 +133,9 @@ struct Benchmark {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let generatedSeconds = try ensureCSV()
 
-        var importRun: ImportMeasurement?
+        var importRuns: [ImportMeasurement] = []
         if !options.skipImport || !FileManager.default.fileExists(atPath: storePath) {
-            importRun = try importFresh()
+            for _ in 0..<options.importRuns { importRuns.append(try importFresh()) }
         } else {
             log("  reusing \(storePath) (--skip-import)")
         }
@@ -153,7 +157,8 @@ struct Benchmark {
                              scenario: DataSetSpec.scenario.rawValue, csv: csvPath,
                              csvBytes: PageCache.fileSize(csvPath), generatedSeconds: generatedSeconds,
                              events: events, customers: customers, store: storePath, storeBytes: storeBytes,
-                             importRun: importRun, runs: options.runs,
+                             importRun: importRuns.sorted { $0.wallSeconds < $1.wallSeconds }.dropFirst(importRuns.count / 2).first,
+                             importRuns: importRuns.isEmpty ? nil : importRuns, runs: options.runs,
                              coldVia: coldVia == me ? "journey-bench cold-child" : "journey -c ... --format csv",
                              queries: queries, problems: problems, totalSeconds: (clock.now - started).seconds,
                              benchPeakBytes: Self.ownPeakBytes())

@@ -31,6 +31,9 @@ struct Run: ParsableCommand {
     @Option(help: "Timed warm runs per query (after one untimed first run).")
     var runs: Int = 5
 
+    @Option(help: "Imports of each data set into a fresh store; the median run is the one judged.")
+    var importRuns: Int = 3
+
     @Option(help: "Runs of each SQL-on-SQLite query (the best is reported).")
     var sqlRuns: Int = 1
 
@@ -55,6 +58,7 @@ struct Run: ParsableCommand {
     func validate() throws {
         guard !sets().isEmpty else { throw ValidationError("--events must be 1m, 10m, both or 100k") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard importRuns >= 1 else { throw ValidationError("--import-runs must be at least 1") }
     }
 
     func sets() -> [DataSetSpec] {
@@ -64,7 +68,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let options = BenchOptions(directory: dir, runs: runs, sqlRuns: sqlRuns, skipImport: skipImport,
+        let options = BenchOptions(directory: dir, runs: runs, importRuns: importRuns, sqlRuns: sqlRuns, skipImport: skipImport,
                                    skipSQL: skipSQL, journey: journey,
                                    only: only.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) })
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

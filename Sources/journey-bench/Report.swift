@@ -108,8 +108,12 @@ enum Report {
                    + "(generator: \(Format.grouped(r.generatorCustomers)) customers, seed \(r.seed), \(r.scenario)) ==")
         out.append("  csv \(r.csv) \(Format.megabytes(r.csvBytes))"
                    + (r.generatedSeconds.map { ", generated in \(Format.seconds($0))" } ?? " (cached)"))
+        if let runs = r.importRuns, runs.count > 1 {
+            out.append("  imports (\(runs.count), in the order run; the median is judged): "
+                       + runs.map { "\(Format.seconds($0.wallSeconds)) = \(Format.rate($0.endToEndRate))" }.joined(separator: ", "))
+        }
         if let i = r.importRun {
-            out.append("  import: \(Format.rate(i.endToEndRate)) end to end (\(Format.seconds(i.wallSeconds)) from process start to "
+            out.append("  import\(r.importRuns.map { $0.count > 1 ? " (median)" : "" } ?? ""): \(Format.rate(i.endToEndRate)) end to end (\(Format.seconds(i.wallSeconds)) from process start to "
                        + "store closed); importEvents call \(Format.seconds(i.callSeconds)) = \(Format.rate(i.callRate)), "
                        + "checkpoint+close \(Format.seconds(i.closeSeconds)); peak memory \(Format.megabytes(Int64(i.peakBytes))) "
                        + "= \(Format.perEvent(Int64(i.peakBytes), r.events))")

@@ -39,7 +39,11 @@ public final class CSVReader {
     /// Where the next record starts in the window, and its physical line.
     @exclusivity(unchecked) private var position = 0
     @exclusivity(unchecked) private var line = 1
-    @exclusivity(unchecked) private var spans: [Span] = []
+    /// The current record's fields, `spanCount` of them, in a buffer of `spanCapacity` (not an array: appending
+    /// to one costs a uniqueness check per field, and moving it in and out of the class a retain and release).
+    @exclusivity(unchecked) private var spans: UnsafeMutablePointer<Span>
+    @exclusivity(unchecked) private var spanCount = 0
+    @exclusivity(unchecked) private var spanCapacity = 16
     @exclusivity(unchecked) private var scratch: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var scratchCapacity = 256
     /// Where the last field's raw text ends (after any closing quote), and the start of its line.
@@ -63,6 +67,7 @@ public final class CSVReader {
     init(source: ByteSource) throws {
         self.source = source
         scratch = .allocate(capacity: scratchCapacity)
+        spans = .allocate(capacity: spanCapacity)
         while source.count < 3, try source.refill(keepingFrom: 0) {}
         if source.count >= 3, source.base[0] == 0xEF, source.base[1] == 0xBB, source.base[2] == 0xBF {
             position = 3
@@ -71,17 +76,25 @@ public final class CSVReader {
 
     deinit {
         scratch.deallocate()
+        spans.deallocate()
     }
 
     /// Bytes read from the input so far.
     public var bytesRead: Int64 { source.bytesRead }
 
     /// How many fields the current record has.
-    public var fieldCount: Int { spans.count }
+    public var fieldCount: Int { spanCount }
+
+    /// The current record's field `index` (which must be below `fieldCount`).
+    @inline(__always)
+    private func span(_ index: Int) -> Span {
+        precondition(index >= 0 && index < spanCount, "field index out of range")
+        return spans[index]
+    }
 
     /// The bytes of field `index` of the current record.
     public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
-        let span = spans[index]
+        let span = span(index)
         let base = span.inScratch ? UnsafePointer(scratch) : UnsafePointer(source.base)
         return UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
     }
@@ -92,17 +105,17 @@ public final class CSVReader {
     }
 
     /// The physical line where field `index` begins.
-    public func line(ofField index: Int) -> Int { spans[index].line }
+    public func line(ofField index: Int) -> Int { span(index).line }
 
     /// The 1-based character position where field `index` begins in its line.
     public func column(ofField index: Int) -> Int {
-        let span = spans[index]
+        let span = span(index)
         return characterColumn(from: span.lineStart, to: span.origin)
     }
 
     /// The physical line and 1-based character position just after the record's last field.
     public var endOfRecord: (line: Int, column: Int) {
-        (spans.last?.line ?? recordLine, characterColumn(from: recordEndLineStart, to: recordEnd))
+        (spanCount > 0 ? spans[spanCount - 1].line : recordLine, characterColumn(from: recordEndLineStart, to: recordEnd))
     }
 
     /// Advances to the next record: true when there is one, false at the end of the input.
@@ -124,7 +137,7 @@ public final class CSVReader {
             case .failure(let error, let resumeAt, let resumeLine):
                 position = resumeAt
                 line = resumeLine
-                spans.removeAll(keepingCapacity: true)
+                spanCount = 0
                 throw error
             }
         }
@@ -138,11 +151,9 @@ public final class CSVReader {
         let exhausted = source.isExhausted
         var p = start
         var line = startLine
-        // Fields are collected in a local array (moved out and back) so appending needs no exclusivity checks.
         var spans = self.spans
-        self.spans = []
-        spans.removeAll(keepingCapacity: true)
-        defer { self.spans = spans }
+        var count = 0
+        defer { spanCount = count }
 
         // Skip empty lines before the record.
         while true {
@@ -211,8 +222,18 @@ public final class CSVReader {
                     contentEnd -= 1
                 }
             }
-            spans.append(Span(start: contentStart, end: contentEnd, inScratch: false, needsUnescape: needsUnescape,
-                              origin: origin, line: fieldLine, lineStart: fieldLineStart))
+            if count == spanCapacity {
+                let larger = UnsafeMutablePointer<Span>.allocate(capacity: 2 * spanCapacity)
+                larger.moveInitialize(from: spans, count: count)
+                spans.deallocate()
+                self.spans = larger
+                spanCapacity *= 2
+                spans = larger
+            }
+            (spans + count).initialize(to: Span(start: contentStart, end: contentEnd, inScratch: false,
+                                                needsUnescape: needsUnescape, origin: origin, line: fieldLine,
+                                                lineStart: fieldLineStart))
+            count += 1
             recordEnd = p
             recordEndLineStart = lineStart
 
@@ -253,7 +274,7 @@ public final class CSVReader {
     /// Copies quoted fields that contain `""` into the scratch buffer with each pair turned into one quote.
     private func unescapeQuotedFields() {
         var needed = 0
-        for span in spans where span.needsUnescape { needed += span.end - span.start }
+        for index in 0..<spanCount where spans[index].needsUnescape { needed += spans[index].end - spans[index].start }
         guard needed > 0 else { return }
         if needed > scratchCapacity {
             scratch.deallocate()
@@ -262,7 +283,7 @@ public final class CSVReader {
         }
         let base = source.base
         var out = 0
-        for index in spans.indices where spans[index].needsUnescape {
+        for index in 0..<spanCount where spans[index].needsUnescape {
             let span = spans[index]
             let start = out
             var p = span.start

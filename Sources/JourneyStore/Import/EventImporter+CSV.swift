@@ -115,21 +115,22 @@ extension EventImporter {
 
     /// Commits the rows of one batch.
     private mutating func commit(_ batch: RowBatch) throws {
-        try batch.bytes.withUnsafeBufferPointer { bytes in
-            func field(_ start: Int32, _ length: Int32) -> UnsafeBufferPointer<UInt8>? {
-                length < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(start) + Int(length)])
-            }
-            var customers: [Int64] = []
-            customers.reserveCapacity(batch.rows.count)
-            for row in batch.rows { customers.append(try customerID(field(row.customerStart, row.customerLength)!)) }
-            for (row, customer) in zip(batch.rows, customers) {
-                try commit(customerID: customer, time: row.time,
-                           stage: field(row.stageStart, row.stageLength),
-                           touchpoint: field(row.touchpointStart, row.touchpointLength),
-                           channel: field(row.channelStart, row.channelLength),
-                           props: field(row.propsStart, row.propsLength)!)
-            }
+        // The batch (and so its buffer) lives until this call returns.
+        let bytes = batch.bytes.bytes
+        func field(_ start: Int32, _ length: Int32) -> UnsafeBufferPointer<UInt8>? {
+            length < 0 ? nil : UnsafeBufferPointer(rebasing: bytes[Int(start) ..< Int(start) + Int(length)])
         }
+        var customers: [Int64] = []
+        customers.reserveCapacity(batch.rows.count)
+        for row in batch.rows { customers.append(try customerID(field(row.customerStart, row.customerLength)!)) }
+        for (row, customer) in zip(batch.rows, customers) {
+            try commit(customerID: customer, time: row.time,
+                       stage: field(row.stageStart, row.stageLength),
+                       touchpoint: field(row.touchpointStart, row.touchpointLength),
+                       channel: field(row.channelStart, row.channelLength),
+                       props: field(row.propsStart, row.propsLength)!)
+        }
+        withExtendedLifetime(batch) {}
     }
 
     /// The header's column names, trimmed of spaces; they must be valid UTF-8.
@@ -242,7 +243,8 @@ extension CSVReader {
 
     /// Appends the non-empty fields of `columns` as a JSON object (nothing when all are empty): values matching
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?` as numbers, others as text. `present` is set to the slots of the fields written.
-    func appendObject(_ columns: [CSVEventLayout.Property], to arena: inout [UInt8], present: inout [Int]) throws(RowFailure) {
+    func appendObject<Output: ByteOutput>(_ columns: [CSVEventLayout.Property], to arena: inout Output,
+                                          present: inout [Int]) throws(RowFailure) {
         let start = arena.count
         present.removeAll(keepingCapacity: true)
         for slot in columns.indices {
@@ -250,20 +252,20 @@ extension CSVReader {
             let value = field(index)
             if value.isEmpty { continue }
             guard FieldEncoding.isValidUTF8(value) else {
-                arena.removeSubrange(start...)
+                arena.truncate(to: start)
                 present.removeAll(keepingCapacity: true)
                 throw RowFailure(line: line(ofField: index), column: column(ofField: index),
                                  message: "invalid UTF-8 (column '\(columns[slot].name)')")
             }
-            arena.append(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
-            arena.append(contentsOf: columns[slot].jsonKey)
+            arena.appendByte(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            columns[slot].jsonKey.withUnsafeBufferPointer { arena.appendBytes($0) }
             if FieldEncoding.isPlainNumber(value) {
-                arena.append(contentsOf: value)
+                arena.appendBytes(value)
             } else {
                 FieldEncoding.appendJSONString(value, to: &arena)
             }
             present.append(slot)
         }
-        if !present.isEmpty { arena.append(UInt8(ascii: "}")) }
+        if !present.isEmpty { arena.appendByte(UInt8(ascii: "}")) }
     }
 }

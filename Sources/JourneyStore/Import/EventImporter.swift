@@ -225,7 +225,8 @@ struct EventImporter {
     // MARK: Writing
 
     /// Inserts the buffered events in (customer, time, seq) order, which appends them to the clustered table (or,
-    /// for a store that has events, visits its pages once, in order) instead of scattering them over it.
+    /// for a store that has events, visits its pages once, in order) instead of scattering them over it. The other
+    /// core sorts them (`ClusteredRows`) while this one writes the new customers, then the first customers' rows.
     ///
     /// The last flush of an import that wrote every row at once (`final`, and no flush before) starts making the
     /// columnar copy on the other core from the same ordered rows: alone for an empty store, else merged into the

@@ -34,32 +34,32 @@ public enum FieldEncoding {
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
 
     /// Appends `bytes` as a JSON string literal (quotes included), escaping `"`, `\` and control characters.
-    static func appendJSONString(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
+    static func appendJSONString<Output: ByteOutput>(_ bytes: UnsafeBufferPointer<UInt8>, to output: inout Output) {
+        output.appendByte(UInt8(ascii: "\""))
         // Most values need no escaping and are copied in one go.
         if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: bytes)
-            output.append(UInt8(ascii: "\""))
+            output.appendBytes(bytes)
+            output.appendByte(UInt8(ascii: "\""))
             return
         }
         for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): output.append(UInt8(ascii: "\\")); output.append(byte)
-            case UInt8(ascii: "\\"): output.append(UInt8(ascii: "\\")); output.append(byte)
-            case UInt8(ascii: "\n"): output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "n"))
-            case UInt8(ascii: "\r"): output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "r"))
-            case UInt8(ascii: "\t"): output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "t"))
+            case UInt8(ascii: "\""): output.appendByte(UInt8(ascii: "\\")); output.appendByte(byte)
+            case UInt8(ascii: "\\"): output.appendByte(UInt8(ascii: "\\")); output.appendByte(byte)
+            case UInt8(ascii: "\n"): output.appendByte(UInt8(ascii: "\\")); output.appendByte(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): output.appendByte(UInt8(ascii: "\\")); output.appendByte(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): output.appendByte(UInt8(ascii: "\\")); output.appendByte(UInt8(ascii: "t"))
             case 0..<0x20:
-                output.append(UInt8(ascii: "\\"))
-                output.append(UInt8(ascii: "u"))
-                output.append(UInt8(ascii: "0"))
-                output.append(UInt8(ascii: "0"))
-                output.append(hexDigit(byte >> 4))
-                output.append(hexDigit(byte & 15))
-            default: output.append(byte)
+                output.appendByte(UInt8(ascii: "\\"))
+                output.appendByte(UInt8(ascii: "u"))
+                output.appendByte(UInt8(ascii: "0"))
+                output.appendByte(UInt8(ascii: "0"))
+                output.appendByte(hexDigit(byte >> 4))
+                output.appendByte(hexDigit(byte & 15))
+            default: output.appendByte(byte)
             }
         }
-        output.append(UInt8(ascii: "\""))
+        output.appendByte(UInt8(ascii: "\""))
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
@@ -67,7 +67,7 @@ public enum FieldEncoding {
     }
 
     /// Appends `text` as a JSON string literal.
-    static func appendJSONString(_ text: String, to output: inout [UInt8]) {
+    static func appendJSONString<Output: ByteOutput>(_ text: String, to output: inout Output) {
         var text = text
         text.withUTF8 { appendJSONString($0, to: &output) }
     }
