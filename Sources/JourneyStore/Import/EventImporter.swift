@@ -238,6 +238,7 @@ struct EventImporter {
             numbersCustomersByKey = false
             if final {
                 renumbering = numberCustomersByKey()
+                ImportTrace.mark("numbering customers by key")
             } else if try EventStore.indexNames(db).contains(Schema.customerKeyIndex.name) {
                 // More rows than one flush holds: the numbers stay as first seen, and the index is built at the end.
                 try db.execute("DROP INDEX \(Schema.customerKeyIndex.name)")
