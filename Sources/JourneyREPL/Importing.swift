@@ -77,12 +77,19 @@ final class ProgressLine: @unchecked Sendable {
     init(sink: TextSink) { self.sink = sink }
 
     func draw(_ p: ImportProgress) {
-        if p.phase == .columnarCopy {
-            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows imported; building the columnar copy")
+        let percent = CellFormatting.fixed(p.fraction * 100, decimals: 0)
+        switch p.phase {
+        case .reading:
+            break
+        case .writing:
+            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows read; writing them to the store  \(percent)%")
+            drawn = true
+            return
+        case .columnarCopy:
+            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows written; storing the columnar copy")
             drawn = true
             return
         }
-        let percent = CellFormatting.fixed(p.fraction * 100, decimals: 0)
         sink.write("\r\u{1B}[Kimporting \(p.file)  \(CellFormatting.groupedInteger(p.rows)) rows  \(percent)%")
         drawn = true
     }

@@ -289,12 +289,19 @@ import Testing
         var reports: [ImportProgress] = []
         let report = try store.importEvents([file]) { reports.append($0) }
         #expect(report.imported == 250_000)
-        // Rows as they are read, then the columnar copy being built after the commit.
-        #expect(reports.map(\.rows) == [100_000, 200_000, 250_000, 250_000])
-        #expect(reports.map(\.phase) == [.reading, .reading, .reading, .columnarCopy])
+        // Rows as they are read, then as they are written (from 0 to all, every 100,000 or so), then the columnar
+        // copy being stored.
         let reading = reports.filter { $0.phase == .reading }
+        let writing = reports.filter { $0.phase == .writing }
+        #expect(reading.map(\.rows) == [100_000, 200_000, 250_000])
         #expect(reading.last?.bytesRead == Int64(text.utf8.count))
         #expect(reading.last?.totalBytes == Int64(text.utf8.count))
+        // Rows go in 512 per statement, so a report falls on the first statement past each 100,000.
+        #expect(writing.map(\.written) == [0, 100_352, 200_704, 250_000])
+        #expect(writing.allSatisfy { $0.rows == 250_000 })
+        #expect(writing.last?.fraction == 1)
+        #expect(reports.map(\.phase) == reading.map { _ in .reading } + writing.map { _ in .writing } + [.columnarCopy])
+        #expect(reports.last?.rows == 250_000)
     }
 
     @Test func interruptCancelsAnImport() throws {

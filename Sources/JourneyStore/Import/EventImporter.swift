@@ -264,7 +264,14 @@ struct EventImporter {
         }
         var start = 0, sorted = 0
         let count = ordered.rows.count
+        // Once every file is read (and so the reading thread is done), the writing is reported too.
+        var nextReport = final ? 0 : Int.max
         while start < count {
+            if start >= nextReport {
+                session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
+                                                 totalBytes: session.totalBytes, phase: .writing, written: start))
+                nextReport = start + ImportSession.progressInterval
+            }
             let statement = count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
             let rows = statement === insertEvents ? Self.rowsPerInsert : 1
             if start + rows > sorted { sorted = ordered.waitForRows(start + rows) }
@@ -283,6 +290,10 @@ struct EventImporter {
             start += rows
         }
         pendingFirstSeq += Int64(count)
+        if final {
+            session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
+                                             totalBytes: session.totalBytes, phase: .writing, written: count))
+        }
         ImportTrace.mark("inserting \(count) events")
     }
 

@@ -60,25 +60,35 @@ public struct ImportProgress: Sendable, Hashable {
 
     /// What the import is doing.
     public var phase: Phase
+    /// Events written to the table so far, of `rows` (phase `writing`).
+    public var written: Int
 
     public enum Phase: Sendable, Hashable {
-        /// Reading and inserting rows.
+        /// Reading rows (a large import holds them in memory; a very large one writes a sorted batch now and then).
         case reading
-        /// The rows are committed; the columnar copy of the events is being built (see `refreshColumnarCopy`).
+        /// The files are read; the rows are being sorted into the table's order and written (`written` of `rows`).
+        case writing
+        /// The rows are written; the columnar copy of the events is being finished and stored.
         case columnarCopy
     }
 
-    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading) {
+    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading, written: Int = 0) {
         self.file = file
         self.rows = rows
         self.bytesRead = bytesRead
         self.totalBytes = totalBytes
         self.phase = phase
+        self.written = written
     }
 
-    /// The fraction done, 0 to 1 (1 when the files are empty).
+    /// The fraction of the phase done, 0 to 1 (1 when there is nothing to do): of the bytes to read, or of the
+    /// rows to write.
     public var fraction: Double {
-        totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
+        switch phase {
+        case .reading: totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
+        case .writing: rows > 0 ? min(1, Double(written) / Double(rows)) : 1
+        case .columnarCopy: 1
+        }
     }
 }
 
