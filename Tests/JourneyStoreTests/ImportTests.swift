@@ -317,4 +317,43 @@ import Testing
         }
         #expect(try store.catalog().eventCount == 0)
     }
+
+    @Test func smallImportIntoManyCustomersLooksThemUp() throws {
+        let directory = try TemporaryDirectory()
+        do {
+            // 2,000 customers, k0000 ... k1999, numbered 1 ... 2000 in key order.
+            let store = try EventStore(path: directory.path("store.db"))
+            var text = "customer_id,timestamp\n"
+            for i in 0..<2000 { text += "k\(String(i + 10000).dropFirst()),2024-01-01\n" }
+            _ = try store.importEvents([directory.file("many.csv", text)])
+            #expect(try store.customerID("k0000") == 1 && store.customerID("k1999") == 2000)
+        }
+        // Another process: it has no import state yet.
+        let store = try EventStore(path: directory.path("store.db"))
+
+        // A 3-row file (about 2 rows by its size) against 2,000 customers: they are looked up, not all read.
+        let small = try directory.file("small.csv", "customer_id,timestamp\nk0500,2024-02-01\nnew1,2024-02-01\nk1999,2024-02-02\n")
+        #expect(try ImportState.load(store, expectedRows: Int64(small.utf8.count) / EventImporter.bytesPerEventEstimate).hasEveryCustomer == false)
+        let first = try store.importEvents([small])
+        #expect(first.imported == 3 && first.newCustomers == 1)
+        #expect(try store.customerID("k0500") == 501 && store.customerID("new1") == 2001 && store.customerID("k1999") == 2000)
+        #expect(store.importState?.hasEveryCustomer == false)
+
+        // Again in the same process: the customers looked up before are known, the others looked up again.
+        let second = try store.importEvents([directory.file("again.csv", "customer_id,timestamp\nnew1,2024-03-01\nk0001,2024-03-01\nnew2,2024-03-01\n")])
+        #expect(second.newCustomers == 1)
+        #expect(try store.customerID("new2") == 2002 && store.customerID("k0001") == 2)
+        #expect(try store.catalog().customerCount == 2002)
+
+        // Attributes need every customer: the state is read whole, and they attach to the right ones.
+        _ = try store.importCustomers(directory.file("attributes.csv", "customer_id,tier\nk0500,gold\nnew2,silver\nnew3,bronze\n"))
+        #expect(store.importState?.hasEveryCustomer == true)
+        #expect(try store.customerID("new3") == 2003)
+        let customers = try store.rawCustomers()
+        #expect(customers.count == 2003)
+        #expect(customers["k0500"] == ["tier": .text("gold")] && customers["new2"] == ["tier": .text("silver")])
+        let events = try store.rawEvents()
+        #expect(events.count == 2006)
+        #expect(events.filter { $0.customer == "k0500" }.count == 2 && events.filter { $0.customer == "new1" }.count == 2)
+    }
 }

@@ -52,6 +52,9 @@ struct EventImporter {
     /// Inserts `rowsPerInsert` customers.
     private let insertCustomers: Statement
     private let insertCode: Statement
+    /// Finds a customer by key in the table, when the state does not hold every customer (a small import into a
+    /// large store: see `ImportState.load`).
+    private let lookUpCustomer: Statement?
     private let insertProps: Statement
 
     private var pending: PendingEvents
@@ -101,6 +104,7 @@ struct EventImporter {
         insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert))
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
+        lookUpCustomer = state.hasEveryCustomer ? nil : try db.prepare("SELECT id FROM customers WHERE key = ?")
         insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
         pendingFirstSeq = state.counters.nextSeq
         eventsPerCustomer = [UInt32](repeating: 0, count: Int(state.nextCustomerID))
@@ -144,6 +148,15 @@ struct EventImporter {
     /// their cache misses.
     mutating func customerID(_ customer: UnsafeBufferPointer<UInt8>) throws -> Int64 {
         if let known = state.customers.value(for: customer) { return known }
+        if let lookUpCustomer {
+            try lookUpCustomer.bindText(utf8: customer, at: 1)
+            defer { lookUpCustomer.reset() }
+            if try lookUpCustomer.step() {
+                let stored = lookUpCustomer.int64(0)
+                state.customers.insert(customer, value: stored)
+                return stored
+            }
+        }
         let customerID = state.nextCustomerID
         guard customerID <= Int64(UInt32.max) else {
             throw StoreError.schema("the store holds at most \(UInt32.max) customers")

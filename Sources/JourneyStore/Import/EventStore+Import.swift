@@ -17,7 +17,8 @@ extension EventStore {
         let formats = try files.map(session.format(of:))
         let rollbackJournal = session.totalBytes >= Self.rollbackJournalBytes && useRollbackJournal()
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
-        let (imported, newCustomers, storedCopy) = try withImportState { state in
+        let expectedRows = session.totalBytes / EventImporter.bytesPerEventEstimate
+        let (imported, newCustomers, storedCopy) = try withImportState(expectedRows: expectedRows) { state in
             var importer = try EventImporter(session: session, state: state)
             importer.baseCopy = { [unowned self] version in columnarBase(version) }
             for (file, format) in zip(files, formats) {
@@ -64,7 +65,8 @@ extension EventStore {
         db.interruptFlag.lower()
         let session = ImportSession(db: db, files: [file], options: options, progress: progress)
         let format = try session.format(of: file)
-        let (imported, newCustomers) = try withImportState { state in
+        // Attributes are matched to customers by key for every row, so the state holds every customer.
+        let (imported, newCustomers) = try withImportState(expectedRows: nil) { state in
             let importer = try CustomerImporter(session: session, state: state)
             switch format {
             case .csv: try importer.importCSV(file)
