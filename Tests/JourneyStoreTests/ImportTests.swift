@@ -356,4 +356,23 @@ import Testing
         #expect(events.count == 2006)
         #expect(events.filter { $0.customer == "k0500" }.count == 2 && events.filter { $0.customer == "new1" }.count == 2)
     }
+
+    @Test func jsonLinesOfManyShapesCountEveryProperty() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        // 100 member lists, met in turn three times: more than the parser remembers (64), so shapes are forgotten
+        // and met again, and their counts must still add up.
+        var text = ""
+        for i in 0..<300 {
+            text += "{\"customer_id\":\"c\(i % 7)\",\"timestamp\":\"2024-01-01T00:00:\(String(i % 60 + 100).dropFirst())Z\",\"p\(i % 100)\":\(i),\"common\":\"x\"}\n"
+        }
+        let report = try store.importEvents([directory.file("shapes.jsonl", text)])
+        #expect(report.imported == 300)
+        let properties = try store.catalog().properties
+        #expect(properties.count == 101)
+        #expect(properties.first { $0.name == "common" }?.count == 300)
+        #expect(properties.filter { $0.name.hasPrefix("p") }.allSatisfy { $0.count == 3 })
+        let events = try store.rawEvents()
+        #expect(events.filter { $0.properties["p42"] != nil }.map { $0.properties["p42"] } == [.number(42), .number(142), .number(242)])
+    }
 }

@@ -73,7 +73,7 @@ final class CustomerImporter {
     func importJSONLines(_ file: String) throws {
         let roles = try ColumnRoles(fields: [.customer], mapping: session.options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
-        var present: [String] = []
+        var present: [Int] = []
         var memo = ColumnRoles.Memo()
         while try reader.readLine() {
             try session.countRow(file: file, bytesRead: reader.bytesRead)

@@ -86,18 +86,24 @@ extension EventImporter {
         } catch let error as CSVError {
             throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)
         }
-        let channel = RowBatchChannel()
         let parser = HandOff(value: CSVRowParser(reader: reader, layout: layout, session: session, file: file))
-        let worker = Worker { parser.value.run(into: channel) }
+        try commitRows { parser.value.run(into: $0) }
+        session.report(file: file, bytesRead: reader.bytesRead)
+        session.bytesBefore += reader.bytesRead
+    }
+
+    /// Commits the rows that `parse`, run on a second thread, sends: in order, until it sends the end (with the
+    /// property counts, which are added up) or a failure (which is thrown, after the thread has stopped).
+    mutating func commitRows(_ parse: @escaping @Sendable (RowBatchChannel) -> Void) throws {
+        let channel = RowBatchChannel()
+        let worker = Worker { parse(channel) }
         do {
             reading: while true {
                 switch channel.receive() {
                 case .batch(let batch):
                     try commit(batch)
                 case .end(let counts):
-                    for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 {
-                        propertyCounts[property.name, default: 0] += counts[slot]
-                    }
+                    for (name, count) in counts where count > 0 { propertyCounts[name, default: 0] += count }
                     break reading
                 case .failure(let error):
                     throw error
@@ -109,8 +115,6 @@ extension EventImporter {
             throw error
         }
         worker.join()
-        session.report(file: file, bytesRead: reader.bytesRead)
-        session.bytesBefore += reader.bytesRead
     }
 
     /// Commits the rows of one batch.
@@ -180,7 +184,9 @@ struct CSVRowParser {
                 }
             }
             if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
-            _ = channel.send(.end(propertyCounts: counts))
+            var named: [String: Int64] = [:]
+            for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 { named[property.name] = counts[slot] }
+            _ = channel.send(.end(propertyCounts: named))
         } catch {
             // The rows before the error go first, so the importer meets every earlier failure first.
             if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }

@@ -1,30 +1,103 @@
 // Events from a JSON Lines file: each line's members are matched to fields by name; the rest become properties.
+// As for CSV, a second thread reads and checks the lines (`JSONRowParser`) while this one numbers and buffers them.
 
 extension EventImporter {
     /// Imports the events of one JSON Lines file.
     mutating func importJSONLines(_ file: String) throws {
         let roles = try ColumnRoles(fields: ImportField.allCases, mapping: options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
-        var present: [String] = []
-        var memo = ColumnRoles.Memo()
-        while try reader.readLine() {
-            try session.countRow(file: file, bytesRead: reader.bytesRead)
-            do {
-                try jsonRow(reader, roles, memo: &memo, present: &present)
-                for name in present { propertyCounts[name, default: 0] += 1 }
-            } catch let failure as RowFailure {
-                try session.reject(failure, file: file)
-            }
-        }
+        let parser = HandOff(value: JSONRowParser(reader: reader, roles: roles, session: session))
+        try commitRows { parser.value.run(into: $0, file: file) }
         session.report(file: file, bytesRead: reader.bytesRead)
         session.bytesBefore += reader.bytesRead
     }
+}
 
-    /// Validates and commits one line; `present` receives the names of the properties it carries.
-    private mutating func jsonRow(_ reader: JSONLinesReader, _ roles: ColumnRoles, memo: inout ColumnRoles.Memo,
-                         present: inout [String]) throws {
-        let members = try reader.members()
-        let assigned = roles.assign(members.map(\.key), memo: &memo)
+/// Reads the lines of a JSON Lines file on the parsing thread: counts and checks each one (progress, interrupts
+/// and bad lines are handled here, in file order) and sends the valid rows in batches.
+struct JSONRowParser {
+    let reader: JSONLinesReader
+    let roles: ColumnRoles
+    let session: ImportSession
+
+    /// What the lines of one shape (one list of member names, in order) share: which member is which field, which
+    /// are properties, and how many rows of the shape carried each member as a property. Working these out once
+    /// per shape, not per line, saves hashing names and fields on every line; a file has a handful of shapes.
+    final class Shape {
+        let names: [String]
+        /// The member of each field, in the order of `ImportField.allCases`.
+        let fields: [Int?]
+        /// The members that are fields.
+        let taken: Set<Int>
+        var counts: [Int64]
+
+        init(names: [String], roles: ColumnRoles) {
+            self.names = names
+            let assigned = roles.assign(names)
+            fields = ImportField.allCases.map { assigned[$0] }
+            taken = Set(assigned.values)
+            counts = Array(repeating: 0, count: names.count)
+        }
+
+        func member(_ field: ImportField) -> Int? { fields[ImportField.allCases.firstIndex(of: field)!] }
+
+        /// Adds the property counts to `totals`, by name.
+        func addCounts(to totals: inout [String: Int64]) {
+            for (name, count) in zip(names, counts) where count > 0 { totals[name, default: 0] += count }
+        }
+    }
+
+    /// Shapes remembered at most; past that the least recently seen is forgotten (its counts kept).
+    static let shapesKept = 64
+
+    /// Reads to the end of the file, or to the first error that ends the import, or until the channel stops.
+    func run(into channel: RowBatchChannel, file: String) {
+        var counts: [String: Int64] = [:]
+        var present: [Int] = []
+        // Most recently seen first.
+        var shapes: [Shape] = []
+        var batch = RowBatch()
+        func shape(of members: [JSONMember]) -> Shape {
+            if let first = shapes.first, first.names.elementsEqual(members.lazy.map(\.key)) { return first }
+            let found: Shape
+            if let index = shapes.firstIndex(where: { $0.names.elementsEqual(members.lazy.map(\.key)) }) {
+                found = shapes.remove(at: index)
+            } else {
+                found = Shape(names: members.map(\.key), roles: roles)
+                if shapes.count >= Self.shapesKept { shapes.removeLast().addCounts(to: &counts) }
+            }
+            shapes.insert(found, at: 0)
+            return found
+        }
+        do {
+            while try reader.readLine() {
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                do {
+                    let members = try reader.members()
+                    let shape = shape(of: members)
+                    try row(members, shape, into: &batch, present: &present)
+                    for index in present { shape.counts[index] += 1 }
+                } catch let failure as RowFailure {
+                    try session.reject(failure, file: file)
+                }
+                if batch.rows.count >= RowBatch.rowsPerBatch || batch.bytes.count >= RowBatch.bytesPerBatch {
+                    guard channel.send(.batch(batch)) else { return }
+                    batch = RowBatch()
+                }
+            }
+            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            for shape in shapes { shape.addCounts(to: &counts) }
+            _ = channel.send(.end(propertyCounts: counts))
+        } catch {
+            // The rows before the error go first, so the importer meets every earlier failure first.
+            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            _ = channel.send(.failure(error))
+        }
+    }
+
+    /// Validates one line (its `members`, of `shape`) and adds it to `batch`; `present` receives the members
+    /// written as properties.
+    private func row(_ members: [JSONMember], _ shape: Shape, into batch: inout RowBatch, present: inout [Int]) throws {
         let line = reader.lineNumber
         func failure(at offset: Int, _ message: String) -> RowFailure {
             RowFailure(line: line, column: reader.column(ofOffset: offset), message: message)
@@ -35,7 +108,7 @@ extension EventImporter {
             return RowFailure(line: line, column: 1, message: "missing \(what) (looked for \(looked); the members are \(names.isEmpty ? "none" : names))")
         }
 
-        guard let customerIndex = assigned[.customer] else { throw missing(.customer, "customer id") }
+        guard let customerIndex = shape.member(.customer) else { throw missing(.customer, "customer id") }
         let customerMember = members[customerIndex]
         let customer: String
         switch customerMember.value {
@@ -46,7 +119,7 @@ extension EventImporter {
             throw failure(at: customerMember.valueOffset, "a customer id must be text or a number (member '\(customerMember.key)')")
         }
 
-        guard let timeIndex = assigned[.time] else { throw missing(.time, "time") }
+        guard let timeIndex = shape.member(.time) else { throw missing(.time, "time") }
         let timeMember = members[timeIndex]
         let timeText: String
         switch timeMember.value {
@@ -61,31 +134,25 @@ extension EventImporter {
             throw failure(at: timeMember.valueOffset, "cannot read '\(timeText)' as a time (member '\(timeMember.key)')")
         }
 
-        var object: [UInt8] = []
-        try reader.appendObject(members, excluding: Set(assigned.values), to: &object, present: &present)
-
-        // The field values go through one byte buffer so they can be handed over as byte ranges.
-        var bytes: [UInt8] = Array(customer.utf8)
-        var ranges: [Range<Int>?] = []
-        for field in [ImportField.stage, .touchpoint, .channel] {
-            guard let index = assigned[field], let text = Self.text(of: members[index].value) else {
-                ranges.append(nil)
-                continue
-            }
-            let start = bytes.count
-            bytes.append(contentsOf: text.utf8)
-            ranges.append(start..<bytes.count)
+        // On a failure appendObject takes back what it wrote.
+        let propsStart = batch.bytes.count
+        try reader.appendObject(members, excluding: shape.taken, to: &batch.bytes, present: &present)
+        let propsLength = batch.bytes.count - propsStart
+        func add(_ text: String?) -> (Int32, Int32) {
+            guard var text else { return batch.add(nil) }
+            return text.withUTF8 { batch.add($0) }
         }
-        let propsStart = bytes.count
-        bytes.append(contentsOf: object)
-        try bytes.withUnsafeBufferPointer { buffer in
-            func slice(_ range: Range<Int>?) -> UnsafeBufferPointer<UInt8>? {
-                range.map { UnsafeBufferPointer(rebasing: buffer[$0]) }
-            }
-            try commit(customer: UnsafeBufferPointer(rebasing: buffer[0..<customer.utf8.count]), time: time,
-                       stage: slice(ranges[0]), touchpoint: slice(ranges[1]), channel: slice(ranges[2]),
-                       props: UnsafeBufferPointer(rebasing: buffer[propsStart...]))
-        }
+        let (customerStart, customerLength) = add(customer)
+        func field(_ field: ImportField) -> String? { shape.member(field).flatMap { Self.text(of: members[$0].value) } }
+        let (stageStart, stageLength) = add(field(.stage))
+        let (touchpointStart, touchpointLength) = add(field(.touchpoint))
+        let (channelStart, channelLength) = add(field(.channel))
+        batch.rows.append(RowBatch.Row(time: time, customerStart: customerStart, customerLength: customerLength,
+                                       stageStart: stageStart, stageLength: stageLength,
+                                       touchpointStart: touchpointStart, touchpointLength: touchpointLength,
+                                       channelStart: channelStart, channelLength: channelLength,
+                                       propsStart: Int32(truncatingIfNeeded: propsStart),
+                                       propsLength: Int32(truncatingIfNeeded: propsLength)))
     }
 
     /// A member value as column text: nil for null and empty strings; numbers as written; booleans as words.

@@ -134,15 +134,6 @@ struct EventImporter {
 
     // MARK: Rows
 
-    /// Stores one validated event whose properties are the JSON object `props` (empty for none).
-    /// Empty or nil column values are stored as NULL.
-    mutating func commit(customer: UnsafeBufferPointer<UInt8>, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
-                         touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
-                         props: UnsafeBufferPointer<UInt8>) throws {
-        try commit(customerID: customerID(customer), time: time, stage: stage, touchpoint: touchpoint, channel: channel,
-                   props: props)
-    }
-
     /// The number of the customer with key `customer`, numbering it (and queueing its row) when new. A batch
     /// looks up all its customers first, in row order: the lookups are independent, so the processor overlaps
     /// their cache misses.
@@ -171,7 +162,8 @@ struct EventImporter {
         return customerID
     }
 
-    /// Stores one validated event of customer number `customerID` (see `commit(customer:...)`).
+    /// Stores one validated event of customer number `customerID` (see `customerID(_:)`) whose properties are the
+    /// JSON object `props` (empty for none). Empty or nil column values are stored as NULL.
     mutating func commit(customerID: Int64, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
                          touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
                          props: UnsafeBufferPointer<UInt8>) throws {

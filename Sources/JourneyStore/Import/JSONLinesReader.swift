@@ -100,14 +100,14 @@ final class JSONLinesReader {
 extension JSONLinesReader {
     /// Appends the members not in `taken` as a JSON object (nothing when none has a value): numbers as written,
     /// strings as text, booleans as the text `true`/`false`, arrays and objects as their JSON text; null and empty
-    /// strings are absent. `present` is set to the names written.
-    func appendObject(_ members: [JSONMember], excluding taken: Set<Int>, to arena: inout [UInt8],
-                      present: inout [String]) throws(RowFailure) {
+    /// strings are absent. `present` is set to the indices of the members written.
+    func appendObject<Output: ByteOutput>(_ members: [JSONMember], excluding taken: Set<Int>, to arena: inout Output,
+                                          present: inout [Int]) throws(RowFailure) {
         let objectStart = arena.count
         present.removeAll(keepingCapacity: true)
         for (index, member) in members.enumerated() where !taken.contains(index) {
             if member.key.utf8.contains(UInt8(ascii: "\"")) {
-                arena.removeSubrange(objectStart...)
+                arena.truncate(to: objectStart)
                 present.removeAll(keepingCapacity: true)
                 throw RowFailure(line: lineNumber, column: column(ofOffset: member.keyOffset),
                                  message: "member name '\(member.key)' contains a double quote, which field names cannot")
@@ -117,18 +117,20 @@ extension JSONLinesReader {
             case .string(let s) where s.isEmpty: continue
             default: break
             }
-            arena.append(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            arena.appendByte(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
             FieldEncoding.appendJSONString(member.key, to: &arena)
-            arena.append(UInt8(ascii: ":"))
+            arena.appendByte(UInt8(ascii: ":"))
             switch member.value {
             case .string(let s): FieldEncoding.appendJSONString(s, to: &arena)
-            case .number(let raw): arena.append(contentsOf: raw.utf8)
+            case .number(let raw):
+                var raw = raw
+                raw.withUTF8 { arena.appendBytes($0) }
             case .bool(let b): FieldEncoding.appendJSONString(b ? "true" : "false", to: &arena)
             case .composite(let text): FieldEncoding.appendJSONString(text, to: &arena)
             case .null: break
             }
-            present.append(member.key)
+            present.append(index)
         }
-        if !present.isEmpty { arena.append(UInt8(ascii: "}")) }
+        if !present.isEmpty { arena.appendByte(UInt8(ascii: "}")) }
     }
 }

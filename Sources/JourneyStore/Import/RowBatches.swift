@@ -110,7 +110,7 @@ final class RowBatchChannel: @unchecked Sendable {
     enum Item {
         case batch(RowBatch)
         /// The parser finished the file: how many rows carried each property column.
-        case end(propertyCounts: [Int64])
+        case end(propertyCounts: [String: Int64])
         /// The parser stopped at an error that ends the import (a bad row, an interrupt, a read error).
         case failure(any Error)
     }
