@@ -375,4 +375,26 @@ import Testing
         let events = try store.rawEvents()
         #expect(events.filter { $0.properties["p42"] != nil }.map { $0.properties["p42"] } == [.number(42), .number(142), .number(242)])
     }
+
+    @Test func interruptWhileWritingLeavesTheStoreAsItWas() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        _ = try store.importEvents([directory.file("first.csv", "customer_id,timestamp\nkept,2024-01-01\n")])
+        var text = "customer_id,timestamp,device\n"
+        for i in 0..<150_000 { text += "c\(i % 5000),\(1_704_067_200 + i),d\(i % 3)\n" }
+        let file = try directory.file("big.csv", text)
+        let handle = store.interruptHandle
+        // Interrupted once the file is read, while the other core sorts and this one writes the rows.
+        #expect(throws: StoreError.cancelled) {
+            try store.importEvents([file]) { if $0.phase == .writing && $0.written > 0 { handle.interrupt() } }
+        }
+        #expect(try store.catalog().eventCount == 1)
+        #expect(try store.rawEvents().map(\.customer) == ["kept"])
+        #expect(try store.catalog().customerCount == 1)
+        // The same import then goes through whole.
+        let report = try store.importEvents([file])
+        #expect(report.imported == 150_000 && report.newCustomers == 5000)
+        #expect(try store.catalog().eventCount == 150_001)
+        #expect(try store.catalog().properties.map(\.name) == ["device"])
+    }
 }

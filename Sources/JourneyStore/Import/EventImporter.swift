@@ -279,6 +279,7 @@ struct EventImporter {
             }
             let statement = count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
             let rows = statement === insertEvents ? Self.rowsPerInsert : 1
+            if start % Self.interruptRows < rows { try checkInterrupt() }
             if start + rows > sorted { sorted = ordered.waitForRows(start + rows) }
             for row in 0..<rows {
                 let event = ordered.rows[start + row]
@@ -348,6 +349,15 @@ struct EventImporter {
         return renumbering
     }
 
+    /// Rows written between two checks of the interrupt flag. SQLite's own interrupt stops only a statement that
+    /// is running when it comes, and these statements are short: one arriving between two would be lost.
+    static let interruptRows = 8192
+
+    /// Throws `StoreError.cancelled` when the store was asked to stop (see `InterruptHandle`).
+    private func checkInterrupt() throws {
+        if db.interruptFlag.isRaised { throw StoreError.cancelled }
+    }
+
     /// Binds a code or id, or NULL for 0.
     private func bindCode(_ code: UInt32, to statement: Statement, at index: Int32) throws {
         if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
@@ -380,6 +390,7 @@ struct EventImporter {
                 }
                 try statement.run()
                 offset += rows
+                if offset % Self.interruptRows < rows { try checkInterrupt() }
             }
         }
         firstUnwrittenCustomer += Int64(newCustomerEnds.count)
@@ -397,6 +408,7 @@ struct EventImporter {
     /// planner's statistics.
     mutating func finish() throws {
         try flush(final: true)
+        try checkInterrupt()
         try writeNewCustomers(final: true)
         ImportTrace.mark("customers and their index")
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
@@ -422,6 +434,7 @@ struct EventImporter {
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
         ImportTrace.mark("dictionary, fields and counters")
+        try checkInterrupt()
         for (_, definition) in rebuiltIndexes { try db.execute(definition) }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
         ImportTrace.mark("indexes and statistics")

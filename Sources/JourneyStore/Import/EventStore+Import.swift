@@ -37,6 +37,8 @@ extension EventStore {
                 if let made = try? maker.wait(), storeImportCopy(made) { storedCopy = made.events }
                 ImportTrace.mark("columnar copy written")
             }
+            // Ctrl-C up to the commit cancels the whole import (SQLite's interrupt reaches only a running statement).
+            if db.interruptFlag.isRaised { throw StoreError.cancelled }
             return (importer.imported, importer.newCustomers, storedCopy)
         }
         ImportTrace.mark("commit")
@@ -44,7 +46,7 @@ extension EventStore {
         // interrupted), the import still stands and the copy is built from the table instead.
         if let storedCopy {
             adoptColumnarCopy(storedCopy)
-        } else if imported > 0 {
+        } else if imported > 0, !db.interruptFlag.isRaised {
             progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
             try? refreshColumnarCopy()
             ImportTrace.mark("columnar copy rebuilt")
