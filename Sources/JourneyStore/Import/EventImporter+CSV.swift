@@ -164,34 +164,24 @@ struct CSVRowParser {
     func run(into channel: RowBatchChannel) {
         var counts = Array(repeating: Int64(0), count: layout.properties.count)
         var present: [Int] = []
-        var batch = RowBatch()
-        do {
-            while true {
-                do {
-                    guard try reader.readRecord() else { break }
-                    try session.countRow(file: file, bytesRead: reader.bytesRead)
-                    try row(into: &batch, present: &present)
-                    for slot in present { counts[slot] += 1 }
-                } catch let error as CSVError {
-                    try session.countRow(file: file, bytesRead: reader.bytesRead)
-                    try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
-                } catch let failure as RowFailure {
-                    try session.reject(failure, file: file)
-                }
-                if batch.rows.count >= RowBatch.rowsPerBatch || batch.bytes.count >= RowBatch.bytesPerBatch {
-                    guard channel.send(.batch(batch)) else { return }
-                    batch = RowBatch()
-                }
+        channel.sendRows({ batch in
+            do {
+                guard try reader.readRecord() else { return false }
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try row(into: &batch, present: &present)
+                for slot in present { counts[slot] += 1 }
+            } catch let error as CSVError {
+                try session.countRow(file: file, bytesRead: reader.bytesRead)
+                try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
+            } catch let failure as RowFailure {
+                try session.reject(failure, file: file)
             }
-            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            return true
+        }, propertyCounts: {
             var named: [String: Int64] = [:]
             for (slot, property) in layout.properties.enumerated() where counts[slot] > 0 { named[property.name] = counts[slot] }
-            _ = channel.send(.end(propertyCounts: named))
-        } catch {
-            // The rows before the error go first, so the importer meets every earlier failure first.
-            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
-            _ = channel.send(.failure(error))
-        }
+            return named
+        })
     }
 
     /// Validates one record and adds it to `batch`; `present` receives the property slots the row carries.
@@ -222,18 +212,8 @@ struct CSVRowParser {
         // On a failure appendObject takes back what it wrote.
         let propsStart = batch.bytes.count
         try reader.appendObject(layout.properties, to: &batch.bytes, present: &present)
-        let propsLength = batch.bytes.count - propsStart
-        let (customerStart, customerLength) = batch.add(customer)
-        // Empty values are stored as NULL, as a missing column is.
-        let (stageStart, stageLength) = batch.add(stage.flatMap { $0.isEmpty ? nil : $0 })
-        let (touchpointStart, touchpointLength) = batch.add(touchpoint.flatMap { $0.isEmpty ? nil : $0 })
-        let (channelStart, channelLength) = batch.add(channel.flatMap { $0.isEmpty ? nil : $0 })
-        batch.rows.append(RowBatch.Row(time: time, customerStart: customerStart, customerLength: customerLength,
-                                       stageStart: stageStart, stageLength: stageLength,
-                                       touchpointStart: touchpointStart, touchpointLength: touchpointLength,
-                                       channelStart: channelStart, channelLength: channelLength,
-                                       propsStart: Int32(truncatingIfNeeded: propsStart),
-                                       propsLength: Int32(truncatingIfNeeded: propsLength)))
+        batch.appendRow(time: time, propsStart: propsStart, customer: customer, stage: stage, touchpoint: touchpoint,
+                        channel: channel)
     }
 }
 

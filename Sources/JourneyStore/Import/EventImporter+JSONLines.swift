@@ -56,7 +56,6 @@ struct JSONRowParser {
         var present: [Int] = []
         // Most recently seen first.
         var shapes: [Shape] = []
-        var batch = RowBatch()
         func shape(of members: [JSONMember]) -> Shape {
             if let first = shapes.first, first.names.elementsEqual(members.lazy.map(\.key)) { return first }
             let found: Shape
@@ -69,30 +68,22 @@ struct JSONRowParser {
             shapes.insert(found, at: 0)
             return found
         }
-        do {
-            while try reader.readLine() {
-                try session.countRow(file: file, bytesRead: reader.bytesRead)
-                do {
-                    let members = try reader.members()
-                    let shape = shape(of: members)
-                    try row(members, shape, into: &batch, present: &present)
-                    for index in present { shape.counts[index] += 1 }
-                } catch let failure as RowFailure {
-                    try session.reject(failure, file: file)
-                }
-                if batch.rows.count >= RowBatch.rowsPerBatch || batch.bytes.count >= RowBatch.bytesPerBatch {
-                    guard channel.send(.batch(batch)) else { return }
-                    batch = RowBatch()
-                }
+        channel.sendRows({ batch in
+            guard try reader.readLine() else { return false }
+            try session.countRow(file: file, bytesRead: reader.bytesRead)
+            do {
+                let members = try reader.members()
+                let shape = shape(of: members)
+                try row(members, shape, into: &batch, present: &present)
+                for index in present { shape.counts[index] += 1 }
+            } catch let failure as RowFailure {
+                try session.reject(failure, file: file)
             }
-            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
+            return true
+        }, propertyCounts: {
             for shape in shapes { shape.addCounts(to: &counts) }
-            _ = channel.send(.end(propertyCounts: counts))
-        } catch {
-            // The rows before the error go first, so the importer meets every earlier failure first.
-            if !batch.rows.isEmpty, !channel.send(.batch(batch)) { return }
-            _ = channel.send(.failure(error))
-        }
+            return counts
+        })
     }
 
     /// Validates one line (its `members`, of `shape`) and adds it to `batch`; `present` receives the members
@@ -137,22 +128,18 @@ struct JSONRowParser {
         // On a failure appendObject takes back what it wrote.
         let propsStart = batch.bytes.count
         try reader.appendObject(members, excluding: shape.taken, to: &batch.bytes, present: &present)
-        let propsLength = batch.bytes.count - propsStart
-        func add(_ text: String?) -> (Int32, Int32) {
-            guard var text else { return batch.add(nil) }
-            return text.withUTF8 { batch.add($0) }
+        func field(_ field: ImportField) -> String { shape.member(field).flatMap { Self.text(of: members[$0].value) } ?? "" }
+        var customerText = customer, stage = field(.stage), touchpoint = field(.touchpoint), channel = field(.channel)
+        customerText.withUTF8 { customer in
+            stage.withUTF8 { stage in
+                touchpoint.withUTF8 { touchpoint in
+                    channel.withUTF8 { channel in
+                        batch.appendRow(time: time, propsStart: propsStart, customer: customer, stage: stage,
+                                        touchpoint: touchpoint, channel: channel)
+                    }
+                }
+            }
         }
-        let (customerStart, customerLength) = add(customer)
-        func field(_ field: ImportField) -> String? { shape.member(field).flatMap { Self.text(of: members[$0].value) } }
-        let (stageStart, stageLength) = add(field(.stage))
-        let (touchpointStart, touchpointLength) = add(field(.touchpoint))
-        let (channelStart, channelLength) = add(field(.channel))
-        batch.rows.append(RowBatch.Row(time: time, customerStart: customerStart, customerLength: customerLength,
-                                       stageStart: stageStart, stageLength: stageLength,
-                                       touchpointStart: touchpointStart, touchpointLength: touchpointLength,
-                                       channelStart: channelStart, channelLength: channelLength,
-                                       propsStart: Int32(truncatingIfNeeded: propsStart),
-                                       propsLength: Int32(truncatingIfNeeded: propsLength)))
     }
 
     /// A member value as column text: nil for null and empty strings; numbers as written; booleans as words.

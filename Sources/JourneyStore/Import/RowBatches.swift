@@ -96,9 +96,25 @@ struct RowBatch {
         rows.reserveCapacity(Self.rowsPerBatch)
     }
 
-    /// Appends `field` to `bytes`: its start and length, or (0, -1) for nil.
-    mutating func add(_ field: UnsafeBufferPointer<UInt8>?) -> (Int32, Int32) {
-        guard let field else { return (0, -1) }
+    /// Adds one row. Its properties are the JSON object appended to `bytes` from `propsStart` on (nothing for
+    /// none); its fields are copied after it. An empty or nil stage, touchpoint or channel is stored as NULL, as a
+    /// missing column is.
+    mutating func appendRow(time: Int64, propsStart: Int, customer: UnsafeBufferPointer<UInt8>,
+                            stage: UnsafeBufferPointer<UInt8>?, touchpoint: UnsafeBufferPointer<UInt8>?,
+                            channel: UnsafeBufferPointer<UInt8>?) {
+        let propsLength = bytes.count - propsStart
+        let customer = add(customer)
+        let stage = add(stage), touchpoint = add(touchpoint), channel = add(channel)
+        rows.append(Row(time: time, customerStart: customer.start, customerLength: customer.length,
+                        stageStart: stage.start, stageLength: stage.length,
+                        touchpointStart: touchpoint.start, touchpointLength: touchpoint.length,
+                        channelStart: channel.start, channelLength: channel.length,
+                        propsStart: Int32(truncatingIfNeeded: propsStart), propsLength: Int32(truncatingIfNeeded: propsLength)))
+    }
+
+    /// Appends `field` to `bytes`: its start and length, or (0, -1) for nil or empty.
+    private mutating func add(_ field: UnsafeBufferPointer<UInt8>?) -> (start: Int32, length: Int32) {
+        guard let field, !field.isEmpty else { return (0, -1) }
         let start = Int32(truncatingIfNeeded: bytes.count)
         bytes.appendBytes(field)
         return (start, Int32(truncatingIfNeeded: field.count))
@@ -151,6 +167,29 @@ final class RowBatchChannel: @unchecked Sendable {
         items.removeAll()
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+extension RowBatchChannel {
+    /// The parsing thread's loop: `next` reads one row of the input into the batch (or none, for a bad row it has
+    /// dealt with) and returns false at the end of the input. Full batches are sent as they fill, then the last one
+    /// and the end with `propertyCounts()`; an error `next` throws is sent after the rows before it, so the
+    /// importer meets every earlier failure first. Returns early when the importer stops listening.
+    func sendRows(_ next: (inout RowBatch) throws -> Bool, propertyCounts: () -> [String: Int64]) {
+        var batch = RowBatch()
+        do {
+            while try next(&batch) {
+                if batch.rows.count >= RowBatch.rowsPerBatch || batch.bytes.count >= RowBatch.bytesPerBatch {
+                    guard send(.batch(batch)) else { return }
+                    batch = RowBatch()
+                }
+            }
+            if !batch.rows.isEmpty, !send(.batch(batch)) { return }
+            _ = send(.end(propertyCounts: propertyCounts()))
+        } catch {
+            if !batch.rows.isEmpty, !send(.batch(batch)) { return }
+            _ = send(.failure(error))
+        }
     }
 }
 
