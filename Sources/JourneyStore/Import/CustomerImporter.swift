@@ -92,7 +92,7 @@ final class CustomerImporter {
                                      message: "a customer id must be non-empty text or a number (member '\(members[index].key)')")
                 }
                 attributes.removeAll(keepingCapacity: true)
-                try reader.appendObject(members, excluding: [index], to: &attributes, present: &present)
+                try reader.appendObject(members, excluding: (0...index).map { $0 == index }, to: &attributes, present: &present)
                 var key = id
                 try key.withUTF8 { try store($0) }
             } catch let failure as RowFailure {

@@ -27,15 +27,17 @@ struct JSONRowParser {
         let names: [String]
         /// The member of each field, in the order of `ImportField.allCases`.
         let fields: [Int?]
-        /// The members that are fields.
-        let taken: Set<Int>
+        /// Which members are fields, by index.
+        let taken: [Bool]
         var counts: [Int64]
 
         init(names: [String], roles: ColumnRoles) {
             self.names = names
             let assigned = roles.assign(names)
             fields = ImportField.allCases.map { assigned[$0] }
-            taken = Set(assigned.values)
+            var taken = [Bool](repeating: false, count: names.count)
+            for member in assigned.values { taken[member] = true }
+            self.taken = taken
             counts = Array(repeating: 0, count: names.count)
         }
 

@@ -49,6 +49,8 @@ struct JSONLineParser {
         }
         p += 1
         var members: [JSONMember] = []
+        // One allocation for the usual line, instead of one per doubling.
+        members.reserveCapacity(16)
         skipSpace()
         if peek(UInt8(ascii: "}")) {
             p += 1

@@ -98,14 +98,15 @@ final class JSONLinesReader {
 }
 
 extension JSONLinesReader {
-    /// Appends the members not in `taken` as a JSON object (nothing when none has a value): numbers as written,
-    /// strings as text, booleans as the text `true`/`false`, arrays and objects as their JSON text; null and empty
-    /// strings are absent. `present` is set to the indices of the members written.
-    func appendObject<Output: ByteOutput>(_ members: [JSONMember], excluding taken: Set<Int>, to arena: inout Output,
+    /// Appends the members not marked in `taken` (by index; past its end nothing is marked) as a JSON object
+    /// (nothing when none has a value): numbers as written, strings as text, booleans as the text `true`/`false`,
+    /// arrays and objects as their JSON text; null and empty strings are absent. `present` is set to the indices of
+    /// the members written.
+    func appendObject<Output: ByteOutput>(_ members: [JSONMember], excluding taken: [Bool], to arena: inout Output,
                                           present: inout [Int]) throws(RowFailure) {
         let objectStart = arena.count
         present.removeAll(keepingCapacity: true)
-        for (index, member) in members.enumerated() where !taken.contains(index) {
+        for (index, member) in members.enumerated() where !(index < taken.count && taken[index]) {
             if member.key.utf8.contains(UInt8(ascii: "\"")) {
                 arena.truncate(to: objectStart)
                 present.removeAll(keepingCapacity: true)
