@@ -345,6 +345,14 @@ import Testing
         #expect(try store.customerID("new2") == 2002 && store.customerID("k0001") == 2)
         #expect(try store.catalog().customerCount == 2002)
 
+        // A larger import in the same process reads every customer instead of looking each up.
+        var larger = "customer_id,timestamp\n"
+        for i in 0..<1000 { larger += "k\(String(i + 10000).dropFirst()),2024-04-01\n" }
+        #expect(Int64(larger.utf8.count) / EventImporter.bytesPerEventEstimate * ImportState.customersPerRowForLookups >= 2002)
+        let third = try store.importEvents([directory.file("larger.csv", larger)])
+        #expect(third.newCustomers == 0)
+        #expect(store.importState?.hasEveryCustomer == true)
+
         // Attributes need every customer: the state is read whole, and they attach to the right ones.
         _ = try store.importCustomers(directory.file("attributes.csv", "customer_id,tier\nk0500,gold\nnew2,silver\nnew3,bronze\n"))
         #expect(store.importState?.hasEveryCustomer == true)
@@ -353,8 +361,8 @@ import Testing
         #expect(customers.count == 2003)
         #expect(customers["k0500"] == ["tier": .text("gold")] && customers["new2"] == ["tier": .text("silver")])
         let events = try store.rawEvents()
-        #expect(events.count == 2006)
-        #expect(events.filter { $0.customer == "k0500" }.count == 2 && events.filter { $0.customer == "new1" }.count == 2)
+        #expect(events.count == 3006)
+        #expect(events.filter { $0.customer == "k0500" }.count == 3 && events.filter { $0.customer == "new1" }.count == 2)
     }
 
     @Test func jsonLinesOfManyShapesCountEveryProperty() throws {

@@ -20,6 +20,13 @@ struct ImportState {
     /// 820,000), a lookup a few µs.
     static let customersPerRowForLookups: Int64 = 8
 
+    /// Whether an import of about `expectedRows` rows (nil: unknown, or every customer needed) into a store whose
+    /// customers are numbered up to `customers` looks them up one by one instead of reading them all.
+    static func looksUpCustomers(expectedRows: Int64?, customers: Int64) -> Bool {
+        guard let expectedRows else { return false }
+        return expectedRows * customersPerRowForLookups < customers
+    }
+
     /// Reads the state from the store's tables: every customer, unless `expectedRows` (nil: unknown) is small next
     /// to their number, in which case the import looks its customers up as they come.
     static func load(_ store: EventStore, expectedRows: Int64?) throws -> ImportState {
@@ -27,7 +34,7 @@ struct ImportState {
         let last = try store.db.prepare("SELECT coalesce(max(id), 0) FROM customers")
         let lastCustomer = try last.step() ? last.int64(0) : 0
         last.reset()
-        if let expectedRows, expectedRows * customersPerRowForLookups < lastCustomer {
+        if looksUpCustomers(expectedRows: expectedRows, customers: lastCustomer) {
             state.hasEveryCustomer = false
             state.nextCustomerID = lastCustomer + 1
         } else {
@@ -65,7 +72,8 @@ extension EventStore {
         let result = try db.transaction {
             // Inside the write transaction no other connection can commit, so this check cannot go stale.
             var state: ImportState
-            if try db.dataVersion() == cacheVersion, let taken = cached, taken.hasEveryCustomer || expectedRows != nil {
+            if try db.dataVersion() == cacheVersion, let taken = cached,
+               taken.hasEveryCustomer || ImportState.looksUpCustomers(expectedRows: expectedRows, customers: taken.nextCustomerID - 1) {
                 state = taken
             } else {
                 state = try ImportState.load(self, expectedRows: expectedRows)
