@@ -405,4 +405,21 @@ import Testing
         #expect(try store.catalog().eventCount == 150_001)
         #expect(try store.catalog().properties.map(\.name) == ["device"])
     }
+
+    @Test func jsonLinesFieldsOfEveryKind() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"))
+        // Fields given as numbers, booleans, escaped strings and padded times; properties likewise.
+        let file = try directory.file("kinds.jsonl", #"""
+            {"customer_id": 4200, "timestamp": " 2024-01-01T00:00:00Z ", "stage": "aw\"are", "touchpoint": 12345, "channel": true, "x": "a\nb", "n": -1.5e3, "e": "caf\u00e9"}
+            {"customer_id": "c\u0031", "timestamp": 1704153600, "stage": "", "touchpoint": null, "channel": "web", "n": 0}
+            """#)
+        #expect(try store.importEvents([file]).imported == 2)
+        #expect(try store.rawEvents() == [
+            RawEvent(customer: "4200", time: Self.jan1, seq: 1, stage: "aw\"are", touchpoint: "12345", channel: "true",
+                     properties: ["x": .text("a\nb"), "n": .number(-1500), "e": .text("café")]),
+            RawEvent(customer: "c1", time: Self.jan2, seq: 2, stage: nil, touchpoint: nil, channel: "web",
+                     properties: ["n": .number(0)]),
+        ])
+    }
 }

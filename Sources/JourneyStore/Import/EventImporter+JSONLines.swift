@@ -74,7 +74,7 @@ struct JSONRowParser {
             guard try reader.readLine() else { return false }
             try session.countRow(file: file, bytesRead: reader.bytesRead)
             do {
-                let members = try reader.members()
+                let members = try reader.members(raw: true)
                 let shape = shape(of: members)
                 try row(members, shape, into: &batch, present: &present)
                 for index in present { shape.counts[index] += 1 }
@@ -88,70 +88,100 @@ struct JSONRowParser {
         })
     }
 
-    /// Validates one line (its `members`, of `shape`) and adds it to `batch`; `present` receives the members
-    /// written as properties.
+    /// Validates one line (its `members`, parsed raw, of `shape`) and adds it to `batch`; `present` receives the
+    /// members written as properties.
     private func row(_ members: [JSONMember], _ shape: Shape, into batch: inout RowBatch, present: inout [Int]) throws {
-        let line = reader.lineNumber
+        let lineNumber = reader.lineNumber
+        let bytes = reader.line
         func failure(at offset: Int, _ message: String) -> RowFailure {
-            RowFailure(line: line, column: reader.column(ofOffset: offset), message: message)
+            RowFailure(line: lineNumber, column: reader.column(ofOffset: offset), message: message)
         }
         func missing(_ field: ImportField, _ what: String) -> RowFailure {
             let names = members.map { "'\($0.key)'" }.joined(separator: ", ")
             let looked = roles.mapped[field].map { "'\($0)'" } ?? field.aliases.joined(separator: ", ")
-            return RowFailure(line: line, column: 1, message: "missing \(what) (looked for \(looked); the members are \(names.isEmpty ? "none" : names))")
+            return RowFailure(line: lineNumber, column: 1, message: "missing \(what) (looked for \(looked); the members are \(names.isEmpty ? "none" : names))")
+        }
+        // Field text is a range of the line when the value was a plain string or a number, else it is spelled out
+        // in `spill`: escaped strings, booleans, arrays and objects.
+        var spill: [UInt8] = []
+        func spilled(_ text: String) -> FieldText {
+            let start = spill.count
+            spill.append(contentsOf: text.utf8)
+            return .spill(start..<spill.count)
+        }
+        /// A member value as column text: nil for null and empty strings; numbers as written; booleans as words.
+        func text(_ value: JSONMemberValue) -> FieldText? {
+            switch value {
+            case .rawString(let range): range.isEmpty ? nil : .line(range)
+            case .rawNumber(let range): .line(range)
+            case .string(let s): s.isEmpty ? nil : spilled(s)
+            case .number(let raw): spilled(raw)
+            case .bool(let b): spilled(b ? "true" : "false")
+            case .null: nil
+            case .composite(let text): spilled(text)
+            }
         }
 
         guard let customerIndex = shape.member(.customer) else { throw missing(.customer, "customer id") }
         let customerMember = members[customerIndex]
-        let customer: String
+        let customer: FieldText
         switch customerMember.value {
-        case .string(let s) where !s.isEmpty: customer = s
-        case .number(let raw): customer = raw
-        case .null, .string: throw failure(at: customerMember.valueOffset, "missing customer id (member '\(customerMember.key)')")
+        case .rawString(let range) where !range.isEmpty: customer = .line(range)
+        case .string(let s) where !s.isEmpty: customer = spilled(s)
+        case .rawNumber(let range): customer = .line(range)
+        case .number(let raw): customer = spilled(raw)
+        case .null, .string, .rawString: throw failure(at: customerMember.valueOffset, "missing customer id (member '\(customerMember.key)')")
         case .bool, .composite:
             throw failure(at: customerMember.valueOffset, "a customer id must be text or a number (member '\(customerMember.key)')")
         }
 
         guard let timeIndex = shape.member(.time) else { throw missing(.time, "time") }
         let timeMember = members[timeIndex]
-        let timeText: String
-        switch timeMember.value {
-        case .string(let s): timeText = s.trimmingASCIISpaces()
-        case .number(let raw): timeText = raw
-        case .null: timeText = ""
-        case .bool(let b): timeText = b ? "true" : "false"
-        case .composite(let text): timeText = text
+        func parseTime(_ text: UnsafeBufferPointer<UInt8>) throws -> Int64 {
+            if text.isEmpty { throw failure(at: timeMember.valueOffset, "missing time (member '\(timeMember.key)')") }
+            guard let time = TimeParser.parse(utf8: text) else {
+                throw failure(at: timeMember.valueOffset,
+                              "cannot read '\(String(decoding: text, as: UTF8.self))' as a time (member '\(timeMember.key)')")
+            }
+            return time
         }
-        if timeText.isEmpty { throw failure(at: timeMember.valueOffset, "missing time (member '\(timeMember.key)')") }
-        guard let time = TimeParser.parse(timeText) else {
-            throw failure(at: timeMember.valueOffset, "cannot read '\(timeText)' as a time (member '\(timeMember.key)')")
+        let time: Int64
+        switch timeMember.value {
+        case .rawString(let range), .rawNumber(let range):
+            time = try parseTime(FieldEncoding.trimmed(UnsafeBufferPointer(rebasing: bytes[range])))
+        case .string(let s):
+            var text = s.trimmingASCIISpaces()
+            time = try text.withUTF8(parseTime)
+        case .number(var text), .composite(var text):
+            time = try text.withUTF8(parseTime)
+        case .bool(let b):
+            var text = b ? "true" : "false"
+            time = try text.withUTF8(parseTime)
+        case .null:
+            time = try parseTime(UnsafeBufferPointer(start: nil, count: 0))
         }
 
         // On a failure appendObject takes back what it wrote.
         let propsStart = batch.bytes.count
         try reader.appendObject(members, excluding: shape.taken, to: &batch.bytes, present: &present)
-        func field(_ field: ImportField) -> String { shape.member(field).flatMap { Self.text(of: members[$0].value) } ?? "" }
-        var customerText = customer, stage = field(.stage), touchpoint = field(.touchpoint), channel = field(.channel)
-        customerText.withUTF8 { customer in
-            stage.withUTF8 { stage in
-                touchpoint.withUTF8 { touchpoint in
-                    channel.withUTF8 { channel in
-                        batch.appendRow(time: time, propsStart: propsStart, customer: customer, stage: stage,
-                                        touchpoint: touchpoint, channel: channel)
-                    }
+        func field(_ field: ImportField) -> FieldText? { shape.member(field).flatMap { text(members[$0].value) } }
+        let stage = field(.stage), touchpoint = field(.touchpoint), channel = field(.channel)
+        spill.withUnsafeBufferPointer { spill in
+            func place(_ text: FieldText?) -> UnsafeBufferPointer<UInt8>? {
+                switch text {
+                case .line(let range): UnsafeBufferPointer(rebasing: bytes[range])
+                case .spill(let range): UnsafeBufferPointer(rebasing: spill[range])
+                case nil: nil
                 }
             }
+            batch.appendRow(time: time, propsStart: propsStart, customer: place(customer)!, stage: place(stage),
+                            touchpoint: place(touchpoint), channel: place(channel))
         }
     }
 
-    /// A member value as column text: nil for null and empty strings; numbers as written; booleans as words.
-    static func text(of value: JSONMemberValue) -> String? {
-        switch value {
-        case .string(let s): s.isEmpty ? nil : s
-        case .number(let raw): raw
-        case .bool(let b): b ? "true" : "false"
-        case .null: nil
-        case .composite(let text): text
-        }
+    /// Where a field's text is while a line is added: a range of the line, or of the row's spelled-out texts.
+    private enum FieldText {
+        case line(Range<Int>)
+        case spill(Range<Int>)
     }
 }

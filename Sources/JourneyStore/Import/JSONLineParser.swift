@@ -5,6 +5,10 @@ enum JSONMemberValue: Equatable {
     case string(String)
     /// The number exactly as written (valid JSON number syntax).
     case number(String)
+    /// With `raw` parsing: a string without escapes, as the bytes of the line in this range (between the quotes).
+    case rawString(Range<Int>)
+    /// With `raw` parsing: a number, as the bytes of the line in this range.
+    case rawNumber(Range<Int>)
     case bool(Bool)
     case null
     /// An array or object, as compact JSON text.
@@ -28,13 +32,19 @@ struct JSONLineError: Error {
 /// Parses one line holding a JSON object. Nested arrays and objects are validated and kept as compact text.
 struct JSONLineParser {
     private let bytes: UnsafeBufferPointer<UInt8>
+    private let raw: Bool
     private var p = 0
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, raw: Bool) {
+        self.bytes = bytes
+        self.raw = raw
+    }
 
-    /// The object's members in the order written (a repeated key keeps its last value).
-    static func parseObject(_ line: UnsafeBufferPointer<UInt8>) throws(JSONLineError) -> [JSONMember] {
-        var parser = JSONLineParser(line)
+    /// The object's members in the order written (a repeated key keeps its last value). With `raw`, strings
+    /// without escapes and numbers are given as ranges of `line` (`rawString`, `rawNumber`), not as strings: an
+    /// importer that copies their bytes on saves making a string of each.
+    static func parseObject(_ line: UnsafeBufferPointer<UInt8>, raw: Bool = false) throws(JSONLineError) -> [JSONMember] {
+        var parser = JSONLineParser(line, raw: raw)
         return try parser.object()
     }
 
@@ -82,7 +92,9 @@ struct JSONLineParser {
     private mutating func value() throws(JSONLineError) -> JSONMemberValue {
         guard p < bytes.count else { throw JSONLineError(offset: p, message: "expected a value") }
         switch bytes[p] {
-        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "\""):
+            if raw, let range = try plainString() { return .rawString(range) }
+            return .string(try string())
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             let start = p
             try skipComposite()
@@ -93,8 +105,22 @@ struct JSONLineParser {
         default:
             let start = p
             try number()
+            if raw { return .rawNumber(start..<p) }
             return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<p]), as: UTF8.self))
         }
+    }
+
+    /// The content of the string starting at `p` when it has no escape (moving past it), else nil (not moving).
+    private mutating func plainString() throws(JSONLineError) -> Range<Int>? {
+        let start = p + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        guard FieldEncoding.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])) else {
+            throw JSONLineError(offset: p, message: "invalid UTF-8 in a string")
+        }
+        p = end + 1
+        return start..<end
     }
 
     private mutating func string() throws(JSONLineError) -> String {

@@ -48,9 +48,10 @@ final class JSONLinesReader {
     }
 
     /// Parses the current line as a JSON object; syntax errors become a `RowFailure` at the faulty character.
-    func members() throws(RowFailure) -> [JSONMember] {
+    /// With `raw`, plain strings and numbers are ranges of `line` (see `JSONLineParser.parseObject`).
+    func members(raw: Bool = false) throws(RowFailure) -> [JSONMember] {
         do {
-            return try JSONLineParser.parseObject(line)
+            return try JSONLineParser.parseObject(line, raw: raw)
         } catch {
             throw RowFailure(line: lineNumber, column: column(ofOffset: error.offset), message: "invalid JSON: \(error.message)")
         }
@@ -116,6 +117,7 @@ extension JSONLinesReader {
             switch member.value {
             case .null: continue
             case .string(let s) where s.isEmpty: continue
+            case .rawString(let range) where range.isEmpty: continue
             default: break
             }
             arena.appendByte(present.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
@@ -126,6 +128,8 @@ extension JSONLinesReader {
             case .number(let raw):
                 var raw = raw
                 raw.withUTF8 { arena.appendBytes($0) }
+            case .rawString(let range): FieldEncoding.appendJSONString(UnsafeBufferPointer(rebasing: line[range]), to: &arena)
+            case .rawNumber(let range): arena.appendBytes(UnsafeBufferPointer(rebasing: line[range]))
             case .bool(let b): FieldEncoding.appendJSONString(b ? "true" : "false", to: &arena)
             case .composite(let text): FieldEncoding.appendJSONString(text, to: &arena)
             case .null: break
