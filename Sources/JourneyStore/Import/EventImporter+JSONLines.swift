@@ -6,8 +6,8 @@ extension EventImporter {
     mutating func importJSONLines(_ file: String) throws {
         let roles = try ColumnRoles(fields: ImportField.allCases, mapping: options.mapping, file: file)
         let reader = try JSONLinesReader(path: file)
-        let parser = HandOff(value: JSONRowParser(reader: reader, roles: roles, session: session))
-        try commitRows { parser.value.run(into: $0, file: file) }
+        let parser = HandOff(value: JSONRowParser(reader: reader, roles: roles, session: session, file: file))
+        try commitRows { parser.value.run(into: $0) }
         session.report(file: file, bytesRead: reader.bytesRead)
         session.bytesBefore += reader.bytesRead
     }
@@ -19,6 +19,7 @@ struct JSONRowParser {
     let reader: JSONLinesReader
     let roles: ColumnRoles
     let session: ImportSession
+    let file: String
 
     /// What the lines of one shape (one list of member names, in order) share: which member is which field, which
     /// are properties, and how many rows of the shape carried each member as a property. Working these out once
@@ -53,7 +54,7 @@ struct JSONRowParser {
     static let shapesKept = 64
 
     /// Reads to the end of the file, or to the first error that ends the import, or until the channel stops.
-    func run(into channel: RowBatchChannel, file: String) {
+    func run(into channel: RowBatchChannel) {
         var counts: [String: Int64] = [:]
         var present: [Int] = []
         // Most recently seen first.
