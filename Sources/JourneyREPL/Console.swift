@@ -102,68 +102,84 @@ public final class Console {
 
     /// Reads lines until the input ends, `.quit`, or (in a script) the first error.
     ///
-    /// Interactive: each line is added to the statement being typed, which runs as soon as
-    /// `Session.completeness` calls it complete; errors are reported and the loop goes on.
-    /// Script: statements collect until a dot-command or the end, and then run as one text,
-    /// exactly as `journey run` would parse the file; the first error ends the loop.
+    /// One rule in every mode: a statement ends at `;` (or at the end of a script), and runs as soon as
+    /// its `;` is read. A dot-command is a line of its own between statements. At a terminal, errors are
+    /// reported and the loop goes on; in a script the first error ends it, with its exit status.
     public func drive(_ reader: LineReader, sourceName: String) -> DriveOutcome {
         let interactive = reader.isInteractive
-        var pending: [String] = []
-        var pendingFirstLine = 1
-        var lineNumber = 0
-
-        /// Runs what has collected. A script's text is preceded by as many empty lines as came before it,
-        /// so diagnostics give the line numbers of the file rather than of the chunk.
-        func flush() -> Int32? {
-            defer { pending = [] }
-            let body = pending.joined(separator: "\n")
-            guard Session.completeness(of: body) != .empty else { return nil }
-            let lead = interactive ? "" : String(repeating: "\n", count: pendingFirstLine - 1)
-            return run(SourceText(lead + body, name: sourceName))
-        }
+        var splitter = StatementSplitter()
+        /// The lines typed since the last statement ended, for the history.
+        var typed: [String] = []
 
         while !quitRequested {
-            let prompt = pending.isEmpty ? "journey> " : "   ...> "
+            let prompt = splitter.isAtBoundary ? "journey> " : continuationPrompt(splitter.pendingText)
             // At a prompt, the prompt itself separates what comes next from the last result.
             if interactive { wroteResult = false }
             switch reader.readLine(prompt: prompt) {
             case .interrupted:
                 // Ctrl-C at the prompt abandons the statement being typed, never the session.
-                pending = []
+                splitter.reset()
+                typed = []
                 if errors.isTerminal { errors.write("\n") }  // the prompt starts a fresh line
             case .endOfInput:
                 if interactive {
                     if errors.isTerminal { errors.write("\n") }  // leave the shell's prompt on its own line
-                } else if let code = flush() {
+                } else if let last = splitter.finish(), let code = run(last.source(name: sourceName)) {
                     return .failed(code)
                 }
                 return .finished
             case .line(let text):
-                lineNumber += 1
                 let trimmed = text.trimmingBlanks()
-                let atBoundary = pending.isEmpty
-                    || (!interactive && Session.completeness(of: pending.joined(separator: "\n")) != .incomplete)
-                if atBoundary, trimmed.hasPrefix(".") {
-                    if !interactive, let code = flush() { return .failed(code) }
-                    reader.addHistory(trimmed)
-                    if let code = dotCommand(trimmed), !interactive { return .failed(code) }
-                    continue
+                if splitter.isAtBoundary {
+                    if trimmed.hasPrefix(".") {
+                        reader.addHistory(trimmed)
+                        _ = splitter.add(line: "")  // keeps the line count
+                        if let code = dotCommand(trimmed), !interactive { return .failed(code) }
+                        continue
+                    }
+                    if interactive, let command = Self.shellWord(trimmed) {
+                        reader.addHistory(trimmed)
+                        _ = splitter.add(line: "")
+                        dotCommand(command)
+                        continue
+                    }
                 }
-                if pending.isEmpty { pendingFirstLine = lineNumber }
-                pending.append(text)
-                guard interactive else { continue }
-                switch Session.completeness(of: pending.joined(separator: "\n")) {
-                case .incomplete:
-                    continue
-                case .empty:
-                    pending = []
-                case .complete:
-                    reader.addHistory(Self.historyEntry(pending))
-                    _ = flush()
+                typed.append(text)
+                let pieces = splitter.add(line: text)
+                if interactive, !pieces.isEmpty {
+                    reader.addHistory(Self.historyEntry(typed))
+                    typed = splitter.isAtBoundary ? [] : [text]
                 }
+                for piece in pieces {
+                    let code = run(piece.source(name: sourceName))
+                    if let code, !interactive { return .failed(code) }
+                    if quitRequested || (interactive && code == 130) { break }
+                }
+                if splitter.isAtBoundary { typed = [] }
             }
         }
         return .finished
+    }
+
+    /// The continuation prompt; it shows `;` when what has been typed is already a whole statement,
+    /// because a statement runs only when its `;` comes.
+    func continuationPrompt(_ pending: String) -> String {
+        Session.completeness(of: pending) == .complete ? "  ...;> " : "   ...> "
+    }
+
+    /// `help`, `exit` and `quit` typed alone at the prompt (with or without `;`), as psql understands them:
+    /// the dot-command they stand for.
+    static func shellWord(_ line: String) -> String? {
+        var word = line.lowercased()
+        while word.hasSuffix(";") { word.removeLast() }
+        word = word.trimmingBlanks()
+        switch word {
+        case "exit", "quit": return ".quit"
+        case "help": return ".help"
+        default:
+            if word.hasPrefix("help ") { return ".help " + String(word.dropFirst(5)).trimmingBlanks() }
+            return nil
+        }
     }
 
     // MARK: Dot-commands
@@ -307,7 +323,7 @@ public final class Console {
     /// The banner shown when the REPL starts on a terminal.
     public func banner() -> String {
         "JourneyQL \(journeyVersion), store \(session.storePath): \(storeSummary())\n"
-            + "Enter .help for help; statements end at a complete line or ';'.\n"
+            + "Statements end with ';'. Enter .help for help, .quit or Ctrl-D to leave.\n"
     }
 
     /// The catalog as `.schema` prints it: one line per kind of name, each name with its event count.

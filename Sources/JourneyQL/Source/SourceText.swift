@@ -33,10 +33,14 @@ public struct SourceText: Sendable {
     public let bytes: [UInt8]
     /// Byte offset at which each line starts.
     private let lineStarts: [Int]
+    /// The line number of the text's first line: a statement cut from a longer script keeps the script's
+    /// line numbers in its messages.
+    public let firstLine: Int
 
-    public init(_ text: String, name: String = "<input>") {
+    public init(_ text: String, name: String = "<input>", firstLine: Int = 1) {
         self.name = name
         self.text = text
+        self.firstLine = max(1, firstLine)
         self.bytes = Array(text.utf8)
         var starts = [0]
         for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
@@ -53,11 +57,12 @@ public struct SourceText: Sendable {
         }
         let prefix = bytes[lineStarts[lo]..<clamped]
         let column = String(decoding: prefix, as: UTF8.self).count + 1
-        return SourceLocation(line: lo + 1, column: column)
+        return SourceLocation(line: lo + firstLine, column: column)
     }
 
-    /// The text of a 1-based line, without its newline.
-    public func line(_ number: Int) -> String {
+    /// The text of a line (numbered as `location(of:)` numbers it), without its newline.
+    public func line(_ numbered: Int) -> String {
+        let number = numbered - firstLine + 1
         guard number >= 1, number <= lineStarts.count else { return "" }
         let start = lineStarts[number - 1]
         var end = number < lineStarts.count ? lineStarts[number] - 1 : bytes.count
