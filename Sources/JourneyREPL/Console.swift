@@ -206,13 +206,12 @@ public final class Console {
         case ".quit", ".exit":
             quitRequested = true
         case ".open":
-            let path = try command.single("FILE")
-            do {
-                try session.open(storePath: path)
-            } catch {
-                throw ConsoleError("cannot open store '\(path)': \(error)")
-            }
-            message("opened \(path): \(storeSummary())")
+            // `.open --new FILE` is the one way to make an empty store here; a plain `.open` of a missing file fails.
+            let create = args.first == "--new"
+            let rest = create ? Array(args.dropFirst()) : args
+            guard rest.count == 1 else { throw ConsoleError("usage: .open [--new] FILE") }
+            try StoreOpening.reopen(session, at: rest[0], access: create ? .create : .readWrite)
+            message("opened \(rest[0]): \(storeSummary())")
         case ".import":
             try importCommand(args)
         case ".read":

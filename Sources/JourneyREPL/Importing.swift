@@ -39,11 +39,8 @@ public struct Importer {
         do {
             report = try body(session, options)
         } catch let error as StoreError {
-            switch error {
-            case .cancelled: throw ConsoleError("import cancelled; nothing was stored", exitCode: 130)
-            case .badInput, .file, .schema: throw ConsoleError("error: \(error.description)", exitCode: 65)
-            case .sqlite: throw ConsoleError("error: \(error.description)", exitCode: 70)
-            }
+            if error == .cancelled { throw ConsoleError("import cancelled; nothing was stored", exitCode: 130) }
+            throw ConsoleError("error: \(error.description)", exitCode: error.exitCode)
         } catch {
             throw ConsoleError("error: \(error)", exitCode: 70)
         }

@@ -70,7 +70,7 @@ enum Children {
     static func importEvents(csv: String, store: String) throws -> ImportOutcome {
         let clock = ContinuousClock()
         let progress = isatty(2) != 0 ? ProgressLine() : nil
-        var eventStore: EventStore? = try EventStore(path: store)
+        var eventStore: EventStore? = try EventStore(path: store, access: .create)
         let started = clock.now
         let report = try eventStore!.importEvents([csv], options: ImportOptions()) { progress?.draw($0) }
         let imported = clock.now

@@ -3,6 +3,7 @@
 import ArgumentParser
 import JourneyQL
 import JourneyREPL
+import JourneyStore
 
 @main
 struct Journey: ParsableCommand {
@@ -16,9 +17,13 @@ struct Journey: ParsableCommand {
             journey generate [--customers N] [--seed S] [--scenario retail|travel|banking] [-o FILE] [--customers-out FILE]
             """,
         discussion: """
-            With no subcommand, journey opens STORE (default ./journey.db, created when missing): the REPL on a \
-            terminal, a script when statements are piped on stdin, or the one statement given with -c.
-            Exit status: 0 ok, 64 usage error, 65 a statement, script or import failed, 70 internal error.
+            With no subcommand, journey opens STORE (default ./journey.db): the REPL on a terminal, a script \
+            when statements are piped on stdin, or the statement given with -c. STORE must exist: only `journey \
+            import` (and `.open --new` in the REPL) make stores.
+
+            \(Repl.optionsHelp())
+            Exit status: 0 ok, 1 an EXPECT failed, 64 usage error, 65 a statement, script or import failed, \
+            66 no such store or file, 70 internal error, 130 cancelled (Ctrl-C).
             """,
         version: journeyVersion,
         subcommands: [Repl.self, Run.self, Import.self, Generate.self],
@@ -67,12 +72,21 @@ struct StatementOptions: ParsableArguments {
 }
 
 struct Repl: ParsableCommand {
+    /// The options of `journey [STORE]`, for the top-level help: the subcommand that takes them is hidden.
+    static func optionsHelp() -> String {
+        let text = helpMessage(columns: 78)
+        guard let range = text.range(of: "OPTIONS:") else { return "" }
+        let lines = text[range.lowerBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("--version") && !$0.contains("--help") }
+        return "OPTIONS (journey [STORE], also for run):\n" + lines.dropFirst().joined(separator: "\n")
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "repl", abstract: "Open a store: the REPL, a piped script, or one statement.",
         usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine auto|columnar|sqlite]",
         shouldDisplay: false)
 
-    @Argument(help: "The store file (created when missing).")
+    @Argument(help: "The store file (it must exist).")
     var store: String = "journey.db"
 
     @Option(name: [.short, .customLong("command")], help: "Run this statement (or dot-command) and exit.")
@@ -99,7 +113,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The script (.jql).")
     var script: String
 
-    @Option(help: "The store file (created when missing).")
+    @Option(help: "The store file (it must exist).")
     var db: String = "journey.db"
 
     @OptionGroup var options: StatementOptions
@@ -156,7 +170,7 @@ struct Import: ParsableCommand {
     func run() throws {
         try Failure.guarding {
             Terminal.guardStandardDescriptors()
-            let session = try Failure.openStore(db)
+            let session = try Failure.openStore(db, access: .create)
             return DataCommands.importFiles(session: session, events: files, customers: customers,
                                             mapping: try mapping(), skipBadRows: skipBadRows)
         }
@@ -216,12 +230,8 @@ enum Failure {
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func openStore(_ path: String) throws -> Session {
-        do {
-            return try Session(storePath: path)
-        } catch {
-            throw ConsoleError("cannot open store '\(path)': \(error)", exitCode: 65)
-        }
+    static func openStore(_ path: String, access: StoreAccess = .readWrite) throws -> Session {
+        try StoreOpening.session(path, access: access)
     }
 
     static func printError(_ message: String) {

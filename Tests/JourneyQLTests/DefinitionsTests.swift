@@ -47,7 +47,7 @@ private final class Store {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-defs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("store.db").path
-        let session = try Session(storePath: path)
+        let session = try Session(storePath: path, access: .create)
         let eventsPath = directory.appendingPathComponent("events.csv").path
         let customersPath = directory.appendingPathComponent("customers.csv").path
         try events.write(toFile: eventsPath, atomically: true, encoding: .utf8)
@@ -59,7 +59,7 @@ private final class Store {
     deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// A new session on the store, as a later process would open it.
-    func session() throws -> Session { try Session(storePath: path) }
+    func session() throws -> Session { try Session(storePath: path, access: .create) }
 }
 
 private struct Outcome {

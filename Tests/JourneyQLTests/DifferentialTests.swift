@@ -361,7 +361,7 @@ private func importCase(_ generated: GeneratedCase, caseIndex: Int, into directo
     let customersPath = directory.appendingPathComponent("customers-\(caseIndex).csv").path
     try customersFile(generated).write(toFile: customersPath, atomically: true, encoding: .utf8)
 
-    let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path)
+    let session = try Session(storePath: directory.appendingPathComponent("store-\(caseIndex).db").path, access: .create)
     let oneCall = chance(0.5, &rng)
     // Small batches write an import in several sorted runs (and make the copy from the table, not from memory).
     var options = ImportOptions()

@@ -52,7 +52,7 @@ private final class Fixture {
     init(csv: String = events) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        session = try Session(storePath: directory.appendingPathComponent("store.db").path)
+        session = try Session(storePath: directory.appendingPathComponent("store.db").path, access: .create)
         let path = try write("events.csv", csv)
         let outcome = run("IMPORT '\(path)'")
         #expect(outcome.failure == nil, "\(outcome.failure?.rendered ?? "")")

@@ -90,7 +90,7 @@ struct CompletionContextTests {
         let file = directory.appendingPathComponent("e.csv")
         try "customer_id,timestamp,stage,touchpoint,channel\nc1,2024-01-01,awareness,site_visit,social\nc1,2024-01-02,purchase,sale,search\n"
             .write(to: file, atomically: true, encoding: .utf8)
-        let session = try Session(storePath: directory.appendingPathComponent("s.db").path)
+        let session = try Session(storePath: directory.appendingPathComponent("s.db").path, access: .create)
         _ = try session.importEvents([file.path], options: ImportOptions())
         #expect(session.completions(prefix: "s", before: "FROM awareness TO purchase WHERE channel = ").sorted() == ["search", "social"])
         #expect(session.completions(prefix: "", before: "FROM a TO b WHERE channel IN (social, ").sorted() == ["search", "social"])

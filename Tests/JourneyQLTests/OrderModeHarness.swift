@@ -47,7 +47,7 @@ enum OrderModeHarness {
             }
             let file = directory.appendingPathComponent("events.csv")
             try csv.write(to: file, atomically: true, encoding: .utf8)
-            let session = try Session(storePath: directory.appendingPathComponent("s.db").path)
+            let session = try Session(storePath: directory.appendingPathComponent("s.db").path, access: .create)
             _ = try session.importEvents([file.path], options: ImportOptions())
             for _ in 0..<8 {
                 let steps = (0..<(2 + rng.below(2))).map { _ in stages[rng.below(stages.count)] }

@@ -20,7 +20,7 @@ enum SampleStores {
     /// Builds the store a script's header asks for:
     /// `-- store: tiny` (samples/tiny-events.csv) or `-- store: generated SCENARIO CUSTOMERS SEED`.
     static func session(for header: String, in directory: URL) throws -> Session {
-        let session = try Session(storePath: directory.appendingPathComponent("store.db").path)
+        let session = try Session(storePath: directory.appendingPathComponent("store.db").path, access: .create)
         let words = header.split(separator: " ").map(String.init)
         if words.first == "tiny" {
             _ = try session.importEvents([samplesDirectory.appendingPathComponent("tiny-events.csv").path],

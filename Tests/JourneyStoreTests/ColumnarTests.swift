@@ -7,7 +7,7 @@ import Testing
     /// Values of every JSON type, a huge integer, text that differs only in Unicode normalization, NULL columns,
     /// same-time events, and customers with and without attributes.
     static func mixedStore(_ directory: TemporaryDirectory) throws -> EventStore {
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try store.importEvents([directory.file("events.jsonl", """
             {"customer_id": "a", "ts": "2024-01-01T00:00:00Z", "stage": "awareness", "touchpoint": "ad_click", "channel": "social", "price": 12.5, "vip": true, "tags": [1, "a b"], "n": 7}
             {"customer_id": "a", "ts": "2024-01-01T00:00:00Z", "stage": "consideration", "touchpoint": "site_visit", "price": 12, "vip": false, "meta": {"k": "v"}, "n": "7"}
@@ -121,7 +121,7 @@ import Testing
             built = try store.columnarEvents()
             #expect(store.columnarOrigin == .memory)
         }
-        let reopened = try EventStore(path: path)
+        let reopened = try EventStore(path: path, access: .create)
         let read = try reopened.columnarEvents()
         #expect(reopened.columnarOrigin == .storedCopy)
         #expect(read.customers == built.customers && read.starts == built.starts && read.times == built.times)
@@ -145,7 +145,7 @@ import Testing
     @Test func withoutAStoredCopyTheFirstQueryBuildsAndKeepsOne() throws {
         let directory = try TemporaryDirectory()
         let built = try Self.mixedStore(directory).columnarEvents()
-        let emptied = try EventStore(path: directory.path("store.db"))
+        let emptied = try EventStore(path: directory.path("store.db"), access: .create)
         try emptied.db.execute("DELETE FROM columnar")
         let rebuilt = try emptied.columnarEvents()
         #expect(emptied.columnarOrigin == .eventsTable)
@@ -155,7 +155,7 @@ import Testing
             .prepare(ScanRequest(filter: .constant(true), steps: [.property("price", .greater, .number(1))]),
                      partitions: 1, isCancelled: { false })
         #expect(try emptied.readColumnarSection("property:price", version: rebuilt.version) != nil)
-        let third = try EventStore(path: directory.path("store.db"))
+        let third = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try third.columnarEvents()
         #expect(third.columnarOrigin == .storedCopy)
     }
@@ -163,10 +163,10 @@ import Testing
     @Test func aCacheFillDoesNotWaitForAnotherWriter() throws {
         let directory = try TemporaryDirectory()
         let built = try Self.mixedStore(directory).columnarEvents()
-        let writer = try EventStore(path: directory.path("store.db"))
+        let writer = try EventStore(path: directory.path("store.db"), access: .create)
         try writer.db.execute("DELETE FROM columnar")
         try writer.db.execute("BEGIN IMMEDIATE")
-        let reader = try EventStore(path: directory.path("store.db"))
+        let reader = try EventStore(path: directory.path("store.db"), access: .create)
         let started = ContinuousClock.now
         let read = try reader.columnarEvents()
         // The busy timeout is 5 s; skipping the write must not come near it.
@@ -175,7 +175,7 @@ import Testing
         try writer.db.execute("COMMIT")
         #expect(try reader.readColumnarSection("base", version: read.version) == nil)
         // With the writer gone, the next connection fills the cache.
-        let next = try EventStore(path: directory.path("store.db"))
+        let next = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try next.columnarEvents()
         #expect(try next.readColumnarSection("base", version: read.version) != nil)
     }
@@ -185,7 +185,7 @@ import Testing
         let store = try Self.mixedStore(directory)
         let built = try store.columnarEvents()
         try store.db.execute("UPDATE columnar SET data = substr(data, 1, length(data) / 2)")
-        let reopened = try EventStore(path: directory.path("store.db"))
+        let reopened = try EventStore(path: directory.path("store.db"), access: .create)
         let read = try reopened.columnarEvents()
         #expect(reopened.columnarOrigin == .eventsTable)
         #expect(read.times == built.times)
@@ -212,7 +212,7 @@ import Testing
     /// escapes, repeated keys, nested values, and keys it does not read.
     @Test func valuesEqualJSONExtract() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         var rng = SplitMix64(seed: 0xBEEF)
         var lines: [String] = []
         for i in 0..<3000 {

@@ -5,7 +5,7 @@ import Testing
 @Suite struct CustomerImportTests {
     @Test func attributesAreStoredAndReplaced() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try store.importEvents([directory.file("events.csv", "customer_id,timestamp\na,2024-01-01\nb,2024-01-01\n")])
 
         let first = try store.importCustomers(directory.file("customers.csv", """
@@ -48,7 +48,7 @@ import Testing
 
     @Test func badCustomerRowsFailOrAreSkipped() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("customers.csv", "user_id,segment\nx,b2b\n,b2c\ny,b2c,extra\nz,b2b\n")
         #expect(throws: StoreError.badInput(file: file, line: 3, column: 1, message: "missing customer id")) {
             try store.importCustomers(file)

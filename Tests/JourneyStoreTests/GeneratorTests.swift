@@ -97,7 +97,7 @@ import Testing
         let customersPath = directory.path("customers.csv")
         try generator.writeEvents(to: eventsPath)
         try generator.writeCustomers(to: customersPath)
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let report = try store.importEvents([eventsPath])
         let events = generator.events()
         #expect(report.imported == events.count)

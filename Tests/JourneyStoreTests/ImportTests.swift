@@ -17,7 +17,7 @@ import Testing
 
     @Test func roundTripKeepsOrderTypesAndNulls() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let report = try store.importEvents([directory.file("events.csv", Self.sample)])
         #expect(report.imported == 4)
         #expect(report.newCustomers == 2)
@@ -66,7 +66,7 @@ import Testing
     @Test func malformedRowRollsBackEverything() throws {
         let directory = try TemporaryDirectory()
         let storePath = directory.path("store.db")
-        let store = try EventStore(path: storePath)
+        let store = try EventStore(path: storePath, access: .create)
         _ = try store.importEvents([directory.file("good.csv", Self.sample)])
         try store.setMetadata("stage_order", "awareness,purchase")
         let catalogBefore = try store.catalog()
@@ -103,7 +103,7 @@ import Testing
 
     @Test func fieldCountErrorsPointAtTheFault() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let short = try directory.file("short.csv", "customer_id,timestamp,stage\nc1,2024-01-01,awareness\nc1,2024-01-01\n")
         #expect(throws: StoreError.badInput(file: short, line: 3, column: 14, message: "expected 3 fields, found 2")) {
             try store.importEvents([short])
@@ -135,7 +135,7 @@ import Testing
 
     @Test func skipBadRowsListsThem() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("mixed.csv", """
             customer_id,timestamp,touchpoint
             a,2024-01-01,x
@@ -156,7 +156,7 @@ import Testing
 
     @Test func mappingOverridesRecognition() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("mapped.csv", "uid,ts,event,what\nu1,2024-01-01,pageview,signup\n")
         let options = ImportOptions(mapping: ["customer": "uid", "TIME": "ts", "touchpoint": "What"])
         _ = try store.importEvents([file], options: options)
@@ -189,7 +189,7 @@ import Testing
 
     @Test func headerProblemsAreReported() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let quoted = try directory.file("q.csv", "customer_id,timestamp,\"a\"\"b\"\nc,2024-01-01,1\n")
         let error = try #require(throws: StoreError.self) { try store.importEvents([quoted]) }
         #expect(error.badInputParts?.column == 23)
@@ -211,7 +211,7 @@ import Testing
 
     @Test func jsonLines() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("events.jsonl", """
             {"user_id": "u1", "ts": "2024-01-02T00:00:00Z", "event": "cart_add", "price": 12.5, "vip": true, "gone": null, "tags": [1, "a b"], "empty": ""}
 
@@ -241,7 +241,7 @@ import Testing
 
     @Test func invalidUTF8IsRejectedWhereItIs() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let bytes = Array("customer_id,timestamp,note\nc1,2024-01-01,ok\nc2,2024-01-01,b".utf8) + [0xFF, 0xFE] + Array("d\n".utf8)
         let file = try directory.bytes("bad-utf8.csv", bytes)
         #expect(throws: StoreError.badInput(file: file, line: 3, column: 15, message: "invalid UTF-8 (column 'note')")) {
@@ -253,7 +253,7 @@ import Testing
 
     @Test func jsonLinesSkipsAndLocatesBadLines() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("mixed.jsonl", """
             {"customer": "a", "time": "2024-01-01"}
             {"customer": "b"}
@@ -274,7 +274,7 @@ import Testing
 
     @Test func formatOptionOverridesExtension() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let file = try directory.file("events.data", "customer_id,timestamp\nx,2024-01-01\n")
         let report = try store.importEvents([file], options: ImportOptions(format: .csv))
         #expect(report.imported == 1)
@@ -282,7 +282,7 @@ import Testing
 
     @Test func progressIsReported() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         var text = "customer_id,timestamp\n"
         for i in 0..<250_000 { text += "c\(i % 1000),\(1_704_067_200 + i)\n" }
         let file = try directory.file("big.csv", text)
@@ -306,7 +306,7 @@ import Testing
 
     @Test func interruptCancelsAnImport() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         var text = "customer_id,timestamp\n"
         for i in 0..<20_000 { text += "c\(i),2024-01-01\n" }
         let file = try directory.file("big.csv", text)
@@ -322,14 +322,14 @@ import Testing
         let directory = try TemporaryDirectory()
         do {
             // 2,000 customers, k0000 ... k1999, numbered 1 ... 2000 in key order.
-            let store = try EventStore(path: directory.path("store.db"))
+            let store = try EventStore(path: directory.path("store.db"), access: .create)
             var text = "customer_id,timestamp\n"
             for i in 0..<2000 { text += "k\(String(i + 10000).dropFirst()),2024-01-01\n" }
             _ = try store.importEvents([directory.file("many.csv", text)])
             #expect(try store.customerID("k0000") == 1 && store.customerID("k1999") == 2000)
         }
         // Another process: it has no import state yet.
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
 
         // A 3-row file (about 2 rows by its size) against 2,000 customers: they are looked up, not all read.
         let small = try directory.file("small.csv", "customer_id,timestamp\nk0500,2024-02-01\nnew1,2024-02-01\nk1999,2024-02-02\n")
@@ -367,7 +367,7 @@ import Testing
 
     @Test func jsonLinesOfManyShapesCountEveryProperty() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         // 100 member lists, met in turn three times: more than the parser remembers (64), so shapes are forgotten
         // and met again, and their counts must still add up.
         var text = ""
@@ -386,7 +386,7 @@ import Testing
 
     @Test func interruptWhileWritingLeavesTheStoreAsItWas() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try store.importEvents([directory.file("first.csv", "customer_id,timestamp\nkept,2024-01-01\n")])
         var text = "customer_id,timestamp,device\n"
         for i in 0..<150_000 { text += "c\(i % 5000),\(1_704_067_200 + i),d\(i % 3)\n" }
@@ -408,7 +408,7 @@ import Testing
 
     @Test func jsonLinesFieldsOfEveryKind() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         // Fields given as numbers, booleans, escaped strings and padded times; properties likewise.
         let file = try directory.file("kinds.jsonl", #"""
             {"customer_id": 4200, "timestamp": " 2024-01-01T00:00:00Z ", "stage": "aw\"are", "touchpoint": 12345, "channel": true, "x": "a\nb", "n": -1.5e3, "e": "caf\u00e9"}

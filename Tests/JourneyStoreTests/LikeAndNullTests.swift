@@ -89,7 +89,7 @@ import Testing
 
     @Test func globMetacharactersInTheDataAreLiteral() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let rows = ["a*b", "a?b", "a[b]", "A*B", "ä", "a%b", "a_b"].enumerated().map { i, device in
             "c\(i),2024-01-01T00:00:00Z,awareness,ad_click,\(device)"
         }

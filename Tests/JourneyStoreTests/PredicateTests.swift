@@ -5,7 +5,7 @@ import Testing
 @Suite struct PredicateTests {
     /// a: three events (two in the same second), b: one. Only a has attributes.
     static func tinyStore(_ directory: TemporaryDirectory) throws -> EventStore {
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try store.importEvents([directory.file("events.csv", """
             customer_id,timestamp,stage,touchpoint,channel,amount,device
             a,2024-01-01T00:00:00Z,awareness,ad_click,social,,mobile
@@ -161,7 +161,7 @@ import Testing
 
     @Test func indexesServeOnlyRareSteps() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         _ = try store.importEvents([directory.bytes("events.csv", JourneyGenerator(customers: 1500, seed: 8, scenario: .retail).eventsCSV())])
         try store.createSecondaryIndexes()
         let catalog = try store.catalog()
@@ -204,7 +204,7 @@ import Testing
 
     @Test func scansCanBeCancelled() throws {
         let directory = try TemporaryDirectory()
-        let store = try EventStore(path: directory.path("store.db"))
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
         let generator = JourneyGenerator(customers: 2000, seed: 3, scenario: .retail)
         _ = try store.importEvents([directory.bytes("events.csv", generator.eventsCSV())])
         var calls = 0

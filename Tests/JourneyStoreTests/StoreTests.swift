@@ -1,3 +1,4 @@
+import Foundation
 // Opening stores: schema creation and validation, metadata, the catalog's stage order, the SQLite layer's errors.
 import Testing
 @testable import JourneyStore
@@ -7,7 +8,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.path("store.db")
         do {
-            let store = try EventStore(path: path)
+            let store = try EventStore(path: path, access: .create)
             #expect(try store.metadata("schema_version") == "2")
             #expect(try store.metadata("stage_order") == nil)
             #expect(try store.catalog().stageOrder == StoreCatalog.defaultStageOrder)
@@ -17,7 +18,7 @@ import Testing
             try store.setMetadata("note", "y")
             #expect(throws: StoreError.self) { try store.setMetadata("schema_version", "9") }
         }
-        let reopened = try EventStore(path: path)
+        let reopened = try EventStore(path: path, access: .create)
         #expect(try reopened.metadata("note") == "y")
         #expect(try reopened.catalog().stageOrder == ["lead", "deal", "won"])
         #expect(try reopened.allMetadata().map(\.key) == ["note", "schema_version", "stage_order"])
@@ -30,8 +31,8 @@ import Testing
     @Test func cachesFollowCommitsFromOtherConnections() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("shared.db")
-        let first = try EventStore(path: path)
-        let second = try EventStore(path: path)
+        let first = try EventStore(path: path, access: .create)
+        let second = try EventStore(path: path, access: .create)
         _ = try first.importEvents([directory.file("a.csv", "customer_id,timestamp,stage\na,2024-01-01,awareness\n")])
         _ = try second.importEvents([directory.file("b.csv", "customer_id,timestamp,stage\nb,2024-01-02,purchase\n")])
         #expect(try first.catalog().eventCount == 2)
@@ -48,18 +49,18 @@ import Testing
         let directory = try TemporaryDirectory()
         let newer = directory.path("newer.db")
         do {
-            let store = try EventStore(path: newer)
+            let store = try EventStore(path: newer, access: .create)
             try store.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
         }
         #expect(throws: StoreError.schema("'\(newer)' has schema version 3, newer than this program's 2")) {
-            try EventStore(path: newer)
+            try EventStore(path: newer, access: .create)
         }
         let garbled = directory.path("garbled.db")
         do {
-            let store = try EventStore(path: garbled)
+            let store = try EventStore(path: garbled, access: .create)
             try store.db.execute("UPDATE meta SET value = 'v1' WHERE key = 'schema_version'")
         }
-        #expect(throws: StoreError.schema("unknown schema_version 'v1' in '\(garbled)'")) { try EventStore(path: garbled) }
+        #expect(throws: StoreError.schema("unknown schema_version 'v1' in '\(garbled)'")) { try EventStore(path: garbled, access: .create) }
 
         let foreign = directory.path("foreign.db")
         do {
@@ -67,15 +68,39 @@ import Testing
             try db.execute("CREATE TABLE t(x)")
         }
         #expect(throws: StoreError.schema("'\(foreign)' is an SQLite database but not a JourneyQL store (no meta table)")) {
-            try EventStore(path: foreign)
+            try EventStore(path: foreign, access: .create)
         }
         let text = try directory.file("text.db", String(repeating: "not a database at all ", count: 100))
-        let error = try #require(throws: StoreError.self) { try EventStore(path: text) }
-        guard case .sqlite(let code, _) = error else {
-            Issue.record("expected an SQLite error, got \(error)")
-            return
+        #expect(throws: StoreError.schema("'\(text)' is not a JourneyQL store (not an SQLite database)")) {
+            try EventStore(path: text, access: .create)
         }
-        #expect(code & 0xFF == 26)
+    }
+
+    /// Opening never writes to a file before it is known to be a store: a foreign SQLite database keeps its
+    /// bytes (it used to be switched to WAL), and a missing path is an error that leaves no file behind.
+    @Test func onlyAMissingOrEmptyFileBecomesAStore() throws {
+        let directory = try TemporaryDirectory()
+        let foreign = directory.path("foreign.db")
+        do {
+            let db = try Database(path: foreign)
+            try db.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
+        for access in [StoreAccess.readWrite, .create] {
+            #expect(throws: StoreError.self) { try EventStore(path: foreign, access: access) }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: foreign)) == before)
+
+        let missing = directory.path("retial.db")
+        #expect(throws: StoreError.notFound(path: missing)) { try EventStore(path: missing) }
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect(StoreError.notFound(path: missing).exitCode == 66)
+
+        let empty = try directory.file("empty.db", "")
+        #expect(throws: StoreError.notFound(path: empty)) { try EventStore(path: empty) }
+        let made = try EventStore(path: empty, access: .create)
+        #expect(try made.catalog().eventCount == 0)
+        _ = try EventStore(path: empty)  // now a store: opens without create
     }
 
     @Test func databaseLayer() throws {
@@ -149,7 +174,7 @@ import Testing
                 INSERT INTO fields VALUES (0, 'device', 2), (0, 'amount', 1);
                 """)
         }
-        let store = try EventStore(path: path)
+        let store = try EventStore(path: path, access: .create)
         #expect(try store.metadata("schema_version") == "2")
         let events = try store.rawEvents()
         #expect(events.map { "\($0.customer)\($0.time)\($0.stage ?? "-")" } == ["a10awareness", "a20purchase", "b30awareness", "b40awareness"])

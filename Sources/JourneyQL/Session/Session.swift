@@ -59,15 +59,16 @@ public final class Session {
     /// Called during long imports; front ends draw it.
     public var importProgress: ((ImportProgress) -> Void)?
 
-    /// Opens the store at `storePath`, creating it when missing.
-    public init(storePath: String) throws {
+    /// Opens the store at `storePath`. A missing file is `StoreError.notFound` unless `access` is `.create`:
+    /// a mistyped path never leaves an empty store behind.
+    public init(storePath: String, access: StoreAccess = .readWrite) throws {
         self.storePath = storePath
-        self.store = try EventStore(path: storePath)
+        self.store = try EventStore(path: storePath, access: access)
     }
 
     /// Switches to another store.
-    public func open(storePath: String) throws {
-        let newStore = try EventStore(path: storePath)
+    public func open(storePath: String, access: StoreAccess = .readWrite) throws {
+        let newStore = try EventStore(path: storePath, access: access)
         self.store = newStore
         self.storePath = storePath
     }
@@ -174,12 +175,7 @@ public final class Session {
         } catch StoreError.cancelled {
             throw RunFailure(diagnostics: [], rendered: "cancelled", exitCode: 130)
         } catch let error as StoreError {
-            let code: Int32
-            switch error {
-            case .badInput, .file: code = 65
-            default: code = 70
-            }
-            throw RunFailure(diagnostics: [], rendered: "error: \(error.description)", exitCode: code)
+            throw RunFailure(diagnostics: [], rendered: "error: \(error.description)", exitCode: error.exitCode)
         } catch {
             throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
         }

@@ -1,4 +1,5 @@
 // The SQLite-backed event store: opening a file, its metadata, and the catalog the checker and REPL read.
+import Foundation
 
 /// A durable, indexed store of customer journeys in one SQLite file.
 ///
@@ -25,15 +26,22 @@ public final class EventStore: EventSource {
     /// How long a statement waits for another connection's write lock.
     static let busyTimeoutMilliseconds = 5000
 
-    /// Opens the store at `path`, creating the file and its schema when missing.
+    /// Opens the store at `path`; with `.create`, a missing or empty file becomes a new store.
     ///
-    /// Throws `StoreError.schema` when the file is a store of a newer or unknown version, or not a store at all.
-    public init(path: String) throws {
+    /// Throws `StoreError.notFound` for a missing or empty file opened `.readWrite`, and `StoreError.schema`
+    /// when the file is a store of a newer or unknown version, or not a store at all. A file that is not a
+    /// store is refused before anything is written to it (its bytes stay as they were).
+    public init(path: String, access: StoreAccess = .readWrite) throws {
         self.path = path
-        db = try Database(path: path)
+        let isNew = Self.isMissingOrEmpty(path)
+        if isNew, access != .create { throw StoreError.notFound(path: path) }
+        if !isNew { try Self.requireSQLiteHeader(path) }
+        db = try Database(path: path, flags: isNew ? .standard : [.readWrite, .noMutex])
+        try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
+        // Whether the file is a store is read before the first write: journal_mode = WAL changes the file.
+        if !isNew { try Schema.requireStore(db) }
         // journal_mode answers with a row, which execute ignores; WAL lets readers run beside an import.
         try db.execute("""
-            PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds);
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             PRAGMA cache_size = -65536;
@@ -42,6 +50,26 @@ public final class EventStore: EventSource {
             """)
         try Schema.prepare(db)
         cacheVersion = try db.dataVersion()
+    }
+
+    /// No file at `path`, or one of zero bytes: the only files that may become a new store.
+    static func isMissingOrEmpty(_ path: String) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            return !FileManager.default.fileExists(atPath: path)
+        }
+        return (attributes[.size] as? NSNumber)?.int64Value == 0
+    }
+
+    /// Refuses a file that does not start with SQLite's header, without opening it through SQLite.
+    static func requireSQLiteHeader(_ path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.file(path: path, message: "cannot be read")
+        }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError.schema("'\(path)' is not a JourneyQL store (not an SQLite database)")
+        }
     }
 
     /// Drops the caches when another connection (another process, say) has committed to the file since they

@@ -119,6 +119,14 @@ public enum Schema {
     static let reservedKeys: Set<String> = ["schema_version"]
 
     /// Creates the schema in an empty file, or checks that an existing file holds a store of this version.
+    /// Refuses a database that is not a JourneyQL store, by reading only (nothing is written to its file).
+    static func requireStore(_ db: Database, tables: Set<String>? = nil) throws {
+        let existing = try tables ?? tableNames(db)
+        guard existing.contains("meta") else {
+            throw StoreError.schema("'\(db.path)' is an SQLite database but not a JourneyQL store (no meta table)")
+        }
+    }
+
     static func prepare(_ db: Database) throws {
         let existing = try tableNames(db)
         if existing.isEmpty {
@@ -130,9 +138,7 @@ public enum Schema {
             }
             return
         }
-        guard existing.contains("meta") else {
-            throw StoreError.schema("'\(db.path)' is an SQLite database but not a JourneyQL store (no meta table)")
-        }
+        try requireStore(db, tables: existing)
         let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         guard try read.step(), let text = read.text(0) else {
             throw StoreError.schema("'\(db.path)' has no schema_version")

@@ -84,6 +84,15 @@ public struct RawEvent: Sendable, Hashable {
     }
 }
 
+/// How a store file is opened.
+public enum StoreAccess: Sendable, Hashable {
+    /// An existing store, read and written; a missing or empty file is `StoreError.notFound`.
+    case readWrite
+    /// Makes a new store when the file is missing or empty (zero bytes); an existing store opens read-write.
+    /// Nothing else becomes a store: any other file is refused before a byte of it is written.
+    case create
+}
+
 /// A failure inside the store, with where in an input file it happened when that applies.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// SQLite reported an error (result code and message).
@@ -96,9 +105,23 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case schema(String)
     /// The operation was cancelled (Ctrl-C).
     case cancelled
+    /// No store at this path (the file is missing, or empty), and the caller did not ask to create one.
+    case notFound(path: String)
+
+    /// The exit status (sysexits) a command that fails with this error leaves with: 66 for a missing store,
+    /// 65 for bad input or a file that is not a store, 130 for a cancel, 70 for SQLite's own failures.
+    public var exitCode: Int32 {
+        switch self {
+        case .notFound: 66
+        case .badInput, .file, .schema: 65
+        case .cancelled: 130
+        case .sqlite: 70
+        }
+    }
 
     public var description: String {
         switch self {
+        case .notFound(let path): "no store at '\(path)'"
         case .sqlite(let code, let message): "SQLite error \(code): \(message)"
         case .badInput(let file, let line, let column, let message): "\(file):\(line):\(column): \(message)"
         case .file(let path, let message): "\(path): \(message)"

@@ -1,0 +1,46 @@
+// Opening a store for a person: what a missing, mistyped or foreign store path says, and its exit status.
+import Foundation
+import JourneyQL
+import JourneyStore
+
+public enum StoreOpening {
+    /// Opens `path` as a session. A missing store is exit 66 (sysexits EX_NOINPUT) with the nearest store
+    /// file in its folder and how to make one; a file that is not a store, or cannot be read, is exit 65.
+    public static func session(_ path: String, access: StoreAccess = .readWrite) throws(ConsoleError) -> Session {
+        do {
+            return try Session(storePath: path, access: access)
+        } catch {
+            throw failure(path, error)
+        }
+    }
+
+    /// Switches `session` to the store at `path`, with the same messages as `session(_:access:)`.
+    public static func reopen(_ session: Session, at path: String, access: StoreAccess) throws(ConsoleError) {
+        do {
+            try session.open(storePath: path, access: access)
+        } catch {
+            throw failure(path, error)
+        }
+    }
+
+    static func failure(_ path: String, _ error: any Error) -> ConsoleError {
+        guard case StoreError.notFound = error else {
+            return ConsoleError("cannot open store '\(path)': \(error)", exitCode: 65)
+        }
+        var message = "no store at '\(path)'"
+        if let near = nearestStore(to: path) { message += "\n  = help: did you mean '\(near)'?" }
+        message += "\n  = help: make one with `journey import EVENTS.csv --db \(path)`"
+            + " (`journey generate -o events.csv` writes a sample log)"
+        return ConsoleError(message, exitCode: 66)
+    }
+
+    /// The store file in `path`'s folder whose name is nearest to it (`retial.db` → `retail.db`).
+    static func nearestStore(to path: String) -> String? {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        let stores = names.filter { $0.hasSuffix(".db") || $0.hasSuffix(".sqlite") || $0.hasSuffix(".journey") }
+        guard let near = Suggestions.nearest(to: url.lastPathComponent, among: stores, limit: 1).first else { return nil }
+        return path.contains("/") ? (path as NSString).deletingLastPathComponent + "/" + near : near
+    }
+}
