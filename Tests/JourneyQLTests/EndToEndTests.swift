@@ -402,3 +402,83 @@ struct EndToEndTests {
         #expect(f.rows("FROM awareness TO purchase WHERE customer = '\(nfd)'")[0][2] == .int(1))
     }
 }
+
+/// First contact (issue 10): literals from parameters, LIMIT 0, SET now as a horizon, trends in time order, and
+/// errors that name the real fault. Every count is worked out by hand from the log at the top of this file.
+@Suite("First contact statements")
+struct FirstContactStatementTests {
+    fileprivate func failure(_ fixture: Fixture, _ text: String) -> RunFailure? {
+        let outcome = fixture.run(text)
+        #expect(outcome.failure != nil, "'\(text)' should fail")
+        return outcome.failure
+    }
+
+    func customers(_ rows: [[Cell]]) -> [Cell] { rows.map { $0[2] } }
+
+    @Test func parametersStandForDurationsTimesAndCounts() throws {
+        let fixture = try Fixture()
+        // c3: awareness 09:20 → purchase 09:50 is 30 minutes (the window is inclusive); c1 needs 35, c2 60.
+        fixture.session.parameters = ["w": "30 minutes", "short": "30m", "n": "1", "since": "2024-03-01T09:30:00Z"]
+        #expect(customers(fixture.rows("FROM awareness TO purchase WITHIN $w")) == [.int(4), .int(1)])
+        #expect(customers(fixture.rows("FROM awareness TO purchase WITHIN $short")) == [.int(4), .int(1)])
+        // Starts from 09:30: c1 (10:00) and c2 (11:00) start, and both buy.
+        #expect(customers(fixture.rows("FROM awareness TO purchase SINCE $since")) == [.int(2), .int(2)])
+        #expect(fixture.rows("FROM awareness TO purchase BY channel LIMIT $n").count == 2)
+
+        fixture.session.parameters = ["w": "7 days; SHOW STAGES", "n": "all"]
+        #expect(failure(fixture, "FROM awareness TO purchase WITHIN $w")?.diagnostics.first?.id == "parse.bad-parameter")
+        #expect(failure(fixture, "FROM awareness TO purchase LIMIT $n")?.diagnostics.first?.id == "parse.bad-parameter")
+        #expect(failure(fixture, "FROM awareness TO purchase LAST $nothing")?.diagnostics.first?.id == "check.unbound-parameter")
+    }
+
+    @Test func limitZeroIsAnEmptyResult() throws {
+        let fixture = try Fixture()
+        #expect(fixture.rows("FROM awareness TO purchase LIMIT 0").isEmpty)
+        #expect(fixture.rows("FROM awareness TO purchase BY channel LIMIT 0").isEmpty)
+        let paths = fixture.run("PATHS FROM awareness TO purchase TOP 0")
+        #expect(paths.failure == nil)
+        let rows = paths.events.compactMap { if case .result(let r) = $0 { r.rows } else { nil } }
+        #expect(rows == [[]])
+    }
+
+    @Test func setNowHidesLaterEvents() throws {
+        let fixture = try Fixture()
+        #expect(customers(fixture.rows("FROM awareness TO purchase")) == [.int(4), .int(3)])
+        // At 10:30 c1's purchase (10:40) and all of c2 (11:00, 12:00) have not happened: awareness is c1, c3 and
+        // c4; only c3 has bought (09:50).
+        #expect(customers(fixture.rows("SET now = 2024-03-01T10:30:00Z; FROM awareness TO purchase")) == [.int(3), .int(1)])
+    }
+
+    @Test func periodsComeInTimeOrder() throws {
+        // Day 1 has one start, day 2 three, day 3 two: by size the order would be 2, 3, 1.
+        let csv = """
+            customer_id,timestamp,stage,event
+            a,2024-03-01T10:00:00Z,awareness,ad
+            b,2024-03-02T10:00:00Z,awareness,ad
+            c,2024-03-02T11:00:00Z,awareness,ad
+            d,2024-03-02T12:00:00Z,awareness,ad
+            e,2024-03-03T10:00:00Z,awareness,ad
+            f,2024-03-03T11:00:00Z,awareness,ad
+            b,2024-03-04T10:00:00Z,purchase,buy
+
+            """
+        let fixture = try Fixture(csv: csv)
+        let outcome = fixture.run("FROM awareness TO purchase BY day")
+        let result = try #require(outcome.events.compactMap { if case .result(let r) = $0 { r } else { nil } }.first)
+        let firstSteps = result.rows.filter { $0[1] == .int(1) }.map { [$0[0], $0[3]] }
+        #expect(firstSteps == [[.text("2024-03-01"), .int(1)], [.text("2024-03-02"), .int(3)], [.text("2024-03-03"), .int(2)]])
+    }
+
+    @Test func errorsNameTheRealFault() throws {
+        let fixture = try Fixture()
+        let times = failure(fixture, "TIMES awareness TO purchase")
+        #expect(times?.diagnostics.first?.id == "parse.expected")
+        #expect(times?.diagnostics.first?.range == SourceRange(6, 15))  // at 'awareness', not at TIMES
+        #expect(times?.rendered.contains("expected FROM after TIMES") == true)
+
+        let unknown = failure(fixture, "EXPLAIN CUSTOMER nobody FROM awareness TO purchase")
+        #expect(unknown?.exitCode == 65)
+        #expect(unknown?.diagnostics.first?.id == "check.unknown-customer")
+        #expect(unknown?.diagnostics.first?.range == SourceRange(17, 23))
+    }
+}

@@ -190,7 +190,15 @@ extension Reference {
                 byKey[cells.map(GroupKey.init), default: (cells, [])].members.append(member)
             }
             groups = byKey.values.map { (key: $0.cells, members: $0.members) }
+            // SEMANTICS §5 Breakdowns: period keys in time order first, then largest first, then by key.
+            let periods = funnel.breakdown.indices.filter {
+                [BreakdownKey.startDay, .startWeek, .startMonth].contains(funnel.breakdown[$0])
+            }
             groups.sort { a, b in
+                for i in periods {
+                    let order = keyOrder(a.key[i], b.key[i])
+                    if order != 0 { return order < 0 }
+                }
                 if a.members.count != b.members.count { return a.members.count > b.members.count }
                 for (x, y) in zip(a.key, b.key) {
                     let order = keyOrder(x, y)

@@ -298,11 +298,12 @@ struct ReferenceJourneyTests {
         let events = log(e("p", jan31 + 600, "a"), e("q", feb4 + 1439, "a"), e("r", jan1, "a"))
         let result = Reference.journey(funnel, events: events, customers: customers)
         #expect(result.columns.prefix(5) == ["customer.segment", "week", "month", "day", "step"])
-        // One customer each: ordered by key, null (r) first.
+        // One customer each: periods first, in time order (week, then month, then day), so r (no row) comes last;
+        // the non-period key decides nothing here.
         #expect(result.rows.filter { $0[4] == .int(1) }.map { Array($0.prefix(4)) } == [
-            [.null, .text("2024-12-30"), .text("2025-01"), .text("2025-01-01")],
             [.text("b2b"), .text("2024-01-29"), .text("2024-01"), .text("2024-01-31")],
             [.text("b2c"), .text("2024-01-29"), .text("2024-02"), .text("2024-02-04")],
+            [.null, .text("2024-12-30"), .text("2025-01"), .text("2025-01-01")],
         ])
         #expect(Reference.utcWeek(t0) == "2024-01-01")
         #expect(Reference.utcWeek(t0 - 1) == "2023-12-25")

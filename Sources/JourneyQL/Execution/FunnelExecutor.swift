@@ -99,8 +99,14 @@ public enum FunnelExecutor {
             groups[i].totals.customersScanned = scanned
             groups[i].totals.eventsScanned = events
         }
-        // Largest first; ties by key in SQLite's order: null, then numbers, then text byte for byte.
+        // Periods (BY day, week, month) in time order, a trend read left to right; within a period, and
+        // without one, largest first; ties by key in SQLite's order: null, then numbers, then text byte for byte.
+        let periods = plan.breakdown.indices.filter { plan.breakdown[$0].isPeriod }
         groups.sort { a, b in
+            for i in periods {
+                let order = keyOrder(a.key[i], b.key[i])
+                if order != 0 { return order < 0 }
+            }
             if a.totals.customers[0] != b.totals.customers[0] { return a.totals.customers[0] > b.totals.customers[0] }
             for (x, y) in zip(a.key, b.key) {
                 let order = keyOrder(x, y)
@@ -109,7 +115,8 @@ public enum FunnelExecutor {
             return false
         }
         if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
-        if groups.isEmpty && plan.breakdown.isEmpty {
+        // A funnel without BY has its one row set even when nobody starts it; LIMIT 0 asks for no rows.
+        if groups.isEmpty && plan.breakdown.isEmpty && plan.funnel.limit != 0 {
             groups = [(key: [], totals: FunnelTotals(stepCount: m))]
             groups[0].totals.customersScanned = scanned
             groups[0].totals.eventsScanned = events

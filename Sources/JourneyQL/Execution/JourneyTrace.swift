@@ -2,7 +2,8 @@
 import JourneyStore
 
 public enum JourneyTrace {
-    /// The trace as lines of text, or a single line saying the customer is unknown.
+    /// The trace as lines of text, or a single line saying the customer is unknown (the session refuses an
+    /// unknown customer before it gets here).
     public static func lines(_ plan: FunnelPlan, customer key: String, store: EventStore, catalog: StoreCatalog,
                              isCancelled: () -> Bool) throws -> [String] {
         guard try store.customerID(key) != nil else {

@@ -19,7 +19,7 @@ public enum PathFinder {
         // Only paths at least as common as the top-th can rank: find that count first (integers sort fast), then
         // spell out and order just those.
         let counts = counted.counts.values.sorted(by: >)
-        let threshold = counts.isEmpty ? 0 : counts[min(top, counts.count) - 1]
+        let threshold = counts.isEmpty || top == 0 ? Int.max : counts[min(top, counts.count) - 1]
         let labelled = counted.counts.filter { $0.value >= threshold }.map { path, customers in
             (text: path.map { $0 < 0 ? noTouchpoint : names[Int64($0)] ?? noTouchpoint }.joined(separator: " > "),
              customers: customers)

@@ -8,6 +8,14 @@ public enum BreakdownSource: Sendable, Hashable {
     /// A customer attribute, looked up per customer.
     case customerAttribute(String)
     case startDay, startWeek, startMonth
+
+    /// A period of the start time (BY day, week or month): groups of these come in time order.
+    public var isPeriod: Bool {
+        switch self {
+        case .startDay, .startWeek, .startMonth: true
+        case .carried, .customerAttribute: false
+        }
+    }
 }
 
 /// How a journey is answered: one scan of the admitted events, then a per-customer matcher.

@@ -159,8 +159,9 @@ public struct CheckedFunnel: Sendable, Hashable {
     public let steps: [CheckedStep]
     /// The journey window in milliseconds, measured from the first step; nil for none.
     public let window: Int64?
-    /// The WHERE condition (and a FOR segment's): an event it does not admit is invisible to the query.
-    public let filter: Condition
+    /// The WHERE condition (and a FOR segment's, and `time <= now` under `SET now`): an event it does not
+    /// admit is invisible to the query.
+    public private(set) var filter: Condition
     /// The statement's text, for titles.
     public let text: String
     /// `DIRECTLY`: each filled step is the immediate successor of the previous one among admitted events.
@@ -183,6 +184,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var now: Int64? = nil
     /// `EXPLAIN CUSTOMER id`: trace this customer's match instead of printing the plan.
     public var traceCustomer: String? = nil
+    /// Where the traced customer's id was written, for the error when no customer has it.
+    public var traceCustomerRange: SourceRange? = nil
     /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
     public var lastWindow: Int64? = nil
 
@@ -191,6 +194,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public func resolved(setNow: Int64?, clock: Int64) -> CheckedFunnel {
         var copy = self
         copy.now = setNow
+        // Under SET now the store is read as it stood at that instant: later events are not there yet.
+        if let setNow { copy.filter = .both(filter, .compare(.time, .lessOrEqual, .time(setNow))) }
         if let last = lastWindow {
             let end = setNow ?? clock
             copy.startBounds = TimeBounds(lower: end - last, upper: end + 1)

@@ -69,6 +69,7 @@ extension Checker {
         funnel.breakdown = breakdown
         funnel.limit = f.limit?.value
         funnel.traceCustomer = f.traceCustomer?.text
+        funnel.traceCustomerRange = f.traceCustomer?.range
         switch f.start {
         case nil: break
         case .during(let a, let b, let endIsDate, let range):

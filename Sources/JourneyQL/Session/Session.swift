@@ -141,7 +141,7 @@ public final class Session {
     /// Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
     public func run(_ source: SourceText, isCancelled: () -> Bool = { false },
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
-        let parsed = Parser.parse(source)
+        let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
             try runStatement(statement, source: source, isCancelled: isCancelled, emit: emit)
         }
@@ -168,6 +168,7 @@ public final class Session {
         guard var checked = outcome.statement else { return }
         checked = checked.resolvingNow(setNow: now, clock: Session.wallClock())
         let plan = Planner(catalog: catalog).plan(checked)
+        try requireTracedCustomer(plan, source: source)
         do {
             try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
         } catch let failure as RunFailure {
@@ -179,6 +180,22 @@ public final class Session {
         } catch {
             throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
         }
+    }
+
+    /// `EXPLAIN CUSTOMER id` of an id no customer has is an error at the id (exit 65), not a trace.
+    private func requireTracedCustomer(_ plan: Plan, source: SourceText) throws(RunFailure) {
+        guard case .explain(let funnel) = plan, let id = funnel.funnel.traceCustomer,
+              let range = funnel.funnel.traceCustomerRange else { return }
+        let known: Bool
+        do {
+            known = try store.customerID(id) != nil
+        } catch {
+            throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: (error as? StoreError)?.exitCode ?? 70)
+        }
+        guard !known else { return }
+        let diagnostic = Diagnostic.error("check.unknown-customer", "no customer is called '\(id)' in this store",
+                                          at: range, notes: ["customer ids are compared byte for byte, case included"])
+        throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
     }
 
     private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,

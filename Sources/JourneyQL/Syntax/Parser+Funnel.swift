@@ -90,10 +90,15 @@ extension Parser {
             } else if let word = acceptWord("LIMIT") ?? acceptWord("TOP") {
                 // TOP is LIMIT's other spelling (PATHS ... TOP 10 reads best with it).
                 try once("LIMIT", token)
-                guard case .number(let n, let text) = current.kind, n >= 1, n == n.rounded(), n < 1e9 else {
-                    throw fail("parse.expected-count", "expected a whole number after \(word.word?.uppercased() ?? "LIMIT"), found \(current.display)")
+                let keyword = word.word?.uppercased() ?? "LIMIT"
+                try bindLiteralParameter("a count")
+                guard case .number(let n, _) = current.kind else {
+                    throw fail("parse.expected-count", "expected a count after \(keyword), such as \(keyword) 10; found \(current.display)")
                 }
-                _ = text
+                // LIMIT 0 is an empty result, as in SQL.
+                guard n >= 0, n == n.rounded(), n < 1e9 else {
+                    throw fail("parse.expected-count", "\(keyword) takes a whole number from 0 to 999999999, not \(current.display)")
+                }
                 funnel.limit = (Int(n), advance().range)
             } else if acceptWord("FOR") != nil {
                 try once("FOR", token)
@@ -156,7 +161,7 @@ extension Parser {
             let (a, token) = try parseTime("a time after BEFORE")
             return .before(a, range: keyword.range.union(token.range))
         }
-        if current.isWord("LAST"), Parser.startsDuration(tokens[position + 1]) {
+        if current.isWord("LAST"), Parser.startsDuration(tokens[position + 1]) || tokens[position + 1].isParameter {
             _ = advance()
             let d = try parseDuration()
             return .last(d, range: keyword.range.union(d.range))
@@ -172,6 +177,7 @@ extension Parser {
     }
 
     mutating func parseTime(_ what: String) throws(Failure) -> (Int64, Token) {
+        try bindLiteralParameter("a time")
         switch current.kind {
         case .time(let t):
             return (t, advance())

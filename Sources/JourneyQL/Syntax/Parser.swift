@@ -38,18 +38,56 @@ public struct Parser {
     var depth = 0
     var diagnostics: [Diagnostic] = []
     var endsInsideString: Bool
+    /// Values for `$name` where a literal duration, time or count is expected (`WITHIN $window`, `LIMIT $n`).
+    /// Values in conditions are bound later, by the checker, which knows the field they are compared with.
+    let parameters: [String: String]
 
-    public init(_ source: SourceText) {
+    public init(_ source: SourceText, parameters: [String: String] = [:]) {
         var lexer = Lexer(source)
         self.tokens = lexer.tokenize()
         self.diagnostics = lexer.diagnostics
         self.endsInsideString = lexer.endsInsideString
+        self.parameters = parameters
     }
 
     /// Parses a whole script.
-    public static func parse(_ source: SourceText) -> ParseResult {
-        var parser = Parser(source)
+    public static func parse(_ source: SourceText, parameters: [String: String] = [:]) -> ParseResult {
+        var parser = Parser(source, parameters: parameters)
         return parser.parseScript()
+    }
+
+    /// Where a literal of some kind is expected and the current token is `$name`: puts the tokens of the
+    /// bound value in its place, each with the parameter's range. Only a literal may come in this way — one
+    /// number, time or duration, or a number and a unit — so a value can never add syntax to a statement.
+    mutating func bindLiteralParameter(_ what: String) throws(Failure) {
+        guard case .parameter(let name) = current.kind else { return }
+        guard let value = parameters[name] else {
+            throw fail("check.unbound-parameter", "parameter $\(name) has no value",
+                       notes: ["bind it with --param \(name)=VALUE, or .param \(name) VALUE in the REPL"])
+        }
+        var lexer = Lexer(SourceText(value))
+        var lexed = lexer.tokenize()
+        lexed.removeLast()  // the end token
+        let isLiteral: Bool
+        switch lexed.count {
+        case 1:
+            switch lexed[0].kind {
+            case .number, .time, .duration: isLiteral = true
+            default: isLiteral = false
+            }
+        case 2:
+            if case .number = lexed[0].kind, let unit = lexed[1].word {
+                isLiteral = DurationUnit.milliseconds(for: unit) != nil
+            } else {
+                isLiteral = false
+            }
+        default: isLiteral = false
+        }
+        guard lexer.diagnostics.isEmpty, isLiteral else {
+            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
+        }
+        let range = current.range
+        tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
     }
 
     struct Failure: Error {}
@@ -146,6 +184,13 @@ public struct Parser {
             funnel.traceCustomer = customer
             return .explain(funnel, range: start.range.union(funnel.range))
         }
+        // TIMES and PATHS take a journey; without FROM, say so at the word that should have been FROM.
+        if let keyword = ["TIMES", "PATHS"].first(where: { current.isWord($0) }),
+           !tokens[position + 1].isWord("FROM") {
+            _ = advance()
+            throw fail("parse.expected", "expected FROM after \(keyword), found \(current.display)",
+                       notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
+        }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
         if let start = acceptWord("SHOW") {
             guard let word = current.word,
@@ -204,6 +249,7 @@ public struct Parser {
 
     // duration -> number unit | short_duration
     mutating func parseDuration() throws(Failure) -> DurationSyntax {
+        try bindLiteralParameter("a duration such as 7 days")
         let token = current
         switch token.kind {
         case .duration(let ms):

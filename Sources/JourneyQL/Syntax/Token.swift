@@ -48,6 +48,12 @@ public struct Token: Sendable, Hashable {
     }
 
     /// True when this is the bare word `keyword`, compared case-insensitively.
+    /// A `$name` reference.
+    public var isParameter: Bool {
+        if case .parameter = kind { return true }
+        return false
+    }
+
     public func isWord(_ keyword: String) -> Bool {
         if case .word(let w) = kind { return w.caseInsensitiveEquals(keyword) }
         return false
