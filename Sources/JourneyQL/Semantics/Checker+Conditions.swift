@@ -293,11 +293,31 @@ extension Checker {
         }
     }
 
+    /// A text value that no event (or, for `customer.x`, no customer) has draws a warning with the nearest
+    /// values: a typo (`device = mobil`, `customer.segment = B2B`) otherwise gives a silent zero.
     mutating func warnIfAbsent(_ literal: Literal, field: EventField, at range: SourceRange) {
-        guard case .text(let value) = literal, let column = field.column, !expansion.deferredValues.contains(range) else { return }
-        let known = catalog.values(of: column).map(\.name)
+        guard case .text(let value) = literal, !expansion.deferredValues.contains(range) else { return }
+        let known: [String]
+        let owner: String
+        switch field {
+        case .stage, .touchpoint, .channel:
+            known = field.column.map { catalog.values(of: $0).map(\.name) } ?? []
+            owner = "event"
+        case .property:
+            guard let values = knownValues(field) else { return }
+            known = values
+            owner = "event"
+        case .customerAttribute:
+            guard let values = knownValues(field) else { return }
+            known = values
+            owner = "customer"
+        case .time, .customer:
+            return
+        }
         guard !known.contains(where: { $0.utf8.elementsEqual(value.utf8) }) else { return }
-        diagnostics.append(.warning("check.unknown-value", "no event has \(field) '\(value)'", at: range,
-                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: value, among: known))))
+        let name = if case .customerAttribute(let a) = field { a } else { field.description }
+        diagnostics.append(.warning("check.unknown-value", "no \(owner) has \(name) '\(value)'", at: range,
+                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: value, among: known,
+                                                                                       caseInsensitive: true))))
     }
 }

@@ -29,8 +29,14 @@ public struct Checker {
     /// The fields every event has; any other bare name is a property.
     public static let builtinFields = ["customer", "time", "stage", "touchpoint", "channel"]
 
+    /// The text values a property or customer attribute takes in the store, for the unknown-value warning;
+    /// nil when not known (too many to list, or no store behind the checker).
+    let knownValues: (EventField) -> [String]?
+
     public init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:],
-                definitions: Definitions = Definitions(), now: Int64? = nil) {
+                definitions: Definitions = Definitions(), now: Int64? = nil,
+                knownValues: @escaping (EventField) -> [String]? = { _ in nil }) {
+        self.knownValues = knownValues
         self.catalog = catalog
         self.source = source
         self.parameters = parameters
@@ -49,8 +55,10 @@ public struct Checker {
     /// Checks one parsed statement.
     public static func check(_ statement: StatementSyntax, catalog: StoreCatalog, source: SourceText,
                              parameters: [String: String] = [:], definitions: Definitions = Definitions(),
-                             now: Int64? = nil) -> CheckOutcome {
-        var checker = Checker(catalog: catalog, source: source, parameters: parameters, definitions: definitions, now: now)
+                             now: Int64? = nil,
+                             knownValues: @escaping (EventField) -> [String]? = { _ in nil }) -> CheckOutcome {
+        var checker = Checker(catalog: catalog, source: source, parameters: parameters, definitions: definitions, now: now,
+                              knownValues: knownValues)
         let checked = checker.checkStatement(statement)
         let failed = checker.diagnostics.contains { $0.severity == .error }
         return CheckOutcome(statement: failed ? nil : checked, diagnostics: checker.diagnostics)

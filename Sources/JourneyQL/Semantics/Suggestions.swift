@@ -5,12 +5,18 @@ public enum Suggestions {
     /// a third of the word's length (at least 1), or one contains the other.
     public static func nearest(to word: String, among candidates: [String], limit: Int = 3,
                                caseInsensitive: Bool = false) -> [String] {
+        // A word this long is no typo of a name; measuring it against every name would cost seconds.
+        guard word.utf8.count <= 256 else { return [] }
         let key = caseInsensitive ? word.lowercased() : word
         let threshold = max(1, key.count / 3)
         var scored: [(String, Int)] = []
-        for candidate in candidates {
+        for candidate in candidates where candidate.utf8.count <= 256 {
             let c = caseInsensitive ? candidate.lowercased() : candidate
-            if c == key { continue }
+            if c == key {
+                // Differing only in case is the nearest there is (`B2B` for `b2b`); the same spelling is no suggestion.
+                if candidate != word { scored.append((candidate, -1)) }
+                continue
+            }
             let d = distance(Array(key.unicodeScalars), Array(c.unicodeScalars))
             if d <= threshold || (key.count >= 3 && (c.contains(key) || key.contains(c)) && c.count >= 3) {
                 scored.append((candidate, d))

@@ -155,8 +155,10 @@ public final class Session {
     private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
                               emit: (SessionEvent) -> Void) throws(RunFailure) {
         let catalog = catalog()
+        let store = self.store
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
-                                    definitions: try loadDefinitions(), now: now)
+                                    definitions: try loadDefinitions(), now: now,
+                                    knownValues: { field in Session.knownValues(field, store: store) })
         let errors = outcome.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
@@ -179,6 +181,15 @@ public final class Session {
             throw RunFailure(diagnostics: [], rendered: "error: \(error.description)", exitCode: error.exitCode)
         } catch {
             throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
+        }
+    }
+
+    /// The text values of a property or customer attribute in `store`, for the checker's unknown-value warning.
+    static func knownValues(_ field: EventField, store: EventStore) -> [String]? {
+        switch field {
+        case .property(let name): (try? store.textValues(ofProperty: name)) ?? nil
+        case .customerAttribute(let name): (try? store.textValues(ofAttribute: name)) ?? nil
+        default: nil
         }
     }
 
