@@ -2,72 +2,204 @@
 import Testing
 import JourneyQL
 
-/// A three-step funnel with each kind of cell, shared by the format tests.
+/// A three-step funnel with each kind of cell, shared by the format tests. The median is a duration column that a
+/// narrow table drops first; the bars rank after the percentages.
 private let funnel = QueryResult(
     kind: .funnel, title: "awareness → purchase",
-    columns: ["step", "customers", "% of first", "median time"],
+    columns: [ColumnInfo("step", type: .text), ColumnInfo("customers", type: .integer),
+              ColumnInfo("pct_of_first", type: .percent, label: "% of first", priority: 1),
+              ColumnInfo("median_time", type: .duration, label: "median time", priority: 3)],
     rows: [
-        [.text("awareness"), .int(2000), .percent(100), .null],
-        [.text("consideration"), .int(1100), .percent(55), .duration(2_710_400)],
-        [.text("purchase"), .int(412), .percent(20.6), .duration(183_600_000)],
+        [.text("awareness"), .int(20_000), .percent(100), .null],
+        [.text("consideration"), .int(11_000), .percent(55), .duration(2_710_400)],
+        [.text("purchase"), .int(4_120), .percent(20.6), .duration(183_600_000)],
     ],
-    notes: ["2000 customers scanned"], barColumn: 1)
+    notes: ["20000 customers scanned"], barColumn: 1, barPriority: 2)
+
+private func table(_ result: QueryResult, _ options: RenderOptions = RenderOptions(), maxBarWidth: Int = 30) -> String {
+    TableRenderer(options: options, maxBarWidth: maxBarWidth).render(result)
+}
 
 @Suite("Rendering")
 struct RenderingTests {
-    @Test func tableAlignsTextLeftAndNumbersRight() {
+    @Test func tableAlignsTextLeftAndNumbersRightWithThousandsSeparators() {
         let expected = """
             awareness → purchase
             ┌───────────────┬───────────┬────────────┬─────────────┐
             │     step      │ customers │ % of first │ median time │
             ├───────────────┼───────────┼────────────┼─────────────┤
-            │ awareness     │      2000 │     100.0% │             │
-            │ consideration │      1100 │      55.0% │     45m 10s │
-            │ purchase      │       412 │      20.6% │       2d 3h │
+            │ awareness     │    20,000 │     100.0% │             │
+            │ consideration │    11,000 │      55.0% │     45m 10s │
+            │ purchase      │     4,120 │      20.6% │       2d 3h │
             └───────────────┴───────────┴────────────┴─────────────┘
-            2000 customers scanned
+            20000 customers scanned
 
             """
-        #expect(ResultRenderer.render(funnel, format: .table, terminal: false) == expected)
+        #expect(ResultRenderer.render(funnel, format: .table) == expected)
+        // Unlimited width, expanded mode auto: the whole table, never records.
+        #expect(table(funnel, RenderOptions(width: nil, expanded: .auto)) == expected)
     }
 
-    @Test func terminalFunnelGetsBarsScaledToTheFirstRow() {
-        let result = QueryResult(kind: .funnel, columns: ["step", "n"],
-                                 rows: [[.text("a"), .int(8)], [.text("b"), .int(4)], [.text("c"), .int(1)]],
+    @Test func thousandsSeparatorsNullTextAndHeadersAreOptions() {
+        // Without headers a column is as wide as its cells.
+        let expected = """
+            awareness → purchase
+            ┌───────────────┬───────┬────────┬─────────┐
+            │ awareness     │ 20000 │ 100.0% │    NULL │
+            │ consideration │ 11000 │  55.0% │ 45m 10s │
+            │ purchase      │  4120 │  20.6% │   2d 3h │
+            └───────────────┴───────┴────────┴─────────┘
+            20000 customers scanned
+
+            """
+        #expect(table(funnel, RenderOptions(nullText: "NULL", headers: false, thousands: false)) == expected)
+    }
+
+    @Test func aNarrowTableLeavesOutTheLowestPriorityColumnsAndSaysSo() {
+        // step (cut from 13 to 11), customers and % of first fill 40 columns exactly; the median does not fit.
+        let expected = """
+            awareness → purchase
+            ┌─────────────┬───────────┬────────────┐
+            │    step     │ customers │ % of first │
+            ├─────────────┼───────────┼────────────┤
+            │ awareness   │    20,000 │     100.0% │
+            │ considerat… │    11,000 │      55.0% │
+            │ purchase    │     4,120 │      20.6% │
+            └─────────────┴───────────┴────────────┘
+            4 columns, 3 shown (hidden: median time)
+            20000 customers scanned
+
+            """
+        #expect(table(funnel, RenderOptions(width: 40)) == expected)
+        // The front end may say how to see the rest; the note wraps at the width.
+        let hinted = table(funnel, RenderOptions(width: 40, hiddenColumnsHint: ".expanded on shows them all"))
+        #expect(hinted.contains("4 columns, 3 shown (hidden: median\ntime); .expanded on shows them all\n"))
+    }
+
+    @Test func barsTakeTheRoomLeftBesideTheTable() {
+        // The whole table is 56 columns; at 70 the bars (12 at least, after a space) get 13 columns.
+        let expected = """
+            awareness → purchase
+            ┌───────────────┬───────────┬────────────┬─────────────┐
+            │     step      │ customers │ % of first │ median time │
+            ├───────────────┼───────────┼────────────┼─────────────┤
+            │ awareness     │    20,000 │     100.0% │             │ █████████████
+            │ consideration │    11,000 │      55.0% │     45m 10s │ ███████▏
+            │ purchase      │     4,120 │      20.6% │       2d 3h │ ██▋
+            └───────────────┴───────────┴────────────┴─────────────┘
+            20000 customers scanned
+
+            """
+        #expect(table(funnel, .terminal(width: 70, color: false)) == expected)
+        // At 60 the bars (priority 2) come before the median (priority 3): the median is left out for them, and
+        // the bars get the 17 columns left beside a table of 42.
+        let at60 = table(funnel, .terminal(width: 60, color: false))
+        #expect(at60.contains("│ consideration │    11,000 │      55.0% │ █████████▍\n"))
+        #expect(at60.contains("4 columns, 3 shown (hidden: median time)"))
+        // Bars are asked for: none by default, and none in a pipe unless asked.
+        #expect(!table(funnel, RenderOptions(width: 70)).contains("█"))
+    }
+
+    @Test func barsAreScaledToTheLargestValue() {
+        let result = QueryResult(columns: ["bucket", "n"],
+                                 rows: [[.text("a"), .int(2)], [.text("b"), .int(8)], [.text("c"), .int(1)]],
                                  barColumn: 1)
         let expected = """
-            ┌──────┬───┐
-            │ step │ n │
-            ├──────┼───┤
-            │ a    │ 8 │ ████████
-            │ b    │ 4 │ ████
-            │ c    │ 1 │ █
-            └──────┴───┘
+            ┌────────┬───┐
+            │ bucket │ n │
+            ├────────┼───┤
+            │ a      │ 2 │ ██
+            │ b      │ 8 │ ████████
+            │ c      │ 1 │ █
+            └────────┴───┘
 
             """
-        #expect(TableRenderer(drawBars: true, barWidth: 8).render(result) == expected)
-        // Not a terminal, or not a funnel: no bars.
-        #expect(!ResultRenderer.render(result, format: .table, terminal: false).contains("█"))
-        var table = result
-        table.kind = .table
-        #expect(!ResultRenderer.render(table, format: .table, terminal: true).contains("█"))
+        #expect(table(result, RenderOptions(bars: true), maxBarWidth: 8) == expected)
     }
 
-    @Test func barsShrinkToFitTheTerminal() {
-        let result = QueryResult(kind: .funnel, columns: ["n"], rows: [[.int(8)], [.int(4)]], barColumn: 0)
-        // The table is 5 columns wide; 5 + a space + 4 fits bars of 4.
-        let lines = ResultRenderer.render(result, format: .table, terminal: true, terminalWidth: 10).split(separator: "\n")
-        #expect(lines[3] == "│ 8 │ ████")
-        #expect(lines[4] == "│ 4 │ ██")
-        // Too narrow for a useful chart: none at all.
-        #expect(!ResultRenderer.render(result, format: .table, terminal: true, terminalWidth: 9).contains("█"))
-    }
-
-    @Test func partialBarsUseEighthBlocks() {
+    @Test func partialBarsUseEighthBlocksAndASCIIUsesHashes() {
         let result = QueryResult(kind: .funnel, columns: ["n"], rows: [[.int(16)], [.int(3)]], barColumn: 0)
-        let lines = TableRenderer(drawBars: true, barWidth: 8).render(result).split(separator: "\n")
+        let lines = table(result, RenderOptions(bars: true), maxBarWidth: 8).split(separator: "\n")
         #expect(lines[3] == "│ 16 │ ████████")
         #expect(lines[4] == "│  3 │ █▌")
+        let ascii = table(result, RenderOptions(bars: true, style: .ascii), maxBarWidth: 8).split(separator: "\n")
+        #expect(ascii[3] == "| 16 | ########")
+        #expect(ascii[4] == "|  3 | ##")
+    }
+
+    @Test func expandedModeDrawsARecordPerRow() {
+        let expected = """
+            awareness → purchase
+            ─[ RECORD 1 ]──────────────
+            step        │ awareness
+            customers   │ 20,000
+            % of first  │ 100.0%
+            median time │
+            ─[ RECORD 2 ]──────────────
+            step        │ consideration
+            customers   │ 11,000
+            % of first  │ 55.0%
+            median time │ 45m 10s
+            ─[ RECORD 3 ]──────────────
+            step        │ purchase
+            customers   │ 4,120
+            % of first  │ 20.6%
+            median time │ 2d 3h
+            20000 customers scanned
+
+            """
+        #expect(table(funnel, RenderOptions(expanded: .on)) == expected)
+        #expect(table(funnel, RenderOptions(width: 80, expanded: .on, bars: true)) == expected)
+        let empty = QueryResult(columns: ["a"], rows: [])
+        #expect(table(empty, RenderOptions(expanded: .on)) == "(no rows)\n")
+    }
+
+    @Test func autoExpandedModeDrawsRecordsOnlyWhenTheEssentialColumnsDoNotFit() {
+        // Four essential text columns need 1 + 4 × (10 + 3) = 53 columns even cut to ten.
+        let long = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN"  // 50 columns
+        let result = QueryResult(columns: ["a", "b", "c", "d"].map { ColumnInfo($0, type: .text) },
+                                 rows: [[.text(long), .text("x"), .text(long), .text(long)]])
+        let expected = """
+            ─[ RECORD 1 ]───────────────────────────
+            a │ abcdefghijklmnopqrstuvwxyz0123456789
+              │ ABCDEFGHIJKLMN
+            b │ x
+            c │ abcdefghijklmnopqrstuvwxyz0123456789
+              │ ABCDEFGHIJKLMN
+            d │ abcdefghijklmnopqrstuvwxyz0123456789
+              │ ABCDEFGHIJKLMN
+
+            """
+        #expect(table(result, RenderOptions(width: 40)) == expected)
+        // At 60 they fit, cut: a table.
+        let at60 = table(result, RenderOptions(width: 60))
+        #expect(at60.hasPrefix("┌"))
+        // What is left is shared out a column at a time to the narrowest, so the three end up alike.
+        #expect(at60.contains("│ abcdefghijklmno… │ x │ abcdefghijklmn… │ abcdefghijklmn… │"))
+        // Expanded mode off: a table even at 40, every text cut to fit.
+        let off = table(result, RenderOptions(width: 40, expanded: .off))
+        #expect(off.contains("│ abcdefgh… │ x │ abcdefgh… │ abcdefg… │"))
+        #expect(widestLine(off) == 40)
+    }
+
+    @Test func colourIsOnlyWhereAskedFor() {
+        let plain = RenderOptions.terminal(width: 70, color: false)
+        for format in OutputFormat.allCases {
+            for expanded in ExpandedMode.allCases {
+                var options = plain
+                options.expanded = expanded
+                #expect(!ResultRenderer.render(funnel, format: format, options: options).contains("\u{1B}"))
+                options.color = true
+                // Only tables are coloured: CSV, JSON and Markdown stay plain on a terminal.
+                let colored = ResultRenderer.render(funnel, format: format, options: options)
+                #expect(colored.contains("\u{1B}") == (format == .table))
+            }
+        }
+        let colored = table(funnel, .terminal(width: 70, color: true))
+        #expect(colored.hasPrefix("\u{1B}[1mawareness → purchase\u{1B}[0m\n\u{1B}[2m┌"))
+        #expect(colored.contains("\u{1B}[1mcustomers\u{1B}[0m"))
+        #expect(colored.contains(" \u{1B}[36m█████████████\u{1B}[0m\n"))
+        #expect(colored.contains("\u{1B}[2m20000 customers scanned\u{1B}[0m\n"))
     }
 
     @Test func asciiTableAndWideCharacters() {
@@ -82,7 +214,58 @@ struct RenderingTests {
             +------+-------+
 
             """
-        #expect(TableRenderer(style: .ascii).render(result) == expected)
+        #expect(table(result, RenderOptions(style: .ascii)) == expected)
+    }
+
+    @Test func asciiTablesSpellArrowsAndCutsInASCII() {
+        let result = QueryResult(columns: [ColumnInfo("name", type: .text),
+                                           ColumnInfo("gap", type: .duration, label: "median ←prev")],
+                                 rows: [[.text("a very long step name indeed"), .duration(60_000)]])
+        let text = table(result, RenderOptions(width: 32, style: .ascii))
+        #expect(text == """
+            +--------------+---------------+
+            |     name     | median <-prev |
+            +--------------+---------------+
+            | a very lo... |            1m |
+            +--------------+---------------+
+
+            """)
+    }
+
+    @Test func wideCharactersAreNeverCutInHalf() {
+        let result = QueryResult(columns: [ColumnInfo("名前", type: .text), ColumnInfo("n", type: .integer)],
+                                 rows: [[.text("日本語のとても長い名前です日本語のとても長い名前です"), .int(1)],
+                                        [.text("😀😀😀😀😀😀😀😀😀😀😀😀"), .int(2)]])
+        for width in RenderOptions.narrowest...90 {
+            for expanded in ExpandedMode.allCases {
+                let text = table(result, RenderOptions(width: width, expanded: expanded, bars: true))
+                #expect(widestLine(text) <= width, "at \(width):\n\(text)")
+            }
+        }
+        // A two-column character that would cross the edge is left out and the cell padded instead.
+        #expect(table(result, RenderOptions(width: 20)).contains("│ 日本語のと…  │ 1 │"))
+    }
+
+    @Test func titlesAndNotesWrapAtTheWidth() {
+        let result = QueryResult(title: "FROM awareness TO consideration TO purchase TO retention WITHIN 30 days",
+                                 columns: ["a"], rows: [[.int(1)]],
+                                 notes: ["a note that is longer than the screen is wide, so it wraps", "x"])
+        let expected = """
+            FROM awareness TO consideration TO
+            purchase TO retention WITHIN 30 days
+            ┌───┐
+            │ a │
+            ├───┤
+            │ 1 │
+            └───┘
+            a note that is longer than the screen is
+            wide, so it wraps
+            x
+
+            """
+        #expect(table(result, RenderOptions(width: 40)) == expected)
+        // Narrower than the narrowest screen: drawn as if it were that wide.
+        #expect(table(result, RenderOptions(width: 3)) == table(result, RenderOptions(width: RenderOptions.narrowest)))
     }
 
     @Test func tableKeepsEachCellOnOneLine() {
@@ -99,74 +282,38 @@ struct RenderingTests {
         let result = QueryResult(columns: ["customer"], rows: [])
         #expect(ResultRenderer.render(result, format: .table) == "┌──────────┐\n│ customer │\n├──────────┤\n└──────────┘\n")
         #expect(ResultRenderer.render(result, format: .csv) == "customer\n")
-        #expect(ResultRenderer.render(result, format: .json) == "[]\n")
+        #expect(ResultRenderer.render(result, format: .json) == "[\n{\"title\":null,\"columns\":[\"customer\"],\"rows\":[]}\n]\n")
+        #expect(ResultRenderer.render(result, format: .jsonl) == "")
         #expect(ResultRenderer.render(result, format: .markdown) == "| customer |\n| -------- |\n")
     }
 
-    @Test func csvQuotesOnlyWhatRFC4180Requires() {
-        let result = QueryResult(columns: ["plain", "comma,col", "quote"],
-                                 rows: [[.text("a b"), .text("x,y"), .text("say \"hi\"")],
-                                        [.text("line\nbreak"), .text("cr\rhere"), .null]])
-        let expected = #"""
-            plain,"comma,col",quote
-            a b,"x,y","say ""hi"""
-            "line
-            break","cr\#rhere",
-
-            """#
-        #expect(ResultRenderer.render(result, format: .csv) == expected)
-    }
-
-    @Test func csvWritesExactValues() {
-        let expected = """
-            step,customers,% of first,median time
-            awareness,2000,100,
-            consideration,1100,55,2710.4
-            purchase,412,20.6,183600
-
-            """
-        #expect(ResultRenderer.render(funnel, format: .csv, terminal: true) == expected)
-        let precise = QueryResult(columns: ["p", "d", "t", "n"],
-                                  rows: [[.percent(100.0 / 3), .duration(1500.5), .time(1_706_695_200_123), .number(0.00001)]])
-        #expect(ResultRenderer.render(precise, format: .csv) == "p,d,t,n\n33.3333,1.5005,2024-01-31T10:00:00.123Z,0.00001\n")
-    }
-
-    @Test func jsonIsAnArrayOfRowObjects() {
-        let expected = """
-            [{"step":"awareness","customers":2000,"% of first":100,"median time":null},
-            {"step":"consideration","customers":1100,"% of first":55,"median time":2710.4},
-            {"step":"purchase","customers":412,"% of first":20.6,"median time":183600}]
-
-            """
-        #expect(ResultRenderer.render(funnel, format: .json, terminal: true) == expected)
-    }
-
-    @Test func jsonEscapesQuotesControlsAndKeepsUnicode() {
-        let result = QueryResult(columns: ["k\"ey"],
-                                 rows: [[.text("a\"b\\c\nd\te\u{1}f")], [.text("café 日本 😀")], [.number(.nan)],
-                                        [.time(0)]])
-        let expected = """
-            [{"k\\"ey":"a\\"b\\\\c\\nd\\te\\u0001f"},
-            {"k\\"ey":"café 日本 😀"},
-            {"k\\"ey":null},
-            {"k\\"ey":"1970-01-01T00:00:00Z"}]
-
-            """
-        #expect(ResultRenderer.render(result, format: .json) == expected)
-    }
-
-    @Test func markdownIsAPaddedPipeTable() {
+    @Test func markdownIsAPaddedPipeTableWithoutDecoration() {
         let expected = """
             | step          | customers | % of first | median time |
             | ------------- | --------: | ---------: | ----------: |
-            | awareness     |      2000 |     100.0% |             |
-            | consideration |      1100 |      55.0% |     45m 10s |
-            | purchase      |       412 |      20.6% |       2d 3h |
+            | awareness     |    20,000 |     100.0% |             |
+            | consideration |    11,000 |      55.0% |     45m 10s |
+            | purchase      |     4,120 |      20.6% |       2d 3h |
 
             """
         #expect(ResultRenderer.render(funnel, format: .markdown) == expected)
+        // Width, colour and bars do not reach a document.
+        #expect(ResultRenderer.render(funnel, format: .markdown, options: .terminal(width: 30, color: true)) == expected)
         let piped = QueryResult(columns: ["a|b"], rows: [[.text("x|y\nz")]])
         #expect(ResultRenderer.render(piped, format: .markdown) == "| a\\|b      |\n| --------- |\n| x\\|y<br>z |\n")
+    }
+
+    @Test func markdownHeadersOffLeavesTheHeaderRowBlank() {
+        let options = RenderOptions(nullText: "-", headers: false, thousands: false)
+        let expected = """
+            |               |       |        |         |
+            | ------------- | ----: | -----: | ------: |
+            | awareness     | 20000 | 100.0% |       - |
+            | consideration | 11000 |  55.0% | 45m 10s |
+            | purchase      |  4120 |  20.6% |   2d 3h |
+
+            """
+        #expect(ResultRenderer.render(funnel, format: .markdown, options: options) == expected)
     }
 
     @Test(arguments: [
@@ -194,6 +341,7 @@ struct RenderingTests {
 
     @Test func formatNamesParse() {
         #expect(OutputFormat(name: "JSON") == .json)
+        #expect(OutputFormat(name: "jsonl") == .jsonl)
         #expect(OutputFormat(name: "box") == nil)
     }
 }

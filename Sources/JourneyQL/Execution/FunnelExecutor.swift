@@ -425,11 +425,20 @@ public enum FunnelExecutor {
         let funnel = plan.funnel
         let optional = funnel.hasOptionalSteps
         let windowed = funnel.window != nil
-        var columns = funnel.breakdown.map(\.description) + ["step", "name", "customers"]
-        if optional { columns.append("took") }
-        columns += ["pct_of_first", "pct_of_previous", "lost"]
-        if windowed { columns.append("in_progress") }
-        columns += ["median_time_from_previous", "p90_time_from_previous", "median_time_from_start", "p90_time_from_start"]
+        // Priorities say what a narrow table keeps: the counts before the times, medians before spreads
+        // (the bars rank at 6, after the median from the previous step).
+        var columns = funnel.breakdown.map { ColumnInfo($0.description) }
+        columns += [ColumnInfo("step", type: .integer), ColumnInfo("name", type: .text),
+                    ColumnInfo("customers", type: .integer)]
+        if optional { columns.append(ColumnInfo("took", type: .integer, priority: 1)) }
+        columns += [ColumnInfo("pct_of_first", type: .percent, label: "% first", priority: 2),
+                    ColumnInfo("pct_of_previous", type: .percent, label: "% prev", priority: 3),
+                    ColumnInfo("lost", type: .integer, priority: 4)]
+        if windowed { columns.append(ColumnInfo("in_progress", type: .integer, label: "in progress", priority: 8)) }
+        columns += [ColumnInfo("median_time_from_previous", type: .duration, label: "median ←prev", priority: 5),
+                    ColumnInfo("p90_time_from_previous", type: .duration, label: "p90 ←prev", priority: 9),
+                    ColumnInfo("median_time_from_start", type: .duration, label: "median ←start", priority: 7),
+                    ColumnInfo("p90_time_from_start", type: .duration, label: "p90 ←start", priority: 10)]
         var rows: [[Cell]] = []
         for group in groups {
             let totals = group.totals
@@ -456,7 +465,8 @@ public enum FunnelExecutor {
             notes.append("breakdown fields are read from each customer's first step")
         }
         return QueryResult(kind: .funnel, title: funnel.text, columns: columns, rows: rows, notes: notes,
-                           barColumn: funnel.breakdown.isEmpty ? columns.firstIndex(of: "customers") : nil)
+                           barColumn: funnel.breakdown.isEmpty ? columns.firstIndex { $0.name == "customers" } : nil,
+                           barPriority: 6)
     }
 
     /// The result table of an ungrouped journey.

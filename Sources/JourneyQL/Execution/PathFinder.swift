@@ -34,7 +34,10 @@ public enum PathFinder {
         }
         let notes = ["\(converters) converters (chains reaching step \(plan.shape.stepCount)), \(counted.counts.count) distinct paths;"
                      + " a path is the touchpoints of the admitted events from the first step to the last, repeats collapsed"]
-        return QueryResult(title: "paths: " + plan.funnel.text, columns: ["rank", "path", "customers", "pct_of_converters"],
+        return QueryResult(title: "paths: " + plan.funnel.text,
+                           columns: [ColumnInfo("rank", type: .integer), ColumnInfo("path", type: .text),
+                                     ColumnInfo("customers", type: .integer),
+                                     ColumnInfo("pct_of_converters", type: .percent, label: "% conv", priority: 1)],
                            rows: rows, notes: notes, barColumn: 2)
     }
 

@@ -1,4 +1,4 @@
-// The typed result of a statement: named columns and rows of cells, with notes, independent of rendering.
+// The typed result of a statement: described columns and rows of cells, with notes, independent of rendering.
 
 /// One value in a result. Renderers decide how each kind looks (a duration is seconds in CSV and JSON,
 /// `2d 3h` in a table; a percentage is a number in CSV and JSON, `45.2%` in a table).
@@ -15,30 +15,122 @@ public enum Cell: Sendable, Hashable {
     case time(Int64)
 }
 
-/// What a result is, so a renderer can add the right decoration (a funnel gets a bar chart in a terminal).
+/// What a result is: a journey's funnel, or any other table.
 public enum ResultKind: Sendable, Hashable {
     case funnel
     case table
+}
+
+/// What every cell of a column holds, known even when all of them are null (a funnel nobody converts in
+/// still has duration columns, and CSV must still name their unit).
+public enum ColumnType: String, Sendable, Hashable {
+    case text
+    case integer
+    case number
+    /// Percentages in 0...100.
+    case percent
+    /// Spans of time: seconds in CSV and JSON, `2d 3h` in a table.
+    case duration
+    case time
+}
+
+/// A column's description: its name for programs, what it holds, and how a narrow table treats it.
+public struct ColumnInfo: Sendable, Hashable {
+    /// The name as engines and tests know it (`median_time_from_previous`). CSV and JSON add the unit
+    /// to a duration's name (see `ColumnInfo.programName`).
+    public var name: String
+    /// What the cells hold; nil when the producer leaves it to the cells (`QueryResult.type(ofColumn:)`).
+    public var type: ColumnType?
+    /// A short header for tables (`% first`); nil shows the name.
+    public var label: String?
+    /// How long a table keeps the column as the screen narrows: lower numbers are kept longer, equal
+    /// numbers go from the right. 0 is essential: auto expanded mode draws records rather than drop it.
+    public var priority: Int
+
+    public init(_ name: String, type: ColumnType? = nil, label: String? = nil, priority: Int = 0) {
+        self.name = name
+        self.type = type
+        self.label = label
+        self.priority = priority
+    }
 }
 
 public struct QueryResult: Sendable, Hashable {
     public var kind: ResultKind
     /// A one-line description of what was asked (shown above a table in a terminal).
     public var title: String?
-    public var columns: [String]
+    /// The columns, in order, with what each holds and how a narrow table treats it.
+    public var columnInfo: [ColumnInfo]
     public var rows: [[Cell]]
     /// Lines shown under the table (how many customers were scanned, notes from the checker).
     public var notes: [String]
     /// The column a terminal renderer draws as bars, if any.
     public var barColumn: Int?
+    /// Where the bars rank among the columns' priorities when a table is narrow: they are drawn only
+    /// if every column of this priority or lower is shown. The default draws them only beside a whole table.
+    public var barPriority: Int
 
-    public init(kind: ResultKind = .table, title: String? = nil, columns: [String], rows: [[Cell]],
-                notes: [String] = [], barColumn: Int? = nil) {
+    /// The columns' names, in order.
+    public var columns: [String] {
+        get { columnInfo.map(\.name) }
+        set {
+            columnInfo = newValue.enumerated().map { i, name in
+                guard i < columnInfo.count else { return ColumnInfo(name, priority: i) }
+                var info = columnInfo[i]
+                info.name = name
+                return info
+            }
+        }
+    }
+
+    /// A result whose columns are described.
+    public init(kind: ResultKind = .table, title: String? = nil, columns: [ColumnInfo], rows: [[Cell]],
+                notes: [String] = [], barColumn: Int? = nil, barPriority: Int = .max) {
         self.kind = kind
         self.title = title
-        self.columns = columns
+        self.columnInfo = columns
         self.rows = rows
         self.notes = notes
         self.barColumn = barColumn
+        self.barPriority = barPriority
+    }
+
+    /// A result with named columns only: types are read from the cells, and a narrow table keeps the
+    /// first column and drops the others from the right.
+    public init(kind: ResultKind = .table, title: String? = nil, columns: [String], rows: [[Cell]],
+                notes: [String] = [], barColumn: Int? = nil) {
+        self.init(kind: kind, title: title, columns: columns.enumerated().map { ColumnInfo($1, priority: $0) },
+                  rows: rows, notes: notes, barColumn: barColumn)
+    }
+
+    /// The cell at `row`, `column`; null where a short row has none.
+    public func cell(_ row: Int, _ column: Int) -> Cell {
+        column < rows[row].count ? rows[row][column] : .null
+    }
+
+    /// What a column holds: as described, or else read from its cells (the kind every non-null cell shares;
+    /// integers among numbers make numbers; anything else mixed, or nothing but nulls, is text).
+    public func type(ofColumn index: Int) -> ColumnType {
+        if index < columnInfo.count, let type = columnInfo[index].type { return type }
+        var found: ColumnType?
+        for row in rows.indices {
+            let type: ColumnType
+            switch cell(row, index) {
+            case .null: continue
+            case .int: type = .integer
+            case .number: type = .number
+            case .text: type = .text
+            case .percent: type = .percent
+            case .duration: type = .duration
+            case .time: type = .time
+            }
+            switch (found, type) {
+            case (nil, _): found = type
+            case (let a?, let b) where a == b: break
+            case (.integer?, .number), (.number?, .integer): found = .number
+            default: return .text
+            }
+        }
+        return found ?? .text
     }
 }

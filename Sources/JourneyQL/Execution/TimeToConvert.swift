@@ -17,7 +17,7 @@ public enum TimeToConvert {
     public static func results(_ plan: FunnelPlan, groups: [FunnelExecutor.Group]) -> [QueryResult] {
         let funnel = plan.funnel
         let last = plan.shape.stepCount - 1
-        let keys = funnel.breakdown.map(\.description)
+        let keys = funnel.breakdown.map { ColumnInfo($0.description) }
         var statistics: [[Cell]] = []
         var histogram: [[Cell]] = []
         for group in groups {
@@ -45,10 +45,17 @@ public enum TimeToConvert {
             notes.append("breakdown fields are read from each customer's first step")
         }
         return [
-            QueryResult(title: title, columns: keys + ["converters", "min", "p25", "median", "p75", "p90", "max", "mean"],
+            // A narrow table keeps the median and the p90 longest; all but `converters` are durations.
+            QueryResult(title: title, columns: keys + [ColumnInfo("converters", type: .integer)]
+                        + [("min", 4), ("p25", 3), ("median", 1), ("p75", 3), ("p90", 2), ("max", 4), ("mean", 5)].map {
+                            ColumnInfo($0.0, type: .duration, priority: $0.1)
+                        },
                         rows: statistics, notes: notes),
-            QueryResult(title: "histogram", columns: keys + ["time_to_convert", "customers", "pct"], rows: histogram,
-                        barColumn: keys.isEmpty ? keys.count + 1 : nil),
+            QueryResult(title: "histogram",
+                        columns: keys + [ColumnInfo("time_to_convert", type: .text, label: "time to convert"),
+                                         ColumnInfo("customers", type: .integer),
+                                         ColumnInfo("pct", type: .percent, label: "%", priority: 1)],
+                        rows: histogram, barColumn: keys.isEmpty ? keys.count + 1 : nil),
         ]
     }
 }

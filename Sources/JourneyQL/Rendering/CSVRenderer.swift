@@ -1,16 +1,28 @@
 // Writes a result as CSV for programs: a header row, RFC 4180 quoting, exact values.
 
-/// CSV with a header row. Fields holding a comma, a quote, a CR or an LF are quoted, quotes doubled
-/// (RFC 4180); lines end with LF as sqlite3 and DuckDB write them. Durations are seconds, percentages
-/// plain numbers (both to at most four decimals), times ISO-8601, null an empty field.
-/// Titles and notes are left out: they are for people, and would break a reader.
+/// CSV with a header row (unless `headers` is off). Fields holding a comma, a quote, a CR or an LF are quoted,
+/// quotes doubled (RFC 4180); lines end with LF as sqlite3 and DuckDB write them. Durations are seconds and their
+/// columns say so (`median_time_from_previous_seconds`), percentages plain numbers in 0...100 (both to at most
+/// four decimals), times ISO-8601, numbers without thousands separators, null the `nullText` option (empty
+/// by default, as sqlite3's `.nullvalue`). Titles and notes are left out: they are for people, and would
+/// break a reader. Width, colour and bars do not apply.
 public enum CSVRenderer {
+    /// CSV with the default options (a header row, null as an empty field).
     public static func render(_ result: QueryResult) -> String {
+        render(result, options: RenderOptions())
+    }
+
+    public static func render(_ result: QueryResult, options: RenderOptions) -> String {
         guard !result.columns.isEmpty else { return "" }
-        var out = result.columns.map(field).joined(separator: ",") + "\n"
-        for row in result.rows {
-            let cells = result.columns.indices.map { $0 < row.count ? row[$0] : .null }
-            out += cells.map { field(text(of: $0)) }.joined(separator: ",") + "\n"
+        var out = ""
+        if options.headers {
+            out += result.columns.indices.map { field(result.programName(ofColumn: $0)) }.joined(separator: ",") + "\n"
+        }
+        for row in result.rows.indices {
+            out += result.columns.indices.map { column in
+                let cell = result.cell(row, column)
+                return field(cell == .null ? options.nullText : text(of: cell))
+            }.joined(separator: ",") + "\n"
         }
         return out
     }

@@ -46,3 +46,69 @@ enum DisplayWidth {
         }
     }
 }
+
+// MARK: Fitting text to a width
+
+extension DisplayWidth {
+    /// The text cut to at most `width` columns, ending with `marker` when anything was cut
+    /// (or cut bare when not even the marker fits).
+    static func truncate(_ text: String, to width: Int, marker: String = "…") -> String {
+        guard of(text) > width else { return text }
+        let room = width - of(marker)
+        guard room >= 0 else { return prefix(text, width: width) }
+        return prefix(text, width: room) + marker
+    }
+
+    /// The longest prefix of whole characters that takes at most `width` columns.
+    static func prefix(_ text: String, width: Int) -> String {
+        var out = ""
+        var used = 0
+        for character in text {
+            let w = of(character)
+            if used + w > width { break }
+            out.append(character)
+            used += w
+        }
+        return out
+    }
+
+    /// The text in pieces of at most `width` columns, split anywhere (a cell's value in expanded mode).
+    static func pieces(_ text: String, width: Int) -> [String] {
+        guard width > 0, of(text) > width else { return [text] }
+        var lines: [String] = []
+        var line = ""
+        var used = 0
+        for character in text {
+            let w = of(character)
+            if used + w > width, !line.isEmpty {
+                lines.append(line)
+                line = ""
+                used = 0
+            }
+            line.append(character)
+            used += w
+        }
+        lines.append(line)
+        return lines
+    }
+
+    /// Prose in lines of at most `width` columns, broken at spaces; a word longer than a line is split.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0, of(text) > width else { return [text] }
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let candidate = line.isEmpty ? word : line + " " + word
+            if of(candidate) <= width {
+                line = candidate
+                continue
+            }
+            if !line.isEmpty { lines.append(line) }
+            var parts = pieces(word, width: width)
+            line = parts.removeLast()
+            lines += parts
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines
+    }
+}

@@ -1,22 +1,35 @@
-// Writes a result as JSON for programs: an array of row objects keyed by column name, as `duckdb -json` does.
+// Writes a result as JSON for programs: an object with the title, the column names and the rows, or JSON Lines.
 
-/// One object per row, keys in column order, one row per line:
+/// The JSON forms of a result (`ResultWriter` puts them together into a run's output).
 ///
-///     [{"step":"awareness","customers":2000,"median_time":null},
-///     {"step":"purchase","customers":412,"median_time":93784.5}]
-///
+/// Rows are objects, keys in column order; column names carry their unit (`ResultRenderer.programName`).
 /// Numbers are JSON numbers (durations in seconds, percentages in 0...100), null is null, times are
-/// ISO-8601 strings. A non-finite number has no JSON spelling and becomes null. An empty result is `[]`.
+/// ISO-8601 strings. A non-finite number has no JSON spelling and becomes null. Nothing here depends on
+/// the options: JSON is the same on a terminal and in a pipe.
 public enum JSONRenderer {
-    public static func render(_ result: QueryResult) -> String {
-        guard !result.rows.isEmpty else { return "[]\n" }
-        let keys = result.columns.map(quoted)
-        let objects = result.rows.map { row in
-            "{" + keys.indices.map { i in
-                keys[i] + ":" + value(i < row.count ? row[i] : .null)
-            }.joined(separator: ",") + "}"
-        }
-        return "[" + objects.joined(separator: ",\n") + "]\n"
+    /// `{"title":...,"columns":[...],"rows":[` then a row object per line, then `]}` (no final newline).
+    public static func object(_ result: QueryResult) -> String {
+        let names = result.columns.indices.map { quoted(result.programName(ofColumn: $0)) }
+        var out = "{\"title\":" + (result.title.map { quoted(TableRenderer.oneLine($0)) } ?? "null")
+        out += ",\"columns\":[" + names.joined(separator: ",") + "],\"rows\":["
+        guard !result.rows.isEmpty else { return out + "]}" }
+        out += "\n" + result.rows.indices.map { row(result, $0, names: names) }.joined(separator: ",\n")
+        return out + "]}"
+    }
+
+    /// A line per row: `{"_result":number,"_title":...,` then the row's columns, `}` and a newline.
+    public static func lines(_ result: QueryResult, number: Int) -> String {
+        let names = result.columns.indices.map { quoted(result.programName(ofColumn: $0)) }
+        let meta = "\"_result\":\(number),\"_title\":" + (result.title.map { quoted(TableRenderer.oneLine($0)) } ?? "null")
+        return result.rows.indices.map { r in
+            let fields = String(row(result, r, names: names).dropFirst())
+            return "{" + meta + (fields == "}" ? "" : ",") + fields + "\n"
+        }.joined()
+    }
+
+    /// One row as an object: `{"step":1,"name":"awareness"}`.
+    static func row(_ result: QueryResult, _ row: Int, names: [String]) -> String {
+        "{" + names.indices.map { names[$0] + ":" + value(result.cell(row, $0)) }.joined(separator: ",") + "}"
     }
 
     static func value(_ cell: Cell) -> String {

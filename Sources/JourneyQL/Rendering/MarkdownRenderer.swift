@@ -1,11 +1,14 @@
 // Writes a result as a Markdown pipe table for documents and issues.
 
 /// A GitHub-flavoured pipe table with padded columns, numbers right-aligned (`---:`).
-/// Values read as in a terminal table (`2d 3h`, `45.2%`); `|` is escaped and line breaks become `<br>`.
+/// Headers and values read as in a terminal table (`% first`, `2d 3h`, `45.2%`, `20,000` unless `thousands` is off,
+/// null as `nullText`); `|` is escaped and line breaks become `<br>`. The syntax needs a header row: without
+/// `headers` it is left blank. Width, colour and bars do not apply: a document is read elsewhere.
 public enum MarkdownRenderer {
-    public static func render(_ result: QueryResult) -> String {
+    public static func render(_ result: QueryResult, options: RenderOptions = RenderOptions()) -> String {
         guard !result.columns.isEmpty else { return "" }
-        let table = TableCells(result)
+        var table = TableCells(result, options: options)
+        if !options.headers { table.headers = table.headers.map { _ in "" } }
         var widths = table.headers.map { max(3, DisplayWidth.of($0)) }
         for row in table.rows {
             for (i, text) in row.enumerated() { widths[i] = max(widths[i], DisplayWidth.of(text)) }
@@ -32,8 +35,8 @@ public enum MarkdownRenderer {
         var rows: [[String]]
         var rightAligned: [Bool]
 
-        init(_ result: QueryResult) {
-            headers = result.columns.map(MarkdownRenderer.escape)
+        init(_ result: QueryResult, options: RenderOptions) {
+            headers = result.columnInfo.map { MarkdownRenderer.escape(TableRenderer.oneLine($0.label ?? $0.name)) }
             rightAligned = result.columns.indices.map { i in
                 var numeric = false
                 for row in result.rows where i < row.count {
@@ -47,9 +50,11 @@ public enum MarkdownRenderer {
             }
             rows = result.rows.map { row in
                 result.columns.indices.map { i in
-                    guard i < row.count else { return "" }
-                    if case .text(let s) = row[i] { return MarkdownRenderer.escape(s) }
-                    return TableRenderer.humanText(row[i])
+                    switch i < row.count ? row[i] : .null {
+                    case .null: MarkdownRenderer.escape(options.nullText)
+                    case .text(let s): MarkdownRenderer.escape(s)
+                    case let cell: TableRenderer.humanText(cell, thousands: options.thousands)
+                    }
                 }
             }
         }
