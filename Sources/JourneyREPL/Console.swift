@@ -27,6 +27,16 @@ public final class Console {
     public var format: OutputFormat
     /// `.timer on`: after each statement, `Run Time: 0.123 s` on stderr.
     public var timer = false
+    /// `.nullvalue TEXT`, `.headers on|off`, `.expanded on|off|auto`: how results are drawn (the width and colour
+    /// come from the terminal each time, so a resized window is honoured).
+    public var nullText = ""
+    public var headers = true
+    public var expanded: ExpandedMode = .auto
+    /// The results of the current run (a script, or one statement at the prompt) as one output: one JSON
+    /// document however many results it has. Closed by `finishResults()`.
+    private var writer: ResultWriter?
+    /// `.once FILE`: the next statement's results go to this file, then output returns to where it was.
+    private var onceTarget: TextSink?
     public private(set) var output: TextSink
     public let errors: TextSink
     /// Something was written to `output` since it was opened (tables are then set apart by a blank line).
@@ -79,13 +89,40 @@ public final class Console {
         }
     }
 
-    /// Writes a result in the current mode.
+    /// Writes a result in the current mode, as part of the current run's output.
     public func show(_ result: QueryResult) {
-        let text = ResultRenderer.render(result, format: format, terminal: output.isTerminal,
-                                         terminalWidth: output.isTerminal ? Terminal.width(of: output.descriptor) : nil)
-        if format == .table, wroteResult { output.write("\n") }
-        output.write(text)
+        let sink = onceTarget ?? output
+        if writer == nil || writer?.format != format {
+            finishResults()
+            writer = ResultWriter(format: format, options: renderOptions(for: sink))
+            sink.write(writer!.begin())
+            // A table after a message or an earlier run's table is set apart by a blank line.
+            if format == .table, wroteResult { sink.write("\n") }
+        }
+        sink.write(writer!.element(result))
         wroteResult = true
+    }
+
+    /// Ends the current run's results (a JSON document's closing bracket); the next result starts a new run.
+    public func finishResults() {
+        guard let current = writer else { return }
+        (onceTarget ?? output).write(current.end())
+        writer = nil
+    }
+
+    /// How results are drawn on `sink`: fitted to the terminal's width, with bars, and coloured unless
+    /// `NO_COLOR` is set (or TERM is dumb); plain and unbounded for a file or a pipe.
+    func renderOptions(for sink: TextSink) -> RenderOptions {
+        var options = RenderOptions()
+        if sink.isTerminal {
+            let noColor = !(Terminal.environment("NO_COLOR") ?? "").isEmpty || Terminal.environment("TERM") == "dumb"
+            options = .terminal(width: Terminal.width(of: sink.descriptor), color: !noColor)
+            options.hiddenColumnsHint = ".expanded on shows every column"
+        }
+        options.nullText = nullText
+        options.headers = headers
+        options.expanded = expanded
+        return options
     }
 
     /// A line for people: with the results in table mode, on stderr when stdout carries CSV, JSON or Markdown
@@ -122,6 +159,7 @@ public final class Console {
                 typed = []
                 if errors.isTerminal { errors.write("\n") }  // the prompt starts a fresh line
             case .endOfInput:
+                defer { finishResults() }
                 if interactive {
                     if errors.isTerminal { errors.write("\n") }  // leave the shell's prompt on its own line
                 } else if let last = splitter.finish(), let code = run(last.source(name: sourceName)) {
@@ -134,7 +172,10 @@ public final class Console {
                     if trimmed.hasPrefix(".") {
                         reader.addHistory(trimmed)
                         _ = splitter.add(line: "")  // keeps the line count
-                        if let code = dotCommand(trimmed), !interactive { return .failed(code) }
+                        finishResults()  // a dot-command may change the mode or the destination
+                        if let code = dotCommand(trimmed), !interactive {
+                            return .failed(code)
+                        }
                         continue
                     }
                     if interactive, let command = Self.shellWord(trimmed) {
@@ -152,12 +193,19 @@ public final class Console {
                 }
                 for piece in pieces {
                     let code = run(piece.source(name: sourceName))
-                    if let code, !interactive { return .failed(code) }
+                    // At the prompt each statement is a run of its own; `.once` lasts one statement.
+                    if interactive || onceTarget != nil { finishResults() }
+                    onceTarget = nil
+                    if let code, !interactive {
+                        finishResults()
+                        return .failed(code)
+                    }
                     if quitRequested || (interactive && code == 130) { break }
                 }
                 if splitter.isAtBoundary { typed = [] }
             }
         }
+        finishResults()
         return .finished
     }
 
@@ -202,7 +250,13 @@ public final class Console {
         let args = command.arguments
         switch command.name {
         case ".help":
-            output.write(DotCommand.help)
+            if args.isEmpty {
+                output.write(DotCommand.help)
+            } else if let text = LanguageHelp.topic(args.joined(separator: " ")) {
+                output.write(text)
+            } else {
+                throw ConsoleError("no help on '\(args.joined(separator: " "))'; topics: \(LanguageHelp.topicNames.joined(separator: ", "))")
+            }
         case ".quit", ".exit":
             quitRequested = true
         case ".open":
@@ -252,6 +306,33 @@ public final class Console {
             guard args.count <= 1 else { throw ConsoleError("usage: .output FILE|stdout") }
             output = target == "stdout" ? .standardOutput() : try TextSink.file(target)
             wroteResult = false
+        case ".once":
+            guard args.count == 1 else { throw ConsoleError("usage: .once FILE  (the next statement's results go to FILE)") }
+            onceTarget = try TextSink.file(args[0])
+        case ".headers":
+            switch args.first?.lowercased() {
+            case "on" where args.count == 1: headers = true
+            case "off" where args.count == 1: headers = false
+            default: throw ConsoleError("usage: .headers on|off")
+            }
+        case ".nullvalue":
+            guard args.count <= 1 else { throw ConsoleError("usage: .nullvalue TEXT  (quote text with spaces)") }
+            nullText = args.first ?? ""
+        case ".expanded", ".x":
+            guard args.count == 1, let mode = ExpandedMode(rawValue: args[0].lowercased()) else {
+                throw ConsoleError("usage: .expanded on|off|auto  (auto: one record per row when a table would not fit)")
+            }
+            expanded = mode
+        case ".strict":
+            switch args.first?.lowercased() {
+            case "on" where args.count == 1: session.strict = true
+            case "off" where args.count == 1: session.strict = false
+            default: throw ConsoleError("usage: .strict on|off  (on: warnings are errors)")
+            }
+        case ".values":
+            guard args.count == 1 else { throw ConsoleError("usage: .values FIELD  (channel, device, customer.segment, ...)") }
+            show(try valuesResult(args[0]))
+            finishResults()
         case ".schema":
             guard args.isEmpty else { throw ConsoleError("usage: .schema") }
             output.write(schemaText())
@@ -259,6 +340,15 @@ public final class Console {
             try paramCommand(args)
         default:
             throw ConsoleError("unknown command '\(command.name)'; enter .help for the list")
+        }
+    }
+
+    /// `.values FIELD`: the values a field takes in the store.
+    private func valuesResult(_ field: String) throws(ConsoleError) -> QueryResult {
+        do {
+            return try session.values(of: field)
+        } catch {
+            throw ConsoleError("\(error)")
         }
     }
 

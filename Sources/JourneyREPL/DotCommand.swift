@@ -42,29 +42,39 @@ struct DotCommand {
     }
 
     /// Names offered by tab completion.
-    static let names = [".exit", ".help", ".import", ".mode", ".open", ".output", ".param", ".quit", ".read",
-                        ".schema", ".timer", ".engine"]
+    static let names = [".exit", ".help", ".import", ".mode", ".open", ".output", ".once", ".param", ".quit", ".read",
+                        ".schema", ".timer", ".engine", ".headers", ".nullvalue", ".expanded", ".strict", ".values"]
 
     /// Commands whose argument is a file name (completed from the file system).
-    static let takesFile: Set<String> = [".open", ".import", ".read", ".output"]
+    static let takesFile: Set<String> = [".open", ".import", ".read", ".output", ".once"]
 
     static let help = """
-        .help                         show this text
-        .open FILE                    use the store in FILE (created when missing)
+        Statements end with ';' (in the REPL, in scripts and with -c alike); a statement typed over several
+        lines runs when its ';' comes. The prompt '   ...>' continues a statement, '  ...;>' says it is
+        complete and waits for its ';'. Ctrl-C abandons the line or cancels the running query; Ctrl-D leaves.
+        Example: FROM awareness TO purchase WITHIN 30 days BY channel;
+
+        .help [TOPIC]                 this text, or the language: .help FROM, WHERE, WITHIN, BY, DURING,
+                                      EXCLUDING, TIMES, PATHS, EXPLAIN, DEFINE, SHOW, IMPORT, PARAMETERS
+        .open [--new] FILE            use the store in FILE (--new makes an empty store there)
         .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]
                                       load events (CSV or JSON Lines), or customers with --customers
         .read FILE                    run the statements and dot-commands in FILE
-        .mode table|csv|json|markdown how results are printed
+        .mode table|csv|json|jsonl|markdown   how results are printed
         .output FILE|stdout           send results to FILE, or back to the terminal
+        .once FILE                    send the next statement's results to FILE
+        .headers on|off               column names in table, CSV and Markdown output
+        .nullvalue TEXT               how a missing value is shown (default: nothing)
+        .expanded on|off|auto         one record per row (auto: when a table would not fit the width)
+        .values FIELD                 the values of a field: channel, device, customer.segment, ...
         .timer on|off                 print the run time of each statement
+        .strict on|off                warnings are errors (a script stops at the first, exit 65)
         .engine auto|columnar|sqlite  which engine reads events (auto: the columnar copy when it can)
         .schema                       stages, touchpoints, channels and fields of the store, with counts
         .param NAME VALUE             bind $NAME (.param lists, .param unset NAME, .param clear)
-        .quit, .exit                  leave
+        .quit, .exit                  leave (also: quit, exit)
 
-        A statement runs when Enter ends a complete statement (or at ';'); an incomplete one continues on
-        the next line. Ctrl-C abandons the line or cancels the running query; Ctrl-D leaves.
-        Example: FROM awareness TO purchase WITHIN 30 days BY channel
+        History is kept in ~/.journey_history (JOURNEY_HISTORY names another file; empty: none).
 
         """
 }

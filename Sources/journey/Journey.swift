@@ -11,8 +11,8 @@ struct Journey: ParsableCommand {
         commandName: "journey",
         abstract: "Customer-journey analytics: a query language over an indexed SQLite event store.",
         usage: """
-            journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine E]
-            journey run SCRIPT.jql [--db STORE] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine E]
+            journey [STORE] [-c STATEMENT] [--format table|csv|json|jsonl|markdown] [--param NAME=VALUE ...] [--engine E] [--strict]
+            journey run SCRIPT.jql [--db STORE] [--format table|csv|json|jsonl|markdown] [--param NAME=VALUE ...] [--engine E] [--strict]
             journey import FILE... [--db STORE] [--customers FILE] [--map name=column,...] [--skip-bad-rows]
             journey generate [--customers N] [--seed S] [--scenario retail|travel|banking] [-o FILE] [--customers-out FILE]
             """,
@@ -44,6 +44,9 @@ struct StatementOptions: ParsableArguments {
     @Option(help: "Which engine reads events: auto (the columnar copy when it can serve the query), columnar or sqlite.")
     var engine: Engine = .auto
 
+    @Flag(help: "Treat warnings (an unknown value, a step no event can reach) as errors: exit 65.")
+    var strict = false
+
     func validate() throws {
         _ = try parameters()
     }
@@ -67,6 +70,7 @@ struct StatementOptions: ParsableArguments {
         let session = try Failure.openStore(store)
         session.parameters = try parameters()
         session.engine = engine
+        session.strict = strict
         return Console(session: session, format: format ?? .table)
     }
 }
@@ -83,7 +87,7 @@ struct Repl: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "repl", abstract: "Open a store: the REPL, a piped script, or one statement.",
-        usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|markdown] [--param NAME=VALUE ...] [--engine auto|columnar|sqlite]",
+        usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|jsonl|markdown] [--param NAME=VALUE ...] [--engine auto|columnar|sqlite]",
         shouldDisplay: false)
 
     @Argument(help: "The store file (it must exist).")

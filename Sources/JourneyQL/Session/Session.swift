@@ -49,6 +49,9 @@ public final class Session {
     public var now: Int64?
     /// Which engine reads events (see `Engine`).
     public var engine: Engine = .auto
+    /// Warnings are errors: a statement that draws one does not run, and a script stops there (exit 65).
+    /// For scripts in CI and cron, where a typo must not pass as a zero.
+    public var strict = false
 
     /// The current time in milliseconds since the epoch.
     static func wallClock() -> Int64 {
@@ -159,7 +162,15 @@ public final class Session {
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
                                     definitions: try loadDefinitions(), now: now,
                                     knownValues: { field in Session.knownValues(field, store: store) })
-        let errors = outcome.diagnostics.filter { $0.severity == .error }
+        var errors = outcome.diagnostics.filter { $0.severity == .error }
+        if strict {
+            errors += outcome.diagnostics.filter { $0.severity == .warning }.map { warning in
+                var error = warning
+                error.severity = .error
+                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
+                return error
+            }
+        }
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
@@ -182,6 +193,31 @@ public final class Session {
         } catch {
             throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
         }
+    }
+
+    /// The values a field takes in the store, most frequent first where counts are known: stages, touchpoints
+    /// and channels with their event counts, a property's or customer attribute's text values (up to 10,000).
+    public func values(of fieldName: String) throws -> QueryResult {
+        let catalog = catalog()
+        let name = fieldName.lowercased()
+        if let column = EventColumn.allCases.first(where: { $0.name == name }) {
+            return QueryResult(title: "values of \(column.name)", columns: [column.name, "events"],
+                               rows: catalog.values(of: column).map { [.text($0.name), .int(Int64($0.count))] })
+        }
+        let field: EventField
+        if fieldName.hasPrefix("customer.") {
+            field = .customerAttribute(String(fieldName.dropFirst("customer.".count)))
+        } else {
+            field = .property(fieldName)
+        }
+        guard let values = Session.knownValues(field, store: store) else {
+            let known = catalog.properties.map(\.name) + catalog.customerAttributes.map { "customer." + $0.name }
+            let hint = Suggestions.phrase(Suggestions.nearest(to: fieldName, among: known + EventColumn.allCases.map(\.name)))
+            throw StoreError.file(path: fieldName, message: "no such field, or more than 10,000 values"
+                                  + (hint.map { "; " + $0 } ?? ""))
+        }
+        let sorted = values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return QueryResult(title: "values of \(fieldName)", columns: ["value"], rows: sorted.map { [.text($0)] })
     }
 
     /// The text values of a property or customer attribute in `store`, for the checker's unknown-value warning.
