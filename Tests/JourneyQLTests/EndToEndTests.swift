@@ -469,6 +469,41 @@ struct FirstContactStatementTests {
         #expect(firstSteps == [[.text("2024-03-01"), .int(1)], [.text("2024-03-02"), .int(3)], [.text("2024-03-03"), .int(2)]])
     }
 
+    fileprivate func warnings(_ fixture: Fixture, _ text: String) -> [Diagnostic] {
+        let outcome = fixture.run(text)
+        #expect(outcome.failure == nil, "\(outcome.failure?.rendered ?? "")")
+        return outcome.events.compactMap { if case .diagnostic(let d, _) = $0 { d } else { nil } }
+    }
+
+    @Test func aStepTheFilterEmptiesIsWarnedAtThatStep() throws {
+        let fixture = try Fixture()
+        // Purchases are on web and app only: WHERE channel = email leaves step 2 no event, though purchases exist.
+        let text = "FROM awareness TO purchase WHERE channel = email"
+        let found = warnings(fixture, text)
+        #expect(found.map(\.id) == ["check.unreachable-step"])
+        #expect(found.first?.range == SourceRange(18, 26))
+        #expect(found.first?.notes.last == "to filter the first step only, write awareness[channel = email]")
+        // A filter some purchase passes draws nothing, nor does a journey without WHERE.
+        #expect(warnings(fixture, "FROM awareness TO purchase WHERE channel IN (email, web)").isEmpty)
+        #expect(warnings(fixture, "FROM awareness TO purchase").isEmpty)
+        // Strict mode makes it an error that stops the statement.
+        fixture.session.strict = true
+        #expect(failure(fixture, text)?.diagnostics.map(\.id) == ["check.unreachable-step"])
+    }
+
+    @Test func unknownPropertyAndAttributeValuesAreWarned() throws {
+        let fixture = try Fixture()
+        let path = try fixture.write("customers.csv", "customer_id,segment\nc1,b2b\nc2,b2c\n")
+        #expect(fixture.run("IMPORT CUSTOMERS '\(path)'").failure == nil)
+        let property = warnings(fixture, "FROM awareness TO purchase WHERE amount = 'N/A'")
+        #expect(property.map(\.id) == ["check.unknown-value"])
+        #expect(property.first?.suggestion == "did you mean 'n/a'?")
+        let attribute = warnings(fixture, "FROM awareness TO purchase WHERE customer.segment = B2B")
+        #expect(attribute.map(\.id) == ["check.unknown-value"])
+        #expect(attribute.first?.suggestion == "did you mean 'b2b' or 'b2c'?")
+        #expect(warnings(fixture, "FROM awareness TO purchase WHERE customer.segment = b2b").isEmpty)
+    }
+
     @Test func errorsNameTheRealFault() throws {
         let fixture = try Fixture()
         let times = failure(fixture, "TIMES awareness TO purchase")

@@ -186,6 +186,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var traceCustomer: String? = nil
     /// Where the traced customer's id was written, for the error when no customer has it.
     public var traceCustomerRange: SourceRange? = nil
+    /// The WHERE condition as written, for messages about what it filters out.
+    public var whereText: String? = nil
     /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
     public var lastWindow: Int64? = nil
 

@@ -70,6 +70,7 @@ extension Checker {
         funnel.limit = f.limit?.value
         funnel.traceCustomer = f.traceCustomer?.text
         funnel.traceCustomerRange = f.traceCustomer?.range
+        funnel.whereText = f.filter.map { TableRenderer.oneLine(source.slice($0.range)) }
         switch f.start {
         case nil: break
         case .during(let a, let b, let endIsDate, let range):

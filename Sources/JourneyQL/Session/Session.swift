@@ -182,6 +182,16 @@ public final class Session {
         checked = checked.resolvingNow(setNow: now, clock: Session.wallClock())
         let plan = Planner(catalog: catalog).plan(checked)
         try requireTracedCustomer(plan, source: source)
+        for warning in try unreachableSteps(plan, isCancelled: isCancelled) {
+            let rendered = DiagnosticRenderer.render(warning, in: source)
+            if strict {
+                var error = warning
+                error.severity = .error
+                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
+                throw RunFailure(diagnostics: [error], rendered: DiagnosticRenderer.render(error, in: source))
+            }
+            emit(.diagnostic(warning, rendered: rendered))
+        }
         do {
             try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
         } catch let failure as RunFailure {
@@ -226,6 +236,33 @@ public final class Session {
         case .property(let name): (try? store.textValues(ofProperty: name)) ?? nil
         case .customerAttribute(let name): (try? store.textValues(ofAttribute: name)) ?? nil
         default: nil
+        }
+    }
+
+    /// A warning at each step that some event of the store could fill but none that WHERE admits: the
+    /// journey is emptied by a filter meant, most likely, for its first step only.
+    private func unreachableSteps(_ plan: Plan, isCancelled: () -> Bool) throws(RunFailure) -> [Diagnostic] {
+        let funnel: FunnelPlan
+        switch plan {
+        case .funnel(let f), .times(let f), .paths(let f): funnel = f
+        default: return []
+        }
+        guard let whereText = funnel.funnel.whereText else { return [] }
+        let reach: [(anyEvent: Bool, admitted: Bool)]
+        do {
+            guard let source = try choose(for: funnel.request, isCancelled: isCancelled).source as? ColumnarSource else { return [] }
+            reach = try source.prepare(funnel.request, partitions: 1, isCancelled: isCancelled).stepReach()
+        } catch {
+            return []  // the statement itself will meet the same failure and report it
+        }
+        let steps = funnel.funnel.steps
+        let first = steps[0].label
+        return steps.indices.compactMap { k in
+            guard k < reach.count, reach[k].anyEvent, !reach[k].admitted else { return nil }
+            var notes = ["WHERE applies to every step, so this step and the ones after it count nobody"]
+            if k > 0 { notes.append("to filter the first step only, write \(first)[\(whereText)]") }
+            return .warning("check.unreachable-step", "no '\(steps[k].label)' event passes WHERE \(whereText)",
+                            at: steps[k].range, notes: notes)
         }
     }
 
