@@ -111,7 +111,8 @@ private func matchArray(_ words: [String], typed: String) -> UnsafeMutablePointe
     guard let memory = malloc(slots * MemoryLayout<UnsafeMutablePointer<CChar>?>.stride) else { return nil }
     let array = memory.bindMemory(to: UnsafeMutablePointer<CChar>?.self, capacity: slots)
     if words.count == 1 {
-        array[0] = strdup(words[0])
+        // A unique match is complete: the space lets the next word be typed at once.
+        array[0] = strdup(words[0].hasSuffix(".") ? words[0] : words[0] + " ")
         array[1] = nil
         return array
     }

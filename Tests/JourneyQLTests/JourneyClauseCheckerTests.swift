@@ -100,4 +100,29 @@ struct CompletionContextTests {
         #expect(session.completions(prefix: "s", before: "").contains("SHOW"))
         #expect(session.completions(prefix: "s", before: "").contains("social"))
     }
+
+    /// Issue 10: fields only after WHERE and BY, the store's values of any property or attribute after `=`,
+    /// and every keyword of the grammar.
+    @Test func fieldsAfterWhereAndByAndValuesOfAnyField() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("complete-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("e.csv")
+        try "customer_id,timestamp,stage,touchpoint,channel,device\nc1,2024-01-01,awareness,site_visit,social,desktop\nc1,2024-01-02,purchase,sale,search,mobile\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let customers = directory.appendingPathComponent("c.csv")
+        try "customer_id,segment\nc1,b2b\nc2,b2c\n".write(to: customers, atomically: true, encoding: .utf8)
+        let session = try Session(storePath: directory.appendingPathComponent("s.db").path, access: .create)
+        _ = try session.importEvents([file.path], options: ImportOptions())
+        _ = try session.importCustomers(customers.path, options: ImportOptions())
+        #expect(session.completions(prefix: "", before: "FROM awareness TO purchase WHERE ").sorted()
+                == ["channel", "customer", "customer.segment", "device", "stage", "time", "touchpoint"])
+        #expect(session.completions(prefix: "d", before: "FROM awareness TO purchase WHERE channel = social AND ") == ["device"])
+        #expect(session.completions(prefix: "", before: "FROM awareness TO purchase BY channel, ").contains("month"))
+        #expect(session.completions(prefix: "m", before: "FROM a TO b WHERE device = ") == ["mobile"])
+        #expect(session.completions(prefix: "b", before: "FROM a TO b WHERE customer.segment = ").sorted() == ["b2b", "b2c"])
+        for keyword in ["BY", "LIMIT", "DURING", "SINCE", "LAST", "DIRECTLY", "STRICT", "TIES", "EXCLUDING", "SAME"] {
+            #expect(session.completions(prefix: String(keyword.prefix(2)), before: "FROM a TO b ").contains(keyword))
+        }
+    }
 }

@@ -109,33 +109,59 @@ public final class Session {
         return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
     }
 
-    /// Completion candidates that know where the word stands: after `channel =` (or `!=`, or inside
-    /// `channel IN (...)`) only channels; after FROM, TO or THEN only steps; elsewhere `completions(prefix:)`.
+    /// Completion candidates that know where the word stands: after a comparison (`channel =`, `device !=`,
+    /// inside `customer.segment IN (...)`) the store's values of that field; after FROM, TO, THEN, EXCLUDING,
+    /// `(` or `|` of a step, only steps; after WHERE, AND, OR, NOT, `[`, BY (and its commas) and SAME, only
+    /// fields; elsewhere every keyword and name (`completions(prefix:)`).
     public func completions(prefix: String, before: String) -> [String] {
         var lexer = Lexer(SourceText(before))
-        let tokens = lexer.tokenize().dropLast()
+        let tokens = Array(lexer.tokenize().dropLast())
         let catalog = catalog()
         let lower = prefix.lowercased()
         func matching(_ names: [String]) -> [String] {
             var seen = Set<String>()
             return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
         }
-        // Walk back over a value list `IN (a, b, ` to the comparison it belongs to.
+        let fields = Checker.builtinFields + catalog.properties.map(\.name)
+            + catalog.customerAttributes.map { "customer." + $0.name }
+        // Walk back over a value list `IN (a, b, ` to the comparison it belongs to; the field is the name before.
         var i = tokens.count - 1
-        while i >= 1, tokens[tokens.startIndex + i].kind == .symbol(.comma) { i -= 2 }
-        if i >= 1, tokens[tokens.startIndex + i].kind == .symbol(.leftParen), tokens[tokens.startIndex + i - 1].isWord("IN") {
+        while i >= 1, tokens[i].kind == .symbol(.comma) { i -= 2 }
+        var atValue = false
+        if i >= 1, tokens[i].kind == .symbol(.leftParen), tokens[i - 1].isWord("IN") {
             i -= 2
-        } else if i >= 1, [.symbol(.equal), .symbol(.notEqual)].contains(tokens[tokens.startIndex + i].kind) {
+            atValue = true
+        } else if i >= 0, [.symbol(.equal), .symbol(.notEqual)].contains(tokens[i].kind) {
             i -= 1
-        } else {
-            i = -1
+            atValue = true
         }
-        if i >= 0, let field = tokens[tokens.startIndex + i].word?.lowercased(),
-           let column = EventColumn.allCases.first(where: { $0.name == field }) {
-            return matching(catalog.values(of: column).map(\.name))
+        if atValue, i >= 0, let name = tokens[i].word {
+            // `customer.segment` lexes as customer, '.', segment.
+            let qualified = i >= 2 && tokens[i - 1].kind == .symbol(.dot) && tokens[i - 2].isWord("customer")
+            if !qualified, let column = EventColumn.allCases.first(where: { $0.name == name.lowercased() }) {
+                return matching(catalog.values(of: column).map(\.name))
+            }
+            let field: EventField = qualified ? .customerAttribute(name) : .property(name)
+            return matching(Session.knownValues(field, store: store) ?? [])
         }
-        if let last = tokens.last, last.isWord("FROM") || last.isWord("TO") || last.isWord("THEN") {
-            return matching(["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name))
+        guard let last = tokens.last else { return completions(prefix: prefix) }
+        let steps = ["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name)
+            + (((try? definitions())?.entries ?? []).filter { $0.kind == .stage }.map(\.name))
+        if ["FROM", "TO", "THEN", "EXCLUDING"].contains(where: { last.isWord($0) })
+            || last.kind == .symbol(.pipe)
+            || (last.kind == .symbol(.leftParen) && tokens.count >= 2
+                && ["FROM", "TO", "THEN", "EXCLUDING"].contains(where: { tokens[tokens.count - 2].isWord($0) })) {
+            return matching(steps)
+        }
+        let conditionNames = ((try? definitions())?.entries ?? []).filter { $0.kind == .condition }.map(\.name)
+        if ["WHERE", "AND", "OR", "NOT"].contains(where: { last.isWord($0) }) || last.kind == .symbol(.leftBracket) {
+            return matching(fields + conditionNames)
+        }
+        // BY f, g, ...: the nearest keyword before the commas decides.
+        var k = tokens.count - 1
+        while k >= 1, tokens[k].kind == .symbol(.comma) { k -= 2 }
+        if k >= 0, tokens[k].isWord("BY") || tokens[k].isWord("SAME") {
+            return matching(fields + (tokens[k].isWord("BY") ? ["day", "week", "month"] : []))
         }
         return completions(prefix: prefix)
     }

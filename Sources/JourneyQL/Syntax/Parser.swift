@@ -21,13 +21,14 @@ public struct Parser {
         "directly", "customers",
     ]
 
-    /// Keywords offered by completion and listed in help.
+    /// Every keyword of the grammar (grammar/journey.ebnf), offered by completion and listed in help.
     public static let keywords: [String] = [
         "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
         "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
-        "DEFINITIONS", "TIMES", "PATHS", "TOP",
-        "days", "hours", "minutes", "weeks",
+        "DEFINITIONS", "TIMES", "PATHS", "TOP", "BY", "LIMIT", "DURING", "SINCE", "BEFORE", "LAST", "DIRECTLY",
+        "STRICT", "TIME", "TIES", "ORDER", "EXCLUDING", "SAME", "FOR", "CUSTOMER", "NOW",
+        "days", "hours", "minutes", "weeks", "months", "day", "week", "month",
     ]
 
     /// How deeply parentheses, NOT and alternatives may nest; deeper input is refused, not a stack overflow.
