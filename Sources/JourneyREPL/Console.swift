@@ -37,6 +37,11 @@ public final class Console {
     private var writer: ResultWriter?
     /// `.once FILE`: the next statement's results go to this file, then output returns to where it was.
     private var onceTarget: TextSink?
+    /// `.pager on|off`: at the prompt, a statement's results taller than the terminal go through a pager.
+    /// On when the REPL runs on a terminal; never for scripts, files or pipes.
+    public var pager = false
+    /// A statement's results held back while `pager` may take them (see `finishResults`).
+    private var held: String?
     public private(set) var output: TextSink
     public let errors: TextSink
     /// Something was written to `output` since it was opened (tables are then set apart by a blank line).
@@ -95,19 +100,34 @@ public final class Console {
         if writer == nil || writer?.format != format {
             finishResults()
             writer = ResultWriter(format: format, options: renderOptions(for: sink))
-            sink.write(writer!.begin())
+            if pager, sink.isTerminal, Pager.command() != nil { held = "" }
+            write(writer!.begin(), to: sink)
             // A table after a message or an earlier run's table is set apart by a blank line.
-            if format == .table, wroteResult { sink.write("\n") }
+            if format == .table, wroteResult { write("\n", to: sink) }
         }
-        sink.write(writer!.element(result))
+        write(writer!.element(result), to: sink)
         wroteResult = true
     }
 
     /// Ends the current run's results (a JSON document's closing bracket); the next result starts a new run.
+    /// Results held for the pager are shown now: through it when they are taller than the terminal.
     public func finishResults() {
         guard let current = writer else { return }
-        (onceTarget ?? output).write(current.end())
+        let sink = onceTarget ?? output
+        write(current.end(), to: sink)
         writer = nil
+        guard let text = held else { return }
+        held = nil
+        let lines = text.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+        if let rows = Pager.height(of: sink.descriptor), lines > rows - 2, let command = Pager.command(),
+           Pager.show(text, command: command) {
+            return
+        }
+        sink.write(text)
+    }
+
+    private func write(_ text: String, to sink: TextSink) {
+        if held != nil { held! += text } else { sink.write(text) }
     }
 
     /// How results are drawn on `sink`: fitted to the terminal's width, with bars, and coloured unless
@@ -323,6 +343,12 @@ public final class Console {
                 throw ConsoleError("usage: .expanded on|off|auto  (auto: one record per row when a table would not fit)")
             }
             expanded = mode
+        case ".pager":
+            switch args.first?.lowercased() {
+            case "on" where args.count == 1: pager = true
+            case "off" where args.count == 1: pager = false
+            default: throw ConsoleError("usage: .pager on|off  (long results at the prompt through $JOURNEY_PAGER, $PAGER or less)")
+            }
         case ".strict":
             switch args.first?.lowercased() {
             case "on" where args.count == 1: session.strict = true

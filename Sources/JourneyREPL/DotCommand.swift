@@ -43,7 +43,7 @@ struct DotCommand {
 
     /// Names offered by tab completion.
     static let names = [".exit", ".help", ".import", ".mode", ".open", ".output", ".once", ".param", ".quit", ".read",
-                        ".schema", ".timer", ".engine", ".headers", ".nullvalue", ".expanded", ".strict", ".values"]
+                        ".schema", ".timer", ".engine", ".headers", ".nullvalue", ".expanded", ".strict", ".values", ".pager"]
 
     /// Commands whose argument is a file name (completed from the file system).
     static let takesFile: Set<String> = [".open", ".import", ".read", ".output", ".once"]
@@ -68,6 +68,7 @@ struct DotCommand {
         .expanded on|off|auto         one record per row (auto: when a table would not fit the width)
         .values FIELD                 the values of a field: channel, device, customer.segment, ...
         .timer on|off                 print the run time of each statement
+        .pager on|off                 long results through $JOURNEY_PAGER, $PAGER or less (on at a terminal)
         .strict on|off                warnings are errors (a script stops at the first, exit 65)
         .engine auto|columnar|sqlite  which engine reads events (auto: the columnar copy when it can)
         .schema                       stages, touchpoints, channels and fields of the store, with counts

@@ -13,6 +13,7 @@ public enum REPL {
         let reader = EditLineReader(historyPath: EditLineReader.defaultHistoryPath()) { [unowned console] request in
             Completer.answer(request, session: console.session)
         }
+        console.pager = console.output.isTerminal
         console.output.write(console.banner())
         _ = console.drive(reader, sourceName: "<stdin>")
         return 0
