@@ -482,10 +482,16 @@ struct FirstContactStatementTests {
         let found = warnings(fixture, text)
         #expect(found.map(\.id) == ["check.unreachable-step"])
         #expect(found.first?.range == SourceRange(18, 26))
-        #expect(found.first?.notes.last == "to filter the first step only, write awareness[channel = email]")
+        #expect(found.first?.notes.last == "to filter one step only, write it in brackets after that step: awareness[channel = email]")
         // A filter some purchase passes draws nothing, nor does a journey without WHERE.
         #expect(warnings(fixture, "FROM awareness TO purchase WHERE channel IN (email, web)").isEmpty)
         #expect(warnings(fixture, "FROM awareness TO purchase").isEmpty)
+        // A property condition no awareness event meets (amount is on purchases only) empties step 1.
+        let first = warnings(fixture, "FROM awareness TO purchase WHERE amount > 50")
+        #expect(first.map(\.id) == ["check.unreachable-step"])
+        #expect(first.first?.range == SourceRange(5, 14))
+        // A journey that reaches zero for other reasons (the window) draws nothing.
+        #expect(warnings(fixture, "FROM awareness TO purchase WHERE channel IN (social, app) WITHIN 1 minute").isEmpty)
         // Strict mode makes it an error that stops the statement.
         fixture.session.strict = true
         #expect(failure(fixture, text)?.diagnostics.map(\.id) == ["check.unreachable-step"])

@@ -208,18 +208,20 @@ public final class Session {
         checked = checked.resolvingNow(setNow: now, clock: Session.wallClock())
         let plan = Planner(catalog: catalog).plan(checked)
         try requireTracedCustomer(plan, source: source)
-        for warning in try unreachableSteps(plan, isCancelled: isCancelled) {
-            let rendered = DiagnosticRenderer.render(warning, in: source)
-            if strict {
-                var error = warning
-                error.severity = .error
-                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
-                throw RunFailure(diagnostics: [error], rendered: DiagnosticRenderer.render(error, in: source))
-            }
-            emit(.diagnostic(warning, rendered: rendered))
-        }
         do {
-            try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
+            var found = try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
+            // An unknown value already explains an empty step: one warning is enough.
+            if outcome.diagnostics.contains(where: { $0.id == "check.unknown-value" }) { found = [] }
+            // Warnings found while running are errors in strict mode, as the checker's are (the results stand).
+            for var warning in found {
+                guard strict else {
+                    emit(.diagnostic(warning, rendered: DiagnosticRenderer.render(warning, in: source)))
+                    continue
+                }
+                warning.severity = .error
+                warning.notes.append("this is an error because strict mode is on (--strict, .strict on)")
+                throw RunFailure(diagnostics: [warning], rendered: DiagnosticRenderer.render(warning, in: source))
+            }
         } catch let failure as RunFailure {
             throw failure
         } catch StoreError.cancelled {
@@ -265,33 +267,6 @@ public final class Session {
         }
     }
 
-    /// A warning at each step that some event of the store could fill but none that WHERE admits: the
-    /// journey is emptied by a filter meant, most likely, for its first step only.
-    private func unreachableSteps(_ plan: Plan, isCancelled: () -> Bool) throws(RunFailure) -> [Diagnostic] {
-        let funnel: FunnelPlan
-        switch plan {
-        case .funnel(let f), .times(let f), .paths(let f): funnel = f
-        default: return []
-        }
-        guard let whereText = funnel.funnel.whereText else { return [] }
-        let reach: [(anyEvent: Bool, admitted: Bool)]
-        do {
-            guard let source = try choose(for: funnel.request, isCancelled: isCancelled).source as? ColumnarSource else { return [] }
-            reach = try source.prepare(funnel.request, partitions: 1, isCancelled: isCancelled).stepReach()
-        } catch {
-            return []  // the statement itself will meet the same failure and report it
-        }
-        let steps = funnel.funnel.steps
-        let first = steps[0].label
-        return steps.indices.compactMap { k in
-            guard k < reach.count, reach[k].anyEvent, !reach[k].admitted else { return nil }
-            var notes = ["WHERE applies to every step, so this step and the ones after it count nobody"]
-            if k > 0 { notes.append("to filter the first step only, write \(first)[\(whereText)]") }
-            return .warning("check.unreachable-step", "no '\(steps[k].label)' event passes WHERE \(whereText)",
-                            at: steps[k].range, notes: notes)
-        }
-    }
-
     /// `EXPLAIN CUSTOMER id` of an id no customer has is an error at the id (exit 65), not a trace.
     private func requireTracedCustomer(_ plan: Plan, source: SourceText) throws(RunFailure) {
         guard case .explain(let funnel) = plan, let id = funnel.funnel.traceCustomer,
@@ -308,8 +283,9 @@ public final class Session {
         throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
     }
 
+    /// Runs a planned statement; returns the warnings its run found (drawn by the caller, which has the source).
     private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
-                         emit: (SessionEvent) -> Void) throws {
+                         emit: (SessionEvent) -> Void) throws -> [Diagnostic] {
         switch plan {
         case .paths(let funnel):
             let started = ContinuousClock.now
@@ -325,6 +301,7 @@ public final class Session {
             results[0].notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
                                     + " (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             for result in results { emit(.result(result)) }
+            return try reachWarnings(funnel, groups: groups, isCancelled: isCancelled)
         case .funnel(let funnel):
             let started = ContinuousClock.now
             let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)
@@ -334,6 +311,7 @@ public final class Session {
             result.notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
                                 + " (\(PlanPrinter.seconds(elapsed)))")
             emit(.result(result))
+            return try reachWarnings(funnel, groups: groups, isCancelled: isCancelled)
         case .explain(let funnel):
             // A plan is prose with nested lines, read by people: a message, as sqlite3 prints its plans.
             if let customer = funnel.funnel.traceCustomer {
@@ -358,6 +336,18 @@ public final class Session {
         case .definition(let change):
             try apply(change, emit: emit)
         }
+        return []
+    }
+
+    /// Warns at a step that counts nobody because WHERE admits no event that fills it (see `StepReach`).
+    private func reachWarnings(_ funnel: FunnelPlan, groups: [FunnelExecutor.Group],
+                               isCancelled: () -> Bool) throws -> [Diagnostic] {
+        guard funnel.funnel.whereText != nil, funnel.funnel.limit != 0 else { return [] }
+        var customers = Array(repeating: 0, count: funnel.funnel.steps.count)
+        for group in groups { for k in customers.indices { customers[k] += group.totals.customers[k] } }
+        guard customers.contains(0) else { return [] }
+        let source = try choose(for: funnel.request, isCancelled: isCancelled).source
+        return try StepReach.warnings(funnel, customers: customers, source: source, isCancelled: isCancelled)
     }
 
     /// Scans and matches a journey with the session's engine, grouped by its BY keys.

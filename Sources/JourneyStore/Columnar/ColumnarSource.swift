@@ -183,25 +183,6 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     let customerTables: [[Truth]]
     /// Customer index ranges of about equal event counts.
     let ranges: [Range<Int>]
-    let stepCount: Int
-
-    /// For each step bit, decided per code triple without reading an event: whether any event of the store
-    /// could set it, and whether any event the filter can admit could. A step that some event could set but no
-    /// admitted one can is a journey the filter empties (`WHERE channel = social` and a purchase step when
-    /// no purchase is on social). Property and customer conditions count as "could" unless one answer holds
-    /// for every value.
-    public func stepReach() -> [(anyEvent: Bool, admitted: Bool)] {
-        var reach = [(anyEvent: Bool, admitted: Bool)](repeating: (false, false), count: stepCount)
-        for t in trueMask.indices {
-            var bits = trueMask[t]
-            for residual in residualSteps[t] { bits |= 1 << UInt64(residual.bit) }
-            for bit in 0..<stepCount where bits & (1 << UInt64(bit)) != 0 {
-                reach[bit].anyEvent = true
-                if filterState[t] != 0 { reach[bit].admitted = true }
-            }
-        }
-        return reach
-    }
 
     init(events: ColumnarEvents, filter: [ResidualCondition], steps: [[ResidualCondition]], deliverAll: Bool,
          carried: [Carried], propertyColumns: [PropertyColumn], propertyNames: [String], propertyTables: [[Truth]],
@@ -230,7 +211,6 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
             // A triple no step can match is dropped at once unless every admitted event must be delivered.
             if !deliverAll && trueMask[t] == 0 && residualSteps[t].isEmpty { filterState[t] = 0 }
         }
-        self.stepCount = steps.count
         self.filterState = filterState
         self.filterResidual = filterResidual
         self.trueMask = trueMask
