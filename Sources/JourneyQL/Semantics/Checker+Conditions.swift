@@ -293,6 +293,13 @@ extension Checker {
         }
     }
 
+    mutating func cachedKnownValues(_ field: EventField) -> [String]? {
+        if let cached = knownValuesCache[field] { return cached }
+        let values = knownValues(field)
+        knownValuesCache[field] = .some(values)
+        return values
+    }
+
     /// A text value that no event (or, for `customer.x`, no customer) has draws a warning with the nearest
     /// values: a typo (`device = mobil`, `customer.segment = B2B`) otherwise gives a silent zero.
     mutating func warnIfAbsent(_ literal: Literal, field: EventField, at range: SourceRange) {
@@ -304,11 +311,11 @@ extension Checker {
             known = field.column.map { catalog.values(of: $0).map(\.name) } ?? []
             owner = "event"
         case .property:
-            guard let values = knownValues(field) else { return }
+            guard let values = cachedKnownValues(field) else { return }
             known = values
             owner = "event"
         case .customerAttribute:
-            guard let values = knownValues(field) else { return }
+            guard let values = cachedKnownValues(field) else { return }
             known = values
             owner = "customer"
         case .time, .customer:

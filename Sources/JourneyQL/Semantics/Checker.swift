@@ -32,6 +32,8 @@ public struct Checker {
     /// The text values a property or customer attribute takes in the store, for the unknown-value warning;
     /// nil when not known (too many to list, or no store behind the checker).
     let knownValues: (EventField) -> [String]?
+    /// `knownValues` answers, asked once per field per statement (an IN list of 10,000 values asks once).
+    var knownValuesCache: [EventField: [String]?] = [:]
 
     public init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:],
                 definitions: Definitions = Definitions(), now: Int64? = nil,

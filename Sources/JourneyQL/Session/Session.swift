@@ -174,7 +174,7 @@ public final class Session {
         for statement in parsed.statements {
             try runStatement(statement, source: source, isCancelled: isCancelled, emit: emit)
         }
-        let errors = parsed.diagnostics.filter { $0.severity == .error }
+        let errors = DiagnosticRenderer.capped(parsed.diagnostics.filter { $0.severity == .error })
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
@@ -188,9 +188,10 @@ public final class Session {
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
                                     definitions: try loadDefinitions(), now: now,
                                     knownValues: { field in Session.knownValues(field, store: store) })
-        var errors = outcome.diagnostics.filter { $0.severity == .error }
+        let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
+        var errors = diagnostics.filter { $0.severity == .error }
         if strict {
-            errors += outcome.diagnostics.filter { $0.severity == .warning }.map { warning in
+            errors += diagnostics.filter { $0.severity == .warning }.map { warning in
                 var error = warning
                 error.severity = .error
                 error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
@@ -201,7 +202,7 @@ public final class Session {
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
         }
-        for d in outcome.diagnostics {
+        for d in diagnostics {
             emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
         }
         guard var checked = outcome.statement else { return }
