@@ -5,7 +5,7 @@ import Foundation
 import JourneyREPL
 import Testing
 
-@Suite("journey without a terminal", .timeLimit(.minutes(2)))
+@Suite("journey without a terminal")
 struct CommandLineTests {
     @Test("--version prints the version and nothing else")
     func version() throws {

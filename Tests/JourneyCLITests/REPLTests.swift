@@ -4,7 +4,7 @@ import Foundation
 import JourneyREPL
 import Testing
 
-@Suite("journey's REPL on a terminal", .timeLimit(.minutes(2)))
+@Suite("journey's REPL on a terminal")
 struct REPLTests {
     @Test("the banner names the version and the store, then a prompt waits")
     func banner() async throws {
@@ -100,7 +100,7 @@ struct REPLTests {
     }
 }
 
-@Suite("journey's REPL history", .timeLimit(.minutes(2)))
+@Suite("journey's REPL history")
 struct HistoryTests {
     @Test("a statement typed in one session is in ~/.journey_history and Up recalls it in the next")
     func historyAcrossSessions() async throws {

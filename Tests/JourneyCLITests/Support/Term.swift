@@ -144,7 +144,8 @@ final class Term {
 
     /// Polls the screen until `predicate` holds and returns that screen; throws with the last screen after `timeout`.
     /// Timeouts are generous on purpose: a loaded two-core machine can stall a process for seconds, and a
-    /// passing test returns as soon as the screen is right.
+    /// passing test returns as soon as the screen is right. The screen is always read once more after the
+    /// deadline, so a test whose task sat unscheduled behind CPU-bound tests does not fail for that.
     @discardableResult
     func waitFor(_ what: String = "the screen to match", timeout: Duration = .seconds(20),
                  _ predicate: (Screen) -> Bool) async throws -> Screen {
@@ -189,8 +190,9 @@ final class Term {
     @discardableResult
     func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
+        while true {
             if let status = try exitStatus() { return status }
+            if ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(40))
         }
         throw HarnessError("journey still running after \(timeout); the screen:\n\(try screen())")
