@@ -35,5 +35,8 @@ let package = Package(
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"]),
+        // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux.
+        // JourneyREPL only for the version the output should show; the binary is what is tested.
+        .testTarget(name: "JourneyCLITests", dependencies: ["JourneyREPL"]),
     ]
 )
