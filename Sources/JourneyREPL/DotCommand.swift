@@ -49,33 +49,37 @@ struct DotCommand {
     static let takesFile: Set<String> = [".open", ".import", ".read", ".output", ".once"]
 
     static let help = """
-        Statements end with ';' (in the REPL, in scripts and with -c alike); a statement typed over several
-        lines runs when its ';' comes. The prompt '   ...>' continues a statement, '  ...;>' says it is
-        complete and waits for its ';'. Ctrl-C abandons the line or cancels the running query; Ctrl-D leaves.
+        Statements end with ';', in the REPL, in scripts and with -c alike: a
+        statement typed over several lines runs when its ';' comes. The prompt
+        '   ...>' continues a statement; '  ...;>' says it is complete and waits for
+        its ';'. Ctrl-C abandons the line or cancels a running query; Ctrl-D leaves.
         Example: FROM awareness TO purchase WITHIN 30 days BY channel;
 
-        .help [TOPIC]                 this text, or the language: .help FROM, WHERE, WITHIN, BY, DURING,
-                                      EXCLUDING, TIMES, PATHS, EXPLAIN, DEFINE, SHOW, IMPORT, PARAMETERS
-        .open [--new] FILE            use the store in FILE (--new makes an empty store there)
+        .help [TOPIC]            this text, or the language: .help FROM, WHERE,
+                                 WITHIN, BY, DURING, EXCLUDING, TIMES, PATHS,
+                                 EXPLAIN, DEFINE, SHOW, IMPORT, PARAMETERS
+        .open [--new] FILE       use the store in FILE (--new: make an empty one)
         .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]
-                                      load events (CSV or JSON Lines), or customers with --customers
-        .read FILE                    run the statements and dot-commands in FILE
-        .mode table|csv|json|jsonl|markdown   how results are printed
-        .output FILE|stdout           send results to FILE, or back to the terminal
-        .once FILE                    send the next statement's results to FILE
-        .headers on|off               column names in table, CSV and Markdown output
-        .nullvalue TEXT               how a missing value is shown (default: nothing)
-        .expanded on|off|auto         one record per row (auto: when a table would not fit the width)
-        .values FIELD                 the values of a field: channel, device, customer.segment, ...
-        .timer on|off                 print the run time of each statement
-        .pager on|off                 long results through $JOURNEY_PAGER, $PAGER or less (on at a terminal)
-        .strict on|off                warnings are errors (a script stops at the first, exit 65)
-        .engine auto|columnar|sqlite  which engine reads events (auto: the columnar copy when it can)
-        .schema                       stages, touchpoints, channels and fields of the store, with counts
-        .param NAME VALUE             bind $NAME (.param lists, .param unset NAME, .param clear)
-        .quit, .exit                  leave (also: quit, exit)
+                                 load events (CSV, JSON Lines), or --customers
+        .read FILE               run the statements and dot-commands in FILE
+        .mode MODE               table, csv, json, jsonl or markdown
+        .output FILE|stdout      send results to FILE, or back to the terminal
+        .once FILE               send the next statement's results to FILE
+        .headers on|off          column names in table, CSV and Markdown output
+        .nullvalue TEXT          how a missing value is shown (default: nothing)
+        .expanded on|off|auto    one record per row (auto: when a table won't fit)
+        .values FIELD            the values of a field: channel, customer.segment
+        .timer on|off            print the run time of each statement
+        .pager on|off            long results through $JOURNEY_PAGER, $PAGER, less
+        .strict on|off           warnings are errors (scripts stop there, exit 65)
+        .engine auto|columnar|sqlite   which engine reads events
+        .schema                  the store's stages, touchpoints, channels, fields
+        .param NAME VALUE        bind $NAME (.param lists; .param unset NAME;
+                                 .param clear)
+        .quit, .exit             leave (also: quit, exit)
 
-        History is kept in ~/.journey_history (JOURNEY_HISTORY names another file; empty: none).
+        History is kept in ~/.journey_history (JOURNEY_HISTORY=path moves it;
+        empty turns it off).
 
         """
 }

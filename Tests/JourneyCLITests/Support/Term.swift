@@ -255,7 +255,14 @@ struct Screen: CustomStringConvertible {
     /// a table row found by its content, not its layout.
     func hasRow(withWords words: [String]) -> Bool {
         lines.contains { line in
-            let present = Set(line.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init))
+            // Tables group thousands (1,192): a comma between digits belongs to the number.
+            var plain = ""
+            let characters = Array(line)
+            for (i, c) in characters.enumerated() {
+                if c == ",", i > 0, i + 1 < characters.count, characters[i - 1].isNumber, characters[i + 1].isNumber { continue }
+                plain.append(c)
+            }
+            let present = Set(plain.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init))
             return words.allSatisfy(present.contains)
         }
     }
