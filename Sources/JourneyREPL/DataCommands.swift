@@ -1,6 +1,11 @@
 // The data commands behind `journey import` and `journey generate`, callable by any front end.
 import JourneyQL
 import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum DataCommands {
     /// Imports event files, then a customers file, printing a summary line for each on stdout.
@@ -29,6 +34,28 @@ public enum DataCommands {
             errors.write(Console.line(error.message.hasPrefix("error") ? error.message : "error: " + error.message))
             return error.exitCode
         }
+    }
+
+    /// `journey import`: opens the store at `path` (creating it when missing or empty) and imports into it.
+    /// A store this call created is removed again when the import fails, so a failed import leaves the
+    /// folder as it was, not an empty store behind.
+    public static func importIntoStore(_ path: String, events: [String], customers: String?,
+                                       mapping: [String: String], skipBadRows: Bool) -> Int32 {
+        let existed = !EventStore.isMissingOrEmpty(path)
+        let code: Int32
+        do throws(ConsoleError) {
+            let session = try StoreOpening.session(path, access: .create)
+            code = importFiles(session: session, events: events, customers: customers, mapping: mapping,
+                               skipBadRows: skipBadRows)
+        } catch {
+            TextSink.standardError().write(Console.line(error.message.hasPrefix("error") ? error.message : "error: " + error.message))
+            return error.exitCode
+        }
+        // The session is closed here (it went out of scope), so its files can go.
+        if code != 0, !existed {
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+        }
+        return code
     }
 
     /// The scenarios `journey generate --scenario` accepts.

@@ -174,9 +174,8 @@ struct Import: ParsableCommand {
     func run() throws {
         try Failure.guarding {
             Terminal.guardStandardDescriptors()
-            let session = try Failure.openStore(db, access: .create)
-            return DataCommands.importFiles(session: session, events: files, customers: customers,
-                                            mapping: try mapping(), skipBadRows: skipBadRows)
+            return DataCommands.importIntoStore(db, events: files, customers: customers,
+                                                mapping: try mapping(), skipBadRows: skipBadRows)
         }
     }
 }

@@ -12,6 +12,12 @@ extension ImportReport {
         if seconds >= 0.05 {
             text += " (\(ImportReport.roughCount(Double(imported) / seconds)) \(noun)/s)"
         }
+        if repeatedCustomers > 0 {
+            let n = repeatedCustomers
+            text += "; \(CellFormatting.groupedInteger(n)) row\(n == 1 ? " was for a customer" : "s were for customers")"
+                + " listed earlier in the file (the last row of each is kept): \(CellFormatting.groupedInteger(imported - n))"
+                + " customer\(imported - n == 1 ? "" : "s") stored"
+        }
         if !skipped.isEmpty {
             let n = skipped.count
             text += "; skipped \(CellFormatting.groupedInteger(n)) bad row\(n == 1 ? "" : "s")"

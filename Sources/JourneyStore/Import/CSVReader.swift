@@ -1,4 +1,9 @@
 // A hand-written RFC 4180 CSV reader over raw bytes: quotes, "" escapes, newlines in quotes, CRLF, a UTF-8 BOM.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A malformed CSV record: where it is (1-based physical line and character column) and what is wrong.
 public struct CSVError: Error, Sendable, Hashable {
@@ -123,6 +128,14 @@ public final class CSVReader {
         while true {
             switch parse(from: position, line: line) {
             case .record(let next, let nextLine):
+                if let error = nulError(from: position, to: next, line: line) {
+                    // Stored text cannot hold NUL (SQLite's text functions stop at it, so 'mo\0bile' compared as
+                    // 'mo'): the record is refused where the NUL stands, as JSON Lines refuses one.
+                    position = next
+                    line = nextLine
+                    spanCount = 0
+                    throw error
+                }
                 position = next
                 line = nextLine
                 unescapeQuotedFields()
@@ -141,6 +154,21 @@ public final class CSVReader {
                 throw error
             }
         }
+    }
+
+    /// The error for a NUL byte between `start` and `end` of the window, if there is one (memchr: a vectorized
+    /// look at each record's bytes, far cheaper than a test per byte in the field loop).
+    private func nulError(from start: Int, to end: Int, line startLine: Int) -> CSVError? {
+        guard end > start, let found = memchr(source.base + start, 0, end - start) else { return nil }
+        let nul = UnsafeRawPointer(found) - UnsafeRawPointer(source.base)
+        var line = startLine
+        var lineStart = start
+        for p in start..<nul where source.base[p] == UInt8(ascii: "\n") {
+            line += 1
+            lineStart = p + 1
+        }
+        return CSVError(line: line, column: characterColumn(from: lineStart, to: nul),
+                        message: "a NUL byte (0x00) in a field: text cannot hold NUL")
     }
 
     // MARK: Parsing

@@ -10,6 +10,10 @@ final class CustomerImporter {
     private var attributes: [UInt8] = []
     private(set) var imported = 0
     private(set) var newCustomers = 0
+    /// Rows for a customer an earlier row of this import already gave (the last row wins).
+    private(set) var repeated = 0
+    /// The customers this import has stored a row for.
+    private var seen = Set<Int64>()
 
     init(session: ImportSession, state: ImportState) throws {
         db = session.db
@@ -109,10 +113,12 @@ final class CustomerImporter {
             if let id = state.customers.value(for: key) {
                 statement = update
                 try statement.bind(id, at: 2)
+                if !seen.insert(id).inserted { repeated += 1 }
             } else {
                 let id = state.nextCustomerID
                 state.nextCustomerID += 1
                 state.customers.insert(key, value: id)
+                seen.insert(id)
                 newCustomers += 1
                 statement = insert
                 try statement.bind(id, at: 1)

@@ -146,6 +146,13 @@ extension EventImporter {
                 throw StoreError.badInput(file: file, line: reader.line(ofField: index), column: reader.column(ofField: index),
                                           message: "the header is not valid UTF-8")
             }
+            // A CR inside a header field: the file's lines end with CR alone (old Mac files), so the whole file
+            // reads as one header line. Said plainly here, before it shows up as a duplicate column.
+            if bytes.contains(UInt8(ascii: "\r")) {
+                throw StoreError.badInput(file: file, line: reader.line(ofField: index), column: reader.column(ofField: index),
+                                          message: "the lines of this file end with a carriage return (CR) alone; "
+                                            + "convert them to LF or CRLF line ends (for example: tr '\\r' '\\n' < in.csv > out.csv)")
+            }
             names.append(String(decoding: FieldEncoding.trimmed(bytes), as: UTF8.self))
         }
         return names

@@ -68,7 +68,7 @@ extension EventStore {
         let session = ImportSession(db: db, files: [file], options: options, progress: progress)
         let format = try session.format(of: file)
         // Attributes are matched to customers by key for every row, so the state holds every customer.
-        let (imported, newCustomers) = try withImportState(expectedRows: nil) { state in
+        let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil) { state in
             let importer = try CustomerImporter(session: session, state: state)
             switch format {
             case .csv: try importer.importCSV(file)
@@ -76,10 +76,12 @@ extension EventStore {
             }
             try importer.finish()
             state = importer.state
-            return (importer.imported, importer.newCustomers)
+            return (importer.imported, importer.newCustomers, importer.repeated)
         }
-        return ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
+        var report = ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
+        report.repeatedCustomers = repeated
+        return report
     }
 
     /// Switches the store from its write-ahead log to a rollback journal for an import, when no other connection

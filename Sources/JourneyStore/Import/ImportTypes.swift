@@ -121,6 +121,8 @@ public struct ImportReport: Sendable, Hashable {
     public var skipped: [SkippedRow]
     /// Customers the store had not seen before.
     public var newCustomers: Int
+    /// In a customers import: rows for a customer an earlier row of the same file already gave (the last wins).
+    public var repeatedCustomers = 0
     /// Wall-clock duration of the whole call.
     public var seconds: Double
 

@@ -171,6 +171,8 @@ struct JSONLineParser {
                     throw JSONLineError(offset: p, message: "unpaired surrogate in \\u escape")
                 }
                 guard let unicode = Unicode.Scalar(scalar) else { throw JSONLineError(offset: p, message: "invalid \\u escape") }
+                // Stored text cannot hold NUL (SQLite's text functions stop at it): refused, as in CSV.
+                guard scalar != 0 else { throw JSONLineError(offset: p - 6, message: "a NUL character (\\u0000) in a string: text cannot hold NUL") }
                 out.append(contentsOf: String(Character(unicode)).utf8)
             default:
                 throw JSONLineError(offset: p - 2, message: "invalid escape '\\\(String(UnicodeScalar(escape)))'")

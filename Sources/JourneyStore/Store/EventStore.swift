@@ -53,7 +53,7 @@ public final class EventStore: EventSource {
     }
 
     /// No file at `path`, or one of zero bytes: the only files that may become a new store.
-    static func isMissingOrEmpty(_ path: String) -> Bool {
+    public static func isMissingOrEmpty(_ path: String) -> Bool {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
             return !FileManager.default.fileExists(atPath: path)
         }
