@@ -5,6 +5,9 @@
 /// Builds the property columns `names` from property objects (JSON text), one object at a time.
 struct PropertyReader {
     private let names: [[UInt8]]
+    /// The column of each name, for objects with many keys: a search through the names per key made a
+    /// 10,000-column row cost 10,000² comparisons (seconds); a few names are searched faster than hashed.
+    private let columnOfName: [[UInt8]: Int]
     private var builders: [Builder]
     /// Per column, whether the current object already gave it a value (a repeated key keeps its first value, as
     /// json_extract reads it).
@@ -18,6 +21,9 @@ struct PropertyReader {
 
     init(names: [String], objectCount: Int, db: Database) throws {
         self.names = names.map { Array($0.utf8) }
+        columnOfName = names.count > 8
+            ? Dictionary(self.names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { first, _ in first })
+            : [:]
         builders = names.map { _ in Builder(objectCount: objectCount) }
         seen = Array(repeating: false, count: names.count)
         exact = try db.prepare("SELECT json_type(?1, ?2), json_extract(?1, ?2)")
@@ -82,6 +88,11 @@ struct PropertyReader {
         }))
     }
 
+    private func column(named key: UnsafeBufferPointer<UInt8>) -> Int? {
+        if names.count <= 8 { return names.firstIndex { $0.elementsEqual(key) } }
+        return columnOfName[Array(key)]
+    }
+
     /// Reads the next property object's JSON text (nil for NULL).
     mutating func add(_ props: UnsafeBufferPointer<UInt8>?) throws {
         object += 1
@@ -127,7 +138,7 @@ struct PropertyReader {
                 p += 1
                 skipSpace()
                 guard p < b.count else { return false }
-                let column = names.firstIndex { $0.elementsEqual(UnsafeBufferPointer(rebasing: b[key])) }
+                let column = column(named: UnsafeBufferPointer(rebasing: b[key]))
                 switch b[p] {
                 case 0x22:
                     guard let text = plainString() else { return false }
