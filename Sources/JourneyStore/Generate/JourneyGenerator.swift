@@ -60,6 +60,8 @@ public struct JourneyGenerator: Sendable {
     public static let customersHeader = "customer_id,segment,region,signup_date"
     /// 2024-01-01T00:00:00Z.
     public static let defaultStart: Int64 = 1_704_067_200_000
+    /// Changes whenever the same arguments start giving different data, so a cached data set can tell it is stale.
+    public static let modelVersion = 2
 
     public let customers: Int
     public let seed: UInt64
