@@ -3,8 +3,6 @@
 /// A generated event in compact form; indexes point into the vocabulary lists, -1 means absent.
 struct CompactEvent {
     var time: Int64
-    /// Generation order across all customers, the tie-breaker that makes the time sort stable.
-    var order: Int32
     var customer: Int32
     var amount: Int32
     /// Index into the scenario's `names`.
@@ -18,7 +16,7 @@ struct CompactEvent {
 /// Everything one generator run produces.
 struct GeneratedData {
     var customers: [JourneyGenerator.Customer]
-    /// Sorted by (time, order).
+    /// Sorted by time; events of the same time in generation order.
     var events: [CompactEvent]
     var campaigns: [String]
     var touchpoints: [String]
@@ -42,13 +40,15 @@ extension JourneyGenerator {
             customerList.append(Customer(id: id, segment: GeneratorVocabulary.segments[walker.segment],
                                          region: GeneratorVocabulary.regions[walker.region],
                                          signupDate: walker.signup))
-            for var event in walker.events {
-                event.order = Int32(events.count)
-                events.append(event)
-            }
+            events.append(contentsOf: walker.events)
         }
-        events.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
-        return GeneratedData(customers: customerList, events: events, campaigns: spec.campaigns,
+        // Sorted by one integer per event: the seconds since the start (every event is a whole number of seconds
+        // after it, and within a year) above the generation index, the tie-breaker. Sorting these beats a stable
+        // sort of the events themselves.
+        var keys = events.indices.map { UInt64((events[$0].time - start) / 1000) << 32 | UInt64($0) }
+        keys.sort()
+        let sorted = keys.map { events[Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF)] }
+        return GeneratedData(customers: customerList, events: sorted, campaigns: spec.campaigns,
                              touchpoints: spec.names)
     }
 }
@@ -334,7 +334,7 @@ struct JourneyWalker {
         case .fixed(let index):
             campaignIndex = Int8(index)
         }
-        events.append(CompactEvent(time: time, order: 0, customer: customer,
+        events.append(CompactEvent(time: time, customer: customer,
                                    amount: touch.amount ? Int32(amount(addOn: touch.code == spec.addOn?.code)) : -1,
                                    touchpoint: touch.code, stage: touch.stage, channel: Int8(channel.rawValue),
                                    device: device, campaign: campaignIndex))
