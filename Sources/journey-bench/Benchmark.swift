@@ -5,7 +5,7 @@ import JourneyQL
 /// A data set size the benchmark knows.
 struct DataSetSpec {
     var name: String
-    /// The generator averages about 12.1 events per customer (retail, seed 1), so these give ≈ 1M and ≈ 10M events.
+    /// The generator averages about 12.2 events per customer (retail, seed 1), so these give ≈ 1M and ≈ 10M events.
     var customers: Int
     static let seed: UInt64 = 1
     static let scenario = JourneyGenerator.Scenario.retail
