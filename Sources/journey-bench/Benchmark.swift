@@ -5,7 +5,7 @@ import JourneyQL
 /// A data set size the benchmark knows.
 struct DataSetSpec {
     var name: String
-    /// The generator averages about 12.18 events per customer (retail, seed 1), so these give ≈ 1M and ≈ 10M events.
+    /// The generator averages about 12.2 events per customer (retail, seed 1), so these give ≈ 1M and ≈ 10M events.
     var customers: Int
     static let seed: UInt64 = 1
     static let scenario = JourneyGenerator.Scenario.retail
@@ -169,7 +169,8 @@ struct Benchmark {
     /// Generates the CSV unless a file made with the same generator arguments is there; returns the time taken.
     private func ensureCSV() throws -> Double? {
         let stampPath = directory + "/events.stamp"
-        let stamp = "customers=\(spec.customers) seed=\(DataSetSpec.seed) scenario=\(DataSetSpec.scenario.rawValue)\n"
+        let stamp = "customers=\(spec.customers) seed=\(DataSetSpec.seed) scenario=\(DataSetSpec.scenario.rawValue)"
+            + " model=\(JourneyGenerator.modelVersion)\n"
         if FileManager.default.fileExists(atPath: csvPath),
            (try? String(contentsOfFile: stampPath, encoding: .utf8)) == stamp {
             log("  reusing \(csvPath)")

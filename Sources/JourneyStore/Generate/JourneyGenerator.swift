@@ -9,9 +9,17 @@ import Darwin
 
 /// Generates customer journeys for a scenario from a seed; the same arguments always give the same bytes.
 ///
-/// About half the customers reach consideration, a fifth purchase, a tenth retention and a few percent advocacy;
-/// b2b customers and the amer region convert better, apac worse. Customers revisit earlier touchpoints, repeat
-/// stages, leave gaps from seconds to weeks, and sometimes produce two events in the same second.
+/// About half the customers reach consideration and a sixth to a fifth purchase; buyers then get retention touches
+/// and repeat orders, which carry most of their value, and some reach advocacy. Only completed orders are stage
+/// purchase: a started checkout is consideration, and one left unfinished is often followed by a reminder email
+/// (`abandoned_cart_email`, `booking_reminder_email`, `application_reminder`). Customers buy on the web, in the
+/// app, on social (a minority, mostly those who found the business there), in the store and by phone. b2b
+/// journeys are longer, with more touches, and convert better, as does amer (apac worse); a support call before
+/// buying makes it much less likely, and a long wait for a bank's approval loses customers. Customers revisit
+/// earlier touchpoints, leave gaps from seconds to weeks, and sometimes produce two events in the same second.
+/// The scenarios differ in shape: retail has short journeys, impulse buys and frequent repeats; travel long
+/// consideration with many searches and few trips a year; banking applications that are approved or declined
+/// over days, branch and phone, and long b2b cycles. See `ScenarioSpec` and `JourneyWalker`.
 public struct JourneyGenerator: Sendable {
     /// The business the data imitates; each has its own touchpoint names, campaigns and order values.
     public enum Scenario: String, CaseIterable, Sendable {
@@ -28,7 +36,7 @@ public struct JourneyGenerator: Sendable {
         public var channel: String
         public var device: String?
         public var campaign: String?
-        /// The order value in cents, on purchase events.
+        /// The order value in cents, on purchase-stage events.
         public var amountCents: Int?
 
         /// The amount as written in the CSV (`123.45`), or nil.
@@ -40,7 +48,9 @@ public struct JourneyGenerator: Sendable {
         public var id: String
         public var segment: String
         public var region: String
-        /// Midnight (UTC) of the day the customer signed up, nil for those who never got past awareness.
+        /// Midnight (UTC) of the day the customer opened an account, before their first contact in the data; nil
+        /// for the half who have none. It does not depend on how the journey goes (account holders convert a
+        /// little better).
         public var signupDate: Int64?
     }
 
@@ -50,6 +60,8 @@ public struct JourneyGenerator: Sendable {
     public static let customersHeader = "customer_id,segment,region,signup_date"
     /// 2024-01-01T00:00:00Z.
     public static let defaultStart: Int64 = 1_704_067_200_000
+    /// Changes whenever the same arguments start giving different data, so a cached data set can tell it is stale.
+    public static let modelVersion = 2
 
     public let customers: Int
     public let seed: UInt64
@@ -70,7 +82,7 @@ public struct JourneyGenerator: Sendable {
         let data = generate()
         return data.events.map { event in
             Event(customer: data.customers[Int(event.customer)].id, time: event.time,
-                  stage: GeneratorVocabulary.stages[Int(event.stage)], touchpoint: event.touchpoint,
+                  stage: GeneratorVocabulary.stages[Int(event.stage)], touchpoint: data.touchpoints[Int(event.touchpoint)],
                   channel: GeneratorVocabulary.channels[Int(event.channel)],
                   device: event.device < 0 ? nil : GeneratorVocabulary.devices[Int(event.device)],
                   campaign: event.campaign < 0 ? nil : data.campaigns[Int(event.campaign)],
@@ -95,6 +107,7 @@ public struct JourneyGenerator: Sendable {
         let channels = GeneratorVocabulary.channels.map { Array($0.utf8) }
         let devices = GeneratorVocabulary.devices.map { Array($0.utf8) }
         let campaigns = data.campaigns.map { Array($0.utf8) }
+        let touchpoints = data.touchpoints.map { Array($0.utf8) }
         let comma = UInt8(ascii: ",")
         for event in data.events {
             out.append(contentsOf: ids[Int(event.customer)])
@@ -103,7 +116,7 @@ public struct JourneyGenerator: Sendable {
             out.append(comma)
             out.append(contentsOf: stages[Int(event.stage)])
             out.append(comma)
-            out.append(contentsOf: event.touchpoint.utf8)
+            out.append(contentsOf: touchpoints[Int(event.touchpoint)])
             out.append(comma)
             out.append(contentsOf: channels[Int(event.channel)])
             out.append(comma)
