@@ -112,3 +112,31 @@ struct HelpWidthTests {
         }
     }
 }
+
+/// The tour a new user runs first (samples/tour.jql, as scripts/tour runs it) on an 80-column terminal.
+@Suite("The tour at 80 columns")
+struct TourWidthTests {
+    @Test("every line of the tour's output fits 80 columns, and the headline answer is not zero")
+    func tourFitsEightyColumns() async throws {
+        let tour = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/tour.jql").path
+        let store = try StoreFixture()
+        // Tall enough to hold the whole output, which is then on the screen at once.
+        let term = try Term(arguments: ["run", tour, "--db", store.name], directory: store.directory.path,
+                            columns: 80, rows: 400, environment: ["JOURNEY_PAGER": ""], keeping: store)
+        let status = try await term.waitForExit(timeout: .seconds(60))
+        let screen = try term.screen()
+        #expect(status == 0, "\(screen)")
+        let rows = screen.lines.filter { $0.hasPrefix("│") || $0.hasPrefix("┌") || $0.hasPrefix("└") }
+        #expect(rows.count > 50, "\(screen)")
+        // A line longer than the screen would have wrapped, leaving a row that does not end with the box.
+        for row in rows {
+            #expect(row.hasSuffix("│") || row.hasSuffix("┐") || row.hasSuffix("┘") || row.contains("█"), "wrapped: \(row)")
+        }
+        // The headline example: WHERE channel = social gives a non-zero purchase step.
+        let headline = try #require(screen.lines.firstIndex { $0.contains("FROM awareness TO purchase WHERE channel = social") })
+        let purchaseRow = try #require(screen.lines[headline...].first { $0.contains("│ purchase ") })
+        let count = purchaseRow.split(separator: "│").map { $0.trimmingCharacters(in: .whitespaces) }[2]  // step, name, customers
+        #expect(Int(count.replacingOccurrences(of: ",", with: "")) ?? 0 > 0, "\(purchaseRow)")
+    }
+}
