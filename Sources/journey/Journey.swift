@@ -47,6 +47,9 @@ struct StatementOptions: ParsableArguments {
     @Flag(help: "Treat warnings (an unknown value, a step no event can reach) as errors: exit 65.")
     var strict = false
 
+    @Flag(name: .customLong("read-only"), help: "Open the store read-only: nothing is written to it (also automatic when it cannot be written).")
+    var readOnly = false
+
     func validate() throws {
         _ = try parameters()
     }
@@ -67,7 +70,7 @@ struct StatementOptions: ParsableArguments {
 
     /// A console over a newly opened store, with the parameters bound.
     func console(store: String) throws -> Console {
-        let session = try Failure.openStore(store)
+        let session = try Failure.openStore(store, access: readOnly ? .readOnly : .readWrite)
         session.parameters = try parameters()
         session.engine = engine
         session.strict = strict

@@ -42,6 +42,7 @@ extension EventStore {
     /// of other versions go too. Failures are swallowed, and answered false: the copy is a cache.
     @discardableResult
     func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) -> Bool {
+        guard !isReadOnly else { return false }  // the copy is kept in memory only
         let wanted = Self.versionText(version)
         // A cache fill never waits for another writer (an import running in another process): it is skipped.
         try? db.execute("PRAGMA busy_timeout = 0")

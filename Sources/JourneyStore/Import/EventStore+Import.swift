@@ -9,6 +9,7 @@ extension EventStore {
     /// call with `StoreError.cancelled`, also leaving the store as before.
     public func importEvents(_ files: [String], options: ImportOptions = .init(),
                              progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        try requireWritable()
         let clock = ContinuousClock()
         let started = clock.now
         ImportTrace.begin()
@@ -62,6 +63,7 @@ extension EventStore {
     /// customers not seen before get a number. Errors and `skipBadRows` behave as for `importEvents`.
     public func importCustomers(_ file: String, options: ImportOptions = .init(),
                                 progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        try requireWritable()
         let clock = ContinuousClock()
         let started = clock.now
         db.interruptFlag.lower()

@@ -9,6 +9,8 @@ public final class EventStore: EventSource {
     /// The store's file.
     public let path: String
     let db: Database
+    /// Opened read-only (asked for, or the file or its folder cannot be written): writes throw `StoreError.readOnly`.
+    public let isReadOnly: Bool
 
     /// The catalog as last computed; nil after anything that changes it.
     var cachedCatalog: StoreCatalog?
@@ -36,6 +38,16 @@ public final class EventStore: EventSource {
         let isNew = Self.isMissingOrEmpty(path)
         if isNew, access != .create { throw StoreError.notFound(path: path) }
         if !isNew { try Self.requireSQLiteHeader(path) }
+        isReadOnly = access == .readOnly || (!isNew && !Self.isWritable(path))
+        if isReadOnly {
+            db = try Self.openReadOnly(path)
+            try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
+            try Schema.requireStore(db)
+            try Schema.requireCurrentVersion(db)
+            try db.execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;")
+            cacheVersion = try db.dataVersion()
+            return
+        }
         db = try Database(path: path, flags: isNew ? .standard : [.readWrite, .noMutex])
         try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
         // Whether the file is a store is read before the first write: journal_mode = WAL changes the file.
@@ -50,6 +62,35 @@ public final class EventStore: EventSource {
             """)
         try Schema.prepare(db)
         cacheVersion = try db.dataVersion()
+    }
+
+    /// Whether this process may write the file and create files beside it (SQLite's journal and WAL index).
+    static func isWritable(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
+    }
+
+    /// Opens a store without writing anything. With no WAL content beside it the file is opened immutable (no
+    /// locks, no WAL index to create, which a read-only folder would refuse); with some, SQLite must read the
+    /// log, which needs its index file to exist already.
+    static func openReadOnly(_ path: String) throws -> Database {
+        let absolute = URL(fileURLWithPath: path).path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let escaped = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.int64Value ?? 0
+        let query = walSize > 0 ? "mode=ro" : "immutable=1"
+        do {
+            return try Database(path: "file:\(escaped)?\(query)", flags: [.readOnly, .noMutex, .uri])
+        } catch {
+            throw StoreError.file(path: path, message: "cannot be read without write access: it has changes in "
+                                  + "\(path)-wal not yet copied into it (open it once where it can be written)")
+        }
+    }
+
+    /// Throws `StoreError.readOnly` on a store opened read-only: called by everything that writes.
+    func requireWritable() throws {
+        if isReadOnly { throw StoreError.readOnly(path: path) }
     }
 
     /// No file at `path`, or one of zero bytes: the only files that may become a new store.
@@ -90,6 +131,7 @@ public final class EventStore: EventSource {
     /// Creates the optional secondary indexes on (stage, time) and (touchpoint, time) (see `Schema.eventIndexes`).
     /// They let the SQLite scan read a rare step's events without reading the whole table.
     public func createSecondaryIndexes() throws {
+        try requireWritable()
         try db.transaction {
             for (_, definition) in Schema.eventIndexes { try db.execute(definition) }
         }
@@ -105,6 +147,7 @@ public final class EventStore: EventSource {
 
     /// Copies the write-ahead log into the main file and empties the log, so the file alone holds the store.
     public func checkpoint() throws {
+        try requireWritable()
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
@@ -119,6 +162,7 @@ public final class EventStore: EventSource {
 
     /// Stores `value` under `key`; nil deletes the key. Keys the store manages itself (`schema_version`) are refused.
     public func setMetadata(_ key: String, _ value: String?) throws {
+        try requireWritable()
         if Schema.reservedKeys.contains(key) {
             throw StoreError.schema("metadata key '\(key)' is managed by the store")
         }
@@ -138,6 +182,7 @@ public final class EventStore: EventSource {
     /// Replaces the value under `key` with `change(current value)` in one write transaction, so two connections
     /// changing the same key (two sessions defining at once) cannot lose each other's change. nil deletes the key.
     public func updateMetadata(_ key: String, _ change: (String?) throws -> String?) throws {
+        try requireWritable()
         try db.transaction {
             try setMetadata(key, try change(try metadata(key)))
         }

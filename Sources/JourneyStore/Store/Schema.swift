@@ -127,6 +127,21 @@ public enum Schema {
         }
     }
 
+    /// Refuses a store that would need rewriting before it can be read (an older version), for read-only opens.
+    static func requireCurrentVersion(_ db: Database) throws {
+        let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
+        guard try read.step(), let text = read.text(0), let found = Int(text) else {
+            throw StoreError.schema("'\(db.path)' has no readable schema_version")
+        }
+        if found > version {
+            throw StoreError.schema("'\(db.path)' has schema version \(found), newer than this program's \(version)")
+        }
+        if found < version {
+            throw StoreError.schema("'\(db.path)' is a version \(found) store: it is rewritten to version \(version) the first "
+                                    + "time it is opened with write access, which this read-only open cannot do")
+        }
+    }
+
     static func prepare(_ db: Database) throws {
         let existing = try tableNames(db)
         if existing.isEmpty {

@@ -91,6 +91,9 @@ public enum StoreAccess: Sendable, Hashable {
     /// Makes a new store when the file is missing or empty (zero bytes); an existing store opens read-write.
     /// Nothing else becomes a store: any other file is refused before a byte of it is written.
     case create
+    /// An existing store, only read: nothing is written to the file, its journal or its WAL index, so it
+    /// works on read-only media. `.readWrite` falls back to this when the file or its folder cannot be written.
+    case readOnly
 }
 
 /// A failure inside the store, with where in an input file it happened when that applies.
@@ -107,13 +110,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
     /// No store at this path (the file is missing, or empty), and the caller did not ask to create one.
     case notFound(path: String)
+    /// A write (an import, a definition) to a store opened read-only.
+    case readOnly(path: String)
 
     /// The exit status (sysexits) a command that fails with this error leaves with: 66 for a missing store,
     /// 65 for bad input or a file that is not a store, 130 for a cancel, 70 for SQLite's own failures.
     public var exitCode: Int32 {
         switch self {
         case .notFound: 66
-        case .badInput, .file, .schema: 65
+        case .badInput, .file, .schema, .readOnly: 65
         case .cancelled: 130
         case .sqlite: 70
         }
@@ -122,6 +127,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let path): "no store at '\(path)'"
+        case .readOnly(let path):
+            "the store '\(path)' is open read-only (the file or its folder cannot be written): queries work, "
+                + "but imports and definitions need write access"
         case .sqlite(let code, let message): "SQLite error \(code): \(message)"
         case .badInput(let file, let line, let column, let message): "\(file):\(line):\(column): \(message)"
         case .file(let path, let message): "\(path): \(message)"
