@@ -58,6 +58,32 @@ public enum DataCommands {
         return code
     }
 
+    /// `journey check STORE`: SQLite's full integrity check and the store's own rules, read-only. Prints `ok`
+    /// and the store's size, or each problem; returns 0 for a sound store, 65 for a damaged one (66 if missing).
+    public static func check(_ path: String, output: TextSink = .standardOutput(),
+                             errors: TextSink = .standardError()) -> Int32 {
+        do {
+            let store = try EventStore(path: path, access: .readOnly)
+            let problems = try store.check()
+            guard problems.isEmpty else {
+                for problem in problems { output.write("problem: \(problem)\n") }
+                errors.write("error: the store '\(path)' is damaged: \(problems.count) problem\(problems.count == 1 ? "" : "s") found; "
+                             + "import the original files into a new store to recover\n")
+                return 65
+            }
+            let catalog = try store.catalog()
+            output.write("ok: '\(path)' is sound (\(CellFormatting.groupedInteger(catalog.eventCount)) events, "
+                         + "\(CellFormatting.groupedInteger(catalog.customerCount)) customers)\n")
+            return 0
+        } catch let error as StoreError {
+            errors.write("error: \(error.description)\n")
+            return error.exitCode
+        } catch {
+            errors.write("error: \(error)\n")
+            return 70
+        }
+    }
+
     /// The scenarios `journey generate --scenario` accepts.
     public static let scenarios = JourneyGenerator.Scenario.allCases.map(\.rawValue)
 

@@ -15,6 +15,7 @@ struct Journey: ParsableCommand {
             journey run SCRIPT.jql [--db STORE] [--format table|csv|json|jsonl|markdown] [--param NAME=VALUE ...] [--engine E] [--strict]
             journey import FILE... [--db STORE] [--customers FILE] [--map name=column,...] [--skip-bad-rows]
             journey generate [--customers N] [--seed S] [--scenario retail|travel|banking] [-o FILE] [--customers-out FILE]
+            journey check STORE
             """,
         discussion: """
             With no subcommand, journey opens STORE (default ./journey.db): the REPL on a terminal, a script \
@@ -26,7 +27,7 @@ struct Journey: ParsableCommand {
             66 no such store or file, 70 internal error, 130 cancelled (Ctrl-C).
             """,
         version: journeyVersion,
-        subcommands: [Repl.self, Run.self, Import.self, Generate.self],
+        subcommands: [Repl.self, Run.self, Import.self, Generate.self, Check.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -179,6 +180,21 @@ struct Import: ParsableCommand {
             Terminal.guardStandardDescriptors()
             return DataCommands.importIntoStore(db, events: files, customers: customers,
                                                 mapping: try mapping(), skipBadRows: skipBadRows)
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a store for damage (SQLite's integrity check and the store's own rules); exit 65 if damaged.")
+
+    @Argument(help: "The store file.")
+    var store: String
+
+    func run() throws {
+        try Failure.guarding {
+            Terminal.guardStandardDescriptors()
+            return DataCommands.check(store)
         }
     }
 }

@@ -92,7 +92,10 @@ public struct Definitions: Sendable, Hashable, Codable {
         do {
             stored = try JSONDecoder().decode(Stored.self, from: Data(text.utf8))
         } catch {
-            throw StoreError.schema("the stored definitions (metadata '\(metadataKey)') cannot be read: \(error)")
+            // The decoder's own text (DecodingError.dataCorrupted ...) says nothing to a person.
+            throw StoreError.schema("the definitions stored in this store (metadata '\(metadataKey)') are damaged and "
+                                    + "cannot be read; the events are not affected. To start the definitions afresh: "
+                                    + "sqlite3 STORE \"DELETE FROM meta WHERE key = '\(metadataKey)'\"")
         }
         guard stored.version <= version else {
             throw StoreError.schema("the stored definitions are version \(stored.version), newer than this program's \(version)")

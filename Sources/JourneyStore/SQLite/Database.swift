@@ -147,7 +147,16 @@ public final class Database {
     public func error(_ code: Int32) -> StoreError {
         if code & 0xFF == SQLITE_INTERRUPT { return .cancelled }
         let message = String(cString: sqlite3_errmsg(handle))
+        // A damaged file is the user's to deal with (exit 65 and what to do), not an internal error.
+        if code & 0xFF == SQLITE_CORRUPT || code & 0xFF == SQLITE_NOTADB { return .damaged(path: displayPath, detail: message) }
         return .sqlite(code: code, message: message)
+    }
+
+    /// The file's path as a person wrote it: without the `file:` URI form and query of a read-only open.
+    var displayPath: String {
+        guard path.hasPrefix("file:") else { return path }
+        let body = path.dropFirst(5).split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        return body.removingPercentEncoding ?? body
     }
 }
 

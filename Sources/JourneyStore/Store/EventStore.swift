@@ -11,6 +11,8 @@ public final class EventStore: EventSource {
     let db: Database
     /// Opened read-only (asked for, or the file or its folder cannot be written): writes throw `StoreError.readOnly`.
     public let isReadOnly: Bool
+    /// `PRAGMA data_version` when the whole file last passed a quick check (see `requireWritable`).
+    var intactAtVersion: Int64?
 
     /// The catalog as last computed; nil after anything that changes it.
     var cachedCatalog: StoreCatalog?
@@ -88,9 +90,59 @@ public final class EventStore: EventSource {
         }
     }
 
-    /// Throws `StoreError.readOnly` on a store opened read-only: called by everything that writes.
-    func requireWritable() throws {
+    /// Throws `StoreError.readOnly` on a store opened read-only, and `StoreError.damaged` when the tables a
+    /// write touches fail SQLite's quick check (all of them for nil): nothing is written into a damaged file,
+    /// where a write could spread the damage and still report success. A whole-store check is remembered until
+    /// another connection changes the file.
+    func requireWritable(checking tables: [String]? = nil) throws {
         if isReadOnly { throw StoreError.readOnly(path: path) }
+        if let tables {
+            for table in tables { try requireIntact(try quickCheck(table: table)) }
+            return
+        }
+        let version = try db.dataVersion()
+        if intactAtVersion == version { return }
+        try requireIntact(try quickCheck(table: nil))
+        intactAtVersion = version
+    }
+
+    private func requireIntact(_ problems: [String]) throws {
+        guard problems.isEmpty else {
+            throw StoreError.damaged(path: path, detail: problems.prefix(3).joined(separator: "; ")
+                                     + (problems.count > 3 ? "; and \(problems.count - 3) more" : ""))
+        }
+    }
+
+    /// `PRAGMA quick_check`, of one table and its indexes or of the whole file: the problems found (none: intact).
+    func quickCheck(table: String?) throws -> [String] {
+        let statement = try db.prepare(table.map { "PRAGMA quick_check(\($0))" } ?? "PRAGMA quick_check")
+        var problems: [String] = []
+        while try statement.step() {
+            let line = statement.text(0) ?? ""
+            if line != "ok" { problems += line.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("***") } }
+        }
+        return problems
+    }
+
+    /// `PRAGMA integrity_check` of the whole store, then the store's own rules (every event's customer exists,
+    /// the counters agree with the table): the problems found, empty for a sound store. For `journey check`.
+    public func check() throws -> [String] {
+        var problems: [String] = []
+        let integrity = try db.prepare("PRAGMA integrity_check")
+        while try integrity.step() {
+            let line = integrity.text(0) ?? ""
+            if line != "ok" { problems.append(line) }
+        }
+        guard problems.isEmpty else { return problems }
+        let orphans = try db.prepare("SELECT count(*) FROM events WHERE customer NOT IN (SELECT id FROM customers)")
+        if try orphans.step(), orphans.int64(0) > 0 {
+            problems.append("\(orphans.int64(0)) events belong to no customer")
+        }
+        let counted = try db.prepare("SELECT (SELECT count(*) FROM events), (SELECT value FROM counters WHERE name = 'event_count')")
+        if try counted.step(), counted.int64(0) != counted.int64(1) {
+            problems.append("the events table holds \(counted.int64(0)) events but the store's counter says \(counted.int64(1))")
+        }
+        return problems
     }
 
     /// No file at `path`, or one of zero bytes: the only files that may become a new store.
@@ -162,7 +214,7 @@ public final class EventStore: EventSource {
 
     /// Stores `value` under `key`; nil deletes the key. Keys the store manages itself (`schema_version`) are refused.
     public func setMetadata(_ key: String, _ value: String?) throws {
-        try requireWritable()
+        try requireWritable(checking: ["meta"])
         if Schema.reservedKeys.contains(key) {
             throw StoreError.schema("metadata key '\(key)' is managed by the store")
         }
@@ -182,7 +234,7 @@ public final class EventStore: EventSource {
     /// Replaces the value under `key` with `change(current value)` in one write transaction, so two connections
     /// changing the same key (two sessions defining at once) cannot lose each other's change. nil deletes the key.
     public func updateMetadata(_ key: String, _ change: (String?) throws -> String?) throws {
-        try requireWritable()
+        try requireWritable(checking: ["meta"])
         try db.transaction {
             try setMetadata(key, try change(try metadata(key)))
         }

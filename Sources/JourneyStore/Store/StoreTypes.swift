@@ -112,13 +112,15 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(path: String)
     /// A write (an import, a definition) to a store opened read-only.
     case readOnly(path: String)
+    /// The store file is damaged (SQLite reports corruption, or an integrity check fails): what was found.
+    case damaged(path: String, detail: String)
 
     /// The exit status (sysexits) a command that fails with this error leaves with: 66 for a missing store,
     /// 65 for bad input or a file that is not a store, 130 for a cancel, 70 for SQLite's own failures.
     public var exitCode: Int32 {
         switch self {
         case .notFound: 66
-        case .badInput, .file, .schema, .readOnly: 65
+        case .badInput, .file, .schema, .readOnly, .damaged: 65
         case .cancelled: 130
         case .sqlite: 70
         }
@@ -127,6 +129,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound(let path): "no store at '\(path)'"
+        case .damaged(let path, let detail):
+            "the store '\(path)' is damaged (\(detail)). `journey check \(path)` lists what is wrong; "
+                + "import the original files into a new store to recover"
         case .readOnly(let path):
             "the store '\(path)' is open read-only (the file or its folder cannot be written): queries work, "
                 + "but imports and definitions need write access"
