@@ -12,6 +12,9 @@ public enum SessionEvent: Sendable {
     case diagnostic(Diagnostic, rendered: String)
     /// A plain message (an import's summary, a definition stored).
     case message(String)
+    /// What an EXPECT found: when it failed, `rendered` is its `expect.failed` error drawn with the caret display;
+    /// when it held, one line (`ok: customers at step 2 is 421 (between 400 and 450)`).
+    case expectation(ExpectationOutcome, rendered: String)
 }
 
 /// Why a run stopped early. Exit codes follow sysexits: 65 for bad input, 70 for internal failures.
@@ -49,6 +52,9 @@ public final class Session {
     public var now: Int64?
     /// Which engine reads events (see `Engine`).
     public var engine: Engine = .auto
+    /// The results of the last statement that gave any (TIMES gives two): what EXPECT checks. A statement that
+    /// fails leaves none, so an EXPECT after it cannot pass on an older result.
+    public internal(set) var previousResults: [QueryResult] = []
 
     /// The current time in milliseconds since the epoch.
     static func wallClock() -> Int64 {
@@ -143,7 +149,18 @@ public final class Session {
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
-            try runStatement(statement, source: source, isCancelled: isCancelled, emit: emit)
+            var produced: [QueryResult] = []
+            func record(_ event: SessionEvent) {
+                if case .result(let result) = event { produced.append(result) }
+                emit(event)
+            }
+            do throws(RunFailure) {
+                try runStatement(statement, source: source, isCancelled: isCancelled, emit: record)
+            } catch {
+                if case .expect = statement {} else { previousResults = [] }
+                throw error
+            }
+            if !produced.isEmpty { previousResults = produced }
         }
         let errors = parsed.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
@@ -170,7 +187,7 @@ public final class Session {
         let plan = Planner(catalog: catalog).plan(checked)
         try requireTracedCustomer(plan, source: source)
         do {
-            try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
+            try execute(plan, source: source, catalog: catalog, isCancelled: isCancelled, emit: emit)
         } catch let failure as RunFailure {
             throw failure
         } catch StoreError.cancelled {
@@ -198,7 +215,7 @@ public final class Session {
         throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
     }
 
-    private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
+    private func execute(_ plan: Plan, source: SourceText, catalog: StoreCatalog, isCancelled: () -> Bool,
                          emit: (SessionEvent) -> Void) throws {
         switch plan {
         case .paths(let funnel):
@@ -247,6 +264,8 @@ public final class Session {
             emit(.result(try showResult(target, catalog: catalog)))
         case .definition(let change):
             try apply(change, emit: emit)
+        case .expect(let expectation):
+            try expect(expectation, source: source, emit: emit)
         }
     }
 

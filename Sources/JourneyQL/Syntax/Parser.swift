@@ -26,7 +26,7 @@ public struct Parser {
         "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
         "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
-        "DEFINITIONS", "TIMES", "PATHS", "TOP",
+        "DEFINITIONS", "TIMES", "PATHS", "TOP", "EXPECT", "ROWS", "RESULT", "AT", "STEP", "ROW",
         "days", "hours", "minutes", "weeks",
     ]
 
@@ -65,6 +65,16 @@ public struct Parser {
             throw fail("check.unbound-parameter", "parameter $\(name) has no value",
                        notes: ["bind it with --param \(name)=VALUE, or .param \(name) VALUE in the REPL"])
         }
+        guard let lexed = Parser.literalTokens(value) else {
+            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
+        }
+        let range = current.range
+        tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
+    }
+
+    /// The tokens of a parameter's value when it is exactly one literal: one number, time or duration, or a
+    /// number and a unit (`7 days`); nil for anything else.
+    static func literalTokens(_ value: String) -> [Token]? {
         var lexer = Lexer(SourceText(value))
         var lexed = lexer.tokenize()
         lexed.removeLast()  // the end token
@@ -83,11 +93,7 @@ public struct Parser {
             }
         default: isLiteral = false
         }
-        guard lexer.diagnostics.isEmpty, isLiteral else {
-            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
-        }
-        let range = current.range
-        tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
+        return lexer.diagnostics.isEmpty && isLiteral ? lexed : nil
     }
 
     struct Failure: Error {}
@@ -158,7 +164,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition
+    // statement -> funnel | explain | times | paths | import | show | definition | expect
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
@@ -192,6 +198,7 @@ public struct Parser {
                        notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
+        if current.isWord("EXPECT") { return .expect(try parseExpect()) }
         if let start = acceptWord("SHOW") {
             guard let word = current.word,
                   let target = ShowTarget(rawValue: word.lowercased()) else {
@@ -204,12 +211,12 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
+        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP or EXPECT), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
+        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW", "EXPECT"] + Parser.definitionKeywords,
                             caseInsensitive: true).first
     }
 
