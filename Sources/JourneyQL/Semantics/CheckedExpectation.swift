@@ -12,13 +12,13 @@ public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
     /// An instant, milliseconds since the epoch.
     case time(Int64)
 
-    /// The value as the language writes it: `450`, `'social'`, `2d 4h`, `2024-01-31`.
+    /// The value as the language writes it: `450`, `'social'`, `2d 4h`, `2024-01-31` (a midnight as a date).
     public var description: String {
         switch self {
         case .number(_, let text): text
         case .text(let s): quoteText(s)
         case .duration(let ms): ExpectedValue.durationText(ms)
-        case .time(let t): TimeParser.format(t)
+        case .time(let t): t % 86_400_000 == 0 ? TimeParser.formatDate(t) : TimeParser.format(t)
         }
     }
 
