@@ -35,5 +35,7 @@ let package = Package(
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"]),
+        // The front end end to end: scripts through Console, their output streams and exit statuses.
+        .testTarget(name: "JourneyREPLTests", dependencies: ["JourneyREPL", "JourneyQL", "JourneyStore"]),
     ]
 )
