@@ -604,6 +604,17 @@ struct ExpectEndToEndTests {
         #expect(outcomes(times.events).allSatisfy { $0.holds }, "\(outcomes(times.events).map(\.summary))")
     }
 
+    @Test func completionOffersTheColumnsOfThePreviousResult() throws {
+        let f = try Fixture()
+        _ = f.run("FROM awareness TO purchase")
+        #expect(f.session.completions(prefix: "cu", before: "EXPECT ") == ["customers"])
+        #expect(f.session.completions(prefix: "R", before: "EXPECT ") == ["ROWS", "RESULT"])
+        #expect(f.session.completions(prefix: "pct", before: "SHOW STAGES; EXPECT customers AT STEP 2 WHERE ")
+                == ["pct_of_first", "pct_of_previous"])
+        // Outside an EXPECT, WHERE still offers fields and values.
+        #expect(!f.session.completions(prefix: "ch", before: "FROM awareness TO purchase WHERE ").contains("customers"))
+    }
+
     @Test func parametersStandForValuesAndSteps() throws {
         let f = try Fixture()
         f.session.parameters = ["low": "1", "high": "2", "gap": "1 hour", "ch": "email", "step": "purchase"]

@@ -137,6 +137,13 @@ public final class Session {
            let column = EventColumn.allCases.first(where: { $0.name == field }) {
             return matching(catalog.values(of: column).map(\.name))
         }
+        // In an EXPECT, after EXPECT itself or its WHERE and AND: the columns of the result it will check.
+        let statement = tokens.reversed().prefix { $0.kind != .symbol(.semicolon) }.reversed()
+        if statement.first?.isWord("EXPECT") == true, let last = statement.last,
+           last.isWord("EXPECT") || last.isWord("WHERE") || last.isWord("AND") {
+            let columns = previousResults.flatMap(\.columns)
+            return matching(last.isWord("EXPECT") ? columns + ["ROWS", "RESULT"] : columns)
+        }
         if let last = tokens.last, last.isWord("FROM") || last.isWord("TO") || last.isWord("THEN") {
             return matching(["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name))
         }
