@@ -569,10 +569,17 @@ struct ExpectEndToEndTests {
         #expect(f.run("FROM awareness TO purchse").failure != nil)
         #expect(f.session.previousResults.isEmpty)
         #expect(f.run("EXPECT ROWS = 2").failure?.diagnostics.map(\.id) == ["expect.no-result"])
-        // A failed EXPECT, or one with an error, keeps it.
+        // So does one that does not parse.
+        _ = f.run("SHOW STAGES")
+        #expect(f.run("FROM awareness TO;").failure != nil)
+        #expect(f.session.previousResults.isEmpty)
+        // A failed EXPECT, or one with an error (of checking or of parsing), keeps it.
         _ = f.run("SHOW STAGES")
         #expect(f.run("EXPECT stge AT ROW 1 = x").failure != nil)
-        #expect(outcomes(f.run("EXPECT ROWS = 4; EXPECT ROWS = 3").events).map(\.holds) == [false, true])
+        #expect(f.run("SHOW STAGES; EXPECT ROWS;").failure != nil)
+        #expect(f.run("EXPECT ROWS = 4; -- a comment; and more\n EXPECT ROWS ==").failure != nil)
+        let last = f.run("EXPECT ROWS = 4; EXPECT ROWS = 3")
+        #expect(outcomes(last.events).map(\.holds) == [false, true], "\(last.failure?.rendered ?? "")")
     }
 
     @Test func groupsOfABreakdownAndTheTablesOfTimes() throws {

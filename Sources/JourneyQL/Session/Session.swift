@@ -171,9 +171,22 @@ public final class Session {
         }
         let errors = parsed.diagnostics.filter { $0.severity == .error }
         if !errors.isEmpty {
+            if let first = errors.min(by: { $0.range.start < $1.range.start }),
+               !Session.startsExpect(source, before: first.range.start) {
+                previousResults = []
+            }
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
         }
+    }
+
+    /// Whether the statement holding the byte `offset` starts with EXPECT: a mistyped EXPECT keeps the previous
+    /// result (the next try checks it); any other statement that does not parse fails, and leaves none.
+    static func startsExpect(_ source: SourceText, before offset: Int) -> Bool {
+        var lexer = Lexer(source)
+        let tokens = lexer.tokenize().prefix { $0.range.start < offset }
+        let statement = tokens.reversed().prefix { $0.kind != .symbol(.semicolon) }.reversed()
+        return statement.first?.isWord("EXPECT") == true
     }
 
     private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
