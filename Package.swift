@@ -38,5 +38,7 @@ let package = Package(
         // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux.
         // JourneyREPL only for the version the output should show; the binary is what is tested.
         .testTarget(name: "JourneyCLITests", dependencies: ["JourneyREPL"]),
+        // The front end end to end: scripts through Console, their output streams and exit statuses.
+        .testTarget(name: "JourneyREPLTests", dependencies: ["JourneyREPL", "JourneyQL", "JourneyStore"]),
     ]
 )

@@ -50,6 +50,11 @@ public final class Console {
     private var readDepth = 0
     /// `.quit` was seen: every enclosing loop stops.
     private var quitRequested = false
+    /// EXPECT statements run, and those that failed (each reported on stderr as it happened; the script goes on).
+    public private(set) var expectationsRun = 0
+    public private(set) var failedExpectations = 0
+    /// An EXPECT that holds says `ok: ...` (at a terminal); a script stays quiet.
+    public var reportsPassingExpectations = false
 
     public init(session: Session, format: OutputFormat = .table,
                 output: TextSink = .standardOutput(), errors: TextSink = .standardError()) {
@@ -80,6 +85,14 @@ public final class Console {
                     errors.write(Self.line(rendered))
                 case .message(let text):
                     message(text)
+                case .expectation(let outcome, let rendered):
+                    expectationsRun += 1
+                    if !outcome.holds {
+                        failedExpectations += 1
+                        errors.write(Self.line(rendered))
+                    } else if reportsPassingExpectations {
+                        message(rendered)
+                    }
                 }
             }
             return nil
@@ -153,6 +166,15 @@ public final class Console {
 
     public func error(_ text: String) {
         errors.write(Self.line(text.hasPrefix("error:") ? text : "error: " + text))
+    }
+
+    /// The exit status of a script that ended with `outcome`: an error's own status (it stopped the script);
+    /// else 1 when some EXPECT failed, after a line saying how many; else 0.
+    public func exitStatus(after outcome: DriveOutcome) -> Int32 {
+        if case .failed(let code) = outcome { return code }
+        guard failedExpectations > 0 else { return 0 }
+        errors.write("\(failedExpectations) of \(expectationsRun) EXPECT statement\(expectationsRun == 1 ? "" : "s") failed\n")
+        return 1
     }
 
     // MARK: Lines

@@ -85,6 +85,15 @@ enum LanguageHelp {
             IMPORT CUSTOMERS 'customers.csv';                          attributes
             (CSV or JSON Lines; journey import FILE --db STORE does the same)
             """),
+        (["EXPECT"], """
+            EXPECT column [AT STEP n|name | AT ROW n] [WHERE key = value] op value;
+                 checks the previous result; op: = != < <= > >=, BETWEEN a AND b,
+                 IS [NOT] NULL. EXPECT ROWS = n;  EXPECT RESULT = 'expected.csv';
+              FROM awareness TO purchase;
+              EXPECT pct_of_first AT STEP purchase BETWEEN 18 AND 25;
+            A failed EXPECT is reported (file:line, value seen and expected), the
+            script goes on, and journey run exits 1 at the end.
+            """),
         (["PARAMETERS", "PARAM", "$"], """
             $name is a value bound with --param name=value (or .param name value):
             in conditions, and wherever a duration, time or count is written

@@ -5,11 +5,12 @@ import JourneyQL
 public enum REPL {
     /// On a terminal: the banner, then line editing with history and completion until `.quit` or Ctrl-D;
     /// errors are reported and the session goes on. Otherwise stdin is a script: no prompts, no banner,
-    /// and the first error ends the run with its exit status.
+    /// and the first error ends the run with its exit status (a failed EXPECT does not: it makes the status 1).
     public static func run(_ console: Console) -> Int32 {
         guard Terminal.stdinIsTTY else {
-            return console.drive(PlainLineReader(descriptor: 0), sourceName: "<stdin>").exitCode
+            return console.exitStatus(after: console.drive(PlainLineReader(descriptor: 0), sourceName: "<stdin>"))
         }
+        console.reportsPassingExpectations = true
         let reader = EditLineReader(historyPath: EditLineReader.defaultHistoryPath()) { [unowned console] request in
             Completer.answer(request, session: console.session)
         }
@@ -20,8 +21,9 @@ public enum REPL {
     }
 
     /// Runs a script's text (a `.jql` file, a `-c` argument) with dot-commands allowed between statements.
+    /// The status is the first error's (which stops the script), else 1 when an EXPECT failed, else 0.
     public static func runScript(_ text: String, name: String, console: Console) -> Int32 {
-        console.drive(TextLineReader(text), sourceName: name).exitCode
+        console.exitStatus(after: console.drive(TextLineReader(text), sourceName: name))
     }
 }
 

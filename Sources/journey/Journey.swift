@@ -116,7 +116,7 @@ struct Repl: ParsableCommand {
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a script of statements and dot-commands; stop at the first error (exit 65).")
+        abstract: "Run a script of statements and dot-commands; stop at the first error (exit 65), exit 1 if an EXPECT failed.")
 
     @Argument(help: "The script (.jql).")
     var script: String

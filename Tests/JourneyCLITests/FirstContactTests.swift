@@ -99,7 +99,7 @@ struct HelpWidthTests {
         var texts = [try Journey.run(["--help"], in: directory).stdout]
         let store = try StoreFixture()
         for topic in ["", "FROM", "WHERE", "WITHIN", "BY", "DURING", "EXCLUDING", "TIMES", "PATHS", "EXPLAIN",
-                      "DEFINE", "SHOW", "IMPORT", "PARAMETERS"] {
+                      "DEFINE", "SHOW", "IMPORT", "EXPECT", "PARAMETERS"] {
             let result = try store.journey(["-c", ".help \(topic)"])
             #expect(result.status == 0, "\(result)")
             #expect(!result.stdout.isEmpty, ".help \(topic) printed nothing")

@@ -81,6 +81,7 @@ private func run(_ session: Session, _ text: String) -> Outcome {
             case .result(let r): outcome.results.append(r)
             case .message(let m): outcome.messages.append(m)
             case .diagnostic(let d, _): outcome.diagnostics.append(d)
+            case .expectation: break
             }
         }
     } catch {

@@ -523,3 +523,202 @@ struct FirstContactStatementTests {
         #expect(unknown?.diagnostics.first?.range == SourceRange(17, 23))
     }
 }
+
+// EXPECT through Session on the log above. The numbers, by hand:
+//   FROM awareness TO purchase: 4 -> 3 (75 %, 1 lost), gaps c1 40m, c2 60m, c3 50m: median 50m.
+//   BY channel (of the chain's first event): c1 social (#2), c3 social (#1), both convert; c2 email (#6) converts,
+//   c4 email (#7) does not. Both groups have 2 at step 1, so they come by name: email, then social.
+//   TIMES: converters 3, median 50m; histogram 40m and 50m in 10m - 1h, 60m in 1h - 6h (lower edges included).
+//   FROM awareness TO consideration TO purchase: 4 -> 2 -> 1 (see threeSteps).
+@Suite("EXPECT end to end")
+struct ExpectEndToEndTests {
+    private func outcomes(_ events: [SessionEvent]) -> [ExpectationOutcome] {
+        events.compactMap { if case .expectation(let o, _) = $0 { o } else { nil } }
+    }
+
+    private func rendered(_ events: [SessionEvent]) -> [String] {
+        events.compactMap { if case .expectation(_, let text) = $0 { text } else { nil } }
+    }
+
+    @Test func expectationsThatHoldSayOk() throws {
+        let f = try Fixture()
+        let run = f.run("""
+            FROM awareness TO purchase;
+            EXPECT ROWS = 2;
+            EXPECT customers AT STEP 1 = 4;
+            EXPECT customers AT STEP purchase BETWEEN 3 AND 3;
+            EXPECT pct_of_first AT STEP 2 = 75;
+            EXPECT lost AT STEP 2 = 1;
+            EXPECT median_time_from_previous AT STEP 2 = 50 minutes;
+            EXPECT median_time_from_previous AT STEP 2 < 1 hour;
+            EXPECT pct_of_previous AT STEP 1 IS NULL;
+            """)
+        #expect(run.failure == nil, "\(run.failure?.rendered ?? "")")
+        let found = outcomes(run.events)
+        #expect(found.count == 8)
+        #expect(found.allSatisfy { $0.holds }, "\(found.map(\.summary))")
+        #expect(rendered(run.events)[5] == "ok: median_time_from_previous at step 2 is 50m (= 50m)")
+    }
+
+    @Test func failedExpectationsAreReportedAndTheScriptGoesOn() throws {
+        let f = try Fixture()
+        let run = f.run("""
+            FROM awareness TO purchase;
+            EXPECT customers AT STEP 2 BETWEEN 4 AND 5;
+            EXPECT median_time_from_previous AT STEP 2 = 50 minutes;
+            FROM awareness TO consideration TO purchase;
+            EXPECT customers AT STEP 3 = 2;
+            EXPECT pct_of_previous AT STEP 2 = 50;
+            """)
+        #expect(run.failure == nil, "\(run.failure?.rendered ?? "")")
+        #expect(outcomes(run.events).map(\.holds) == [false, true, false, true])
+        #expect(run.events.filter { if case .result = $0 { true } else { false } }.count == 2)
+        let failures = outcomes(run.events).compactMap(\.diagnostic)
+        #expect(failures.map(\.id) == ["expect.failed", "expect.failed"])
+        let first = rendered(run.events)[0]
+        #expect(first.contains("error: EXPECT failed: customers at step 2 is 3; expected between 4 and 5 [expect.failed]"))
+        #expect(first.contains("--> <input>:2:1"))
+        #expect(rendered(run.events)[2].contains("customers at step 3 is 1; expected = 2"))
+        #expect(rendered(run.events)[2].contains("--> <input>:5:1"))
+    }
+
+    @Test func theScriptsFaultsAreErrors() throws {
+        let f = try Fixture()
+        // No statement has given a result yet (IMPORT gives a message).
+        let none = f.run("EXPECT ROWS = 1")
+        #expect(none.failure?.diagnostics.map(\.id) == ["expect.no-result"])
+        #expect(none.failure?.exitCode == 65)
+        // An unknown column stops the script: what follows does not run.
+        let unknown = f.run("FROM awareness TO purchase; EXPECT custmers AT STEP 1 = 4; EXPECT ROWS = 2")
+        #expect(unknown.failure?.diagnostics.map(\.id) == ["expect.unknown-column"])
+        #expect(unknown.failure?.diagnostics.first?.suggestion == "did you mean 'customers'?")
+        #expect(unknown.failure?.exitCode == 65)
+        #expect(outcomes(unknown.events).isEmpty)
+        #expect(f.run("EXPECT median_time_from_previous AT STEP 2 < 2").failure?.diagnostics.map(\.id) == ["expect.type-mismatch"])
+        #expect(f.run("EXPECT customers AT STEP 2 = NULL").failure?.diagnostics.map(\.id) == ["check.expect-null"])
+    }
+
+    @Test func thePreviousResultIsTheLastStatementsThatGaveOne() throws {
+        let f = try Fixture()
+        // Definitions and EXPECT give no result: the journey's is still the one checked.
+        let kept = f.run("FROM awareness TO purchase; LET s = channel = social; EXPECT ROWS = 2; EXPECT ROWS = 2")
+        #expect(outcomes(kept.events).map(\.holds) == [true, true])
+        // Across runs (REPL entries) too.
+        #expect(outcomes(f.run("EXPECT customers AT STEP 2 = 3").events).map(\.holds) == [true])
+        #expect(f.session.previousResults.count == 1)
+        // A statement that fails leaves none, so an EXPECT cannot pass on the older result.
+        #expect(f.run("FROM awareness TO purchse").failure != nil)
+        #expect(f.session.previousResults.isEmpty)
+        #expect(f.run("EXPECT ROWS = 2").failure?.diagnostics.map(\.id) == ["expect.no-result"])
+        // So does one that does not parse.
+        _ = f.run("SHOW STAGES")
+        #expect(f.run("FROM awareness TO;").failure != nil)
+        #expect(f.session.previousResults.isEmpty)
+        // A failed EXPECT, or one with an error (of checking or of parsing), keeps it.
+        _ = f.run("SHOW STAGES")
+        #expect(f.run("EXPECT stge AT ROW 1 = x").failure != nil)
+        #expect(f.run("SHOW STAGES; EXPECT ROWS;").failure != nil)
+        #expect(f.run("EXPECT ROWS = 4; -- a comment; and more\n EXPECT ROWS ==").failure != nil)
+        let last = f.run("EXPECT ROWS = 4; EXPECT ROWS = 3")
+        #expect(outcomes(last.events).map(\.holds) == [false, true], "\(last.failure?.rendered ?? "")")
+    }
+
+    @Test func groupsOfABreakdownAndTheTablesOfTimes() throws {
+        let f = try Fixture()
+        let by = f.run("""
+            FROM awareness TO purchase BY channel;
+            EXPECT ROWS = 4;
+            EXPECT channel AT ROW 1 = email;
+            EXPECT customers AT STEP 2 WHERE channel = email = 1;
+            EXPECT customers AT STEP purchase WHERE channel = social = 2;
+            EXPECT lost AT STEP 2 WHERE channel = email = 1;
+            EXPECT customers AT STEP 2 WHERE channel = tiktok = 0;
+            EXPECT customers WHERE channel = social = 2;
+            """)
+        #expect(by.failure == nil, "\(by.failure?.rendered ?? "")")
+        #expect(outcomes(by.events).map(\.holds) == [true, true, true, true, true, false, false])
+        #expect(outcomes(by.events)[5].summary == "customers at step 2 where channel = 'tiktok': no row of the result matches")
+        #expect(outcomes(by.events)[6].summary == "customers where channel = 'social': 2 rows match, not one")
+
+        let times = f.run("""
+            TIMES FROM awareness TO purchase;
+            EXPECT converters = 3;
+            EXPECT median = 50 minutes;
+            EXPECT customers WHERE time_to_convert = '10m - 1h' = 2;
+            EXPECT customers WHERE time_to_convert = '1h - 6h' = 1;
+            EXPECT ROWS = 1;
+            """)
+        #expect(times.failure == nil, "\(times.failure?.rendered ?? "")")
+        #expect(outcomes(times.events).allSatisfy { $0.holds }, "\(outcomes(times.events).map(\.summary))")
+    }
+
+    @Test func completionOffersTheColumnsOfThePreviousResult() throws {
+        let f = try Fixture()
+        _ = f.run("FROM awareness TO purchase")
+        #expect(f.session.completions(prefix: "cu", before: "EXPECT ") == ["customers"])
+        #expect(f.session.completions(prefix: "R", before: "EXPECT ") == ["ROWS", "RESULT"])
+        #expect(f.session.completions(prefix: "pct", before: "SHOW STAGES; EXPECT customers AT STEP 2 WHERE ")
+                == ["pct_of_first", "pct_of_previous"])
+        // Outside an EXPECT, WHERE still offers fields and values.
+        #expect(!f.session.completions(prefix: "ch", before: "FROM awareness TO purchase WHERE ").contains("customers"))
+    }
+
+    @Test func parametersStandForValuesAndSteps() throws {
+        let f = try Fixture()
+        f.session.parameters = ["low": "1", "high": "2", "gap": "1 hour", "ch": "email", "step": "purchase"]
+        let run = f.run("""
+            FROM awareness TO purchase BY channel;
+            EXPECT customers AT STEP $step WHERE channel = $ch BETWEEN $low AND $high;
+            EXPECT median_time_from_previous AT STEP 2 WHERE channel = $ch = $gap;
+            """)
+        #expect(run.failure == nil, "\(run.failure?.rendered ?? "")")
+        #expect(outcomes(run.events).map(\.holds) == [true, true])
+        #expect(f.run("EXPECT ROWS = $missing").failure?.diagnostics.map(\.id) == ["check.unbound-parameter"])
+    }
+
+    /// RESULT compares the CSV `journey --format csv` prints, written here by hand: p90 of 40m, 50m, 60m is
+    /// 50m + 0.8 × 10m = 58m (3480 s).
+    @Test func theWholeResultAgainstAFileBesideTheScript() throws {
+        let f = try Fixture()
+        let csv = """
+            step,name,customers,pct_of_first,pct_of_previous,lost,median_time_from_previous,p90_time_from_previous,median_time_from_start,p90_time_from_start
+            1,awareness,4,100,,,,,,
+            2,purchase,3,75,75,1,3000,3480,3000,3480
+
+            """
+        _ = try f.write("funnel.csv", csv)
+        _ = try f.write("moved.csv", csv.replacing("2,purchase,3,75", with: "2,purchase,4,100"))
+        // The script's folder is the fixture's directory: a relative path is read from there.
+        let script = f.directory.appendingPathComponent("checks.jql").path
+        func run(_ text: String) -> (events: [SessionEvent], failure: RunFailure?) {
+            var events: [SessionEvent] = []
+            do {
+                try f.session.run(SourceText(text, name: script)) { events.append($0) }
+                return (events, nil)
+            } catch {
+                return (events, error)
+            }
+        }
+        let same = run("FROM awareness TO purchase; EXPECT RESULT = 'funnel.csv'")
+        #expect(same.failure == nil, "\(same.failure?.rendered ?? "")")
+        #expect(outcomes(same.events).map(\.summary) == ["the result equals 'funnel.csv' (3 lines)"])
+
+        let moved = run("EXPECT RESULT = 'moved.csv'")
+        let failure = try #require(outcomes(moved.events).first?.diagnostic)
+        #expect(failure.message == "EXPECT failed: the result differs from 'moved.csv' at line 3")
+        #expect(failure.notes.prefix(2) == ["expected: 2,purchase,4,100,75,1,3000,3480,3000,3480",
+                                            "seen:     2,purchase,3,75,75,1,3000,3480,3000,3480"])
+
+        // Inline, the CSV starts on the line after the quote.
+        let inline = run("EXPECT RESULT = '\n" + csv + "'")
+        #expect(outcomes(inline.events).map(\.holds) == [true])
+
+        // From a text without a file (-c, stdin), a relative path is read from the current directory.
+        let missing = run("EXPECT RESULT = 'nowhere/funnel.csv'")
+        #expect(missing.failure?.diagnostics.map(\.id) == ["expect.no-file"])
+        #expect(missing.failure?.exitCode == 66)
+        #expect(missing.failure?.rendered.contains(f.directory.appendingPathComponent("nowhere/funnel.csv").path) == true)
+        let absolute = f.run("EXPECT RESULT = '\(f.directory.appendingPathComponent("funnel.csv").path)'")
+        #expect(outcomes(absolute.events).map(\.holds) == [true])
+    }
+}

@@ -62,8 +62,13 @@ struct GrammarExamplesTests {
     /// `// rule -> ...` comments in the parser and lexer name rules the grammar defines, so they cannot drift apart.
     @Test func ruleCommentsNameGrammarRules() throws {
         let rules = grammarRules()
-        #expect(rules.isSuperset(of: ["script", "statement", "funnel", "step", "condition", "value", "duration"]))
-        for file in ["Sources/JourneyQL/Syntax/Parser.swift", "Sources/JourneyQL/Syntax/Lexer.swift"] {
+        #expect(rules.isSuperset(of: ["script", "statement", "funnel", "step", "condition", "value", "duration", "expect"]))
+        // Every parser file (Parser.swift, Parser+Funnel.swift, Parser+Expect.swift, ...) and the lexer.
+        let syntax = repositoryRoot.appendingPathComponent("Sources/JourneyQL/Syntax")
+        let parserFiles = try FileManager.default.contentsOfDirectory(atPath: syntax.path)
+            .filter { $0.hasPrefix("Parser") && $0.hasSuffix(".swift") }.sorted()
+        #expect(parserFiles.contains("Parser+Expect.swift"))
+        for file in (parserFiles + ["Lexer.swift"]).map({ "Sources/JourneyQL/Syntax/" + $0 }) {
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -56,11 +56,14 @@ enum SampleStores {
         return (text, try session(for: header, in: directory), directory)
     }
 
-    /// Runs a script and returns its CSV output, each result followed by a blank line.
+    /// Runs a script and returns its CSV output, each result followed by a blank line, and each EXPECT's outcome
+    /// (`ok: ...` or its error). The script runs under its path in samples/, as `journey run samples/NAME.jql`
+    /// would run it (EXPECT RESULT reads files from there); the folder is left out of the output.
     static func csvOutput(of script: String, name: String, session: Session) throws -> String {
         var out = ""
+        let folder = samplesDirectory.path + "/"
         do {
-            try session.run(SourceText(script, name: name)) { event in
+            try session.run(SourceText(script, name: folder + name)) { event in
                 switch event {
                 case .result(let result):
                     out += ResultRenderer.render(result, format: .csv) + "\n"
@@ -68,12 +71,14 @@ enum SampleStores {
                     out += message + "\n\n"
                 case .diagnostic:
                     break
+                case .expectation(_, let rendered):
+                    out += rendered + (rendered.hasSuffix("\n") ? "\n" : "\n\n")
                 }
             }
         } catch {
             out += error.rendered
         }
-        return out
+        return out.replacing(folder, with: "")
     }
 }
 

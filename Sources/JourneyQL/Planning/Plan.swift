@@ -43,4 +43,6 @@ public enum Plan: Sendable {
     case show(ShowTarget)
     /// A definition to store or drop, the stage order, or the session's now: nothing to read.
     case definition(CheckedDefinition)
+    /// A guard on the previous result: nothing to read from the store.
+    case expect(CheckedExpectation)
 }

@@ -18,6 +18,7 @@ public struct Planner {
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
+        case .expect(let e): .expect(e)
         }
     }
 

@@ -224,6 +224,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case importData(CheckedImport)
     case show(ShowTarget)
     case definition(CheckedDefinition)
+    /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
+    case expect(CheckedExpectation)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {

@@ -82,6 +82,7 @@ public struct Checker {
         case .show(let target, _): return .show(target)
         case .importData(let i): return checkImport(i).map { .importData($0) }
         case .definition(let d): return checkDefinition(d).map { .definition($0) }
+        case .expect(let e): return checkExpect(e).map { .expect($0) }
         }
     }
 

@@ -12,6 +12,9 @@ public enum SessionEvent: Sendable {
     case diagnostic(Diagnostic, rendered: String)
     /// A plain message (an import's summary, a definition stored).
     case message(String)
+    /// What an EXPECT found: when it failed, `rendered` is its `expect.failed` error drawn with the caret display;
+    /// when it held, one line (`ok: customers at step 2 is 421 (between 400 and 450)`).
+    case expectation(ExpectationOutcome, rendered: String)
 }
 
 /// Why a run stopped early. Exit codes follow sysexits: 65 for bad input, 70 for internal failures.
@@ -52,6 +55,9 @@ public final class Session {
     /// Warnings are errors: a statement that draws one does not run, and a script stops there (exit 65).
     /// For scripts in CI and cron, where a typo must not pass as a zero.
     public var strict = false
+    /// The results of the last statement that gave any (TIMES gives two): what EXPECT checks. A statement that
+    /// fails leaves none, so an EXPECT after it cannot pass on an older result.
+    public internal(set) var previousResults: [QueryResult] = []
 
     /// The current time in milliseconds since the epoch.
     static func wallClock() -> Int64 {
@@ -144,6 +150,13 @@ public final class Session {
             let field: EventField = qualified ? .customerAttribute(name) : .property(name)
             return matching(Session.knownValues(field, store: store) ?? [])
         }
+        // In an EXPECT, after EXPECT itself or its WHERE and AND: the columns of the result it will check.
+        let statement = tokens.reversed().prefix { $0.kind != .symbol(.semicolon) }.reversed()
+        if statement.first?.isWord("EXPECT") == true, let last = statement.last,
+           last.isWord("EXPECT") || last.isWord("WHERE") || last.isWord("AND") {
+            let columns = previousResults.flatMap(\.columns)
+            return matching(last.isWord("EXPECT") ? columns + ["ROWS", "RESULT"] : columns)
+        }
         guard let last = tokens.last else { return completions(prefix: prefix) }
         let steps = ["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name)
             + (((try? definitions())?.entries ?? []).filter { $0.kind == .stage }.map(\.name))
@@ -172,13 +185,37 @@ public final class Session {
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
-            try runStatement(statement, source: source, isCancelled: isCancelled, emit: emit)
+            var produced: [QueryResult] = []
+            func record(_ event: SessionEvent) {
+                if case .result(let result) = event { produced.append(result) }
+                emit(event)
+            }
+            do throws(RunFailure) {
+                try runStatement(statement, source: source, isCancelled: isCancelled, emit: record)
+            } catch {
+                if case .expect = statement {} else { previousResults = [] }
+                throw error
+            }
+            if !produced.isEmpty { previousResults = produced }
         }
         let errors = DiagnosticRenderer.capped(parsed.diagnostics.filter { $0.severity == .error })
         if !errors.isEmpty {
+            if let first = errors.min(by: { $0.range.start < $1.range.start }),
+               !Session.startsExpect(source, before: first.range.start) {
+                previousResults = []
+            }
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
         }
+    }
+
+    /// Whether the statement holding the byte `offset` starts with EXPECT: a mistyped EXPECT keeps the previous
+    /// result (the next try checks it); any other statement that does not parse fails, and leaves none.
+    static func startsExpect(_ source: SourceText, before offset: Int) -> Bool {
+        var lexer = Lexer(source)
+        let tokens = lexer.tokenize().prefix { $0.range.start < offset }
+        let statement = tokens.reversed().prefix { $0.kind != .symbol(.semicolon) }.reversed()
+        return statement.first?.isWord("EXPECT") == true
     }
 
     private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
@@ -210,7 +247,7 @@ public final class Session {
         let plan = Planner(catalog: catalog).plan(checked)
         try requireTracedCustomer(plan, source: source)
         do {
-            var found = try execute(plan, catalog: catalog, isCancelled: isCancelled, emit: emit)
+            var found = try execute(plan, source: source, catalog: catalog, isCancelled: isCancelled, emit: emit)
             // An unknown value already explains an empty step: one warning is enough.
             if outcome.diagnostics.contains(where: { $0.id == "check.unknown-value" }) { found = [] }
             // Warnings found while running are errors in strict mode, as the checker's are (the results stand).
@@ -284,8 +321,8 @@ public final class Session {
         throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
     }
 
-    /// Runs a planned statement; returns the warnings its run found (drawn by the caller, which has the source).
-    private func execute(_ plan: Plan, catalog: StoreCatalog, isCancelled: () -> Bool,
+    /// Runs a planned statement; returns the warnings its run found (drawn by the caller).
+    private func execute(_ plan: Plan, source: SourceText, catalog: StoreCatalog, isCancelled: () -> Bool,
                          emit: (SessionEvent) -> Void) throws -> [Diagnostic] {
         switch plan {
         case .paths(let funnel):
@@ -336,6 +373,8 @@ public final class Session {
             emit(.result(try showResult(target, catalog: catalog)))
         case .definition(let change):
             try apply(change, emit: emit)
+        case .expect(let expectation):
+            try expect(expectation, source: source, emit: emit)
         }
         return []
     }

@@ -243,12 +243,15 @@ public enum StatementSyntax: Sendable, Hashable {
     /// `PATHS` + a journey: the most common touchpoint sequences of the customers who complete it.
     case paths(FunnelSyntax, range: SourceRange)
     case definition(DefinitionSyntax)
+    /// `EXPECT ...`: a guard on the previous statement's result (AST+Expect.swift).
+    case expect(ExpectSyntax)
 
     public var range: SourceRange {
         switch self {
         case .funnel(let f): f.range
         case .importData(let i): i.range
         case .definition(let d): d.range
+        case .expect(let e): e.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

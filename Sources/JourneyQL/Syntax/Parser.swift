@@ -27,7 +27,7 @@ public struct Parser {
         "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
         "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
         "DEFINITIONS", "TIMES", "PATHS", "TOP", "BY", "LIMIT", "DURING", "SINCE", "BEFORE", "LAST", "DIRECTLY",
-        "STRICT", "TIME", "TIES", "ORDER", "EXCLUDING", "SAME", "FOR", "CUSTOMER", "NOW",
+        "STRICT", "TIME", "TIES", "ORDER", "EXCLUDING", "SAME", "FOR", "CUSTOMER", "NOW", "EXPECT", "ROWS", "RESULT", "AT", "ROW",
         "days", "hours", "minutes", "weeks", "months", "day", "week", "month",
     ]
 
@@ -66,6 +66,16 @@ public struct Parser {
             throw fail("check.unbound-parameter", "parameter $\(name) has no value",
                        notes: ["bind it with --param \(name)=VALUE, or .param \(name) VALUE in the REPL"])
         }
+        guard let lexed = Parser.literalTokens(value) else {
+            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
+        }
+        let range = current.range
+        tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
+    }
+
+    /// The tokens of a parameter's value when it is exactly one literal: one number, time or duration, or a
+    /// number and a unit (`7 days`); nil for anything else.
+    static func literalTokens(_ value: String) -> [Token]? {
         var lexer = Lexer(SourceText(value))
         var lexed = lexer.tokenize()
         lexed.removeLast()  // the end token
@@ -84,11 +94,7 @@ public struct Parser {
             }
         default: isLiteral = false
         }
-        guard lexer.diagnostics.isEmpty, isLiteral else {
-            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
-        }
-        let range = current.range
-        tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
+        return lexer.diagnostics.isEmpty && isLiteral ? lexed : nil
     }
 
     struct Failure: Error {}
@@ -159,7 +165,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition
+    // statement -> funnel | explain | times | paths | import | show | definition | expect
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
@@ -193,6 +199,7 @@ public struct Parser {
                        notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
+        if current.isWord("EXPECT") { return .expect(try parseExpect()) }
         if let start = acceptWord("SHOW") {
             guard let word = current.word,
                   let target = ShowTarget(rawValue: word.lowercased()) else {
@@ -205,12 +212,12 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET or DROP), found \(current.display)",
+        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP or EXPECT), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW"] + Parser.definitionKeywords,
+        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW", "EXPECT"] + Parser.definitionKeywords,
                             caseInsensitive: true).first
     }
 
