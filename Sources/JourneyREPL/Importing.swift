@@ -27,7 +27,16 @@ public struct Importer {
                     _ body: (Session, ImportOptions) throws -> ImportReport) throws(ConsoleError) -> ImportReport {
         let progress = errors.isTerminal ? ProgressLine(sink: errors) : nil
         let previous = session.importProgress
-        if let progress { session.importProgress = { progress.draw($0) } }
+        let errors = self.errors
+        // Waiting for another writer is said on any stderr, terminal or not: a silent wait looks like a hang.
+        session.importProgress = { update in
+            if update.phase == .waitingForWriter {
+                progress?.clear()
+                errors.write("waiting for another process to finish writing to '\(update.file)' (Ctrl-C to stop) ...\n")
+            } else {
+                progress?.draw(update)
+            }
+        }
         // Ctrl-C in the REPL only sets a flag; a watcher turns it into sqlite3_interrupt for the import.
         let watcher = InterruptWatcher(handle: session.store.interruptHandle)
         defer {
@@ -86,6 +95,8 @@ final class ProgressLine: @unchecked Sendable {
             sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows written; storing the columnar copy")
             drawn = true
             return
+        case .waitingForWriter:
+            return  // said once, as a line of its own, by the importer
         }
         sink.write("\r\u{1B}[Kimporting \(p.file)  \(CellFormatting.groupedInteger(p.rows)) rows  \(percent)%")
         drawn = true

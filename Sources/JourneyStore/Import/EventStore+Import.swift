@@ -1,4 +1,9 @@
 // The import entry points: each call is one transaction that either stores everything or leaves the store as it was.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension EventStore {
     /// Imports events from CSV or JSON Lines files, all in one transaction.
@@ -9,11 +14,12 @@ extension EventStore {
     /// call with `StoreError.cancelled`, also leaving the store as before.
     public func importEvents(_ files: [String], options: ImportOptions = .init(),
                              progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
-        try requireWritable()
         let clock = ContinuousClock()
         let started = clock.now
         ImportTrace.begin()
         db.interruptFlag.lower()
+        try waitForOtherWriter(options: options, progress: progress)
+        try requireWritable()
         let session = ImportSession(db: db, files: files, options: options, progress: progress)
         let formats = try files.map(session.format(of:))
         let rollbackJournal = session.totalBytes >= Self.rollbackJournalBytes && useRollbackJournal()
@@ -63,10 +69,11 @@ extension EventStore {
     /// customers not seen before get a number. Errors and `skipBadRows` behave as for `importEvents`.
     public func importCustomers(_ file: String, options: ImportOptions = .init(),
                                 progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
-        try requireWritable()
         let clock = ContinuousClock()
         let started = clock.now
         db.interruptFlag.lower()
+        try waitForOtherWriter(options: options, progress: progress)
+        try requireWritable()
         let session = ImportSession(db: db, files: [file], options: options, progress: progress)
         let format = try session.format(of: file)
         // Attributes are matched to customers by key for every row, so the state holds every customer.
@@ -98,6 +105,31 @@ extension EventStore {
         try? db.execute("PRAGMA busy_timeout = 0")
         defer { try? db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
         return (try? setJournalMode("delete")) == "delete"
+    }
+
+    /// Waits while another connection holds the store's write lock (another import), saying so once through
+    /// `progress`; Ctrl-C stops the wait, and after `options.writerWaitSeconds` it gives up with
+    /// `StoreError.busy`. SQLite's own busy timeout gave up after 5 s with "database is locked".
+    func waitForOtherWriter(options: ImportOptions, progress: ((ImportProgress) -> Void)?) throws {
+        try db.execute("PRAGMA busy_timeout = 0")
+        defer { try? db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)") }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(options.writerWaitSeconds)
+        var reported = false
+        while true {
+            do {
+                try db.execute("BEGIN IMMEDIATE; ROLLBACK")
+                return
+            } catch StoreError.sqlite(let code, _) where code & 0xFF == 5 || code & 0xFF == 6 {  // BUSY, LOCKED
+                if !reported {
+                    progress?(ImportProgress(file: path, rows: 0, bytesRead: 0, totalBytes: 0, phase: .waitingForWriter))
+                    reported = true
+                }
+                if db.interruptFlag.isRaised { throw StoreError.cancelled }
+                guard clock.now < deadline else { throw StoreError.busy(path: path, waitedSeconds: options.writerWaitSeconds) }
+                usleep(100_000)
+            }
+        }
     }
 
     /// Input size from which an import switches to a rollback journal: the page cache's 64 MB.

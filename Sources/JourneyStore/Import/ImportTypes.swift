@@ -32,6 +32,8 @@ public struct ImportOptions: Sendable, Hashable {
     public var mapping: [String: String]
     /// Skip malformed rows (listing them in the report) instead of failing the whole import.
     public var skipBadRows: Bool
+    /// How long an import waits for another connection's write (another import) before it gives up.
+    public var writerWaitSeconds = 300
     /// Events held in memory (32 bytes each) before they are sorted into the table's order and written; 16M by
     /// default. An import larger than this is written in several sorted batches, and its columnar copy is then
     /// made from the table. Lower it to bound an import's memory.
@@ -70,6 +72,8 @@ public struct ImportProgress: Sendable, Hashable {
         case writing
         /// The rows are written; the columnar copy of the events is being finished and stored.
         case columnarCopy
+        /// Another connection holds the store's write lock (another import): waiting for it, reported once.
+        case waitingForWriter
     }
 
     public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading, written: Int = 0) {
@@ -87,7 +91,7 @@ public struct ImportProgress: Sendable, Hashable {
         switch phase {
         case .reading: totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
         case .writing: rows > 0 ? min(1, Double(written) / Double(rows)) : 1
-        case .columnarCopy: 1
+        case .columnarCopy, .waitingForWriter: 1
         }
     }
 }

@@ -54,9 +54,13 @@ public final class EventStore: EventSource {
         try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
         // Whether the file is a store is read before the first write: journal_mode = WAL changes the file.
         if !isNew { try Schema.requireStore(db) }
-        // journal_mode answers with a row, which execute ignores; WAL lets readers run beside an import.
+        // journal_mode answers with a row, which execute ignores; WAL lets readers run beside an import. A large
+        // import in another process runs with a rollback journal and holds the lock this switch needs: the store
+        // is then opened as it is (that import switches it back to WAL when it ends).
+        do {
+            try db.execute("PRAGMA journal_mode = WAL")
+        } catch StoreError.sqlite(let code, _) where code & 0xFF == 5 {}
         try db.execute("""
-            PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             PRAGMA cache_size = -65536;
             PRAGMA temp_store = MEMORY;

@@ -112,6 +112,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(path: String)
     /// A write (an import, a definition) to a store opened read-only.
     case readOnly(path: String)
+    /// Another connection kept the store's write lock for longer than a writer waits.
+    case busy(path: String, waitedSeconds: Int)
     /// The store file is damaged (SQLite reports corruption, or an integrity check fails): what was found.
     case damaged(path: String, detail: String)
 
@@ -121,6 +123,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .notFound: 66
         case .badInput, .file, .schema, .readOnly, .damaged: 65
+        case .busy: 75
         case .cancelled: 130
         case .sqlite: 70
         }
@@ -132,6 +135,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .damaged(let path, let detail):
             "the store '\(path)' is damaged (\(detail)). `journey check \(path)` lists what is wrong; "
                 + "import the original files into a new store to recover"
+        case .busy(let path, let waited):
+            "another process is writing to the store '\(path)' (another import, or a program holding it open for "
+                + "writing); gave up after waiting \(waited) s for it to finish. Readers are not affected; try again later"
         case .readOnly(let path):
             "the store '\(path)' is open read-only (the file or its folder cannot be written): queries work, "
                 + "but imports and definitions need write access"
