@@ -536,6 +536,16 @@ struct ExpectEndToEndTests {
         events.compactMap { if case .expectation(let o, _) = $0 { o } else { nil } }
     }
 
+    /// A column copied from `--format csv` output carries the unit; EXPECT finds it under that name too.
+    @Test func aDurationColumnByItsCSVName() throws {
+        let f = try Fixture()
+        // Times come from each customer's earliest start: c1 10:00 → 10:40, c3 09:00 → 09:50, c2 11:00 → 12:00;
+        // the median of 40, 50 and 60 minutes is 50.
+        let run = f.run("FROM awareness TO purchase; EXPECT median_time_from_previous_seconds AT STEP 2 = 50 minutes")
+        #expect(run.failure == nil, "\(run.failure?.rendered ?? "")")
+        #expect(outcomes(run.events).map(\.holds) == [true])
+    }
+
     private func rendered(_ events: [SessionEvent]) -> [String] {
         events.compactMap { if case .expectation(_, let text) = $0 { text } else { nil } }
     }
@@ -681,7 +691,7 @@ struct ExpectEndToEndTests {
     @Test func theWholeResultAgainstAFileBesideTheScript() throws {
         let f = try Fixture()
         let csv = """
-            step,name,customers,pct_of_first,pct_of_previous,lost,median_time_from_previous,p90_time_from_previous,median_time_from_start,p90_time_from_start
+            step,name,customers,pct_of_first,pct_of_previous,lost,median_time_from_previous_seconds,p90_time_from_previous_seconds,median_time_from_start_seconds,p90_time_from_start_seconds
             1,awareness,4,100,,,,,,
             2,purchase,3,75,75,1,3000,3480,3000,3480
 

@@ -103,10 +103,17 @@ public enum Expectation {
         return try judge(seen(cell(result, rows[0], columnIndex)), test, subject: subject, testRange: testRange, range: range)
     }
 
-    /// The column's position: its exact name, else the same name in another case (`CUSTOMERS`).
+    /// The column's position: its exact name, else the same name in another case (`CUSTOMERS`), else the name
+    /// CSV and JSON give a duration column (`median_time_from_previous_seconds`), which a script copying a
+    /// column from `--format csv` output would write.
     static func index(of column: String, in result: QueryResult) -> Int? {
-        result.columns.firstIndex(of: column)
-            ?? result.columns.firstIndex { $0.lowercased() == column.lowercased() }
+        if let found = result.columns.firstIndex(of: column)
+            ?? result.columns.firstIndex(where: { $0.lowercased() == column.lowercased() }) {
+            return found
+        }
+        let suffix = "_seconds"
+        guard column.lowercased().hasSuffix(suffix) else { return nil }
+        return index(of: String(column.dropLast(suffix.count)), in: result)
     }
 
     static func cell(_ result: QueryResult, _ row: Int, _ column: Int) -> Cell {
