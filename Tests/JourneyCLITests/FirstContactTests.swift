@@ -140,3 +140,55 @@ struct TourWidthTests {
         #expect(Int(count.replacingOccurrences(of: ",", with: "")) ?? 0 > 0, "\(purchaseRow)")
     }
 }
+
+/// Output settings as a script uses them: one JSON document per run, JSON Lines, .nullvalue, .headers, .once.
+@Suite("Output of a run")
+struct RunOutputTests {
+    @Test("a run of several statements with --format json is one JSON document, an object per result")
+    func oneJSONDocument() throws {
+        let store = try StoreFixture()
+        let result = try store.journey(["--format", "json", "-c", "SHOW CHANNELS; SHOW STAGES; FROM awareness TO purchase"])
+        #expect(result.status == 0, "\(result)")
+        let document = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        #expect(document?.count == 3, "\(result.stdout)")
+        let funnel = try #require(document?.last)
+        #expect((funnel["columns"] as? [String])?.contains("median_time_from_previous_seconds") == true)
+        #expect((funnel["rows"] as? [[String: Any]])?.count == 2)
+    }
+
+    @Test("--format jsonl writes one JSON object per row, numbered by result")
+    func jsonLines() throws {
+        let store = try StoreFixture()
+        let result = try store.journey(["--format", "jsonl", "-c", "SHOW STAGES; FROM awareness TO purchase"])
+        #expect(result.status == 0, "\(result)")
+        let objects = try result.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.last?["_result"] as? Int == 2, "\(result.stdout)")
+        #expect(objects.filter { $0["_result"] as? Int == 2 }.count == 2)
+    }
+
+    @Test(".nullvalue, .headers off and .once in a script")
+    func nullHeadersOnce() throws {
+        let store = try StoreFixture()
+        let once = store.directory.path("once.csv")
+        let script = """
+            .mode csv
+            .nullvalue NULL
+            .headers off
+            FROM awareness TO purchase;
+            .once \(once)
+            SHOW STAGES;
+            SHOW CHANNELS;
+            """
+        let result = try store.journey([], stdin: script)
+        #expect(result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("1,awareness,") == true, "no header: \(result.stdout)")
+        #expect(lines.first?.contains("NULL") == true, "null text: \(result.stdout)")
+        // SHOW STAGES went to the file; SHOW CHANNELS came back to stdout.
+        let written = try String(contentsOfFile: once, encoding: .utf8)
+        #expect(written.contains("awareness") && !written.contains("paid_ads"), "\(written)")
+        #expect(result.stdout.contains("paid_ads") && !result.stdout.contains("retention"), "\(result.stdout)")
+    }
+}
