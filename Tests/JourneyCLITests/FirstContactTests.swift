@@ -192,3 +192,29 @@ struct RunOutputTests {
         #expect(result.stdout.contains("paid_ads") && !result.stdout.contains("retention"), "\(result.stdout)")
     }
 }
+
+@Suite("Colour on a terminal")
+struct ColourTests {
+    /// The funnel's table on a terminal, as escape-coded screen text, with `environment` added.
+    func funnelScreen(_ environment: [String: String]) async throws -> String {
+        let store = try StoreFixture()
+        let term = try Term(arguments: [store.name], directory: store.directory.path, columns: 100, rows: 30,
+                            environment: environment, keeping: store)
+        try await term.waitForPrompt()
+        try term.submit("FROM awareness TO consideration TO purchase;")
+        try await term.waitFor("the funnel") { $0.promptCount == 2 && $0.lastLine == Term.prompt }
+        return try term.styledText()
+    }
+
+    @Test("results are coloured on a terminal, and not at all with NO_COLOR")
+    func noColor() async throws {
+        let coloured = try await funnelScreen([:])
+        let plain = try await funnelScreen(["NO_COLOR": "1"])
+        // The table's lines: from the title to the notes under it (the prompt's own drawing is left out).
+        func table(_ text: String) -> String {
+            text.split(separator: "\n").filter { $0.contains("│") || $0.contains("┌") || $0.contains("└") }.joined(separator: "\n")
+        }
+        #expect(table(coloured).contains("\u{1B}["), "no colour on a terminal:\n\(coloured)")
+        #expect(!table(plain).contains("\u{1B}["), "colour despite NO_COLOR:\n\(plain)")
+    }
+}

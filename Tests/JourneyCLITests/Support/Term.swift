@@ -142,6 +142,11 @@ final class Term {
         return Screen(lines: lines)
     }
 
+    /// The visible screen now with its colours and styles as escape sequences (`capture-pane -e`).
+    func styledText() throws -> String {
+        try tmux(["capture-pane", "-p", "-e", "-t", Self.target]).stdout
+    }
+
     /// Polls the screen until `predicate` holds and returns that screen; throws with the last screen after `timeout`.
     /// Timeouts are generous on purpose: a loaded two-core machine can stall a process for seconds, and a
     /// passing test returns as soon as the screen is right. The screen is always read once more after the
