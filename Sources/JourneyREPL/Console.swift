@@ -325,15 +325,12 @@ public final class Console {
                 return
             }
             guard args.count == 1, let mode = OutputFormat(name: name) else {
-                throw ConsoleError("unknown mode '\(args.joined(separator: " "))'; use table, csv, json or markdown")
+                throw ConsoleError("unknown mode '\(args.joined(separator: " "))'; use "
+                                   + OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))
             }
             format = mode
         case ".timer":
-            switch args.first?.lowercased() {
-            case "on" where args.count == 1: timer = true
-            case "off" where args.count == 1: timer = false
-            default: throw ConsoleError("usage: .timer on|off")
-            }
+            timer = try Self.onOff(args, usage: ".timer on|off")
         case ".engine":
             guard let name = args.first else {
                 output.write("current engine: \(session.engine.rawValue)\n")
@@ -352,11 +349,7 @@ public final class Console {
             guard args.count == 1 else { throw ConsoleError("usage: .once FILE  (the next statement's results go to FILE)") }
             onceTarget = try TextSink.file(args[0])
         case ".headers":
-            switch args.first?.lowercased() {
-            case "on" where args.count == 1: headers = true
-            case "off" where args.count == 1: headers = false
-            default: throw ConsoleError("usage: .headers on|off")
-            }
+            headers = try Self.onOff(args, usage: ".headers on|off")
         case ".nullvalue":
             guard args.count <= 1 else { throw ConsoleError("usage: .nullvalue TEXT  (quote text with spaces)") }
             nullText = args.first ?? ""
@@ -366,17 +359,9 @@ public final class Console {
             }
             expanded = mode
         case ".pager":
-            switch args.first?.lowercased() {
-            case "on" where args.count == 1: pager = true
-            case "off" where args.count == 1: pager = false
-            default: throw ConsoleError("usage: .pager on|off  (long results at the prompt through $JOURNEY_PAGER, $PAGER or less)")
-            }
+            pager = try Self.onOff(args, usage: ".pager on|off  (long results at the prompt through $JOURNEY_PAGER, $PAGER or less)")
         case ".strict":
-            switch args.first?.lowercased() {
-            case "on" where args.count == 1: session.strict = true
-            case "off" where args.count == 1: session.strict = false
-            default: throw ConsoleError("usage: .strict on|off  (on: warnings are errors)")
-            }
+            session.strict = try Self.onOff(args, usage: ".strict on|off  (on: warnings are errors)")
         case ".values":
             guard args.count == 1 else { throw ConsoleError("usage: .values FIELD  (channel, device, customer.segment, ...)") }
             show(try valuesResult(args[0]))
@@ -388,6 +373,15 @@ public final class Console {
             try paramCommand(args)
         default:
             throw ConsoleError("unknown command '\(command.name)'; enter .help for the list")
+        }
+    }
+
+    /// The setting of a `.name on|off` command.
+    static func onOff(_ args: [String], usage: String) throws(ConsoleError) -> Bool {
+        switch args.first?.lowercased() {
+        case "on" where args.count == 1: true
+        case "off" where args.count == 1: false
+        default: throw ConsoleError("usage: " + usage)
         }
     }
 

@@ -6,16 +6,12 @@ import Testing
 @testable import JourneyStore
 
 @Suite struct ReaderFuzzTests {
+    /// The project's seeded generator (JourneyStore's SplitMix64), so a failing input can be made again from its seed.
     struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+        var rng: SplitMix64
+        init(state: UInt64) { rng = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { rng.next() }
+        mutating func below(_ n: Int) -> Int { Int.random(in: 0..<max(1, n), using: &rng) }
     }
 
     static let csvSeeds: [[UInt8]] = [

@@ -88,15 +88,7 @@ extension Parser {
             let close = try expect(.rightParen, "',' or ')' in the list of values")
             return .inList(field, values, negated: negated, range: field.range.union(close.range))
         }
-        let op: Comparison
-        switch current.kind {
-        case .symbol(.equal): op = .equal
-        case .symbol(.notEqual): op = .notEqual
-        case .symbol(.less): op = .less
-        case .symbol(.lessOrEqual): op = .lessOrEqual
-        case .symbol(.greater): op = .greater
-        case .symbol(.greaterOrEqual): op = .greaterOrEqual
-        default:
+        guard let op = Parser.comparison(current) else {
             throw fail("parse.expected-operator",
                        "expected a comparison (=, !=, <, <=, >, >=, IN, LIKE, BETWEEN, IS NULL) after \(field.name.text), found \(current.display)")
         }
@@ -182,6 +174,21 @@ extension Parser {
                        notes: ["quote a value that is also a keyword: '\(w)'"])
         default:
             throw fail("parse.expected-value", "expected a value (a word, 'text', a number or a time), found \(token.display)")
+        }
+    }
+}
+
+extension Parser {
+    /// The comparison a token spells (`=`, `!=` or `<>`, `<`, `<=`, `>`, `>=`), if it is one.
+    static func comparison(_ token: Token) -> Comparison? {
+        switch token.kind {
+        case .symbol(.equal): .equal
+        case .symbol(.notEqual): .notEqual
+        case .symbol(.less): .less
+        case .symbol(.lessOrEqual): .lessOrEqual
+        case .symbol(.greater): .greater
+        case .symbol(.greaterOrEqual): .greaterOrEqual
+        default: nil
         }
     }
 }

@@ -87,15 +87,7 @@ extension Parser {
             _ = try expectWord("NULL", negated ? "after IS NOT" : "or NOT NULL after IS")
             return .isNull(negated: negated)
         }
-        let op: Comparison
-        switch current.kind {
-        case .symbol(.equal): op = .equal
-        case .symbol(.notEqual): op = .notEqual
-        case .symbol(.less): op = .less
-        case .symbol(.lessOrEqual): op = .lessOrEqual
-        case .symbol(.greater): op = .greater
-        case .symbol(.greaterOrEqual): op = .greaterOrEqual
-        default:
+        guard let op = Parser.comparison(current) else {
             throw fail("parse.expected-operator",
                        "expected what \(subject) should be (=, !=, <, <=, >, >=, BETWEEN a AND b, IS NULL), found \(current.display)",
                        notes: ["EXPECT customers AT STEP 2 BETWEEN 400 AND 450"])
