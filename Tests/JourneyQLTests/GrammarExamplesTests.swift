@@ -79,4 +79,20 @@ struct GrammarExamplesTests {
             }
         }
     }
+
+    /// The keyword table and the grammar name the same words: a keyword the grammar gains must be added to the
+    /// table (so completion offers it and the parser knows whether it is reserved), and the other way round.
+    @Test func theKeywordTableIsTheGrammarsKeywords() {
+        let quoted = grammarText().split(separator: "\"").enumerated().compactMap { index, piece -> String? in
+            index % 2 == 1 ? String(piece) : nil
+        }
+        // Upper-case quoted words are keywords; T and Z belong to time literals, lower-case ones to durations.
+        let grammarWords = Set(quoted.filter { word in
+            word.count > 1 && word.allSatisfy { $0.isUppercase || $0 == "_" }
+        })
+        let tableWords = Set(Keywords.table.map(\.word))
+        #expect(grammarWords.subtracting(tableWords).isEmpty, "in the grammar, not the table: \(grammarWords.subtracting(tableWords).sorted())")
+        #expect(tableWords.subtracting(grammarWords).isEmpty, "in the table, not the grammar: \(tableWords.subtracting(grammarWords).sorted())")
+        #expect(Keywords.table.count == tableWords.count, "a keyword is listed twice")
+    }
 }

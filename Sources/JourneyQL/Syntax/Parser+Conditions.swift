@@ -98,7 +98,7 @@ extension Parser {
     }
 
     /// Words that are not reserved but start a clause after a condition (`WHERE big SAME order_id`).
-    static let clauseWords: Set<String> = ["same", "strict", "last", "ties"]
+    static var clauseWords: Set<String> { Keywords.clauseWords }
 
     /// Whether the tokens after a bare `name` go on to compare it; if not, the name is a condition defined with LET.
     /// The built-in fields are always compared (so `WHERE channel` is unfinished, not a LET); a value or an

@@ -15,21 +15,10 @@ public struct ParseResult: Sendable {
 
 public struct Parser {
     /// Words that start or separate clauses; they cannot be bare names or bare values (quote them).
-    public static let reservedWords: Set<String> = [
-        "from", "to", "then", "within", "where", "and", "or", "not", "in", "any", "import", "show",
-        "explain", "map", "by", "excluding", "during", "since", "before", "for", "limit", "top",
-        "directly", "customers",
-    ]
+    public static var reservedWords: Set<String> { Keywords.reserved }
 
-    /// Every keyword of the grammar (grammar/journey.ebnf), offered by completion and listed in help.
-    public static let keywords: [String] = [
-        "FROM", "TO", "THEN", "WITHIN", "WHERE", "AND", "OR", "NOT", "IN", "ANY", "STAGE", "TOUCHPOINT",
-        "IMPORT", "CUSTOMERS", "MAP", "SHOW", "STAGES", "TOUCHPOINTS", "CHANNELS", "FIELDS", "EXPLAIN",
-        "LIKE", "ESCAPE", "BETWEEN", "IS", "NULL", "DEFINE", "LET", "SEGMENT", "SET", "DROP", "AS", "SEGMENTS",
-        "DEFINITIONS", "TIMES", "PATHS", "TOP", "BY", "LIMIT", "DURING", "SINCE", "BEFORE", "LAST", "DIRECTLY",
-        "STRICT", "TIME", "TIES", "ORDER", "EXCLUDING", "SAME", "FOR", "CUSTOMER", "NOW", "EXPECT", "ROWS", "RESULT", "AT", "ROW",
-        "days", "hours", "minutes", "weeks", "months", "day", "week", "month",
-    ]
+    /// Keywords offered by completion and listed in help (see `Keywords`).
+    public static var keywords: [String] { Keywords.completions }
 
     /// How deeply parentheses, NOT and alternatives may nest; deeper input is refused, not a stack overflow.
     public static let maximumDepth = 100

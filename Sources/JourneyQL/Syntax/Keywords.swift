@@ -1,0 +1,50 @@
+// Every keyword of the grammar, once. The parser's reserved words, the words completion offers and the test that
+// keeps grammar/journey.ebnf in step all read this table (they were separate lists that drifted apart).
+
+/// How a keyword binds.
+public enum KeywordRole: Sendable, Hashable {
+    /// Starts or separates clauses: never a bare name or value (quote it: `'from'`).
+    case reserved
+    /// Starts a clause where a clause may start, and is a name elsewhere (`same`, `strict`, `last`, `ties`).
+    case clause
+    /// A keyword only where its statement expects it (`STAGE`, `BETWEEN`, `SHOW`'s targets, EXPECT's words).
+    case contextual
+}
+
+public enum Keywords {
+    /// Each keyword as the grammar spells it, with its role.
+    public static let table: [(word: String, role: KeywordRole)] = [
+        // Journeys and their clauses.
+        ("FROM", .reserved), ("TO", .reserved), ("THEN", .reserved), ("WITHIN", .reserved), ("WHERE", .reserved),
+        ("BY", .reserved), ("LIMIT", .reserved), ("TOP", .reserved), ("FOR", .reserved), ("EXCLUDING", .reserved),
+        ("DURING", .reserved), ("SINCE", .reserved), ("BEFORE", .reserved), ("DIRECTLY", .reserved),
+        ("ANY", .reserved), ("IN", .reserved),
+        ("LAST", .clause), ("SAME", .clause), ("STRICT", .clause), ("TIES", .clause),
+        ("TIME", .contextual), ("ORDER", .contextual), ("STAGE", .contextual), ("TOUCHPOINT", .contextual),
+        // Conditions.
+        ("AND", .reserved), ("OR", .reserved), ("NOT", .reserved),
+        ("LIKE", .contextual), ("ESCAPE", .contextual), ("BETWEEN", .contextual), ("IS", .contextual),
+        ("NULL", .contextual),
+        // Other statements.
+        ("IMPORT", .reserved), ("SHOW", .reserved), ("EXPLAIN", .reserved), ("MAP", .reserved),
+        ("CUSTOMERS", .reserved),
+        ("TIMES", .contextual), ("PATHS", .contextual), ("CUSTOMER", .contextual),
+        ("STAGES", .contextual), ("TOUCHPOINTS", .contextual), ("CHANNELS", .contextual), ("FIELDS", .contextual),
+        ("SEGMENTS", .contextual), ("DEFINITIONS", .contextual),
+        ("DEFINE", .contextual), ("LET", .contextual), ("SEGMENT", .contextual), ("SET", .contextual),
+        ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
+        ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
+        ("STEP", .contextual), ("ROW", .contextual),
+    ]
+
+    /// Lower-case words that can never be a bare name or value.
+    public static let reserved: Set<String> = Set(table.filter { $0.role == .reserved }.map { $0.word.lowercased() })
+
+    /// Lower-case words that start a clause where one may start, and are names elsewhere.
+    public static let clauseWords: Set<String> = Set(table.filter { $0.role == .clause }.map { $0.word.lowercased() })
+
+    /// Every keyword, upper-case, for completion and help; then the long forms of the duration units and the
+    /// periods of `BY`.
+    public static let completions: [String] = table.map(\.word)
+        + ["seconds", "minutes", "hours", "days", "weeks", "months", "years", "day", "week", "month"]
+}
