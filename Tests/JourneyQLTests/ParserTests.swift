@@ -388,7 +388,7 @@ struct ParserTests {
 
     /// The location line and the caret line of a rendered diagnostic (the wording is not tested).
     private func caretLines(_ text: String, _ range: SourceRange) -> (location: String, source: String, caret: String) {
-        let rendered = DiagnosticRenderer.render(.error("test.id", "message", at: range), in: SourceText(text, name: "q.jql"))
+        let rendered = DiagnosticRenderer.render(.error(.parseExpected, "message", at: range), in: SourceText(text, name: "q.jql"))
         let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard lines.count >= 5 else { return ("", "", "") }
         return (lines[1], lines[3], lines[4])

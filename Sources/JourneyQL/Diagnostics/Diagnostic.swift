@@ -21,7 +21,7 @@ public struct DiagnosticOrigin: Sendable, Hashable {
 /// A message about one place in the source. Tests assert `id` and `range`, never the wording.
 public struct Diagnostic: Error, Sendable, Hashable {
     public var severity: Severity
-    /// A stable identifier such as `parse.expected` or `check.unknown-step`.
+    /// A stable identifier such as `parse.expected` or `check.unknown-step` (a `DiagnosticID`'s raw value).
     public var id: String
     public var message: String
     public var range: SourceRange
@@ -32,22 +32,22 @@ public struct Diagnostic: Error, Sendable, Hashable {
     /// When set, `range` is a range of this text rather than of the statement's source.
     public var origin: DiagnosticOrigin?
 
-    public init(_ severity: Severity, _ id: String, _ message: String, at range: SourceRange,
+    public init(_ severity: Severity, _ id: DiagnosticID, _ message: String, at range: SourceRange,
                 notes: [String] = [], suggestion: String? = nil) {
         self.severity = severity
-        self.id = id
+        self.id = id.rawValue
         self.message = message
         self.range = range
         self.notes = notes
         self.suggestion = suggestion
     }
 
-    public static func error(_ id: String, _ message: String, at range: SourceRange,
+    public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange,
                              notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
         Diagnostic(.error, id, message, at: range, notes: notes, suggestion: suggestion)
     }
 
-    public static func warning(_ id: String, _ message: String, at range: SourceRange,
+    public static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange,
                                notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
         Diagnostic(.warning, id, message, at: range, notes: notes, suggestion: suggestion)
     }

@@ -18,7 +18,7 @@ public struct ExpectationOutcome: Sendable, Hashable {
 
     static func fails(_ summary: String, at range: SourceRange, notes: [String] = []) -> ExpectationOutcome {
         ExpectationOutcome(holds: false, summary: summary,
-                           diagnostic: .error("expect.failed", "EXPECT failed: " + summary, at: range, notes: notes))
+                           diagnostic: .error(.expectFailed, "EXPECT failed: " + summary, at: range, notes: notes))
     }
 }
 
@@ -41,7 +41,7 @@ public enum Expectation {
             return try judge(.number(Double(count)), test, subject: "ROWS", testRange: testRange, range: range)
         case .result(let source, _, let range):
             guard let texts else {
-                throw .error("expect.internal", "EXPECT RESULT was run without the result's text", at: range)
+                throw .error(.expectInternal, "EXPECT RESULT was run without the result's text", at: range)
             }
             let label: String
             switch source {
@@ -77,7 +77,7 @@ public enum Expectation {
             case .name(let text): (name, wanted) = ("name", .text(text))
             }
             guard let k = index(of: name, in: result) else {
-                throw Diagnostic.error("expect.no-steps", "the previous result has no \(name) column: AT STEP picks a step of a journey",
+                throw Diagnostic.error(.expectNoSteps, "the previous result has no \(name) column: AT STEP picks a step of a journey",
                                        at: selection.stepRange ?? range,
                                        notes: ["its columns: " + result.columns.joined(separator: ", ")],
                                        suggestion: "pick the row with AT ROW n or WHERE column = value")
@@ -123,7 +123,7 @@ public enum Expectation {
     static func unknownColumn(_ column: String, at range: SourceRange, results: [QueryResult]) -> Diagnostic {
         var columns: [String] = []
         for result in results { for c in result.columns where !columns.contains(c) { columns.append(c) } }
-        return .error("expect.unknown-column", "the previous result has no column '\(column)'", at: range,
+        return .error(.expectUnknownColumn, "the previous result has no column '\(column)'", at: range,
                       notes: ["its columns: " + (columns.isEmpty ? "(none)" : columns.joined(separator: ", "))],
                       suggestion: Suggestions.phrase(Suggestions.nearest(to: column, among: columns, caseInsensitive: true)))
     }
@@ -229,7 +229,7 @@ public enum Expectation {
         var notes: [String] = []
         if case .duration = seen { notes.append("write a duration with its unit: 2 days, 90 minutes, 30s") }
         if case .number = seen, case .duration = value { notes.append("counts and percentages (0 to 100) compare with plain numbers") }
-        throw Diagnostic.error("expect.type-mismatch",
+        throw Diagnostic.error(.expectTypeMismatch,
                                "\(subject) is \(seen.kindName) (\(seen)); it cannot be compared with \(value.kindName) (\(value))",
                                at: range, notes: notes)
     }

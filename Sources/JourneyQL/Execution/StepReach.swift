@@ -19,7 +19,7 @@ enum StepReach {
         let steps = plan.funnel.steps
         // The step the condition most likely belongs to: the first, unless it is the one emptied.
         let target = k == 0 ? steps[steps.count - 1] : steps[0]
-        return [.warning("check.unreachable-step", "no '\(steps[k].label)' event passes WHERE \(whereText)",
+        return [.warning(.checkUnreachableStep, "no '\(steps[k].label)' event passes WHERE \(whereText)",
                          at: steps[k].range,
                          notes: ["WHERE applies to every step, so this step and the ones after it count nobody",
                                  "to filter one step only, write it in brackets after that step: \(target.label)[\(whereText)]"])]

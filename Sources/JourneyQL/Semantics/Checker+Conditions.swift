@@ -53,7 +53,7 @@ extension Checker {
         case .isNull(let fieldRef, let negated, let range):
             let field = try conditionField(fieldRef)
             if field == .time || field == .customer {
-                diagnostics.append(.warning("check.never-null", "every event has a \(field): IS \(negated ? "NOT " : "")NULL is always \(negated)",
+                diagnostics.append(.warning(.checkNeverNull, "every event has a \(field): IS \(negated ? "NOT " : "")NULL is always \(negated)",
                                             at: range))
             }
             return negated ? .not(.isNull(field)) : .isNull(field)
@@ -64,7 +64,7 @@ extension Checker {
             guard let lower, let upper else { throw Failure() }
             let deferred = expansion.deferredValues.contains(low.range) || expansion.deferredValues.contains(high.range)
             if !deferred, Checker.literalKind(lower) != Checker.literalKind(upper) {
-                diagnostics.append(.error("check.between-types", "the bounds of BETWEEN are a \(Checker.literalKind(lower)) and a \(Checker.literalKind(upper))",
+                diagnostics.append(.error(.checkBetweenTypes, "the bounds of BETWEEN are a \(Checker.literalKind(lower)) and a \(Checker.literalKind(upper))",
                                           at: low.range.union(high.range), notes: ["both bounds must be numbers, or both text"]))
                 throw Failure()
             }
@@ -83,7 +83,7 @@ extension Checker {
             switch field {
             case .customer, .customerAttribute: break
             default:
-                diagnostics.append(.error("check.segment-field", "a segment's condition can use only customer attributes, not \(field)",
+                diagnostics.append(.error(.checkSegmentField, "a segment's condition can use only customer attributes, not \(field)",
                                           at: ref.range, notes: ["a segment is a set of customers: SEGMENT b2b AS customer.segment = 'b2b'"]))
                 throw Failure()
             }
@@ -107,7 +107,7 @@ extension Checker {
     /// The pattern of `f LIKE pattern [ESCAPE c]`: text only, on any field but time.
     mutating func likePattern(_ value: Value, escape: Value?, field: EventField, fieldRange: SourceRange) throws(Failure) -> LikePattern {
         if field == .time {
-            diagnostics.append(.error("check.type-mismatch", "LIKE matches text; time is a time", at: fieldRange,
+            diagnostics.append(.error(.checkTypeMismatch, "LIKE matches text; time is a time", at: fieldRange,
                                       suggestion: "compare times with BETWEEN, <, >="))
             throw Failure()
         }
@@ -117,17 +117,17 @@ extension Checker {
             let e = try likeText(escape, what: "ESCAPE takes one character, such as '\\'")
             let scalars = Array(e.unicodeScalars)
             guard scalars.count == 1 else {
-                diagnostics.append(.error("check.bad-escape", "ESCAPE takes exactly one character", at: escape.range))
+                diagnostics.append(.error(.checkBadEscape, "ESCAPE takes exactly one character", at: escape.range))
                 throw Failure()
             }
             escapeScalar = scalars[0]
         }
         guard text.utf8.count <= Checker.maximumPatternLength else {
-            diagnostics.append(.error("check.pattern-too-long", "the pattern is longer than \(Checker.maximumPatternLength) bytes", at: value.range))
+            diagnostics.append(.error(.checkPatternTooLong, "the pattern is longer than \(Checker.maximumPatternLength) bytes", at: value.range))
             throw Failure()
         }
         guard let pattern = LikePattern(text, escape: escapeScalar) else {
-            diagnostics.append(.error("check.bad-pattern", "the pattern ends with the escape character, which escapes nothing",
+            diagnostics.append(.error(.checkBadPattern, "the pattern ends with the escape character, which escapes nothing",
                                       at: value.range, suggestion: "double it to match the character itself"))
             throw Failure()
         }
@@ -145,13 +145,13 @@ extension Checker {
                     expansion.deferredValues.insert(value.range)
                     return ""
                 }
-                diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value",
+                diagnostics.append(.error(.checkUnboundParameter, "parameter $\(name) has no value",
                                           at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
             }
             return bound
         case .number, .time, .duration:
-            diagnostics.append(.error("check.type-mismatch", what, at: value.range, suggestion: "quote it"))
+            diagnostics.append(.error(.checkTypeMismatch, what, at: value.range, suggestion: "quote it"))
             throw Failure()
         }
     }
@@ -163,7 +163,7 @@ extension Checker {
         guard !known.isEmpty, !known.contains(where: pattern.matches) else { return }
         // The nearest values to the pattern's literal text, wildcards left out.
         let literal = String(String.UnicodeScalarView(pattern.text.unicodeScalars.filter { $0 != "%" && $0 != "_" }))
-        diagnostics.append(.warning("check.unknown-value", "no event has a \(field) matching \(pattern)", at: range,
+        diagnostics.append(.warning(.checkUnknownValue, "no event has a \(field) matching \(pattern)", at: range,
                                     notes: ["LIKE is case-sensitive"],
                                     suggestion: Suggestions.phrase(Suggestions.nearest(to: literal, among: known, caseInsensitive: true))))
     }
@@ -173,7 +173,7 @@ extension Checker {
     @discardableResult
     mutating func warnIfNullWord(_ value: Value, field: FieldRef, op: Comparison) -> Bool {
         guard case .word(let w) = value.syntax, w.lowercased() == "null" else { return false }
-        diagnostics.append(.warning("check.null-text", "this compares \(field.name.text) with the text 'null'", at: value.range,
+        diagnostics.append(.warning(.checkNullText, "this compares \(field.name.text) with the text 'null'", at: value.range,
                                     suggestion: "write \(field.qualifier.map { $0.text + "." } ?? "")\(field.name.text) IS \(op == .equal ? "" : "NOT ")NULL to test for a missing value"))
         return true
     }
@@ -195,14 +195,14 @@ extension Checker {
     mutating func resolveField(_ ref: FieldRef) throws(Failure) -> EventField {
         if let qualifier = ref.qualifier {
             guard qualifier.text.lowercased() == "customer" else {
-                diagnostics.append(.error("check.unknown-qualifier", "only customer attributes are written with a dot (customer.segment)",
+                diagnostics.append(.error(.checkUnknownQualifier, "only customer attributes are written with a dot (customer.segment)",
                                           at: qualifier.range,
                                           suggestion: Suggestions.phrase(Suggestions.nearest(to: qualifier.text, among: ["customer"]))))
                 throw Failure()
             }
             let attributes = catalog.customerAttributes.map(\.name)
             guard attributes.contains(ref.name.text) else {
-                diagnostics.append(.error("check.unknown-attribute", "no customer attribute is called '\(ref.name.text)'",
+                diagnostics.append(.error(.checkUnknownAttribute, "no customer attribute is called '\(ref.name.text)'",
                                           at: ref.name.range,
                                           notes: attributes.isEmpty ? ["no customers file has been imported"] : ["known attributes: " + attributes.joined(separator: ", ")],
                                           suggestion: Suggestions.phrase(Suggestions.nearest(to: ref.name.text, among: attributes))))
@@ -221,7 +221,7 @@ extension Checker {
         }
         let properties = catalog.properties.map(\.name)
         if properties.contains(name) { return .property(name) }
-        diagnostics.append(.error("check.unknown-field", "no field or property is called '\(name)'", at: ref.name.range,
+        diagnostics.append(.error(.checkUnknownField, "no field or property is called '\(name)'", at: ref.name.range,
                                   notes: ["fields: " + (Checker.builtinFields + properties).joined(separator: ", ")],
                                   suggestion: Suggestions.phrase(Suggestions.nearest(to: name, among: Checker.builtinFields + properties))))
         throw Failure()
@@ -237,7 +237,7 @@ extension Checker {
                     expansion.deferredValues.insert(value.range)
                     return Checker.placeholder(for: field)
                 }
-                diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value",
+                diagnostics.append(.error(.checkUnboundParameter, "parameter $\(name) has no value",
                                           at: value.range, notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
             }
@@ -248,24 +248,24 @@ extension Checker {
             return .time(t)
         case (.time, .string(let s)), (.time, .word(let s)):
             if let t = TimeParser.parse(s) { return .time(t) }
-            diagnostics.append(.error("check.bad-time", "'\(s)' is not a time", at: value.range,
+            diagnostics.append(.error(.checkBadTime, "'\(s)' is not a time", at: value.range,
                                       notes: ["times are written 2024-01-31 or 2024-01-31T10:00:00Z"]))
             throw Failure()
         case (.time, _):
-            diagnostics.append(.error("check.type-mismatch", "time compares with a time such as 2024-01-31",
+            diagnostics.append(.error(.checkTypeMismatch, "time compares with a time such as 2024-01-31",
                                       at: value.range))
             throw Failure()
         case (_, .duration):
-            diagnostics.append(.error("check.type-mismatch", "a duration cannot be compared with \(field)",
+            diagnostics.append(.error(.checkTypeMismatch, "a duration cannot be compared with \(field)",
                                       at: value.range, notes: ["durations belong in WITHIN"]))
             throw Failure()
         case (_, .time):
-            diagnostics.append(.error("check.type-mismatch", "only the field time compares with a time",
+            diagnostics.append(.error(.checkTypeMismatch, "only the field time compares with a time",
                                       at: value.range, notes: ["quote the value to compare it as text"]))
             throw Failure()
         case (.stage, .number(_, let text)), (.touchpoint, .number(_, let text)), (.channel, .number(_, let text)),
              (.customer, .number(_, let text)):
-            diagnostics.append(.error("check.type-mismatch", "\(field) is text; a number never equals it",
+            diagnostics.append(.error(.checkTypeMismatch, "\(field) is text; a number never equals it",
                                       at: value.range, suggestion: "write '\(text)'"))
             throw Failure()
         case (_, .number(let d, let text)):
@@ -323,7 +323,7 @@ extension Checker {
         }
         guard !known.contains(where: { $0.utf8.elementsEqual(value.utf8) }) else { return }
         let name = if case .customerAttribute(let a) = field { a } else { field.description }
-        diagnostics.append(.warning("check.unknown-value", "no \(owner) has \(name) '\(value)'", at: range,
+        diagnostics.append(.warning(.checkUnknownValue, "no \(owner) has \(name) '\(value)'", at: range,
                                     suggestion: Suggestions.phrase(Suggestions.nearest(to: value, among: known,
                                                                                        caseInsensitive: true))))
     }

@@ -62,7 +62,7 @@ extension Checker {
     /// The condition of the segment `name`, over the customer's id and attributes only: what `FOR name` keeps.
     mutating func segmentCondition(_ name: Name) throws(Failure) -> Condition {
         guard let entry = definitions.entry(.segment, name.text) else {
-            reportUnknown(.segment, name, id: "check.unknown-segment")
+            reportUnknown(.segment, name, id: .checkUnknownSegment)
             throw Failure()
         }
         return try expand(entry, usedAt: name.range)
@@ -71,7 +71,7 @@ extension Checker {
     /// A bare name where a condition goes: the LET condition of that name.
     mutating func namedCondition(_ name: Name) throws(Failure) -> Condition {
         guard let entry = definitions.entry(.condition, name.text) else {
-            reportUnknown(.condition, name, id: "check.unknown-condition")
+            reportUnknown(.condition, name, id: .checkUnknownCondition)
             throw Failure()
         }
         return try expand(entry, usedAt: name.range)
@@ -107,11 +107,11 @@ extension Checker {
         let isStage = stageNames.contains(bytes), isTouchpoint = asStep && touchpointNames.contains(bytes)
         guard isStage || isTouchpoint, expansion.notedStages.insert(bytes).inserted else { return }
         if isStage {
-            diagnostics.append(Diagnostic(.note, "check.defined-stage-shadows",
+            diagnostics.append(Diagnostic(.note, .checkDefinedStageShadows,
                                           "'\(entry.name)' is a defined stage (DEFINE STAGE); it shadows the stage '\(entry.name)' in the data",
                                           at: range, suggestion: "DROP STAGE \(entry.name) to use the data's stage again"))
         } else {
-            diagnostics.append(Diagnostic(.note, "check.ambiguous-step",
+            diagnostics.append(Diagnostic(.note, .checkAmbiguousStep,
                                           "'\(entry.name)' is both a defined stage and a touchpoint; it means the defined stage here",
                                           at: range, suggestion: "write touchpoint \(entry.name) for the touchpoint"))
         }
@@ -125,12 +125,12 @@ extension Checker {
         let at = range ?? SourceRange(0, 0)
         if let i = expansion.stack.firstIndex(of: key) {
             let path = (expansion.stack[i...].map(\.title) + [key.title]).joined(separator: " → ")
-            diagnostics.append(.error("check.definition-cycle", "\(entry.title) refers to itself: \(path)", at: at,
+            diagnostics.append(.error(.checkDefinitionCycle, "\(entry.title) refers to itself: \(path)", at: at,
                                       notes: ["a definition cannot use itself, directly or through others"]))
             throw Failure()
         }
         guard expansion.stack.count < Checker.maximumDefinitionDepth else {
-            diagnostics.append(.error("check.definition-too-deep",
+            diagnostics.append(.error(.checkDefinitionTooDeep,
                                       "definitions use one another more than \(Checker.maximumDefinitionDepth) levels deep here", at: at))
             throw Failure()
         }
@@ -165,7 +165,7 @@ extension Checker {
             throw Failure()
         }
         if condition.exceeds(nodes: Checker.maximumExpandedNodes, depth: Parser.maximumDepth) {
-            diagnostics.append(.error("check.definition-too-large",
+            diagnostics.append(.error(.checkDefinitionTooLarge,
                                       "\(entry.title) expands to a condition too large or too deeply nested to run", at: at,
                                       notes: ["at most \(Checker.maximumExpandedNodes) comparisons and \(Parser.maximumDepth) levels of nesting"]))
             expansion.failed.insert(cacheKey)
@@ -176,7 +176,7 @@ extension Checker {
     }
 
     /// An error for a definition that does not exist, with the nearest names and what else the name is.
-    mutating func reportUnknown(_ kind: DefinitionKind, _ name: Name, id: String) {
+    mutating func reportUnknown(_ kind: DefinitionKind, _ name: Name, id: DiagnosticID) {
         // The definitions being made or expanded are no help as suggestions.
         let names = definitions.names(kind).filter { n in !expansion.stack.contains { $0.kind == kind && $0.name == Array(n.utf8) } }
         var notes: [String] = []
@@ -188,12 +188,12 @@ extension Checker {
             if Checker.builtinFields.contains(name.text.lowercased()) || catalog.properties.contains(where: { $0.name == name.text }) {
                 notes.append("'\(name.text)' is a field: compare it (\(name.text) = value) or test it (\(name.text) IS NOT NULL)")
                 suggestion = suggestion ?? "did you mean \(name.text) IS NOT NULL?"
-            } else if names.isEmpty, id != "check.unknown-definition" {
+            } else if names.isEmpty, id != .checkUnknownDefinition {
                 notes.append("name a condition with LET \(name.text) = condition")
             }
         case .segment:
             message = "no segment is called '\(name.text)'"
-            if names.isEmpty, id != "check.unknown-definition" { notes.append("define one with SEGMENT \(name.text) AS customer.segment = '\(name.text)'") }
+            if names.isEmpty, id != .checkUnknownDefinition { notes.append("define one with SEGMENT \(name.text) AS customer.segment = '\(name.text)'") }
         case .stage:
             message = "no stage is defined with the name '\(name.text)'"
             if stageNames.contains(Array(name.text.utf8)) {
@@ -214,12 +214,12 @@ extension Checker {
         switch d {
         case .define(let kind, let name, let expr, let textRange, _):
             guard !name.text.isEmpty else {
-                diagnostics.append(.error("check.bad-name", "a definition needs a name", at: name.range))
+                diagnostics.append(.error(.checkBadName, "a definition needs a name", at: name.range))
                 return nil
             }
             // A bare built-in field name in a condition is always the field (`WHERE channel` is unfinished).
             if kind == .condition, Checker.builtinFields.contains(name.text.lowercased()) || name.text.lowercased() == "event" {
-                diagnostics.append(.error("check.bad-name", "'\(name.text)' is a field; a condition cannot be named so",
+                diagnostics.append(.error(.checkBadName, "'\(name.text)' is a field; a condition cannot be named so",
                                           at: name.range, notes: ["choose another name, such as is_\(name.text.lowercased())"]))
                 return nil
             }
@@ -234,7 +234,7 @@ extension Checker {
             if kind == .stage { noteShadowing(entry, at: name.range, asStep: true) }
             guard let condition = try? checkCondition(expr) else { return nil }
             if condition.exceeds(nodes: Checker.maximumExpandedNodes, depth: Parser.maximumDepth) {
-                diagnostics.append(.error("check.definition-too-large",
+                diagnostics.append(.error(.checkDefinitionTooLarge,
                                           "\(entry.title) expands to a condition too large or too deeply nested to run", at: expr.range,
                                           notes: ["at most \(Checker.maximumExpandedNodes) comparisons and \(Parser.maximumDepth) levels of nesting"]))
                 return nil
@@ -243,7 +243,7 @@ extension Checker {
 
         case .drop(let kind, let name, _):
             guard definitions.entry(kind, name.text) != nil else {
-                reportUnknown(kind, name, id: "check.unknown-definition")
+                reportUnknown(kind, name, id: .checkUnknownDefinition)
                 return nil
             }
             warnDependents(on: kind, name)
@@ -258,24 +258,24 @@ extension Checker {
                 // The order is stored as a comma-separated list whose items are trimmed of spaces and tabs.
                 let edges: Set<Character> = [" ", "\t"]
                 if name.text.contains(",") || name.text.isEmpty || edges.contains(name.text.first!) || edges.contains(name.text.last!) {
-                    diagnostics.append(.error("check.bad-stage-name",
+                    diagnostics.append(.error(.checkBadStageName,
                                               "a stage in SET STAGES cannot be empty, contain a comma, or start or end with a space",
                                               at: name.range))
                     failed = true
                 } else if !stageNames.contains(bytes), definitions.entry(.stage, name.text) == nil {
-                    diagnostics.append(.error("check.unknown-stage", "no stage is called '\(name.text)'", at: name.range,
+                    diagnostics.append(.error(.checkUnknownStage, "no stage is called '\(name.text)'", at: name.range,
                                               notes: known.isEmpty ? ["the store has no stages: import events or DEFINE STAGE first"] : [],
                                               suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: known))))
                     failed = true
                 } else if !seen.insert(bytes).inserted {
-                    diagnostics.append(.error("check.duplicate-stage", "'\(name.text)' is listed twice", at: name.range))
+                    diagnostics.append(.error(.checkDuplicateStage, "'\(name.text)' is listed twice", at: name.range))
                     failed = true
                 }
             }
             if failed { return nil }
             let rest = known.filter { !seen.contains(Array($0.utf8)) }
             if !rest.isEmpty {
-                diagnostics.append(Diagnostic(.note, "check.unordered-stages",
+                diagnostics.append(Diagnostic(.note, .checkUnorderedStages,
                                               "stages not listed come after these: \(rest.joined(separator: ", "))",
                                               at: d.range))
             }
@@ -285,7 +285,7 @@ extension Checker {
             var syntax = value.syntax
             if case .parameter(let p) = syntax {
                 guard let bound = parameters[p] else {
-                    diagnostics.append(.error("check.unbound-parameter", "parameter $\(p) has no value", at: value.range,
+                    diagnostics.append(.error(.checkUnboundParameter, "parameter $\(p) has no value", at: value.range,
                                               notes: ["bind it with --param \(p)=VALUE or .param \(p) VALUE"]))
                     return nil
                 }
@@ -298,11 +298,11 @@ extension Checker {
                 return .setNow(nil)
             case .word(let s), .string(let s):
                 if let t = TimeParser.parse(s) { return .setNow(t) }
-                diagnostics.append(.error("check.bad-time", "'\(s)' is not a time", at: value.range,
+                diagnostics.append(.error(.checkBadTime, "'\(s)' is not a time", at: value.range,
                                           notes: ["SET now = 2024-06-30 or 2024-06-30T12:00:00Z; SET now = NULL forgets it"]))
                 return nil
             default:
-                diagnostics.append(.error("check.type-mismatch", "now is a time such as 2024-06-30", at: value.range))
+                diagnostics.append(.error(.checkTypeMismatch, "now is a time such as 2024-06-30", at: value.range))
                 return nil
             }
         }
@@ -316,10 +316,10 @@ extension Checker {
             let uses = Checker.references(in: expr)
             switch kind {
             case .condition where uses.conditions.contains(target):
-                diagnostics.append(.warning("check.dropped-in-use", "\(entry.title) uses LET \(name.text); it will fail until LET \(name.text) is defined again",
+                diagnostics.append(.warning(.checkDroppedInUse, "\(entry.title) uses LET \(name.text); it will fail until LET \(name.text) is defined again",
                                             at: name.range))
             case .stage where uses.stageValues.contains(target):
-                diagnostics.append(.warning("check.dropped-in-use", "\(entry.title) uses stage \(name.text); it will mean the data's stage of that name",
+                diagnostics.append(.warning(.checkDroppedInUse, "\(entry.title) uses stage \(name.text); it will mean the data's stage of that name",
                                             at: name.range))
             default:
                 break

@@ -31,13 +31,13 @@ extension Checker {
                 case .compare(_, let v): values = [v]
                 case .between(let low, let high): values = [low, high]
                 case .isNull:
-                    diagnostics.append(.error("check.expect-type", "ROWS is a count, never null", at: range,
+                    diagnostics.append(.error(.checkExpectType, "ROWS is a count, never null", at: range,
                                               notes: ["EXPECT ROWS = 0 expects an empty result"]))
                     throw Failure()
                 }
                 for value in values {
                     guard case .number = value else {
-                        diagnostics.append(.error("check.expect-type", "ROWS counts rows; compare it with a number, not \(value.kindName)",
+                        diagnostics.append(.error(.checkExpectType, "ROWS counts rows; compare it with a number, not \(value.kindName)",
                                                   at: expectedValueRanges(expected).first ?? range))
                         throw Failure()
                     }
@@ -51,7 +51,7 @@ extension Checker {
                     return .result(.inline(String(text)), valueRange: name.range, range: range)
                 }
                 guard !name.text.isEmpty else {
-                    diagnostics.append(.error("check.expect-file", "EXPECT RESULT needs a file name", at: name.range,
+                    diagnostics.append(.error(.checkExpectFile, "EXPECT RESULT needs a file name", at: name.range,
                                               notes: ["EXPECT RESULT = 'expected/funnel.csv'"]))
                     throw Failure()
                 }
@@ -79,12 +79,12 @@ extension Checker {
             default: ordered = nil
             }
             guard let ordered else {
-                diagnostics.append(.error("check.expect-bounds", "BETWEEN's bounds are \(low.kindName) and \(high.kindName); write both of one kind",
+                diagnostics.append(.error(.checkExpectBounds, "BETWEEN's bounds are \(low.kindName) and \(high.kindName); write both of one kind",
                                           at: lowSyntax.range.union(highSyntax.range)))
                 throw Failure()
             }
             guard ordered else {
-                diagnostics.append(.error("check.expect-bounds", "BETWEEN \(low) AND \(high) holds for no value",
+                diagnostics.append(.error(.checkExpectBounds, "BETWEEN \(low) AND \(high) holds for no value",
                                           at: lowSyntax.range.union(highSyntax.range),
                                           suggestion: "write the lower bound first: BETWEEN \(high) AND \(low)"))
                 throw Failure()
@@ -99,7 +99,7 @@ extension Checker {
     mutating func expectedValue(_ value: Value, nullHelp: String) throws(Failure) -> ExpectedValue {
         switch value.syntax {
         case .word(let w) where w.lowercased() == "null":
-            diagnostics.append(.error("check.expect-null", "NULL is no value to compare with", at: value.range,
+            diagnostics.append(.error(.checkExpectNull, "NULL is no value to compare with", at: value.range,
                                       notes: ["quote it to mean the text: 'NULL'"], suggestion: nullHelp))
             throw Failure()
         case .word(let s), .string(let s): return .text(s)
@@ -109,7 +109,7 @@ extension Checker {
         case .parameter(let name):
             // The parser binds parameters in EXPECT; one left here was never bound.
             guard let bound = parameters[name] else {
-                diagnostics.append(.error("check.unbound-parameter", "parameter $\(name) has no value", at: value.range,
+                diagnostics.append(.error(.checkUnboundParameter, "parameter $\(name) has no value", at: value.range,
                                           notes: ["bind it with --param \(name)=VALUE or .param \(name) VALUE"]))
                 throw Failure()
             }

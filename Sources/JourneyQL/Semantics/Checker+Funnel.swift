@@ -9,7 +9,7 @@ extension Checker {
             var checked = CheckedStep(label: source.slice(step.range), condition: condition, range: step.range)
             if step.optional {
                 if k == 0 || k == f.steps.count - 1 {
-                    diagnostics.append(.error("check.optional-end", "the \(k == 0 ? "first" : "last") step cannot be optional",
+                    diagnostics.append(.error(.checkOptionalEnd, "the \(k == 0 ? "first" : "last") step cannot be optional",
                                               at: step.range, notes: ["a journey starts and ends with steps it cannot skip"]))
                 }
                 checked.optional = true
@@ -23,14 +23,14 @@ extension Checker {
         if let name = f.segment, let c = try? segmentCondition(name) { filter = Condition.both(filter, c) }
         let exclusions = f.exclusions.compactMap { checkExclusion($0, steps: f.steps) }
         if f.steps.count + f.exclusions.count > 64 {
-            diagnostics.append(.error("check.too-many-steps", "a journey has at most 64 steps and exclusions together",
+            diagnostics.append(.error(.checkTooManySteps, "a journey has at most 64 steps and exclusions together",
                                       at: f.steps[min(64, f.steps.count - 1)].range))
         }
         var same: EventField?
         if let ref = f.same, let field = try? resolveField(ref) {
             switch field {
             case .time, .customer, .customerAttribute:
-                diagnostics.append(.error("check.bad-same", "SAME takes an event field or property, not \(field)",
+                diagnostics.append(.error(.checkBadSame, "SAME takes an event field or property, not \(field)",
                                           at: ref.range, notes: ["for example SAME order_id or SAME channel"]))
             default:
                 same = field
@@ -57,7 +57,7 @@ extension Checker {
             if !f.exclusions.isEmpty { conflicts.append("EXCLUDING") }
             if f.same != nil { conflicts.append("SAME") }
             if !conflicts.isEmpty {
-                diagnostics.append(.error(f.anyOrder ? "check.any-order-combination" : "check.ties-combination",
+                diagnostics.append(.error(f.anyOrder ? .checkAnyOrderCombination : .checkTiesCombination,
                                           "\(clause) cannot be combined with "
                                           + conflicts.joined(separator: ", "), at: f.range,
                                           notes: ["it combines with WITHIN, WHERE, start ranges, BY, LIMIT and FOR"]))
@@ -76,7 +76,7 @@ extension Checker {
         case .during(let a, let b, let endIsDate, let range):
             let upper = endIsDate ? b + 86_400_000 : b + 1
             if upper <= a {
-                diagnostics.append(.error("check.empty-range", "the range ends before it starts", at: range))
+                diagnostics.append(.error(.checkEmptyRange, "the range ends before it starts", at: range))
                 return nil
             }
             funnel.startBounds = TimeBounds(lower: a, upper: upper)
@@ -93,7 +93,7 @@ extension Checker {
     /// `EXCLUDING x [BETWEEN i AND j]`: the condition and the 0-based span of steps it guards.
     mutating func checkExclusion(_ e: ExclusionSyntax, steps: [StepSyntax]) -> CheckedExclusion? {
         if e.target.optional {
-            diagnostics.append(.error("check.optional-exclusion", "an exclusion cannot be optional", at: e.target.range))
+            diagnostics.append(.error(.checkOptionalExclusion, "an exclusion cannot be optional", at: e.target.range))
             return nil
         }
         guard let condition = try? checkStep(e.target) else { return nil }
@@ -101,7 +101,7 @@ extension Checker {
         if let (a, b) = e.between {
             guard let i = resolveStepReference(a, steps: steps), let j = resolveStepReference(b, steps: steps) else { return nil }
             guard i < j else {
-                diagnostics.append(.error("check.bad-span", "EXCLUDING ... BETWEEN needs an earlier step first",
+                diagnostics.append(.error(.checkBadSpan, "EXCLUDING ... BETWEEN needs an earlier step first",
                                           at: a.range.union(b.range)))
                 return nil
             }
@@ -116,7 +116,7 @@ extension Checker {
         switch reference {
         case .number(let n, let range):
             if n >= 1, n <= steps.count { return n - 1 }
-            diagnostics.append(.error("check.bad-step-number", "the journey has no step \(n); it has \(steps.count)", at: range))
+            diagnostics.append(.error(.checkBadStepNumber, "the journey has no step \(n); it has \(steps.count)", at: range))
             return nil
         case .name(let name):
             let labels = steps.map { source.slice($0.range) }
@@ -125,10 +125,10 @@ extension Checker {
             }
             if matches.count == 1 { return matches[0] }
             if matches.count > 1 {
-                diagnostics.append(.error("check.ambiguous-step-name", "'\(name.text)' names more than one step; use its number",
+                diagnostics.append(.error(.checkAmbiguousStepName, "'\(name.text)' names more than one step; use its number",
                                           at: name.range))
             } else {
-                diagnostics.append(.error("check.unknown-step-name", "no step of this journey is written '\(name.text)'",
+                diagnostics.append(.error(.checkUnknownStepName, "no step of this journey is written '\(name.text)'",
                                           at: name.range, suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: labels))))
             }
             return nil
@@ -148,11 +148,11 @@ extension Checker {
         let field = try resolveField(b.field)
         switch field {
         case .time:
-            diagnostics.append(.error("check.bad-breakdown", "BY time would make a group per instant", at: b.field.range,
+            diagnostics.append(.error(.checkBadBreakdown, "BY time would make a group per instant", at: b.field.range,
                                       suggestion: "did you mean BY day, BY week or BY month?"))
             throw Failure()
         case .customer:
-            diagnostics.append(.error("check.bad-breakdown", "BY customer would make a group per customer", at: b.field.range,
+            diagnostics.append(.error(.checkBadBreakdown, "BY customer would make a group per customer", at: b.field.range,
                                       notes: ["CUSTOMERS lists customers one by one"]))
             throw Failure()
         default:
@@ -177,7 +177,7 @@ extension Checker {
             var failed = false
             for option in options {
                 if option.optional || option.gapWindow != nil {
-                    diagnostics.append(.error("check.optional-alternative", "an alternative cannot be optional on its own",
+                    diagnostics.append(.error(.checkOptionalAlternative, "an alternative cannot be optional on its own",
                                               at: option.range, notes: ["put the ? after the whole (a | b)"]))
                     failed = true
                     continue
@@ -198,7 +198,7 @@ extension Checker {
             let bytes = Array(name.text.utf8)
             if stageNames.contains(bytes) {
                 if touchpointNames.contains(bytes) {
-                    diagnostics.append(Diagnostic(.note, "check.ambiguous-step",
+                    diagnostics.append(Diagnostic(.note, .checkAmbiguousStep,
                                                   "'\(name.text)' is both a stage and a touchpoint; it means the stage here",
                                                   at: name.range, suggestion: "write touchpoint \(name.text) for the touchpoint"))
                 }
@@ -209,7 +209,7 @@ extension Checker {
             }
             let candidates = allStepNames
             let near = Suggestions.nearest(to: name.text, among: candidates)
-            diagnostics.append(.error("check.unknown-step",
+            diagnostics.append(.error(.checkUnknownStep,
                                       "'\(name.text)' is neither a stage nor a touchpoint in this store",
                                       at: name.range,
                                       notes: candidates.isEmpty ? ["the store has no events yet: IMPORT some first"] : [],
@@ -221,7 +221,7 @@ extension Checker {
     mutating func requireKnown(_ name: Name, in names: Set<[UInt8]>, kind: String,
                                        candidates: [String]) throws(Failure) {
         guard !names.contains(Array(name.text.utf8)) else { return }
-        diagnostics.append(.error("check.unknown-\(kind)", "no \(kind) is called '\(name.text)'", at: name.range,
+        diagnostics.append(.error(kind == "stage" ? .checkUnknownStage : .checkUnknownTouchpoint, "no \(kind) is called '\(name.text)'", at: name.range,
                                   suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: candidates))))
         throw Failure()
     }

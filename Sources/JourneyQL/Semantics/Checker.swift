@@ -73,7 +73,7 @@ public struct Checker {
         case .times(let f, _): return checkFunnel(f).map { .times($0) }
         case .paths(let f, _):
             if let key = f.breakdown.first {
-                diagnostics.append(.error("check.paths-by", "PATHS does not take BY: it ranks paths over all converters",
+                diagnostics.append(.error(.checkPathsBy, "PATHS does not take BY: it ranks paths over all converters",
                                           at: key.field.range,
                                           notes: ["run the journey with FOR a segment, or WHERE, to narrow it"]))
                 return nil
@@ -92,7 +92,7 @@ public struct Checker {
         for (field, column) in i.mapping {
             let name = field.text.lowercased()
             guard fields.contains(name) else {
-                diagnostics.append(.error("check.unknown-map-field", "'\(field.text)' is not a field that can be mapped",
+                diagnostics.append(.error(.checkUnknownMapField, "'\(field.text)' is not a field that can be mapped",
                                           at: field.range, notes: ["mappable fields: " + fields.joined(separator: ", ")],
                                           suggestion: Suggestions.phrase(Suggestions.nearest(to: name, among: fields))))
                 continue
@@ -100,7 +100,7 @@ public struct Checker {
             mapping[name] = column.text
         }
         if i.customers, i.files.count > 1 {
-            diagnostics.append(.error("check.customers-files", "IMPORT CUSTOMERS takes one file", at: i.files[1].range))
+            diagnostics.append(.error(.checkCustomersFiles, "IMPORT CUSTOMERS takes one file", at: i.files[1].range))
         }
         return CheckedImport(files: i.files.map(\.text), customers: i.customers, mapping: mapping)
     }

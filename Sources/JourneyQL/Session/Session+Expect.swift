@@ -11,7 +11,7 @@ extension Session {
                        exitCode: exitCode)
         }
         guard !previousResults.isEmpty else {
-            throw failure(.error("expect.no-result", "EXPECT checks the previous result, and there is none",
+            throw failure(.error(.expectNoResult, "EXPECT checks the previous result, and there is none",
                                  at: expectation.range,
                                  notes: ["run a query first (FROM awareness TO purchase;), then EXPECT what it gives",
                                          "a statement that fails leaves no result to check"]))
@@ -25,7 +25,7 @@ extension Session {
             case .file(let path):
                 let resolved = Session.expectedFilePath(path, scriptName: source.name)
                 guard let data = FileManager.default.contents(atPath: resolved) else {
-                    throw failure(.error("expect.no-file", "cannot read the expected result '\(resolved)'", at: valueRange,
+                    throw failure(.error(.expectNoFile, "cannot read the expected result '\(resolved)'", at: valueRange,
                                          notes: ["a relative path is read from the script's folder (the current directory for -c, stdin and the REPL)",
                                                  "journey --format csv -c 'STATEMENT' > FILE writes a statement's result as this compares it"]),
                                   exitCode: 66)

@@ -249,7 +249,7 @@ public final class Session {
         do {
             var found = try execute(plan, source: source, catalog: catalog, isCancelled: isCancelled, emit: emit)
             // An unknown value already explains an empty step: one warning is enough.
-            if outcome.diagnostics.contains(where: { $0.id == "check.unknown-value" }) { found = [] }
+            if outcome.diagnostics.contains(where: { $0.id == DiagnosticID.checkUnknownValue.rawValue }) { found = [] }
             // Warnings found while running are errors in strict mode, as the checker's are (the results stand).
             for var warning in found {
                 guard strict else {
@@ -316,7 +316,7 @@ public final class Session {
             throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: (error as? StoreError)?.exitCode ?? 70)
         }
         guard !known else { return }
-        let diagnostic = Diagnostic.error("check.unknown-customer", "no customer is called '\(id)' in this store",
+        let diagnostic = Diagnostic.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store",
                                           at: range, notes: ["customer ids are compared byte for byte, case included"])
         throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
     }

@@ -55,7 +55,7 @@ public struct Lexer {
             let nameStart = index
             while let c = peek(), Lexer.isWordPart(c) { index += 1 }
             if nameStart == index {
-                diagnostics.append(.error("lex.parameter", "expected a parameter name after '$'",
+                diagnostics.append(.error(.lexParameter, "expected a parameter name after '$'",
                                           at: SourceRange(start, index)))
             }
             return Token(.parameter(text(nameStart, index)), SourceRange(start, index))
@@ -89,7 +89,7 @@ public struct Lexer {
         // Skip the rest of a multi-byte character so the caret covers it whole.
         while let c = peek(), c & 0xC0 == 0x80 { index += 1 }
         let shown = text(start, index)
-        diagnostics.append(.error("lex.unexpected-character", "unexpected character '\(shown)'",
+        diagnostics.append(.error(.lexUnexpectedCharacter, "unexpected character '\(shown)'",
                                   at: SourceRange(start, index)))
         return nil
     }
@@ -128,7 +128,7 @@ public struct Lexer {
             }
         }
         endsInsideString = true
-        diagnostics.append(.error("lex.unterminated-string", "unterminated string: expected a closing quote",
+        diagnostics.append(.error(.lexUnterminatedString, "unterminated string: expected a closing quote",
                                   at: SourceRange(start, index)))
         return Token(.string(String(decoding: value, as: UTF8.self)), SourceRange(start, index))
     }
@@ -141,7 +141,7 @@ public struct Lexer {
             if let ms = TimeParser.parse(spelled) {
                 return Token(.time(ms), SourceRange(start, end))
             }
-            diagnostics.append(.error("lex.bad-time", "'\(spelled)' is not a valid time",
+            diagnostics.append(.error(.lexBadTime, "'\(spelled)' is not a valid time",
                                       at: SourceRange(start, end),
                                       notes: ["times are written 2024-01-31 or 2024-01-31T10:00:00Z"]))
             return Token(.time(0), SourceRange(start, end))
@@ -162,13 +162,13 @@ public struct Lexer {
         let unit = text(unitStart, index)
         if let unitMs = DurationUnit.milliseconds(for: unit) {
             guard let ms = DurationUnit.milliseconds(value, unit: unitMs) else {
-                diagnostics.append(.error("lex.duration-too-long", "the duration \(numberText)\(unit) is too long",
+                diagnostics.append(.error(.lexDurationTooLong, "the duration \(numberText)\(unit) is too long",
                                           at: SourceRange(start, index)))
                 return Token(.duration(0), SourceRange(start, index))
             }
             return Token(.duration(ms), SourceRange(start, index))
         }
-        diagnostics.append(.error("lex.bad-number", "'\(numberText)\(unit)' is not a number or a duration",
+        diagnostics.append(.error(.lexBadNumber, "'\(numberText)\(unit)' is not a number or a duration",
                                   at: SourceRange(start, index),
                                   notes: ["durations are written 30d, 2h, 15m, 1w or 30 days"]))
         return Token(.number(value, text: numberText), SourceRange(start, index))

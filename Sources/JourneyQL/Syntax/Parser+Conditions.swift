@@ -8,7 +8,7 @@ extension Parser {
         do {
             let condition = try parser.parseCondition()
             if !parser.atEnd {
-                throw parser.fail("parse.expected-end", "expected the end of the condition, found \(parser.current.display)")
+                throw parser.fail(.parseExpectedEnd, "expected the end of the condition, found \(parser.current.display)")
             }
             return (parser.diagnostics.contains { $0.severity == .error } ? nil : condition, parser.diagnostics)
         } catch {
@@ -89,7 +89,7 @@ extension Parser {
             return .inList(field, values, negated: negated, range: field.range.union(close.range))
         }
         guard let op = Parser.comparison(current) else {
-            throw fail("parse.expected-operator",
+            throw fail(.parseExpectedOperator,
                        "expected a comparison (=, !=, <, <=, >, >=, IN, LIKE, BETWEEN, IS NULL) after \(field.name.text), found \(current.display)")
         }
         _ = advance()
@@ -146,7 +146,7 @@ extension Parser {
             if let unit = current.word, let unitMs = DurationUnit.milliseconds(for: unit) {
                 let unitToken = advance()
                 guard let ms = DurationUnit.milliseconds(v, unit: unitMs) else {
-                    diagnostics.append(.error("parse.duration-too-long", "the duration is too long",
+                    diagnostics.append(.error(.parseDurationTooLong, "the duration is too long",
                                               at: token.range.union(unitToken.range)))
                     throw Failure()
                 }
@@ -156,7 +156,7 @@ extension Parser {
         case .symbol(.minus):
             _ = advance()
             guard case .number(let v, let text) = current.kind else {
-                throw fail("parse.expected-value", "expected a number after '-', found \(current.display)")
+                throw fail(.parseExpectedValue, "expected a number after '-', found \(current.display)")
             }
             let number = advance()
             return Value(syntax: .number(-v, text: "-" + text), range: token.range.union(number.range))
@@ -170,10 +170,10 @@ extension Parser {
             _ = advance()
             return Value(syntax: .parameter(name), range: token.range)
         case .word(let w):
-            throw fail("parse.reserved-word", "expected a value, found the keyword \(w.uppercased())",
+            throw fail(.parseReservedWord, "expected a value, found the keyword \(w.uppercased())",
                        notes: ["quote a value that is also a keyword: '\(w)'"])
         default:
-            throw fail("parse.expected-value", "expected a value (a word, 'text', a number or a time), found \(token.display)")
+            throw fail(.parseExpectedValue, "expected a value (a word, 'text', a number or a time), found \(token.display)")
         }
     }
 }

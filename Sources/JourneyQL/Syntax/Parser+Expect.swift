@@ -15,7 +15,7 @@ extension Parser {
         if acceptWord("RESULT") != nil {
             _ = try expect(.equal, "'=' after EXPECT RESULT")
             guard case .string(let text) = current.kind else {
-                throw fail("parse.expected", "expected a quoted file name such as 'expected/funnel.csv' after EXPECT RESULT =, found \(current.display)",
+                throw fail(.parseExpected, "expected a quoted file name such as 'expected/funnel.csv' after EXPECT RESULT =, found \(current.display)",
                            notes: ["or the CSV itself in quotes, starting on the line after the opening quote"])
             }
             let file = Name(text, advance().range, quoted: true)
@@ -31,11 +31,11 @@ extension Parser {
             } else if acceptWord("ROW") != nil {
                 try bindLiteralParameter("a row number")
                 guard case .number(let n, _) = current.kind, n >= 1, n == n.rounded(), n <= 1e9 else {
-                    throw fail("parse.expected-row", "expected a row number from 1 after AT ROW, found \(current.display)")
+                    throw fail(.parseExpectedRow, "expected a row number from 1 after AT ROW, found \(current.display)")
                 }
                 selection.row = (Int(n), advance().range)
             } else {
-                throw fail("parse.expected", "expected STEP or ROW after AT, found \(current.display)",
+                throw fail(.parseExpected, "expected STEP or ROW after AT, found \(current.display)",
                            notes: ["AT STEP 2, AT STEP purchase or AT ROW 3"])
             }
         }
@@ -71,7 +71,7 @@ extension Parser {
             _ = advance()
             return Name(w + "." + attribute, first.range.union(advance().range))
         case .string(let s): return Name(s, advance().range, quoted: true)
-        default: throw fail("parse.expected", "expected \(what), found \(current.display)")
+        default: throw fail(.parseExpected, "expected \(what), found \(current.display)")
         }
     }
 
@@ -88,7 +88,7 @@ extension Parser {
             return .isNull(negated: negated)
         }
         guard let op = Parser.comparison(current) else {
-            throw fail("parse.expected-operator",
+            throw fail(.parseExpectedOperator,
                        "expected what \(subject) should be (=, !=, <, <=, >, >=, BETWEEN a AND b, IS NULL), found \(current.display)",
                        notes: ["EXPECT customers AT STEP 2 BETWEEN 400 AND 450"])
         }
@@ -108,7 +108,7 @@ extension Parser {
     mutating func bindValueParameter() throws(Failure) {
         guard case .parameter(let name) = current.kind else { return }
         guard let value = parameters[name] else {
-            throw fail("check.unbound-parameter", "parameter $\(name) has no value",
+            throw fail(.checkUnboundParameter, "parameter $\(name) has no value",
                        notes: ["bind it with --param \(name)=VALUE, or .param \(name) VALUE in the REPL"])
         }
         let range = current.range

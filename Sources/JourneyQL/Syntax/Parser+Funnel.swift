@@ -13,12 +13,12 @@ extension Parser {
             _ = advance()
             let d = try parseDuration()
             if current.isWord("TO") || current.isWord("THEN") {
-                diagnostics.append(.error("parse.first-step-window", "the first step has no previous step to wait for",
+                diagnostics.append(.error(.parseFirstStepWindow, "the first step has no previous step to wait for",
                                           at: w.range.union(d.range),
                                           notes: ["write WITHIN after a later step, or after the last step for the whole journey"]))
                 throw Failure()
             }
-            throw fail("parse.expected", "expected TO and a second step, found \(current.display)",
+            throw fail(.parseExpected, "expected TO and a second step, found \(current.display)",
                        notes: ["a journey has at least two steps: FROM awareness TO purchase"])
         }
         var steps = [first]
@@ -38,14 +38,14 @@ extension Parser {
             if within != nil { break }
         }
         if steps.count < 2 {
-            throw fail("parse.expected", "expected TO and a second step, found \(current.display)",
+            throw fail(.parseExpected, "expected TO and a second step, found \(current.display)",
                        notes: ["a journey has at least two steps: FROM awareness TO purchase"])
         }
         var funnel = FunnelSyntax(steps: steps, within: within, filter: nil, range: start.range)
         var seen: Set<String> = within == nil ? [] : ["WITHIN"]
         func once(_ clause: String, _ token: Token) throws(Failure) {
             if !seen.insert(clause).inserted {
-                diagnostics.append(.error("parse.duplicate-clause", "\(clause) is given twice", at: token.range))
+                diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: token.range))
                 throw Failure()
             }
         }
@@ -93,11 +93,11 @@ extension Parser {
                 let keyword = word.word?.uppercased() ?? "LIMIT"
                 try bindLiteralParameter("a count")
                 guard case .number(let n, _) = current.kind else {
-                    throw fail("parse.expected-count", "expected a count after \(keyword), such as \(keyword) 10; found \(current.display)")
+                    throw fail(.parseExpectedCount, "expected a count after \(keyword), such as \(keyword) 10; found \(current.display)")
                 }
                 // LIMIT 0 is an empty result, as in SQL.
                 guard n >= 0, n == n.rounded(), n < 1e9 else {
-                    throw fail("parse.expected-count", "\(keyword) takes a whole number from 0 to 999999999, not \(current.display)")
+                    throw fail(.parseExpectedCount, "\(keyword) takes a whole number from 0 to 999999999, not \(current.display)")
                 }
                 funnel.limit = (Int(n), advance().range)
             } else if acceptWord("FOR") != nil {
@@ -135,7 +135,7 @@ extension Parser {
     mutating func parseStepReference() throws(Failure) -> StepReference {
         if case .number(let n, _) = current.kind {
             guard n >= 1, n == n.rounded(), n <= 64 else {
-                throw fail("parse.expected-step", "expected a step number from 1 to 64, found \(current.display)")
+                throw fail(.parseExpectedStep, "expected a step number from 1 to 64, found \(current.display)")
             }
             return .number(Int(n), advance().range)
         }
@@ -183,9 +183,9 @@ extension Parser {
             return (t, advance())
         case .string(let s):
             if let t = TimeParser.parse(s) { return (t, advance()) }
-            throw fail("parse.bad-time", "'\(s)' is not a time", notes: ["times are written 2024-01-31 or 2024-01-31T10:00:00Z"])
+            throw fail(.parseBadTime, "'\(s)' is not a time", notes: ["times are written 2024-01-31 or 2024-01-31T10:00:00Z"])
         default:
-            throw fail("parse.expected-time", "expected \(what) such as 2024-01-31, found \(current.display)")
+            throw fail(.parseExpectedTime, "expected \(what) such as 2024-01-31, found \(current.display)")
         }
     }
 

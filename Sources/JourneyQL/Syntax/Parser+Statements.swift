@@ -10,7 +10,7 @@ extension Parser {
         var files: [Name] = []
         repeat {
             guard case .string(let path) = current.kind else {
-                throw fail("parse.expected", "expected a quoted file name such as 'events.csv', found \(current.display)")
+                throw fail(.parseExpected, "expected a quoted file name such as 'events.csv', found \(current.display)")
             }
             files.append(Name(path, advance().range, quoted: true))
         } while accept(.comma) != nil
@@ -62,7 +62,7 @@ extension Parser {
                 let value = try parseValue()
                 return .setNow(value, range: start.range.union(value.range))
             }
-            throw fail("parse.expected", "expected STAGES or now after SET, found \(current.display)",
+            throw fail(.parseExpected, "expected STAGES or now after SET, found \(current.display)",
                        notes: ["SET STAGES awareness, consideration, purchase  or  SET now = 2024-06-30"])
         }
         return nil
@@ -71,7 +71,7 @@ extension Parser {
     /// `STAGE`, `LET` or `SEGMENT` after DEFINE or DROP.
     mutating func parseDefinitionKind(after keyword: String) throws(Failure) -> DefinitionKind {
         for kind in DefinitionKind.allCases where acceptWord(kind.keyword) != nil { return kind }
-        throw fail("parse.expected", "expected STAGE, LET or SEGMENT after \(keyword), found \(current.display)",
+        throw fail(.parseExpected, "expected STAGE, LET or SEGMENT after \(keyword), found \(current.display)",
                    suggestion: current.word.flatMap {
                        Suggestions.nearest(to: $0, among: DefinitionKind.allCases.map(\.keyword), caseInsensitive: true).first
                    }.map { "did you mean '\($0)'?" })
@@ -81,7 +81,7 @@ extension Parser {
     mutating func parseDefinitionBody(_ kind: DefinitionKind, start: Token) throws(Failure) -> DefinitionSyntax {
         let name = try parseName("a name for the \(kind.keyword)")
         if acceptWord("AS") == nil, accept(.equal) == nil {
-            throw fail("parse.expected", "expected \(kind == .condition ? "'='" : "AS") after \(name.text), found \(current.display)",
+            throw fail(.parseExpected, "expected \(kind == .condition ? "'='" : "AS") after \(name.text), found \(current.display)",
                        notes: [kind == .condition ? "LET social = channel IN (social, paid_social)"
                                    : kind == .stage ? "DEFINE STAGE purchase AS touchpoint IN (order_paid, checkout_complete)"
                                    : "SEGMENT b2b AS customer.segment = 'b2b'"])

@@ -52,11 +52,11 @@ public struct Parser {
     mutating func bindLiteralParameter(_ what: String) throws(Failure) {
         guard case .parameter(let name) = current.kind else { return }
         guard let value = parameters[name] else {
-            throw fail("check.unbound-parameter", "parameter $\(name) has no value",
+            throw fail(.checkUnboundParameter, "parameter $\(name) has no value",
                        notes: ["bind it with --param \(name)=VALUE, or .param \(name) VALUE in the REPL"])
         }
         guard let lexed = Parser.literalTokens(value) else {
-            throw fail("parse.bad-parameter", "parameter $\(name) is '\(value)', which is not \(what)")
+            throw fail(.parseBadParameter, "parameter $\(name) is '\(value)', which is not \(what)")
         }
         let range = current.range
         tokens.replaceSubrange(position...position, with: lexed.map { Token($0.kind, range) })
@@ -107,7 +107,7 @@ public struct Parser {
         current.isWord(keyword) ? advance() : nil
     }
 
-    mutating func fail(_ id: String, _ message: String, notes: [String] = [],
+    mutating func fail(_ id: DiagnosticID, _ message: String, notes: [String] = [],
                                suggestion: String? = nil) -> Failure {
         diagnostics.append(.error(id, message, at: current.range, notes: notes, suggestion: suggestion))
         return Failure()
@@ -115,12 +115,12 @@ public struct Parser {
 
     mutating func expect(_ symbol: Symbol, _ what: String) throws(Failure) -> Token {
         if let t = accept(symbol) { return t }
-        throw fail("parse.expected", "expected \(what), found \(current.display)")
+        throw fail(.parseExpected, "expected \(what), found \(current.display)")
     }
 
     mutating func expectWord(_ keyword: String, _ context: String) throws(Failure) -> Token {
         if let t = acceptWord(keyword) { return t }
-        throw fail("parse.expected", "expected \(keyword) \(context), found \(current.display)")
+        throw fail(.parseExpected, "expected \(keyword) \(context), found \(current.display)")
     }
 
     // script -> { statement ( ";" | end ) }
@@ -132,7 +132,7 @@ public struct Parser {
             do {
                 let statement = try parseStatement()
                 if !atEnd, !check(.semicolon) {
-                    throw fail("parse.expected-end",
+                    throw fail(.parseExpectedEnd,
                                "expected ';' or the end of the statement, found \(current.display)")
                 }
                 statements.append(statement)
@@ -147,7 +147,7 @@ public struct Parser {
         if let firstError = diagnostics.filter({ $0.severity == .error }).min(by: { $0.range.start < $1.range.start }) {
             statements = statements.filter { $0.range.end <= firstError.range.start }
             incomplete = firstError.range.start >= endOffset
-                || (endsInsideString && firstError.id == "lex.unterminated-string")
+                || (endsInsideString && firstError.id == DiagnosticID.lexUnterminatedString.rawValue)
         }
         return ParseResult(statements: statements, diagnostics: diagnostics, isIncomplete: incomplete)
     }
@@ -184,7 +184,7 @@ public struct Parser {
         if let keyword = ["TIMES", "PATHS"].first(where: { current.isWord($0) }),
            !tokens[position + 1].isWord("FROM") {
             _ = advance()
-            throw fail("parse.expected", "expected FROM after \(keyword), found \(current.display)",
+            throw fail(.parseExpected, "expected FROM after \(keyword), found \(current.display)",
                        notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
@@ -192,7 +192,7 @@ public struct Parser {
         if let start = acceptWord("SHOW") {
             guard let word = current.word,
                   let target = ShowTarget(rawValue: word.lowercased()) else {
-                throw fail("parse.expected", "expected STAGES, TOUCHPOINTS, CHANNELS, FIELDS, SEGMENTS or DEFINITIONS after SHOW, found \(current.display)",
+                throw fail(.parseExpected, "expected STAGES, TOUCHPOINTS, CHANNELS, FIELDS, SEGMENTS or DEFINITIONS after SHOW, found \(current.display)",
                            suggestion: current.word.flatMap {
                                Suggestions.nearest(to: $0, among: ShowTarget.allCases.map { $0.rawValue.uppercased() }, caseInsensitive: true).first
                            }.map { "did you mean '\($0)'?" })
@@ -201,7 +201,7 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail("parse.expected-statement", "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP or EXPECT), found \(current.display)",
+        throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP or EXPECT), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
@@ -213,7 +213,7 @@ public struct Parser {
     mutating func enter() throws(Failure) {
         depth += 1
         if depth > Parser.maximumDepth {
-            throw fail("parse.too-deep", "this nests more than \(Parser.maximumDepth) levels deep",
+            throw fail(.parseTooDeep, "this nests more than \(Parser.maximumDepth) levels deep",
                        notes: ["split the condition, or use IN (...) for long lists"])
         }
     }
@@ -237,10 +237,10 @@ public struct Parser {
             _ = advance()
             return Name(s, token.range, quoted: true)
         case .word(let w):
-            throw fail("parse.reserved-word", "expected \(what), found the keyword \(w.uppercased())",
+            throw fail(.parseReservedWord, "expected \(what), found the keyword \(w.uppercased())",
                        notes: ["quote a name that is also a keyword: '\(w)'"])
         default:
-            throw fail("parse.expected", "expected \(what), found \(token.display)")
+            throw fail(.parseExpected, "expected \(what), found \(token.display)")
         }
     }
 
@@ -255,17 +255,17 @@ public struct Parser {
         case .number(let value, _):
             _ = advance()
             guard let unit = current.word, let unitMs = DurationUnit.milliseconds(for: unit) else {
-                throw fail("parse.expected-unit", "expected a unit after \(token.display) (days, hours, minutes, ...), found \(current.display)")
+                throw fail(.parseExpectedUnit, "expected a unit after \(token.display) (days, hours, minutes, ...), found \(current.display)")
             }
             let unitToken = advance()
             guard let ms = DurationUnit.milliseconds(value, unit: unitMs) else {
-                diagnostics.append(.error("parse.duration-too-long", "the duration is too long",
+                diagnostics.append(.error(.parseDurationTooLong, "the duration is too long",
                                           at: token.range.union(unitToken.range)))
                 throw Failure()
             }
             return DurationSyntax(milliseconds: ms, range: token.range.union(unitToken.range))
         default:
-            throw fail("parse.expected-duration", "expected a duration such as 30 days or 2h, found \(token.display)")
+            throw fail(.parseExpectedDuration, "expected a duration such as 30 days or 2h, found \(token.display)")
         }
     }
 
