@@ -57,7 +57,7 @@ enum LanguageHelp {
             """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...                 the plan: engine, how conditions are read, how steps match
-            EXPLAIN CUSTOMER id FROM a TO b ...     one customer's events, every start, and why it stopped
+            EXPLAIN CUSTOMER id FROM a TO b ...     one customer's events, first starts and chain, why each stopped
             """),
         (["DEFINE", "LET", "SEGMENT", "DROP", "SET", "DEFINITIONS"], """
             DEFINE STAGE name AS cond;     a stage made of events (stored with the data)
