@@ -67,8 +67,8 @@ enum LanguageHelp {
             """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...;              the plan: engine, conditions, matching
-            EXPLAIN CUSTOMER id FROM a TO b ...;  one customer's events, every start,
-                                                  and why it stopped
+            EXPLAIN CUSTOMER id FROM a TO b ...;  one customer's events, the first
+                                                  starts and chains, why each stopped
             """),
         (["DEFINE", "LET", "SEGMENT", "DROP", "SET", "DEFINITIONS"], """
             DEFINE STAGE name AS cond;     a stage made of events (kept in the store)

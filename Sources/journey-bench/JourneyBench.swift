@@ -1,5 +1,6 @@
 // The `journey-bench` executable (issue 4): argument parsing, the run over the chosen data sets, and the hidden
-// child commands each measurement runs in. The measuring lives in Benchmark, the printing in Report.
+// child commands each measurement runs in. The measuring lives in Benchmark, the printing in Report; the
+// one-customer run of issue 11 in SingleCustomer.
 import ArgumentParser
 import Foundation
 import JourneyQL
@@ -9,7 +10,7 @@ struct JourneyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey-bench",
         abstract: "Benchmark JourneyQL: import rate, cold and warm query times, memory and store size, beside SQL on SQLite.",
-        subcommands: [Run.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self],
+        subcommands: [Run.self, SingleCustomerRun.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self],
         defaultSubcommand: Run.self)
 }
 

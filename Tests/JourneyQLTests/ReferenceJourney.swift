@@ -22,12 +22,25 @@ struct ReferenceJourneyCustomer: CustomStringConvertible {
     }
 }
 
+/// How the reference lists the chains it checks.
+enum ChainEnumeration {
+    /// Every sequence of matching events in order, then rules 1–7 on each: the definition, read literally.
+    case all
+    /// Only extensions of valid chains. Every prefix of a valid chain that ends at a filled step is itself valid
+    /// (each rule restricts the prefix's own events, and its last event is no later than the chain's), so this
+    /// lists the same valid chains; it also stops extending where a later event could only break the window, the
+    /// gap, DIRECTLY or an exclusion further. It makes customers with thousands of events affordable when chains
+    /// are short-lived (a short window, DIRECTLY, frequent exclusions); a test checks it against `all`.
+    case validPrefixes
+}
+
 extension Reference {
     // MARK: One customer
 
     /// The level and chain of one customer (`events` are that customer's, in any order), by trying every chain.
     static func journeyCustomer(_ funnel: CheckedFunnel, customer: String, events: [RawEvent],
-                                customers: [String: [String: PropertyValue]]) -> ReferenceJourneyCustomer {
+                                customers: [String: [String: PropertyValue]],
+                                enumeration: ChainEnumeration = .all) -> ReferenceJourneyCustomer {
         // Those clauses relax the order rules; this reference knows only section 4a's.
         precondition(!funnel.tiesAnyOrder && !funnel.anyOrder, "TIES ANY ORDER and IN ANY ORDER are not §4a")
         let admitted = events
@@ -40,8 +53,14 @@ extension Reference {
         let excluded = funnel.exclusions.map { exclusion in
             admitted.map { evaluate(exclusion.condition, on: $0, customers: customers) == true }
         }
-        let valid = candidateChains(funnel, fills: fills).filter {
-            isValid($0, funnel, admitted: admitted, fills: fills, excluded: excluded, customers: customers)
+        let valid: [[Int?]]
+        switch enumeration {
+        case .all:
+            valid = candidateChains(funnel, fills: fills).filter {
+                isValid($0, funnel, admitted: admitted, fills: fills, excluded: excluded, customers: customers)
+            }
+        case .validPrefixes:
+            valid = validChains(funnel, admitted: admitted, fills: fills, excluded: excluded, customers: customers)
         }
         let level = valid.map(\.count).max() ?? 0
         // Earliest start, then earliest p_2, p_3, ...; a skipped step sorts after every filled choice.
@@ -65,6 +84,39 @@ extension Reference {
                 extend(chain + [j], after: j)
             }
             // A skip is never the chain's last entry, so it is not recorded on its own.
+            if k > 0, funnel.steps[k].optional { extend(chain + [nil], after: last) }
+        }
+        extend([], after: -1)
+        return chains
+    }
+
+    /// Every valid chain, found by extending valid chains only (see `ChainEnumeration.validPrefixes`).
+    static func validChains(_ funnel: CheckedFunnel, admitted: [RawEvent], fills: [[Bool]], excluded: [[Bool]],
+                            customers: [String: [String: PropertyValue]]) -> [[Int?]] {
+        var chains: [[Int?]] = []
+        func extend(_ chain: [Int?], after last: Int) {
+            let k = chain.count
+            guard k < funnel.steps.count else { return }
+            let start = chain.first.flatMap { $0 }
+            let previous = chain.last { $0 != nil }.flatMap { $0 }
+            for j in (last + 1)..<max(last + 1, fills.count) {
+                // Later events only break these rules further: stop at the first that breaks one.
+                if let start, let window = funnel.window, admitted[j].time - admitted[start].time > window { break }
+                if let previous {
+                    if let gap = funnel.steps[k].gapWindow, admitted[j].time - admitted[previous].time > gap { break }
+                    if funnel.directly, j > previous + 1 { break }
+                    let previousStep = chain.lastIndex { $0 != nil }!
+                    if j > previous + 1, funnel.exclusions.indices.contains(where: { x in
+                        funnel.exclusions[x].from <= previousStep && k <= funnel.exclusions[x].to && excluded[x][j - 1]
+                    }) { break }
+                }
+                guard fills[j][k] else { continue }
+                let next = chain + [j]
+                guard isValid(next, funnel, admitted: admitted, fills: fills, excluded: excluded, customers: customers)
+                else { continue }
+                chains.append(next)
+                extend(next, after: j)
+            }
             if k > 0, funnel.steps[k].optional { extend(chain + [nil], after: last) }
         }
         extend([], after: -1)
@@ -139,9 +191,11 @@ extension Reference {
 
     /// Every customer with an event in `events`, matched.
     static func journeyCustomers(_ funnel: CheckedFunnel, events: [RawEvent],
-                                 customers: [String: [String: PropertyValue]]) -> [String: ReferenceJourneyCustomer] {
+                                 customers: [String: [String: PropertyValue]],
+                                 enumeration: ChainEnumeration = .all) -> [String: ReferenceJourneyCustomer] {
         Dictionary(grouping: events, by: \.customer).reduce(into: [:]) { result, entry in
-            result[entry.key] = journeyCustomer(funnel, customer: entry.key, events: entry.value, customers: customers)
+            result[entry.key] = journeyCustomer(funnel, customer: entry.key, events: entry.value, customers: customers,
+                                                enumeration: enumeration)
         }
     }
 
@@ -172,8 +226,8 @@ extension Reference {
     }
 
     static func journey(_ funnel: CheckedFunnel, events: [RawEvent], customers: [String: [String: PropertyValue]],
-                        horizon: Int64? = nil) -> QueryResult {
-        let matched = journeyCustomers(funnel, events: events, customers: customers)
+                        horizon: Int64? = nil, enumeration: ChainEnumeration = .all) -> QueryResult {
+        let matched = journeyCustomers(funnel, events: events, customers: customers, enumeration: enumeration)
         let horizon = funnel.now ?? horizon ?? events.map(\.time).max() ?? 0
         let reached = matched.values.filter { $0.level > 0 }
 

@@ -136,7 +136,7 @@ public enum FunnelExecutor {
                 try parallel(partitioned, template: accumulator, isCancelled: isCancelled)
             }
         }
-        try source.scanCustomers(request, isCancelled: isCancelled) { accumulator.add($0) }
+        try source.scanCustomers(request, isCancelled: isCancelled) { try accumulator.add($0, isCancelled: isCancelled) }
         return accumulator
     }
 
@@ -150,9 +150,13 @@ public enum FunnelExecutor {
             var accumulator = slots.take(k)
             do {
                 if accumulator.takesBuffers {
-                    try scan.scanColumns(partition: k, isCancelled: check.value) { accumulator.add($0, from: scan) }
+                    try scan.scanColumns(partition: k, isCancelled: check.value) {
+                        try accumulator.add($0, from: scan, isCancelled: check.value)
+                    }
                 } else {
-                    try scan.scan(partition: k, isCancelled: check.value) { accumulator.add($0) }
+                    try scan.scan(partition: k, isCancelled: check.value) {
+                        try accumulator.add($0, isCancelled: check.value)
+                    }
                 }
                 slots.put(k, accumulator)
             } catch {
@@ -194,11 +198,11 @@ public enum FunnelExecutor {
         }
 
         /// A plain funnel's customer as raw columns: no arrays built per customer.
-        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
+        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan, isCancelled: () -> Bool) throws {
             let customer = columns.customer, times = columns.times, masks = columns.masks
             scanned += 1
             events += times.count
-            matchers.plain!.match(times: times, masks: masks, into: &match)
+            try matchers.plain!.match(times: times, masks: masks, into: &match, isCancelled: isCancelled)
             guard match.level > 0 else { return }
             let start = times[match.positions[0]]
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
@@ -226,10 +230,10 @@ public enum FunnelExecutor {
             byKey[key, default: FunnelTotals(stepCount: plan.shape.stepCount)].add(match, times: times, open: open)
         }
 
-        mutating func add(_ customer: CustomerEvents) {
+        mutating func add(_ customer: CustomerEvents, isCancelled: () -> Bool) throws {
             scanned += 1
             events += customer.times.count
-            matchers.match(customer, into: &match)
+            try matchers.match(customer, into: &match, isCancelled: isCancelled)
             guard match.level > 0 else { return }
             let start = customer.times[match.positions[0]]
             let open = plan.window.map { w in plan.horizon.map { start &+ w > $0 } ?? false } ?? false
@@ -534,17 +538,18 @@ final class PartitionSlots<T>: @unchecked Sendable {
 /// What a scan feeds, customer by customer, and how copies that saw different customers combine. Its metatype
 /// crosses to the partition threads, hence `SendableMetatype`.
 protocol CustomerAccumulator: SendableMetatype {
-    /// Whether customers may be handed over as raw columns (`add(_:from:)`) instead of arrays.
+    /// Whether customers may be handed over as raw columns (`add(_:from:isCancelled:)`) instead of arrays.
     var takesBuffers: Bool { get }
-    mutating func add(_ customer: CustomerEvents)
-    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan)
+    /// Matches one customer; throws `StoreError.cancelled` when `isCancelled` turns true while it is matched.
+    mutating func add(_ customer: CustomerEvents, isCancelled: () -> Bool) throws
+    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan, isCancelled: () -> Bool) throws
     /// Adds what another copy accumulated over other customers.
     mutating func merge(_ other: Self)
 }
 
 extension CustomerAccumulator {
     var takesBuffers: Bool { false }
-    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
+    mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan, isCancelled: () -> Bool) throws {
         preconditionFailure("this accumulator takes arrays")
     }
 }
@@ -564,15 +569,18 @@ struct JourneyMatchers {
         general = shape.isPlain || shape.tiesAnyOrder || shape.anyOrder ? nil : JourneyMatcher(shape: shape)
     }
 
-    mutating func match(_ customer: CustomerEvents, into match: inout CustomerMatch) {
+    /// Matches one customer with whichever matcher the shape calls for; each polls `isCancelled` every few
+    /// thousand events, so one huge customer is cancelled as promptly as many small ones.
+    mutating func match(_ customer: CustomerEvents, into match: inout CustomerMatch, isCancelled: () -> Bool) throws {
         if plain != nil {
-            plain!.match(times: customer.times, masks: customer.masks, into: &match)
+            try plain!.match(times: customer.times, masks: customer.masks, into: &match, isCancelled: isCancelled)
         } else if anyOrder != nil {
-            anyOrder!.match(times: customer.times, masks: customer.masks, into: &match)
+            try anyOrder!.match(times: customer.times, masks: customer.masks, into: &match, isCancelled: isCancelled)
         } else if tied != nil {
-            tied!.match(times: customer.times, masks: customer.masks, into: &match)
+            try tied!.match(times: customer.times, masks: customer.masks, into: &match, isCancelled: isCancelled)
         } else {
-            general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match)
+            try general!.match(times: customer.times, masks: customer.masks, carried: customer.carried, into: &match,
+                               isCancelled: isCancelled)
         }
     }
 }

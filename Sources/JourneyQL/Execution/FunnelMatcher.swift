@@ -8,6 +8,14 @@ public struct CustomerMatch: Sendable, Equatable {
     public var level: Int = 0
     /// Event index per reached step, from the earliest start that reaches `level`.
     public var positions: [Int] = []
+
+    /// No match yet: what a caller hands to a matcher's `match(...into:)` and reuses for every customer.
+    public init() {}
+
+    init(level: Int, positions: [Int]) {
+        self.level = level
+        self.positions = positions
+    }
 }
 
 /// Matches "deepest level over all starts" exactly (grammar/SEMANTICS.md, section Funnels):
@@ -15,7 +23,9 @@ public struct CustomerMatch: Sendable, Equatable {
 /// event (in (time, import order) order) that matches step k and lies within the window of the start.
 ///
 /// For starts s < s', the chain of s' never fills a step earlier than the chain of s does, so one forward
-/// pointer per step serves every start: the whole customer costs O(events × steps).
+/// pointer per step serves every start: the whole customer costs O(events × steps). Every 4,096 events it asks
+/// whether the query was cancelled: in between it tries at most 4,096 starts of m steps each, besides pointer moves
+/// that add up to m · n over the whole customer.
 public struct FunnelMatcher: Sendable {
     public let stepCount: Int
     /// Milliseconds; nil means no window.
@@ -34,34 +44,50 @@ public struct FunnelMatcher: Sendable {
         self.chain = Array(repeating: 0, count: stepCount)
     }
 
+    /// Matches one customer, never cancelled.
     public mutating func match(_ events: CustomerEvents) -> CustomerMatch {
         var best = CustomerMatch()
-        match(times: events.times, masks: events.masks, into: &best)
+        events.times.withUnsafeBufferPointer { times in
+            events.masks.withUnsafeBufferPointer { masks in
+                _ = run(times: times, masks: masks, into: &best, isCancelled: { false })
+            }
+        }
         return best
     }
 
-    /// Matches one customer's columns into `best` (reused to avoid allocation per customer).
-    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch) {
-        times.withUnsafeBufferPointer { times in
-            masks.withUnsafeBufferPointer { masks in match(times: times, masks: masks, into: &best) }
+    /// Matches one customer's columns into `best` (reused to avoid allocation per customer); throws
+    /// `StoreError.cancelled` when `isCancelled` says so.
+    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
+                               isCancelled: () -> Bool = { false }) throws {
+        try times.withUnsafeBufferPointer { times in
+            try masks.withUnsafeBufferPointer { masks in
+                try match(times: times, masks: masks, into: &best, isCancelled: isCancelled)
+            }
         }
     }
 
     /// The same over raw columns (the columnar scan hands them over without building arrays).
     public mutating func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
-                               into best: inout CustomerMatch) {
+                               into best: inout CustomerMatch, isCancelled: () -> Bool = { false }) throws {
+        guard run(times: times, masks: masks, into: &best, isCancelled: isCancelled) else { throw StoreError.cancelled }
+    }
+
+    /// False when cancelled.
+    private mutating func run(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
+                              into best: inout CustomerMatch, isCancelled: () -> Bool) -> Bool {
         let stepCount = stepCount
-        pointers.withUnsafeMutableBufferPointer { pointers in
+        return pointers.withUnsafeMutableBufferPointer { pointers in
             chain.withUnsafeMutableBufferPointer { chain in
                 Self.match(times: times, masks: masks, stepCount: stepCount, window: window, startBounds: startBounds,
-                           pointers: pointers, chain: chain, into: &best)
+                           pointers: pointers, chain: chain, into: &best, isCancelled: isCancelled)
             }
         }
     }
 
     private static func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>, stepCount: Int,
                               window: Int64?, startBounds: TimeBounds?, pointers: UnsafeMutableBufferPointer<Int>,
-                              chain: UnsafeMutableBufferPointer<Int>, into best: inout CustomerMatch) {
+                              chain: UnsafeMutableBufferPointer<Int>, into best: inout CustomerMatch,
+                              isCancelled: () -> Bool) -> Bool {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)
         let count = times.count
@@ -69,6 +95,7 @@ public struct FunnelMatcher: Sendable {
         let limit = window ?? Int64.max
         var start = 0
         while start < count {
+            if start & 4095 == 4095, isCancelled() { return false }
             if masks[start] & 1 == 0 { start += 1; continue }
             // Skipping a start keeps the pointers valid: later starts never fill a step earlier.
             if let bounds = startBounds, !bounds.contains(times[start]) { start += 1; continue }
@@ -90,11 +117,12 @@ public struct FunnelMatcher: Sendable {
                 best.level = level
                 best.positions.removeAll(keepingCapacity: true)
                 best.positions.append(contentsOf: chain[0..<level])
-                if level == stepCount { return }
+                if level == stepCount { return true }
             }
             // No later start can find step `level` either once the events ran out, so none can go deeper.
-            if exhausted, level <= best.level { return }
+            if exhausted, level <= best.level { return true }
             start += 1
         }
+        return true
     }
 }

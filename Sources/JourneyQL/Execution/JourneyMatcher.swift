@@ -1,5 +1,6 @@
 // The general journey matcher: optional steps, gap windows, DIRECTLY, STRICT TIME, EXCLUDING, SAME and start
-// ranges (grammar/SEMANTICS.md section 4a), over one customer's columns. Pure Swift; it knows nothing of SQLite.
+// ranges (grammar/SEMANTICS.md section 4a), over one customer's columns in time and memory linear in its events
+// (times the steps). Pure Swift; it knows nothing of SQLite.
 import JourneyStore
 
 /// What the matcher needs to know of a journey, in the scan's terms (mask bits and carried columns).
@@ -35,194 +36,493 @@ public struct JourneyShape: Sendable, Hashable {
     }
 }
 
-/// Finds a customer's level and chosen chain by dynamic programming over (step, event).
+/// Finds a customer's level and chosen chain for all starts at once, with sweeps over the events.
 ///
-/// Every rule of a valid chain is a condition on consecutive filled steps (given the start), and each one only
-/// gets easier as the earlier event moves later (a smaller gap, fewer events in between) or the later event moves
-/// earlier. So the best predecessor of an event is the latest reachable one before it, and the best successor the
-/// earliest extendable one after it: each layer costs O(events), each start O(steps² × events).
+/// Every rule of a valid chain except the journey window and the start range is a rule on two consecutive filled
+/// steps (k at event j, then k′ at j′): the order (j < j′; with STRICT TIME an earlier time; with DIRECTLY
+/// j = j′ − 1), k′'s gap window, the exclusions spanning the pair, and SAME read pairwise (every event carries the
+/// start's value exactly when each carries its predecessor's). For a fixed j′ the predecessors j that pass are one
+/// window of indices inside the SAME class of j′: the order bounds it from above, the gap window and the last
+/// excluded event before j′ from below (the excluded event itself may fill step k: only events strictly between
+/// void), and both ends only move forward as j′ does. The journey window compares only the last event with the
+/// start, because times never decrease along a chain. So:
+///
+/// 1. Forward: latest[k][j] is the latest start from which a valid chain (journey window aside) fills step k at j.
+///    It is the maximum of latest[k₀][·] over j's predecessor window, k₀ running from the last required step below
+///    k up to k − 1: a sliding-window maximum, one monotone queue per SAME class, O(n) per sweep. A later start
+///    only helps the window, so step k is reached within it iff time(j) − time(latest[k][j]) ≤ W for some j; the
+///    level is the deepest such k.
+/// 2. Backward, for that level L: end[k][j] is the earliest last event of a valid completion from step k at j to
+///    step L — the mirror image, a sliding-window minimum over j's successor window.
+/// 3. The chosen start is the first start whose earliest completion lies within the window of it. Its chain takes,
+///    step after step, the earliest successor that can still complete in time, filling a step before skipping it:
+///    the lexicographically earliest valid chain, in one forward walk (each step's candidates scanned once).
+///
+/// The predecessors of k are folded into one running maximum per group of steps that share their exclusion spans'
+/// starts (one group without BETWEEN), so each step costs a sweep per group instead of one per predecessor step.
+/// Time O(m·g·n) for g ≤ exclusions + 1, memory O((m + g)·n), whatever the events; never a pass per start.
 public struct JourneyMatcher: Sendable {
     public let shape: JourneyShape
-    private var reach: [[Bool]]
-    private var extendable: [[Bool]]
-    private var excludedBefore: [[Int]]
-    private var groupStart: [Int] = []
-    private var groupEnd: [Int] = []
-    private var scratch: [Int] = []
+    private let sweeps: Sweeps
+    /// The SAME class of each event (-1 for no value), and the keys met so far (both reused per customer).
+    private var classes: [Int32] = []
+    private var classKeys: [SameKey: Int32] = [:]
+    /// Queues, running extremes and completion ends, carved out of one buffer reused per customer.
+    private var workspace: [Int32] = []
 
     public init(shape: JourneyShape) {
         precondition(shape.stepCount >= 1 && shape.stepCount <= 64)
         self.shape = shape
-        self.reach = Array(repeating: [], count: shape.stepCount)
-        self.extendable = Array(repeating: [], count: shape.stepCount)
-        self.excludedBefore = Array(repeating: [], count: shape.exclusions.count)
+        sweeps = Sweeps(shape)
     }
 
     /// Matches one customer into `best`: `level` is 1-based, `positions[k]` the event filling step k or -1 when
-    /// an optional step was skipped.
+    /// an optional step was skipped. Polls `isCancelled` every few thousand events and throws
+    /// `StoreError.cancelled` when it says so.
     public mutating func match(times: [Int64], masks: [UInt64], carried: [[CarriedValue]],
-                               into best: inout CustomerMatch) {
+                               into best: inout CustomerMatch, isCancelled: () -> Bool = { false }) throws {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)
-        let n = times.count
-        guard n > 0 else { return }
-        prepare(times: times, masks: masks)
-        var bestStart = -1
-        for s in 0..<n where masks[s] & 1 != 0 {
-            if let bounds = shape.startBounds, !bounds.contains(times[s]) { continue }
-            let level = forward(start: s, times: times, masks: masks, carried: carried)
-            if level > best.level {
-                best.level = level
-                bestStart = s
-                if level == shape.stepCount { break }
+        guard !times.isEmpty else { return }
+        // Event indices are kept as Int32 to halve the buffers: two billion events of one customer would not fit
+        // in memory anyway.
+        precondition(times.count < Int(Int32.max), "a customer with more than 2³¹ events")
+        let classCount = try assignClasses(carried: carried, count: times.count, isCancelled: isCancelled)
+        try solve(times: times, masks: masks, classCount: classCount, onlyStart: nil, into: &best, isCancelled: isCancelled)
+    }
+
+    /// Gives each event its SAME class (all 0 without SAME); returns how many classes there are.
+    private mutating func assignClasses(carried: [[CarriedValue]], count n: Int, isCancelled: () -> Bool) throws -> Int {
+        if classes.count < n { classes = Array(repeating: 0, count: n) }
+        guard let column = shape.sameColumn else {
+            for j in 0..<n { classes[j] = 0 }
+            return 1
+        }
+        classKeys.removeAll(keepingCapacity: true)
+        let values = carried[column]
+        var poll = CancellationPoll()
+        for j in 0..<n {
+            try poll.tick(isCancelled)
+            guard let key = SameKey(values[j]) else {
+                classes[j] = -1
+                continue
+            }
+            let next = Int32(truncatingIfNeeded: classKeys.count)
+            let cls = classKeys[key, default: next]
+            if cls == next { classKeys[key] = next }
+            classes[j] = cls
+        }
+        return max(1, classKeys.count)
+    }
+
+    /// The three phases of the type comment, for every start or (`onlyStart`, for a trace) one.
+    private mutating func solve(times: [Int64], masks: [UInt64], classCount: Int, onlyStart: Int?,
+                                into best: inout CustomerMatch, isCancelled: () -> Bool) throws {
+        // One start's chain ends within its window: the events after it cannot matter.
+        var n = times.count
+        if let s = onlyStart, let window = shape.window {
+            var low = s, high = times.count
+            while low < high {
+                let mid = (low + high) / 2
+                if times[mid] &- times[s] <= window { low = mid + 1 } else { high = mid }
+            }
+            n = low
+        }
+        let lower = onlyStart ?? 0
+        let sweeps = self.sweeps, classes = self.classes
+        let groups = sweeps.groupCount
+        // Layout: offsets (classes + 1), heads, tails (classes each), queue slots (n), then the phase's arrays.
+        let fixed = 3 * classCount + 1 + n
+        let forwardSize = fixed + n + groups * n
+        if workspace.count < forwardSize { workspace.append(contentsOf: repeatElement(0, count: forwardSize - workspace.count)) }
+        let level: Int = try times.withUnsafeBufferPointer { allTimes in
+            try masks.withUnsafeBufferPointer { allMasks in
+                try classes.withUnsafeBufferPointer { classes in
+                    try workspace.withUnsafeMutableBufferPointer { ws in
+                        let times = UnsafeBufferPointer(rebasing: allTimes[0..<n])
+                        let masks = UnsafeBufferPointer(rebasing: allMasks[0..<n])
+                        let base = ws.baseAddress!
+                        let queues = ClassQueues.laidOut(at: base, classCount: classCount, classes: classes, n: n)
+                        let columns = Columns(times: times, masks: masks, classes: classes, lower: lower)
+                        return try sweeps.forward(columns, queues: queues, scratch: base + fixed, onlyStart: onlyStart,
+                                                  isCancelled: isCancelled)
+                    }
+                }
             }
         }
-        guard bestStart >= 0 else { return }
-        _ = forward(start: bestStart, times: times, masks: masks, carried: carried)
-        choose(start: bestStart, level: best.level, times: times, into: &best.positions)
+        best.level = level
+        guard level > 0 else { return }
+        let backwardSize = fixed + groups * n + level * n
+        if workspace.count < backwardSize { workspace.append(contentsOf: repeatElement(0, count: backwardSize - workspace.count)) }
+        let positions: [Int] = try times.withUnsafeBufferPointer { allTimes in
+            try masks.withUnsafeBufferPointer { allMasks in
+                try classes.withUnsafeBufferPointer { classes in
+                    try workspace.withUnsafeMutableBufferPointer { ws in
+                        let times = UnsafeBufferPointer(rebasing: allTimes[0..<n])
+                        let masks = UnsafeBufferPointer(rebasing: allMasks[0..<n])
+                        // The offsets the forward phase laid out are still in place; each sweep resets the queues.
+                        let queues = ClassQueues.existing(at: ws.baseAddress!, classCount: classCount)
+                        let columns = Columns(times: times, masks: masks, classes: classes, lower: lower)
+                        let mins = ws.baseAddress! + fixed
+                        let ends = mins + groups * n
+                        try sweeps.backward(columns, level: level, queues: queues, mins: mins, ends: ends,
+                                            isCancelled: isCancelled)
+                        return try sweeps.chosenChain(columns, level: level, ends: ends, onlyStart: onlyStart,
+                                                      isCancelled: isCancelled)
+                    }
+                }
+            }
+        }
+        best.positions.append(contentsOf: positions)
     }
 
-    private mutating func prepare(times: [Int64], masks: [UInt64]) {
-        let n = times.count
-        groupStart = Array(repeating: 0, count: n)
-        groupEnd = Array(repeating: 0, count: n)
-        for i in 0..<n { groupStart[i] = (i > 0 && times[i - 1] == times[i]) ? groupStart[i - 1] : i }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            groupEnd[i] = (i < n - 1 && times[i + 1] == times[i]) ? groupEnd[i + 1] : i
-        }
-        for (e, exclusion) in shape.exclusions.enumerated() {
-            var counts = Array(repeating: 0, count: n + 1)
-            let bit = UInt64(1) << UInt64(exclusion.bit)
-            for i in 0..<n { counts[i + 1] = counts[i] + (masks[i] & bit != 0 ? 1 : 0) }
-            excludedBefore[e] = counts
-        }
-        for k in 0..<shape.stepCount {
-            reach[k] = Array(repeating: false, count: n)
-            extendable[k] = Array(repeating: false, count: n)
-        }
-        scratch = Array(repeating: -1, count: n + 1)
+    /// One customer's columns as the sweeps read them; indices below `lower` are never looked at.
+    fileprivate struct Columns {
+        let times: UnsafeBufferPointer<Int64>
+        let masks: UnsafeBufferPointer<UInt64>
+        let classes: UnsafeBufferPointer<Int32>
+        let lower: Int
+        var n: Int { times.count }
     }
 
-    /// Whether the pair (j at step k, j2 at step k2) passes the gap window and the exclusions.
-    private func pairAllowed(_ j: Int, _ k: Int, _ j2: Int, _ k2: Int, times: [Int64]) -> Bool {
-        if let gap = shape.gapWindows[k2], times[j2] &- times[j] > gap { return false }
-        for (e, exclusion) in shape.exclusions.enumerated() where exclusion.from <= k && k2 <= exclusion.to {
-            // Events strictly between j and j2.
-            if excludedBefore[e][j2] - excludedBefore[e][j + 1] > 0 { return false }
-        }
-        return true
-    }
+    /// What the sweeps derive from the shape once (which steps precede which, which exclusions span which pairs),
+    /// and the sweeps themselves. Immutable, so the matcher's buffers can be written while these run.
+    fileprivate struct Sweeps: Sendable {
+        let shape: JourneyShape
+        /// runStart[k]: the last required step at or below k (step 0 is required). Step k + 1's predecessors are
+        /// runStart[k]...k.
+        let runStart: [Int]
+        /// fromGroup[k]: which group step k is in, steps with the same exclusions starting at or before them
+        /// sharing a group (the sets only grow with k, so groups are runs of steps).
+        let fromGroup: [Int]
+        let groupCount: Int
+        /// excludedBits[k′ * groupCount + g]: the mask bits of the exclusions that check a pair (k, k′), k in group g.
+        let excludedBits: [UInt64]
+        /// predecessorBits[k′ * groupCount + g]: the steps of group g that may precede k′ (bits by step).
+        let predecessorBits: [UInt64]
 
-    /// Whether j2 may follow j in the order rules (index, STRICT TIME, DIRECTLY).
-    private func follows(_ j2: Int, _ j: Int, times: [Int64]) -> Bool {
-        if shape.directly { return j2 == j + 1 && (!shape.strictTime || times[j2] > times[j]) }
-        return j2 > j && (!shape.strictTime || times[j2] > times[j])
-    }
+        /// No chain (forward) or no completion (backward) at an event.
+        static let none: Int32 = -1
+        static let never: Int32 = .max
 
-    /// Fills `reach` for chains from `s`; returns the level reached (1-based).
-    private mutating func forward(start s: Int, times: [Int64], masks: [UInt64], carried: [[CarriedValue]]) -> Int {
-        let n = times.count
-        for k in 0..<shape.stepCount {
-            for j in 0..<n { reach[k][j] = false }
+        init(_ shape: JourneyShape) {
+            self.shape = shape
+            let m = shape.stepCount
+            var runStart = Array(repeating: 0, count: m)
+            for k in 1..<max(1, m) { runStart[k] = shape.optional[k] ? runStart[k - 1] : k }
+            self.runStart = runStart
+            // Exclusions (by index) whose span starts at or before step k.
+            let fromSets = (0..<m).map { k in
+                shape.exclusions.indices.reduce(UInt64(0)) { $0 | (shape.exclusions[$1].from <= k ? 1 << UInt64($1) : 0) }
+            }
+            var distinct: [UInt64] = []
+            var fromGroup = Array(repeating: 0, count: m)
+            for k in 0..<m {
+                if distinct.last != fromSets[k] { distinct.append(fromSets[k]) }
+                fromGroup[k] = distinct.count - 1
+            }
+            self.fromGroup = fromGroup
+            let groups = distinct.count
+            groupCount = groups
+            var excludedBits = Array(repeating: UInt64(0), count: m * groups)
+            var predecessorBits = Array(repeating: UInt64(0), count: m * groups)
+            for k2 in 0..<m {
+                for (g, set) in distinct.enumerated() {
+                    for (e, exclusion) in shape.exclusions.enumerated()
+                    where set & (1 << UInt64(e)) != 0 && k2 <= exclusion.to {
+                        excludedBits[k2 * groups + g] |= 1 << UInt64(exclusion.bit)
+                    }
+                }
+                if k2 > 0 {
+                    for k in runStart[k2 - 1]...(k2 - 1) { predecessorBits[k2 * groups + fromGroup[k]] |= 1 << UInt64(k) }
+                }
+            }
+            self.excludedBits = excludedBits
+            self.predecessorBits = predecessorBits
         }
-        reach[0][s] = true
-        var level = 1
-        let limit = shape.window.map { times[s] &+ $0 } ?? Int64.max
-        for k in 1..<shape.stepCount {
-            let bit = UInt64(1) << UInt64(k)
+
+        func startAllowed(_ j: Int, _ c: Columns, onlyStart: Int?) -> Bool {
+            guard c.masks[j] & 1 != 0 else { return false }
+            if let onlyStart { return j == onlyStart }
+            return shape.startBounds?.contains(c.times[j]) ?? true
+        }
+
+        /// Phase 1: the level. `scratch` holds the current step's latest starts, then one running maximum per group.
+        func forward(_ c: Columns, queues: ClassQueues, scratch: UnsafeMutablePointer<Int32>, onlyStart: Int?,
+                     isCancelled: () -> Bool) throws -> Int {
+            let n = c.n, m = shape.stepCount, lower = c.lower
+            let latest = scratch
+            let running = scratch + n
+            let window = shape.window ?? .max
             var any = false
-            // Predecessors: the previous step, and before it while the steps in between are optional.
-            var k1 = k - 1
-            while k1 >= 0 {
-                // latest[i]: the largest j < i with reach[k1][j], or -1.
-                var last = -1
-                for i in 0..<n {
-                    scratch[i] = last
-                    if reach[k1][i] { last = i }
+            for j in lower..<n {
+                latest[j] = Self.none
+                if startAllowed(j, c, onlyStart: onlyStart) {
+                    latest[j] = Int32(truncatingIfNeeded: j)
+                    any = true
                 }
-                scratch[n] = last
-                for j2 in (s + 1)..<max(s + 1, n) where !reach[k][j2] {
-                    guard masks[j2] & bit != 0, times[j2] <= limit else { continue }
-                    if let column = shape.sameColumn, !carried[column][j2].sameValue(as: carried[column][s]) { continue }
-                    let j: Int
+            }
+            guard any else { return 0 }
+            var level = 1
+            // Which groups' running maxima hold the current run of steps (from its required step on).
+            var active: UInt64 = 0
+            func fold(step k: Int) {
+                let g = fromGroup[k]
+                let target = running + g * n
+                if active & (1 << UInt64(g)) == 0 {
+                    for j in lower..<n { target[j] = latest[j] }
+                    active |= 1 << UInt64(g)
+                } else {
+                    for j in lower..<n where latest[j] > target[j] { target[j] = latest[j] }
+                }
+            }
+            fold(step: 0)
+            for k in 1..<max(1, m) {
+                for j in lower..<n { latest[j] = Self.none }
+                var groups = active
+                while groups != 0 {
+                    let g = groups.trailingZeroBitCount
+                    groups &= groups - 1
+                    let source = running + g * n
                     if shape.directly {
-                        j = j2 - 1
-                        guard reach[k1][j], follows(j2, j, times: times) else { continue }
+                        directForward(c, source: source, into: latest, step: k)
                     } else {
-                        j = scratch[shape.strictTime ? groupStart[j2] : j2]
-                        guard j >= 0 else { continue }
-                    }
-                    if pairAllowed(j, k1, j2, k, times: times) {
-                        reach[k][j2] = true
-                        any = true
+                        try sweepForward(c, queues: queues, source: source, into: latest, step: k,
+                                         excluded: excludedBits[k * groupCount + g], isCancelled: isCancelled)
                     }
                 }
-                if !shape.optional[k1] { break }
-                k1 -= 1
+                // A chain already past the window from its latest start leads nowhere within it either.
+                var reached = false
+                for j in lower..<n where latest[j] >= 0 {
+                    if c.times[j] &- c.times[Int(latest[j])] > window { latest[j] = Self.none } else { reached = true }
+                }
+                if reached { level = k + 1 }
+                if !shape.optional[k] {
+                    // No chain passes a required step: none goes deeper. Otherwise a new run of predecessors begins.
+                    if !reached { break }
+                    active = 0
+                }
+                fold(step: k)
+                if level == m { break }
             }
-            if any { level = k + 1 }
+            return level
         }
-        return level
-    }
 
-    /// The chosen chain from `s` reaching `level`: earliest events step by step, filling before skipping.
-    private mutating func choose(start s: Int, level: Int, times: [Int64], into positions: inout [Int]) {
-        let n = times.count
-        let last = level - 1
-        for k in 0...last {
-            for j in 0..<n { extendable[k][j] = k == last ? reach[k][j] : false }
+        /// latest[j′] = max(latest[j′], the largest source[j] over j′'s predecessor window in its class).
+        func sweepForward(_ c: Columns, queues: ClassQueues, source: UnsafeMutablePointer<Int32>,
+                          into latest: UnsafeMutablePointer<Int32>, step k: Int, excluded: UInt64,
+                          isCancelled: () -> Bool) throws {
+            let n = c.n, lower = c.lower
+            let bit = UInt64(1) << UInt64(k)
+            let gap = shape.gapWindows[k]
+            let strict = shape.strictTime
+            queues.reset()
+            // Each bound of the window only moves forward: `pushed` (the order), `gapStart`, `lastExcluded`.
+            var pushed = lower, gapStart = lower, lastExcluded = lower, groupStart = lower
+            for j in lower..<n {
+                if j & 4095 == 4095, isCancelled() { throw StoreError.cancelled }
+                if j > lower, c.times[j] != c.times[j - 1] { groupStart = j }
+                // Predecessors lie before j, or (STRICT TIME) before j's time.
+                let below = strict ? groupStart : j
+                while pushed < below {
+                    let cls = c.classes[pushed]
+                    if source[pushed] >= 0, cls >= 0 { queues.push(pushed, class: Int(cls), values: source, largest: true) }
+                    pushed += 1
+                }
+                let cls = c.classes[j]
+                if c.masks[j] & bit != 0, cls >= 0 {
+                    var from = lastExcluded
+                    if let gap {
+                        while c.times[j] &- c.times[gapStart] > gap { gapStart += 1 }
+                        from = max(from, gapStart)
+                    }
+                    if let p = queues.front(class: Int(cls), notBelow: from), source[p] > latest[j] { latest[j] = source[p] }
+                }
+                // An excluded event may itself be the predecessor; only events strictly between void a pair.
+                if c.masks[j] & excluded != 0 { lastExcluded = j }
+            }
         }
-        // next[i]: the smallest j2 >= i with extendable[k2][j2], or n.
-        func earliestSuccessor(of j: Int, in k2: Int, next: [Int]) -> Int {
-            if shape.directly { return (j + 1 < n && extendable[k2][j + 1] && follows(j + 1, j, times: times)) ? j + 1 : n }
-            let from = shape.strictTime ? groupEnd[j] + 1 : j + 1
-            return from <= n ? next[from] : n
+
+        /// DIRECTLY: the only predecessor of j′ is j′ − 1 (nothing lies between them, so no exclusion applies).
+        func directForward(_ c: Columns, source: UnsafeMutablePointer<Int32>, into latest: UnsafeMutablePointer<Int32>,
+                           step k: Int) {
+            let bit = UInt64(1) << UInt64(k)
+            let gap = shape.gapWindows[k]
+            for j in (c.lower + 1)..<max(c.lower + 1, c.n) where c.masks[j] & bit != 0 {
+                let i = j - 1
+                guard source[i] >= 0, c.classes[j] >= 0, c.classes[i] == c.classes[j] else { continue }
+                if shape.strictTime, c.times[i] >= c.times[j] { continue }
+                if let gap, c.times[j] &- c.times[i] > gap { continue }
+                if source[i] > latest[j] { latest[j] = source[i] }
+            }
         }
-        var nextTables: [[Int]] = Array(repeating: [], count: level)
-        func buildNext(_ k2: Int) -> [Int] {
-            var next = Array(repeating: n, count: n + 1)
-            for i in stride(from: n - 1, through: 0, by: -1) { next[i] = extendable[k2][i] ? i : next[i + 1] }
-            return next
-        }
-        nextTables[last] = buildNext(last)
-        if last > 0 {
-            for k in stride(from: last - 1, through: 0, by: -1) {
-                for j in 0..<n where reach[k][j] {
-                    var k2 = k + 1
-                    while k2 <= last {
-                        let c = earliestSuccessor(of: j, in: k2, next: nextTables[k2])
-                        if c < n, pairAllowed(j, k, c, k2, times: times) {
-                            extendable[k][j] = true
-                            break
-                        }
-                        if k2 == last || !shape.optional[k2] { break }
-                        k2 += 1
+
+        /// Phase 2: ends[k * n + j], the earliest last event of a valid completion from step k at j to step
+        /// `level` − 1 (`never` when there is none). `mins` holds one running minimum per group.
+        func backward(_ c: Columns, level: Int, queues: ClassQueues, mins: UnsafeMutablePointer<Int32>,
+                      ends: UnsafeMutablePointer<Int32>, isCancelled: () -> Bool) throws {
+            let n = c.n, lower = c.lower
+            let last = level - 1
+            for k in 0...last {
+                let row = ends + k * n
+                for j in lower..<n { row[j] = Self.never }
+            }
+            let lastBit = UInt64(1) << UInt64(last)
+            for j in lower..<n where c.masks[j] & lastBit != 0 { ends[last * n + j] = Int32(truncatingIfNeeded: j) }
+            guard last > 0 else { return }
+            var active: UInt64 = 0
+            for k2 in stride(from: last, through: 1, by: -1) {
+                // The successors of k are k + 1 up to the first required step above it (or the level's last step),
+                // so a required step starts the running minima afresh.
+                if k2 == last || !shape.optional[k2] { active = 0 }
+                let source = ends + k2 * n
+                for g in 0..<groupCount {
+                    let predecessors = predecessorBits[k2 * groupCount + g]
+                    guard predecessors != 0 else { continue }
+                    let target = mins + g * n
+                    if active & (1 << UInt64(g)) == 0 {
+                        for j in lower..<n { target[j] = Self.never }
+                        active |= 1 << UInt64(g)
+                    }
+                    if shape.directly {
+                        directBackward(c, source: source, into: target, step: k2, predecessors: predecessors)
+                    } else {
+                        try sweepBackward(c, queues: queues, source: source, into: target, step: k2,
+                                          predecessors: predecessors, excluded: excludedBits[k2 * groupCount + g],
+                                          isCancelled: isCancelled)
                     }
                 }
-                nextTables[k] = buildNext(k)
+                let k = k2 - 1
+                let bit = UInt64(1) << UInt64(k)
+                let row = ends + k * n, from = mins + fromGroup[k] * n
+                for j in lower..<n where c.masks[j] & bit != 0 { row[j] = from[j] }
             }
         }
-        positions.removeAll(keepingCapacity: true)
-        positions.append(s)
-        var current = s, k = 0
-        while k < last {
-            var k2 = k + 1
-            var filled = false
-            while k2 <= last {
-                let c = earliestSuccessor(of: current, in: k2, next: nextTables[k2])
-                if c < n, pairAllowed(current, k, c, k2, times: times) {
-                    while positions.count < k2 { positions.append(-1) }
-                    positions.append(c)
-                    current = c
-                    k = k2
-                    filled = true
-                    break
+
+        /// target[j] = min(target[j], the smallest source[j′] over j's successor window in its class).
+        func sweepBackward(_ c: Columns, queues: ClassQueues, source: UnsafeMutablePointer<Int32>,
+                           into target: UnsafeMutablePointer<Int32>, step k2: Int, predecessors: UInt64,
+                           excluded: UInt64, isCancelled: () -> Bool) throws {
+            let n = c.n, lower = c.lower
+            let gap = shape.gapWindows[k2]
+            let strict = shape.strictTime
+            queues.reset()
+            // Each bound of the window only moves backward: `pushed` (the order), `gapEnd`, `nextExcluded`.
+            var pushed = n - 1, gapEnd = n - 1, nextExcluded = n - 1, groupEnd = n - 1
+            var j = n - 1
+            while j >= lower {
+                if j & 4095 == 4095, isCancelled() { throw StoreError.cancelled }
+                if j < n - 1, c.times[j] != c.times[j + 1] { groupEnd = j }
+                // Successors lie after j, or (STRICT TIME) after j's time.
+                let above = strict ? groupEnd : j
+                while pushed > above {
+                    let cls = c.classes[pushed]
+                    if source[pushed] != Self.never, cls >= 0 {
+                        queues.push(pushed, class: Int(cls), values: source, largest: false)
+                    }
+                    pushed -= 1
                 }
-                if k2 == last || !shape.optional[k2] { break }
-                k2 += 1
+                let cls = c.classes[j]
+                if c.masks[j] & predecessors != 0, cls >= 0 {
+                    var to = nextExcluded
+                    if let gap {
+                        while c.times[gapEnd] &- c.times[j] > gap { gapEnd -= 1 }
+                        to = min(to, gapEnd)
+                    }
+                    if let p = queues.front(class: Int(cls), notAbove: to), source[p] < target[j] { target[j] = source[p] }
+                }
+                if c.masks[j] & excluded != 0 { nextExcluded = j }
+                j -= 1
             }
-            // `extendable` guarantees a successor; stop rather than loop if the tables ever disagree.
-            if !filled { break }
+        }
+
+        /// DIRECTLY: the only successor of j is j + 1.
+        func directBackward(_ c: Columns, source: UnsafeMutablePointer<Int32>, into target: UnsafeMutablePointer<Int32>,
+                            step k2: Int, predecessors: UInt64) {
+            let gap = shape.gapWindows[k2]
+            for j in c.lower..<max(c.lower, c.n - 1) where c.masks[j] & predecessors != 0 {
+                let i = j + 1
+                guard source[i] != Self.never, c.classes[j] >= 0, c.classes[i] == c.classes[j] else { continue }
+                if shape.strictTime, c.times[j] >= c.times[i] { continue }
+                if let gap, c.times[i] &- c.times[j] > gap { continue }
+                if source[i] < target[j] { target[j] = source[i] }
+            }
+        }
+
+        /// Phase 3: the first start that completes `level` steps within the window, and its lexicographically
+        /// earliest chain (earliest p₂, then p₃, ...; filling an optional step before skipping it).
+        func chosenChain(_ c: Columns, level: Int, ends: UnsafeMutablePointer<Int32>, onlyStart: Int?,
+                         isCancelled: () -> Bool) throws -> [Int] {
+            let n = c.n
+            let window = shape.window ?? .max
+            func completes(_ k: Int, _ j: Int, _ s: Int) -> Bool {
+                let end = ends[k * n + j]
+                return end != Self.never && c.times[Int(end)] &- c.times[s] <= window
+            }
+            guard let s = (c.lower..<n).first(where: { startAllowed($0, c, onlyStart: onlyStart) && completes(0, $0, $0) })
+            else {
+                preconditionFailure("the forward phase found level \(level) but no start completes it")
+            }
+            var positions = [s]
+            var current = s, k = 0
+            let last = level - 1
+            var poll = CancellationPoll()
+            while k < last {
+                var k2 = k + 1
+                var filled = false
+                while k2 <= last {
+                    if let next = try earliestSuccessor(c, of: current, from: k, to: k2, start: s, completes: completes,
+                                                        poll: &poll, isCancelled: isCancelled) {
+                        while positions.count < k2 { positions.append(-1) }
+                        positions.append(next)
+                        current = next
+                        k = k2
+                        filled = true
+                        break
+                    }
+                    if k2 == last || !shape.optional[k2] { break }
+                    k2 += 1
+                }
+                if !filled { preconditionFailure("step \(k2 + 1) of a completing chain has no successor") }
+            }
+            return positions
+        }
+
+        /// The earliest event after j (at step k) that may fill step k2 and still complete within the window; each
+        /// call scans forward from j at most to the end of j's successor window.
+        func earliestSuccessor(_ c: Columns, of j: Int, from k: Int, to k2: Int, start s: Int,
+                               completes: (Int, Int, Int) -> Bool, poll: inout CancellationPoll,
+                               isCancelled: () -> Bool) throws -> Int? {
+            let n = c.n
+            let bit = UInt64(1) << UInt64(k2)
+            let gap = shape.gapWindows[k2]
+            let excluded = excludedBits[k2 * groupCount + fromGroup[k]]
+            func fits(_ i: Int) -> Bool {
+                c.masks[i] & bit != 0 && c.classes[i] >= 0 && c.classes[i] == c.classes[j] && completes(k2, i, s)
+            }
+            if shape.directly {
+                let i = j + 1
+                guard i < n, !shape.strictTime || c.times[i] > c.times[j], gap.map({ c.times[i] &- c.times[j] <= $0 }) ?? true
+                else { return nil }
+                return fits(i) ? i : nil
+            }
+            var i = j + 1
+            if shape.strictTime {
+                // Events of j's own millisecond cannot follow it, but an excluded one still lies in between.
+                while i < n, c.times[i] == c.times[j] {
+                    if c.masks[i] & excluded != 0 { return nil }
+                    i += 1
+                }
+            }
+            while i < n {
+                try poll.tick(isCancelled)
+                if let gap, c.times[i] &- c.times[j] > gap { return nil }
+                if fits(i) { return i }
+                // Past an excluded event every later candidate has it in between.
+                if c.masks[i] & excluded != 0 { return nil }
+                i += 1
+            }
+            return nil
         }
     }
 
@@ -258,32 +558,49 @@ public struct JourneyMatcher: Sendable {
         case differentValue(step: Int, candidate: Int)
     }
 
-    /// Every candidate start of one customer with its own level, chain and stopping reason.
-    public mutating func trace(times: [Int64], masks: [UInt64], carried: [[CarriedValue]]) -> [StartTrace] {
+    /// A customer's match and the traces of some of its candidate starts.
+    public struct Traced: Sendable {
+        /// The customer's level and chain (as `match` finds them).
+        public var match: CustomerMatch
+        /// The first `limit` candidate starts in order, and the chosen chain's start if it comes later.
+        public var traces: [StartTrace]
+        /// Candidate starts (events matching step 1) left out of `traces`.
+        public var untraced: Int
+    }
+
+    /// The customer's match, and for its first `limit` candidate starts (and the chosen one) their own level,
+    /// chain and stopping reason. Each traced start costs one pass of `match` restricted to it, so the work is
+    /// O(limit · m · n), linear in the events; tracing every start would be quadratic.
+    public mutating func trace(times: [Int64], masks: [UInt64], carried: [[CarriedValue]], limit: Int,
+                               isCancelled: () -> Bool = { false }) throws -> Traced {
+        var best = CustomerMatch()
         let n = times.count
-        guard n > 0 else { return [] }
-        prepare(times: times, masks: masks)
+        guard n > 0 else { return Traced(match: best, traces: [], untraced: 0) }
+        let classCount = try assignClasses(carried: carried, count: n, isCancelled: isCancelled)
+        try solve(times: times, masks: masks, classCount: classCount, onlyStart: nil, into: &best, isCancelled: isCancelled)
+        let starts = (0..<n).filter { masks[$0] & 1 != 0 }
+        var traced = Array(starts.prefix(limit))
+        if let chosen = best.positions.first, !traced.contains(chosen) { traced.append(chosen) }
         var traces: [StartTrace] = []
-        for s in 0..<n where masks[s] & 1 != 0 {
+        for s in traced {
             if let bounds = shape.startBounds, !bounds.contains(times[s]) {
                 traces.append(StartTrace(start: s, level: 0, positions: [], stop: nil, outsideStartRange: true))
                 continue
             }
-            let level = forward(start: s, times: times, masks: masks, carried: carried)
-            var positions: [Int] = []
-            choose(start: s, level: level, times: times, into: &positions)
+            var own = CustomerMatch()
+            try solve(times: times, masks: masks, classCount: classCount, onlyStart: s, into: &own, isCancelled: isCancelled)
             var stop: StopReason?
-            if level < shape.stepCount {
-                let last = positions.last { $0 >= 0 } ?? s
-                stop = reason(step: level, after: last, start: s, times: times, masks: masks, carried: carried)
+            if own.level < shape.stepCount {
+                let last = own.positions.last { $0 >= 0 } ?? s
+                stop = reason(step: own.level, after: last, start: s, times: times, masks: masks, carried: carried)
             }
-            traces.append(StartTrace(start: s, level: level, positions: positions, stop: stop, outsideStartRange: false))
+            traces.append(StartTrace(start: s, level: own.level, positions: own.positions, stop: stop, outsideStartRange: false))
         }
-        return traces
+        return Traced(match: best, traces: traces, untraced: starts.count - traced.count)
     }
 
     /// Why step `k` (0-based) cannot follow event `last` of the chain from `s`: the first rule the earliest
-    /// candidate breaks.
+    /// candidate breaks. One forward scan from `last`.
     private func reason(step k: Int, after last: Int, start s: Int, times: [Int64], masks: [UInt64],
                         carried: [[CarriedValue]]) -> StopReason {
         let n = times.count
@@ -292,7 +609,7 @@ public struct JourneyMatcher: Sendable {
             let next = last + 1 < n ? last + 1 : nil
             guard let c = next, masks[c] & bit != 0 else { return .notDirectlyNext(step: k, next: next) }
             if shape.strictTime, times[c] <= times[last] { return .notStrictlyLater(step: k, candidate: c) }
-            return check(k, candidate: c, last: last, start: s, times: times, carried: carried)
+            return check(k, candidate: c, last: last, start: s, times: times, masks: masks, carried: carried)
         }
         guard let c = ((last + 1)..<max(last + 1, n)).first(where: { masks[$0] & bit != 0 }) else {
             return .noLaterMatch(step: k)
@@ -301,18 +618,18 @@ public struct JourneyMatcher: Sendable {
             guard let later = ((last + 1)..<n).first(where: { masks[$0] & bit != 0 && times[$0] > times[last] }) else {
                 return .notStrictlyLater(step: k, candidate: c)
             }
-            return check(k, candidate: later, last: last, start: s, times: times, carried: carried)
+            return check(k, candidate: later, last: last, start: s, times: times, masks: masks, carried: carried)
         }
-        return check(k, candidate: c, last: last, start: s, times: times, carried: carried)
+        return check(k, candidate: c, last: last, start: s, times: times, masks: masks, carried: carried)
     }
 
-    private func check(_ k: Int, candidate c: Int, last: Int, start s: Int, times: [Int64],
+    private func check(_ k: Int, candidate c: Int, last: Int, start s: Int, times: [Int64], masks: [UInt64],
                        carried: [[CarriedValue]]) -> StopReason {
         if let w = shape.window, times[c] &- times[s] > w { return .windowExceeded(step: k, candidate: c) }
         if let g = shape.gapWindows[k], times[c] &- times[last] > g { return .gapExceeded(step: k, candidate: c) }
         for (e, exclusion) in shape.exclusions.enumerated() where exclusion.from < k && k <= exclusion.to {
-            if excludedBefore[e][c] - excludedBefore[e][last + 1] > 0 {
-                let x = ((last + 1)..<c).first { excludedBefore[e][$0 + 1] > excludedBefore[e][$0] } ?? last + 1
+            let bit = UInt64(1) << UInt64(exclusion.bit)
+            if let x = ((last + 1)..<c).first(where: { masks[$0] & bit != 0 }) {
                 return .excluded(step: k, candidate: c, excludedEvent: x, exclusion: e)
             }
         }

@@ -1,7 +1,12 @@
-// EXPLAIN CUSTOMER: one customer's admitted events, every candidate start, its chain, and why it stopped.
+// EXPLAIN CUSTOMER: one customer's admitted events, its candidate starts (the first few and the chosen one), their
+// chains, and why each stopped.
 import JourneyStore
 
 public enum JourneyTrace {
+    /// How many candidate starts are traced besides the customer's chosen one. Tracing a start is a pass over the
+    /// customer's events, so tracing every start would be quadratic in them; the rest are counted on one line.
+    public static let tracedStarts = 20
+
     /// The trace as lines of text, or a single line saying the customer is unknown (the session refuses an
     /// unknown customer before it gets here).
     public static func lines(_ plan: FunnelPlan, customer key: String, store: EventStore, catalog: StoreCatalog,
@@ -25,31 +30,55 @@ public enum JourneyTrace {
         let decoders = EventColumn.allCases.map { column in
             Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) }, uniquingKeysWith: { a, _ in a })
         }
-        func describe(_ i: Int) -> String {
-            let names = EventColumn.allCases.indices.map { c -> String in
-                if case .integer(let code) = events.carried[display + c][i] { return decoders[c][code] ?? "?" }
-                return "-"
+        // A million-event customer is listed in full, so each line is put together as bytes from cached pieces: the
+        // names of each (stage, touchpoint, channel) seen, the notes of each mask seen, the date of each day seen.
+        var names: [[Int64]: [UInt8]] = [:]
+        var notes: [UInt64: [UInt8]] = [:]
+        var time = TimeText()
+        func name(_ i: Int) -> [UInt8] {
+            let codes = EventColumn.allCases.indices.map { c -> Int64 in
+                if case .integer(let code) = events.carried[display + c][i] { return code }
+                return -1
             }
-            return "#\(i + 1) \(TimeParser.format(events.times[i])) \(names.joined(separator: " / "))"
+            if let known = names[codes] { return known }
+            let text = codes.enumerated().map { c, code in code < 0 ? "-" : decoders[c][code] ?? "?" }.joined(separator: " / ")
+            names[codes] = Array(text.utf8)
+            return names[codes]!
+        }
+        func note(_ mask: UInt64) -> [UInt8] {
+            if let known = notes[mask] { return known }
+            let steps = (0..<m).filter { mask & (UInt64(1) << UInt64($0)) != 0 }.map { "step \($0 + 1)" }
+            let exclusions = plan.funnel.exclusions.indices
+                .filter { mask & (UInt64(1) << UInt64(m + $0)) != 0 }
+                .map { "'\(plan.funnel.exclusions[$0].label)'" }
+            var text = ""
+            if !steps.isEmpty { text += "   matches " + steps.joined(separator: ", ") }
+            if !exclusions.isEmpty { text += "   excluded by " + exclusions.joined(separator: ", ") }
+            notes[mask] = Array(text.utf8)
+            return notes[mask]!
         }
         var out: [String] = []
+        out.reserveCapacity(events.times.count + tracedStarts + 4)
         out.append("customer '\(key)': \(events.times.count) admitted event(s), in (time, import order) order"
                    + " [stage / touchpoint / channel]")
+        var line: [UInt8] = []
         for i in events.times.indices {
-            let steps = (0..<m).filter { events.masks[i] & (UInt64(1) << UInt64($0)) != 0 }.map { "step \($0 + 1)" }
-            let exclusions = plan.funnel.exclusions.indices
-                .filter { events.masks[i] & (UInt64(1) << UInt64(m + $0)) != 0 }
-                .map { "'\(plan.funnel.exclusions[$0].label)'" }
-            var line = "  " + describe(i)
-            if !steps.isEmpty { line += "   matches " + steps.joined(separator: ", ") }
-            if !exclusions.isEmpty { line += "   excluded by " + exclusions.joined(separator: ", ") }
-            out.append(line)
+            if i & 4095 == 4095, isCancelled() { throw StoreError.cancelled }
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: "  #".utf8)
+            line.append(contentsOf: String(i + 1).utf8)
+            line.append(UInt8(ascii: " "))
+            time.append(events.times[i], to: &line)
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: name(i))
+            line.append(contentsOf: note(events.masks[i]))
+            out.append(String(decoding: line, as: UTF8.self))
         }
         if plan.shape.anyOrder {
             // In any order there is no chain of consecutive steps to stop: report the start and the completions.
             var matcher = AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
             var match = CustomerMatch()
-            matcher.match(times: events.times, masks: events.masks, into: &match)
+            try matcher.match(times: events.times, masks: events.masks, into: &match, isCancelled: isCancelled)
             guard match.level > 0 else {
                 out.append("no start: no event within the start range fills a step")
                 return out
@@ -60,20 +89,25 @@ public enum JourneyTrace {
             }
             return out
         }
-        let traces: [JourneyMatcher.StartTrace]
+        let traced: JourneyMatcher.Traced
         if plan.shape.tiesAnyOrder {
             var tied = TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
-            traces = tied.trace(times: events.times, masks: events.masks)
+            traced = try tied.trace(times: events.times, masks: events.masks, limit: tracedStarts, isCancelled: isCancelled)
         } else {
             var matcher = JourneyMatcher(shape: plan.shape)
-            traces = matcher.trace(times: events.times, masks: events.masks, carried: events.carried)
+            traced = try matcher.trace(times: events.times, masks: events.masks, carried: events.carried,
+                                       limit: tracedStarts, isCancelled: isCancelled)
         }
-        if traces.isEmpty {
+        if traced.traces.isEmpty {
             out.append("no event matches step 1 '\(labels[0])': no journey starts")
             return out
         }
-        let best = traces.filter { !$0.outsideStartRange }.max { a, b in a.level < b.level || (a.level == b.level && a.start > b.start) }
-        for t in traces {
+        let chosen = traced.match.level > 0 ? traced.match.positions.first : nil
+        for (n, t) in traced.traces.enumerated() {
+            // The chosen start comes after the first ones when it is not among them: say what lies between.
+            if n == tracedStarts, traced.untraced > 0 {
+                out.append(moreStarts(traced.untraced, before: t.start))
+            }
             if t.outsideStartRange {
                 out.append("start #\(t.start + 1): outside the start range, not a start")
                 continue
@@ -82,15 +116,26 @@ public enum JourneyTrace {
             var line = "start #\(t.start + 1): reached step \(t.level) of \(m) via " + chain.joined(separator: " -> ")
             if let stop = t.stop { line += "; stopped: " + explain(stop, labels: labels, plan: plan, events: events) }
             else { line += "; completed the journey" }
-            if let best, best.start == t.start { line += "   <- the customer's chain" }
+            if t.start == chosen { line += "   <- the customer's chain" }
             out.append(line)
         }
-        if let best {
-            out.append("level \(best.level) of \(m): counted at step \(best.level) '\(labels[best.level - 1])'")
+        if traced.traces.count <= tracedStarts, traced.untraced > 0 {
+            out.append(moreStarts(traced.untraced, before: nil))
+        }
+        if traced.match.level > 0 {
+            let level = traced.match.level
+            out.append("level \(level) of \(m): counted at step \(level) '\(labels[level - 1])'")
         } else {
             out.append("level 0: no start lies in the start range")
         }
         return out
+    }
+
+    /// The line standing for the candidate starts that are not traced.
+    static func moreStarts(_ count: Int, before chosen: Int?) -> String {
+        let which = chosen.map { " (the customer's chain starts at #\($0 + 1), traced below)" } ?? ""
+        return "… \(count) more start(s) not traced\(which): EXPLAIN CUSTOMER traces the first \(tracedStarts) and the"
+            + " customer's chain, as tracing every start would take time quadratic in the customer's events"
     }
 
     static func explain(_ stop: JourneyMatcher.StopReason, labels: [String], plan: FunnelPlan, events: CustomerEvents) -> String {
@@ -112,5 +157,42 @@ public enum JourneyTrace {
         case .differentValue(let k, let c):
             return "SAME: the next '\(labels[k])' (\(at(c))) has a different value than the start"
         }
+    }
+}
+
+/// `TimeParser.format` as bytes, the date of the last day seen kept: the same text, several times faster for the
+/// long listings of EXPLAIN CUSTOMER.
+struct TimeText {
+    private var day: Int64 = .min
+    private var date: [UInt8] = []
+
+    mutating func append(_ ms: Int64, to bytes: inout [UInt8]) {
+        let perDay: Int64 = 86_400_000
+        let days = ms >= 0 ? ms / perDay : (ms - perDay + 1) / perDay
+        if days != day {
+            day = days
+            date = Array(TimeParser.formatDate(ms).utf8)
+        }
+        let within = ms - days * perDay
+        let seconds = within / 1000
+        bytes.append(contentsOf: date)
+        bytes.append(UInt8(ascii: "T"))
+        func twoDigits(_ value: Int64) {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+        }
+        twoDigits(seconds / 3600)
+        bytes.append(UInt8(ascii: ":"))
+        twoDigits(seconds / 60 % 60)
+        bytes.append(UInt8(ascii: ":"))
+        twoDigits(seconds % 60)
+        let fraction = within % 1000
+        if fraction != 0 {
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+        }
+        bytes.append(UInt8(ascii: "Z"))
     }
 }

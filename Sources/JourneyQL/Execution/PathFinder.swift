@@ -61,13 +61,13 @@ public enum PathFinder {
         /// A plain journey's customer as raw columns, touchpoints read through the scan.
         var takesBuffers: Bool { matchers.plain != nil }
 
-        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan) {
-            matchers.plain!.match(times: columns.times, masks: columns.masks, into: &match)
+        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan, isCancelled: () -> Bool) throws {
+            try matchers.plain!.match(times: columns.times, masks: columns.masks, into: &match, isCancelled: isCancelled)
             count { scan.columnCode(.touchpoint, event: columns.events[$0]) }
         }
 
-        mutating func add(_ customer: CustomerEvents) {
-            matchers.match(customer, into: &match)
+        mutating func add(_ customer: CustomerEvents, isCancelled: () -> Bool) throws {
+            try matchers.match(customer, into: &match, isCancelled: isCancelled)
             let touchpoints = customer.carried[touchpointField]
             count { i in
                 if case .integer(let c) = touchpoints[i] { c } else { nil }

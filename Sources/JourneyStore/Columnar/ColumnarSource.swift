@@ -336,6 +336,8 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
             for c in range {
                 if c & 1023 == 0, isCancelled() { throw StoreError.cancelled }
                 for i in Int(starts[c])..<Int(starts[c + 1]) {
+                    // One customer may have millions of events: ask within it too (every 65,536 events).
+                    if i & 0xFFFF == 0xFFFF, isCancelled() { throw StoreError.cancelled }
                     let t = Int(tripleIndex[i])
                     let state = filterState[t]
                     if state == 0 { continue }
