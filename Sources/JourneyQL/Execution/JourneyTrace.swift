@@ -31,19 +31,19 @@ public enum JourneyTrace {
             Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) }, uniquingKeysWith: { a, _ in a })
         }
         // A million-event customer is listed in full, so each line is put together as bytes from cached pieces: the
-        // names of each (stage, touchpoint, channel) seen, the notes of each mask seen, the date of each day seen.
-        var names: [[Int64]: [UInt8]] = [:]
+        // names of the codes of each column, the notes of each mask seen, the date of each day seen.
+        let names = decoders.map { decoder in decoder.mapValues { Array($0.utf8) } }
         var notes: [UInt64: [UInt8]] = [:]
         var time = TimeText()
-        func name(_ i: Int) -> [UInt8] {
-            let codes = EventColumn.allCases.indices.map { c -> Int64 in
-                if case .integer(let code) = events.carried[display + c][i] { return code }
-                return -1
+        func appendNames(_ i: Int, to line: inout [UInt8]) {
+            for c in EventColumn.allCases.indices {
+                if c > 0 { line.append(contentsOf: " / ".utf8) }
+                if case .integer(let code) = events.carried[display + c][i] {
+                    if let name = names[c][code] { line.append(contentsOf: name) } else { line.append(UInt8(ascii: "?")) }
+                } else {
+                    line.append(UInt8(ascii: "-"))
+                }
             }
-            if let known = names[codes] { return known }
-            let text = codes.enumerated().map { c, code in code < 0 ? "-" : decoders[c][code] ?? "?" }.joined(separator: " / ")
-            names[codes] = Array(text.utf8)
-            return names[codes]!
         }
         func note(_ mask: UInt64) -> [UInt8] {
             if let known = notes[mask] { return known }
@@ -70,7 +70,7 @@ public enum JourneyTrace {
             line.append(UInt8(ascii: " "))
             time.append(events.times[i], to: &line)
             line.append(UInt8(ascii: " "))
-            line.append(contentsOf: name(i))
+            appendNames(i, to: &line)
             line.append(contentsOf: note(events.masks[i]))
             out.append(String(decoding: line, as: UTF8.self))
         }
