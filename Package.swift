@@ -34,7 +34,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
-        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"]),
+        // data/: statements with their expected results, read by DataFileTests (tests as data).
+        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"], exclude: ["data"]),
         // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux.
         // JourneyREPL only for the version the output should show; the binary is what is tested.
         .testTarget(name: "JourneyCLITests", dependencies: ["JourneyREPL"]),
