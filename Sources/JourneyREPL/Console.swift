@@ -73,7 +73,7 @@ public final class Console {
         Interrupt.clear()
         var mark = ContinuousClock.now
         do throws(RunFailure) {
-            try session.run(source, isCancelled: { Interrupt.isSet }) { event in
+            try session.run(source, cancellation: CancellationToken(polling: { Interrupt.isSet })) { event in
                 switch event {
                 case .result(let result):
                     show(result)

@@ -75,12 +75,9 @@ public enum DataCommands {
             output.write("ok: '\(path)' is sound (\(CellFormatting.groupedInteger(catalog.eventCount)) events, "
                          + "\(CellFormatting.groupedInteger(catalog.customerCount)) customers)\n")
             return 0
-        } catch let error as StoreError {
-            errors.write("error: \(error.description)\n")
-            return error.exitCode
         } catch {
-            errors.write("error: \(error)\n")
-            return 70
+            errors.write("error: \((error as? StoreError)?.description ?? "\(error)")\n")
+            return ExitStatus.code(for: error)
         }
     }
 

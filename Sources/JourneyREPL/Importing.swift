@@ -2,7 +2,6 @@
 // the one-line summary, and the `--map name=column,...` syntax.
 import JourneyQL
 import JourneyStore
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,21 +36,20 @@ public struct Importer {
                 progress?.draw(update)
             }
         }
-        // Ctrl-C in the REPL only sets a flag; a watcher turns it into sqlite3_interrupt for the import.
-        let watcher = InterruptWatcher(handle: session.store.interruptHandle)
         defer {
-            watcher.stop()
             session.importProgress = previous
             progress?.clear()
         }
+        // Ctrl-C in the REPL only sets a flag; the token's watcher turns it into sqlite3_interrupt for the import.
+        Interrupt.clear()
+        let cancellation = CancellationToken(polling: { Interrupt.isSet })
         let report: ImportReport
         do {
-            report = try body(session, options)
-        } catch let error as StoreError {
-            if error == .cancelled { throw ConsoleError("import cancelled; nothing was stored", exitCode: 130) }
-            throw ConsoleError("error: \(error.description)", exitCode: error.exitCode)
+            report = try cancellation.interrupting(session.store.interruptHandle) { try body(session, options) }
+        } catch StoreError.cancelled {
+            throw ConsoleError("import cancelled; nothing was stored", exitCode: ExitStatus.code(for: StoreError.cancelled))
         } catch {
-            throw ConsoleError("error: \(error)", exitCode: 70)
+            throw ConsoleError("error: \((error as? StoreError)?.description ?? "\(error)")", exitCode: ExitStatus.code(for: error))
         }
         for row in report.skipped { errors.write("skipped \(row.description)\n") }
         return report
@@ -105,45 +103,5 @@ final class ProgressLine: @unchecked Sendable {
     func clear() {
         if drawn { sink.write("\r\u{1B}[K") }
         drawn = false
-    }
-}
-
-/// While an import runs, polls the Ctrl-C flag on another thread and interrupts the store when it is set.
-/// `stop()` joins the thread, so no interrupt can reach a statement run after the import.
-final class InterruptWatcher: Sendable {
-    private let done = Atomic<Bool>(false)
-    private let handle: InterruptHandle
-    private let thread = Mutex<pthread_t?>(nil)
-
-    init(handle: InterruptHandle) {
-        self.handle = handle
-        Interrupt.clear()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let started = pthread_create(&tid, nil, { context in
-            let watcher = Unmanaged<InterruptWatcher>.fromOpaque(context!).takeRetainedValue()
-            watcher.watch()
-            return nil
-        }, context)
-        if started == 0 {
-            thread.withLock { $0 = tid }
-        } else {
-            Unmanaged<InterruptWatcher>.fromOpaque(context).release()
-        }
-    }
-
-    private func watch() {
-        while !done.load(ordering: .relaxed) {
-            // sqlite3_interrupt is a no-op between statements, so keep asking while the flag is up.
-            if Interrupt.isSet { handle.interrupt() }
-            usleep(20_000)
-        }
-    }
-
-    func stop() {
-        done.store(true, ordering: .relaxed)
-        if let tid = thread.withLock({ t -> pthread_t? in defer { t = nil }; return t }) {
-            pthread_join(tid, nil)
-        }
     }
 }

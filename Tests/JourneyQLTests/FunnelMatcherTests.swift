@@ -132,11 +132,11 @@ struct FunnelMatcherTests {
     }
 
     @Test func medianIsTheMiddleOrTheMeanOfTheTwoMiddles() {
-        #expect(FunnelExecutor.median([]) == nil)
-        #expect(FunnelExecutor.median([5]) == 5)
-        #expect(FunnelExecutor.median([9, 1, 5]) == 5)
-        #expect(FunnelExecutor.median([4, 1, 3, 10]) == 3.5)
-        #expect(FunnelExecutor.median([1, 2]) == 1.5)
+        #expect(FunnelTable.median([]) == nil)
+        #expect(FunnelTable.median([5]) == 5)
+        #expect(FunnelTable.median([9, 1, 5]) == 5)
+        #expect(FunnelTable.median([4, 1, 3, 10]) == 3.5)
+        #expect(FunnelTable.median([1, 2]) == 1.5)
     }
 
     /// The reference's brute force agrees with these hand-computed cases too (it is checked, not trusted).

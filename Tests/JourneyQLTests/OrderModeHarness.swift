@@ -78,7 +78,7 @@ enum OrderModeHarness {
                 #expect(engineCounts == counts, "seed \(seed) round \(round): \(text)")
                 for k in 1..<steps.count {
                     for (name, values) in [("median_time_from_previous", gaps[k]), ("median_time_from_start", fromStart[k])] {
-                        let expected = FunnelExecutor.median(values).map { Cell.duration($0) } ?? .null
+                        let expected = FunnelTable.median(values).map { Cell.duration($0) } ?? .null
                         #expect(got.rows[k][column(name)] == expected, "seed \(seed) round \(round): \(text) step \(k + 1) \(name)")
                     }
                 }

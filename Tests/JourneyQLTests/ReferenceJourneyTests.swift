@@ -420,10 +420,10 @@ struct ReferenceJourneyTests {
             case 2: values.sort(by: >)
             default: break
             }
-            let (median, p90) = FunnelExecutor.medianAndP90(values)
+            let (median, p90) = FunnelTable.medianAndP90(values)
             #expect(median == Reference.quantileCont(values, 0.5), "n \(n), round \(round)")
             #expect(p90 == Reference.quantileCont(values, 0.9), "n \(n), round \(round)")
         }
-        #expect(FunnelExecutor.medianAndP90([]) == (nil, nil))
+        #expect(FunnelTable.medianAndP90([]) == (nil, nil))
     }
 }

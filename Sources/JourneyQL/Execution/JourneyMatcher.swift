@@ -18,21 +18,32 @@ public struct JourneyShape: Sendable, Hashable {
     /// Per step, the most milliseconds after the previous filled step (nil: no limit).
     public var gapWindows: [Int64?]
     public var window: Int64?
-    public var directly: Bool
-    public var strictTime: Bool
-    /// TIES ANY ORDER: distinct events, non-decreasing times (TiedJourneyMatcher).
-    public var tiesAnyOrder: Bool = false
-    /// IN ANY ORDER (AnyOrderMatcher).
-    public var anyOrder: Bool = false
+    public var order: OrderMode
     public var exclusions: [Exclusion]
     /// The carried column holding the `SAME` field, if any.
     public var sameColumn: Int?
     public var startBounds: TimeBounds?
 
+    public init(stepCount: Int, optional: [Bool], gapWindows: [Int64?], window: Int64?, order: OrderMode = .inOrder,
+                exclusions: [Exclusion], sameColumn: Int?, startBounds: TimeBounds?) {
+        self.stepCount = stepCount
+        self.optional = optional
+        self.gapWindows = gapWindows
+        self.window = window
+        self.order = order
+        self.exclusions = exclusions
+        self.sameColumn = sameColumn
+        self.startBounds = startBounds
+    }
+
+    /// DIRECTLY and STRICT TIME, read by the general matcher.
+    public var directly: Bool { order.rules.contains(.directly) }
+    public var strictTime: Bool { order.rules.contains(.strictTime) }
+
     /// True when the single-pointer FunnelMatcher computes the same answer (section 4 alone).
     public var isPlain: Bool {
-        !optional.contains(true) && !gapWindows.contains { $0 != nil } && !directly && !strictTime
-            && exclusions.isEmpty && sameColumn == nil && !tiesAnyOrder && !anyOrder
+        !optional.contains(true) && !gapWindows.contains { $0 != nil } && order == .inOrder
+            && exclusions.isEmpty && sameColumn == nil
     }
 }
 

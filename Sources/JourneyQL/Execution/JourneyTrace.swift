@@ -74,7 +74,7 @@ public enum JourneyTrace {
             line.append(contentsOf: note(events.masks[i]))
             out.append(String(decoding: line, as: UTF8.self))
         }
-        if plan.shape.anyOrder {
+        if plan.shape.order == .anyOrder {
             // In any order there is no chain of consecutive steps to stop: report the start and the completions.
             var matcher = AnyOrderMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
             var match = CustomerMatch()
@@ -90,7 +90,7 @@ public enum JourneyTrace {
             return out
         }
         let traced: JourneyMatcher.Traced
-        if plan.shape.tiesAnyOrder {
+        if plan.shape.order == .tiesAnyOrder {
             var tied = TiedJourneyMatcher(stepCount: m, window: plan.window, startBounds: plan.shape.startBounds)
             traced = try tied.trace(times: events.times, masks: events.masks, limit: tracedStarts, isCancelled: isCancelled)
         } else {

@@ -89,7 +89,7 @@ struct ClassQueues {
 enum SameKey: Hashable {
     case number(Double)
     case integer(Int64)
-    case text(FunnelExecutor.ByteText)
+    case text(GroupKeys.ByteText)
 
     init?(_ value: CarriedValue) {
         switch value {
@@ -99,7 +99,7 @@ enum SameKey: Hashable {
         case .real(let d):
             guard !d.isNaN else { return nil }
             self = .number(d)
-        case .text(let t): self = .text(FunnelExecutor.ByteText(t))
+        case .text(let t): self = .text(GroupKeys.ByteText(t))
         }
     }
 }

@@ -7,11 +7,8 @@ public enum PathFinder {
     /// How many paths are shown without TOP or LIMIT.
     static let defaultTop = 10
 
-    /// Counts paths over the customers whose chain fills the last step, and ranks them.
-    public static func result(_ plan: FunnelPlan, source: EventSource, catalog: StoreCatalog,
-                              isCancelled: () -> Bool) throws -> QueryResult {
-        let counted = try FunnelExecutor.accumulate(PathAccumulator(plan), request: plan.request, source: source,
-                                                    isCancelled: isCancelled)
+    /// Ranks the paths `aggregation` counted over the customers whose chain fills the last step.
+    static func result(_ plan: FunnelPlan, counted: PathAggregation, catalog: StoreCatalog) -> QueryResult {
         let names = Dictionary((catalog.codes[.touchpoint] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                uniquingKeysWith: { a, _ in a })
         let converters = counted.counts.values.reduce(0, +)
@@ -41,42 +38,24 @@ public enum PathFinder {
                            rows: rows, notes: notes, barColumn: 2)
     }
 
-    /// Per distinct path (touchpoint codes, nil for none), how many converters took it.
-    struct PathAccumulator: CustomerAccumulator {
-        let plan: FunnelPlan
-        var matchers: JourneyMatchers
-        var match = CustomerMatch()
+    /// Per distinct path (touchpoint codes, -1 for none), how many converters took it.
+    struct PathAggregation: ChainAggregation {
+        let stepCount: Int
         /// Paths as touchpoint codes, -1 for an event without one.
         var counts: [[Int32]: Int] = [:]
         /// The carried field holding each event's touchpoint (the planner puts it last).
         let touchpointField: Int
 
         init(_ plan: FunnelPlan) {
-            self.plan = plan
+            stepCount = plan.shape.stepCount
             counts.reserveCapacity(1 << 12)
-            matchers = JourneyMatchers(plan)
             touchpointField = plan.request.carry.count - 1
         }
 
-        /// A plain journey's customer as raw columns, touchpoints read through the scan.
-        var takesBuffers: Bool { matchers.plain != nil }
-
-        mutating func add(_ columns: CustomerColumns, from scan: any PartitionedScan, isCancelled: () -> Bool) throws {
-            try matchers.plain!.match(times: columns.times, masks: columns.masks, into: &match, isCancelled: isCancelled)
-            count { scan.columnCode(.touchpoint, event: columns.events[$0]) }
-        }
-
-        mutating func add(_ customer: CustomerEvents, isCancelled: () -> Bool) throws {
-            try matchers.match(customer, into: &match, isCancelled: isCancelled)
-            let touchpoints = customer.carried[touchpointField]
-            count { i in
-                if case .integer(let c) = touchpoints[i] { c } else { nil }
-            }
-        }
-
-        /// Counts the path of the customer just matched, if it converted; `touchpoint(i)` reads delivered event i.
-        private mutating func count(_ touchpoint: (Int) -> Int64?) {
-            let m = plan.shape.stepCount
+        /// Counts the path of a customer whose chain fills the last step: the touchpoints of the events from the
+        /// chain's first event to its last, repeats collapsed.
+        mutating func add(_ customer: ScannedCustomer, match: CustomerMatch) {
+            let m = stepCount
             guard match.level == m else { return }
             var first = Int.max, last = -1
             for p in match.positions.prefix(m) where p >= 0 {
@@ -86,13 +65,13 @@ public enum PathFinder {
             guard last >= 0 else { return }
             var path: [Int32] = []
             for i in first...last {
-                let code = touchpoint(i).map { Int32(truncatingIfNeeded: $0) } ?? -1
+                let code = customer.code(touchpointField, at: i).map { Int32(truncatingIfNeeded: $0) } ?? -1
                 if path.isEmpty || path.last! != code { path.append(code) }
             }
             counts[path, default: 0] += 1
         }
 
-        mutating func merge(_ other: PathAccumulator) {
+        mutating func merge(_ other: PathAggregation) {
             counts.reserveCapacity(counts.count + other.counts.count)
             for (path, n) in other.counts { counts[path, default: 0] += n }
         }

@@ -14,7 +14,7 @@ public enum TimeToConvert {
 
     /// Two tables: the statistics per group (converters, min, p25, median, p75, p90, max, mean) and the histogram per
     /// group (every bucket, empty ones included). Quantiles are DuckDB's `quantile_cont`.
-    public static func results(_ plan: FunnelPlan, groups: [FunnelExecutor.Group]) -> [QueryResult] {
+    public static func results(_ plan: FunnelPlan, groups: [FunnelTable.Group]) -> [QueryResult] {
         let funnel = plan.funnel
         let last = plan.shape.stepCount - 1
         let keys = funnel.breakdown.map { ColumnInfo($0.description) }

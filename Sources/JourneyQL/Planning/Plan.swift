@@ -1,4 +1,5 @@
-// Plans: what to read from the store and how to match it, built from a checked statement.
+// Plans: what to read from the store, which matcher turns each customer's events into a chain, and which
+// aggregation turns the chains into a result. Built by the planner from a checked statement; run by the Executor.
 import JourneyStore
 
 /// Where a breakdown key's value comes from once a customer's chain is known.
@@ -18,7 +19,41 @@ public enum BreakdownSource: Sendable, Hashable {
     }
 }
 
-/// How a journey is answered: one scan of the admitted events, then a per-customer matcher.
+/// Which matcher finds a customer's chain: the cheapest one that computes the journey's meaning exactly.
+public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
+    /// `FunnelMatcher`: section 4 alone, one forward pointer per step.
+    case plain
+    /// `TiedJourneyMatcher`: TIES ANY ORDER.
+    case tied
+    /// `AnyOrderMatcher`: IN ANY ORDER.
+    case anyOrder
+    /// `JourneyMatcher`: optional steps, step windows, DIRECTLY, STRICT TIME, EXCLUDING, SAME.
+    case general
+
+    /// The matcher a journey's shape calls for.
+    public init(_ shape: JourneyShape) {
+        if shape.isPlain {
+            self = .plain
+        } else {
+            switch shape.order {
+            case .tiesAnyOrder: self = .tied
+            case .anyOrder: self = .anyOrder
+            case .sequence: self = .general
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .plain: "plain (one forward pointer per step: O(events x steps) per customer)"
+        case .tied: "ties in any order (time groups, augmenting-path matching within a group)"
+        case .anyOrder: "in any order (bipartite matching of steps to events per start)"
+        case .general: "general (sweeps over (step, event): latest reachable predecessor, earliest extendable successor)"
+        }
+    }
+}
+
+/// The scan and the matcher of a journey: every analysis of a journey starts from these.
 public struct FunnelPlan: Sendable {
     public let funnel: CheckedFunnel
     /// The scan: the filter (WHERE, FOR, pushed-down time bounds), the step and exclusion bits, carried fields.
@@ -26,19 +61,36 @@ public struct FunnelPlan: Sendable {
     public let window: Int64?
     /// The matcher's view of the journey.
     public let shape: JourneyShape
+    public let matcher: MatcherKind
     public let breakdown: [BreakdownSource]
     /// In-progress customers are those whose window ends after this instant (SET now, else the latest event).
     public let horizon: Int64?
     public var stepLabels: [String] { funnel.steps.map(\.label) }
+
+    /// Whether a customer whose chain starts at `start` is still inside its window at the horizon.
+    public func isOpen(start: Int64) -> Bool {
+        guard let window, let horizon else { return false }
+        return start &+ window > horizon
+    }
+}
+
+/// What consumes the matched chains of a journey's customers, and the result it makes.
+public enum Aggregation: Sendable, Hashable {
+    /// Per-step customers, losses and times, per group: the funnel table.
+    case funnel
+    /// The time from the first step to the last: statistics and a histogram.
+    case times
+    /// The touchpoint sequences of converters between the first and the last step.
+    case paths
 }
 
 public enum Plan: Sendable {
-    case funnel(FunnelPlan)
+    /// A journey's scan and matching, consumed by an aggregation.
+    case query(FunnelPlan, Aggregation)
+    /// EXPLAIN: the plan as text, nothing matched.
     case explain(FunnelPlan)
-    /// Time to convert: the journey's scan and matching, shaped as a distribution.
-    case times(FunnelPlan)
-    /// Paths: the journey's matching over every admitted event, with each event's touchpoint.
-    case paths(FunnelPlan)
+    /// EXPLAIN CUSTOMER id: one customer's events and chain.
+    case trace(FunnelPlan, customer: String, range: SourceRange?)
     case importData(CheckedImport)
     case show(ShowTarget)
     /// A definition to store or drop, the stage order, or the session's now: nothing to read.

@@ -1,8 +1,9 @@
-// EXPLAIN: the checked query and its plan as lines of text.
+// EXPLAIN: the checked query and its plan as lines of text. Pure: what the engine says of its scan is read by the
+// executor and handed in.
 import JourneyStore
 
 public enum PlanPrinter {
-    public static func lines(_ plan: FunnelPlan, engine: EngineChoice) throws -> [String] {
+    public static func lines(_ plan: FunnelPlan, engine: EngineChoice, scan explanation: ScanExplanation) -> [String] {
         var out: [String] = []
         out.append("journey: \(plan.funnel.text)")
         for (k, step) in plan.funnel.steps.enumerated() {
@@ -14,7 +15,6 @@ public enum PlanPrinter {
         } else {
             out.append("window: none")
         }
-        let explanation = try engine.source.explain(plan.request)
         out.append("engine: \(engine.name), because \(engine.reason)")
         if explanation.sql.isEmpty {
             out.append("read (columnar copy, events in customer, time, import order):")
@@ -37,16 +37,16 @@ public enum PlanPrinter {
             out.append("group by: " + plan.funnel.breakdown.map(\.description).joined(separator: ", ")
                        + (plan.funnel.limit.map { ", the \($0) largest groups" } ?? ""))
         }
-        if plan.shape.isPlain {
+        switch plan.matcher {
+        case .plain:
             out.append("match: per customer, every step-1 event is a start; each next step is the earliest later event")
             out.append("       within the window; deepest level over all starts, times from the earliest such start")
             out.append("       (one forward pointer per step: O(events x steps) per customer)")
-        } else {
+        case .tied, .anyOrder, .general:
             var rules: [String] = []
-            if plan.shape.directly { rules.append("DIRECTLY") }
-            if plan.shape.strictTime { rules.append("STRICT TIME") }
-            if plan.shape.anyOrder { rules.append("IN ANY ORDER (bipartite matching of steps to events per start)") }
-            if plan.shape.tiesAnyOrder { rules.append("TIES ANY ORDER (time groups, augmenting-path matching within a group)") }
+            if plan.shape.order != .inOrder { rules.append(plan.shape.order.description) }
+            if plan.shape.order == .anyOrder { rules[rules.count - 1] += " (bipartite matching of steps to events per start)" }
+            if plan.shape.order == .tiesAnyOrder { rules[rules.count - 1] += " (time groups, augmenting-path matching within a group)" }
             if plan.shape.optional.contains(true) { rules.append("optional steps") }
             if plan.shape.gapWindows.contains(where: { $0 != nil }) { rules.append("gap windows") }
             if !plan.shape.exclusions.isEmpty { rules.append("exclusions") }

@@ -11,10 +11,15 @@ public struct Planner {
 
     public func plan(_ statement: CheckedStatement) -> Plan {
         switch statement {
-        case .funnel(let f): .funnel(planFunnel(f))
-        case .explain(let f): .explain(planFunnel(f))
-        case .times(let f): .times(planFunnel(f))
-        case .paths(let f): .paths(planFunnel(f, forPaths: true))
+        case .funnel(let f): .query(planFunnel(f), .funnel)
+        case .explain(let f):
+            if let customer = f.traceCustomer {
+                .trace(planFunnel(f), customer: customer, range: f.traceCustomerRange)
+            } else {
+                .explain(planFunnel(f))
+            }
+        case .times(let f): .query(planFunnel(f), .times)
+        case .paths(let f): .query(planFunnel(f, forPaths: true), .paths)
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
@@ -61,14 +66,15 @@ public struct Planner {
         }
         let steps = funnel.steps.map { compile($0.condition) } + funnel.exclusions.map { compile($0.condition) }
         if forPaths { carry.append(.column(.touchpoint)) }
-        let request = ScanRequest(filter: filter, steps: steps, deliverAll: funnel.directly || forPaths, carry: carry)
+        let directly = funnel.order.rules.contains(.directly)
+        let request = ScanRequest(filter: filter, steps: steps, deliverAll: directly || forPaths, carry: carry)
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
-            window: funnel.window, directly: funnel.directly, strictTime: funnel.strictTime,
-            tiesAnyOrder: funnel.tiesAnyOrder, anyOrder: funnel.anyOrder,
+            window: funnel.window, order: funnel.order,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
-        return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape, breakdown: breakdown,
+        return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape,
+                          matcher: MatcherKind(shape), breakdown: breakdown,
                           horizon: funnel.now ?? catalog.timeRange?.upperBound)
     }
 

@@ -164,14 +164,9 @@ public struct CheckedFunnel: Sendable, Hashable {
     public private(set) var filter: Condition
     /// The statement's text, for titles.
     public let text: String
-    /// `DIRECTLY`: each filled step is the immediate successor of the previous one among admitted events.
-    public var directly: Bool = false
-    /// `STRICT TIME`: each filled step strictly later in time than the previous one.
-    public var strictTime: Bool = false
-    /// `TIES ANY ORDER`: distinct events with non-decreasing times instead of import order within a second.
-    public var tiesAnyOrder: Bool = false
-    /// `IN ANY ORDER`: distinct events in any order, all within the window of the earliest.
-    public var anyOrder: Bool = false
+    /// DIRECTLY, STRICT TIME, TIES ANY ORDER or IN ANY ORDER (the checker admits only the combinations that mean
+    /// something).
+    public var order: OrderMode = .inOrder
     public var exclusions: [CheckedExclusion] = []
     /// `SAME f`: every filled step has the first step's value of f.
     public var same: EventField? = nil

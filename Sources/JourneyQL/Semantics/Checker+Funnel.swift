@@ -42,10 +42,10 @@ extension Checker {
               !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
         var funnel = CheckedFunnel(steps: steps, window: f.within?.milliseconds, filter: filter,
                                    text: source.slice(f.range))
-        funnel.directly = f.directly
-        funnel.strictTime = f.strictTime
-        funnel.tiesAnyOrder = f.tiesAnyOrder
-        funnel.anyOrder = f.anyOrder
+        var rules: SequenceRules = []
+        if f.directly { rules.insert(.directly) }
+        if f.strictTime { rules.insert(.strictTime) }
+        funnel.order = f.anyOrder ? .anyOrder : (f.tiesAnyOrder ? .tiesAnyOrder : .sequence(rules))
         if f.tiesAnyOrder || f.anyOrder {
             let clause = f.anyOrder ? "IN ANY ORDER" : "TIES ANY ORDER"
             var conflicts: [String] = []

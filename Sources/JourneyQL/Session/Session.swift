@@ -17,20 +17,6 @@ public enum SessionEvent: Sendable {
     case expectation(ExpectationOutcome, rendered: String)
 }
 
-/// Why a run stopped early. Exit codes follow sysexits: 65 for bad input, 70 for internal failures.
-public struct RunFailure: Error, Sendable {
-    public var diagnostics: [Diagnostic]
-    /// The diagnostics drawn against their source, ready for stderr.
-    public var rendered: String
-    public var exitCode: Int32
-
-    public init(diagnostics: [Diagnostic], rendered: String, exitCode: Int32 = 65) {
-        self.diagnostics = diagnostics
-        self.rendered = rendered
-        self.exitCode = exitCode
-    }
-}
-
 /// Whether some text is a complete statement list, for the REPL's continuation prompt.
 public enum Completeness: Sendable, Equatable {
     /// Nothing but blanks and comments.
@@ -179,9 +165,17 @@ public final class Session {
         return completions(prefix: prefix)
     }
 
-    /// Runs every statement of `source` in order; events reach `emit` as they happen.
-    /// Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
-    public func run(_ source: SourceText, isCancelled: () -> Bool = { false },
+    /// Runs every statement of `source` in order; events reach `emit` as they happen. `isCancelled` is polled
+    /// while statements run (see `run(_:cancellation:emit:)`).
+    public func run(_ source: SourceText, isCancelled: @escaping () -> Bool = { false },
+                    emit: (SessionEvent) -> Void) throws(RunFailure) {
+        try run(source, cancellation: CancellationToken(polling: isCancelled), emit: emit)
+    }
+
+    /// Runs every statement of `source` in order: each is parsed, checked, planned and executed; events reach
+    /// `emit` as they happen. Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
+    /// `cancellation` stops a query or an import that is running (exit status 130).
+    public func run(_ source: SourceText, cancellation: CancellationToken,
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
@@ -191,7 +185,7 @@ public final class Session {
                 emit(event)
             }
             do throws(RunFailure) {
-                try runStatement(statement, source: source, isCancelled: isCancelled, emit: record)
+                try runStatement(statement, source: source, cancellation: cancellation, emit: record)
             } catch {
                 if case .expect = statement {} else { previousResults = [] }
                 throw error
@@ -218,7 +212,9 @@ public final class Session {
         return statement.first?.isWord("EXPECT") == true
     }
 
-    private func runStatement(_ statement: StatementSyntax, source: SourceText, isCancelled: () -> Bool,
+    /// One statement: check, plan, execute. Warnings are drawn (errors in strict mode) and the session's state
+    /// (now, the previous results) carried through the executor.
+    private func runStatement(_ statement: StatementSyntax, source: SourceText, cancellation: CancellationToken,
                               emit: (SessionEvent) -> Void) throws(RunFailure) {
         let catalog = catalog()
         let store = self.store
@@ -227,14 +223,7 @@ public final class Session {
                                     knownValues: { field in Session.knownValues(field, store: store) })
         let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
         var errors = diagnostics.filter { $0.severity == .error }
-        if strict {
-            errors += diagnostics.filter { $0.severity == .warning }.map { warning in
-                var error = warning
-                error.severity = .error
-                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
-                return error
-            }
-        }
+        if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
@@ -242,33 +231,36 @@ public final class Session {
         for d in diagnostics {
             emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
         }
-        guard var checked = outcome.statement else { return }
-        checked = checked.resolvingNow(setNow: now, clock: Session.wallClock())
+        guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
-        try requireTracedCustomer(plan, source: source)
+        let executor = Executor(store: store, engine: engine, catalog: catalog, cancellation: cancellation,
+                                source: source, importProgress: importProgress)
+        var state = ExecutionState(now: now, previousResults: previousResults, parameters: parameters)
+        var found: [Diagnostic]
         do {
-            var found = try execute(plan, source: source, catalog: catalog, isCancelled: isCancelled, emit: emit)
-            // An unknown value already explains an empty step: one warning is enough.
-            if outcome.diagnostics.contains(where: { $0.id == DiagnosticID.checkUnknownValue.rawValue }) { found = [] }
-            // Warnings found while running are errors in strict mode, as the checker's are (the results stand).
-            for var warning in found {
-                guard strict else {
-                    emit(.diagnostic(warning, rendered: DiagnosticRenderer.render(warning, in: source)))
-                    continue
-                }
-                warning.severity = .error
-                warning.notes.append("this is an error because strict mode is on (--strict, .strict on)")
-                throw RunFailure(diagnostics: [warning], rendered: DiagnosticRenderer.render(warning, in: source))
-            }
-        } catch let failure as RunFailure {
-            throw failure
-        } catch StoreError.cancelled {
-            throw RunFailure(diagnostics: [], rendered: "cancelled", exitCode: 130)
-        } catch let error as StoreError {
-            throw RunFailure(diagnostics: [], rendered: "error: \(error.description)", exitCode: error.exitCode)
+            found = try executor.execute(plan, state: &state, emit: emit)
         } catch {
-            throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 70)
+            throw RunFailure(error)
         }
+        now = state.now
+        // An unknown value already explains an empty step: one warning is enough.
+        if outcome.diagnostics.contains(where: { $0.id == DiagnosticID.checkUnknownValue.rawValue }) { found = [] }
+        // Warnings found while running are errors in strict mode, as the checker's are (the results stand).
+        for warning in found {
+            guard strict else {
+                emit(.diagnostic(warning, rendered: DiagnosticRenderer.render(warning, in: source)))
+                continue
+            }
+            throw RunFailure(Session.strictError(warning), in: source)
+        }
+    }
+
+    /// A warning as strict mode reports it: an error that says why.
+    static func strictError(_ warning: Diagnostic) -> Diagnostic {
+        var error = warning
+        error.severity = .error
+        error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
+        return error
     }
 
     /// The values a field takes in the store, most frequent first where counts are known: stages, touchpoints
@@ -302,138 +294,6 @@ public final class Session {
         case .property(let name): (try? store.textValues(ofProperty: name)) ?? nil
         case .customerAttribute(let name): (try? store.textValues(ofAttribute: name)) ?? nil
         default: nil
-        }
-    }
-
-    /// `EXPLAIN CUSTOMER id` of an id no customer has is an error at the id (exit 65), not a trace.
-    private func requireTracedCustomer(_ plan: Plan, source: SourceText) throws(RunFailure) {
-        guard case .explain(let funnel) = plan, let id = funnel.funnel.traceCustomer,
-              let range = funnel.funnel.traceCustomerRange else { return }
-        let known: Bool
-        do {
-            known = try store.customerID(id) != nil
-        } catch {
-            throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: (error as? StoreError)?.exitCode ?? 70)
-        }
-        guard !known else { return }
-        let diagnostic = Diagnostic.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store",
-                                          at: range, notes: ["customer ids are compared byte for byte, case included"])
-        throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
-    }
-
-    /// Runs a planned statement; returns the warnings its run found (drawn by the caller).
-    private func execute(_ plan: Plan, source: SourceText, catalog: StoreCatalog, isCancelled: () -> Bool,
-                         emit: (SessionEvent) -> Void) throws -> [Diagnostic] {
-        switch plan {
-        case .paths(let funnel):
-            let started = ContinuousClock.now
-            let choice = try choose(for: funnel.request, isCancelled: isCancelled)
-            var result = try PathFinder.result(funnel, source: choice.source, catalog: catalog, isCancelled: isCancelled)
-            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
-        case .times(let funnel):
-            let started = ContinuousClock.now
-            let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)
-            var results = TimeToConvert.results(funnel, groups: groups)
-            let scanned = groups.first?.totals
-            results[0].notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
-                                    + " (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            for result in results { emit(.result(result)) }
-            return try reachWarnings(funnel, groups: groups, isCancelled: isCancelled)
-        case .funnel(let funnel):
-            let started = ContinuousClock.now
-            let groups = try funnelGroups(funnel, catalog: catalog, isCancelled: isCancelled)
-            var result = FunnelExecutor.result(funnel, groups: groups)
-            let elapsed = ContinuousClock.now - started
-            let scanned = groups.first?.totals
-            result.notes.append("\(scanned?.customersScanned ?? 0) customers, \(scanned?.eventsScanned ?? 0) events read"
-                                + " (\(PlanPrinter.seconds(elapsed)))")
-            emit(.result(result))
-            return try reachWarnings(funnel, groups: groups, isCancelled: isCancelled)
-        case .explain(let funnel):
-            // A plan is prose with nested lines, read by people: a message, as sqlite3 prints its plans.
-            if let customer = funnel.funnel.traceCustomer {
-                emit(.message(try JourneyTrace.lines(funnel, customer: customer, store: store, catalog: catalog,
-                                                     isCancelled: isCancelled).joined(separator: "\n")))
-            } else {
-                let choice = try choose(for: funnel.request, isCancelled: isCancelled)
-                emit(.message(try PlanPrinter.lines(funnel, engine: choice).joined(separator: "\n")))
-            }
-        case .importData(let request):
-            var options = ImportOptions()
-            options.mapping = request.mapping
-            if request.customers {
-                let report = try importCustomers(request.files[0], options: options)
-                emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
-            } else {
-                let report = try importEvents(request.files, options: options)
-                emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
-            }
-        case .show(let target):
-            emit(.result(try showResult(target, catalog: catalog)))
-        case .definition(let change):
-            try apply(change, emit: emit)
-        case .expect(let expectation):
-            try expect(expectation, source: source, emit: emit)
-        }
-        return []
-    }
-
-    /// Warns at a step that counts nobody because WHERE admits no event that fills it (see `StepReach`).
-    private func reachWarnings(_ funnel: FunnelPlan, groups: [FunnelExecutor.Group],
-                               isCancelled: () -> Bool) throws -> [Diagnostic] {
-        guard funnel.funnel.whereText != nil, funnel.funnel.limit != 0 else { return [] }
-        var customers = Array(repeating: 0, count: funnel.funnel.steps.count)
-        for group in groups { for k in customers.indices { customers[k] += group.totals.customers[k] } }
-        guard customers.contains(0) else { return [] }
-        let source = try choose(for: funnel.request, isCancelled: isCancelled).source
-        return try StepReach.warnings(funnel, customers: customers, source: source, isCancelled: isCancelled)
-    }
-
-    /// Scans and matches a journey with the session's engine, grouped by its BY keys.
-    private func funnelGroups(_ funnel: FunnelPlan, catalog: StoreCatalog,
-                              isCancelled: () -> Bool) throws -> [FunnelExecutor.Group] {
-        var attributes: [String: [Int64: CarriedValue]] = [:]
-        for case .customerAttribute(let name) in funnel.breakdown {
-            attributes[name] = try store.customerAttributeValues(name)
-        }
-        let choice = try choose(for: funnel.request, isCancelled: isCancelled)
-        return try FunnelExecutor.groups(funnel, source: choice.source, catalog: catalog, attributes: attributes,
-                                         isCancelled: isCancelled)
-    }
-
-    static func show(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {
-        func table(_ column: String, _ values: [NamedCount]) -> QueryResult {
-            QueryResult(columns: [column, "events"], rows: values.map { [.text($0.name), .int(Int64($0.count))] })
-        }
-        switch target {
-        case .stages:
-            // Stages in the stored order first, then any others by frequency.
-            let counts = Dictionary(catalog.stages.map { ($0.name, $0.count) }, uniquingKeysWith: +)
-            var rows: [[Cell]] = []
-            for (i, name) in catalog.stageOrder.enumerated() where counts[name] != nil {
-                rows.append([.int(Int64(i + 1)), .text(name), .int(Int64(counts[name]!))])
-            }
-            for s in catalog.stages where !catalog.stageOrder.contains(s.name) {
-                rows.append([.null, .text(s.name), .int(Int64(s.count))])
-            }
-            return QueryResult(columns: ["order", "stage", "events"], rows: rows)
-        case .touchpoints: return table("touchpoint", catalog.touchpoints)
-        case .channels: return table("channel", catalog.channels)
-        case .fields:
-            var rows: [[Cell]] = [
-                [.text("customer"), .text("text"), .int(Int64(catalog.eventCount))],
-                [.text("time"), .text("time"), .int(Int64(catalog.eventCount))],
-            ]
-            for column in EventColumn.allCases {
-                rows.append([.text(column.name), .text("text"), .int(Int64(catalog.values(of: column).reduce(0) { $0 + $1.count }))])
-            }
-            rows += catalog.properties.map { [.text($0.name), .text("property"), .int(Int64($0.count))] }
-            rows += catalog.customerAttributes.map { [.text("customer." + $0.name), .text("customer attribute"), .int(Int64($0.count))] }
-            return QueryResult(columns: ["field", "kind", "count"], rows: rows)
-        case .segments, .definitions:
-            // Definitions live in the store's metadata, not its catalog: see `showResult`.
-            return QueryResult(columns: [], rows: [])
         }
     }
 }

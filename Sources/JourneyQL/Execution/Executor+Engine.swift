@@ -18,9 +18,9 @@ public struct EngineChoice {
     public var reason: String
 }
 
-extension Session {
+extension Executor {
     /// The source that serves `request` under the session's engine setting.
-    func choose(for request: ScanRequest, isCancelled: () -> Bool) throws -> EngineChoice {
+    func choose(for request: ScanRequest) throws -> EngineChoice {
         switch engine {
         case .sqlite:
             return EngineChoice(source: store, name: "SQLite scan", reason: "the session's engine is sqlite")

@@ -1,11 +1,12 @@
-// EXPECT in a session: the previous result, the expected CSV read from its file, the outcome as an event.
+// EXPECT in the executor: the previous result, the expected CSV read from its file, the outcome as an event.
 // A failed expectation is an event, not an error: the script goes on, and the front end turns failures into exit 1.
 import Foundation
 
-extension Session {
+extension Executor {
     /// Runs an EXPECT on `previousResults`. Faults of the script (no previous result, a column that is not
     /// there, an expected file that cannot be read) throw; a number that moved is emitted as a failed outcome.
-    func expect(_ expectation: CheckedExpectation, source: SourceText, emit: (SessionEvent) -> Void) throws(RunFailure) {
+    func expect(_ expectation: CheckedExpectation, previousResults: [QueryResult],
+                emit: (SessionEvent) -> Void) throws(RunFailure) {
         func failure(_ diagnostic: Diagnostic, exitCode: Int32 = 65) -> RunFailure {
             RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source),
                        exitCode: exitCode)
@@ -23,7 +24,7 @@ extension Session {
             case .inline(let text):
                 texts = (text, seen)
             case .file(let path):
-                let resolved = Session.expectedFilePath(path, scriptName: source.name)
+                let resolved = Executor.expectedFilePath(path, scriptName: source.name)
                 guard let data = FileManager.default.contents(atPath: resolved) else {
                     throw failure(.error(.expectNoFile, "cannot read the expected result '\(resolved)'", at: valueRange,
                                          notes: ["a relative path is read from the script's folder (the current directory for -c, stdin and the REPL)",

@@ -1,0 +1,86 @@
+// One way to stop a statement, whatever it does: a query polls the token between customers and inside long
+// ones; an import is interrupted through its store, by a watcher thread that polls the same token.
+import JourneyStore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Says whether the statement running should stop: set by `cancel()`, or by what `polling` reads (the REPL's
+/// Ctrl-C flag, a deadline).
+public final class CancellationToken: @unchecked Sendable {
+    private let cancelled = Atomic<Bool>(false)
+    /// Read from the statement's thread and the import watcher's: the caller vouches that this is safe.
+    private let poll: (() -> Bool)?
+
+    /// A token that is cancelled only by `cancel()`.
+    public init() {
+        poll = nil
+    }
+
+    /// A token that is also cancelled while `polling` returns true.
+    public init(polling: @escaping () -> Bool) {
+        poll = polling
+    }
+
+    /// A token that is never cancelled.
+    public static var never: CancellationToken { CancellationToken() }
+
+    public func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+    }
+
+    public var isCancelled: Bool {
+        cancelled.load(ordering: .relaxed) || (poll?() ?? false)
+    }
+
+    /// Runs `body` while a watcher thread turns this token's cancellation into `handle.interrupt()`: SQLite's
+    /// interrupt reaches only a statement that is running when it comes, so the watcher keeps asking while the token
+    /// says so. The watcher is joined before this returns, so no interrupt reaches a later statement.
+    public func interrupting<T>(_ handle: InterruptHandle, _ body: () throws -> T) rethrows -> T {
+        let watcher = Watcher(token: self, handle: handle)
+        defer { watcher.stop() }
+        return try body()
+    }
+
+    private final class Watcher: @unchecked Sendable {
+        private let done = Atomic<Bool>(false)
+        private let token: CancellationToken
+        private let handle: InterruptHandle
+        private var thread: pthread_t?
+
+        init(token: CancellationToken, handle: InterruptHandle) {
+            self.token = token
+            self.handle = handle
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var tid = pthread_t()
+            let started = pthread_create(&tid, nil, { context in
+                let watcher = Unmanaged<Watcher>.fromOpaque(context!).takeRetainedValue()
+                watcher.watch()
+                return nil
+            }, context)
+            if started == 0 {
+                thread = tid
+            } else {
+                Unmanaged<Watcher>.fromOpaque(context).release()
+            }
+        }
+
+        private func watch() {
+            while !done.load(ordering: .relaxed) {
+                if token.isCancelled { handle.interrupt() }
+                usleep(20_000)
+            }
+        }
+
+        func stop() {
+            done.store(true, ordering: .relaxed)
+            if let thread { pthread_join(thread, nil) }
+            thread = nil
+        }
+    }
+}
