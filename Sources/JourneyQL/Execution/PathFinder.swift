@@ -43,13 +43,13 @@ public enum PathFinder {
         let stepCount: Int
         /// Paths as touchpoint codes, -1 for an event without one.
         var counts: [[Int32]: Int] = [:]
-        /// The carried field holding each event's touchpoint (the planner puts it last).
+        /// The carried field holding each event's touchpoint.
         let touchpointField: Int
 
         init(_ plan: FunnelPlan) {
             stepCount = plan.shape.stepCount
             counts.reserveCapacity(1 << 12)
-            touchpointField = plan.request.carry.count - 1
+            touchpointField = plan.eventFields[.touchpoint]!
         }
 
         /// Counts the path of a customer whose chain fills the last step: the touchpoints of the events from the

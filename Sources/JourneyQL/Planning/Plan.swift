@@ -63,6 +63,8 @@ public struct FunnelPlan: Sendable {
     public let shape: JourneyShape
     public let matcher: MatcherKind
     public let breakdown: [BreakdownSource]
+    /// The carried field of each column every admitted event is delivered with (see `Planner.planFunnel`).
+    public let eventFields: [EventColumn: Int]
     /// In-progress customers are those whose window ends after this instant (SET now, else the latest event).
     public let horizon: Int64?
     public var stepLabels: [String] { funnel.steps.map(\.label) }

@@ -19,7 +19,7 @@ public struct Planner {
                 .explain(planFunnel(f))
             }
         case .times(let f): .query(planFunnel(f), .times)
-        case .paths(let f): .query(planFunnel(f, forPaths: true), .paths)
+        case .paths(let f): .query(planFunnel(f, everyEventWith: [.touchpoint]), .paths)
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
@@ -27,9 +27,10 @@ public struct Planner {
         }
     }
 
-    /// With `forPaths`, every admitted event is delivered with its touchpoint (the last carried field), so the
-    /// events between a chain's first and last step can be read.
-    public func planFunnel(_ funnel: CheckedFunnel, forPaths: Bool = false) -> FunnelPlan {
+    /// With `everyEventWith` columns, every admitted event is delivered (not only those that fill a step) carrying
+    /// those columns (`FunnelPlan.eventFields`), so an aggregation can read what customers did between, after or
+    /// instead of the steps.
+    public func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = []) -> FunnelPlan {
         let m = funnel.steps.count
         var carry: [CarriedField] = []
         func carried(_ field: EventField) -> Int? {
@@ -65,16 +66,17 @@ public struct Planner {
             filter = .and(terms)
         }
         let steps = funnel.steps.map { compile($0.condition) } + funnel.exclusions.map { compile($0.condition) }
-        if forPaths { carry.append(.column(.touchpoint)) }
+        var eventFields: [EventColumn: Int] = [:]
+        for column in columns { eventFields[column] = carried(EventField(column)) }
         let directly = funnel.order.rules.contains(.directly)
-        let request = ScanRequest(filter: filter, steps: steps, deliverAll: directly || forPaths, carry: carry)
+        let request = ScanRequest(filter: filter, steps: steps, deliverAll: directly || !columns.isEmpty, carry: carry)
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
             window: funnel.window, order: funnel.order,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
         return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape,
-                          matcher: MatcherKind(shape), breakdown: breakdown,
+                          matcher: MatcherKind(shape), breakdown: breakdown, eventFields: eventFields,
                           horizon: funnel.now ?? catalog.timeRange?.upperBound)
     }
 

@@ -8,6 +8,15 @@ public enum EventField: Sendable, Hashable, CustomStringConvertible {
     case property(String)
     case customerAttribute(String)
 
+    /// The field of a dictionary column.
+    public init(_ column: EventColumn) {
+        switch column {
+        case .stage: self = .stage
+        case .touchpoint: self = .touchpoint
+        case .channel: self = .channel
+        }
+    }
+
     /// The dictionary column behind a text field, if any.
     public var column: EventColumn? {
         switch self {
