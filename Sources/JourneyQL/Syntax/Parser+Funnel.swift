@@ -42,7 +42,17 @@ extension Parser {
                        notes: ["a journey has at least two steps: FROM awareness TO purchase"])
         }
         var funnel = FunnelSyntax(steps: steps, within: within, filter: nil, range: start.range)
-        var seen: Set<String> = within == nil ? [] : ["WITHIN"]
+        try parseJourneyClauses(into: &funnel)
+        funnel.range = start.range.union(tokens[max(0, position - 1)].range)
+        return funnel
+    }
+
+    /// The clauses after a journey's steps, in any order, each at most once (EXCLUDING may repeat), until a word
+    /// that starts none: the caller decides whether that word is an option of its statement or an error. Statements
+    /// built around something other than FROM ... TO (PATHS AFTER, STAGES) parse their clauses here too, and the
+    /// checker says which clauses they take.
+    mutating func parseJourneyClauses(into funnel: inout FunnelSyntax) throws(Failure) {
+        var seen: Set<String> = funnel.within == nil ? [] : ["WITHIN"]
         func once(_ clause: String, _ token: Token) throws(Failure) {
             if !seen.insert(clause).inserted {
                 diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: token.range))
@@ -107,8 +117,6 @@ extension Parser {
                 break
             }
         }
-        funnel.range = start.range.union(tokens[max(0, position - 1)].range)
-        return funnel
     }
 
     /// A customer id after `EXPLAIN CUSTOMER`: a word, a quoted string or a number as written.
