@@ -1,4 +1,5 @@
 // Dot-commands in the sqlite3 tradition: how a line splits into a name and arguments, and the help text.
+import JourneyQL
 
 /// A parsed dot-command line such as `.import 'my events.csv' --customers`.
 struct DotCommand {
@@ -85,6 +86,7 @@ struct DotCommand {
 }
 
 #if canImport(Glibc)
+import JourneyQL
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -97,7 +99,7 @@ public enum FileText {
     public static func read(_ path: String) throws(ConsoleError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: 65)
+            throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: ExitStatus.badInput)
         }
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -106,7 +108,7 @@ public enum FileText {
             let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: 65)
+                throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: ExitStatus.badInput)
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])

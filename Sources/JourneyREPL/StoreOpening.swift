@@ -25,13 +25,13 @@ public enum StoreOpening {
 
     static func failure(_ path: String, _ error: any Error) -> ConsoleError {
         guard case StoreError.notFound = error else {
-            return ConsoleError("cannot open store '\(path)': \(error)", exitCode: 65)
+            return ConsoleError("cannot open store '\(path)': \(error)", exitCode: ExitStatus.code(for: error))
         }
         var message = "no store at '\(path)'"
         if let near = nearestStore(to: path) { message += "\n  = help: did you mean '\(near)'?" }
         message += "\n  = help: make one with `journey import EVENTS.csv --db \(path)`"
             + " (`journey generate -o events.csv` writes a sample log)"
-        return ConsoleError(message, exitCode: 66)
+        return ConsoleError(message, exitCode: ExitStatus.noInput)
     }
 
     /// The store file in `path`'s folder whose name is nearest to it (`retial.db` → `retail.db`).

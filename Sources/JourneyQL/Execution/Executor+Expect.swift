@@ -29,7 +29,7 @@ extension Executor {
                     throw failure(.error(.expectNoFile, "cannot read the expected result '\(resolved)'", at: valueRange,
                                          notes: ["a relative path is read from the script's folder (the current directory for -c, stdin and the REPL)",
                                                  "journey --format csv -c 'STATEMENT' > FILE writes a statement's result as this compares it"]),
-                                  exitCode: 66)
+                                  exitCode: ExitStatus.noInput)
                 }
                 var bytes = [UInt8](data)
                 if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }

@@ -38,12 +38,23 @@ extension RunFailure {
 /// 65 bad input (a statement, a file, a store that is not one), 66 a missing store or file, 75 a store busy with
 /// another writer, 130 cancelled, 70 anything unforeseen. The store's own errors say theirs (`StoreError.exitCode`).
 public enum ExitStatus {
+    /// sysexits EX_DATAERR: a statement, a file or a store that is not right.
+    public static let badInput: Int32 = 65
+    /// sysexits EX_NOINPUT: a store or file that is not there.
+    public static let noInput: Int32 = 66
+    /// sysexits EX_SOFTWARE: anything unforeseen.
+    public static let internalError: Int32 = 70
+    /// sysexits EX_TEMPFAIL: the store is busy with another writer.
+    public static let busy: Int32 = 75
+    /// 128 + SIGINT: cancelled with Ctrl-C.
+    public static let cancelled: Int32 = 130
+
     public static func code(for error: any Error) -> Int32 {
         switch error {
         case let failure as RunFailure: failure.exitCode
         case let error as StoreError: error.exitCode
-        case is Diagnostic: 65
-        default: 70
+        case is Diagnostic: badInput
+        default: internalError
         }
     }
 }

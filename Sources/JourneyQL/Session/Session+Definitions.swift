@@ -19,7 +19,7 @@ extension Session {
         do {
             return try definitions()
         } catch {
-            throw RunFailure(diagnostics: [], rendered: "error: \(error)", exitCode: 65)
+            throw RunFailure(error)
         }
     }
 }
