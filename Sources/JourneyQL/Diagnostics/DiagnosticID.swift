@@ -89,4 +89,8 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case parseFirstStepWindow = "parse.first-step-window"
     case parseReservedWord = "parse.reserved-word"
     case parseTooDeep = "parse.too-deep"
+    // CUSTOMERS, SEGMENT ... AS CUSTOMERS, SHOW CUSTOMER
+    case checkCustomerPick = "check.customer-pick"
+    case checkCustomersBy = "check.customers-by"
+    case checkNameTaken = "check.name-taken"
 }

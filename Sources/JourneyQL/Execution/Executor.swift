@@ -27,6 +27,8 @@ struct Executor {
     /// Runs `plan`; its results and messages reach `emit` as they come. Returns the warnings its run found
     /// (a step nobody reaches because of WHERE), for the caller to draw or, in strict mode, to fail on.
     func execute(_ plan: Plan, state: inout ExecutionState, emit: (SessionEvent) -> Void) throws -> [Diagnostic] {
+        // Behavioural segments (FOR a SEGMENT ... AS CUSTOMERS) are live: their customers are found first.
+        let plan = try resolvingCustomerSets(plan)
         switch plan {
         case .query(let journey, let aggregation):
             return try query(journey, aggregation, emit: emit)
@@ -55,6 +57,8 @@ struct Executor {
             try apply(change, now: &state.now, emit: emit)
         case .expect(let expectation):
             try expect(expectation, previousResults: state.previousResults, emit: emit)
+        case .showCustomer(let id, let range):
+            emit(.result(try customerTimeline(id, at: range)))
         }
         return []
     }
@@ -81,6 +85,9 @@ struct Executor {
             var result = PathFinder.result(plan, counted: counted.aggregation, catalog: catalog)
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
+            return []
+        case .customers(let listing):
+            emit(.result(try customerList(plan, listing, source: source)))
             return []
         }
     }

@@ -67,6 +67,8 @@ public struct FunnelPlan: Sendable {
     public let eventFields: [EventColumn: Int]
     /// In-progress customers are those whose window ends after this instant (SET now, else the latest event).
     public let horizon: Int64?
+    /// `FOR` a behavioural segment: its journey's plan, run first; the scan then keeps only its customers.
+    public var customerSet: CustomerSetPlan? = nil
     public var stepLabels: [String] { funnel.steps.map(\.label) }
 
     /// Whether a customer whose chain starts at `start` is still inside its window at the horizon.
@@ -84,6 +86,8 @@ public enum Aggregation: Sendable, Hashable {
     case times
     /// The touchpoint sequences of converters between the first and the last step.
     case paths
+    /// One row per picked customer: id, start, deepest step, time reached (CustomerList.swift).
+    case customers(CustomerListing)
 }
 
 public enum Plan: Sendable {
@@ -99,4 +103,6 @@ public enum Plan: Sendable {
     case definition(CheckedDefinition)
     /// A guard on the previous result: nothing to read from the store.
     case expect(CheckedExpectation)
+    /// SHOW CUSTOMER id: one customer's timeline with every property (the range is where the id was written).
+    case showCustomer(String, range: SourceRange)
 }

@@ -24,6 +24,8 @@ public struct Planner {
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
+        case .customers(let c): .query(planFunnel(c.funnel), .customers(CustomerListing(c)))
+        case .showCustomer(let id, let range): .showCustomer(id, range: range)
         }
     }
 
@@ -75,9 +77,12 @@ public struct Planner {
             window: funnel.window, order: funnel.order,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
-        return FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape,
-                          matcher: MatcherKind(shape), breakdown: breakdown, eventFields: eventFields,
-                          horizon: funnel.now ?? catalog.timeRange?.upperBound)
+        var plan = FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape,
+                              matcher: MatcherKind(shape), breakdown: breakdown, eventFields: eventFields,
+                              horizon: funnel.now ?? catalog.timeRange?.upperBound)
+        plan.customerSet = funnel.customerSet.map { CustomerSetPlan(name: $0.name, plan: planFunnel($0.customers.funnel),
+                                                                    pick: $0.customers.pick) }
+        return plan
     }
 
     /// A condition as a store predicate. Comparisons on dictionary columns are evaluated here,

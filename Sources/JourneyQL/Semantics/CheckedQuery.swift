@@ -194,6 +194,8 @@ public struct CheckedFunnel: Sendable, Hashable {
     public var whereText: String? = nil
     /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
     public var lastWindow: Int64? = nil
+    /// `FOR name` of a behavioural segment: only the customers its journey gives when the statement runs.
+    public var customerSet: CheckedCustomerSet? = nil
 
     /// The query with "now" fixed: `now` is `SET now` when given (nil otherwise, so the horizon is the store's
     /// latest event), and `LAST d` becomes the start range [now − d, now].
@@ -206,6 +208,7 @@ public struct CheckedFunnel: Sendable, Hashable {
             let end = setNow ?? clock
             copy.startBounds = TimeBounds(lower: end - last, upper: end + 1)
         }
+        copy.customerSet = customerSet?.resolved(setNow: setNow, clock: clock)
         return copy
     }
 
@@ -230,6 +233,10 @@ public enum CheckedStatement: Sendable, Hashable {
     case definition(CheckedDefinition)
     /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
     case expect(CheckedExpectation)
+    /// `CUSTOMERS ...` (CheckedCustomers.swift).
+    case customers(CheckedCustomers)
+    /// `SHOW CUSTOMER id`; the range is where the id was written.
+    case showCustomer(String, range: SourceRange)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -238,6 +245,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
+        case .customers(let c): .customers(c.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -249,6 +249,9 @@ extension Checker {
             warnDependents(on: kind, name)
             return .drop(kind, name.text)
 
+        case .segmentAsCustomers(let name, let customers, let text, _):
+            return checkSegmentAsCustomers(name, customers, text: text)
+
         case .setStages(let names, _):
             let known = Array(Set(catalog.stages.map(\.name) + definitions.names(.stage))).sorted()
             var seen = Set<[UInt8]>()

@@ -20,7 +20,11 @@ extension Checker {
         var filter = Condition.always
         if let expr = f.filter, let c = try? checkCondition(expr) { filter = c }
         // FOR segment: the segment's customer condition joins the WHERE (it is true or false per customer).
-        if let name = f.segment, let c = try? segmentCondition(name) { filter = Condition.both(filter, c) }
+        // A behavioural segment (SEGMENT x AS CUSTOMERS ...) keeps the customers its journey gives at run time.
+        var customerSet: CheckedCustomerSet?
+        if let name = f.segment, let entry = behaviouralEntry(name) {
+            customerSet = try? behaviouralSegment(entry, usedAt: name.range)
+        } else if let name = f.segment, let c = try? segmentCondition(name) { filter = Condition.both(filter, c) }
         let exclusions = f.exclusions.compactMap { checkExclusion($0, steps: f.steps) }
         if f.steps.count + f.exclusions.count > 64 {
             diagnostics.append(.error(.checkTooManySteps, "a journey has at most 64 steps and exclusions together",
@@ -65,6 +69,7 @@ extension Checker {
             }
         }
         funnel.exclusions = exclusions
+        funnel.customerSet = customerSet
         funnel.same = same
         funnel.breakdown = breakdown
         funnel.limit = f.limit?.value

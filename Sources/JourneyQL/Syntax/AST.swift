@@ -225,10 +225,14 @@ public enum DefinitionSyntax: Sendable, Hashable {
     case setStages([Name], range: SourceRange)
     /// `SET now = time`.
     case setNow(Value, range: SourceRange)
+    /// `SEGMENT name AS CUSTOMERS <journey> [pick]`: a behavioural segment; `text` covers `CUSTOMERS ...` exactly
+    /// as written, which is what is stored (AST+Customers.swift).
+    case segmentAsCustomers(Name, CustomersSyntax, text: SourceRange, range: SourceRange)
 
     public var range: SourceRange {
         switch self {
         case .define(_, _, _, _, let r), .drop(_, _, let r), .setStages(_, let r), .setNow(_, let r): r
+        case .segmentAsCustomers(_, _, _, let r): r
         }
     }
 }
@@ -245,6 +249,10 @@ public enum StatementSyntax: Sendable, Hashable {
     case definition(DefinitionSyntax)
     /// `EXPECT ...`: a guard on the previous statement's result (AST+Expect.swift).
     case expect(ExpectSyntax)
+    /// `CUSTOMERS <journey> [pick] ...`: the customers behind a journey's numbers (AST+Customers.swift).
+    case customers(CustomersSyntax)
+    /// `SHOW CUSTOMER id`: one customer's whole timeline.
+    case showCustomer(Name, range: SourceRange)
 
     public var range: SourceRange {
         switch self {
@@ -252,6 +260,8 @@ public enum StatementSyntax: Sendable, Hashable {
         case .importData(let i): i.range
         case .definition(let d): d.range
         case .expect(let e): e.range
+        case .customers(let c): c.range
+        case .showCustomer(_, let r): r
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

@@ -35,6 +35,8 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // CUSTOMERS <journey> [pick] [ORDER BY ...], SEGMENT x AS CUSTOMERS ..., SHOW CUSTOMER id.
+        ("LOST", .contextual), ("CONVERTED", .contextual), ("PROGRESS", .contextual), ("DESC", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -87,6 +87,11 @@ extension Parser {
                                    : "SEGMENT b2b AS customer.segment = 'b2b'"])
         }
         let first = current.range
+        // SEGMENT name AS CUSTOMERS <journey> [pick]: a behavioural segment (Parser+Customers.swift).
+        if kind == .segment, current.isWord("CUSTOMERS") {
+            let customers = try parseCustomers()
+            return .segmentAsCustomers(name, customers, text: customers.range, range: start.range.union(customers.range))
+        }
         let condition = try parseCondition()
         let text = first.union(tokens[max(0, position - 1)].range)
         return .define(kind, name, condition, text: text, range: start.range.union(text))

@@ -188,6 +188,8 @@ public struct Parser {
                        notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
+        if current.isWord("CUSTOMERS") { return .customers(try parseCustomers()) }
+        if current.isWord("SHOW"), tokens[position + 1].isWord("CUSTOMER") { return try parseShowCustomer() }
         if current.isWord("EXPECT") { return .expect(try parseExpect()) }
         if let start = acceptWord("SHOW") {
             guard let word = current.word,

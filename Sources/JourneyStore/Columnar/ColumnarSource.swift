@@ -119,7 +119,8 @@ struct ResidualCompiler {
         case .or(let terms):
             return .disjunction(try terms.map { try specialize($0, to: triple) })
         case .property, .like(.property, _), .isNull(.property), .customer, .customerAttribute,
-             .like(.customer, _), .like(.customerAttribute, _), .isNull(.customerAttribute), .like(.column, _):
+             .like(.customer, _), .like(.customerAttribute, _), .isNull(.customerAttribute), .like(.column, _),
+             .customerIn:
             return try leaf(predicate)
         }
     }
@@ -137,6 +138,10 @@ struct ResidualCompiler {
             compiled = try propertyLeaf(name) { PropertyTruth.isNull($0) }
         case .like(.column(let column), _):
             throw StoreError.schema("columnar engine: LIKE on \(column.name) is only evaluated in SQL")
+        case .customerIn(let set):
+            // A set membership test per customer, answered here: no SQL.
+            customerTables.append(set.membership(of: events.customers))
+            compiled = .leaf(.customer(table: customerTables.count - 1))
         default:
             customerTables.append(try store.customerTruth(predicate, customers: events.customers, isCancelled: isCancelled))
             compiled = .leaf(.customer(table: customerTables.count - 1))

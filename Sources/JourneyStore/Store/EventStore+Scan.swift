@@ -73,7 +73,7 @@ public struct ScanQuery: Sendable, Hashable {
                 return min(1, Double(events) / Double(eventCount))
             case .and(let terms): return terms.map(share).min() ?? 1
             case .or(let terms): return min(1, terms.map(share).reduce(0, +))
-            case .not, .time, .customer, .property, .customerAttribute, .like, .isNull: return 1
+            case .not, .time, .customer, .property, .customerAttribute, .like, .isNull, .customerIn: return 1
             }
         }
         let normalized = request.steps.map(PredicateSQL.normalized)

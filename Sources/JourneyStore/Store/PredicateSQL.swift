@@ -91,6 +91,8 @@ public enum PredicateSQL {
         case .customerAttribute(let name, let op, let literal): .customerAttribute(name, op.complement, literal)
         // LIKE has no complementary pattern, and NOT keeps IS NULL two-valued.
         case .codes, .like, .isNull: .not(predicate)
+        // Membership is never unknown: NOT is plain negation.
+        case .customerIn: .not(predicate)
         }
     }
 
@@ -166,6 +168,11 @@ public enum PredicateSQL {
 
         case .or(let terms):
             join(terms[...], with: " OR ", empty: "0", to: &fragment, indexes: indexes)
+
+        case .customerIn(let set):
+            // However many customers, one bound JSON array: no value is ever spliced into the SQL text.
+            fragment.sql += "e.customer IN (SELECT value FROM json_each(?))"
+            fragment.bindings.append(.text(set.json))
         }
     }
 

@@ -95,6 +95,9 @@ public indirect enum Predicate: Sendable, Hashable {
     case not(Predicate)
     case and([Predicate])
     case or([Predicate])
+    /// The event's customer is one of these store customer numbers (a behavioural segment, computed by running a
+    /// journey). Never unknown. In SQL the set is one bound parameter; the columnar copy tests membership.
+    case customerIn(CustomerNumbers)
 }
 
 /// A per-event value a scan hands along with each event (for `SAME f` and breakdowns by a first-step field).
