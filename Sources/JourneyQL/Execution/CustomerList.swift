@@ -89,7 +89,7 @@ enum CustomerList {
             [.text(row.id), .time(row.entry.start), .int(Int64(row.entry.level)), .text(labels[row.entry.level - 1]),
              .time(row.entry.reached), .text(status(row.entry, stepCount: m))]
         }
-        var notes = ["\(total) customers \(listing.pick)" + (rows.count < total ? ", the first \(rows.count) shown" : "")
+        var notes = ["\(total) customer\(total == 1 ? "" : "s") \(listing.pick)" + (rows.count < total ? ", the first \(rows.count) shown" : "")
                      + "; step is each customer's deepest step, reached the time their chain reached it"]
         if plan.window == nil, listing.pick == .inProgress {
             notes.append("without WITHIN no window is open: nobody is in progress")
@@ -173,5 +173,23 @@ extension Executor {
             + properties.map { ColumnInfo($0) } + attributeNames.map { ColumnInfo("customer." + $0) }
         return QueryResult(title: "customer \(id)", columns: columns, rows: rows,
                            notes: ["\(events.count) events of customer \(id), in time order (ties in import order)"])
+    }
+}
+
+extension Executor {
+    /// The customers a stored behavioural segment gives now (SHOW SEGMENTS and SHOW DEFINITIONS count them), or
+    /// why it cannot be evaluated. "Now" is the store's latest event: SHOW has no session `SET now`.
+    func behaviouralMembers(_ entry: Definitions.Entry, parameters: [String: String],
+                            definitions: Definitions) throws -> (CustomerNumbers?, String?) {
+        let (set, diagnostics) = Checker.checkBehaviouralSegment(entry, catalog: catalog, parameters: parameters,
+                                                                 definitions: definitions)
+        guard let set else {
+            return (nil, diagnostics.first { $0.severity == .error }?.message ?? "it does not check")
+        }
+        let resolved = set.resolved(setNow: nil, clock: Session.wallClock())
+        let plan = try resolvingCustomerSets(Planner(catalog: catalog).planFunnel(resolved.customers.funnel))
+        let done = try plan.aggregate(CustomerList.Aggregation(plan: plan, pick: resolved.customers.pick),
+                                      source: try choose(for: plan.request).source, isCancelled: isCancelled)
+        return (CustomerNumbers(done.aggregation.entries.map(\.customer)), nil)
     }
 }

@@ -40,6 +40,14 @@ extension Executor {
         var positions: [Int?] = []
         var notes: [String] = []
         for entry in entries {
+            // A behavioural segment (SEGMENT x AS CUSTOMERS ...) counts the customers its journey gives now.
+            if entry.kind == .segment, Parser.isCustomersText(entry.text) {
+                let (members, reason) = try behaviouralMembers(entry, parameters: parameters, definitions: definitions)
+                positions.append(members.map { _ in predicates.count })
+                if let members { predicates.append(.customerIn(members)) }
+                if let reason { notes.append("\(entry.title) cannot be counted now: \(reason)") }
+                continue
+            }
             let (condition, diagnostics) = Checker.expandDefinition(entry, catalog: catalog, parameters: parameters,
                                                                     definitions: definitions)
             if let condition {

@@ -115,3 +115,14 @@ extension Checker {
         .showCustomer(id.text, range: id.range)
     }
 }
+
+extension Checker {
+    /// A stored behavioural segment checked on its own (for SHOW's counts), or the errors that keep it from checking.
+    public static func checkBehaviouralSegment(_ entry: Definitions.Entry, catalog: StoreCatalog,
+                                               parameters: [String: String] = [:],
+                                               definitions: Definitions) -> (set: CheckedCustomerSet?, diagnostics: [Diagnostic]) {
+        var checker = Checker(catalog: catalog, source: SourceText(""), parameters: parameters, definitions: definitions)
+        let set = try? checker.behaviouralSegment(entry, usedAt: SourceRange(0, 0))
+        return (set, checker.diagnostics)
+    }
+}
