@@ -99,5 +99,14 @@ enum LanguageHelp {
             in conditions, and wherever a duration, time or count is written
               FROM awareness TO purchase WITHIN $window SINCE $since LIMIT $n;
             """),
+        (["CUSTOMERS", "CUSTOMER", "LOST", "CONVERTED", "PROGRESS"], """
+            CUSTOMERS FROM a TO b [clauses] [pick] [ORDER BY start|reached|customer
+                 [DESC]] [LIMIT n];   the customers behind the numbers, one row each:
+                 id, start, deepest step, time reached, status
+              pick: AT k (reached step k), LOST AT k, LOST, CONVERTED, IN PROGRESS
+            SEGMENT name AS CUSTOMERS FROM a TO b ... [pick];   a live segment made
+                 from behaviour: FOR name keeps its customers, found again each use
+            SHOW CUSTOMER id;   one customer's every event with every property
+            """),
     ]
 }
