@@ -59,6 +59,18 @@ enum CustomerList {
         }
     }
 
+    /// The entries that can be among the first `limit` rows: ordered by a time, those up to the limit-th's time
+    /// (ties included, as they are ordered by id, which only the store knows); all of them otherwise. Only these
+    /// are looked up by id, so `LIMIT 20` over a million customers reads 20-odd ids.
+    static func candidates(_ entries: [Entry], listing: CustomerListing, limit: Int?) -> [Entry] {
+        guard let limit, listing.order != .customer, entries.count > limit else { return entries }
+        guard limit > 0 else { return [] }
+        let time: (Entry) -> Int64 = listing.order == .reached ? { $0.reached } : { $0.start }
+        let times = entries.map(time).sorted(by: listing.descending ? (>) : (<))
+        let cut = times[limit - 1]
+        return entries.filter { listing.descending ? time($0) >= cut : time($0) <= cut }
+    }
+
     /// The status a row shows: converted, in progress or lost.
     static func status(_ entry: Entry, stepCount m: Int) -> String {
         entry.level == m ? "converted" : (entry.open ? "in progress" : "lost")
@@ -66,7 +78,7 @@ enum CustomerList {
 
     /// The rows, ordered and limited: by the ORDER BY key (start by default), ties by customer id byte for byte.
     static func result(_ plan: FunnelPlan, listing: CustomerListing, entries: [Entry],
-                       keys: [Int64: String]) -> QueryResult {
+                       keys: [Int64: String], total: Int? = nil) -> QueryResult {
         let m = plan.shape.stepCount
         var rows = entries.map { (entry: $0, id: keys[$0.customer] ?? "") }
         func idBefore(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
@@ -82,7 +94,7 @@ enum CustomerList {
                 return idBefore(a.id, b.id)
             }
         }
-        let total = rows.count
+        let total = total ?? rows.count
         if let limit = plan.funnel.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
         let labels = plan.stepLabels
         let cells: [[Cell]] = rows.map { row in
@@ -108,9 +120,10 @@ extension Executor {
         let started = ContinuousClock.now
         let done = try plan.aggregate(CustomerList.Aggregation(plan: plan, pick: listing.pick), source: source,
                                       isCancelled: isCancelled)
-        let entries = done.aggregation.entries
+        let entries = CustomerList.candidates(done.aggregation.entries, listing: listing, limit: plan.funnel.limit)
         let keys = try store.customerKeys(CustomerNumbers(entries.map(\.customer)))
-        var result = CustomerList.result(plan, listing: listing, entries: entries, keys: keys)
+        var result = CustomerList.result(plan, listing: listing, entries: entries, keys: keys,
+                                         total: done.aggregation.entries.count)
         result.notes.append("\(done.customersScanned) customers, \(done.eventsScanned) events read (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
         return result
     }

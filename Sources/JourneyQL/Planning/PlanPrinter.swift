@@ -10,6 +10,10 @@ public enum PlanPrinter {
             out.append("  step \(k + 1) '\(step.label)': \(step.condition)  -> mask bit \(k)")
         }
         out.append("filter (WHERE): \(plan.funnel.filter)")
+        if let set = plan.funnel.customerSet {
+            out.append("segment: FOR \(set.name), the customers \(set.customers.pick) of \(set.customers.funnel.text)"
+                       + " (found by running that journey first; the scan keeps only them)")
+        }
         if let w = plan.window {
             out.append("window: \(formatDuration(w)) from the first step (inclusive)")
         } else {
@@ -23,7 +27,8 @@ public enum PlanPrinter {
             out.append("  " + explanation.sql)
         }
         if !explanation.bindings.isEmpty {
-            out.append("  bindings: " + explanation.bindings.joined(separator: ", "))
+            // A behavioural segment's customers are one long binding: show its start.
+            out.append("  bindings: " + explanation.bindings.map { $0.count > 200 ? $0.prefix(197) + "..." : $0 }.joined(separator: ", "))
         }
         for line in explanation.plan { out.append("  plan: " + line) }
         for (i, exclusion) in plan.funnel.exclusions.enumerated() {

@@ -126,3 +126,17 @@ extension Checker {
         return (set, checker.diagnostics)
     }
 }
+
+extension Checker {
+    /// Warnings for the behavioural segments whose journey keeps `FOR name` of the segment being dropped: they stay,
+    /// and fail until it is defined again.
+    mutating func warnBehaviouralDependents(on name: Name) {
+        for entry in definitions.entries where entry.kind == .segment && Parser.isCustomersText(entry.text)
+            && !entry.name.utf8.elementsEqual(name.text.utf8) {
+            guard let customers = Parser.parseCustomersDefinition(SourceText(entry.text), parameters: parameters).customers,
+                  let used = customers.journey.segment, used.text.utf8.elementsEqual(name.text.utf8) else { continue }
+            diagnostics.append(.warning(.checkDroppedInUse, "\(entry.title) uses SEGMENT \(name.text) (FOR \(name.text)); it will fail until SEGMENT \(name.text) is defined again",
+                                        at: name.range))
+        }
+    }
+}

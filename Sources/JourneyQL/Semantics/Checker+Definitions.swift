@@ -247,6 +247,7 @@ extension Checker {
                 return nil
             }
             warnDependents(on: kind, name)
+            if kind == .segment { warnBehaviouralDependents(on: name) }
             return .drop(kind, name.text)
 
         case .segmentAsCustomers(let name, let customers, let text, _):
