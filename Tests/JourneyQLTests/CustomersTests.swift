@@ -299,4 +299,82 @@ struct CustomersTests {
             }
         }
     }
+
+    /// TIES ANY ORDER and IN ANY ORDER: random customers whose few events share a few minutes; every listed
+    /// customer's start, deepest step, time reached and status equal the brute force's (OrderModeReference).
+    @Test(arguments: [" TIES ANY ORDER", " IN ANY ORDER"])
+    func orderModesAgreeWithBruteForce(_ clause: String) throws {
+        var rng = SplitMix64(seed: customersSeed &+ (clause.contains("TIES") ? 5 : 6))
+        let stages = ["a", "b", "c"]
+        var compared = 0, nonEmpty = 0, open = 0
+        for round in 0..<20 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jq-cust-modes-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            var byCustomer: [String: [(time: Int64, stage: String)]] = [:]
+            var csv = "customer_id,timestamp,stage,touchpoint\n"
+            for c in 0..<30 {
+                for _ in 0..<Int.random(in: 1...6, using: &rng) {
+                    let minute = Int64.random(in: 0...3, using: &rng), stage = stages.randomElement(using: &rng)!
+                    byCustomer["c\(c)", default: []].append((minute * 60_000, stage))
+                    csv += "c\(c),2024-01-01T00:0\(minute):00Z,\(stage),t\n"
+                }
+            }
+            let file = directory.appendingPathComponent("e.csv")
+            try csv.write(to: file, atomically: true, encoding: .utf8)
+            let session = try Session(storePath: directory.appendingPathComponent("s\(round).db").path, access: .create)
+            _ = try session.importEvents([file.path], options: ImportOptions())
+            let horizon = byCustomer.values.flatMap { $0.map(\.time) }.max()! + 1_704_067_200_000
+            for _ in 0..<10 {
+                let steps = (0..<Int.random(in: 2...3, using: &rng)).map { _ in stages.randomElement(using: &rng)! }
+                let window: Int64? = Bool.random(using: &rng) ? nil : Int64.random(in: 0...3, using: &rng) * 60_000
+                let pick = RandomStore.randomPick(steps: steps.count, &rng)
+                let text = "CUSTOMERS FROM " + steps.joined(separator: " TO ") + (window.map { " WITHIN \($0 / 1000)s" } ?? "")
+                    + clause + pick
+                let checked = try #require(checkedCustomers(text, session, setNow: nil), "\(text)")
+                var want: [[Cell]] = []
+                for (customer, logged) in byCustomer {
+                    // The order: time, then import order (a stable sort of the log).
+                    let events = logged.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+                        .map { (time: $0.element.time + 1_704_067_200_000, stage: $0.element.stage) }
+                    let (level, times) = clause.contains("TIES")
+                        ? OrderModeReference.ties(events, steps: steps, window: window)
+                        : OrderModeReference.anyOrder(events, steps: steps, window: window)
+                    guard level >= 1 else { continue }
+                    let isOpen = window.map { times[0] + $0 > horizon } ?? false
+                    let m = steps.count
+                    let kept: Bool
+                    switch checked.pick {
+                    case .started: kept = true
+                    case .atLeast(let k): kept = level >= k
+                    case .lostAt(let k): kept = level == k && level < m && !isOpen
+                    case .lost: kept = level < m && !isOpen
+                    case .converted: kept = level == m
+                    case .inProgress: kept = level < m && isOpen
+                    }
+                    guard kept else { continue }
+                    if isOpen { open += 1 }
+                    want.append([.text(customer), .time(times[0]), .int(Int64(level)), .text(steps[level - 1]),
+                                 .time(times[level - 1]), .text(level == m ? "converted" : (isOpen ? "in progress" : "lost"))])
+                }
+                // By start, then id byte for byte.
+                want.sort { a, b in
+                    if a[1] != b[1], case .time(let x) = a[1], case .time(let y) = b[1] { return x < y }
+                    if case .text(let x) = a[0], case .text(let y) = b[0] { return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8)) }
+                    return false
+                }
+                for engine in [Engine.columnar, .sqlite] {
+                    session.engine = engine
+                    defer { session.engine = .auto }
+                    let got = try results(session, text).last?.rows ?? []
+                    #expect(got == want, "\(engine): \(text)\nengine: \(got)\nreference: \(want)")
+                }
+                compared += 1
+                if !want.isEmpty { nonEmpty += 1 }
+            }
+        }
+        #expect(compared == 200)
+        #expect(nonEmpty > compared / 3)
+        #expect(open > 0, "no customer was in progress")
+    }
 }

@@ -62,3 +62,63 @@ extension Reference {
         }
     }
 }
+
+/// TIES ANY ORDER and IN ANY ORDER for one customer by brute force (SEMANTICS.md, those sections), over events
+/// given in (time, import order) order as (time, stage): the level and the chain's times c_1 ... c_level.
+enum OrderModeReference {
+    /// TIES ANY ORDER: chains of distinct events with non-decreasing times; the deepest level, then the earliest
+    /// start in the order, then the lexicographically earliest step times.
+    static func ties(_ events: [(time: Int64, stage: String)], steps: [String], window: Int64?) -> (level: Int, times: [Int64]) {
+        var best: (level: Int, start: Int, times: [Int64]) = (0, Int.max, [])
+        func extend(_ chain: [Int]) {
+            let times = chain.map { events[$0].time }
+            if chain.count > best.level || (chain.count == best.level
+                && (chain[0] < best.start || (chain[0] == best.start && times.lexicographicallyPrecedes(best.times)))) {
+                best = (chain.count, chain[0], times)
+            }
+            guard chain.count < steps.count else { return }
+            for j in events.indices where !chain.contains(j) && events[j].stage == steps[chain.count]
+                && events[j].time >= events[chain.last!].time
+                && (window.map { events[j].time - events[chain[0]].time <= $0 } ?? true) {
+                extend(chain + [j])
+            }
+        }
+        for s in events.indices where events[s].stage == steps[0] { extend([s]) }
+        return (best.level, best.times)
+    }
+
+    /// IN ANY ORDER: steps 1..L filled by distinct events in any order, all within the window of the earliest (the
+    /// start); the deepest level, the earliest start; c_k the earliest time by which steps 1..k are all done by
+    /// distinct events at or after the start, within the window.
+    static func anyOrder(_ events: [(time: Int64, stage: String)], steps: [String], window: Int64?) -> (level: Int, times: [Int64]) {
+        func assignments(_ k: Int, allowed: (Int) -> Bool) -> [[Int]] {
+            var out: [[Int]] = []
+            func go(_ chosen: [Int]) {
+                if chosen.count == k { out.append(chosen); return }
+                for j in events.indices where allowed(j) && !chosen.contains(j) && events[j].stage == steps[chosen.count] {
+                    go(chosen + [j])
+                }
+            }
+            go([])
+            return out
+        }
+        for level in stride(from: steps.count, through: 1, by: -1) {
+            let chains = assignments(level) { _ in true }.filter { chain in
+                let start = chain.min()!
+                return chain.allSatisfy { j in window.map { events[j].time - events[start].time <= $0 } ?? true }
+            }
+            guard let start = chains.map({ $0.min()! }).min() else { continue }
+            var times: [Int64] = [events[start].time]
+            if level >= 2 {
+                for k in 2...level {
+                    let done = assignments(k) { j in
+                        j >= start && (window.map { events[j].time - events[start].time <= $0 } ?? true)
+                    }.map { $0.map { events[$0].time }.max()! }
+                    times.append(done.min()!)
+                }
+            }
+            return (level, times)
+        }
+        return (0, [])
+    }
+}
