@@ -63,7 +63,9 @@ private struct RandomStore {
             if k < count - 1, Int.random(in: 0..<4, using: &rng) == 0 { text += "?" }
         }
         if Bool.random(using: &rng) { text += " WITHIN " + ["1 hour", "1 day", "3 days", "10 days"].randomElement(using: &rng)! }
-        if Int.random(in: 0..<5, using: &rng) == 0 { text += " EXCLUDING touchpoint " + Self.touchpoints.randomElement(using: &rng)! }
+        if Int.random(in: 0..<5, using: &rng) == 0, let excluded = catalog.touchpoints.map(\.name).randomElement(using: &rng) {
+            text += " EXCLUDING touchpoint " + excluded
+        }
         if Int.random(in: 0..<5, using: &rng) == 0 { text += " WHERE channel != email" }
         if Int.random(in: 0..<6, using: &rng) == 0 { text += " STRICT TIME" }
         if Int.random(in: 0..<6, using: &rng) == 0 { text += " SINCE 2024-01-03" }
@@ -163,15 +165,21 @@ struct CustomersTests {
             defer { store.remove() }
             for round in 0..<12 where failures < 5 {
                 let journey = store.randomJourney(&rng)
-                let pick = RandomStore.randomPick(steps: journey.components(separatedBy: " TO ").count, &rng)
+                var pick = RandomStore.randomPick(steps: journey.components(separatedBy: " TO ").count, &rng)
+                // Sometimes only the first few of the list: the segment is what CUSTOMERS lists, LIMIT included.
+                if Int.random(in: 0..<3, using: &rng) == 0 {
+                    pick += " ORDER BY " + ["start", "reached", "customer"].randomElement(using: &rng)!
+                        + (Bool.random(using: &rng) ? " DESC" : "") + " LIMIT \(Int.random(in: 0...4, using: &rng))"
+                }
                 let segment = "seg\(round)"
                 guard let checked = checkedCustomers("CUSTOMERS " + journey + pick, store.session, setNow: nil) else {
                     Issue.record("does not check: \(journey + pick)")
                     failures += 1
                     continue
                 }
-                let members = Reference.customers(checked.funnel, pick: checked.pick, order: .customer, descending: false,
-                                                  events: store.events, customers: store.customers).map(\.customer)
+                let members = Reference.customers(checked.funnel, pick: checked.pick, order: checked.order,
+                                                  descending: checked.descending, events: store.events,
+                                                  customers: store.customers).map(\.customer)
                 let list = members.isEmpty ? "customer = 'nobody'" : "customer IN (\(members.map { "'\($0)'" }.joined(separator: ", ")))"
                 _ = try results(store.session, "SEGMENT \(segment) AS CUSTOMERS \(journey)\(pick); SEGMENT list\(round) AS \(list)")
                 let outer = store.randomJourney(&rng)

@@ -19,12 +19,13 @@ public struct CustomerListing: Sendable, Hashable {
 public final class CustomerSetPlan: Sendable {
     public let name: String
     public let plan: FunnelPlan
-    public let pick: CustomerPick
+    /// The pick, and the order that its journey's LIMIT (if any) cuts.
+    public let listing: CustomerListing
 
-    init(name: String, plan: FunnelPlan, pick: CustomerPick) {
+    init(name: String, plan: FunnelPlan, listing: CustomerListing) {
         self.name = name
         self.plan = plan
-        self.pick = pick
+        self.listing = listing
     }
 }
 
@@ -76,10 +77,10 @@ enum CustomerList {
         entry.level == m ? "converted" : (entry.open ? "in progress" : "lost")
     }
 
-    /// The rows, ordered and limited: by the ORDER BY key (start by default), ties by customer id byte for byte.
-    static func result(_ plan: FunnelPlan, listing: CustomerListing, entries: [Entry],
-                       keys: [Int64: String], total: Int? = nil) -> QueryResult {
-        let m = plan.shape.stepCount
+    /// The entries with their ids, ordered by the ORDER BY key (start by default), ties by customer id byte for
+    /// byte, and limited.
+    static func ordered(_ entries: [Entry], listing: CustomerListing, keys: [Int64: String],
+                        limit: Int?) -> [(entry: Entry, id: String)] {
         var rows = entries.map { (entry: $0, id: keys[$0.customer] ?? "") }
         func idBefore(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
         rows.sort { a, b in
@@ -94,8 +95,15 @@ enum CustomerList {
                 return idBefore(a.id, b.id)
             }
         }
-        let total = total ?? rows.count
-        if let limit = plan.funnel.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+        if let limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+        return rows
+    }
+
+    /// The result table: the rows ordered and limited; `total` is how many the pick kept before LIMIT.
+    static func result(_ plan: FunnelPlan, listing: CustomerListing, entries: [Entry],
+                       keys: [Int64: String], total: Int) -> QueryResult {
+        let m = plan.shape.stepCount
+        let rows = ordered(entries, listing: listing, keys: keys, limit: plan.funnel.limit)
         let labels = plan.stepLabels
         let cells: [[Cell]] = rows.map { row in
             [.text(row.id), .time(row.entry.start), .int(Int64(row.entry.level)), .text(labels[row.entry.level - 1]),
@@ -132,15 +140,24 @@ extension Executor {
     /// keeps only its customers. A segment is live: it is evaluated again each time a statement uses it.
     func resolvingCustomerSets(_ plan: FunnelPlan) throws -> FunnelPlan {
         guard let set = plan.customerSet else { return plan }
-        let inner = try resolvingCustomerSets(set.plan)
-        let done = try inner.aggregate(CustomerList.Aggregation(plan: inner, pick: set.pick),
-                                       source: try choose(for: inner.request).source, isCancelled: isCancelled)
-        let members = CustomerNumbers(done.aggregation.entries.map(\.customer))
+        let members = try customerSet(set.plan, set.listing)
         let request = ScanRequest(filter: .and([plan.request.filter, .customerIn(members)]), steps: plan.request.steps,
                                   deliverAll: plan.request.deliverAll, carry: plan.request.carry)
         return FunnelPlan(funnel: plan.funnel, request: request, window: plan.window, shape: plan.shape,
                           matcher: plan.matcher, breakdown: plan.breakdown, eventFields: plan.eventFields,
                           horizon: plan.horizon)
+    }
+
+    /// The customers a journey's list holds (its own segments evaluated first): every one the pick keeps, or with
+    /// LIMIT the first n in the list's order, as CUSTOMERS would list them.
+    func customerSet(_ plan: FunnelPlan, _ listing: CustomerListing) throws -> CustomerNumbers {
+        let inner = try resolvingCustomerSets(plan)
+        let done = try inner.aggregate(CustomerList.Aggregation(plan: inner, pick: listing.pick),
+                                       source: try choose(for: inner.request).source, isCancelled: isCancelled)
+        guard let limit = inner.funnel.limit else { return CustomerNumbers(done.aggregation.entries.map(\.customer)) }
+        let entries = CustomerList.candidates(done.aggregation.entries, listing: listing, limit: limit)
+        let keys = try store.customerKeys(CustomerNumbers(entries.map(\.customer)))
+        return CustomerNumbers(CustomerList.ordered(entries, listing: listing, keys: keys, limit: limit).map(\.entry.customer))
     }
 
     /// Every plan's behavioural segments evaluated (see `resolvingCustomerSets(_:)`).
@@ -200,9 +217,7 @@ extension Executor {
             return (nil, diagnostics.first { $0.severity == .error }?.message ?? "it does not check")
         }
         let resolved = set.resolved(setNow: nil, clock: Session.wallClock())
-        let plan = try resolvingCustomerSets(Planner(catalog: catalog).planFunnel(resolved.customers.funnel))
-        let done = try plan.aggregate(CustomerList.Aggregation(plan: plan, pick: resolved.customers.pick),
-                                      source: try choose(for: plan.request).source, isCancelled: isCancelled)
-        return (CustomerNumbers(done.aggregation.entries.map(\.customer)), nil)
+        let plan = Planner(catalog: catalog).planFunnel(resolved.customers.funnel)
+        return (try customerSet(plan, CustomerListing(resolved.customers)), nil)
     }
 }

@@ -81,7 +81,7 @@ public struct Planner {
                               matcher: MatcherKind(shape), breakdown: breakdown, eventFields: eventFields,
                               horizon: funnel.now ?? catalog.timeRange?.upperBound)
         plan.customerSet = funnel.customerSet.map { CustomerSetPlan(name: $0.name, plan: planFunnel($0.customers.funnel),
-                                                                    pick: $0.customers.pick) }
+                                                                    listing: CustomerListing($0.customers)) }
         return plan
     }
 
