@@ -385,4 +385,14 @@ struct CustomersTests {
         #expect(nonEmpty > compared / 3)
         #expect(open > 0, "no customer was in progress")
     }
+
+    /// Completion offers ORDER BY's keys in CUSTOMERS and the segments after FOR.
+    @Test func completion() throws {
+        var rng = SplitMix64(seed: customersSeed &+ 7)
+        let store = try RandomStore(&rng, index: 0)
+        defer { store.remove() }
+        _ = try results(store.session, "SEGMENT lost_ones AS CUSTOMERS \(store.randomJourney(&rng)) LOST; SEGMENT loyal AS customer.segment = 'b2b'")
+        #expect(store.session.completions(prefix: "re", before: "CUSTOMERS FROM a TO b ORDER BY ") == ["reached"])
+        #expect(store.session.completions(prefix: "lo", before: "FROM a TO b FOR ") == ["lost_ones", "loyal"])
+    }
 }

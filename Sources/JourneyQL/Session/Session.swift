@@ -156,6 +156,12 @@ public final class Session {
         if ["WHERE", "AND", "OR", "NOT"].contains(where: { last.isWord($0) }) || last.kind == .symbol(.leftBracket) {
             return matching(fields + conditionNames)
         }
+        // CUSTOMERS ... ORDER BY: its keys; FOR: the segments.
+        if last.isWord("BY"), tokens.count >= 2, tokens[tokens.count - 2].isWord("ORDER"),
+           tokens.contains(where: { $0.isWord("CUSTOMERS") }) {
+            return matching(CustomerOrderKey.allCases.map(\.rawValue))
+        }
+        if last.isWord("FOR") { return matching(((try? definitions())?.entries ?? []).filter { $0.kind == .segment }.map(\.name)) }
         // BY f, g, ...: the nearest keyword before the commas decides.
         var k = tokens.count - 1
         while k >= 1, tokens[k].kind == .symbol(.comma) { k -= 2 }
