@@ -35,6 +35,44 @@ public enum StageMap {
             transitionCustomers = transitions
         }
 
+        /// Counts one customer whose first stage event is `first`; `pairs` is scratch for the transitions it made.
+        mutating func add(_ customer: ScannedCustomer, first: Int, churned isQuiet: Bool, pairs: inout [Int]) {
+            let n = stageCount
+            customers += 1
+            var reachedMask: UInt64 = 0
+            var previous = -1
+            // The stage whose first stay is under way, and when it began.
+            var staying = -1
+            var enteredAt: Int64 = 0
+            pairs.removeAll(keepingCapacity: true)
+            for i in first..<customer.count {
+                let s = Tallying.stage(customer.masks[i])
+                guard s >= 0 else { continue }
+                let time = customer.times[i]
+                if staying >= 0, staying != s {
+                    stays[staying].append(time - enteredAt)
+                    staying = -1
+                }
+                if reachedMask & (1 << UInt64(s)) == 0 {
+                    reachedMask |= 1 << UInt64(s)
+                    reached[s] += 1
+                    staying = s
+                    enteredAt = time
+                }
+                if previous >= 0, previous != s {
+                    let pair = previous * n + s
+                    transitions[pair] += 1
+                    if !pairs.contains(pair) {
+                        pairs.append(pair)
+                        transitionCustomers[pair] += 1
+                    }
+                }
+                previous = s
+            }
+            furthest[63 - reachedMask.leadingZeroBitCount] += 1
+            if isQuiet { churned[previous] += 1 }
+        }
+
         mutating func add(_ other: Tally) {
             customers += other.customers
             for k in 0..<stageCount {
@@ -58,6 +96,9 @@ public enum StageMap {
         let inactiveAfter: Int64
         let keys: GroupKeyReader
         var byKey: [[GroupKeys.RawKeyPart]: Tally] = [:]
+        /// The tally without BY (no key to build and hash per customer), and whether anyone was added to it.
+        var ungrouped: Tally
+        var addedUngrouped = false
         /// Scratch, reused per customer: the transitions (i * n + j) this customer made.
         private var seenPairs: [Int] = []
 
@@ -67,6 +108,7 @@ public enum StageMap {
             horizon = plan.horizon
             self.inactiveAfter = inactiveAfter
             self.keys = keys
+            ungrouped = Tally(stageCount: stageCount)
         }
 
         /// The stage of an event: the last stage of the order whose condition it meets, -1 for none.
@@ -75,54 +117,27 @@ public enum StageMap {
         }
 
         mutating func add(_ customer: ScannedCustomer, match: CustomerMatch) {
-            let count = customer.count
             var first = -1
-            for i in 0..<count where customer.masks[i] != 0 { first = i; break }
+            for i in 0..<customer.count where customer.masks[i] != 0 { first = i; break }
             guard first >= 0 else { return }
             if let bounds, !bounds.contains(customer.times[first]) { return }
-            let n = stageCount
-            let key = keys.isEmpty ? [] : keys.key(customer, first: first)
-            var tally = byKey[key] ?? Tally(stageCount: n)
-            tally.customers += 1
-            var reachedMask: UInt64 = 0
-            var previous = -1
-            // The stage whose first stay is under way, and when it began.
-            var staying = -1
-            var enteredAt: Int64 = 0
-            seenPairs.removeAll(keepingCapacity: true)
-            for i in first..<count {
-                let s = Self.stage(customer.masks[i])
-                guard s >= 0 else { continue }
-                let time = customer.times[i]
-                if staying >= 0, staying != s {
-                    tally.stays[staying].append(time - enteredAt)
-                    staying = -1
-                }
-                if reachedMask & (1 << UInt64(s)) == 0 {
-                    reachedMask |= 1 << UInt64(s)
-                    tally.reached[s] += 1
-                    staying = s
-                    enteredAt = time
-                }
-                if previous >= 0, previous != s {
-                    let pair = previous * n + s
-                    tally.transitions[pair] += 1
-                    if !seenPairs.contains(pair) {
-                        seenPairs.append(pair)
-                        tally.transitionCustomers[pair] += 1
-                    }
-                }
-                previous = s
-            }
-            tally.furthest[63 - reachedMask.leadingZeroBitCount] += 1
             // Quiet since the last admitted event, of any stage or none.
-            if let horizon, horizon &- customer.times[count - 1] >= inactiveAfter {
-                tally.churned[previous] += 1
+            let quiet = horizon.map { $0 &- customer.times[customer.count - 1] >= inactiveAfter } ?? false
+            // The scratch list leaves `self` while a tally is changed in place (a copy of a tally would copy its arrays).
+            var pairs = seenPairs
+            if keys.isEmpty {
+                ungrouped.add(customer, first: first, churned: quiet, pairs: &pairs)
+                addedUngrouped = true
+            } else {
+                byKey[keys.key(customer, first: first), default: Tally(stageCount: stageCount)]
+                    .add(customer, first: first, churned: quiet, pairs: &pairs)
             }
-            byKey[key] = tally
+            seenPairs = pairs
         }
 
         mutating func merge(_ other: Tallying) {
+            ungrouped.add(other.ungrouped)
+            addedUngrouped = addedUngrouped || other.addedUngrouped
             for (key, tally) in other.byKey {
                 if byKey[key] == nil {
                     byKey[key] = tally
@@ -148,6 +163,7 @@ public enum StageMap {
             let key = GroupKeys.GroupKey(cells: keys.cells(raw))
             if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
         }
+        if counted.addedUngrouped { merged[GroupKeys.GroupKey(cells: [])] = counted.ungrouped }
         var groups = merged.map { (key: $0.key.cells, tally: $0.value) }
         groups.sort { keys.precedes($0.key, size: $0.tally.customers, $1.key, size: $1.tally.customers) }
         if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
