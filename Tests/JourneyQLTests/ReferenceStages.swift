@@ -1,6 +1,7 @@
 // The slow, obviously-correct reference for STAGES, the journey map (SEMANTICS.md, "The journey map"), read
 // literally: per customer, the admitted events in (time, import order), each given its stage, then every number
 // counted by hand. It shares nothing with the engine but the checked statement's types: no planner, no scan bits.
+import Foundation
 import JourneyQL
 import JourneyStore
 
@@ -55,7 +56,12 @@ enum ReferenceStages {
                 groups.append((member.key, [member]))
             }
         }
+        // Periods (BY day, week, month) first, in time order (their text sorts so).
+        let periods = journey.breakdown.indices.filter {
+            [BreakdownKey.startDay, .startWeek, .startMonth].contains(journey.breakdown[$0])
+        }
         groups.sort { a, b in
+            for i in periods where a.key[i] != b.key[i] { return keyPrecedes(a.key[i], b.key[i]) }
             if a.members.count != b.members.count { return a.members.count > b.members.count }
             for (x, y) in zip(a.key, b.key) where x != y { return keyPrecedes(x, y) }
             return false
@@ -129,6 +135,18 @@ enum ReferenceStages {
         case .field(.channel): return event.channel.map { .text($0) } ?? .null
         case .field(.property(let p)): return cell(event.properties[p])
         case .field(.customerAttribute(let a)): return cell(customers[customer]?[a])
+        case .startDay, .startWeek, .startMonth:
+            // The first stage event's UTC day, the Monday of its ISO week, or its month, by Foundation's calendar.
+            var calendar = Calendar(identifier: .iso8601)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let date = Date(timeIntervalSince1970: Double(event.time) / 1000)
+            let formatter = DateFormatter()
+            formatter.calendar = calendar
+            formatter.timeZone = calendar.timeZone
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.dateFormat = key == .startMonth ? "yyyy-MM" : "yyyy-MM-dd"
+            let shown = key == .startWeek ? calendar.dateInterval(of: .weekOfYear, for: date)!.start : date
+            return .text(formatter.string(from: shown))
         default: preconditionFailure("the reference knows BY stage, touchpoint, channel, a property or an attribute")
         }
     }

@@ -53,7 +53,8 @@ private func randomStatement(_ rng: inout SplitMix64, hasNow: Bool) -> String {
                                         "channel IS NULL OR amount <= 5"], &rng))
     }
     if chance(0.2, &rng) { clauses.append("FOR b2b") }
-    if chance(0.35, &rng) { clauses.append("BY " + pick(["channel", "customer.segment", "device", "channel, customer.segment"], &rng)) }
+    if chance(0.35, &rng) { clauses.append("BY " + pick(["channel", "customer.segment", "device", "channel, customer.segment",
+                                                                 "day", "week", "month", "week, device"], &rng)) }
     if chance(0.3, &rng) {
         let a = Int.random(in: 0...20, using: &rng), b = a + Int.random(in: 0...10, using: &rng)
         func day(_ d: Int) -> String { String(TimeParser.format(t0 + Int64(d) * 86_400_000).prefix(10)) }
