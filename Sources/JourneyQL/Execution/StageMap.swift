@@ -155,7 +155,7 @@ public enum StageMap {
 
     /// The two tables: stages (one row per stage of the order, per group) and transitions (one row per observed
     /// change of stage, per group). Groups come in the funnel's order, LIMIT applied.
-    static func results(_ plan: FunnelPlan, counted: Tallying, keys: GroupKeyReader) -> [QueryResult] {
+    static func results(_ plan: FunnelPlan, counted: Tallying, keys: GroupKeyReader, defaultOrder: Bool) -> [QueryResult] {
         let stages = plan.stepLabels
         let n = stages.count
         var merged: [GroupKeys.GroupKey: Tally] = [:]
@@ -210,7 +210,8 @@ public enum StageMap {
             ColumnInfo("pct_of_from", type: .percent, label: "% of from", priority: 1),
         ]
         let total = groups.reduce(0) { $0 + $1.tally.customers }
-        var notes = ["\(total) customers in the map; stage order " + stages.joined(separator: " > ")]
+        var notes = ["\(total) customers in the map; stage order " + stages.joined(separator: " > ")
+                     + (defaultOrder ? " (the default; SET STAGES sets another)" : " (SET STAGES)")]
         if let horizon = plan.horizon {
             notes.append("churned: last admitted event at least \(PlanPrinter.formatDuration(counted.inactiveAfter)) before "
                          + TimeParser.format(horizon) + ", counted at the stage of the last stage event")

@@ -88,8 +88,8 @@ public enum Aggregation: Sendable, Hashable {
     /// The touchpoint sequences of converters between the first and the last step.
     case paths
     /// The journey map: the plan's steps are the ordered stages (StageMap.swift); a customer quiet for
-    /// `inactiveAfter` milliseconds before the horizon has churned.
-    case stages(inactiveAfter: Int64)
+    /// `inactiveAfter` milliseconds before the horizon has churned; `defaultOrder` when no SET STAGES chose the order.
+    case stages(inactiveAfter: Int64, defaultOrder: Bool)
 }
 
 public enum Plan: Sendable {

@@ -24,7 +24,7 @@ public struct Planner {
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
-        case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter))
+        case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter, defaultOrder: s.defaultOrder))
         }
     }
 
