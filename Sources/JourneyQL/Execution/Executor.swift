@@ -86,6 +86,14 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .stages(let inactiveAfter, let defaultOrder):
+            let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
+            let done = try plan.aggregate(StageMap.Tallying(plan, keys: keys, inactiveAfter: inactiveAfter),
+                                          source: source, isCancelled: isCancelled)
+            var results = StageMap.results(plan, counted: done.aggregation, keys: keys, defaultOrder: defaultOrder)
+            results[0].notes.append(read(done.customersScanned, done.eventsScanned))
+            for result in results { emit(.result(result)) }
+            return []
         case .customers(let listing):
             emit(.result(try customerList(plan, listing, source: source)))
             return []

@@ -24,6 +24,7 @@ public struct Planner {
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
+        case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter, defaultOrder: s.defaultOrder))
         case .customers(let c): .query(planFunnel(c.funnel), .customers(CustomerListing(c)))
         case .showCustomer(let id, let range): .showCustomer(id, range: range)
         }

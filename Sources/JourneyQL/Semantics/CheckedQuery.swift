@@ -233,6 +233,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case definition(CheckedDefinition)
     /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
     case expect(CheckedExpectation)
+    /// `STAGES`: the journey map (CheckedStages.swift).
+    case stages(CheckedStages)
     /// `CUSTOMERS ...` (CheckedCustomers.swift).
     case customers(CheckedCustomers)
     /// `SHOW CUSTOMER id`; the range is where the id was written.
@@ -245,6 +247,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
+        case .stages(let s): .stages(s.resolved(setNow: setNow, clock: clock))
         case .customers(let c): .customers(c.resolved(setNow: setNow, clock: clock))
         default: self
         }

@@ -249,6 +249,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case definition(DefinitionSyntax)
     /// `EXPECT ...`: a guard on the previous statement's result (AST+Expect.swift).
     case expect(ExpectSyntax)
+    /// `STAGES ...`: the journey map over the store's ordered stages (AST+Stages.swift).
+    case stages(StagesSyntax)
     /// `CUSTOMERS <journey> [pick] ...`: the customers behind a journey's numbers (AST+Customers.swift).
     case customers(CustomersSyntax)
     /// `SHOW CUSTOMER id`: one customer's whole timeline.
@@ -260,6 +262,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .importData(let i): i.range
         case .definition(let d): d.range
         case .expect(let e): e.range
+        case .stages(let s): s.range
         case .customers(let c): c.range
         case .showCustomer(_, let r): r
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r

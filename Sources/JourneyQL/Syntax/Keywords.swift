@@ -35,6 +35,8 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // The journey map (STAGES is listed above, for SHOW STAGES and SET STAGES).
+        ("INACTIVE", .contextual), ("AFTER", .contextual),
         // CUSTOMERS <journey> [pick] [ORDER BY ...], SEGMENT x AS CUSTOMERS ..., SHOW CUSTOMER id.
         ("LOST", .contextual), ("CONVERTED", .contextual), ("PROGRESS", .contextual), ("DESC", .contextual),
     ]
