@@ -74,6 +74,13 @@ QUERIES = [
         "id": "stages", "label": "journey map: stage transitions", "kind": "stages", "engines": ["duckdb"],
         "order": ["awareness", "consideration", "purchase", "retention", "advocacy"],
     },
+    {
+        # CUSTOMERS (issue 12): the ids of the customers lost at step 1, by start; compared by how many.
+        "id": "customers", "label": "customers lost at step 1", "kind": "customers", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "prefilter": "stage IN ('awareness', 'purchase')",
+        "window": 30 * DAY,
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -205,6 +212,24 @@ def duckdb_stages_sql(query):
         ORDER BY list_position({order}, prev), list_position({order}, stage)"""
 
 
+def duckdb_customers_sql(query):
+    """CUSTOMERS ... WITHIN w LOST AT 1 of a two-step journey: customers with a step-1 event (their start is the
+    earliest) and no step-2 event within w after a step-1 event before it, whose window closed before the latest
+    event of the log; their ids by start, then id."""
+    (first, _), (second, _) = query["steps"]
+    window_ms = query["window"] * 1000
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, coalesce(({first}), false) AS m1,
+                           coalesce(({second}), false) AS m2 FROM events WHERE {query['prefilter']}),
+        l AS (SELECT customer_id, ts, CASE WHEN m1 THEN ts END AS b1,
+                     CASE WHEN m2 THEN max(CASE WHEN m1 THEN ts END) OVER w END AS b2 FROM ev
+              WINDOW w AS (PARTITION BY customer_id ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)),
+        per AS (SELECT customer_id, min(b1) AS start, max(CASE WHEN ts - b2 <= {window_ms} THEN 1 ELSE 0 END) AS r2
+                FROM l GROUP BY customer_id HAVING min(b1) IS NOT NULL)
+        SELECT customer_id FROM per WHERE r2 = 0 AND start + {window_ms} <= (SELECT max(ts) FROM events)
+        ORDER BY start, customer_id"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -228,9 +253,9 @@ def run_duckdb(csv, runs):
             continue
         kind = query.get("kind")
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
-               else duckdb_stages_sql(query) if kind == "stages" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
-        groups = [[str(cell) for cell in row] for row in result]
+        groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
     out["peak_bytes"] = peak_bytes()
     return out

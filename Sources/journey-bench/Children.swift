@@ -170,6 +170,10 @@ enum Children {
            let transitions = result.columns.firstIndex(of: "transitions") {
             return result.rows.map { [text($0[from]), text($0[to]), text($0[transitions])] }
         }
+        // CUSTOMERS: one row per customer; compared by how many are listed.
+        if result.columns.first == "customer", result.columns.contains("status") {
+            return [[String(result.rows.count)]]
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []

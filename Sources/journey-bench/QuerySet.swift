@@ -72,6 +72,10 @@ enum QuerySet {
             id: "stages", label: "journey map (stages)",
             text: "STAGES",
             sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "STAGES"),
+        BenchQuery(
+            id: "customers", label: "customers lost at step 1",
+            text: "CUSTOMERS FROM awareness TO purchase WITHIN 30 days LOST AT 1",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "CUSTOMERS"),
     ]
 }
 
