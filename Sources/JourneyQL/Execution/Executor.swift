@@ -82,6 +82,9 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .flows(let spec):
+            try flows(plan, spec, source: source, started: started, emit: emit)
+            return []
         }
     }
 

@@ -84,6 +84,8 @@ public enum Aggregation: Sendable, Hashable {
     case times
     /// The touchpoint sequences of converters between the first and the last step.
     case paths
+    /// PATHS AFTER|BEFORE (a tree around an anchor) and PATHS with options (Flows.swift).
+    case flows(FlowSpec)
 }
 
 public enum Plan: Sendable {

@@ -230,6 +230,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case definition(CheckedDefinition)
     /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
     case expect(CheckedExpectation)
+    /// `PATHS AFTER|BEFORE`, or PATHS between steps with options (Checker+Flows.swift).
+    case flows(CheckedFlows)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -238,6 +240,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
+        case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

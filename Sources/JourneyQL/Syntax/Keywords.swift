@@ -35,6 +35,10 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // Flows (PATHS AFTER|BEFORE and the options of PATHS).
+        ("AFTER", .contextual), ("STEPS", .contextual), ("OF", .contextual), ("KEEP", .contextual),
+        ("REPEATS", .contextual), ("MIN", .contextual), ("SHARE", .contextual), ("MAX", .contextual),
+        ("LENGTH", .contextual), ("LOST", .contextual), ("CONVERTED", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.
