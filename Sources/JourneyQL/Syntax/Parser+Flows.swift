@@ -3,6 +3,7 @@ import JourneyStore
 
 extension Parser {
     // flows -> "PATHS" ( "AFTER" | "BEFORE" ) step { clause | flow_option }
+    //        | "PATHS" funnel flow_option { clause | flow_option }    (parsed where PATHS FROM is: parseStatement)
     mutating func parseFlows() throws(Failure) -> FlowsSyntax {
         let start = try expectWord("PATHS", "to start a flow")
         let directionToken = advance()

@@ -163,7 +163,7 @@ public struct Parser {
             let funnel = try parseFunnel()
             return .times(funnel, range: start.range.union(funnel.range))
         }
-        // paths -> "PATHS" funnel { flow_option }
+        // paths -> "PATHS" funnel
         if current.isWord("PATHS"), tokens[position + 1].isWord("FROM") {
             let start = advance()
             var funnel = try parseFunnel()
