@@ -107,3 +107,31 @@ struct FlowsTests {
         #expect(csv.contains("1,b,2") && csv.contains("2,c,1"), "\(csv)")
     }
 }
+
+@Suite("Flows: the library")
+struct FlowsSessionTests {
+    /// Session.run gives typed results: the tree's columns say what they hold, csv or not.
+    @Test func typedResultsAndCompletion() throws {
+        let directory = try SampleStores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try SampleStores.session(for: "tiny customers", in: directory)
+        var results: [QueryResult] = []
+        try session.run(SourceText("PATHS AFTER awareness STEPS 1; PATHS FROM awareness TO purchase LOST;")) {
+            if case .result(let r) = $0 { results.append(r) }
+        }
+        try #require(results.count == 2)
+        #expect(results[0].columnInfo.map(\.type) == [.integer, .text, .text, .integer, .percent, .percent])
+        #expect(results[0].columnInfo[1].indentedBy == 0)
+        #expect(results[0].rows[1] == [.int(1), .text("site_visit"), .text("awareness"), .int(3), .percent(75), .percent(75)])
+        #expect(results[1].columns == ["rank", "path", "customers", "pct_of_lost"])
+        #expect(results[1].rows == [[.int(1), .text("email_open > site_visit"), .int(1), .percent(100)]])
+        #expect(session.completions(prefix: "aw", before: "PATHS AFTER ") == ["awareness"])
+        #expect(session.completions(prefix: "ch", before: "PATHS BEFORE purchase OF ") == ["channel"])
+        // EXPECT reads a flow's result as any other.
+        var outcomes: [String] = []
+        try session.run(SourceText("PATHS AFTER awareness STEPS 1; EXPECT customers WHERE node = 'site_visit' = 3;")) {
+            if case .expectation(let e, let rendered) = $0 { outcomes.append(e.holds ? "ok" : rendered) }
+        }
+        #expect(outcomes == ["ok"])
+    }
+}
