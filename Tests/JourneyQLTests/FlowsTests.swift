@@ -67,6 +67,10 @@ struct FlowsTests {
             ("PATHS FROM awareness TO purchase LOST CONVERTED", .checkFlowOption, "LOST CONVERTED"),
             ("PATHS FROM awareness TO purchase LOST BY channel", .checkPathsBy, "channel"),
             ("PATHS AFTER awarenes", .checkUnknownStep, "awarenes"),
+            ("PATHS AFTER awareness WHERE channel = web STRICT TIME", .checkFlowClause, "STRICT TIME"),
+            ("PATHS BEFORE purchase TOP 2 IN ANY ORDER", .checkFlowClause, "IN ANY ORDER"),
+            ("PATHS BEFORE purchase DIRECTLY", .checkFlowClause, "DIRECTLY"),
+            ("PATHS AFTER cart_add SAME device", .checkFlowClause, "device"),
         ]
         for (text, id, piece) in cases {
             let (statement, diagnostics) = check(text)

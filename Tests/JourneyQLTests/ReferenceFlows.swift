@@ -74,13 +74,15 @@ extension Reference {
             for (x, y) in zip(a.key, b.key) where keyOrder(x, y) != 0 { return keyOrder(x, y) < 0 }
             return false
         }
+        // Without BY, the anchor's row is shown even when nobody reaches it.
+        if groups.isEmpty, funnel.breakdown.isEmpty { groups = [(key: [], paths: [])] }
         var rows: [[Cell]] = []
         for group in groups {
             let total = group.paths.count
             func text(_ labels: [String]) -> String {
                 (forward ? [spec.anchorLabel] + labels : labels.reversed() + [spec.anchorLabel]).joined(separator: " > ")
             }
-            func percent(_ a: Int, _ b: Int) -> Cell { .percent(100 * Double(a) / Double(b)) }
+            func percent(_ a: Int, _ b: Int) -> Cell { b == 0 ? .null : .percent(100 * Double(a) / Double(b)) }
             rows.append(group.key + [.int(0), .text(spec.anchorLabel), .null, .int(Int64(total)), percent(total, total), .null])
             // Depth first: the children of a prefix are the distinct next labels of the paths that have that prefix.
             func visit(_ prefix: [String], count: Int) {

@@ -213,6 +213,8 @@ public enum Flows {
         }
         var groups = merged.map { (key: $0.key.cells, value: $0.value) }
         groups.sort { keys.precedes($0.key, size: $0.value.anchors, $1.key, size: $1.value.anchors) }
+        // Without BY the anchor's row is there even when nobody reaches it, as a funnel's first step is.
+        if groups.isEmpty, plan.breakdown.isEmpty { groups = [(key: [], value: (anchors: 0, paths: [:]))] }
         let forward = counted.forward
         var rows: [[Cell]] = []
         for group in groups {

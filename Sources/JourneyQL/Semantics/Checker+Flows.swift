@@ -80,10 +80,8 @@ extension Checker {
                        notes: ["leave the events out with WHERE NOT ..."])
             }
             if let same = j.same { reject(.checkFlowClause, "\(word) takes no SAME", at: same.range) }
-            let orderClauses = [(j.directly, "DIRECTLY"), (j.strictTime, "STRICT TIME"), (j.tiesAnyOrder, "TIES ANY ORDER"),
-                                (j.anyOrder, "IN ANY ORDER")].filter(\.0).map(\.1)
-            for clause in orderClauses {
-                reject(.checkFlowClause, "\(word) takes no \(clause): it has one step, the anchor", at: f.range)
+            for clause in o.orderClauses {
+                reject(.checkFlowClause, "\(word) takes no \(clause.text): it has one step, the anchor", at: clause.range)
             }
             for (range, option) in [(o.lost, "LOST"), (o.converted, "CONVERTED"), (o.maxLength?.range, "MAX LENGTH")] {
                 guard let range else { continue }

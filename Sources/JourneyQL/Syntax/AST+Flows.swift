@@ -36,6 +36,9 @@ public struct FlowOptionsSyntax: Sendable, Hashable {
     public var lostAt: CountSyntax? = nil
     /// `CONVERTED`.
     public var converted: SourceRange? = nil
+    /// Where DIRECTLY, STRICT TIME, TIES ANY ORDER and IN ANY ORDER were written, as written: a flow around an
+    /// anchor takes none of them, and the error points at the clause.
+    public var orderClauses: [Name] = []
 
     public init() {}
 

@@ -20,11 +20,30 @@ extension Parser {
     /// The journey clauses and the flow options, interleaved in any order, each at most once.
     mutating func parseFlowClauses(into journey: inout FunnelSyntax) throws(Failure) -> FlowOptionsSyntax {
         var options = FlowOptionsSyntax()
+        let first = position
         while true {
             let before = position
             try parseJourneyClauses(into: &journey)
             try parseFlowOption(into: &options)
             if position == before { break }
+        }
+        // The order clauses, found among the tokens just read (DIRECTLY and ANY are reserved, and IN is followed
+        // by '(' in a condition, so these words can only be the clauses here).
+        var i = first
+        while i < position {
+            let words: [String]
+            if tokens[i].isWord("DIRECTLY") {
+                words = ["DIRECTLY"]
+            } else if tokens[i].isWord("STRICT"), tokens[i + 1].isWord("TIME") {
+                words = ["STRICT", "TIME"]
+            } else if tokens[i].isWord("TIES") || tokens[i].isWord("IN"), tokens[i + 1].isWord("ANY"), tokens[i + 2].isWord("ORDER") {
+                words = [tokens[i].word!.uppercased(), "ANY", "ORDER"]
+            } else {
+                i += 1
+                continue
+            }
+            options.orderClauses.append(Name(words.joined(separator: " "), tokens[i].range.union(tokens[i + words.count - 1].range)))
+            i += words.count
         }
         return options
     }
