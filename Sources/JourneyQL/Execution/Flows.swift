@@ -256,7 +256,10 @@ public enum Flows {
         let names = names(spec.column, catalog: catalog)
         let total = counted.customers
         let top = spec.top ?? PathFinder.defaultTop
-        let entries = ranked(counted.counts.map { path, n in
+        // Only paths at least as common as the top-th can be listed: spell out just those (as PathFinder does).
+        let counts = counted.counts.values.sorted(by: >)
+        let threshold = counts.isEmpty || top == 0 ? Int.max : counts[min(top, counts.count) - 1]
+        let entries = ranked(counted.counts.filter { $0.value >= threshold }.map { path, n in
             (label: path.map { label($0, names: names) }.joined(separator: " > "), customers: n, value: ())
         })
         var rows: [[Cell]] = []
