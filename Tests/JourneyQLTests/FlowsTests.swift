@@ -90,7 +90,11 @@ struct FlowsTests {
                            ("PATHS AFTER awareness STEPS 2.5", .parseExpectedCount),
                            ("PATHS AFTER awareness MIN SHARE web", .parseExpectedCount),
                            ("PATHS AFTER", .parseExpected),
-                           ("PATHS FROM awareness TO purchase LOST AT x", .parseExpectedCount)] {
+                           ("PATHS FROM awareness TO purchase LOST AT x", .parseExpectedCount),
+                           ("PATHS AFTER awareness WHERE channel = web STEPS 2 WHERE channel = email", .parseDuplicateClause),
+                           ("PATHS FROM awareness TO purchase WITHIN 1 day LOST WITHIN 2 days", .parseDuplicateClause),
+                           ("PATHS FROM awareness TO purchase DIRECTLY LOST DIRECTLY", .parseDuplicateClause),
+                           ("PATHS BEFORE purchase TOP 2 KEEP REPEATS LIMIT 3", .parseDuplicateClause)] {
             let parsed = Parser.parse(SourceText(text))
             #expect(parsed.diagnostics.first?.id == id.rawValue, "\(text): \(parsed.diagnostics.map(\.id))")
         }

@@ -165,10 +165,11 @@ public struct Parser {
         }
         // paths -> "PATHS" funnel
         if current.isWord("PATHS"), tokens[position + 1].isWord("FROM") {
+            let statementStart = position
             let start = advance()
             var funnel = try parseFunnel()
             // Options (LOST, OF, MIN SHARE, ...) make it a flow between the steps; without them it is PATHS as ever.
-            let options = try parseFlowClauses(into: &funnel)
+            let options = try parseFlowClauses(into: &funnel, statementStart: statementStart)
             if !options.isEmpty {
                 funnel.range = funnel.range.union(tokens[max(0, position - 1)].range)
                 return .flows(FlowsSyntax(direction: nil, directionRange: nil, journey: funnel, options: options,
