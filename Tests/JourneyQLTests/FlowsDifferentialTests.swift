@@ -59,10 +59,11 @@ private func randomFlow(_ rng: inout SplitMix64) -> String {
     if chance(0.35, &rng) { parts.append("MIN SHARE " + pick(["5", "20", "25", "33.3", "50", "100"], &rng)) }
     if chance(0.35, &rng) { parts.append("TOP \(Int.random(in: 1...3, using: &rng))") }
     if chance(0.25, &rng) { parts.append("WHERE channel <> email") }
+    if chance(0.15, &rng) { parts.append("FOR business") }
     if tree {
         if chance(0.7, &rng) { parts.append("STEPS \(Int.random(in: 1...4, using: &rng))") }
         if chance(0.25, &rng) { parts.append("SINCE " + TimeParser.format(start0 + Int64.random(in: 0...15, using: &rng) * 86_400_000)) }
-        if chance(0.25, &rng) { parts.append("BY " + pick(["channel", "customer.segment", "stage"], &rng)) }
+        if chance(0.25, &rng) { parts.append("BY " + pick(["channel", "customer.segment", "stage", "day", "week", "channel, day"], &rng)) }
         parts.shuffle(using: &rng)
         return "PATHS \(chance(0.5, &rng) ? "AFTER" : "BEFORE") \(pick(anchors, &rng)) " + parts.joined(separator: " ")
     }
@@ -102,7 +103,9 @@ struct FlowsDifferentialTests {
             let events = try session.store.rawEvents()
             let customers = try session.store.rawCustomers()
             journeys += Set(events.map(\.customer)).count
+            try session.run(SourceText("SEGMENT business AS customer.segment = b2b;")) { _ in }
             let catalog = session.catalog()
+            let definitions = try session.definitions()
             for _ in 0..<queriesPerCase where failures < 5 {
                 let text = randomFlow(&rng)
                 // SET now: later events are not there yet, and windows still open at now are in progress, not lost.
@@ -115,7 +118,7 @@ struct FlowsDifferentialTests {
                     failures += 1
                     continue
                 }
-                let checked = Checker.check(statement, catalog: catalog, source: source)
+                let checked = Checker.check(statement, catalog: catalog, source: source, definitions: definitions)
                 guard case .flows(let written)? = checked.statement else {
                     Issue.record("seed \(seed): does not check as a flow: \(text) \(checked.diagnostics.map(\.id))")
                     failures += 1

@@ -60,7 +60,8 @@ extension Reference {
             let member = ReferenceJourneyCustomer(customer: id, admitted: admitted, level: 1, chain: [a])
             members.append((funnel.breakdown.map { breakdownCell($0, of: member, customers: customers) }, path))
         }
-        // Groups: largest first, then by key (text by bytes).
+        // Groups: period keys in time order first, then largest first, then by key (text by bytes).
+        let periods = funnel.breakdown.indices.filter { [BreakdownKey.startDay, .startWeek, .startMonth].contains(funnel.breakdown[$0]) }
         var groups: [(key: [Cell], paths: [[String]])] = []
         for m in members {
             if let i = groups.firstIndex(where: { $0.key.count == m.key.count && zip($0.key, m.key).allSatisfy { keyOrder($0, $1) == 0 && sameKind($0, $1) } }) {
@@ -70,6 +71,7 @@ extension Reference {
             }
         }
         groups.sort { a, b in
+            for i in periods where keyOrder(a.key[i], b.key[i]) != 0 { return keyOrder(a.key[i], b.key[i]) < 0 }
             if a.paths.count != b.paths.count { return a.paths.count > b.paths.count }
             for (x, y) in zip(a.key, b.key) where keyOrder(x, y) != 0 { return keyOrder(x, y) < 0 }
             return false
