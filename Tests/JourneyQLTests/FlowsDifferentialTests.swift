@@ -70,6 +70,8 @@ private func randomFlow(_ rng: inout SplitMix64) -> String {
     let steps = chance(0.4, &rng) ? ["awareness", "consideration", "purchase"]
                                   : [pick(["awareness", "ad_click", "site_visit"], &rng), pick(["purchase", "cart_add"], &rng)]
     if chance(0.4, &rng) { parts.append("MAX LENGTH \(Int.random(in: 1...4, using: &rng))") }
+    if chance(0.1, &rng) { parts.append("DIRECTLY") }
+    if chance(0.1, &rng) { parts.append("STRICT TIME") }
     switch Int.random(in: 0..<4, using: &rng) {
     case 0: parts.append("CONVERTED")
     case 1: parts.append("LOST AT \(Int.random(in: 1..<steps.count, using: &rng))")

@@ -43,9 +43,13 @@ struct FlowsTests {
 
     /// PATHS without options is the statement it always was.
     @Test func plainPathsStayPaths() {
-        guard case .paths? = check("PATHS FROM awareness TO purchase TOP 3 WHERE channel = web").0 else {
-            Issue.record("PATHS without options changed kind")
-            return
+        for text in ["PATHS FROM awareness TO purchase TOP 3 WHERE channel = web",
+                     "PATHS FROM awareness TO purchase DIRECTLY STRICT TIME",
+                     "PATHS FROM awareness TO purchase WITHIN 1 day TIES ANY ORDER"] {
+            guard case .paths? = check(text).0 else {
+                Issue.record("\(text): PATHS without options changed kind")
+                continue
+            }
         }
     }
 

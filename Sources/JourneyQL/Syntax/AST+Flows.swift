@@ -42,8 +42,12 @@ public struct FlowOptionsSyntax: Sendable, Hashable {
 
     public init() {}
 
-    /// True when no option was written.
-    public var isEmpty: Bool { self == FlowOptionsSyntax() }
+    /// True when no option was written (the order clauses are journey clauses, not options).
+    public var isEmpty: Bool {
+        var options = self
+        options.orderClauses = []
+        return options == FlowOptionsSyntax()
+    }
 }
 
 /// `PATHS AFTER|BEFORE step options` (direction given; `journey.steps` is the anchor alone) or
