@@ -24,6 +24,7 @@ public struct Planner {
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
+        case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter, defaultOrder: s.defaultOrder))
         case .flows(let f):
             .query(planFunnel(f.funnel, everyEventWith: [f.spec.column], eventsBeforeStart: f.spec.kind.readsBeforeAnchor),
                    .flows(f.spec))

@@ -230,6 +230,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case definition(CheckedDefinition)
     /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
     case expect(CheckedExpectation)
+    /// `STAGES`: the journey map (CheckedStages.swift).
+    case stages(CheckedStages)
     /// `PATHS AFTER|BEFORE`, or PATHS between steps with options (Checker+Flows.swift).
     case flows(CheckedFlows)
 
@@ -240,6 +242,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
+        case .stages(let s): .stages(s.resolved(setNow: setNow, clock: clock))
         case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
         default: self
         }

@@ -245,6 +245,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case definition(DefinitionSyntax)
     /// `EXPECT ...`: a guard on the previous statement's result (AST+Expect.swift).
     case expect(ExpectSyntax)
+    /// `STAGES ...`: the journey map over the store's ordered stages (AST+Stages.swift).
+    case stages(StagesSyntax)
     /// `PATHS AFTER|BEFORE step ...`, or `PATHS` + a journey with flow options (AST+Flows.swift).
     case flows(FlowsSyntax)
 
@@ -254,6 +256,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .importData(let i): i.range
         case .definition(let d): d.range
         case .expect(let e): e.range
+        case .stages(let s): s.range
         case .flows(let f): f.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }

@@ -35,8 +35,10 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // The journey map (STAGES is listed above, for SHOW STAGES and SET STAGES).
+        ("INACTIVE", .contextual), ("AFTER", .contextual),
         // Flows (PATHS AFTER|BEFORE and the options of PATHS).
-        ("AFTER", .contextual), ("STEPS", .contextual), ("OF", .contextual), ("KEEP", .contextual),
+        ("STEPS", .contextual), ("OF", .contextual), ("KEEP", .contextual),
         ("REPEATS", .contextual), ("MIN", .contextual), ("SHARE", .contextual), ("MAX", .contextual),
         ("LENGTH", .contextual), ("LOST", .contextual), ("CONVERTED", .contextual),
     ]
