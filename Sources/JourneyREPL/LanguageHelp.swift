@@ -64,6 +64,13 @@ enum LanguageHelp {
         (["PATHS"], """
             PATHS FROM a TO b [TOP n];     the commonest touchpoint sequences of
                                            converters (repeats collapsed)
+            PATHS AFTER|BEFORE x [STEPS n] [OF touchpoint|channel|stage]
+                  [KEEP REPEATS] [MIN SHARE pct] [TOP n] [clauses];
+                                           what customers did after (before)
+                                           their first x: a tree, per level
+            PATHS FROM a TO b [LOST [AT k] | CONVERTED] [OF f] [KEEP REPEATS]
+                  [MAX LENGTH n] [MIN SHARE pct];
+                                           paths of the lost or the converters
             """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...;              the plan: engine, conditions, matching

@@ -133,6 +133,17 @@ enum SampleStores {
                 compared += 1
                 continue
             }
+            // Flows against their own brute force (ReferenceFlows.swift).
+            if case .flows = statement, case .flows(let written)? = try session.check(statement, source: source).statement {
+                let flows = written.resolved(setNow: session.now, clock: 0)
+                let want = flows.spec.kind.isTree ? Reference.flowTree(flows, events: events, customers: customers)
+                                                  : Reference.flowPaths(flows, events: events, customers: customers)
+                var got: QueryResult?
+                try session.run(SourceText(source.slice(statement.range))) { if case .result(let r) = $0 { got = r } }
+                #expect(Reference.rowsAgree(try #require(got).rows, want), "\(flows.funnel.text)")
+                compared += 1
+                continue
+            }
             guard case .funnel = statement else {
                 // Definitions and settings change what later journeys mean: run them as the script does.
                 try? session.run(SourceText(source.slice(statement.range))) { _ in }

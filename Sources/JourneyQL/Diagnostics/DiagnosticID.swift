@@ -70,6 +70,14 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case lexParameter = "lex.parameter"
     case lexUnexpectedCharacter = "lex.unexpected-character"
     case lexUnterminatedString = "lex.unterminated-string"
+    // Flows (PATHS AFTER|BEFORE, PATHS options)
+    case checkFlowSteps = "check.flow-steps"
+    case checkFlowShare = "check.flow-share"
+    case checkFlowLength = "check.flow-length"
+    case checkFlowLostAt = "check.flow-lost-at"
+    case checkFlowField = "check.flow-field"
+    case checkFlowClause = "check.flow-clause"
+    case checkFlowOption = "check.flow-option"
     // Parsing
     case parseBadParameter = "parse.bad-parameter"
     case parseBadTime = "parse.bad-time"

@@ -97,6 +97,9 @@ struct Executor {
         case .customers(let listing):
             emit(.result(try customerList(plan, listing, source: source)))
             return []
+        case .flows(let spec):
+            try flows(plan, spec, source: source, started: started, emit: emit)
+            return []
         }
     }
 

@@ -46,6 +46,9 @@ public struct ColumnInfo: Sendable, Hashable {
     /// How long a table keeps the column as the screen narrows: lower numbers are kept longer, equal
     /// numbers go from the right. 0 is essential: auto expanded mode draws records rather than drop it.
     public var priority: Int
+    /// The column whose integer cells give each row's depth: a terminal table indents this column's text two
+    /// spaces per level (a tree's nodes); csv and json stay flat.
+    public var indentedBy: Int? = nil
 
     public init(_ name: String, type: ColumnType? = nil, label: String? = nil, priority: Int = 0) {
         self.name = name

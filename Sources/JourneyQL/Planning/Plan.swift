@@ -94,6 +94,8 @@ public enum Aggregation: Sendable, Hashable {
     case stages(inactiveAfter: Int64, defaultOrder: Bool)
     /// One row per picked customer: id, start, deepest step, time reached (CustomerList.swift).
     case customers(CustomerListing)
+    /// PATHS AFTER|BEFORE (a tree around an anchor) and PATHS with options (Flows.swift).
+    case flows(FlowSpec)
 }
 
 public enum Plan: Sendable {

@@ -27,13 +27,18 @@ public struct Planner {
         case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter, defaultOrder: s.defaultOrder))
         case .customers(let c): .query(planFunnel(c.funnel), .customers(CustomerListing(c)))
         case .showCustomer(let id, let range): .showCustomer(id, range: range)
+        case .flows(let f):
+            .query(planFunnel(f.funnel, everyEventWith: [f.spec.column], eventsBeforeStart: f.spec.kind.readsBeforeAnchor),
+                   .flows(f.spec))
         }
     }
 
     /// With `everyEventWith` columns, every admitted event is delivered (not only those that fill a step) carrying
     /// those columns (`FunnelPlan.eventFields`), so an aggregation can read what customers did between, after or
-    /// instead of the steps.
-    public func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = []) -> FunnelPlan {
+    /// instead of the steps. With `eventsBeforeStart`, a start range does not hide the events before it (PATHS BEFORE
+    /// reads them).
+    public func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = [],
+                           eventsBeforeStart: Bool = false) -> FunnelPlan {
         let m = funnel.steps.count
         var carry: [CarriedField] = []
         func carried(_ field: EventField) -> Int? {
@@ -61,7 +66,7 @@ public struct Planner {
         var filter = compile(funnel.filter)
         if let bounds = funnel.startBounds {
             var terms = [filter]
-            if let lower = bounds.lower { terms.append(.time(.greaterOrEqual, lower)) }
+            if let lower = bounds.lower, !eventsBeforeStart { terms.append(.time(.greaterOrEqual, lower)) }
             if let upper = bounds.upper, let window = funnel.window {
                 let (end, overflow) = upper.addingReportingOverflow(window)
                 if !overflow { terms.append(.time(.less, end)) }

@@ -114,11 +114,19 @@ public struct TableRenderer: Sendable {
                 }
             }
             let nullText = Self.sanitize(options.nullText)
-            let texts = cells.map { cell -> String in
+            var texts = cells.map { cell -> String in
                 switch cell {
                 case .null: nullText
                 case .number(let d) where fractional: CellFormatting.fixed(d, decimals: 2)
                 default: Self.humanText(cell, thousands: options.thousands)
+                }
+            }
+            // A tree's nodes: indented by their level.
+            if let depthColumn = result.columnInfo[index].indentedBy, depthColumn < result.columnInfo.count {
+                for (r, row) in result.rows.enumerated() where r < texts.count && depthColumn < row.count {
+                    if case .int(let level) = row[depthColumn], level > 0 {
+                        texts[r] = String(repeating: "  ", count: Int(min(level, 40))) + texts[r]
+                    }
                 }
             }
             let info = result.columnInfo[index]

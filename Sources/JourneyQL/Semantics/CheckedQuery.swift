@@ -239,6 +239,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case customers(CheckedCustomers)
     /// `SHOW CUSTOMER id`; the range is where the id was written.
     case showCustomer(String, range: SourceRange)
+    /// `PATHS AFTER|BEFORE`, or PATHS between steps with options (Checker+Flows.swift).
+    case flows(CheckedFlows)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -249,6 +251,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
         case .stages(let s): .stages(s.resolved(setNow: setNow, clock: clock))
         case .customers(let c): .customers(c.resolved(setNow: setNow, clock: clock))
+        case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -86,6 +86,7 @@ public struct Checker {
         case .stages(let s): return checkStages(s).map { .stages($0) }
         case .customers(let c): return checkCustomers(c).map { .customers($0) }
         case .showCustomer(let id, _): return checkShowCustomer(id)
+        case .flows(let f): return checkFlows(f).map { .flows($0) }
         }
     }
 

@@ -152,6 +152,11 @@ public final class Session {
                 && ["FROM", "TO", "THEN", "EXCLUDING"].contains(where: { tokens[tokens.count - 2].isWord($0) })) {
             return matching(steps)
         }
+        // PATHS AFTER|BEFORE: a step; OF: the columns a flow reads.
+        if last.isWord("AFTER") || last.isWord("BEFORE"), tokens.count >= 2, tokens[tokens.count - 2].isWord("PATHS") {
+            return matching(steps)
+        }
+        if last.isWord("OF") { return matching(["touchpoint", "channel", "stage"]) }
         let conditionNames = ((try? definitions())?.entries ?? []).filter { $0.kind == .condition }.map(\.name)
         if ["WHERE", "AND", "OR", "NOT"].contains(where: { last.isWord($0) }) || last.kind == .symbol(.leftBracket) {
             return matching(fields + conditionNames)

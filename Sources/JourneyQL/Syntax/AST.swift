@@ -255,6 +255,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case customers(CustomersSyntax)
     /// `SHOW CUSTOMER id`: one customer's whole timeline.
     case showCustomer(Name, range: SourceRange)
+    /// `PATHS AFTER|BEFORE step ...`, or `PATHS` + a journey with flow options (AST+Flows.swift).
+    case flows(FlowsSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -265,6 +267,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .stages(let s): s.range
         case .customers(let c): c.range
         case .showCustomer(_, let r): r
+        case .flows(let f): f.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

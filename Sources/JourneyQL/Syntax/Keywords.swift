@@ -39,6 +39,10 @@ public enum Keywords {
         ("INACTIVE", .contextual), ("AFTER", .contextual),
         // CUSTOMERS <journey> [pick] [ORDER BY ...], SEGMENT x AS CUSTOMERS ..., SHOW CUSTOMER id.
         ("LOST", .contextual), ("CONVERTED", .contextual), ("PROGRESS", .contextual), ("DESC", .contextual),
+        // Flows (PATHS AFTER|BEFORE and the options of PATHS; LOST and CONVERTED are listed above).
+        ("STEPS", .contextual), ("OF", .contextual), ("KEEP", .contextual),
+        ("REPEATS", .contextual), ("MIN", .contextual), ("SHARE", .contextual), ("MAX", .contextual),
+        ("LENGTH", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -154,7 +154,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages
+    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
@@ -165,9 +165,20 @@ public struct Parser {
         }
         // paths -> "PATHS" funnel
         if current.isWord("PATHS"), tokens[position + 1].isWord("FROM") {
+            let statementStart = position
             let start = advance()
-            let funnel = try parseFunnel()
+            var funnel = try parseFunnel()
+            // Options (LOST, OF, MIN SHARE, ...) make it a flow between the steps; without them it is PATHS as ever.
+            let options = try parseFlowClauses(into: &funnel, statementStart: statementStart)
+            if !options.isEmpty {
+                funnel.range = funnel.range.union(tokens[max(0, position - 1)].range)
+                return .flows(FlowsSyntax(direction: nil, directionRange: nil, journey: funnel, options: options,
+                                          range: start.range.union(funnel.range)))
+            }
             return .paths(funnel, range: start.range.union(funnel.range))
+        }
+        if current.isWord("PATHS"), tokens[position + 1].isWord("AFTER") || tokens[position + 1].isWord("BEFORE") {
+            return .flows(try parseFlows())
         }
         // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
@@ -185,7 +196,8 @@ public struct Parser {
            !tokens[position + 1].isWord("FROM") {
             _ = advance()
             throw fail(.parseExpected, "expected FROM after \(keyword), found \(current.display)",
-                       notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"])
+                       notes: ["\(keyword) takes a journey: \(keyword) FROM awareness TO purchase"]
+                           + (keyword == "PATHS" ? ["or a step to flow from: PATHS AFTER cart_add, PATHS BEFORE purchase"] : []))
         }
         if current.isWord("IMPORT") { return .importData(try parseImport()) }
         if current.isWord("CUSTOMERS") { return .customers(try parseCustomers()) }
