@@ -82,6 +82,16 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .dropoff(let next, let column):
+            var results = try dropoffResults(plan, next: next, of: column, source: source)
+            results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            for result in results { emit(.result(result)) }
+            return []
+        case .why(let fields):
+            var result = try whyResult(plan, fields: fields, source: source)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
+            return []
         }
     }
 

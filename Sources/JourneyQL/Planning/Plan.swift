@@ -84,6 +84,10 @@ public enum Aggregation: Sendable, Hashable {
     case times
     /// The touchpoint sequences of converters between the first and the last step.
     case paths
+    /// Per step, what the customers lost there did next (`next` events) and last, named by `of` (PainPoints.swift).
+    case dropoff(next: Int, of: EventColumn)
+    /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift).
+    case why(fields: [EventField])
 }
 
 public enum Plan: Sendable {

@@ -35,6 +35,9 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // DROPOFF and WHY (keywords only at a statement's start before FROM, and after their journey).
+        ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .contextual), ("OF", .contextual),
+        ("USING", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -169,6 +169,7 @@ public struct Parser {
             let funnel = try parseFunnel()
             return .paths(funnel, range: start.range.union(funnel.range))
         }
+        if let painPoints = try parsePainPointStatement() { return painPoints }
         // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
             var customer: Name?
