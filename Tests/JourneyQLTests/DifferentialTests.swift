@@ -869,6 +869,7 @@ extension DifferentialTests {
         var failures = 0, queriesRun = 0
         // What the generated queries exercised, so a generator gone quiet is noticed.
         var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0, pathsRanked = 0
+        var painPoints = PainPointsDifferential.Coverage()
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
@@ -1003,6 +1004,12 @@ extension DifferentialTests {
                     }
                     if want.count > 1 { pathsRanked += 1 }
                 }
+                // DROPOFF and WHY over the same journey (PainPointsDifferentialTests.swift).
+                if !funnel.tiesAnyOrder, !funnel.anyOrder {
+                    failures += PainPointsDifferential.compare(
+                        journey: query.text(), setNow: query.setNow, funnel: funnel, session: session, events: events,
+                        customers: customers, seed: seed, variant: queriesRun, coverage: &painPoints)
+                }
                 for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
                     session.engine = engine
@@ -1022,5 +1029,6 @@ extension DifferentialTests {
             #expect(indexed > 0, "no query was served from an index")
             #expect(pathsRanked > 5, "only \(pathsRanked) PATHS queries ranked more than one path")
         }
+        if failures == 0 { PainPointsDifferential.expectCoverage(painPoints, queries: queriesRun) }
     }
 }
