@@ -18,9 +18,16 @@ extension Parser {
     // dropoff -> "DROPOFF" funnel { "NEXT" number | "OF" name }
     mutating func parseDropoff() throws(Failure) -> DropoffSyntax {
         let start = advance()
-        let funnel = try parseFunnel()
+        var funnel = try parseFunnel()
         var dropoff = DropoffSyntax(funnel: funnel, next: nil, nextRange: nil, of: nil, range: start.range)
         while true {
+            if !(current.isWord("NEXT") || current.isWord("OF")) {
+                // Journey clauses may follow the options too (OF channel BY segment).
+                let before = position
+                try parseMoreJourneyClauses(into: &funnel)
+                if position == before { break }
+                continue
+            }
             let token = current
             if acceptWord("NEXT") != nil {
                 if dropoff.next != nil {
@@ -48,19 +55,48 @@ extension Parser {
                 break
             }
         }
+        dropoff.funnel = funnel
         dropoff.range = start.range.union(tokens[max(0, position - 1)].range)
         return dropoff
+    }
+
+    /// Journey clauses after a statement's options, merged into the journey's: a clause given before and after the
+    /// options is given twice (EXCLUDING may repeat).
+    mutating func parseMoreJourneyClauses(into funnel: inout FunnelSyntax) throws(Failure) {
+        var more = FunnelSyntax(steps: [], within: nil, filter: nil, range: current.range)
+        let first = current, before = position
+        try parseJourneyClauses(into: &more)
+        func twice(_ clause: String) throws(Failure) -> Never {
+            diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: first.range,
+                                      notes: ["each clause of a journey is given once, before or after the statement's options"]))
+            throw Failure()
+        }
+        if let within = more.within { if funnel.within != nil { try twice("WITHIN") }; funnel.within = within }
+        if let filter = more.filter { if funnel.filter != nil { try twice("WHERE") }; funnel.filter = filter }
+        if more.directly { if funnel.directly { try twice("DIRECTLY") }; funnel.directly = true }
+        if more.strictTime { if funnel.strictTime { try twice("STRICT TIME") }; funnel.strictTime = true }
+        if more.tiesAnyOrder { if funnel.tiesAnyOrder { try twice("TIES ANY ORDER") }; funnel.tiesAnyOrder = true }
+        if more.anyOrder { if funnel.anyOrder { try twice("IN ANY ORDER") }; funnel.anyOrder = true }
+        if let same = more.same { if funnel.same != nil { try twice("SAME") }; funnel.same = same }
+        if let range = more.start { if funnel.start != nil { try twice("a start range") }; funnel.start = range }
+        if !more.breakdown.isEmpty { if !funnel.breakdown.isEmpty { try twice("BY") }; funnel.breakdown = more.breakdown }
+        if let limit = more.limit { if funnel.limit != nil { try twice("LIMIT") }; funnel.limit = limit }
+        if let segment = more.segment { if funnel.segment != nil { try twice("FOR") }; funnel.segment = segment }
+        funnel.exclusions += more.exclusions
+        if position > before { funnel.range = funnel.range.union(tokens[position - 1].range) }
     }
 
     // why -> "WHY" funnel [ "USING" field { "," field } ]
     mutating func parseWhy() throws(Failure) -> WhySyntax {
         let start = advance()
-        let funnel = try parseFunnel()
+        var funnel = try parseFunnel()
         var fields: [FieldRef] = []
         if acceptWord("USING") != nil {
             repeat {
                 fields.append(try parseField())
             } while accept(.comma) != nil
+            // Journey clauses may follow USING too (USING channel LIMIT 5).
+            try parseMoreJourneyClauses(into: &funnel)
         }
         return WhySyntax(funnel: funnel, using: fields, range: start.range.union(tokens[max(0, position - 1)].range))
     }
