@@ -152,3 +152,24 @@ struct PainPointsTests {
         #expect(plan.eventFields[.channel] != nil)
     }
 }
+
+/// WHY's default set leaves out fields with more than 50 values (signup dates here), and says so; USING keeps them.
+@Suite struct WhyDefaultSetTests {
+    @Test func manyValuedFieldsAreLeftOutOfTheDefaultSet() throws {
+        let directory = try SampleStores.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try SampleStores.session(for: "generated retail 400 7", in: directory)
+        func why(_ text: String) throws -> QueryResult {
+            var got: QueryResult?
+            try session.run(SourceText(text)) { if case .result(let r) = $0 { got = r } }
+            return try #require(got)
+        }
+        let defaulted = try why("WHY FROM cart_add TO checkout_complete WITHIN 7 days LIMIT 1000")
+        #expect(defaulted.notes.contains { $0.hasPrefix("left out for having more than 50 values: customer.signup_date (") })
+        #expect(!defaulted.rows.contains { if case .text(let f) = $0[1] { f.hasPrefix("customer.signup_date") } else { false } })
+        #expect(defaulted.rows.contains { $0[1] == .text("touchpoint = 'support_call'") })
+        let named = try why("WHY FROM cart_add TO checkout_complete WITHIN 7 days USING customer.signup_date LIMIT 1000")
+        #expect(named.rows.count > 50)
+        #expect(!named.notes.contains { $0.hasPrefix("left out") })
+    }
+}

@@ -87,8 +87,8 @@ struct Executor {
             results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             for result in results { emit(.result(result)) }
             return []
-        case .why(let fields):
-            var result = try whyResult(plan, fields: fields, source: source)
+        case .why(let fields, let defaultSet):
+            var result = try whyResult(plan, fields: fields, defaultSet: defaultSet, source: source)
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []

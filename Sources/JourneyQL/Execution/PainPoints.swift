@@ -312,8 +312,12 @@ extension PainPoints {
     }
 
     /// The WHY table: the values most associated with converting, then those most associated with being lost.
+    /// Without USING, a field with more distinct values than this among the journeys is left out: ids, dates and
+    /// amounts split customers into groups too small to mean anything, and would crowd the ranks.
+    static let defaultSetMaximumValues = 50
+
     static func whyResult(_ plan: FunnelPlan, fields: [EventField], counted: WhyAggregation,
-                          catalog: StoreCatalog) -> QueryResult {
+                          catalog: StoreCatalog, defaultSet: Bool = false) -> QueryResult {
         var decoders: [EventColumn: [Int64: String]] = [:]
         for column in EventColumn.allCases {
             decoders[column] = Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
@@ -325,8 +329,11 @@ extension PainPoints {
             var a: Int, b: Int
             var oddsRatio: Double
         }
+        var valuesPerField = Array(repeating: 0, count: fields.count)
+        for feature in counted.counts.keys { valuesPerField[feature.field] += 1 }
+        let leftOut = defaultSet ? fields.indices.filter { valuesPerField[$0] > defaultSetMaximumValues } : []
         var rows: [Row] = []
-        for (feature, n) in counted.counts {
+        for (feature, n) in counted.counts where !leftOut.contains(feature.field) {
             let field = fields[feature.field]
             let value = valueText(feature.value) { code in field.column.flatMap { decoders[$0]?[code] } }
             rows.append(Row(label: "\(field) = \(value)", a: n.converters, b: n.lost,
@@ -358,10 +365,16 @@ extension PainPoints {
             ColumnInfo("odds_ratio", type: .number, label: "odds ratio"),
             ColumnInfo("p_value", type: .number, label: "p", priority: 2),
         ]
+        var notes = ["\(converters) converters, \(lost) lost (window closed; in progress left out);"
+                     + " odds ratio with 1 added to each cell, p from a chi-square test (1 df)"]
+        if !leftOut.isEmpty {
+            notes.append("left out for having more than \(defaultSetMaximumValues) values: "
+                         + leftOut.map { "\(fields[$0]) (\(valuesPerField[$0]))" }.joined(separator: ", ")
+                         + "; name a field with USING to compare its values")
+        }
         return QueryResult(title: "why: " + plan.funnel.text, columns: columns,
                            rows: positive.map { cells($0, "converts more") } + negative.map { cells($0, "converts less") },
-                           notes: ["\(converters) converters, \(lost) lost (window closed; in progress left out);"
-                                   + " odds ratio with 1 added to each cell, p from a chi-square test (1 df)"])
+                           notes: notes)
     }
 }
 
@@ -402,13 +415,15 @@ extension Executor {
     }
 
     /// WHY's table.
-    func whyResult(_ plan: FunnelPlan, fields: [EventField], source: EventSource) throws -> QueryResult {
+    func whyResult(_ plan: FunnelPlan, fields: [EventField], defaultSet: Bool = false,
+                   source: EventSource) throws -> QueryResult {
         var attributes: [String: [Int64: CarriedValue]] = [:]
         for case .customerAttribute(let name) in fields where attributes[name] == nil {
             attributes[name] = try store.customerAttributeValues(name)
         }
         let done = try plan.aggregate(PainPoints.WhyAggregation(plan, fields: fields, attributes: attributes),
                                       source: source, isCancelled: isCancelled)
-        return PainPoints.whyResult(plan, fields: fields, counted: done.aggregation, catalog: catalog)
+        return PainPoints.whyResult(plan, fields: fields, counted: done.aggregation, catalog: catalog,
+                                    defaultSet: defaultSet)
     }
 }

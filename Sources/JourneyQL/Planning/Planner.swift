@@ -25,7 +25,7 @@ public struct Planner {
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
         case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
-        case .why(let w): .query(planWhy(w), .why(fields: w.fields))
+        case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         }
     }
 

@@ -25,13 +25,16 @@ public struct CheckedWhy: Sendable, Hashable {
     public let funnel: CheckedFunnel
     /// The fields whose values are compared, in display order (USING, or the default set); no `time`, `customer`.
     public let fields: [EventField]
+    /// Whether `fields` is the default set (no USING): then fields with too many values are left out.
+    public let isDefaultSet: Bool
 
-    public init(funnel: CheckedFunnel, fields: [EventField]) {
+    public init(funnel: CheckedFunnel, fields: [EventField], isDefaultSet: Bool = false) {
         self.funnel = funnel
         self.fields = fields
+        self.isDefaultSet = isDefaultSet
     }
 
     func resolved(setNow: Int64?, clock: Int64) -> CheckedWhy {
-        CheckedWhy(funnel: funnel.resolved(setNow: setNow, clock: clock), fields: fields)
+        CheckedWhy(funnel: funnel.resolved(setNow: setNow, clock: clock), fields: fields, isDefaultSet: isDefaultSet)
     }
 }

@@ -45,6 +45,6 @@ extension Checker {
                 + catalog.customerAttributes.map { .customerAttribute($0.name) }
         }
         guard let funnel = checkFunnel(w.funnel), !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
-        return CheckedWhy(funnel: funnel, fields: fields)
+        return CheckedWhy(funnel: funnel, fields: fields, isDefaultSet: w.using.isEmpty)
     }
 }
