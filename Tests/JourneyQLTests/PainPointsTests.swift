@@ -83,6 +83,25 @@ struct PainPointsTests {
         #expect(plain.next == 1 && plain.of == .touchpoint)
     }
 
+    /// NEXT, OF and USING end a condition that ends in a named condition (`WHERE big NEXT 2`), and are names
+    /// elsewhere (a property called `next`).
+    @Test func optionWordsEndConditionsAndStayNames() {
+        for text in ["DROPOFF FROM awareness TO purchase WHERE big NEXT 2 OF channel",
+                     "DROPOFF FROM awareness TO purchase WHERE big OF channel",
+                     "WHY FROM awareness TO purchase WHERE big USING channel",
+                     "DROPOFF FROM awareness TO purchase WHERE next = 1 AND of = 'x' NEXT 2"] {
+            let parsed = Parser.parse(SourceText(text))
+            #expect(parsed.diagnostics.isEmpty, "\(text): \(parsed.diagnostics.map(\.id))")
+        }
+        guard case .dropoff(let d)? = Parser.parse(SourceText("DROPOFF FROM awareness TO purchase WHERE big NEXT 2")).statements.first
+        else {
+            Issue.record("not a DROPOFF")
+            return
+        }
+        #expect(d.next == 2)
+        #expect(d.funnel.filter != nil)
+    }
+
     @Test func whyDefaultsToTouchpointChannelPropertiesAndAttributes() {
         guard case .why(let w)? = check("WHY FROM awareness TO purchase").statement else {
             Issue.record("not a WHY")

@@ -35,9 +35,9 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
-        // DROPOFF and WHY (keywords only at a statement's start before FROM, and after their journey).
-        ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .contextual), ("OF", .contextual),
-        ("USING", .contextual),
+        // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
+        // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
+        ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.
