@@ -38,7 +38,8 @@ extension PainPoints {
         /// next[k][codes]: lost customers whose NEXT events had these codes (-1 for none); [] is nothing after.
         var next: [[[Int64]: Int]]
         /// last[k][code]: the times from the step event to the last event, of the lost customers whose last event
-        /// had this code (-1 for none); nothing after is `nothingAfterCode`, with no time.
+        /// had this code (-1 for none); under `nothingAfterCode` (no event after) the times are zeros that only
+        /// count the customers, and no median is shown.
         var last: [[Int64: [Int64]]]
 
         init(steps: Int) {
