@@ -69,6 +69,11 @@ QUERIES = [
         "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
         "top": 10,
     },
+    {
+        # STAGES (issue 12): its transitions table, every (from, to) with how many times customers made it.
+        "id": "stages", "label": "journey map: stage transitions", "kind": "stages", "engines": ["duckdb"],
+        "order": ["awareness", "consideration", "purchase", "retention", "advocacy"],
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -188,6 +193,18 @@ def duckdb_paths_sql(query):
         SELECT path, count(*) AS customers FROM paths GROUP BY path ORDER BY customers DESC, path LIMIT {query['top']}"""
 
 
+def duckdb_stages_sql(query):
+    """STAGES' transitions: each customer's events in a stage of the order, in (time, file order); a transition is
+    two consecutive such events in different stages (repeats are one visit, events without a stage are skipped
+    over); per (from, to), how many, in the order of from, then of to."""
+    order = "[" + ", ".join(f"'{s}'" for s in query["order"]) + "]"
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, stage FROM events WHERE list_contains({order}, stage)),
+        st AS (SELECT stage, lag(stage) OVER (PARTITION BY customer_id ORDER BY ts, seq) AS prev FROM ev)
+        SELECT prev, stage, count(*) FROM st WHERE prev IS NOT NULL AND prev != stage GROUP BY prev, stage
+        ORDER BY list_position({order}, prev), list_position({order}, stage)"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -211,7 +228,7 @@ def run_duckdb(csv, runs):
             continue
         kind = query.get("kind")
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
-               else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+               else duckdb_stages_sql(query) if kind == "stages" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}

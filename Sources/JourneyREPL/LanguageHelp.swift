@@ -109,5 +109,14 @@ enum LanguageHelp {
             in conditions, and wherever a duration, time or count is written
               FROM awareness TO purchase WITHIN $window SINCE $since LIMIT $n;
             """),
+        (["STAGES", "INACTIVE", "CHURN"], """
+            STAGES [clauses] [INACTIVE AFTER d];   the journey map over the stage order
+              per stage: reached, furthest stage, median first stay, churned (quiet
+              for d before now, default 30 days); and the stage-to-stage transitions,
+              forward, skipped or back, with counts and shares
+              clauses: WHERE, FOR, DURING/SINCE/BEFORE/LAST (the first stage event), BY,
+              LIMIT (groups).  SET STAGES a, b, c orders the stages first if needed.
+              STAGES BY customer.segment INACTIVE AFTER 14 days;
+            """),
     ]
 }

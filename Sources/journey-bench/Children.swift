@@ -165,6 +165,11 @@ enum Children {
            let customers = result.columns.firstIndex(of: "customers") {
             return result.rows.map { [text($0[label]), text($0[customers])] }
         }
+        // STAGES: its transitions table, per (from, to) how many transitions.
+        if let from = result.columns.firstIndex(of: "from"), let to = result.columns.firstIndex(of: "to"),
+           let transitions = result.columns.firstIndex(of: "transitions") {
+            return result.rows.map { [text($0[from]), text($0[to]), text($0[transitions])] }
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []

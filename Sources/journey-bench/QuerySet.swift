@@ -68,6 +68,10 @@ enum QuerySet {
             text: "TIMES FROM awareness TO purchase WITHIN 30 days",
             sql: nil, target: Target(seconds: 0.5, source: "assumed: an analysis, held to the breakdown/paths target"),
             feature: "TIMES"),
+        BenchQuery(
+            id: "stages", label: "journey map (stages)",
+            text: "STAGES",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "STAGES"),
     ]
 }
 

@@ -119,6 +119,20 @@ enum SampleStores {
         let customers = try session.store.rawCustomers()
         var compared = 0
         for statement in Parser.parse(source).statements {
+            // STAGES, the journey map: both of its tables against ReferenceStages.
+            if case .stages = statement, case .stages(let map)? = try session.check(statement, source: source).statement?
+                .resolvingNow(setNow: session.now, clock: 0) {
+                let expected = ReferenceStages.evaluate(map, events: events, customers: customers,
+                                                        horizon: session.now ?? events.map(\.time).max())
+                var got: [QueryResult] = []
+                try session.run(SourceText(source.slice(statement.range))) { event in
+                    if case .result(let r) = event { got.append(r) }
+                }
+                #expect(got.count == 2 && Reference.rowsAgree(got[0].rows, expected.stages)
+                        && Reference.rowsAgree(got[1].rows, expected.transitions), "\(source.slice(statement.range))")
+                compared += 1
+                continue
+            }
             guard case .funnel = statement else {
                 // Definitions and settings change what later journeys mean: run them as the script does.
                 try? session.run(SourceText(source.slice(statement.range))) { _ in }

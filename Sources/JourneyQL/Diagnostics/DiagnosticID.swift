@@ -92,4 +92,8 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case parseFirstStepWindow = "parse.first-step-window"
     case parseReservedWord = "parse.reserved-word"
     case parseTooDeep = "parse.too-deep"
+    // The journey map (STAGES)
+    case checkStagesClause = "check.stages-clause"
+    case checkBadInactiveAfter = "check.bad-inactive-after"
+    case checkNoStageOrder = "check.no-stage-order"
 }

@@ -63,6 +63,7 @@ extension FunnelPlan {
         case .tied: return try user.run(TiedJourneyMatcher(stepCount: m, window: window, startBounds: shape.startBounds))
         case .anyOrder: return try user.run(AnyOrderMatcher(stepCount: m, window: window, startBounds: shape.startBounds))
         case .general: return try user.run(JourneyMatcher(shape: shape))
+        case .eventsOnly: return try user.run(NoMatcher())
         }
     }
 }

@@ -82,6 +82,14 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .stages(let inactiveAfter, let defaultOrder):
+            let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
+            let done = try plan.aggregate(StageMap.Tallying(plan, keys: keys, inactiveAfter: inactiveAfter),
+                                          source: source, isCancelled: isCancelled)
+            var results = StageMap.results(plan, counted: done.aggregation, keys: keys, defaultOrder: defaultOrder)
+            results[0].notes.append(read(done.customersScanned, done.eventsScanned))
+            for result in results { emit(.result(result)) }
+            return []
         case .dropoff(let next, let column):
             var results = try dropoffResults(plan, next: next, of: column, source: source)
             results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")

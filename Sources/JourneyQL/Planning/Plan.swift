@@ -29,6 +29,8 @@ public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
     case anyOrder
     /// `JourneyMatcher`: optional steps, step windows, DIRECTLY, STRICT TIME, EXCLUDING, SAME.
     case general
+    /// No chain is matched: the aggregation reads every admitted event (STAGES, the journey map).
+    case eventsOnly
 
     /// The matcher a journey's shape calls for.
     public init(_ shape: JourneyShape) {
@@ -49,6 +51,7 @@ public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
         case .tied: "ties in any order (time groups, augmenting-path matching within a group)"
         case .anyOrder: "in any order (bipartite matching of steps to events per start)"
         case .general: "general (sweeps over (step, event): latest reachable predecessor, earliest extendable successor)"
+        case .eventsOnly: "none (every admitted event goes to the aggregation)"
         }
     }
 }
@@ -84,6 +87,9 @@ public enum Aggregation: Sendable, Hashable {
     case times
     /// The touchpoint sequences of converters between the first and the last step.
     case paths
+    /// The journey map: the plan's steps are the ordered stages (StageMap.swift); a customer quiet for
+    /// `inactiveAfter` milliseconds before the horizon has churned; `defaultOrder` when no SET STAGES chose the order.
+    case stages(inactiveAfter: Int64, defaultOrder: Bool)
     /// Per step, what the customers lost there did next (`next` events) and last, named by `of` (PainPoints.swift).
     case dropoff(next: Int, of: EventColumn)
     /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);

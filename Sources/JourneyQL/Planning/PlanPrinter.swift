@@ -53,6 +53,8 @@ public enum PlanPrinter {
             if plan.funnel.same != nil { rules.append("SAME") }
             out.append("match: per customer, dynamic programming over (step, event) for " + rules.joined(separator: ", "))
             out.append("       (latest reachable predecessor, earliest extendable successor: O(steps^2 x events) per start)")
+        case .eventsOnly:
+            out.append("match: none; every admitted event goes to the aggregation")
         }
         return out
     }

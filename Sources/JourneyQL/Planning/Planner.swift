@@ -24,6 +24,7 @@ public struct Planner {
         case .show(let t): .show(t)
         case .definition(let d): .definition(d)
         case .expect(let e): .expect(e)
+        case .stages(let s): .query(planStages(s), .stages(inactiveAfter: s.inactiveAfter, defaultOrder: s.defaultOrder))
         case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
         case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         }

@@ -230,6 +230,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case definition(CheckedDefinition)
     /// `EXPECT`: a guard on the previous result (CheckedExpectation.swift).
     case expect(CheckedExpectation)
+    /// `STAGES`: the journey map (CheckedStages.swift).
+    case stages(CheckedStages)
     /// `DROPOFF`: what the customers lost at each step did next and last (CheckedPainPoints.swift).
     case dropoff(CheckedDropoff)
     /// `WHY`: what separates converters from the lost (CheckedPainPoints.swift).
@@ -242,6 +244,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))
         case .times(let f): .times(f.resolved(setNow: setNow, clock: clock))
         case .paths(let f): .paths(f.resolved(setNow: setNow, clock: clock))
+        case .stages(let s): .stages(s.resolved(setNow: setNow, clock: clock))
         case .dropoff(let d): .dropoff(d.resolved(setNow: setNow, clock: clock))
         case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
         default: self

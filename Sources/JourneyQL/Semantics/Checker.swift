@@ -83,6 +83,7 @@ public struct Checker {
         case .importData(let i): return checkImport(i).map { .importData($0) }
         case .definition(let d): return checkDefinition(d).map { .definition($0) }
         case .expect(let e): return checkExpect(e).map { .expect($0) }
+        case .stages(let s): return checkStages(s).map { .stages($0) }
         case .dropoff(let d): return checkDropoff(d).map { .dropoff($0) }
         case .why(let w): return checkWhy(w).map { .why($0) }
         }

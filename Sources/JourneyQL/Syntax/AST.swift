@@ -245,6 +245,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case definition(DefinitionSyntax)
     /// `EXPECT ...`: a guard on the previous statement's result (AST+Expect.swift).
     case expect(ExpectSyntax)
+    /// `STAGES ...`: the journey map over the store's ordered stages (AST+Stages.swift).
+    case stages(StagesSyntax)
     /// `DROPOFF` + a journey: what the customers lost at each step did next and last (AST+PainPoints.swift).
     case dropoff(DropoffSyntax)
     /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
@@ -256,6 +258,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .importData(let i): i.range
         case .definition(let d): d.range
         case .expect(let e): e.range
+        case .stages(let s): s.range
         case .dropoff(let d): d.range
         case .why(let w): w.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r

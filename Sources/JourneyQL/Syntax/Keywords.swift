@@ -35,6 +35,8 @@ public enum Keywords {
         ("DROP", .contextual), ("AS", .contextual), ("NOW", .contextual),
         ("EXPECT", .contextual), ("ROWS", .contextual), ("RESULT", .contextual), ("AT", .contextual),
         ("STEP", .contextual), ("ROW", .contextual),
+        // The journey map (STAGES is listed above, for SHOW STAGES and SET STAGES).
+        ("INACTIVE", .contextual), ("AFTER", .contextual),
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),

@@ -154,7 +154,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition | expect
+    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
@@ -202,12 +202,13 @@ public struct Parser {
             return .show(target, range: start.range.union(end.range))
         }
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
-        throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP or EXPECT), found \(current.display)",
+        if current.isWord("STAGES") { return .stages(try parseStages()) }
+        throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP, EXPECT or STAGES), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
 
     static func closeKeyword(_ word: String) -> String? {
-        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW", "EXPECT"] + Parser.definitionKeywords,
+        Suggestions.nearest(to: word, among: ["FROM", "TIMES", "PATHS", "EXPLAIN", "IMPORT", "SHOW", "EXPECT"] + Parser.definitionKeywords + ["STAGES"],
                             caseInsensitive: true).first
     }
 

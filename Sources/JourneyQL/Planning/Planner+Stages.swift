@@ -1,0 +1,17 @@
+// Planning STAGES: the ordered stages become the scan's step bits, and every admitted event is delivered.
+import JourneyStore
+
+extension Planner {
+    /// The journey map's plan: bit k of an event's mask says it is in stage k of the order; every admitted event
+    /// is delivered (the last one, of any stage or none, is when the customer was last active); no chain is
+    /// matched. The start range is not pushed into the scan: it bounds each customer's first stage event, and the
+    /// events before it decide which that is.
+    public func planStages(_ stages: CheckedStages) -> FunnelPlan {
+        let journey = stages.journey
+        let funnel = planFunnel(journey)
+        let request = ScanRequest(filter: compile(journey.filter), steps: journey.steps.map { compile($0.condition) },
+                                  deliverAll: true, carry: funnel.request.carry)
+        return FunnelPlan(funnel: journey, request: request, window: nil, shape: funnel.shape, matcher: .eventsOnly,
+                          breakdown: funnel.breakdown, eventFields: [:], horizon: funnel.horizon)
+    }
+}
