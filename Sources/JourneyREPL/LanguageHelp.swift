@@ -72,6 +72,16 @@ enum LanguageHelp {
                   [MAX LENGTH n] [MIN SHARE pct];
                                            paths of the lost or the converters
             """),
+        (["DROPOFF"], """
+            DROPOFF FROM a TO b [clauses] [NEXT n] [OF touchpoint|channel|stage];
+                                           per step, what the customers lost there
+                                           did next (n events) and last, and when
+            """),
+        (["WHY"], """
+            WHY FROM a TO b [clauses] [USING field, ...];
+                                           values that separate converters from the
+                                           lost: shares, odds ratio, p (chi-square)
+            """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...;              the plan: engine, conditions, matching
             EXPLAIN CUSTOMER id FROM a TO b ...;  one customer's events, the first

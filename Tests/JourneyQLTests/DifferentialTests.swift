@@ -403,6 +403,7 @@ struct DifferentialTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let cases = 80, queriesPerCase = 60
         var failures = 0, queriesRun = 0, nonTrivial = 0
+        var painPoints = PainPointsDifferential.Coverage()
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
@@ -431,6 +432,12 @@ struct DifferentialTests {
                 let reference = Reference.funnel(funnel, events: events, customers: customers)
                 let expected = expectedRows(reference)
                 queriesRun += 1
+                // Every third journey also as DROPOFF and WHY (PainPointsDifferentialTests.swift).
+                if queriesRun % 3 == 0 {
+                    failures += PainPointsDifferential.compare(
+                        journey: query, setNow: nil, funnel: funnel, session: session, events: events,
+                        customers: customers, seed: seed, variant: queriesRun / 3, coverage: &painPoints)
+                }
                 if reference.customers.count > 1, reference.customers[1] > 0 { nonTrivial += 1 }
                 // Both engines: the columnar copy and the SQLite scan evaluate conditions independently.
                 for engine in [Engine.columnar, .sqlite] {
@@ -458,6 +465,7 @@ struct DifferentialTests {
             #expect(queriesRun == cases * queriesPerCase)
             #expect(nonTrivial > queriesRun / 3, "only \(nonTrivial) of \(queriesRun) queries had anyone at step 2")
         }
+        if failures == 0 { PainPointsDifferential.expectCoverage(painPoints, queries: queriesRun / 3) }
     }
 
     /// The matcher alone against the brute force, on many more customers than the store round trip can afford.
@@ -869,6 +877,7 @@ extension DifferentialTests {
         var failures = 0, queriesRun = 0
         // What the generated queries exercised, so a generator gone quiet is noticed.
         var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0, pathsRanked = 0
+        var painPoints = PainPointsDifferential.Coverage()
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
@@ -1003,6 +1012,12 @@ extension DifferentialTests {
                     }
                     if want.count > 1 { pathsRanked += 1 }
                 }
+                // DROPOFF and WHY over the same journey (PainPointsDifferentialTests.swift).
+                if !funnel.tiesAnyOrder, !funnel.anyOrder {
+                    failures += PainPointsDifferential.compare(
+                        journey: query.text(), setNow: query.setNow, funnel: funnel, session: session, events: events,
+                        customers: customers, seed: seed, variant: queriesRun, coverage: &painPoints)
+                }
                 for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
                     session.engine = engine
@@ -1022,5 +1037,6 @@ extension DifferentialTests {
             #expect(indexed > 0, "no query was served from an index")
             #expect(pathsRanked > 5, "only \(pathsRanked) PATHS queries ranked more than one path")
         }
+        if failures == 0 { PainPointsDifferential.expectCoverage(painPoints, queries: queriesRun) }
     }
 }

@@ -18,6 +18,7 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkBetweenTypes = "check.between-types"
     case checkCustomersFiles = "check.customers-files"
     case checkDefinedStageShadows = "check.defined-stage-shadows"
+    case checkDropoffOf = "check.dropoff-of"
     case checkDefinitionCycle = "check.definition-cycle"
     case checkDefinitionTooDeep = "check.definition-too-deep"
     case checkDefinitionTooLarge = "check.definition-too-large"
@@ -55,6 +56,8 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkUnknownValue = "check.unknown-value"
     case checkUnorderedStages = "check.unordered-stages"
     case checkUnreachableStep = "check.unreachable-step"
+    case checkWhyBy = "check.why-by"
+    case checkWhyField = "check.why-field"
     // EXPECT
     case expectFailed = "expect.failed"
     case expectInternal = "expect.internal"

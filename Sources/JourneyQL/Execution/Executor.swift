@@ -100,6 +100,16 @@ struct Executor {
         case .flows(let spec):
             try flows(plan, spec, source: source, started: started, emit: emit)
             return []
+        case .dropoff(let next, let column):
+            var results = try dropoffResults(plan, next: next, of: column, source: source)
+            results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            for result in results { emit(.result(result)) }
+            return []
+        case .why(let fields, let defaultSet):
+            var result = try whyResult(plan, fields: fields, defaultSet: defaultSet, source: source)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
+            return []
         }
     }
 

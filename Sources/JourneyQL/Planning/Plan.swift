@@ -96,6 +96,11 @@ public enum Aggregation: Sendable, Hashable {
     case customers(CustomerListing)
     /// PATHS AFTER|BEFORE (a tree around an anchor) and PATHS with options (Flows.swift).
     case flows(FlowSpec)
+    /// Per step, what the customers lost there did next (`next` events) and last, named by `of` (PainPoints.swift).
+    case dropoff(next: Int, of: EventColumn)
+    /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);
+    /// from the default set, fields with too many values are left out.
+    case why(fields: [EventField], defaultSet: Bool)
 }
 
 public enum Plan: Sendable {

@@ -30,6 +30,8 @@ public struct Planner {
         case .flows(let f):
             .query(planFunnel(f.funnel, everyEventWith: [f.spec.column], eventsBeforeStart: f.spec.kind.readsBeforeAnchor),
                    .flows(f.spec))
+        case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
+        case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         }
     }
 

@@ -241,6 +241,10 @@ public enum CheckedStatement: Sendable, Hashable {
     case showCustomer(String, range: SourceRange)
     /// `PATHS AFTER|BEFORE`, or PATHS between steps with options (Checker+Flows.swift).
     case flows(CheckedFlows)
+    /// `DROPOFF`: what the customers lost at each step did next and last (CheckedPainPoints.swift).
+    case dropoff(CheckedDropoff)
+    /// `WHY`: what separates converters from the lost (CheckedPainPoints.swift).
+    case why(CheckedWhy)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -252,6 +256,8 @@ public enum CheckedStatement: Sendable, Hashable {
         case .stages(let s): .stages(s.resolved(setNow: setNow, clock: clock))
         case .customers(let c): .customers(c.resolved(setNow: setNow, clock: clock))
         case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
+        case .dropoff(let d): .dropoff(d.resolved(setNow: setNow, clock: clock))
+        case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -87,6 +87,8 @@ public struct Checker {
         case .customers(let c): return checkCustomers(c).map { .customers($0) }
         case .showCustomer(let id, _): return checkShowCustomer(id)
         case .flows(let f): return checkFlows(f).map { .flows($0) }
+        case .dropoff(let d): return checkDropoff(d).map { .dropoff($0) }
+        case .why(let w): return checkWhy(w).map { .why($0) }
         }
     }
 

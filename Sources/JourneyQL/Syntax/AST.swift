@@ -257,6 +257,10 @@ public enum StatementSyntax: Sendable, Hashable {
     case showCustomer(Name, range: SourceRange)
     /// `PATHS AFTER|BEFORE step ...`, or `PATHS` + a journey with flow options (AST+Flows.swift).
     case flows(FlowsSyntax)
+    /// `DROPOFF` + a journey: what the customers lost at each step did next and last (AST+PainPoints.swift).
+    case dropoff(DropoffSyntax)
+    /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
+    case why(WhySyntax)
 
     public var range: SourceRange {
         switch self {
@@ -268,7 +272,28 @@ public enum StatementSyntax: Sendable, Hashable {
         case .customers(let c): c.range
         case .showCustomer(_, let r): r
         case .flows(let f): f.range
+        case .dropoff(let d): d.range
+        case .why(let w): w.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
+    }
+}
+
+extension FunnelSyntax {
+    /// The clauses this journey already has, named as `Parser.parseJourneyClauses` names them (EXCLUDING may repeat).
+    var clausesGiven: Set<String> {
+        var given: Set<String> = []
+        if within != nil { given.insert("WITHIN") }
+        if filter != nil { given.insert("WHERE") }
+        if directly { given.insert("DIRECTLY") }
+        if strictTime { given.insert("STRICT TIME") }
+        if anyOrder { given.insert("IN ANY ORDER") }
+        if tiesAnyOrder { given.insert("TIES ANY ORDER") }
+        if same != nil { given.insert("SAME") }
+        if start != nil { given.insert("a start range (DURING, SINCE, BEFORE, LAST)") }
+        if !breakdown.isEmpty { given.insert("BY") }
+        if limit != nil { given.insert("LIMIT") }
+        if segment != nil { given.insert("FOR") }
+        return given
     }
 }

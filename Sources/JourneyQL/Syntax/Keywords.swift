@@ -39,10 +39,13 @@ public enum Keywords {
         ("INACTIVE", .contextual), ("AFTER", .contextual),
         // CUSTOMERS <journey> [pick] [ORDER BY ...], SEGMENT x AS CUSTOMERS ..., SHOW CUSTOMER id.
         ("LOST", .contextual), ("CONVERTED", .contextual), ("PROGRESS", .contextual), ("DESC", .contextual),
-        // Flows (PATHS AFTER|BEFORE and the options of PATHS; LOST and CONVERTED are listed above).
-        ("STEPS", .contextual), ("OF", .contextual), ("KEEP", .contextual),
+        // Flows (PATHS AFTER|BEFORE and the options of PATHS; LOST and CONVERTED are listed above, OF below).
+        ("STEPS", .contextual), ("KEEP", .contextual),
         ("REPEATS", .contextual), ("MIN", .contextual), ("SHARE", .contextual), ("MAX", .contextual),
         ("LENGTH", .contextual),
+        // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
+        // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
+        ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -60,8 +60,11 @@ extension Parser {
                 _ = advance()
                 result.order = key
                 result.descending = acceptWord("DESC") != nil
-            } else if try !parseMoreJourneyClauses(into: &result.journey) {
-                break
+            } else {
+                // Journey clauses may follow the pick or ORDER BY too (... LOST AT 2 LIMIT 20).
+                let before = position
+                try parseJourneyClauses(into: &result.journey)
+                if position == before { break }
             }
         }
         result.range = start.range.union(tokens[max(0, position - 1)].range)
@@ -95,50 +98,6 @@ extension Parser {
             return (.inProgress, start.union(advance().range))
         }
         return nil
-    }
-
-    /// Journey clauses written after a pick or ORDER BY (`... LOST AT 2 LIMIT 20`): parsed into a blank journey and
-    /// merged, so a clause given on both sides of the pick is an error as any repeated clause is. False when the
-    /// current word starts no clause.
-    mutating func parseMoreJourneyClauses(into journey: inout FunnelSyntax) throws(Failure) -> Bool {
-        let before = position
-        var more = FunnelSyntax(steps: journey.steps, within: nil, filter: nil, range: journey.range)
-        try parseJourneyClauses(into: &more)
-        guard position != before else { return false }
-        let chunk = tokens[before].range.union(tokens[max(before, position - 1)].range)
-        func merge<T>(_ mine: inout T?, _ theirs: T?, _ clause: String) throws(Failure) {
-            guard let theirs else { return }
-            if mine != nil {
-                diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: chunk))
-                throw Failure()
-            }
-            mine = theirs
-        }
-        func flag(_ mine: inout Bool, _ theirs: Bool, _ clause: String) throws(Failure) {
-            guard theirs else { return }
-            if mine {
-                diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: chunk))
-                throw Failure()
-            }
-            mine = true
-        }
-        try merge(&journey.within, more.within, "WITHIN")
-        try merge(&journey.filter, more.filter, "WHERE")
-        try merge(&journey.same, more.same, "SAME")
-        try merge(&journey.start, more.start, "a start range (DURING, SINCE, BEFORE, LAST)")
-        try merge(&journey.segment, more.segment, "FOR")
-        var limit = journey.limit.map { $0.value }
-        try merge(&limit, more.limit.map { $0.value }, "LIMIT")
-        if journey.limit == nil { journey.limit = more.limit }
-        var breakdown: [BreakdownSyntax]? = journey.breakdown.isEmpty ? nil : journey.breakdown
-        try merge(&breakdown, more.breakdown.isEmpty ? nil : more.breakdown, "BY")
-        journey.breakdown = breakdown ?? []
-        try flag(&journey.directly, more.directly, "DIRECTLY")
-        try flag(&journey.strictTime, more.strictTime, "STRICT TIME")
-        try flag(&journey.tiesAnyOrder, more.tiesAnyOrder, "TIES ANY ORDER")
-        try flag(&journey.anyOrder, more.anyOrder, "IN ANY ORDER")
-        journey.exclusions += more.exclusions
-        return true
     }
 
     // show_customer -> "SHOW" "CUSTOMER" ( name | number )

@@ -26,11 +26,8 @@ extension Parser {
         let first = statementStart
         while true {
             let before = position
-            // Each run of clauses is read on its own, then merged: a clause given again after an option is a
-            // duplicate too (parseJourneyClauses sees only its own run).
-            var run = FunnelSyntax(steps: journey.steps, within: nil, filter: nil, range: journey.range)
-            try parseJourneyClauses(into: &run)
-            try merge(run, into: &journey)
+            // A clause given again after an option is a duplicate too (parseJourneyClauses adds to what was read).
+            try parseJourneyClauses(into: &journey)
             try parseFlowOption(into: &options)
             if position == before { break }
         }
@@ -104,54 +101,6 @@ extension Parser {
             if options.converted != nil { throw duplicate() }
             options.converted = advance().range
         }
-    }
-
-    /// Adds a run of journey clauses to what was read before; a clause read twice is an error at the second.
-    mutating func merge(_ run: FunnelSyntax, into journey: inout FunnelSyntax) throws(Failure) {
-        func twice(_ clause: String, _ range: SourceRange) -> Failure {
-            diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: range))
-            return Failure()
-        }
-        if let within = run.within {
-            if journey.within != nil { throw twice("WITHIN", within.range) }
-            journey.within = within
-        }
-        if let filter = run.filter {
-            if journey.filter != nil { throw twice("WHERE", filter.range) }
-            journey.filter = filter
-        }
-        if let same = run.same {
-            if journey.same != nil { throw twice("SAME", same.range) }
-            journey.same = same
-        }
-        if let start = run.start {
-            if journey.start != nil {
-                let range: SourceRange
-                switch start {
-                case .during(_, _, _, let r), .since(_, let r), .before(_, let r), .last(_, let r): range = r
-                }
-                throw twice("a start range (DURING, SINCE, BEFORE, LAST)", range)
-            }
-            journey.start = start
-        }
-        if let key = run.breakdown.first {
-            if !journey.breakdown.isEmpty { throw twice("BY", key.field.range) }
-            journey.breakdown = run.breakdown
-        }
-        if let limit = run.limit {
-            if journey.limit != nil { throw twice("LIMIT", limit.range) }
-            journey.limit = limit
-        }
-        if let segment = run.segment {
-            if journey.segment != nil { throw twice("FOR", segment.range) }
-            journey.segment = segment
-        }
-        journey.exclusions += run.exclusions
-        // The order clauses carry no range: a repeated one is found among the tokens (parseFlowClauses).
-        journey.directly = journey.directly || run.directly
-        journey.strictTime = journey.strictTime || run.strictTime
-        journey.tiesAnyOrder = journey.tiesAnyOrder || run.tiesAnyOrder
-        journey.anyOrder = journey.anyOrder || run.anyOrder
     }
 
     /// A whole number after a flow option's keyword (its range is kept: the checker says where it is out of range).

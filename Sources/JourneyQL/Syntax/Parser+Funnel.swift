@@ -50,9 +50,11 @@ extension Parser {
     /// The clauses after a journey's steps, in any order, each at most once (EXCLUDING may repeat), until a word
     /// that starts none: the caller decides whether that word is an option of its statement or an error. Statements
     /// built around something other than FROM ... TO (PATHS AFTER, STAGES) parse their clauses here too, and the
-    /// checker says which clauses they take.
+    /// checker says which clauses they take. Called again after a statement's own options (`DROPOFF ... NEXT 2 BY
+    /// channel`, `CUSTOMERS ... LOST AT 2 LIMIT 20`), it adds to the clauses read before: one given on both sides
+    /// is given twice, an error at its second writing.
     mutating func parseJourneyClauses(into funnel: inout FunnelSyntax) throws(Failure) {
-        var seen: Set<String> = funnel.within == nil ? [] : ["WITHIN"]
+        var seen = funnel.clausesGiven
         func once(_ clause: String, _ token: Token) throws(Failure) {
             if !seen.insert(clause).inserted {
                 diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: token.range))

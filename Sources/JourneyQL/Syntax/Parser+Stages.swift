@@ -11,9 +11,8 @@ extension Parser {
         var rejected: [RejectedClause] = []
         while true {
             let before = position
-            let earlier = clauses
+            // Clauses given again after INACTIVE AFTER are given twice (parseJourneyClauses adds to what was read).
             try parseJourneyClauses(into: &clauses)
-            if before > 1 { try refuseRepeats(earlier, clauses) }
             rejected += rejectedClauses(in: before..<position, clauses: clauses)
             if current.isWord("INACTIVE") {
                 let keyword = advance()
@@ -40,26 +39,6 @@ extension Parser {
         syntax.inactiveNegative = negative
         syntax.rejected = rejected
         return syntax
-    }
-
-    /// After INACTIVE AFTER the clauses are parsed again: one given on both sides of it is given twice.
-    mutating func refuseRepeats(_ a: FunnelSyntax, _ b: FunnelSyntax) throws(Failure) {
-        var twice: (String, SourceRange)?
-        if a.filter != nil, let f = b.filter, a.filter != f { twice = ("WHERE", f.range) }
-        if a.segment != nil, let s = b.segment, a.segment != s { twice = ("FOR", s.range) }
-        if a.start != nil, let start = b.start, start != a.start {
-            switch start {
-            case .during(_, _, _, let r), .since(_, let r), .before(_, let r), .last(_, let r):
-                twice = ("a start range (DURING, SINCE, BEFORE, LAST)", r)
-            }
-        }
-        if !a.breakdown.isEmpty, b.breakdown.count != a.breakdown.count { twice = ("BY", b.breakdown.last!.field.range) }
-        if let l = a.limit, let m = b.limit, l.range != m.range { twice = ("LIMIT", m.range) }
-        if a.within != nil, let w = b.within, a.within != w { twice = ("WITHIN", w.range) }
-        if let (clause, range) = twice {
-            diagnostics.append(.error(.parseDuplicateClause, "\(clause) is given twice", at: range))
-            throw Failure()
-        }
     }
 
     /// The clauses among `tokens[span]` that a journey map has no use for, located. Those with a range of their own

@@ -180,6 +180,7 @@ public struct Parser {
         if current.isWord("PATHS"), tokens[position + 1].isWord("AFTER") || tokens[position + 1].isWord("BEFORE") {
             return .flows(try parseFlows())
         }
+        if let painPoints = try parsePainPointStatement() { return painPoints }
         // explain -> "EXPLAIN" [ "CUSTOMER" name ] funnel
         if let start = acceptWord("EXPLAIN") {
             var customer: Name?
