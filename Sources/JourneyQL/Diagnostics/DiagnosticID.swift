@@ -108,4 +108,7 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkCustomerPick = "check.customer-pick"
     case checkCustomersBy = "check.customers-by"
     case checkNameTaken = "check.name-taken"
+    // VALUE
+    case checkValueNotNumeric = "check.value-not-numeric"
+    case checkValueClause = "check.value-clause"
 }

@@ -110,6 +110,11 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .value(let spec):
+            var result = try valueResult(plan, spec, events: source)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
+            return []
         }
     }
 

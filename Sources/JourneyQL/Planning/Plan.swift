@@ -101,6 +101,9 @@ public enum Aggregation: Sendable, Hashable {
     /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);
     /// from the default set, fields with too many values are left out.
     case why(fields: [EventField], defaultSet: Bool)
+    /// VALUE: a numeric property summed, averaged and ranked over the step's events, per customer and after each
+    /// customer's first event of the step (Value.swift).
+    case value(ValueSpec)
 }
 
 public enum Plan: Sendable {

@@ -261,6 +261,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case dropoff(DropoffSyntax)
     /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
     case why(WhySyntax)
+    /// `VALUE property FROM step ...`: a numeric property over a step's events, per customer and lifetime (AST+Value.swift).
+    case value(ValueStatementSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -274,6 +276,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .flows(let f): f.range
         case .dropoff(let d): d.range
         case .why(let w): w.range
+        case .value(let v): v.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

@@ -46,6 +46,8 @@ public enum Keywords {
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
+        // VALUE property FROM step: a keyword only at a statement's start.
+        ("VALUE", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -1,0 +1,243 @@
+// VALUE: a numeric property over the events of one step — per event (sum, average, median, p90), per customer
+// (frequency, value, repeat rate) and over each customer's life, with the share earned after their first event.
+import JourneyStore
+
+/// What VALUE sums and where the plan carries it.
+public struct ValueSpec: Sendable, Hashable {
+    public let property: String
+    /// Where the property was written (a property with no number in the store is an error there).
+    public let propertyRange: SourceRange
+    /// The carried field holding the property's value on each delivered event.
+    public let column: Int
+}
+
+extension Quantiles {
+    /// DuckDB's `quantile_cont` of real values at whole percents, the definition `continuous(_:_:)` computes for
+    /// durations: interpolated between the order statistics at positions h = (n − 1) p / 100 rounded down and up.
+    /// The position is kept as a fraction of integers, so p90 of ten values lies exactly a tenth of the way from
+    /// the ninth to the tenth (h = 8.1 as a Double would give 109.99999999999997 for 100 and 200). Nil for none.
+    static func continuous(_ values: [Double], percents: [Int]) -> [Double?] {
+        guard !values.isEmpty else { return percents.map { _ in nil } }
+        let sorted = values.sorted()
+        return percents.map { p in
+            let position = (sorted.count - 1) * p
+            let lo = position / 100, rest = position % 100
+            guard rest != 0 else { return sorted[lo] }
+            return sorted[lo] + Double(rest) / 100 * (sorted[lo + 1] - sorted[lo])
+        }
+    }
+}
+
+enum ValueReport {
+    /// The numbers of one group of customers (all of them without BY).
+    struct Tally {
+        /// Customers counted: a first event of the step in the start range and, with WITHIN, a horizon that has ended.
+        var customers = 0
+        /// The step's events of those customers (within the horizon), valued or not.
+        var events = 0
+        /// Events whose property is missing, and those where it is not a number (text, true/false, ...).
+        var missing = 0
+        var notNumeric = 0
+        /// Customers with at least two events.
+        var repeaters = 0
+        var total = 0.0
+        /// The values of the events after each customer's first (the first's own value excluded).
+        var afterFirst = 0.0
+        /// Every numeric value, for the per-event average and quantiles.
+        var values: [Double] = []
+        /// Each customer's sum, for customers with at least one numeric value.
+        var customerValues: [Double] = []
+
+        mutating func add(_ other: Tally) {
+            customers += other.customers
+            events += other.events
+            missing += other.missing
+            notNumeric += other.notNumeric
+            repeaters += other.repeaters
+            total += other.total
+            afterFirst += other.afterFirst
+            values += other.values
+            customerValues += other.customerValues
+        }
+    }
+
+    /// Reads each customer's events of the step into the tally of its group.
+    struct Tallying: ChainAggregation {
+        let column: Int
+        let bounds: TimeBounds?
+        let window: Int64?
+        let plan: FunnelPlan
+        let keys: GroupKeyReader
+        var byKey: [[GroupKeys.RawKeyPart]: Tally] = [:]
+        var ungrouped = Tally()
+        var addedUngrouped = false
+        /// Customers left out because their horizon (WITHIN) had not ended by now.
+        var open = 0
+
+        init(_ plan: FunnelPlan, spec: ValueSpec, keys: GroupKeyReader) {
+            column = spec.column
+            bounds = plan.funnel.startBounds
+            window = plan.window
+            self.plan = plan
+            self.keys = keys
+        }
+
+        mutating func add(_ customer: ScannedCustomer, match: CustomerMatch) {
+            var first = -1
+            for i in 0..<customer.count where customer.masks[i] & 1 != 0 { first = i; break }
+            guard first >= 0 else { return }
+            let start = customer.times[first]
+            if let bounds, !bounds.contains(start) { return }
+            if plan.isOpen(start: start) {
+                open += 1
+                return
+            }
+            if keys.isEmpty {
+                ValueReport.add(customer, first: first, column: column, window: window, to: &ungrouped)
+                addedUngrouped = true
+            } else {
+                ValueReport.add(customer, first: first, column: column, window: window,
+                                to: &byKey[keys.key(customer, first: first), default: Tally()])
+            }
+        }
+
+        mutating func merge(_ other: Tallying) {
+            ungrouped.add(other.ungrouped)
+            addedUngrouped = addedUngrouped || other.addedUngrouped
+            open += other.open
+            for (key, tally) in other.byKey {
+                if byKey[key] == nil { byKey[key] = tally } else { byKey[key]!.add(tally) }
+            }
+        }
+    }
+
+    /// Counts one customer whose first event of the step is event `first`.
+    static func add(_ customer: ScannedCustomer, first: Int, column: Int, window: Int64?, to tally: inout Tally) {
+        let start = customer.times[first]
+        tally.customers += 1
+        var events = 0
+        var sum = 0.0
+        var valued = false
+        for i in first..<customer.count where customer.masks[i] & 1 != 0 {
+            if let window, customer.times[i] &- start > window { break }
+            events += 1
+            let number: Double
+            switch customer.value(column, at: i) {
+            case .integer(let n): number = Double(n)
+            case .real(let d): number = d
+            case .null: tally.missing += 1; continue
+            case .text: tally.notNumeric += 1; continue
+            }
+            valued = true
+            sum += number
+            tally.values.append(number)
+            if i != first { tally.afterFirst += number }
+        }
+        tally.events += events
+        if events >= 2 { tally.repeaters += 1 }
+        if valued {
+            tally.total += sum
+            tally.customerValues.append(sum)
+        }
+    }
+
+    /// The result: one row per group, in the journey's group order, LIMIT applied.
+    static func result(_ plan: FunnelPlan, spec: ValueSpec, counted: Tallying, keys: GroupKeyReader) -> QueryResult {
+        var merged: [GroupKeys.GroupKey: Tally] = [:]
+        for (raw, tally) in counted.byKey {
+            let key = GroupKeys.GroupKey(cells: keys.cells(raw))
+            if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
+        }
+        if counted.addedUngrouped { merged[GroupKeys.GroupKey(cells: [])] = counted.ungrouped }
+        var groups = merged.map { (key: $0.key.cells, tally: $0.value) }
+        groups.sort { keys.precedes($0.key, size: $0.tally.customers, $1.key, size: $1.tally.customers) }
+        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        if groups.isEmpty && plan.breakdown.isEmpty && plan.funnel.limit != 0 { groups = [(key: [], tally: Tally())] }
+
+        func number(_ d: Double?) -> Cell { d.map { .number($0) } ?? .null }
+        func ratio(_ a: Double, _ b: Int) -> Cell { b == 0 ? .null : .number(a / Double(b)) }
+        func percent(_ a: Double, _ b: Double) -> Cell { b == 0 ? .null : .percent(100 * a / b) }
+        var rows: [[Cell]] = []
+        for (key, t) in groups {
+            let valued = !t.values.isEmpty
+            let perEvent = Quantiles.continuous(t.values, percents: [50, 90])
+            let perCustomer = Quantiles.continuous(t.customerValues, percents: [50, 90])
+            rows.append(key + [
+                .int(Int64(t.customers)), .int(Int64(t.events)), ratio(Double(t.events), t.customers),
+                .int(Int64(t.repeaters)), t.customers == 0 ? .null : .percent(100 * Double(t.repeaters) / Double(t.customers)),
+                valued ? .number(t.total) : .null,
+                ratio(t.total, t.values.count), number(perEvent[0]), number(perEvent[1]),
+                ratio(t.total, t.customerValues.count), number(perCustomer[0]), number(perCustomer[1]),
+                valued ? .number(t.afterFirst) : .null, valued ? percent(t.afterFirst, t.total) : .null,
+                .int(Int64(t.missing + t.notNumeric)),
+            ])
+        }
+        let columns = plan.funnel.breakdown.map { ColumnInfo($0.description) } + [
+            ColumnInfo("customers", type: .integer),
+            ColumnInfo("events", type: .integer),
+            ColumnInfo("events_per_customer", type: .number, label: "per customer", priority: 4),
+            ColumnInfo("repeat_customers", type: .integer, label: "repeat", priority: 6),
+            ColumnInfo("pct_repeat", type: .percent, label: "% repeat", priority: 2),
+            ColumnInfo("total", type: .number),
+            ColumnInfo("avg_per_event", type: .number, label: "avg / event", priority: 1),
+            ColumnInfo("median_per_event", type: .number, label: "median / event", priority: 5),
+            ColumnInfo("p90_per_event", type: .number, label: "p90 / event", priority: 7),
+            ColumnInfo("avg_per_customer", type: .number, label: "avg / customer", priority: 1),
+            ColumnInfo("median_per_customer", type: .number, label: "median / customer", priority: 5),
+            ColumnInfo("p90_per_customer", type: .number, label: "p90 / customer", priority: 7),
+            ColumnInfo("after_first", type: .number, label: "after first", priority: 3),
+            ColumnInfo("pct_after_first", type: .percent, label: "% after first"),
+            ColumnInfo("no_value", type: .integer, label: "no value", priority: 8),
+        ]
+        return QueryResult(title: "value: \(spec.property) " + plan.funnel.text, columns: columns, rows: rows,
+                           notes: notes(plan, spec: spec, groups: groups.map(\.tally), open: counted.open))
+    }
+
+    static func notes(_ plan: FunnelPlan, spec: ValueSpec, groups: [Tally], open: Int) -> [String] {
+        var all = Tally()
+        for t in groups { all.add(t) }
+        let step = plan.stepLabels[0]
+        let horizon = plan.window.map { " within \(PlanPrinter.formatDuration($0)) of their first" } ?? ""
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        var notes = ["\(plural(all.customers, "customer")) with \(step), \(plural(all.events, "event")); a customer's value is the sum of \(spec.property) over their \(step) events\(horizon);"
+                     + " after first: the events after each customer's first \(step), its own value excluded"]
+        if all.missing + all.notNumeric > 0 {
+            var kinds: [String] = []
+            if all.missing > 0 { kinds.append("\(all.missing) missing") }
+            if all.notNumeric > 0 { kinds.append("\(all.notNumeric) not a number") }
+            notes.append("\(plural(all.missing + all.notNumeric, "event")) of \(step) \(all.missing + all.notNumeric == 1 ? "has" : "have") no numeric \(spec.property) ("
+                         + kinds.joined(separator: ", ") + "): counted in events, left out of sums, averages and quantiles")
+        }
+        let unvalued = all.customers - all.customerValues.count
+        if unvalued > 0 {
+            notes.append("\(plural(unvalued, "customer")) \(unvalued == 1 ? "has" : "have") no numeric \(spec.property) on any \(step) event: left out of the per-customer value")
+        }
+        if open > 0, let window = plan.window, let horizon = plan.horizon {
+            notes.append("\(plural(open, "customer")) whose \(PlanPrinter.formatDuration(window)) after their first \(step) had not ended by "
+                         + TimeParser.format(horizon) + " left out: their value is not complete")
+        }
+        if plan.funnel.breakdown.contains(where: \.readsFirstStep) {
+            notes.append("breakdown fields are read from each customer's first \(step) event; day, week and month are its time")
+        }
+        notes.append("medians and p90 interpolated between the two nearest values (DuckDB quantile_cont)")
+        return notes
+    }
+}
+
+extension Executor {
+    /// Runs VALUE: the property must hold a number somewhere in the store (else an error at the property), then
+    /// every customer's events of the step are tallied.
+    func valueResult(_ plan: FunnelPlan, _ spec: ValueSpec, events: EventSource) throws -> QueryResult {
+        guard try store.hasNumericValue(ofProperty: spec.property) else {
+            throw RunFailure(.error(.checkValueNotNumeric, "\(spec.property) holds no number in this store", at: spec.propertyRange,
+                                    notes: ["VALUE sums a numeric property such as amount, revenue or quantity; \(spec.property)'s values are text"]),
+                             in: source)
+        }
+        let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
+        let done = try plan.aggregate(ValueReport.Tallying(plan, spec: spec, keys: keys), source: events,
+                                      isCancelled: isCancelled)
+        var result = ValueReport.result(plan, spec: spec, counted: done.aggregation, keys: keys)
+        result.notes.append("\(done.customersScanned) customers, \(done.eventsScanned) events read")
+        return result
+    }
+}
