@@ -40,6 +40,12 @@ enum SampleStores {
             try generator.writeCustomers(to: people)
             _ = try session.importEvents([events], options: ImportOptions())
             _ = try session.importCustomers(people, options: ImportOptions())
+        } else if words == ["orders"] {
+            // `-- store: orders`: samples/orders-events.csv (repeat purchases with amounts) and its customers (VALUE).
+            _ = try session.importEvents([samplesDirectory.appendingPathComponent("orders-events.csv").path],
+                                         options: ImportOptions())
+            _ = try session.importCustomers(samplesDirectory.appendingPathComponent("orders-customers.csv").path,
+                                            options: ImportOptions())
         } else {
             Issue.record("unknown store header '\(header)'")
         }
