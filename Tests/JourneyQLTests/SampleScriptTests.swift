@@ -139,6 +139,17 @@ enum SampleStores {
                 compared += 1
                 continue
             }
+            // VALUE against ReferenceValue (counts exactly, sums and quantiles to a relative 1e-9).
+            if case .value = statement, case .value(let value)? = try session.check(statement, source: source).statement?
+                .resolvingNow(setNow: session.now, clock: 0) {
+                let expected = ReferenceValue.evaluate(value, events: events, customers: customers,
+                                                       horizon: session.now ?? events.map(\.time).max())
+                var got: QueryResult?
+                try session.run(SourceText(source.slice(statement.range))) { if case .result(let r) = $0 { got = r } }
+                #expect(ReferenceValue.rowsAgree(try #require(got).rows, expected.rows), "\(source.slice(statement.range))")
+                compared += 1
+                continue
+            }
             // Flows against their own brute force (ReferenceFlows.swift).
             if case .flows = statement, case .flows(let written)? = try session.check(statement, source: source).statement {
                 let flows = written.resolved(setNow: session.now, clock: 0)
