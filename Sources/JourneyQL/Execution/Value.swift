@@ -35,7 +35,7 @@ enum ValueReport {
         var customers = 0
         /// The step's events of those customers (within the horizon), valued or not.
         var events = 0
-        /// Events whose property is missing, and those where it is not a number (text, true/false, ...).
+        /// Events whose property is missing, and those where it is not a number (text, an array or object).
         var missing = 0
         var notNumeric = 0
         /// Customers with at least two events.
