@@ -82,6 +82,14 @@ enum LanguageHelp {
                                            values that separate converters from the
                                            lost: shares, odds ratio, p (chi-square)
             """),
+        (["VALUE"], """
+            VALUE amount FROM purchase [WITHIN d] [clauses];
+                                           a numeric property over a step's events:
+                                           total, per order (avg, median, p90),
+                                           per customer (frequency, repeat rate,
+                                           lifetime value) and the share after
+                                           each customer's first event
+            """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...;              the plan: engine, conditions, matching
             EXPLAIN CUSTOMER id FROM a TO b ...;  one customer's events, the first
