@@ -81,6 +81,11 @@ QUERIES = [
         "prefilter": "stage IN ('awareness', 'purchase')",
         "window": 30 * DAY,
     },
+    {
+        # VALUE (issue 13): purchases' amounts per customer, lifetime, and after each customer's first purchase.
+        "id": "value", "label": "value of purchases (lifetime, after first)", "kind": "value", "engines": ["duckdb"],
+        "step": "stage = 'purchase'",
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -230,6 +235,19 @@ def duckdb_customers_sql(query):
         ORDER BY start, customer_id"""
 
 
+def duckdb_value_sql(query):
+    """VALUE amount FROM purchase: each customer's purchases in (time, file order); the first is row 1. Customers,
+    purchases, customers with two or more, the sum of amounts and the sum after each first, to the cent."""
+    return f"""
+        WITH ev AS (SELECT customer_id, amount,
+                           row_number() OVER (PARTITION BY customer_id ORDER BY ts, rowid) AS k
+                    FROM events WHERE {query['step']}),
+        per AS (SELECT customer_id, count(*) AS n, sum(amount) AS total, sum(CASE WHEN k > 1 THEN amount END) AS after
+                FROM ev GROUP BY customer_id)
+        SELECT count(*), sum(n), count(*) FILTER (WHERE n >= 2), printf('%.2f', sum(total)),
+               printf('%.2f', coalesce(sum(after), 0)) FROM per"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -253,7 +271,8 @@ def run_duckdb(csv, runs):
             continue
         kind = query.get("kind")
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
-               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers"
+               else duckdb_value_sql(query) if kind == "value" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
@@ -409,7 +428,8 @@ def report(name, directory, runs, engines):
         mine = by_id.get(query["id"], {})
         reference = mine.get("warm", {}).get("groups")
         # TIMES and PATHS compare (bucket or path, customers) rows.
-        steps = 1 if query.get("kind") else len(query["steps"])
+        # VALUE compares one row of counts and sums (shown as they are).
+        steps = 0 if query.get("kind") == "value" else 1 if query.get("kind") else len(query["steps"])
         print(f"    {query['label']}")
         print(f"      {'JourneyQL':<33} {groups_text(reference, steps)}")
         if mine.get("sql"):

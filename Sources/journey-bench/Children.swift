@@ -170,6 +170,16 @@ enum Children {
            let transitions = result.columns.firstIndex(of: "transitions") {
             return result.rows.map { [text($0[from]), text($0[to]), text($0[transitions])] }
         }
+        // VALUE: customers, events, repeat customers, the total and the value after the first, to the cent.
+        if let after = result.columns.firstIndex(of: "after_first"), let total = result.columns.firstIndex(of: "total"),
+           let customers = result.columns.firstIndex(of: "customers"), let events = result.columns.firstIndex(of: "events"),
+           let repeaters = result.columns.firstIndex(of: "repeat_customers") {
+            func cents(_ cell: Cell) -> String {
+                if case .number(let d) = cell { return String(format: "%.2f", d) }
+                return text(cell)
+            }
+            return result.rows.map { [text($0[customers]), text($0[events]), text($0[repeaters]), cents($0[total]), cents($0[after])] }
+        }
         // CUSTOMERS: one row per customer; compared by how many are listed.
         if result.columns.first == "customer", result.columns.contains("status") {
             return [[String(result.rows.count)]]

@@ -76,6 +76,10 @@ enum QuerySet {
             id: "customers", label: "customers lost at step 1",
             text: "CUSTOMERS FROM awareness TO purchase WITHIN 30 days LOST AT 1",
             sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "CUSTOMERS"),
+        BenchQuery(
+            id: "value", label: "value of purchases (lifetime, after first)",
+            text: "VALUE amount FROM purchase",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "VALUE"),
     ]
 }
 
