@@ -108,4 +108,11 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkCustomerPick = "check.customer-pick"
     case checkCustomersBy = "check.customers-by"
     case checkNameTaken = "check.name-taken"
+    // COMPARE
+    case checkCompareGroups = "check.compare-groups"
+    case checkCompareNoGroups = "check.compare-no-groups"
+    case checkComparePreviousRange = "check.compare-previous-range"
+    case checkComparePreviousBy = "check.compare-previous-by"
+    case checkCompareConfidence = "check.compare-confidence"
+    case checkCompareAgainst = "check.compare-against"
 }

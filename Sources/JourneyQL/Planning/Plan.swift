@@ -101,6 +101,9 @@ public enum Aggregation: Sendable, Hashable {
     /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);
     /// from the default set, fields with too many values are left out.
     case why(fields: [EventField], defaultSet: Bool)
+    /// COMPARE: the funnel's groups (or, with the previous period's plan, two periods) compared step by step
+    /// (GroupComparison.swift).
+    case compare(CompareSpec)
 }
 
 public enum Plan: Sendable {

@@ -245,6 +245,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case dropoff(CheckedDropoff)
     /// `WHY`: what separates converters from the lost (CheckedPainPoints.swift).
     case why(CheckedWhy)
+    /// A journey + `COMPARE`: groups or periods side by side with intervals and tests (CheckedCompare.swift).
+    case compare(CheckedCompare)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -258,6 +260,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
         case .dropoff(let d): .dropoff(d.resolved(setNow: setNow, clock: clock))
         case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
+        case .compare(let c): .compare(c.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -261,6 +261,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case dropoff(DropoffSyntax)
     /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
     case why(WhySyntax)
+    /// A journey + `COMPARE`: its groups or two periods side by side, with intervals and tests (AST+Compare.swift).
+    case compare(CompareSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -274,6 +276,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .flows(let f): f.range
         case .dropoff(let d): d.range
         case .why(let w): w.range
+        case .compare(let c): c.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

@@ -46,6 +46,9 @@ public enum Keywords {
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
+        // COMPARE after a journey (a clause word, so `WHERE big COMPARE` ends the condition); its options are
+        // keywords only after it.
+        ("COMPARE", .clause), ("PREVIOUS", .contextual), ("AGAINST", .contextual), ("CONFIDENCE", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.
