@@ -5,6 +5,7 @@
 // whole degrees of freedom. Nothing here calls engine code.
 import Foundation
 import JourneyQL
+import JourneyStore
 
 enum ReferenceCompare {
     /// One group of a reference funnel table: its key cells and per-step customers.
@@ -22,6 +23,28 @@ enum ReferenceCompare {
                 return -1
             })
         }
+    }
+
+    /// A checked comparison's groups by brute force: the BY groups of its journey, or the reference's funnel over
+    /// both periods (the previous one as `CheckedCompare.previousFunnel` gives it; CompareTests checks that range).
+    static func groups(of compare: CheckedCompare, events: [RawEvent], customers: [String: [String: PropertyValue]]) -> [Group] {
+        let m = compare.funnel.steps.count
+        let now = groups(Reference.journey(compare.funnel, events: events, customers: customers),
+                         keyCount: compare.funnel.breakdown.count, stepCount: m)
+        guard let previous = compare.previousFunnel else { return now }
+        let before = groups(Reference.journey(previous, events: events, customers: customers), keyCount: 0, stepCount: m)
+        return before.map { Group(key: [.text("previous")], customers: $0.customers) }
+            + now.map { Group(key: [.text("current")], customers: $0.customers) }
+    }
+
+    /// The group AGAINST names (text values and NULL, as the samples write them), else the first.
+    static func index(of against: [ExpectedValue?]?, in groups: [Group]) -> Int {
+        guard let against else { return 0 }
+        let cells: [Cell] = against.map { value in
+            if case .text(let t)? = value { return .text(t) }
+            return .null
+        }
+        return groups.firstIndex { $0.key == cells } ?? 0
     }
 
     /// Φ(x) = erfc(−x/√2)/2, and its inverse by bisection to the last bit.

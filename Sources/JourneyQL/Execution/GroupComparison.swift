@@ -102,7 +102,7 @@ public enum GroupComparison {
         var notes = ["rates with \(compare.confidence)% Wilson intervals; differences against \(keyNames.joined(separator: ", ")) = \(referenceText) in percentage points, with Newcombe's hybrid score interval; p from the pooled two-proportion z test (two-sided); verdict at p < \(CellFormatting.exactNumber(alpha))"]
         let inProgress = groups.reduce(0) { $0 + $1.inProgress }
         if inProgress > 0 {
-            notes.append("\(inProgress) customers are in progress (window still open): counted at the step they have reached, as the funnel counts them")
+            notes.append("\(inProgress) customer\(inProgress == 1 ? " is" : "s are") in progress (window still open): counted at the step they have reached, as the funnel counts them")
         }
         if compare.periods, let bounds = spec.previous?.funnel.startBounds, let lower = bounds.lower, let upper = bounds.upper {
             notes.append("previous: starts from \(CellFormatting.isoTime(milliseconds: lower)) to before \(CellFormatting.isoTime(milliseconds: upper))")
