@@ -207,3 +207,46 @@ struct CompareDifferentialTests {
         }
     }
 }
+
+/// COMPARE over the random journeys of DifferentialTests (optional steps, gap windows, exclusions, SAME, ties, any
+/// order, FOR, SET now): every journey with BY is also asked with COMPARE appended, on both engines, and must equal
+/// ReferenceCompare over the reference's own funnel table of that journey.
+enum CompareDifferential {
+    struct Coverage {
+        var compared = 0, oneGroup = 0
+    }
+
+    /// Returns how many comparisons failed (each recorded as an issue).
+    static func compare(journey text: String, setNow: Int64?, funnel: CheckedFunnel, table: QueryResult,
+                        session: Session, seed: UInt64, coverage: inout Coverage) -> Int {
+        guard !funnel.breakdown.isEmpty else { return 0 }
+        let script = (setNow.map { "SET now = \(TimeParser.format($0)); " } ?? "") + text + " COMPARE"
+        let labels = funnel.steps.map(\.label)
+        let groups = ReferenceCompare.groups(table, keyCount: funnel.breakdown.count, stepCount: labels.count)
+        let want = groups.count >= 2 ? ReferenceCompare.tables(groups: groups, labels: labels, confidence: 95, reference: 0) : nil
+        coverage.compared += 1
+        if want == nil { coverage.oneGroup += 1 }
+        var failures = 0
+        for engine in [Engine.columnar, .sqlite] {
+            session.engine = engine
+            session.now = nil
+            defer { session.engine = .auto; session.now = nil }
+            var results: [QueryResult] = []
+            do {
+                try session.run(SourceText(script)) { if case .result(let r) = $0 { results.append(r) } }
+            } catch {
+                if want == nil, error.diagnostics.map(\.id) == ["check.compare-groups"] { continue }
+                failures += 1
+                Issue.record("seed \(seed): \(engine) engine failed on \(script): \(error.rendered)")
+                continue
+            }
+            guard let (rows, chi) = want, results.count == 2, Reference.rowsAgree(results[0].rows, rows),
+                  Reference.rowsAgree(results[1].rows, chi) else {
+                failures += 1
+                Issue.record("seed \(seed): \(engine) engine: \(script)\nengine:    \(results.map(\.rows))\nreference: \(String(describing: want))")
+                continue
+            }
+        }
+        return failures
+    }
+}
