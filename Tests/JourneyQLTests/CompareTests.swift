@@ -179,3 +179,31 @@ struct CompareTests {
         #expect(groups.previousFunnel == nil)
     }
 }
+
+/// The library: `Session.run` gives two typed results, whose cells are numbers of the column's kind.
+@Suite("COMPARE through the library")
+struct CompareLibraryTests {
+    @Test func typedResults() throws {
+        let (_, session, directory) = try SampleStores.open("compare.jql")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var results: [QueryResult] = []
+        try session.run(SourceText("FROM awareness TO purchase BY channel COMPARE CONFIDENCE 90")) {
+            if case .result(let r) = $0 { results.append(r) }
+        }
+        #expect(results.count == 2)
+        let table = try #require(results.first)
+        let types = Dictionary(uniqueKeysWithValues: table.columnInfo.map { ($0.name, $0.type) })
+        #expect(types["rate"] == .percent && types["rate_low"] == .percent && types["step_rate_high"] == .percent)
+        #expect(types["diff_pp"] == .number && types["p_value"] == .number && types["customers"] == .integer)
+        #expect(types["verdict"] == .text && table.columns[2] == "channel")
+        // email (0 of 1) against social (2 of 2): −100 points, p = erfc(√3/√2) = 0.083265 (data/compare.test).
+        let email = try #require(table.rows.first { $0[0] == .int(2) && $0[2] == .text("email") })
+        #expect(email[10] == .number(-100))
+        guard case .number(let p) = email[13] else {
+            Issue.record("p is not a number: \(email)")
+            return
+        }
+        #expect(abs(p - 0.0832645166635505) < 1e-12)
+        #expect(results[1].columns == ["step", "name", "groups", "chi_square", "df", "p_value", "verdict"])
+    }
+}
