@@ -207,3 +207,15 @@ struct CompareLibraryTests {
         #expect(results[1].columns == ["step", "name", "groups", "chi_square", "df", "p_value", "verdict"])
     }
 }
+
+extension CompareLibraryTests {
+    /// Completion after COMPARE offers its options, after CONFIDENCE its levels.
+    @Test func completionOffersTheOptions() throws {
+        let (_, session, directory) = try SampleStores.open("compare.jql")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(session.completions(prefix: "", before: "FROM awareness TO purchase BY channel COMPARE ").sorted()
+                == ["AGAINST", "CONFIDENCE", "PREVIOUS"])
+        #expect(session.completions(prefix: "9", before: "FROM awareness TO purchase BY channel COMPARE CONFIDENCE ").sorted()
+                == ["90", "95", "99"])
+    }
+}
