@@ -28,10 +28,11 @@ public enum GroupComparison {
         public var inProgress: Int
     }
 
-    /// The verdict of a difference at the statement's confidence level.
-    static func verdict(p: Double?, difference: Double, alpha: Double) -> Cell {
-        guard let p else { return .text("not significant") }
-        guard p < alpha else { return .text("not significant") }
+    /// The verdict on a difference: its direction when the test's p is below α, else not significant (also when
+    /// there is nothing to test: both groups all alike). NULL when there is no difference (an empty group).
+    static func verdict(p: Double?, difference: Double?, alpha: Double) -> Cell {
+        guard let difference else { return .null }
+        guard let p, p < alpha else { return .text("not significant") }
         return .text(difference > 0 ? "higher" : "lower")
     }
 
@@ -86,7 +87,7 @@ public enum GroupComparison {
                     let p = ProportionStatistics.twoProportionZ(x, of: n, x0, of: n0).map { ProportionStatistics.twoSidedP(z: $0) }
                     let difference = n > 0 && n0 > 0 ? Double(x) / Double(n) - Double(x0) / Double(n0) : nil
                     row += [points(difference), points(interval?.low), points(interval?.high), p.map { .number($0) } ?? .null]
-                    row.append(difference == nil ? .null : verdict(p: p, difference: difference!, alpha: alpha))
+                    row.append(verdict(p: p, difference: difference, alpha: alpha))
                 }
                 rows.append(row)
             }
