@@ -86,6 +86,15 @@ QUERIES = [
         "id": "value", "label": "value of purchases (lifetime, after first)", "kind": "value", "engines": ["duckdb"],
         "step": "stage = 'purchase'",
     },
+    {
+        # COMPARE (issue 13) counts its groups as BY does, so its twin is the breakdown's SQL: the intervals and tests
+        # over a handful of groups cost nothing next to the scan (journey-bench reads the comparison back into
+        # per-group counts to check them).
+        "id": "compare", "label": "channels compared (COMPARE)", "by": "channel", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "prefilter": "stage IN ('awareness', 'purchase')",
+        "window": 30 * DAY,
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.

@@ -90,6 +90,16 @@ enum LanguageHelp {
                                            lifetime value) and the share after
                                            each customer's first event
             """),
+        (["COMPARE", "PREVIOUS", "AGAINST", "CONFIDENCE"], """
+            FROM a TO b BY f [clauses] COMPARE [AGAINST value] [CONFIDENCE 90|95|99];
+            FROM a TO b DURING x .. y | LAST d COMPARE PREVIOUS;
+                  per step and group: the rate with a Wilson interval; against the
+                  reference group (the first, or AGAINST) the difference in points
+                  with Newcombe's interval, a z-test p and a verdict (higher, lower,
+                  not significant); per step a chi-square test over all groups.
+                  PREVIOUS: the range against the same length just before it.
+              FROM awareness TO purchase BY customer.segment COMPARE;
+            """),
         (["EXPLAIN"], """
             EXPLAIN FROM a TO b ...;              the plan: engine, conditions, matching
             EXPLAIN CUSTOMER id FROM a TO b ...;  one customer's events, the first

@@ -184,6 +184,20 @@ enum Children {
         if result.columns.first == "customer", result.columns.contains("status") {
             return [[String(result.rows.count)]]
         }
+        // COMPARE: rows step by step, the group keys between `name` and `customers`; back to one row per group (in
+        // the groups' order) with its customers per step, as a BY journey gives them.
+        if result.columns.contains("verdict"), result.columns.contains("diff_pp"),
+           let name = result.columns.firstIndex(of: "name"), let customers = result.columns.firstIndex(of: "customers"),
+           name < customers {
+            var order: [[String]] = []
+            var counts: [[String]: [String]] = [:]
+            for row in result.rows where row.count > customers {
+                let key = row[(name + 1)..<customers].map(text)
+                if counts[key] == nil { order.append(key) }
+                counts[key, default: []].append(text(row[customers]))
+            }
+            return order.map { $0 + counts[$0]! }
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []

@@ -80,6 +80,15 @@ enum QuerySet {
             id: "value", label: "value of purchases (lifetime, after first)",
             text: "VALUE amount FROM purchase",
             sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "VALUE"),
+        // COMPARE counts its groups as BY does: the breakdown's SQL twin checks them (Children.groups reads a
+        // comparison's rows back into per-group counts).
+        BenchQuery(
+            id: "compare", label: "channels compared (COMPARE)",
+            text: "FROM awareness TO purchase WITHIN 30 days BY channel COMPARE",
+            sql: SQLTwin(BreakdownSQL(steps: [FunnelSQL.equals("stage", "awareness"), FunnelSQL.equals("stage", "purchase")],
+                                      windowMilliseconds: 30 * day,
+                                      prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"]), key: "channel")),
+            target: Target(seconds: 0.5, source: "issue 13"), feature: "COMPARE"),
     ]
 }
 

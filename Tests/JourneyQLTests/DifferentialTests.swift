@@ -878,6 +878,7 @@ extension DifferentialTests {
         // What the generated queries exercised, so a generator gone quiet is noticed.
         var reachedStep2 = 0, skipped = 0, inProgress = 0, grouped = 0, indexed = 0, pathsRanked = 0
         var painPoints = PainPointsDifferential.Coverage()
+        var comparisons = CompareDifferential.Coverage()
         for caseIndex in 0..<cases where failures < 5 {
             let seed = baseSeed &+ 0x4A4F_5552 &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
@@ -1018,6 +1019,9 @@ extension DifferentialTests {
                         journey: query.text(), setNow: query.setNow, funnel: funnel, session: session, events: events,
                         customers: customers, seed: seed, variant: queriesRun, coverage: &painPoints)
                 }
+                // COMPARE over the same journey when it has BY (CompareDifferentialTests.swift).
+                failures += CompareDifferential.compare(journey: query.text(), setNow: query.setNow, funnel: funnel,
+                                                        table: expected, session: session, seed: seed, coverage: &comparisons)
                 for (engine, got) in answers where got.columns != expected.columns || !Reference.rowsAgree(got.rows, expected.rows) {
                     failures += 1
                     session.engine = engine
@@ -1038,5 +1042,9 @@ extension DifferentialTests {
             #expect(pathsRanked > 5, "only \(pathsRanked) PATHS queries ranked more than one path")
         }
         if failures == 0 { PainPointsDifferential.expectCoverage(painPoints, queries: queriesRun) }
+        if failures == 0 {
+            #expect(comparisons.compared > queriesRun / 10 && comparisons.compared > comparisons.oneGroup * 2,
+                    "COMPARE ran on \(comparisons.compared) journeys, \(comparisons.oneGroup) of one group")
+        }
     }
 }

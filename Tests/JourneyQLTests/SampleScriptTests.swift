@@ -161,6 +161,20 @@ enum SampleStores {
                 compared += 1
                 continue
             }
+            // COMPARE: both tables against ReferenceCompare over the reference's counts (BY groups, or both periods).
+            if case .compare = statement, case .compare(let compare)? = try session.check(statement, source: source).statement?
+                .resolvingNow(setNow: session.now, clock: 0) {
+                let groups = ReferenceCompare.groups(of: compare, events: events, customers: customers)
+                let reference = ReferenceCompare.index(of: compare.against, in: groups)
+                let (table, chi) = ReferenceCompare.tables(groups: groups, labels: compare.funnel.steps.map { $0.label },
+                                                           confidence: compare.confidence, reference: reference)
+                var got: [QueryResult] = []
+                try session.run(SourceText(source.slice(statement.range))) { if case .result(let r) = $0 { got.append(r) } }
+                #expect(got.count == 2 && Reference.rowsAgree(got[0].rows, table) && Reference.rowsAgree(got[1].rows, chi),
+                        "\(compare.text)")
+                compared += 1
+                continue
+            }
             guard case .funnel = statement else {
                 // Definitions and settings change what later journeys mean: run them as the script does.
                 try? session.run(SourceText(source.slice(statement.range))) { _ in }

@@ -111,4 +111,11 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     // VALUE
     case checkValueNotNumeric = "check.value-not-numeric"
     case checkValueClause = "check.value-clause"
+    // COMPARE
+    case checkCompareGroups = "check.compare-groups"
+    case checkCompareNoGroups = "check.compare-no-groups"
+    case checkComparePreviousRange = "check.compare-previous-range"
+    case checkComparePreviousBy = "check.compare-previous-by"
+    case checkCompareConfidence = "check.compare-confidence"
+    case checkCompareAgainst = "check.compare-against"
 }

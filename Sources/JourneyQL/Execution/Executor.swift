@@ -115,6 +115,11 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .compare(let spec):
+            var results = try compareResults(plan, spec, source: source)
+            results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            for result in results { emit(.result(result)) }
+            return []
         }
     }
 

@@ -104,6 +104,9 @@ public enum Aggregation: Sendable, Hashable {
     /// VALUE: a numeric property summed, averaged and ranked over the step's events, per customer and after each
     /// customer's first event of the step (Value.swift).
     case value(ValueSpec)
+    /// COMPARE: the funnel's groups (or, with the previous period's plan, two periods) compared step by step
+    /// (GroupComparison.swift).
+    case compare(CompareSpec)
 }
 
 public enum Plan: Sendable {

@@ -33,6 +33,7 @@ public struct Planner {
         case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
         case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         case .value(let v): planValueQuery(v)
+        case .compare(let c): .query(planFunnel(c.funnel), .compare(CompareSpec(c, previous: c.previousFunnel.map { planFunnel($0) })))
         }
     }
 

@@ -247,6 +247,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case why(CheckedWhy)
     /// `VALUE`: a numeric property over a step's events, per customer and lifetime (CheckedValue.swift).
     case value(CheckedValue)
+    /// A journey + `COMPARE`: groups or periods side by side with intervals and tests (CheckedCompare.swift).
+    case compare(CheckedCompare)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -261,6 +263,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .dropoff(let d): .dropoff(d.resolved(setNow: setNow, clock: clock))
         case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
         case .value(let v): .value(v.resolved(setNow: setNow, clock: clock))
+        case .compare(let c): .compare(c.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

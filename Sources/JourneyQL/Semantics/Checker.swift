@@ -90,6 +90,7 @@ public struct Checker {
         case .dropoff(let d): return checkDropoff(d).map { .dropoff($0) }
         case .why(let w): return checkWhy(w).map { .why($0) }
         case .value(let v): return checkValue(v).map { .value($0) }
+        case .compare(let c): return checkCompare(c).map { .compare($0) }
         }
     }
 

@@ -167,6 +167,9 @@ public final class Session {
             return matching(CustomerOrderKey.allCases.map(\.rawValue))
         }
         if last.isWord("FOR") { return matching(((try? definitions())?.entries ?? []).filter { $0.kind == .segment }.map(\.name)) }
+        // COMPARE: its options; CONFIDENCE: the levels it takes.
+        if last.isWord("COMPARE") { return matching(["PREVIOUS", "AGAINST", "CONFIDENCE"]) }
+        if last.isWord("CONFIDENCE") { return matching(["90", "95", "99"]) }
         // BY f, g, ...: the nearest keyword before the commas decides.
         var k = tokens.count - 1
         while k >= 1, tokens[k].kind == .symbol(.comma) { k -= 2 }

@@ -263,6 +263,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case why(WhySyntax)
     /// `VALUE property FROM step ...`: a numeric property over a step's events, per customer and lifetime (AST+Value.swift).
     case value(ValueStatementSyntax)
+    /// A journey + `COMPARE`: its groups or two periods side by side, with intervals and tests (AST+Compare.swift).
+    case compare(CompareSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -277,6 +279,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .dropoff(let d): d.range
         case .why(let w): w.range
         case .value(let v): v.range
+        case .compare(let c): c.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

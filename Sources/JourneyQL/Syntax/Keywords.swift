@@ -48,6 +48,9 @@ public enum Keywords {
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
         // VALUE property FROM step: a keyword only at a statement's start.
         ("VALUE", .contextual),
+        // COMPARE after a journey (a clause word, so `WHERE big COMPARE` ends the condition); its options are
+        // keywords only after it.
+        ("COMPARE", .clause), ("PREVIOUS", .contextual), ("AGAINST", .contextual), ("CONFIDENCE", .contextual),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -156,7 +156,11 @@ public struct Parser {
 
     // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
-        if current.isWord("FROM") { return .funnel(try parseFunnel()) }
+        if current.isWord("FROM") {
+            let funnel = try parseFunnel()
+            if let compare = try parseCompare(after: funnel) { return .compare(compare) }
+            return .funnel(funnel)
+        }
         // times -> "TIMES" funnel
         if current.isWord("TIMES"), tokens[position + 1].isWord("FROM") {
             let start = advance()
