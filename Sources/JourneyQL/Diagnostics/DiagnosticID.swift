@@ -108,4 +108,9 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkCustomerPick = "check.customer-pick"
     case checkCustomersBy = "check.customers-by"
     case checkNameTaken = "check.name-taken"
+    // RETENTION
+    case checkRetentionClause = "check.retention-clause"
+    case checkRetentionNoReturning = "check.retention-no-returning"
+    case checkRetentionPeriods = "check.retention-periods"
+    case checkRetentionPeriodTwice = "check.retention-period-twice"
 }

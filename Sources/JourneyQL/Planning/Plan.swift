@@ -101,6 +101,9 @@ public enum Aggregation: Sendable, Hashable {
     /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);
     /// from the default set, fields with too many values are left out.
     case why(fields: [EventField], defaultSet: Bool)
+    /// The retention table and curve: cohorts by the period of the first step's event, returning by the second
+    /// step's (Retention.swift).
+    case retention(RetentionSpec)
 }
 
 public enum Plan: Sendable {

@@ -261,6 +261,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case dropoff(DropoffSyntax)
     /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
     case why(WhySyntax)
+    /// `RETENTION OF a RETURNING b ...`: cohorts and who comes back in each period (AST+Retention.swift).
+    case retention(RetentionSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -274,6 +276,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .flows(let f): f.range
         case .dropoff(let d): d.range
         case .why(let w): w.range
+        case .retention(let r): r.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

@@ -46,6 +46,10 @@ public enum Keywords {
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
+        // RETENTION OF a RETURNING b [EVERY day|week|month] [PERIODS n] [ON OR AFTER]: the options start after a
+        // condition (`WHERE big EVERY week`), so they are clause words; OR and AFTER are listed above.
+        ("RETENTION", .contextual), ("RETURNING", .clause), ("EVERY", .clause), ("PERIODS", .clause),
+        ("ON", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.
