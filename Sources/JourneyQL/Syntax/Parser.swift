@@ -154,7 +154,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows
+    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows | retention
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") { return .funnel(try parseFunnel()) }
         // times -> "TIMES" funnel
