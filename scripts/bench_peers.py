@@ -81,6 +81,12 @@ QUERIES = [
         "prefilter": "stage IN ('awareness', 'purchase')",
         "window": 30 * DAY,
     },
+    {
+        # RETENTION (issue 13): the curve of repeat purchases by calendar month, per period the customers of the
+        # cohorts whose period has ended and how many of them bought again in it.
+        "id": "retention", "label": "retention: repeat purchase by month", "kind": "retention", "engines": ["duckdb"],
+        "of": "stage = 'purchase'", "returning": "stage = 'purchase'", "unit": "month", "periods": 6,
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -230,6 +236,32 @@ def duckdb_customers_sql(query):
         ORDER BY start, customer_id"""
 
 
+def duckdb_retention_sql(query):
+    """RETENTION OF a RETURNING b EVERY unit PERIODS n, its curve: each customer's first a in (time, file order)
+    makes the cohort (its calendar unit, UTC); a b event after it (in that order) in the pth calendar unit after the
+    cohort's returns in period p; a cohort counts in period p when that period ended by the log's latest event."""
+    unit, n = query["unit"], query["periods"]
+    return f"""
+        WITH a AS (SELECT customer_id, ts, rowid AS seq,
+                          row_number() OVER (PARTITION BY customer_id ORDER BY ts, rowid) AS rn
+                   FROM events WHERE coalesce(({query['of']}), false)),
+        f AS (SELECT customer_id, ts AS t0, seq AS s0, date_trunc('{unit}', make_timestamp(ts * 1000)) AS cohort
+              FROM a WHERE rn = 1),
+        b AS (SELECT customer_id, ts, rowid AS seq FROM events WHERE coalesce(({query['returning']}), false)),
+        r AS (SELECT DISTINCT f.customer_id, f.cohort,
+                     datediff('{unit}', f.cohort, date_trunc('{unit}', make_timestamp(b.ts * 1000))) AS p
+              FROM f JOIN b ON b.customer_id = f.customer_id AND (b.ts > f.t0 OR (b.ts = f.t0 AND b.seq > f.s0))),
+        sizes AS (SELECT cohort, count(*) AS size FROM f GROUP BY cohort),
+        periods AS (SELECT range AS p FROM range(0, {n + 1})),
+        elig AS (SELECT p, cohort, size FROM sizes, periods
+                 WHERE cohort + to_{unit}s(CAST(p + 1 AS INTEGER)) <= (SELECT make_timestamp(max(ts) * 1000) FROM events)),
+        back AS (SELECT cohort, p, count(*) AS n FROM r GROUP BY cohort, p)
+        SELECT periods.p, coalesce(sum(elig.size), 0), coalesce(sum(back.n), 0)
+        FROM periods LEFT JOIN elig ON elig.p = periods.p
+             LEFT JOIN back ON back.cohort = elig.cohort AND back.p = elig.p
+        GROUP BY periods.p ORDER BY periods.p"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -253,7 +285,7 @@ def run_duckdb(csv, runs):
             continue
         kind = query.get("kind")
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
-               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers" else duckdb_retention_sql(query) if kind == "retention" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}

@@ -174,6 +174,11 @@ enum Children {
         if result.columns.first == "customer", result.columns.contains("status") {
             return [[String(result.rows.count)]]
         }
+        // RETENTION: its curve, per period the customers counted and those returning.
+        if let period = result.columns.firstIndex(of: "period"), let returning = result.columns.firstIndex(of: "returning"),
+           let customers = result.columns.firstIndex(of: "customers"), !result.columns.contains("cohort") {
+            return result.rows.map { [text($0[period]), text($0[customers]), text($0[returning])] }
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []
