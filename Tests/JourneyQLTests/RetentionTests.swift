@@ -247,4 +247,34 @@ struct RetentionTests {
         // csv keeps the long rows.
         #expect(CSVRenderer.render(result).split(separator: "\n").count == 5)
     }
+
+    /// Through a session on the tiny store, every format: a table draws the grid (shaded on a terminal), the others
+    /// keep the long rows with their types.
+    @Test func everyFormatFromTheLibrary() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try Session(storePath: directory.appendingPathComponent("s.db").path, access: .create)
+        _ = try session.importEvents([SampleStores.samplesDirectory.appendingPathComponent("tiny-events.csv").path],
+                                     options: ImportOptions())
+        let results = try run(session, "RETENTION OF awareness RETURNING purchase EVERY week PERIODS 6")
+        try #require(results.count == 2)
+        #expect(results[0].columns == ["cohort", "size", "period", "customers", "returning", "pct"])
+        #expect(results[0].rows[0] == [.text("2024-01-01"), .int(3), .int(0), .int(3), .int(2), .percent(200.0 / 3)])
+        #expect(results[0].rows[13] == [.text("2024-01-08"), .int(1), .int(6), .int(0), .null, .null])
+        #expect(results[1].rows[0] == [.int(0), .int(4), .int(2), .percent(50)])
+        let terminal = ResultRenderer.render(results[0], format: .table, options: .terminal(width: 120, color: false))
+        #expect(terminal.contains("│ 2024-01-01 │    3 │ ▓ 66.7% │ ░ 0.0% │"), "\(terminal)")
+        #expect(terminal.contains("│ 2024-01-08 │    1 │  ░ 0.0% │ ░ 0.0% │ ░ 0.0% │ ░ 0.0% │ ░ 0.0% │ ░ 0.0% │        │"), "\(terminal)")
+        let table = ResultRenderer.render(results[0], format: .table)
+        #expect(table.contains("│ 2024-01-01 │    3 │ 66.7% │ 0.0% │"), "\(table)")
+        #expect(!table.contains("│ period"))
+        let csv = ResultRenderer.render(results[0], format: .csv)
+        #expect(csv.split(separator: "\n").count == 15 && csv.hasPrefix("cohort,size,period,customers,returning,pct\n"))
+        let json = ResultRenderer.render(results[0], format: .json)
+        #expect(json.contains("{\"cohort\":\"2024-01-08\",\"size\":1,\"period\":6,\"customers\":0,\"returning\":null,\"pct\":null}"))
+        let markdown = ResultRenderer.render(results[0], format: .markdown)
+        #expect(markdown.contains("| cohort "))
+        #expect(ResultRenderer.render(results[0], format: .jsonl).split(separator: "\n").count == 14)
+    }
 }
