@@ -277,4 +277,18 @@ struct RetentionTests {
         #expect(markdown.contains("| cohort "))
         #expect(ResultRenderer.render(results[0], format: .jsonl).split(separator: "\n").count == 14)
     }
+
+    @Test func completionOffersStepsAfterOfAndReturningAndPeriodsAfterEvery() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-retention-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try Session(storePath: directory.appendingPathComponent("s.db").path, access: .create)
+        _ = try session.importEvents([SampleStores.samplesDirectory.appendingPathComponent("tiny-events.csv").path],
+                                     options: ImportOptions())
+        #expect(session.completions(prefix: "pu", before: "RETENTION OF ") == ["purchase"])
+        #expect(session.completions(prefix: "", before: "RETENTION OF purchase RETURNING ").contains("checkout_complete"))
+        #expect(session.completions(prefix: "", before: "RETENTION OF purchase RETURNING purchase EVERY ") == ["day", "week", "month"])
+        // OF elsewhere (PATHS ... OF) still offers the columns.
+        #expect(session.completions(prefix: "", before: "PATHS AFTER cart_add OF ") == ["touchpoint", "channel", "stage"])
+    }
 }
