@@ -91,7 +91,7 @@ struct RetentionDifferentialTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-retention-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let cases = 800, statementsPerCase = 4
+        let cases = 2_000, statementsPerCase = 3
         var failures = 0, compared = 0, returnedLater = 0, leftOut = 0
         for caseIndex in 0..<cases where failures < 5 {
             let seed = retentionSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
