@@ -95,6 +95,13 @@ QUERIES = [
         "prefilter": "stage IN ('awareness', 'purchase')",
         "window": 30 * DAY,
     },
+    {
+        # RETENTION (issue 13): the curve of repeat purchases by calendar month, per period the customers of the
+        # cohorts whose period has ended and how many of them bought again in it.
+        "id": "retention", "label": "retention: repeat purchase by month", "kind": "retention",
+        "engines": ["duckdb", "clickhouse"],
+        "of": "stage = 'purchase'", "returning": "stage = 'purchase'", "unit": "month", "periods": 6,
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -257,6 +264,32 @@ def duckdb_value_sql(query):
                printf('%.2f', coalesce(sum(after), 0)) FROM per"""
 
 
+def duckdb_retention_sql(query):
+    """RETENTION OF a RETURNING b EVERY unit PERIODS n, its curve: each customer's first a in (time, file order)
+    makes the cohort (its calendar unit, UTC); a b event after it (in that order) in the pth calendar unit after the
+    cohort's returns in period p; a cohort counts in period p when that period ended by the log's latest event."""
+    unit, n = query["unit"], query["periods"]
+    return f"""
+        WITH a AS (SELECT customer_id, ts, rowid AS seq,
+                          row_number() OVER (PARTITION BY customer_id ORDER BY ts, rowid) AS rn
+                   FROM events WHERE coalesce(({query['of']}), false)),
+        f AS (SELECT customer_id, ts AS t0, seq AS s0, date_trunc('{unit}', make_timestamp(ts * 1000)) AS cohort
+              FROM a WHERE rn = 1),
+        b AS (SELECT customer_id, ts, rowid AS seq FROM events WHERE coalesce(({query['returning']}), false)),
+        r AS (SELECT DISTINCT f.customer_id, f.cohort,
+                     datediff('{unit}', f.cohort, date_trunc('{unit}', make_timestamp(b.ts * 1000))) AS p
+              FROM f JOIN b ON b.customer_id = f.customer_id AND (b.ts > f.t0 OR (b.ts = f.t0 AND b.seq > f.s0))),
+        sizes AS (SELECT cohort, count(*) AS size FROM f GROUP BY cohort),
+        periods AS (SELECT range AS p FROM range(0, {n + 1})),
+        elig AS (SELECT p, cohort, size FROM sizes, periods
+                 WHERE cohort + to_{unit}s(CAST(p + 1 AS INTEGER)) <= (SELECT make_timestamp(max(ts) * 1000) FROM events)),
+        back AS (SELECT cohort, p, count(*) AS n FROM r GROUP BY cohort, p)
+        SELECT periods.p, coalesce(sum(elig.size), 0), coalesce(sum(back.n), 0)
+        FROM periods LEFT JOIN elig ON elig.p = periods.p
+             LEFT JOIN back ON back.cohort = elig.cohort AND back.p = elig.p
+        GROUP BY periods.p ORDER BY periods.p"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -281,7 +314,8 @@ def run_duckdb(csv, runs):
         kind = query.get("kind")
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
                else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers"
-               else duckdb_value_sql(query) if kind == "value" else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+               else duckdb_value_sql(query) if kind == "value" else duckdb_retention_sql(query) if kind == "retention"
+               else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
@@ -296,6 +330,32 @@ def clickhouse_funnel_sql(query, mode=None):
     params = f"{query['window']}" + (f", '{mode}'" if mode else "")
     return (f"SELECT level, count() FROM (SELECT customer_id, windowFunnel({params})(ts, {conditions}) AS level"
             f" FROM events WHERE {query['prefilter']} GROUP BY customer_id) GROUP BY level")
+
+
+def clickhouse_retention_sql(query):
+    """The retention curve with ClickHouse's retention(): per customer, the first a (its earliest time) makes the
+    cohort; condition p + 2 is a b event later than it in the pth calendar unit after the cohort's; per cohort
+    sumForEach adds the flags, and a cohort counts in period p when that period ended by the latest event. The log
+    order is not kept by the table, so a b event in the same second as the cohort event is not counted (JourneyQL
+    counts it when the log gives it later)."""
+    unit, n = query["unit"], query["periods"]
+    start = {"day": "toStartOfDay", "week": "toMonday", "month": "toStartOfMonth"}[unit]
+    add = {"day": "addDays", "week": "addWeeks", "month": "addMonths"}[unit]
+    flags = ", ".join(f"({query['returning']}) AND e.ts > f.t0 AND dateDiff('{unit}', f.cohort, {start}(e.ts)) = {p}"
+                      for p in range(n + 1))
+    return f"""
+        WITH (SELECT max(ts) FROM events) AS latest
+        SELECT p, sum(if(toDateTime({add}(cohort, p + 1), 'UTC') <= latest, counts[1], 0)),
+                  sum(if(toDateTime({add}(cohort, p + 1), 'UTC') <= latest, counts[p + 2], 0))
+        FROM (SELECT cohort, sumForEach(r) AS counts
+              FROM (SELECT e.customer_id, any(f.cohort) AS cohort, retention(e.ts = f.t0, {flags}) AS r
+                    FROM events AS e
+                    INNER JOIN (SELECT customer_id, min(ts) AS t0, {start}(min(ts)) AS cohort FROM events
+                                WHERE {query['of']} GROUP BY customer_id) AS f ON e.customer_id = f.customer_id
+                    GROUP BY e.customer_id)
+              GROUP BY cohort)
+        ARRAY JOIN range({n + 1}) AS p
+        GROUP BY p ORDER BY p"""
 
 
 def run_clickhouse(csv, runs):
@@ -322,6 +382,12 @@ def run_clickhouse(csv, runs):
            "ingest_seconds": ingest_seconds, "rows": rows("SELECT count() FROM events")[0][0], "queries": {}}
     for query in QUERIES:
         if "clickhouse" not in query.get("engines", ["clickhouse"]):
+            continue
+        if query.get("kind") == "retention":
+            sql = clickhouse_retention_sql(query)
+            first, times, result = timed(lambda: rows(sql), runs)
+            out["queries"][query["id"]] = {"first": first, "runs": times, "sql": sql,
+                                           "groups": [[str(cell) for cell in row] for row in result]}
             continue
         sql = clickhouse_funnel_sql(query)
         first, times, result = timed(lambda: rows(sql), runs)

@@ -152,5 +152,15 @@ enum LanguageHelp {
                  from behaviour: FOR name keeps its customers, found again each use
             SHOW CUSTOMER id;   one customer's every event with every property
             """),
+        (["RETENTION", "RETURNING", "EVERY", "PERIODS", "COHORT", "COHORTS"], """
+            RETENTION OF a RETURNING b [EVERY day|week|month] [PERIODS n] [ON OR AFTER]
+                 [clauses];   cohorts by the period of each customer's first a, and
+                 who does b in period N = 0..n after it (calendar periods, UTC)
+              ON OR AFTER: b in period N or later counts (unbounded retention)
+              periods not ended by now are left out, not counted as lost
+              clauses: WHERE, FOR, DURING/SINCE/BEFORE/LAST (the first a), BY (BY
+              day|week|month is the period)
+              RETENTION OF purchase RETURNING purchase BY month PERIODS 6;
+            """),
     ]
 }

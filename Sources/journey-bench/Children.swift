@@ -198,6 +198,11 @@ enum Children {
             }
             return order.map { $0 + counts[$0]! }
         }
+        // RETENTION: its curve, per period the customers counted and those returning.
+        if let period = result.columns.firstIndex(of: "period"), let returning = result.columns.firstIndex(of: "returning"),
+           let customers = result.columns.firstIndex(of: "customers"), !result.columns.contains("cohort") {
+            return result.rows.map { [text($0[period]), text($0[customers]), text($0[returning])] }
+        }
         guard let step = result.columns.firstIndex(of: "step"),
               let customers = result.columns.firstIndex(of: "customers") else { return [] }
         var groups: [[String]] = []

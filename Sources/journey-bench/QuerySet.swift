@@ -89,6 +89,10 @@ enum QuerySet {
                                       windowMilliseconds: 30 * day,
                                       prefilter: FunnelSQL.oneOf("stage", ["awareness", "purchase"]), key: "channel")),
             target: Target(seconds: 0.5, source: "issue 13"), feature: "COMPARE"),
+        BenchQuery(
+            id: "retention", label: "retention: repeat purchase by month",
+            text: "RETENTION OF purchase RETURNING purchase EVERY month PERIODS 6",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "RETENTION"),
     ]
 }
 

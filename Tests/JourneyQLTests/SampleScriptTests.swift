@@ -150,6 +150,20 @@ enum SampleStores {
                 compared += 1
                 continue
             }
+            // RETENTION: the cohort table and the curve against ReferenceRetention.
+            if case .retention = statement, case .retention(let retention)? = try session.check(statement, source: source)
+                .statement?.resolvingNow(setNow: session.now, clock: 0) {
+                let expected = ReferenceRetention.evaluate(retention, events: events, customers: customers,
+                                                           horizon: session.now ?? events.map(\.time).max())
+                var got: [QueryResult] = []
+                try session.run(SourceText(source.slice(statement.range))) { event in
+                    if case .result(let r) = event { got.append(r) }
+                }
+                #expect(got.count == 2 && Reference.rowsAgree(got[0].rows, expected.cohorts)
+                        && Reference.rowsAgree(got[1].rows, expected.curve), "\(source.slice(statement.range))")
+                compared += 1
+                continue
+            }
             // Flows against their own brute force (ReferenceFlows.swift).
             if case .flows = statement, case .flows(let written)? = try session.check(statement, source: source).statement {
                 let flows = written.resolved(setNow: session.now, clock: 0)

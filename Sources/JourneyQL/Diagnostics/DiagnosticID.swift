@@ -118,4 +118,9 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkComparePreviousBy = "check.compare-previous-by"
     case checkCompareConfidence = "check.compare-confidence"
     case checkCompareAgainst = "check.compare-against"
+    // RETENTION
+    case checkRetentionClause = "check.retention-clause"
+    case checkRetentionNoReturning = "check.retention-no-returning"
+    case checkRetentionPeriods = "check.retention-periods"
+    case checkRetentionPeriodTwice = "check.retention-period-twice"
 }

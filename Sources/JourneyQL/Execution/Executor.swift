@@ -120,6 +120,14 @@ struct Executor {
             results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             for result in results { emit(.result(result)) }
             return []
+        case .retention(let spec):
+            let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
+            let done = try plan.aggregate(Retention.Counting(plan, spec: spec, keys: keys), source: source,
+                                          isCancelled: isCancelled)
+            var results = Retention.results(plan, spec: spec, counted: done.aggregation, keys: keys)
+            results[0].notes.append(read(done.customersScanned, done.eventsScanned))
+            for result in results { emit(.result(result)) }
+            return []
         }
     }
 

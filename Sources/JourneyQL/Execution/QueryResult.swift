@@ -72,6 +72,10 @@ public struct QueryResult: Sendable, Hashable {
     /// Where the bars rank among the columns' priorities when a table is narrow: they are drawn only
     /// if every column of this priority or lower is shown. The default draws them only beside a whole table.
     public var barPriority: Int
+    /// A long result a table draws as a grid (RETENTION's cohorts by periods); csv, json and markdown keep the rows.
+    public var grid: ResultGrid? = nil
+    /// Percentage columns a terminal table shades (the cells of a grid).
+    public var shadedColumns: [Int] = []
 
     /// The columns' names, in order.
     public var columns: [String] {

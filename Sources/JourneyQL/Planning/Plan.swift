@@ -107,6 +107,9 @@ public enum Aggregation: Sendable, Hashable {
     /// COMPARE: the funnel's groups (or, with the previous period's plan, two periods) compared step by step
     /// (GroupComparison.swift).
     case compare(CompareSpec)
+    /// The retention table and curve: cohorts by the period of the first step's event, returning by the second
+    /// step's (Retention.swift).
+    case retention(RetentionSpec)
 }
 
 public enum Plan: Sendable {

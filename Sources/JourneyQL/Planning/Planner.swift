@@ -34,6 +34,7 @@ public struct Planner {
         case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         case .value(let v): planValueQuery(v)
         case .compare(let c): .query(planFunnel(c.funnel), .compare(CompareSpec(c, previous: c.previousFunnel.map { planFunnel($0) })))
+        case .retention(let r): .query(planRetention(r), .retention(r.spec))
         }
     }
 

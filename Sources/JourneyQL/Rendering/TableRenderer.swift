@@ -35,6 +35,7 @@ public struct TableRenderer: Sendable {
     }
 
     public func render(_ result: QueryResult) -> String {
+        let result = result.grid.map { $0.pivoted(result) } ?? result
         let width = options.width.map { max($0, RenderOptions.narrowest) }
         let paint = Paint(on: options.color)
         var out = ""
@@ -119,6 +120,12 @@ public struct TableRenderer: Sendable {
                 case .null: nullText
                 case .number(let d) where fractional: CellFormatting.fixed(d, decimals: 2)
                 default: Self.humanText(cell, thousands: options.thousands)
+                }
+            }
+            // A grid's cells: shaded by their percentage, in a terminal.
+            if options.bars, result.shadedColumns.contains(index) {
+                for (r, cell) in cells.enumerated() {
+                    if case .percent(let p) = cell { texts[r] = ResultGrid.shade(p, ascii: options.style != .box) + " " + texts[r] }
                 }
             }
             // A tree's nodes: indented by their level.

@@ -249,6 +249,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case value(CheckedValue)
     /// A journey + `COMPARE`: groups or periods side by side with intervals and tests (CheckedCompare.swift).
     case compare(CheckedCompare)
+    /// `RETENTION`: cohorts and who comes back in each period (CheckedRetention.swift).
+    case retention(CheckedRetention)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -264,6 +266,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
         case .value(let v): .value(v.resolved(setNow: setNow, clock: clock))
         case .compare(let c): .compare(c.resolved(setNow: setNow, clock: clock))
+        case .retention(let r): .retention(r.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -91,6 +91,7 @@ public struct Checker {
         case .why(let w): return checkWhy(w).map { .why($0) }
         case .value(let v): return checkValue(v).map { .value($0) }
         case .compare(let c): return checkCompare(c).map { .compare($0) }
+        case .retention(let r): return checkRetention(r).map { .retention($0) }
         }
     }
 

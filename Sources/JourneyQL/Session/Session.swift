@@ -156,6 +156,12 @@ public final class Session {
         if last.isWord("AFTER") || last.isWord("BEFORE"), tokens.count >= 2, tokens[tokens.count - 2].isWord("PATHS") {
             return matching(steps)
         }
+        // RETENTION OF a RETURNING b EVERY period: steps, then the periods.
+        if last.isWord("RETURNING")
+            || (last.isWord("OF") && tokens.count >= 2 && tokens[tokens.count - 2].isWord("RETENTION")) {
+            return matching(steps)
+        }
+        if last.isWord("EVERY") { return matching(RetentionPeriod.allCases.map(\.rawValue)) }
         if last.isWord("OF") { return matching(["touchpoint", "channel", "stage"]) }
         let conditionNames = ((try? definitions())?.entries ?? []).filter { $0.kind == .condition }.map(\.name)
         if ["WHERE", "AND", "OR", "NOT"].contains(where: { last.isWord($0) }) || last.kind == .symbol(.leftBracket) {

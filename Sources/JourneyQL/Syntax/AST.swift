@@ -265,6 +265,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case value(ValueStatementSyntax)
     /// A journey + `COMPARE`: its groups or two periods side by side, with intervals and tests (AST+Compare.swift).
     case compare(CompareSyntax)
+    /// `RETENTION OF a RETURNING b ...`: cohorts and who comes back in each period (AST+Retention.swift).
+    case retention(RetentionSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -280,6 +282,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .why(let w): w.range
         case .value(let v): v.range
         case .compare(let c): c.range
+        case .retention(let r): r.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

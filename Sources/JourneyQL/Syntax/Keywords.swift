@@ -51,6 +51,10 @@ public enum Keywords {
         // COMPARE after a journey (a clause word, so `WHERE big COMPARE` ends the condition); its options are
         // keywords only after it.
         ("COMPARE", .clause), ("PREVIOUS", .contextual), ("AGAINST", .contextual), ("CONFIDENCE", .contextual),
+        // RETENTION OF a RETURNING b [EVERY day|week|month] [PERIODS n] [ON OR AFTER]: the options start after a
+        // condition (`WHERE big EVERY week`), so they are clause words; OR and AFTER are listed above.
+        ("RETENTION", .contextual), ("RETURNING", .clause), ("EVERY", .clause), ("PERIODS", .clause),
+        ("ON", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.

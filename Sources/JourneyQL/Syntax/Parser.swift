@@ -154,7 +154,7 @@ public struct Parser {
 
     var endOffset: Int { tokens[tokens.count - 1].range.start }
 
-    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows
+    // statement -> funnel | explain | times | paths | import | show | definition | expect | stages | flows | retention
     mutating func parseStatement() throws(Failure) -> StatementSyntax {
         if current.isWord("FROM") {
             let funnel = try parseFunnel()
@@ -222,6 +222,7 @@ public struct Parser {
         if let definition = try parseDefinitionStatement() { return .definition(definition) }
         if current.isWord("STAGES") { return .stages(try parseStages()) }
         if current.isWord("VALUE") { return .value(try parseValueStatement()) }
+        if current.isWord("RETENTION") { return .retention(try parseRetention()) }
         throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP, EXPECT or STAGES), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
