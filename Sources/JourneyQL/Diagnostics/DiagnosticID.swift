@@ -108,4 +108,11 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkCustomerPick = "check.customer-pick"
     case checkCustomersBy = "check.customers-by"
     case checkNameTaken = "check.name-taken"
+    // ATTRIBUTE
+    case checkAttributionModel = "check.attribution-model"
+    case checkAttributionLookback = "check.attribution-lookback"
+    case checkAttributionHalfLife = "check.attribution-half-life"
+    case checkAttributionValue = "check.attribution-value"
+    case checkAttributionBy = "check.attribution-by"
+    case checkAttributionClause = "check.attribution-clause"
 }

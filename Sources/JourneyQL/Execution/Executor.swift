@@ -110,6 +110,11 @@ struct Executor {
             result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
             return []
+        case .attribution(let spec):
+            var result = try attributionResult(plan, spec, source: source)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
+            return []
         }
     }
 

@@ -101,6 +101,8 @@ public enum Aggregation: Sendable, Hashable {
     /// The values of `fields` seen in converters' and lost customers' journeys, compared (PainPoints.swift);
     /// from the default set, fields with too many values are left out.
     case why(fields: [EventField], defaultSet: Bool)
+    /// Each conversion's credit shared among the touches before it, by each model (Attribution.swift).
+    case attribution(AttributionSpec)
 }
 
 public enum Plan: Sendable {

@@ -32,6 +32,7 @@ public struct Planner {
                    .flows(f.spec))
         case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
         case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
+        case .attribution(let a): .query(planAttribution(a), .attribution(AttributionSpec(a)))
         }
     }
 

@@ -245,6 +245,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case dropoff(CheckedDropoff)
     /// `WHY`: what separates converters from the lost (CheckedPainPoints.swift).
     case why(CheckedWhy)
+    /// `ATTRIBUTE`: each conversion's credit shared among the touches before it (CheckedAttribution.swift).
+    case attribution(CheckedAttribution)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -258,6 +260,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .flows(let f): .flows(f.resolved(setNow: setNow, clock: clock))
         case .dropoff(let d): .dropoff(d.resolved(setNow: setNow, clock: clock))
         case .why(let w): .why(w.resolved(setNow: setNow, clock: clock))
+        case .attribution(let a): .attribution(a.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

@@ -89,6 +89,7 @@ public struct Checker {
         case .flows(let f): return checkFlows(f).map { .flows($0) }
         case .dropoff(let d): return checkDropoff(d).map { .dropoff($0) }
         case .why(let w): return checkWhy(w).map { .why($0) }
+        case .attribution(let a): return checkAttribution(a).map { .attribution($0) }
         }
     }
 

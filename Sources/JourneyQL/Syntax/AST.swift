@@ -261,6 +261,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case dropoff(DropoffSyntax)
     /// `WHY` + a journey: the values that separate converters from the lost (AST+PainPoints.swift).
     case why(WhySyntax)
+    /// `ATTRIBUTE step ...`: each conversion's credit shared among the touches before it (AST+Attribution.swift).
+    case attribution(AttributionSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -274,6 +276,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .flows(let f): f.range
         case .dropoff(let d): d.range
         case .why(let w): w.range
+        case .attribution(let a): a.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

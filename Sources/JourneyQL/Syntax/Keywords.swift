@@ -46,6 +46,10 @@ public enum Keywords {
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
+        // ATTRIBUTE: a keyword only at a statement's start; its options end a condition (WHERE big MODEL linear)
+        // and are names elsewhere; LIFE only after HALF.
+        ("ATTRIBUTE", .contextual), ("MODEL", .clause), ("LOOKBACK", .clause), ("HALF", .clause),
+        ("LIFE", .contextual), ("VALUE", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.
