@@ -278,9 +278,10 @@ extension Attribution {
         let quantised = raw.map { ($0 * 1e6).rounded() / 1e6 }
         var units = quantised.map { Int64($0.rounded(.down)) }
         var left = total - units.reduce(0, +)
+        // Fractions in millionths, so that equal fractions of different magnitudes compare equal.
+        let fractions = quantised.map { (($0 - $0.rounded(.down)) * 1e6).rounded() }
         let byFraction = quantised.indices.sorted { a, b in
-            let fa = quantised[a] - quantised[a].rounded(.down), fb = quantised[b] - quantised[b].rounded(.down)
-            return fa != fb ? fa > fb : a < b
+            fractions[a] != fractions[b] ? fractions[a] > fractions[b] : a < b
         }
         var k = 0
         while left > 0 {
