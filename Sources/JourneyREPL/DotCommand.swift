@@ -59,7 +59,7 @@ struct DotCommand {
         .help [TOPIC]            this text, or the language: .help FROM, WHERE,
                                  WITHIN, BY, DURING, EXCLUDING, TIMES, PATHS,
                                  EXPLAIN, DEFINE, SHOW, IMPORT, EXPECT, PARAMETERS,
-                                 DROPOFF, WHY
+                                 DROPOFF, WHY, ATTRIBUTE
         .open [--new] FILE       use the store in FILE (--new: make an empty one)
         .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]
                                  load events (CSV, JSON Lines), or --customers

@@ -167,6 +167,12 @@ public final class Session {
             return matching(CustomerOrderKey.allCases.map(\.rawValue))
         }
         if last.isWord("FOR") { return matching(((try? definitions())?.entries ?? []).filter { $0.kind == .segment }.map(\.name)) }
+        // ATTRIBUTE: its step, MODEL's models (after commas too), VALUE's property.
+        if last.isWord("ATTRIBUTE") { return matching(steps) }
+        if last.isWord("VALUE"), tokens.contains(where: { $0.isWord("ATTRIBUTE") }) { return matching(fields) }
+        var m = tokens.count - 1
+        while m >= 1, tokens[m].kind == .symbol(.comma) { m -= 2 }
+        if m >= 0, tokens[m].isWord("MODEL") { return matching(AttributionModel.allCases.map(\.rawValue)) }
         // BY f, g, ...: the nearest keyword before the commas decides.
         var k = tokens.count - 1
         while k >= 1, tokens[k].kind == .symbol(.comma) { k -= 2 }
