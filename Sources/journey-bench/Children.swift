@@ -170,6 +170,10 @@ enum Children {
            let transitions = result.columns.firstIndex(of: "transitions") {
             return result.rows.map { [text($0[from]), text($0[to]), text($0[transitions])] }
         }
+        // ATTRIBUTE: per credited value, its credit (the first model's column).
+        if result.columns.count == 3, result.columns[1] == "conversions", result.columns[2] == "share" {
+            return result.rows.map { [text($0[0]), text($0[1])] }
+        }
         // CUSTOMERS: one row per customer; compared by how many are listed.
         if result.columns.first == "customer", result.columns.contains("status") {
             return [[String(result.rows.count)]]

@@ -76,6 +76,10 @@ enum QuerySet {
             id: "customers", label: "customers lost at step 1",
             text: "CUSTOMERS FROM awareness TO purchase WITHIN 30 days LOST AT 1",
             sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "CUSTOMERS"),
+        BenchQuery(
+            id: "attribution", label: "last-touch attribution by channel",
+            text: "ATTRIBUTE purchase BY channel MODEL last_touch LOOKBACK 30 days",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "ATTRIBUTE"),
     ]
 }
 
