@@ -205,8 +205,8 @@ public enum Attribution {
 extension Attribution {
     /// Each credited value's removal effect in the first-order chain the transition counts make: the share of the
     /// probability of reaching conversion from the start that is lost when the value's state leads to null instead.
-    /// Solved exactly (Gaussian elimination with partial pivoting on (I − Q) x = r), once without removal and once
-    /// per value.
+    /// Solved exactly from the absorbing chain's fundamental matrix (one inversion for all values), not by
+    /// simulation or by one solve per removal.
     static func removalEffects(_ transitions: [Transition: Int]) -> [CarriedValue: Double] {
         var index: [CarriedValue: Int] = [:]
         var keys: [CarriedValue] = []
@@ -233,35 +233,41 @@ extension Attribution {
             let p = Double(count) / Double(out[i])
             if let j = number(t.to) { q[i][j] += p } else if t.to == .conversion { r[i] += p }
         }
-        func conversionProbability(removing removed: Int?) -> Double {
-            var a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1.0 : 0.0) - (i == removed ? 0 : q[i][j]) } }
-            var b = (0..<n).map { i in i == removed ? 0.0 : r[i] }
-            // A state nobody leaves (no path ever passed it) keeps x = 0.
-            for i in 0..<n where out[i] == 0 { b[i] = 0 }
-            for col in 0..<n {
-                var pivot = col
-                for row in col..<n where abs(a[row][col]) > abs(a[pivot][col]) { pivot = row }
-                guard abs(a[pivot][col]) > 1e-300 else { continue }
-                if pivot != col { a.swapAt(pivot, col); b.swapAt(pivot, col) }
-                for row in (col + 1)..<n where a[row][col] != 0 {
-                    let f = a[row][col] / a[col][col]
-                    for k in col..<n { a[row][k] -= f * a[col][k] }
-                    b[row] -= f * b[col]
+        // N = (I − Q)⁻¹ by Gauss-Jordan elimination with partial pivoting: N[i][j] is the expected number of
+        // visits to j from i. Every state the paths name is left by some path, so I − Q is invertible.
+        var a = (0..<n).map { i in (0..<n).map { j in (i == j ? 1.0 : 0.0) - q[i][j] } }
+        var inverse = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
+        for col in 0..<n {
+            var pivot = col
+            for row in col..<n where abs(a[row][col]) > abs(a[pivot][col]) { pivot = row }
+            guard abs(a[pivot][col]) > 1e-300 else { continue }
+            if pivot != col {
+                a.swapAt(pivot, col)
+                inverse.swapAt(pivot, col)
+            }
+            let d = a[col][col]
+            for k in 0..<n {
+                a[col][k] /= d
+                inverse[col][k] /= d
+            }
+            for row in 0..<n where row != col && a[row][col] != 0 {
+                let f = a[row][col]
+                for k in 0..<n {
+                    a[row][k] -= f * a[col][k]
+                    inverse[row][k] -= f * inverse[col][k]
                 }
             }
-            var x = Array(repeating: 0.0, count: n)
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var s = b[i]
-                for k in (i + 1)..<n { s -= a[i][k] * x[k] }
-                x[i] = a[i][i] == 0 ? 0 : s / a[i][i]
-            }
-            return x[0]
         }
-        let base = conversionProbability(removing: nil)
+        // x_i = P(conversion | at i) = Σ_j N[i][j] r_j. Removing v: the walks from the start that reach conversion
+        // without visiting v remain, P₋ᵥ = x_start − h(start → v) · x_v, where h = N[start][v] / N[v][v] is the
+        // probability of ever visiting v (the strong Markov property). So RE(v) = h · x_v / x_start.
+        let x = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + inverse[i][$1] * r[$1] } }
         var effects: [CarriedValue: Double] = [:]
-        guard base > 0 else { return effects }
-        for (k, i) in index {
-            effects[k] = max(0, 1 - conversionProbability(removing: i) / base)
+        guard x[0] > 0 else { return effects }
+        for (k, v) in index {
+            // Float noise around an effect of zero (a value that leads nowhere but null) is zero.
+            let effect = inverse[0][v] / inverse[v][v] * x[v] / x[0]
+            effects[k] = effect > 1e-12 ? min(effect, 1) : 0
         }
         return effects
     }
