@@ -82,13 +82,14 @@ struct AttributionTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-attribution-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let cases = 30, queriesPerCase = 40
-        var failures = 0, run = 0, untouched = 0, markovs = 0, fractional = 0
+        let cases = 60, queriesPerCase = 40
+        var failures = 0, run = 0, untouched = 0, markovs = 0, fractional = 0, customers = 0
         for caseIndex in 0..<cases where failures < 5 {
             let seed = attributionSeed &+ UInt64(caseIndex) &* 0x9E37_79B9
             var rng = SplitMix64(seed: seed)
             let session = try store(randomLog(&rng), directory: directory, name: "log-\(caseIndex)")
             let events = try session.store.rawEvents()
+            customers += Set(events.map(\.customer)).count
             let catalog = session.catalog()
             let definitions = try session.definitions()
             for _ in 0..<queriesPerCase where failures < 5 {
@@ -142,6 +143,7 @@ struct AttributionTests {
         }
         if failures == 0 {
             #expect(run == cases * queriesPerCase)
+            #expect(customers > 1500, "only \(customers) customers' logs")
             #expect(untouched > run / 5, "only \(untouched) statements had a conversion without a touch")
             #expect(markovs > run / 5, "only \(markovs) statements asked markov with touched conversions")
             #expect(fractional > run, "only \(fractional) fractional credits")
@@ -247,5 +249,18 @@ struct AttributionTests {
         #expect(ids("ATTRIBUTE purchase LOOKBACK 2 days").map(\.0) == ["check.attribution-model"])
         #expect(ids("ATTRIBUTE purchase MODEL linear LOOKBACK 2 days LOOKBACK 3 days").map(\.0) == ["parse.duplicate-clause"])
         #expect(ids("ATTRIBUTE purchase MODEL linear LOOKBACK 2 days VALUE amount").isEmpty)
+    }
+
+    @Test func completionAfterAttributeModelAndValue() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("journeyql-complete-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let session = try store("customer,time,stage,touchpoint,channel,campaign,amount\nc1,2024-01-01T00:00:00Z,awareness,ad_click,social,spring,\nc1,2024-01-02T00:00:00Z,purchase,purchase,web,,10\n",
+                                directory: directory, name: "complete")
+        #expect(session.completions(prefix: "", before: "ATTRIBUTE purchase MODEL ").sorted()
+                == AttributionModel.allCases.map(\.rawValue).sorted())
+        #expect(session.completions(prefix: "m", before: "ATTRIBUTE purchase MODEL linear, ") == ["markov"])
+        #expect(session.completions(prefix: "am", before: "ATTRIBUTE purchase MODEL linear LOOKBACK 7 days VALUE ") == ["amount"])
+        #expect(session.completions(prefix: "p", before: "ATTRIBUTE ").sorted() == ["purchase"])
     }
 }
