@@ -58,20 +58,62 @@ public enum Attribution {
         /// Conversions whose VALUE property was missing (counted as 0).
         var missingValues = 0
         var customersConverting = 0
-        /// Raw credits in units per credited value, per model (the Markov one stays empty: see `transitions`).
-        var credits: [[CarriedValue: Double]]
-        /// Transition counts of the paths start → touches → conversion | null (only when markov is asked for).
-        var transitions: [Transition: Int] = [:]
+        /// The credited values met, each numbered once (touches carry the number, so crediting hashes nothing).
+        private(set) var keys: [CarriedValue] = []
+        private var keyIndex: [CarriedValue: Int] = [:]
+        /// sums[m][k]: model m's raw credit in units to keys[k] (the Markov model's stays empty: see `pairs`).
+        private var sums: [[Double]]
+        /// Transition counts of the paths start → touches → conversion | null between numbered states (only when
+        /// markov is asked for).
+        private var pairs: [Pair: Int] = [:]
         var paths = 0
         var textValue: String?
         // Scratch, reused per customer: the touches so far (event index, time, key).
         private var touchTimes: [Int64] = []
-        private var touchKeys: [CarriedValue] = []
+        private var touchKeys: [Int] = []
+
+        /// A transition between numbered states: a key's number, or one of the three below.
+        struct Pair: Hashable {
+            let from: Int32
+            let to: Int32
+        }
+        static let startState: Int32 = -1, conversionState: Int32 = -2, nullState: Int32 = -3
 
         init(_ plan: FunnelPlan, spec: AttributionSpec) {
             self.spec = spec
             bounds = plan.funnel.startBounds
-            credits = Array(repeating: [:], count: spec.models.count)
+            sums = Array(repeating: [], count: spec.models.count)
+        }
+
+        /// The number of a credited value, numbering it when new.
+        mutating func number(_ key: CarriedValue) -> Int {
+            if let k = keyIndex[key] { return k }
+            keyIndex[key] = keys.count
+            keys.append(key)
+            for m in sums.indices { sums[m].append(0) }
+            return keys.count - 1
+        }
+
+        /// Raw credits in units per credited value, per model.
+        var credits: [[CarriedValue: Double]] {
+            sums.map { column in
+                Dictionary(uniqueKeysWithValues: column.indices.filter { column[$0] != 0 }.map { (keys[$0], column[$0]) })
+            }
+        }
+
+        /// The transition counts between states.
+        var transitions: [Transition: Int] {
+            func state(_ n: Int32) -> State {
+                switch n {
+                case Aggregation.startState: .start
+                case Aggregation.conversionState: .conversion
+                case Aggregation.nullState: .null
+                default: .touch(keys[Int(n)])
+                }
+            }
+            var out: [Transition: Int] = [:]
+            for (pair, count) in pairs { out[Transition(from: state(pair.from), to: state(pair.to)), default: 0] += count }
+            return out
         }
 
         /// A value as a credit key: an integral real is its integer (as SQL compares them).
@@ -92,7 +134,7 @@ public enum Attribution {
                     let v = customer.value(0, at: i)
                     if v != .null {
                         touchTimes.append(time)
-                        touchKeys.append(Aggregation.key(v))
+                        touchKeys.append(number(Aggregation.key(v)))
                     }
                     continue
                 }
@@ -124,14 +166,14 @@ public enum Attribution {
                     continue
                 }
                 credit(Double(amount), touches: first..<touchTimes.count, at: time)
-                if markov { addPath(first..<touchTimes.count, to: .conversion) }
+                if markov { addPath(first..<touchTimes.count, to: Aggregation.conversionState) }
             }
             // A customer none of whose conversions count: one path to null, from their last touch in the range
             // back over the lookback.
             if markov, !converted, let last = touchTimes.indices.last(where: { bounds?.contains(touchTimes[$0]) ?? true }) {
                 var lo = last
                 while lo > 0, touchTimes[lo - 1] >= touchTimes[last] - spec.lookback { lo -= 1 }
-                addPath(lo..<(last + 1), to: .null)
+                addPath(lo..<(last + 1), to: Aggregation.nullState)
             }
         }
 
@@ -141,19 +183,19 @@ public enum Attribution {
             for (m, model) in spec.models.enumerated() {
                 switch model {
                 case .firstTouch:
-                    credits[m][touchKeys[range.lowerBound], default: 0] += amount
+                    sums[m][touchKeys[range.lowerBound]] += amount
                 case .lastTouch:
-                    credits[m][touchKeys[range.upperBound - 1], default: 0] += amount
+                    sums[m][touchKeys[range.upperBound - 1]] += amount
                 case .linear:
-                    for j in range { credits[m][touchKeys[j], default: 0] += amount / Double(n) }
+                    for j in range { sums[m][touchKeys[j]] += amount / Double(n) }
                 case .position:
                     if n <= 2 {
-                        for j in range { credits[m][touchKeys[j], default: 0] += amount / Double(n) }
+                        for j in range { sums[m][touchKeys[j]] += amount / Double(n) }
                     } else {
-                        credits[m][touchKeys[range.lowerBound], default: 0] += amount * 0.4
-                        credits[m][touchKeys[range.upperBound - 1], default: 0] += amount * 0.4
+                        sums[m][touchKeys[range.lowerBound]] += amount * 0.4
+                        sums[m][touchKeys[range.upperBound - 1]] += amount * 0.4
                         for j in (range.lowerBound + 1)..<(range.upperBound - 1) {
-                            credits[m][touchKeys[j], default: 0] += amount * 0.2 / Double(n - 2)
+                            sums[m][touchKeys[j]] += amount * 0.2 / Double(n - 2)
                         }
                     }
                 case .timeDecay:
@@ -163,7 +205,7 @@ public enum Attribution {
                     var total = 0.0
                     for j in range { total += Attribution.decay(Double(latest - touchTimes[j]) / h) }
                     for j in range {
-                        credits[m][touchKeys[j], default: 0] += amount * Attribution.decay(Double(latest - touchTimes[j]) / h) / total
+                        sums[m][touchKeys[j]] += amount * Attribution.decay(Double(latest - touchTimes[j]) / h) / total
                     }
                 case .markov:
                     break
@@ -171,15 +213,15 @@ public enum Attribution {
             }
         }
 
-        mutating func addPath(_ range: Range<Int>, to end: State) {
+        mutating func addPath(_ range: Range<Int>, to end: Int32) {
             paths += 1
-            var previous = State.start
+            var previous = Aggregation.startState
             for j in range {
-                let state = State.touch(touchKeys[j])
-                transitions[Transition(from: previous, to: state), default: 0] += 1
+                let state = Int32(touchKeys[j])
+                pairs[Pair(from: previous, to: state), default: 0] += 1
                 previous = state
             }
-            transitions[Transition(from: previous, to: end), default: 0] += 1
+            pairs[Pair(from: previous, to: end), default: 0] += 1
         }
 
         mutating func merge(_ other: Aggregation) {
@@ -189,8 +231,13 @@ public enum Attribution {
             untouchedUnits += other.untouchedUnits
             missingValues += other.missingValues
             customersConverting += other.customersConverting
-            for m in credits.indices { credits[m].merge(other.credits[m], uniquingKeysWith: +) }
-            transitions.merge(other.transitions, uniquingKeysWith: +)
+            // The other copy numbered its values in its own order.
+            let map = other.keys.map { number($0) }
+            for m in sums.indices {
+                for (k, v) in other.sums[m].enumerated() { sums[m][map[k]] += v }
+            }
+            func mapped(_ n: Int32) -> Int32 { n < 0 ? n : Int32(map[Int(n)]) }
+            for (pair, count) in other.pairs { pairs[Pair(from: mapped(pair.from), to: mapped(pair.to)), default: 0] += count }
             paths += other.paths
             textValue = textValue ?? other.textValue
         }
