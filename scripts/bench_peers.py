@@ -102,6 +102,11 @@ QUERIES = [
         "engines": ["duckdb", "clickhouse"],
         "of": "stage = 'purchase'", "returning": "stage = 'purchase'", "unit": "month", "periods": 6,
     },
+    {
+        # ATTRIBUTE (issue 13): last-touch credit per channel, with window functions; compared by (channel, count).
+        "id": "attribution", "label": "last-touch attribution by channel", "kind": "attribution", "engines": ["duckdb"],
+        "conversion": "stage = 'purchase'", "field": "channel", "lookback": 30 * DAY,
+    },
 ]
 
 # TIMES's histogram buckets (grammar/SEMANTICS.md): label and lower edge in milliseconds, lower edges inclusive.
@@ -290,6 +295,23 @@ def duckdb_retention_sql(query):
         GROUP BY periods.p ORDER BY periods.p"""
 
 
+def duckdb_attribution_sql(query):
+    """ATTRIBUTE conversion BY field MODEL last_touch LOOKBACK d: each conversion event goes to the field's value of
+    the latest earlier event (time, file order) that is no conversion and has a value, when it lies within d before;
+    else to (none). Per value, how many conversions."""
+    field, lookback_ms = query["field"], query["lookback"] * 1000
+    return f"""
+        WITH ev AS (SELECT customer_id, ts, rowid AS seq, coalesce(({query['conversion']}), false) AS conv,
+                           {field} AS v FROM events),
+        l AS (SELECT conv, ts,
+                     last_value(CASE WHEN NOT conv THEN v END IGNORE NULLS) OVER w AS touch,
+                     last_value(CASE WHEN NOT conv AND v IS NOT NULL THEN ts END IGNORE NULLS) OVER w AS touch_ts
+              FROM ev
+              WINDOW w AS (PARTITION BY customer_id ORDER BY ts, seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+        SELECT CASE WHEN touch_ts >= ts - {lookback_ms} THEN touch ELSE '(none)' END AS credited, count(*) AS conversions
+        FROM l WHERE conv GROUP BY credited ORDER BY conversions DESC, credited"""
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -315,6 +337,7 @@ def run_duckdb(csv, runs):
         sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
                else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers"
                else duckdb_value_sql(query) if kind == "value" else duckdb_retention_sql(query) if kind == "retention"
+               else duckdb_attribution_sql(query) if kind == "attribution"
                else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
         groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]

@@ -59,7 +59,8 @@ struct DotCommand {
         .help [TOPIC]            this text, or the language: .help FROM, WHERE,
                                  WITHIN, BY, DURING, EXCLUDING, TIMES, PATHS,
                                  EXPLAIN, DEFINE, SHOW, IMPORT, EXPECT, PARAMETERS,
-                                 DROPOFF, WHY, VALUE, COMPARE, RETENTION
+                                 DROPOFF, WHY, VALUE, COMPARE, RETENTION,
+                                 ATTRIBUTE
         .open [--new] FILE       use the store in FILE (--new: make an empty one)
         .import FILE... [--customers] [--skip-bad-rows] [--map name=column,...]
                                  load events (CSV, JSON Lines), or --customers

@@ -162,5 +162,17 @@ enum LanguageHelp {
               day|week|month is the period)
               RETENTION OF purchase RETURNING purchase BY month PERIODS 6;
             """),
+        (["ATTRIBUTE", "MODEL", "LOOKBACK", "ATTRIBUTION"], """
+            ATTRIBUTE step [BY field] MODEL m, ... LOOKBACK d [HALF LIFE d] [VALUE p]
+                 [clauses];   each conversion (an event of the step) credited to the
+                 touches before it within d, per credited value (channel by default)
+              models: first_touch, last_touch, linear, position (40/20/40),
+                 time_decay (HALF LIFE h, default 7 days), markov (removal effect)
+              no touch in the lookback: the row (none); each column adds up exactly
+              clauses: WHERE, FOR, DURING/SINCE/BEFORE/LAST (which conversions
+                 count), LIMIT (rows, the rest in (other))
+              ATTRIBUTE purchase BY channel MODEL first_touch, linear, markov
+                 LOOKBACK 30 days VALUE amount;
+            """),
     ]
 }

@@ -180,6 +180,10 @@ enum Children {
             }
             return result.rows.map { [text($0[customers]), text($0[events]), text($0[repeaters]), cents($0[total]), cents($0[after])] }
         }
+        // ATTRIBUTE: per credited value, its credit (the first model's column).
+        if result.columns.count == 3, result.columns[1] == "conversions", result.columns[2] == "share" {
+            return result.rows.map { [text($0[0]), text($0[1])] }
+        }
         // CUSTOMERS: one row per customer; compared by how many are listed.
         if result.columns.first == "customer", result.columns.contains("status") {
             return [[String(result.rows.count)]]

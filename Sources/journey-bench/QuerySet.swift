@@ -93,6 +93,10 @@ enum QuerySet {
             id: "retention", label: "retention: repeat purchase by month",
             text: "RETENTION OF purchase RETURNING purchase EVERY month PERIODS 6",
             sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "RETENTION"),
+        BenchQuery(
+            id: "attribution", label: "last-touch attribution by channel",
+            text: "ATTRIBUTE purchase BY channel MODEL last_touch LOOKBACK 30 days",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "ATTRIBUTE"),
     ]
 }
 

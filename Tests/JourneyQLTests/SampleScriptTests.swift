@@ -189,6 +189,27 @@ enum SampleStores {
                 compared += 1
                 continue
             }
+            // Attribution against its brute force (ReferenceAttribution.swift): each credit is its raw credit to
+            // the hundredth, each column adds up exactly.
+            if case .attribution = statement, case .attribution(let written)? = try session.check(statement, source: source).statement {
+                let a = written.resolved(setNow: session.now, clock: 0)
+                let want = Reference.attribution(a, events: events, customers: customers)
+                var got: QueryResult?
+                try session.run(SourceText(source.slice(statement.range))) { if case .result(let r) = $0 { got = r } }
+                let rows = try #require(got).rows
+                for m in a.models.indices {
+                    var units: Int64 = 0
+                    for row in rows {
+                        guard case .text(let label) = row[0], case .number(let v) = row[1 + 2 * m] else { continue }
+                        units += Int64((v * 100).rounded())
+                        let raw = label == "(none)" ? Double(want.untouched) / 100 : (want.credits[m][label] ?? 0) / 100
+                        #expect(abs(v - raw) < 0.01 + 1e-9, "\(a.journey.text): \(label) \(v) vs \(raw)")
+                    }
+                    #expect(units == want.total, "\(a.journey.text)")
+                }
+                compared += 1
+                continue
+            }
             guard case .funnel = statement else {
                 // Definitions and settings change what later journeys mean: run them as the script does.
                 try? session.run(SourceText(source.slice(statement.range))) { _ in }

@@ -123,4 +123,11 @@ public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkRetentionNoReturning = "check.retention-no-returning"
     case checkRetentionPeriods = "check.retention-periods"
     case checkRetentionPeriodTwice = "check.retention-period-twice"
+    // ATTRIBUTE
+    case checkAttributionModel = "check.attribution-model"
+    case checkAttributionLookback = "check.attribution-lookback"
+    case checkAttributionHalfLife = "check.attribution-half-life"
+    case checkAttributionValue = "check.attribution-value"
+    case checkAttributionBy = "check.attribution-by"
+    case checkAttributionClause = "check.attribution-clause"
 }

@@ -128,6 +128,11 @@ struct Executor {
             results[0].notes.append(read(done.customersScanned, done.eventsScanned))
             for result in results { emit(.result(result)) }
             return []
+        case .attribution(let spec):
+            var result = try attributionResult(plan, spec, source: source)
+            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
+            return []
         }
     }
 

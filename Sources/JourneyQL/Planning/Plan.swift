@@ -110,6 +110,8 @@ public enum Aggregation: Sendable, Hashable {
     /// The retention table and curve: cohorts by the period of the first step's event, returning by the second
     /// step's (Retention.swift).
     case retention(RetentionSpec)
+    /// Each conversion's credit shared among the touches before it, by each model (Attribution.swift).
+    case attribution(AttributionSpec)
 }
 
 public enum Plan: Sendable {

@@ -35,6 +35,7 @@ public struct Planner {
         case .value(let v): planValueQuery(v)
         case .compare(let c): .query(planFunnel(c.funnel), .compare(CompareSpec(c, previous: c.previousFunnel.map { planFunnel($0) })))
         case .retention(let r): .query(planRetention(r), .retention(r.spec))
+        case .attribution(let a): .query(planAttribution(a), .attribution(AttributionSpec(a)))
         }
     }
 

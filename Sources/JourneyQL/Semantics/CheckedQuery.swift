@@ -251,6 +251,8 @@ public enum CheckedStatement: Sendable, Hashable {
     case compare(CheckedCompare)
     /// `RETENTION`: cohorts and who comes back in each period (CheckedRetention.swift).
     case retention(CheckedRetention)
+    /// `ATTRIBUTE`: each conversion's credit shared among the touches before it (CheckedAttribution.swift).
+    case attribution(CheckedAttribution)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
     public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
@@ -267,6 +269,7 @@ public enum CheckedStatement: Sendable, Hashable {
         case .value(let v): .value(v.resolved(setNow: setNow, clock: clock))
         case .compare(let c): .compare(c.resolved(setNow: setNow, clock: clock))
         case .retention(let r): .retention(r.resolved(setNow: setNow, clock: clock))
+        case .attribution(let a): .attribution(a.resolved(setNow: setNow, clock: clock))
         default: self
         }
     }

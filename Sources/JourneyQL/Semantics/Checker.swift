@@ -92,6 +92,7 @@ public struct Checker {
         case .value(let v): return checkValue(v).map { .value($0) }
         case .compare(let c): return checkCompare(c).map { .compare($0) }
         case .retention(let r): return checkRetention(r).map { .retention($0) }
+        case .attribution(let a): return checkAttribution(a).map { .attribution($0) }
         }
     }
 

@@ -176,6 +176,12 @@ public final class Session {
         // COMPARE: its options; CONFIDENCE: the levels it takes.
         if last.isWord("COMPARE") { return matching(["PREVIOUS", "AGAINST", "CONFIDENCE"]) }
         if last.isWord("CONFIDENCE") { return matching(["90", "95", "99"]) }
+        // ATTRIBUTE: its step, MODEL's models (after commas too), VALUE's property.
+        if last.isWord("ATTRIBUTE") { return matching(steps) }
+        if last.isWord("VALUE"), tokens.contains(where: { $0.isWord("ATTRIBUTE") }) { return matching(fields) }
+        var m = tokens.count - 1
+        while m >= 1, tokens[m].kind == .symbol(.comma) { m -= 2 }
+        if m >= 0, tokens[m].isWord("MODEL") { return matching(AttributionModel.allCases.map(\.rawValue)) }
         // BY f, g, ...: the nearest keyword before the commas decides.
         var k = tokens.count - 1
         while k >= 1, tokens[k].kind == .symbol(.comma) { k -= 2 }

@@ -267,6 +267,8 @@ public enum StatementSyntax: Sendable, Hashable {
     case compare(CompareSyntax)
     /// `RETENTION OF a RETURNING b ...`: cohorts and who comes back in each period (AST+Retention.swift).
     case retention(RetentionSyntax)
+    /// `ATTRIBUTE step ...`: each conversion's credit shared among the touches before it (AST+Attribution.swift).
+    case attribution(AttributionSyntax)
 
     public var range: SourceRange {
         switch self {
@@ -283,6 +285,7 @@ public enum StatementSyntax: Sendable, Hashable {
         case .value(let v): v.range
         case .compare(let c): c.range
         case .retention(let r): r.range
+        case .attribution(let a): a.range
         case .show(_, let r), .explain(_, let r), .times(_, let r), .paths(_, let r): r
         }
     }

@@ -46,8 +46,7 @@ public enum Keywords {
         // DROPOFF and WHY: keywords only at a statement's start before FROM. NEXT, OF and USING start their
         // options after a journey (so `WHERE big NEXT 2` ends the condition at NEXT) and are names elsewhere.
         ("DROPOFF", .contextual), ("WHY", .contextual), ("NEXT", .clause), ("OF", .clause), ("USING", .clause),
-        // VALUE property FROM step: a keyword only at a statement's start.
-        ("VALUE", .contextual),
+        // VALUE property FROM step starts a statement; VALUE is listed below as a clause word (ATTRIBUTE ... VALUE p).
         // COMPARE after a journey (a clause word, so `WHERE big COMPARE` ends the condition); its options are
         // keywords only after it.
         ("COMPARE", .clause), ("PREVIOUS", .contextual), ("AGAINST", .contextual), ("CONFIDENCE", .contextual),
@@ -55,6 +54,10 @@ public enum Keywords {
         // condition (`WHERE big EVERY week`), so they are clause words; OR and AFTER are listed above.
         ("RETENTION", .contextual), ("RETURNING", .clause), ("EVERY", .clause), ("PERIODS", .clause),
         ("ON", .clause),
+        // ATTRIBUTE: a keyword only at a statement's start; its options end a condition (WHERE big MODEL linear)
+        // and are names elsewhere; LIFE only after HALF.
+        ("ATTRIBUTE", .contextual), ("MODEL", .clause), ("LOOKBACK", .clause), ("HALF", .clause),
+        ("LIFE", .contextual), ("VALUE", .clause),
     ]
 
     /// Lower-case words that can never be a bare name or value.

@@ -223,6 +223,7 @@ public struct Parser {
         if current.isWord("STAGES") { return .stages(try parseStages()) }
         if current.isWord("VALUE") { return .value(try parseValueStatement()) }
         if current.isWord("RETENTION") { return .retention(try parseRetention()) }
+        if current.isWord("ATTRIBUTE") { return .attribution(try parseAttribution()) }
         throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP, EXPECT or STAGES), found \(current.display)",
                    suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
     }
