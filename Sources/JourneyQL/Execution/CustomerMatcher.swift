@@ -79,8 +79,8 @@ struct ScannedCustomer {
 
     private enum Carried {
         case arrays([[CarriedValue]])
-        /// Dictionary columns read through the scan: `columns[f]` is carried field f's column.
-        case raw(scan: any PartitionedScan, events: UnsafeBufferPointer<Int32>, columns: [EventColumn])
+        /// Carried fields read through the scan, by the events' numbers.
+        case raw(scan: any PartitionedScan, events: UnsafeBufferPointer<Int32>)
     }
 
     init(_ customer: CustomerEvents, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
@@ -90,11 +90,11 @@ struct ScannedCustomer {
         carried = .arrays(customer.carried)
     }
 
-    init(_ columns: CustomerColumns, scan: any PartitionedScan, carriedColumns: [EventColumn]) {
+    init(_ columns: CustomerColumns, scan: any PartitionedScan) {
         customer = columns.customer
         times = columns.times
         masks = columns.masks
-        carried = .raw(scan: scan, events: columns.events, columns: carriedColumns)
+        carried = .raw(scan: scan, events: columns.events)
     }
 
     var count: Int { times.count }
@@ -104,9 +104,27 @@ struct ScannedCustomer {
         switch carried {
         case .arrays(let values):
             return values[field][i]
-        case .raw(let scan, let events, let columns):
-            return scan.columnCode(columns[field], event: events[i]).map { .integer($0) } ?? .null
+        case .raw(let scan, let events):
+            return scan.carriedValue(field, event: events[i])
         }
+    }
+
+    /// Whether `denseCode` and `distinctValues` answer: the scan handed over raw columns (the columnar engine).
+    var hasDenseCodes: Bool {
+        if case .raw = carried { true } else { false }
+    }
+
+    /// Carried field `field` on event `i` as a small whole number (see `PartitionedScan.carriedCode`); only when
+    /// `hasDenseCodes`.
+    func denseCode(_ field: Int, at i: Int) -> Int? {
+        guard case .raw(let scan, let events) = carried else { preconditionFailure("no dense codes in arrays") }
+        return scan.carriedCode(field, event: events[i])
+    }
+
+    /// A carried property's distinct values, indexed by `denseCode` (nil for a dictionary column or without codes).
+    func distinctValues(_ field: Int) -> [CarriedValue]? {
+        guard case .raw(let scan, _) = carried else { return nil }
+        return scan.carriedDistinctValues(field)
     }
 
     /// The code of a carried dictionary column on event `i` (nil when the event has none).
@@ -127,19 +145,15 @@ protocol ChainAggregation: SendableMetatype {
 struct Matching<M: CustomerMatcher, A: ChainAggregation>: CustomerAccumulator {
     var matcher: M
     var aggregation: A
-    /// Carried fields as dictionary columns, when every carried field is one: then raw columns can be read.
-    let carriedColumns: [EventColumn]?
     var match = CustomerMatch()
     var scanned = 0, events = 0
 
     init(matcher: M, aggregation: A, carry: [CarriedField]) {
         self.matcher = matcher
         self.aggregation = aggregation
-        let columns = carry.compactMap { field -> EventColumn? in if case .column(let c) = field { c } else { nil } }
-        carriedColumns = columns.count == carry.count ? columns : nil
     }
 
-    var takesBuffers: Bool { M.readsRawColumns && carriedColumns != nil }
+    var takesBuffers: Bool { M.readsRawColumns }
 
     mutating func add(_ customer: CustomerEvents, isCancelled: () -> Bool) throws {
         scanned += 1
@@ -156,7 +170,7 @@ struct Matching<M: CustomerMatcher, A: ChainAggregation>: CustomerAccumulator {
         scanned += 1
         events += columns.times.count
         try matcher.match(columns, into: &match, isCancelled: isCancelled)
-        try aggregation.add(ScannedCustomer(columns, scan: scan, carriedColumns: carriedColumns!), match: match)
+        try aggregation.add(ScannedCustomer(columns, scan: scan), match: match)
     }
 
     mutating func merge(_ other: Self) {

@@ -235,10 +235,21 @@ extension PainPoints {
         let carried: [Int?]
         let attributes: [String: [Int64: CarriedValue]]
         var converters = 0, lost = 0
-        /// feature → (converters, lost) with it.
+        /// feature → (converters, lost) with it, for values read as arrays (the SQLite engine) and attributes.
         var counts: [Feature: (converters: Int, lost: Int)] = [:]
         /// Reused per customer.
         var seen = Set<Feature>()
+        /// With dense codes (the columnar engine), per carried field and code: converters and lost customers with
+        /// it, and the number of the last customer counted (each customer counts a value once).
+        var denseConverters: [[Int]]
+        var denseLost: [[Int]]
+        var denseStamp: [[Int]]
+        var customerNumber = 0
+        /// Per carried property, its distinct values and, per code, the first code of an equal value (1 and 1.0
+        /// are one value), read from the first customer with dense codes.
+        var distinct: [[CarriedValue]?]
+        var canonical: [[Int]?]
+        var readDistinct = false
 
         init(_ plan: FunnelPlan, fields: [EventField], attributes: [String: [Int64: CarriedValue]]) {
             self.plan = plan
@@ -249,6 +260,57 @@ extension PainPoints {
                 if case .property(let name) = field { return plan.request.carry.firstIndex(of: .property(name)) }
                 return nil
             }
+            denseConverters = Array(repeating: [], count: fields.count)
+            denseLost = denseConverters
+            denseStamp = denseConverters
+            distinct = Array(repeating: nil, count: fields.count)
+            canonical = Array(repeating: nil, count: fields.count)
+        }
+
+        /// Counts carried field `f`'s values on events `range` once for this customer, by dense code.
+        mutating func addDense(_ customer: ScannedCustomer, field f: Int, carried c: Int, range: Range<Int>, converted: Bool) {
+            if !readDistinct {
+                readDistinct = true
+                for (g, carriedIndex) in carried.enumerated() {
+                    guard let carriedIndex, let values = customer.distinctValues(carriedIndex) else { continue }
+                    distinct[g] = values
+                    var first: [ValueKey: Int] = [:]
+                    canonical[g] = values.indices.map { code in
+                        guard let key = ValueKey(values[code]) else { return code }
+                        if let earlier = first[key] { return earlier }
+                        first[key] = code
+                        return code
+                    }
+                }
+            }
+            for i in range {
+                guard var code = customer.denseCode(c, at: i) else { continue }
+                if let map = canonical[f] { code = map[code] }
+                if code >= denseStamp[f].count {
+                    let more = code + 1 - denseStamp[f].count
+                    denseStamp[f] += repeatElement(0, count: more)
+                    denseConverters[f] += repeatElement(0, count: more)
+                    denseLost[f] += repeatElement(0, count: more)
+                }
+                if denseStamp[f][code] == customerNumber { continue }
+                denseStamp[f][code] = customerNumber
+                if converted { denseConverters[f][code] += 1 } else { denseLost[f][code] += 1 }
+            }
+        }
+
+        /// Every feature with its counts: the dense tallies as features, and the others.
+        var allCounts: [Feature: (converters: Int, lost: Int)] {
+            var all = counts
+            for f in fields.indices {
+                for code in denseConverters[f].indices where denseConverters[f][code] + denseLost[f][code] > 0 {
+                    let value: ValueKey?
+                    if let values = distinct[f] { value = ValueKey(values[code]) } else { value = .code(Int64(code)) }
+                    guard let value else { continue }
+                    all[Feature(field: f, value: value), default: (0, 0)].converters += denseConverters[f][code]
+                    all[Feature(field: f, value: value), default: (0, 0)].lost += denseLost[f][code]
+                }
+            }
+            return all
         }
 
         mutating func add(_ customer: ScannedCustomer, match: CustomerMatch) {
@@ -269,8 +331,12 @@ extension PainPoints {
                 while end < customer.count, customer.times[end] - start <= window { end += 1 }
             }
             seen.removeAll(keepingCapacity: true)
+            customerNumber += 1
+            let dense = customer.hasDenseCodes
             for (f, field) in fields.enumerated() {
-                if let c = carried[f] {
+                if let c = carried[f], dense {
+                    addDense(customer, field: f, carried: c, range: first..<max(first, end), converted: converted)
+                } else if let c = carried[f] {
                     let isColumn = field.column != nil
                     for i in first..<max(first, end) {
                         if isColumn {
@@ -296,6 +362,19 @@ extension PainPoints {
             for (feature, n) in other.counts {
                 counts[feature, default: (0, 0)].converters += n.converters
                 counts[feature, default: (0, 0)].lost += n.lost
+            }
+            // The same scan's codes: tallies add code by code (the stamps are per copy and not needed after).
+            for f in fields.indices where !other.denseConverters[f].isEmpty {
+                let n = max(denseConverters[f].count, other.denseConverters[f].count)
+                if denseConverters[f].count < n {
+                    denseConverters[f] += repeatElement(0, count: n - denseConverters[f].count)
+                    denseLost[f] += repeatElement(0, count: n - denseLost[f].count)
+                }
+                for code in other.denseConverters[f].indices {
+                    denseConverters[f][code] += other.denseConverters[f][code]
+                    denseLost[f][code] += other.denseLost[f][code]
+                }
+                if distinct[f] == nil { distinct[f] = other.distinct[f] }
             }
         }
     }
@@ -331,10 +410,11 @@ extension PainPoints {
             var oddsRatio: Double
         }
         var valuesPerField = Array(repeating: 0, count: fields.count)
-        for feature in counted.counts.keys { valuesPerField[feature.field] += 1 }
+        let counts = counted.allCounts
+        for feature in counts.keys { valuesPerField[feature.field] += 1 }
         let leftOut = defaultSet ? fields.indices.filter { valuesPerField[$0] > defaultSetMaximumValues } : []
         var rows: [Row] = []
-        for (feature, n) in counted.counts where !leftOut.contains(feature.field) {
+        for (feature, n) in counts where !leftOut.contains(feature.field) {
             let field = fields[feature.field]
             let value = valueText(feature.value) { code in field.column.flatMap { decoders[$0]?[code] } }
             rows.append(Row(label: "\(field) = \(value)", a: n.converters, b: n.lost,

@@ -31,7 +31,7 @@ extension Checker {
             let condition: Condition
             if definitions.entry(.stage, name) != nil {
                 guard let c = try? definedStage(Name(name, s.keyword)) else { return nil }
-                condition = c ?? .compare(.stage, .equal, .text(name))
+                condition = c
             } else {
                 condition = .compare(.stage, .equal, .text(name))
             }

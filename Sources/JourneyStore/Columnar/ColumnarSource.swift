@@ -285,8 +285,6 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
 
     public func scanColumns(partition: Int, isCancelled: () -> Bool,
                             _ body: (CustomerColumns) throws -> Void) throws {
-        precondition(carried.allSatisfy { if case .column = $0 { true } else { false } },
-                     "scanColumns carries dictionary columns only (read through columnCode)")
         // Scratch columns as long as the longest customer, filled in place for each customer.
         var longest = 0
         let range = ranges[partition]
@@ -318,6 +316,27 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
 
     public func columnCode(_ column: EventColumn, event: Int32) -> Int64? {
         events.triples[Int(events.tripleIndex[Int(event)])][column]
+    }
+
+    public func carriedValue(_ field: Int, event: Int32) -> CarriedValue {
+        let i = Int(event)
+        return value(carried[field], event: i, triple: events.triples[Int(events.tripleIndex[i])])
+    }
+
+    public func carriedCode(_ field: Int, event: Int32) -> Int? {
+        switch carried[field] {
+        case .column(let column):
+            return events.triples[Int(events.tripleIndex[Int(event)])][column].map { Int($0) }
+        case .property(let index):
+            // Index 0 is always `.missing`.
+            let code = Int(propertyColumns[index].valueIndex[Int(event)])
+            return code == 0 ? nil : code
+        }
+    }
+
+    public func carriedDistinctValues(_ field: Int) -> [CarriedValue]? {
+        guard case .property(let index) = carried[field] else { return nil }
+        return propertyColumns[index].values.map(Self.carriedValue)
     }
 
     /// The scan itself: for each customer of the partition, every admitted event with a step (or every admitted
@@ -374,13 +393,18 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
             return triple[column].map { .integer($0) } ?? .null
         case .property(let index):
             let column = propertyColumns[index]
-            switch column.values[Int(column.valueIndex[event])] {
-            case .missing: return .null
-            case .integer(let i): return .integer(i)
-            case .real(let d): return .real(d)
-            case .text(let s), .json(let s): return .text(s)
-            case .boolean(let b): return .integer(b ? 1 : 0)
-            }
+            return Self.carriedValue(column.values[Int(column.valueIndex[event])])
+        }
+    }
+
+    /// A property's stored value as a scan carries it (JSON true and false as 1 and 0, as `json_extract` gives them).
+    static func carriedValue(_ stored: StoredValue) -> CarriedValue {
+        switch stored {
+        case .missing: .null
+        case .integer(let i): .integer(i)
+        case .real(let d): .real(d)
+        case .text(let s), .json(let s): .text(s)
+        case .boolean(let b): .integer(b ? 1 : 0)
         }
     }
 

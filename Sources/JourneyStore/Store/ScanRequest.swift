@@ -217,6 +217,14 @@ public protocol PartitionedScan: Sendable {
                      _ body: (CustomerColumns) throws -> Void) throws
     /// The code of a dictionary column on the event numbered `event` by `scanColumns` (nil when NULL).
     func columnCode(_ column: EventColumn, event: Int32) -> Int64?
+    /// Carried field `field` (an index into the request's `carry`) on the event numbered `event` by `scanColumns`:
+    /// a dictionary column's code as `.integer`, a property's value.
+    func carriedValue(_ field: Int, event: Int32) -> CarriedValue
+    /// A small whole number standing for carried field `field`'s value on that event, nil when it has none: a
+    /// dictionary column's code, or a property's index into `carriedDistinctValues(field)`.
+    func carriedCode(_ field: Int, event: Int32) -> Int?
+    /// A carried property's distinct values, indexed by `carriedCode` (nil for a dictionary column).
+    func carriedDistinctValues(_ field: Int) -> [CarriedValue]?
 }
 
 /// One customer's delivered events as raw columns (see `PartitionedScan.scanColumns`).
