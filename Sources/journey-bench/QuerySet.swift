@@ -77,6 +77,22 @@ enum QuerySet {
             text: "CUSTOMERS FROM awareness TO purchase WITHIN 30 days LOST AT 1",
             sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "CUSTOMERS"),
         BenchQuery(
+            id: "dropoff", label: "drop-off: next 2 and last (3 steps)",
+            text: "DROPOFF FROM cart_add THEN checkout_start TO checkout_complete WITHIN 1 day NEXT 2",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "DROPOFF"),
+        BenchQuery(
+            id: "why", label: "why: converters against the lost",
+            text: "WHY FROM cart_add TO checkout_complete WITHIN 7 days",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "WHY"),
+        BenchQuery(
+            id: "flow", label: "flow: 3 steps after cart_add",
+            text: "PATHS AFTER cart_add STEPS 3",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "PATHS AFTER"),
+        BenchQuery(
+            id: "lostpaths", label: "paths of the lost at step 1",
+            text: "PATHS FROM awareness TO purchase WITHIN 30 days LOST AT 1",
+            sql: nil, target: Target(seconds: 0.5, source: "issue 12"), feature: "PATHS LOST"),
+        BenchQuery(
             id: "value", label: "value of purchases (lifetime, after first)",
             text: "VALUE amount FROM purchase",
             sql: nil, target: Target(seconds: 0.5, source: "issue 13"), feature: "VALUE"),

@@ -71,6 +71,9 @@ public enum Attribution {
         // Scratch, reused per customer: the touches so far (event index, time, key).
         private var touchTimes: [Int64] = []
         private var touchKeys: [Int] = []
+        /// With dense codes (the columnar engine): per code of the credited field, its value's number + 1 (0 not
+        /// yet seen), so a touch costs an array read instead of hashing its value.
+        private var denseNumbers: [Int] = []
 
         /// A transition between numbered states: a key's number, or one of the three below.
         struct Pair: Hashable {
@@ -128,9 +131,18 @@ public enum Attribution {
             var first = 0
             var converted = false
             let markov = spec.models.contains(.markov)
+            let dense = customer.hasDenseCodes
             for i in 0..<customer.count {
                 let time = customer.times[i]
                 if customer.masks[i] & 1 == 0 {
+                    if dense {
+                        guard let code = customer.denseCode(0, at: i) else { continue }
+                        if code >= denseNumbers.count { denseNumbers += repeatElement(0, count: code + 1 - denseNumbers.count) }
+                        if denseNumbers[code] == 0 { denseNumbers[code] = number(Aggregation.key(customer.value(0, at: i))) + 1 }
+                        touchTimes.append(time)
+                        touchKeys.append(denseNumbers[code] - 1)
+                        continue
+                    }
                     let v = customer.value(0, at: i)
                     if v != .null {
                         touchTimes.append(time)
