@@ -63,7 +63,7 @@ enum ReferenceRetention {
                 case .onOrAfter: returned.append(returns.contains { $0 >= lower })
                 }
             }
-            let key = journey.breakdown.map { keyCell($0, event: first, customer: customer, customers: customers) }
+            let key = journey.breakdown.map { Reference.breakdownCell($0, event: first, customer: customer, customers: customers) }
             members.append(Member(key: key, cohortStart: cohortStart, returned: returned))
         }
         var groups: [(key: [Cell], members: [Member])] = []
@@ -72,7 +72,7 @@ enum ReferenceRetention {
         }
         groups.sort { a, b in
             if a.members.count != b.members.count { return a.members.count > b.members.count }
-            for (x, y) in zip(a.key, b.key) where x != y { return keyPrecedes(x, y) }
+            for (x, y) in zip(a.key, b.key) where x != y { return Reference.keyPrecedes(x, y) }
             return false
         }
         func percent(_ a: Int, _ b: Int) -> Cell { b == 0 ? .null : .percent(100 * Double(a) / Double(b)) }
@@ -109,42 +109,5 @@ enum ReferenceRetention {
             for k in 0...n { result.curve.append([.int(Int64(k)), .int(0), .int(0), .null]) }
         }
         return result
-    }
-
-    /// A BY key's value for a customer: an event field from the first cohort event, an attribute from the customer.
-    private static func keyCell(_ key: BreakdownKey, event: RawEvent, customer: String,
-                                customers: [String: [String: PropertyValue]]) -> Cell {
-        func cell(_ p: PropertyValue?) -> Cell {
-            switch p {
-            case .text(let s)?: .text(s)
-            case .number(let d)?: .number(d)
-            case nil: .null
-            }
-        }
-        switch key {
-        case .field(.stage): return event.stage.map { .text($0) } ?? .null
-        case .field(.touchpoint): return event.touchpoint.map { .text($0) } ?? .null
-        case .field(.channel): return event.channel.map { .text($0) } ?? .null
-        case .field(.property(let p)): return cell(event.properties[p])
-        case .field(.customerAttribute(let a)): return cell(customers[customer]?[a])
-        default: preconditionFailure("RETENTION's BY keys are fields and attributes; the period is not a key")
-        }
-    }
-
-    /// SQLite's order of values: null, then numbers, then text byte for byte.
-    private static func keyPrecedes(_ a: Cell, _ b: Cell) -> Bool {
-        func rank(_ c: Cell) -> Int {
-            switch c {
-            case .null: 0
-            case .number, .int: 1
-            default: 2
-            }
-        }
-        if rank(a) != rank(b) { return rank(a) < rank(b) }
-        switch (a, b) {
-        case (.number(let x), .number(let y)): return x < y
-        case (.text(let x), .text(let y)): return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
-        default: return false
-        }
     }
 }

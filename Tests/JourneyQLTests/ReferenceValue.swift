@@ -36,7 +36,7 @@ enum ReferenceValue {
                 open += 1
                 continue
             }
-            var member = Member(key: journey.breakdown.map { keyCell($0, event: first, customer: customer, customers: customers) },
+            var member = Member(key: journey.breakdown.map { Reference.breakdownCell($0, event: first, customer: customer, customers: customers) },
                                 values: [], missing: 0, notNumeric: 0)
             for e in ordered where journey.window == nil || e.time - first.time <= journey.window! {
                 switch e.properties[value.property] {
@@ -59,9 +59,9 @@ enum ReferenceValue {
             [BreakdownKey.startDay, .startWeek, .startMonth].contains(journey.breakdown[$0])
         }
         groups.sort { a, b in
-            for i in periods where a.key[i] != b.key[i] { return keyPrecedes(a.key[i], b.key[i]) }
+            for i in periods where a.key[i] != b.key[i] { return Reference.keyPrecedes(a.key[i], b.key[i]) }
             if a.members.count != b.members.count { return a.members.count > b.members.count }
-            for (x, y) in zip(a.key, b.key) where x != y { return keyPrecedes(x, y) }
+            for (x, y) in zip(a.key, b.key) where x != y { return Reference.keyPrecedes(x, y) }
             return false
         }
         if let limit = journey.limit { groups = Array(groups.prefix(limit)) }
@@ -117,55 +117,6 @@ enum ReferenceValue {
                 default: c == d
                 }
             }
-        }
-    }
-
-    /// A BY key's value for a customer: an event field from the first event of the step, an attribute from the
-    /// customer, day/week/month from that event's time (UTC, by Foundation's calendar).
-    private static func keyCell(_ key: BreakdownKey, event: RawEvent, customer: String,
-                                customers: [String: [String: PropertyValue]]) -> Cell {
-        func cell(_ p: PropertyValue?) -> Cell {
-            switch p {
-            case .text(let s)?: .text(s)
-            case .number(let d)?: .number(d)
-            case nil: .null
-            }
-        }
-        switch key {
-        case .field(.stage): return event.stage.map { .text($0) } ?? .null
-        case .field(.touchpoint): return event.touchpoint.map { .text($0) } ?? .null
-        case .field(.channel): return event.channel.map { .text($0) } ?? .null
-        case .field(.property(let p)): return cell(event.properties[p])
-        case .field(.customerAttribute(let a)): return cell(customers[customer]?[a])
-        case .startDay, .startWeek, .startMonth:
-            var calendar = Calendar(identifier: .iso8601)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            let date = Date(timeIntervalSince1970: Double(event.time) / 1000)
-            let formatter = DateFormatter()
-            formatter.calendar = calendar
-            formatter.timeZone = calendar.timeZone
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.dateFormat = key == .startMonth ? "yyyy-MM" : "yyyy-MM-dd"
-            let shown = key == .startWeek ? calendar.dateInterval(of: .weekOfYear, for: date)!.start : date
-            return .text(formatter.string(from: shown))
-        default: preconditionFailure("the reference knows BY stage, touchpoint, channel, a property or an attribute")
-        }
-    }
-
-    /// SQLite's order of values: null, then numbers, then text byte for byte.
-    private static func keyPrecedes(_ a: Cell, _ b: Cell) -> Bool {
-        func rank(_ c: Cell) -> Int {
-            switch c {
-            case .null: 0
-            case .number, .int: 1
-            default: 2
-            }
-        }
-        if rank(a) != rank(b) { return rank(a) < rank(b) }
-        switch (a, b) {
-        case (.number(let x), .number(let y)): return x < y
-        case (.text(let x), .text(let y)): return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
-        default: return false
         }
     }
 }
