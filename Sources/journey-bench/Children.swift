@@ -103,9 +103,10 @@ enum Children {
         let (firstSeconds, first) = try once()
         var times: [Double] = []
         for _ in 0..<runs { times.append(try once().0) }
-        // Counts come from the last result (TIMES: its histogram); the output compared with other processes is
-        // every result, as `journey --format csv` prints them.
-        let result = first.last ?? QueryResult(columns: [], rows: [])
+        // Counts come from the last result that has groups (TIMES: its histogram; COMPARE: its table, not the
+        // chi-square summary after it); the output compared with other processes is every result, as
+        // `journey --format csv` prints them.
+        let result = first.last(where: { !Self.groups($0).isEmpty }) ?? first.last ?? QueryResult(columns: [], rows: [])
         return QueryOutcome(openSeconds: openSeconds, firstSeconds: firstSeconds, runs: times,
                             counts: Self.customerCounts(result), groups: Self.groups(result),
                             csv: first.map(CSVRenderer.render).joined(),
