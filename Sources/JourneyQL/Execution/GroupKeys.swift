@@ -198,4 +198,23 @@ struct GroupKeyReader {
         }
         return false
     }
+
+    /// Per-core tallies by raw key merged per decoded key (two raw keys can decode to one group), the ungrouped
+    /// tally added when there is one, ordered by `precedes` and cut to `limit`. With no BY and nothing counted,
+    /// one empty group (`empty`) stands for the whole journey unless LIMIT is 0.
+    func orderedGroups<Tally>(_ byKey: [[GroupKeys.RawKeyPart]: Tally], ungrouped: Tally?, limit: Int?,
+                              size: (Tally) -> Int, add: (inout Tally, Tally) -> Void,
+                              empty: () -> Tally) -> [(key: [Cell], tally: Tally)] {
+        var merged: [GroupKeys.GroupKey: Tally] = [:]
+        for (raw, tally) in byKey {
+            let key = GroupKeys.GroupKey(cells: cells(raw))
+            if merged[key] == nil { merged[key] = tally } else { add(&merged[key]!, tally) }
+        }
+        if let ungrouped { merged[GroupKeys.GroupKey(cells: [])] = ungrouped }
+        var groups = merged.map { (key: $0.key.cells, tally: $0.value) }
+        groups.sort { precedes($0.key, size: size($0.tally), $1.key, size: size($1.tally)) }
+        if let limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        if groups.isEmpty && breakdown.isEmpty && limit != 0 { groups = [(key: [], tally: empty())] }
+        return groups
+    }
 }

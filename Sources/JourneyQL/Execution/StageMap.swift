@@ -158,18 +158,9 @@ public enum StageMap {
     static func results(_ plan: FunnelPlan, counted: Tallying, keys: GroupKeyReader, defaultOrder: Bool) -> [QueryResult] {
         let stages = plan.stepLabels
         let n = stages.count
-        var merged: [GroupKeys.GroupKey: Tally] = [:]
-        for (raw, tally) in counted.byKey {
-            let key = GroupKeys.GroupKey(cells: keys.cells(raw))
-            if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
-        }
-        if counted.addedUngrouped { merged[GroupKeys.GroupKey(cells: [])] = counted.ungrouped }
-        var groups = merged.map { (key: $0.key.cells, tally: $0.value) }
-        groups.sort { keys.precedes($0.key, size: $0.tally.customers, $1.key, size: $1.tally.customers) }
-        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
-        if groups.isEmpty && plan.breakdown.isEmpty && plan.funnel.limit != 0 {
-            groups = [(key: [], tally: Tally(stageCount: n))]
-        }
+        let groups = keys.orderedGroups(counted.byKey, ungrouped: counted.addedUngrouped ? counted.ungrouped : nil,
+                                        limit: plan.funnel.limit, size: \.customers, add: { $0.add($1) },
+                                        empty: { Tally(stageCount: n) })
         func percent(_ part: Int, _ whole: Int) -> Cell { whole == 0 ? .null : .percent(100 * Double(part) / Double(whole)) }
 
         let keyColumns = plan.funnel.breakdown.map { ColumnInfo($0.description) }

@@ -143,16 +143,9 @@ enum ValueReport {
 
     /// The result: one row per group, in the journey's group order, LIMIT applied.
     static func result(_ plan: FunnelPlan, spec: ValueSpec, counted: Tallying, keys: GroupKeyReader) -> QueryResult {
-        var merged: [GroupKeys.GroupKey: Tally] = [:]
-        for (raw, tally) in counted.byKey {
-            let key = GroupKeys.GroupKey(cells: keys.cells(raw))
-            if merged[key] == nil { merged[key] = tally } else { merged[key]!.add(tally) }
-        }
-        if counted.addedUngrouped { merged[GroupKeys.GroupKey(cells: [])] = counted.ungrouped }
-        var groups = merged.map { (key: $0.key.cells, tally: $0.value) }
-        groups.sort { keys.precedes($0.key, size: $0.tally.customers, $1.key, size: $1.tally.customers) }
-        if let limit = plan.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
-        if groups.isEmpty && plan.breakdown.isEmpty && plan.funnel.limit != 0 { groups = [(key: [], tally: Tally())] }
+        let groups = keys.orderedGroups(counted.byKey, ungrouped: counted.addedUngrouped ? counted.ungrouped : nil,
+                                        limit: plan.funnel.limit, size: \.customers, add: { $0.add($1) },
+                                        empty: { Tally() })
 
         func number(_ d: Double?) -> Cell { d.map { .number($0) } ?? .null }
         func ratio(_ a: Double, _ b: Int) -> Cell { b == 0 ? .null : .number(a / Double(b)) }

@@ -86,14 +86,7 @@ extension Checker {
             }
         }
         // The clauses are checked as a journey's (WHERE, FOR, start range, LIMIT), the step on its own.
-        var clauses = a.clauses
-        clauses.within = nil
-        clauses.directly = false
-        clauses.strictTime = false
-        clauses.tiesAnyOrder = false
-        clauses.anyOrder = false
-        clauses.exclusions = []
-        clauses.same = nil
+        var clauses = a.clauses.withoutChainClauses()
         clauses.breakdown = []
         let condition = try? checkStep(a.step)
         guard let condition, let base = checkFunnel(clauses),

@@ -49,13 +49,7 @@ extension Checker {
             periods = n
         }
         // The clauses are checked with the two steps as a journey's (WHERE, FOR, start range, BY).
-        clauses.within = nil
-        clauses.directly = false
-        clauses.strictTime = false
-        clauses.tiesAnyOrder = false
-        clauses.anyOrder = false
-        clauses.exclusions = []
-        clauses.same = nil
+        clauses = clauses.withoutChainClauses()
         var of = r.of
         var back = returning
         for (step, name) in [(of, "OF"), (back, "RETURNING")] where step.optional {

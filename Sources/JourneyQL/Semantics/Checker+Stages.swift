@@ -18,14 +18,7 @@ extension Checker {
         }
         guard let order = stageOrder(at: s.keyword) else { return nil }
         // The clauses are checked as a journey's (WHERE, FOR, start range, BY, LIMIT): without steps they check alone.
-        var clauses = s.clauses
-        clauses.within = nil
-        clauses.directly = false
-        clauses.strictTime = false
-        clauses.tiesAnyOrder = false
-        clauses.anyOrder = false
-        clauses.exclusions = []
-        clauses.same = nil
+        let clauses = s.clauses.withoutChainClauses()
         var steps: [CheckedStep] = []
         for name in order {
             let condition: Condition

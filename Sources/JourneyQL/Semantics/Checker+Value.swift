@@ -13,13 +13,7 @@ extension Checker {
             diagnostics.append(.error(.checkValueClause, "WITHIN takes a horizon longer than zero", at: within.range,
                                       notes: ["for example WITHIN 365 days: each customer's events up to a year after their first"]))
         }
-        var clauses = v.journey
-        clauses.directly = false
-        clauses.strictTime = false
-        clauses.tiesAnyOrder = false
-        clauses.anyOrder = false
-        clauses.exclusions = []
-        clauses.same = nil
+        let clauses = v.journey.withoutChainClauses(keepingWithin: true)
         guard let journey = checkFunnel(clauses), let property,
               !diagnostics.contains(where: { $0.severity == .error }) else { return nil }
         return CheckedValue(property: property, propertyRange: v.property.range, journey: journey)

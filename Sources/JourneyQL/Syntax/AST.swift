@@ -165,6 +165,21 @@ public struct FunnelSyntax: Sendable, Hashable {
         self.range = range
     }
 
+    /// These clauses without the ones that shape a chain of steps (DIRECTLY, STRICT TIME, TIES ANY ORDER, IN ANY
+    /// ORDER, EXCLUDING, SAME) and, unless `keepingWithin`, WITHIN: what statements that match no chain (VALUE,
+    /// RETENTION, STAGES, ATTRIBUTE) check as a journey's, after rejecting those clauses with their own errors.
+    func withoutChainClauses(keepingWithin: Bool = false) -> FunnelSyntax {
+        var clauses = self
+        if !keepingWithin { clauses.within = nil }
+        clauses.directly = false
+        clauses.strictTime = false
+        clauses.tiesAnyOrder = false
+        clauses.anyOrder = false
+        clauses.exclusions = []
+        clauses.same = nil
+        return clauses
+    }
+
     public static func == (a: FunnelSyntax, b: FunnelSyntax) -> Bool {
         a.steps == b.steps && a.within == b.within && a.filter == b.filter && a.range == b.range
             && a.directly == b.directly && a.strictTime == b.strictTime && a.exclusions == b.exclusions
