@@ -40,6 +40,15 @@ enum ColumnarCodec {
     }
 
     static func decodeBase(_ bytes: UnsafeRawBufferPointer) throws -> ColumnarEvents {
+        let c = try decodeColumns(bytes)
+        return ColumnarEvents(version: c.version, customers: c.customers, starts: c.starts, times: c.times,
+                              tripleIndex: c.tripleIndex, triples: c.triples)
+    }
+
+    /// The base columns as arrays of their own; `extraEvents` and `extraCustomers` reserve room to merge more
+    /// events in place (see `ColumnarPartMerge`): memory a process touches for the first time is slow here.
+    static func decodeColumns(_ bytes: UnsafeRawBufferPointer, extraEvents: Int = 0,
+                              extraCustomers: Int = 0) throws -> ColumnarColumns {
         var r = ByteReader(bytes)
         try r.expect(baseMagic)
         let version = EventsVersion(eventCount: Int64(try r.varint()), nextSeq: Int64(try r.varint()))
@@ -59,10 +68,12 @@ enum ColumnarCodec {
         }
         var customers = [Int64](repeating: 0, count: customerCount)
         var starts = [Int32](repeating: 0, count: customerCount + 1)
+        customers.reserveCapacity(customerCount + extraCustomers)
+        starts.reserveCapacity(customerCount + 1 + extraCustomers)
         var filled = 0
         var failure: StoreError?
         // Written once, straight into new memory; every slot is filled or the decoding fails.
-        let times = [Int64](unsafeUninitializedCapacity: eventCount) { times, initialized in
+        let times = [Int64](unsafeUninitializedCapacity: eventCount + extraEvents) { times, initialized in
             do {
                 try decodeTimes(into: times)
             } catch {
@@ -91,9 +102,9 @@ enum ColumnarCodec {
         }
         guard filled == eventCount else { throw r.corrupt() }
         starts[customerCount] = Int32(eventCount)
-        let tripleIndex = try r.fixedWidth(count: eventCount, below: tripleCount)
-        return ColumnarEvents(version: version, customers: customers, starts: starts, times: times,
-                              tripleIndex: tripleIndex, triples: triples)
+        let tripleIndex = try r.fixedWidth(count: eventCount, below: tripleCount, capacity: eventCount + extraEvents)
+        return ColumnarColumns(version: version, customers: customers, starts: starts, times: times,
+                               tripleIndex: tripleIndex, triples: triples)
     }
 
     // MARK: Property columns
@@ -117,7 +128,7 @@ enum ColumnarCodec {
         return out.bytes
     }
 
-    static func decodeProperty(_ bytes: UnsafeRawBufferPointer, eventCount: Int) throws -> PropertyColumn {
+    static func decodeProperty(_ bytes: UnsafeRawBufferPointer, eventCount: Int, extraEvents: Int = 0) throws -> PropertyColumn {
         var r = ByteReader(bytes)
         try r.expect(propertyMagic)
         guard Int(try r.varint()) == eventCount else { throw r.corrupt() }
@@ -137,7 +148,7 @@ enum ColumnarCodec {
             default: throw r.corrupt()
             }
         }
-        let valueIndex = try r.fixedWidth(count: eventCount, below: valueCount)
+        let valueIndex = try r.fixedWidth(count: eventCount, below: valueCount, capacity: eventCount + extraEvents)
         return PropertyColumn(valueIndex: valueIndex, values: values)
     }
 
@@ -235,13 +246,14 @@ struct ByteReader {
 
     /// `count` values written by `ByteWriter.fixedWidth`, each checked to be below `limit` (a damaged copy must
     /// not index out of bounds later).
-    mutating func fixedWidth(count: Int, below limit: Int) throws -> [UInt32] {
+    /// `capacity` (at least `count`) reserves room for values appended later without moving these.
+    mutating func fixedWidth(count: Int, below limit: Int, capacity: Int = 0) throws -> [UInt32] {
         let width = Int(try byte())
         guard [1, 2, 4].contains(width), bytes.count - p >= count * width else { throw corrupt() }
         let base = p
         var largest: UInt32 = 0
         // Written once, straight into new memory (no zero-filling pass first).
-        let values = [UInt32](unsafeUninitializedCapacity: count) { out, initialized in
+        let values = [UInt32](unsafeUninitializedCapacity: max(count, capacity)) { out, initialized in
             switch width {
             case 1: for i in 0..<count { out[i] = UInt32(bytes[base + i]); largest = max(largest, out[i]) }
             case 2:

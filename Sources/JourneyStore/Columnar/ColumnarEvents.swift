@@ -64,8 +64,18 @@ public final class ColumnarEvents: @unchecked Sendable {
     private var propertyColumns: [String: PropertyColumn] = [:]
     private let lock = NSLock()
 
-    public init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
-                tripleIndex: [UInt32], triples: [CodeTriple]) {
+    /// For a copy merged from the stored parts (`ColumnarParts`): where each event came from, so that property
+    /// columns stored per part merge the same way.
+    let partRuns: ColumnarPartRuns?
+
+    public convenience init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
+                            tripleIndex: [UInt32], triples: [CodeTriple]) {
+        self.init(version: version, customers: customers, starts: starts, times: times, tripleIndex: tripleIndex,
+                  triples: triples, partRuns: nil)
+    }
+
+    init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
+         tripleIndex: [UInt32], triples: [CodeTriple], partRuns: ColumnarPartRuns?) {
         precondition(starts.count == customers.count + 1 && times.count == tripleIndex.count)
         self.version = version
         self.customers = customers
@@ -73,6 +83,7 @@ public final class ColumnarEvents: @unchecked Sendable {
         self.times = times
         self.tripleIndex = tripleIndex
         self.triples = triples
+        self.partRuns = partRuns
     }
 
     public var eventCount: Int { times.count }

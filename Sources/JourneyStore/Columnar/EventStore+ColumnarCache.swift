@@ -61,26 +61,17 @@ extension EventStore {
                 let other = try db.prepare("DELETE FROM columnar WHERE version != ?")
                 try other.bind([.text(wanted)])
                 try other.run()
+                if sections.contains(where: { $0.name == "base" }) {
+                    // A whole copy replaces the parts (the last of which has this version too).
+                    try db.execute("DELETE FROM columnar WHERE (name >= 'part.' AND name < 'part/') OR (name >= 'manifest#' AND name < 'manifest$')")
+                }
                 let stale = try db.prepare("DELETE FROM columnar WHERE name >= ? AND name < ?")
                 let insert = try db.prepare("INSERT INTO columnar(name, version, data) VALUES (?, ?, ?)")
                 for (section, bytes) in sections {
                     stale.reset()
                     try stale.bind([.text(section + "#"), .text(section + "$")])
                     try stale.run()
-                    try bytes.withUnsafeBytes { all in
-                        var start = 0, chunk = 0
-                        repeat {
-                            let end = min(all.count, start + Self.columnarChunkBytes)
-                            insert.reset()
-                            let digits = String(chunk)
-                            try insert.bind(section + "#" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, at: 1)
-                            try insert.bind(wanted, at: 2)
-                            try insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[start..<end]), at: 3)
-                            try insert.run()
-                            start = end
-                            chunk += 1
-                        } while start < all.count
-                    }
+                    try Self.insertSection(section, bytes: bytes, version: wanted, with: insert)
                 }
             }
             // Our own commit does not change data_version, so the other caches stay valid.
@@ -90,23 +81,95 @@ extension EventStore {
         return true
     }
 
+    /// Inserts a section's rows (`name#000000`, `name#000001`, ...: at most `columnarChunkBytes` each) with
+    /// `insert` (INSERT INTO columnar(name, version, data) VALUES (?, ?, ?)).
+    private static func insertSection(_ section: String, bytes: [UInt8], version: String, with insert: Statement) throws {
+        try bytes.withUnsafeBytes { all in
+            var start = 0, chunk = 0
+            repeat {
+                let end = min(all.count, start + columnarChunkBytes)
+                insert.reset()
+                let digits = String(chunk)
+                try insert.bind(section + "#" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, at: 1)
+                try insert.bind(version, at: 2)
+                try insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[start..<end]), at: 3)
+                try insert.run()
+                start = end
+                chunk += 1
+            } while start < all.count
+        }
+    }
+
     private func hasColumnarTable() throws -> Bool {
         let statement = try db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'columnar'")
         return try statement.step()
     }
 
-    /// The stored copy of the base columns, if it is current and intact.
+    /// The stored copy of the base columns, if it is current and intact: one base, or the parts its manifest
+    /// lists, merged (see `ColumnarParts`).
     func storedColumnar(version: EventsVersion) -> ColumnarEvents? {
-        guard let bytes = try? readColumnarSection("base", version: version) else { return nil }
-        guard let events = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeBase($0) }),
-              events.version == version else { return nil }
-        return events
+        if let bytes = try? readColumnarSection("base", version: version) {
+            guard let events = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeBase($0) }),
+                  events.version == version else { return nil }
+            return events
+        }
+        guard let manifest = storedManifest(version: version), manifest.parts.count > 1 else { return nil }
+        var others: [ColumnarEvents] = []
+        for part in manifest.parts.dropFirst() {
+            guard let bytes = try? readColumnarSection(ColumnarManifest.name("base", part: part.number), version: part.to),
+                  let events = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeBase($0) }),
+                  events.eventCount == part.eventCount else { return nil }
+            others.append(events)
+        }
+        let base = manifest.parts[0]
+        let extraEvents = Int(version.eventCount - base.to.eventCount)
+        guard let bytes = try? readColumnarSection("base", version: base.to),
+              let columns = try? bytes.withUnsafeBytes({
+                  try ColumnarCodec.decodeColumns($0, extraEvents: extraEvents, extraCustomers: others.reduce(0) { $0 + $1.customerCount })
+              }),
+              columns.times.count == base.eventCount else { return nil }
+        return try? ColumnarPartMerge.merge(base: columns, others: others, version: version)
+    }
+
+    /// The manifest of the stored parts, when it is at `version`.
+    func storedManifest(version: EventsVersion) -> ColumnarManifest? {
+        guard let bytes = try? readColumnarSection(ColumnarManifest.section, version: version),
+              let manifest = try? bytes.withUnsafeBytes({ try ColumnarManifest.decode($0) }),
+              manifest.version == version else { return nil }
+        return manifest
+    }
+
+    /// The stored parts of the copy at `version` when an import may add one more: the parts' manifest, or for one
+    /// stored base, a manifest of it alone provided every property the store's events carry is stored beside it
+    /// (a part then stores every property its events carry, so a part without a property's section has no value
+    /// of it). Reads the section names only, not the columns.
+    private func storedParts(version: EventsVersion) throws -> ColumnarManifest? {
+        guard try hasColumnarTable() else { return nil }
+        if let manifest = storedManifest(version: version) { return manifest }
+        let statement = try db.prepare("SELECT DISTINCT substr(name, 1, instr(name, '#') - 1) FROM columnar WHERE version = ?")
+        try statement.bind([.text(Self.versionText(version))])
+        var sections: Set<String> = []
+        while try statement.step() { sections.insert(statement.text(0) ?? "") }
+        guard sections.contains("base") else { return nil }
+        for name in try propertyNamesInTable() where !sections.contains("property:" + name) { return nil }
+        return ColumnarManifest(base: version)
     }
 
     /// Property `name` for every event of `events`: from the stored copy when it is current, else read from the
     /// events table and stored for the next process.
+    ///
+    /// For a copy merged from parts, each part's column is read and merged the same way; a part without the
+    /// section has no value of the property. Read from the table instead, the column of a merged copy is kept in
+    /// memory only: stored at the store's version, it would stand for the whole copy beside parts.
     func propertyColumn(_ name: String, of events: ColumnarEvents, isCancelled: () -> Bool) throws -> PropertyColumn {
         let section = "property:" + name
+        if let runs = events.partRuns {
+            if let manifest = storedManifest(version: events.version),
+               let column = storedPropertyColumn(section, parts: manifest, runs: runs, eventCount: events.eventCount) {
+                return column
+            }
+            return try loadPropertyColumns([name], expectedCount: events.eventCount, isCancelled: isCancelled)[name]!
+        }
         if let bytes = try? readColumnarSection(section, version: events.version),
            let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }) {
             return column
@@ -114,6 +177,26 @@ extension EventStore {
         let column = try loadPropertyColumns([name], expectedCount: events.eventCount, isCancelled: isCancelled)[name]!
         writeColumnarSection(section, bytes: ColumnarCodec.encode(column), version: events.version)
         return column
+    }
+
+    /// Property section `section` of every part, merged along `runs`; nil when a stored section cannot be read.
+    private func storedPropertyColumn(_ section: String, parts manifest: ColumnarManifest, runs: ColumnarPartRuns,
+                                      eventCount: Int) -> PropertyColumn? {
+        var columns: [PropertyColumn?] = []
+        for part in manifest.parts {
+            let name = ColumnarManifest.name(section, part: part.number)
+            guard let bytes = try? readColumnarSection(name, version: part.to) else {
+                columns.append(nil)
+                continue
+            }
+            let extra = part.number == 0 ? eventCount - part.eventCount : 0
+            guard let column = try? bytes.withUnsafeBytes({
+                try ColumnarCodec.decodeProperty($0, eventCount: part.eventCount, extraEvents: extra)
+            }) else { return nil }
+            columns.append(column)
+        }
+        let base = columns.removeFirst()
+        return ColumnarPartMerge.mergeProperty(base: base, others: columns, runs: runs, eventCount: eventCount)
     }
 
     /// Builds the columnar copy of the whole store (base columns and every property) and keeps it inside the store
@@ -128,6 +211,18 @@ extension EventStore {
     /// The copy of `version` with every property column the store has, from memory or the stored copy; nil when
     /// any part is missing. Called inside an import's transaction, before the import's counts are written, so
     /// table `fields` still names the properties of `version`.
+    ///
+    /// An import adding `adding` events to a stored copy adds a part (see `ColumnarParts`) unless the parts would
+    /// then need merging; then, and for a copy kept in memory only, it merges into the whole copy.
+    func columnarStart(_ version: EventsVersion, adding: Int) -> ImportCopyMaker.Start? {
+        if let manifest = try? storedParts(version: version) {
+            let appended = manifest.appending(EventsVersion(eventCount: version.eventCount + Int64(adding),
+                                                            nextSeq: version.nextSeq + Int64(adding)))
+            if !appended.needsCompaction { return .parts(manifest) }
+        }
+        return columnarBase(version).map { .whole($0) }
+    }
+
     func columnarBase(_ version: EventsVersion) -> ImportCopyMaker.Base? {
         let events: ColumnarEvents
         if let cached = cachedColumnar, cached.version == version {
@@ -138,11 +233,20 @@ extension EventStore {
             return nil
         }
         guard let names = try? propertyNamesInTable() else { return nil }
+        let manifest = events.partRuns == nil ? nil : storedManifest(version: version)
         var columns: [String: PropertyColumn] = [:]
         for name in names {
-            guard let bytes = try? readColumnarSection("property:" + name, version: version),
-                  let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) })
-            else { return nil }
+            let column: PropertyColumn?
+            if let runs = events.partRuns {
+                column = manifest.flatMap {
+                    storedPropertyColumn("property:" + name, parts: $0, runs: runs, eventCount: events.eventCount)
+                }
+            } else {
+                column = (try? readColumnarSection("property:" + name, version: version)).flatMap { bytes in
+                    try? bytes.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }
+                }
+            }
+            guard let column else { return nil }
             columns[name] = column
         }
         return ImportCopyMaker.Base(events: events, columns: columns)
@@ -155,15 +259,47 @@ extension EventStore {
     /// import has committed. False when the copy is not of the events and properties the store now has, or could
     /// not be written whole.
     func storeImportCopy(_ made: ImportCopyMaker.Made) -> Bool {
-        guard let counters = try? readCounters(),
-              EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq) == made.events.version,
+        guard let counters = try? readCounters() else { return false }
+        let version = EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
+        if let manifest = made.appendsTo {
+            guard manifest.version == version else { return false }
+            return writeColumnarPart(made.sections, manifest: manifest)
+        }
+        guard version == made.events.version,
               let names = try? propertyNamesInTable(), Set(names) == Set(made.properties) else { return false }
         return writeColumnarSections(made.sections, version: made.events.version)
     }
 
-    /// Keeps in memory the copy `storeImportCopy` wrote, after the import committed.
-    func adoptColumnarCopy(_ events: ColumnarEvents) {
-        cachedColumnar = events
+    /// Writes one more part's sections (already named for it, the new manifest among them) at the manifest's
+    /// version, inside the import's transaction; the other parts stay as they are.
+    private func writeColumnarPart(_ sections: [(name: String, bytes: [UInt8])], manifest: ColumnarManifest) -> Bool {
+        let wanted = Self.versionText(manifest.version)
+        do {
+            try db.transaction {
+                try db.execute(Self.createColumnarTable)
+                let stale = try db.prepare("DELETE FROM columnar WHERE name >= ? AND name < ?")
+                let insert = try db.prepare("INSERT INTO columnar(name, version, data) VALUES (?, ?, ?)")
+                for (section, bytes) in sections {
+                    stale.reset()
+                    try stale.bind([.text(section + "#"), .text(section + "$")])
+                    try stale.run()
+                    try Self.insertSection(section, bytes: bytes, version: wanted, with: insert)
+                }
+            }
+        } catch {
+            return false
+        }
+        return true
+    }
+
+    /// Keeps in memory the copy `storeImportCopy` wrote, after the import committed; a part alone is not the
+    /// store's copy, which the next query reads from the store, parts merged.
+    func adoptColumnarCopy(_ made: ImportCopyMaker.Made) {
+        guard made.appendsTo == nil else {
+            cachedColumnar = nil
+            return
+        }
+        cachedColumnar = made.events
         columnarOrigin = .eventsTable
     }
 
@@ -188,6 +324,7 @@ extension EventStore {
     /// Writes `sections` of `events` into the store and keeps `events` in memory.
     private func keepColumnarCopy(_ events: ColumnarEvents, sections: [(name: String, bytes: [UInt8])]) {
         writeColumnarSections(sections, version: events.version)
-        adoptColumnarCopy(events)
+        cachedColumnar = events
+        columnarOrigin = .eventsTable
     }
 }

@@ -69,9 +69,10 @@ struct EventImporter {
     private let firstSeq: Int64
     /// Whether the store had no events: its columnar copy is then made from this import's rows alone.
     private let makesCopy: Bool
-    /// The store's copy before the import (`version`), with every property column, when the store has it: an
-    /// import into a store with events merges its rows into it instead of reading the whole table back.
-    var baseCopy: ((_ version: EventsVersion) -> ImportCopyMaker.Base?)?
+    /// How the copy of a store with events is made, given the version before the import and the events it adds:
+    /// as one more stored part, or merged into the whole copy (with every property column); nil when the store
+    /// keeps no usable copy (the copy is then built from the table after the import).
+    var baseCopy: ((_ version: EventsVersion, _ adding: Int) -> ImportCopyMaker.Start?)?
     /// The copy being made on the other core while the rows are written (see `flush(final:)`), once `finish()` ran.
     private(set) var copyMaker: ImportCopyMaker?
     /// The id of this import's first property object.
@@ -259,11 +260,12 @@ struct EventImporter {
         if renumbering != nil || customerIndexDropped { try writeNewCustomers(final: false) }
         if final, pendingFirstSeq == firstSeq {
             let before = EventsVersion(eventCount: state.counters.eventCount - Int64(imported), nextSeq: firstSeq)
-            let base = makesCopy ? nil : baseCopy?(before)
-            if makesCopy || base != nil {
+            let start: ImportCopyMaker.Start? = makesCopy ? .empty : baseCopy?(before, imported)
+            if let start {
                 let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
-                let properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(base.map { Array($0.columns.keys) } ?? [])
-                copyMaker = ImportCopyMaker(base: base, rows: ordered, version: version, properties: properties.sorted(),
+                var properties = Set(propertyCounts.filter { $0.value > 0 }.keys)
+                if case .whole(let base) = start { properties.formUnion(base.columns.keys) }
+                copyMaker = ImportCopyMaker(from: start, rows: ordered, version: version, properties: properties.sorted(),
                                             objects: propsIDs, firstPropsID: firstPropsID)
             }
         }

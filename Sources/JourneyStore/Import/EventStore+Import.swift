@@ -27,7 +27,7 @@ extension EventStore {
         let expectedRows = session.totalBytes / EventImporter.bytesPerEventEstimate
         let (imported, newCustomers, storedCopy) = try withImportState(expectedRows: expectedRows) { state in
             var importer = try EventImporter(session: session, state: state)
-            importer.baseCopy = { [unowned self] version in columnarBase(version) }
+            importer.baseCopy = { [unowned self] version, adding in columnarStart(version, adding: adding) }
             for (file, format) in zip(files, formats) {
                 switch format {
                 case .csv: try importer.importCSV(file)
@@ -38,10 +38,10 @@ extension EventStore {
             try importer.finish()
             state = importer.state
             // The copy made on the other core while the rows were written goes into the same transaction.
-            var storedCopy: ColumnarEvents?
+            var storedCopy: ImportCopyMaker.Made?
             if importer.imported > 0, let maker = importer.copyMaker {
                 progress?(ImportProgress(file: "", rows: importer.imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-                if let made = try? maker.wait(), storeImportCopy(made) { storedCopy = made.events }
+                if let made = try? maker.wait(), storeImportCopy(made) { storedCopy = made }
                 ImportTrace.mark("columnar copy written")
             }
             // Ctrl-C up to the commit cancels the whole import (SQLite's interrupt reaches only a running statement).

@@ -6,9 +6,22 @@
 final class ImportCopyMaker: @unchecked Sendable {
     /// The copy and the sections to store, by section name.
     struct Made {
+        /// The whole store's copy, or with `appendsTo` only the import's events.
         var events: ColumnarEvents
         var properties: [String]
         var sections: [(name: String, bytes: [UInt8])]
+        /// For a part: the stored copy's manifest with this part added (its last); nil for a whole copy.
+        var appendsTo: ColumnarManifest?
+    }
+
+    /// What the import's copy is made from.
+    enum Start {
+        /// An empty store: the import's events are the whole copy.
+        case empty
+        /// The store's copy, to merge the import's events into: a new base.
+        case whole(Base)
+        /// The stored copy's parts: the import's events become one more part, written on its own.
+        case parts(ColumnarManifest)
     }
 
     /// The copy of the store before the import, with every property column it had.
@@ -21,23 +34,34 @@ final class ImportCopyMaker: @unchecked Sendable {
     private var result: Result<Made, any Error> = .failure(StoreError.cancelled)
     private var worker: Worker?
 
-    /// Starts making the copy of `base` (nil for an empty store) plus `sorted` (the import's events, once in
+    /// Starts making the copy of the store as `start` describes it plus `sorted` (the import's events, once in
     /// clustered order), whose property objects are the keys of `objects` in insertion order, numbered from
-    /// `firstPropsID`.
-    init(base: Base?, rows sorted: ClusteredRows, version: EventsVersion, properties: [String], objects: ByteKeyTable,
+    /// `firstPropsID`. For `.parts`, only the import's events: a part whose own version counts its events.
+    init(from start: Start, rows sorted: ClusteredRows, version: EventsVersion, properties: [String], objects: ByteKeyTable,
          firstPropsID: Int64) {
-        let input = HandOff(value: (base, sorted, objects))
+        let input = HandOff(value: (start, sorted, objects))
         worker = Worker { [self] in
             result = Result {
-                let (base, sorted, objects) = input.value
+                let (start, sorted, objects) = input.value
                 sorted.waitForAll()
                 let rows = UnsafeBufferPointer(sorted.rows)
-                if let base {
+                switch start {
+                case .whole(let base):
                     return try Self.merge(base, rows: rows, version: version, properties: properties, objects: objects,
                                           firstPropsID: firstPropsID)
+                case .empty:
+                    return try Self.make(rows: rows, version: version, properties: properties,
+                                         objects: objects, firstPropsID: firstPropsID)
+                case .parts(let manifest):
+                    let appended = manifest.appending(version)
+                    let part = appended.parts[appended.parts.count - 1]
+                    var made = try Self.make(rows: rows, version: EventsVersion(eventCount: Int64(rows.count), nextSeq: version.nextSeq),
+                                             properties: properties, objects: objects, firstPropsID: firstPropsID)
+                    made.sections = made.sections.map { (ColumnarManifest.name($0.name, part: part.number), $0.bytes) }
+                        + [(ColumnarManifest.section, appended.encode())]
+                    made.appendsTo = appended
+                    return made
                 }
-                return try Self.make(rows: rows, version: version, properties: properties,
-                                     objects: objects, firstPropsID: firstPropsID)
             }
             ImportTrace.mark("making the columnar copy (other thread)")
         }
@@ -64,7 +88,7 @@ final class ImportCopyMaker: @unchecked Sendable {
         let columns = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
         for (name, column) in columns { _ = events.propertyColumn(name) { column } }
         return Made(events: events, properties: properties,
-                    sections: EventStore.columnarSections(events, properties: properties))
+                    sections: EventStore.columnarSections(events, properties: properties), appendsTo: nil)
     }
 
     /// The property columns `properties` of `rows`, each object read once.
@@ -152,6 +176,6 @@ final class ImportCopyMaker: @unchecked Sendable {
             _ = events.propertyColumn(name) { column }
         }
         return Made(events: events, properties: properties,
-                    sections: EventStore.columnarSections(events, properties: properties))
+                    sections: EventStore.columnarSections(events, properties: properties), appendsTo: nil)
     }
 }
