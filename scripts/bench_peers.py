@@ -208,7 +208,8 @@ def duckdb_times_sql(query):
 def duckdb_paths_sql(query):
     """PATHS of a 2-step journey without a window: the earliest step-1 event with a later step-2 event starts the
     chain, the first such step-2 event ends it; the touchpoints of every event from start to end, in (time, file
-    order), consecutive repeats collapsed; paths by customers, then by text."""
+    order), consecutive repeats collapsed; first ('(all)', converters, distinct paths), then the top paths by
+    customers, then by text."""
     (s1, _), (s2, _) = query["steps"]
     return f"""
         WITH ev AS (SELECT customer_id, ts, rowid AS seq, coalesce(touchpoint, '(none)') AS tp,
@@ -222,8 +223,11 @@ def duckdb_paths_sql(query):
                          lag(e.tp) OVER (PARTITION BY e.customer_id ORDER BY e.pos) AS before
                   FROM ev e JOIN chain c ON e.customer_id = c.customer_id AND e.pos BETWEEN c.start_pos AND c.end_pos),
         paths AS (SELECT string_agg(tp, ' > ' ORDER BY pos) AS path FROM steps
-                  WHERE before IS NULL OR before != tp GROUP BY customer_id)
-        SELECT path, count(*) AS customers FROM paths GROUP BY path ORDER BY customers DESC, path LIMIT {query['top']}"""
+                  WHERE before IS NULL OR before != tp GROUP BY customer_id),
+        counted AS (SELECT path, count(*) AS customers FROM paths GROUP BY path)
+        SELECT '(all)', (SELECT count(*) FROM paths), (SELECT count(*) FROM counted)
+        UNION ALL
+        (SELECT path, customers, NULL FROM counted ORDER BY customers DESC, path LIMIT {query['top']})"""
 
 
 def duckdb_stages_sql(query):
@@ -312,6 +316,23 @@ def duckdb_attribution_sql(query):
         FROM l WHERE conv GROUP BY credited ORDER BY conversions DESC, credited"""
 
 
+DUCKDB_SQL = {
+    "funnel": duckdb_funnel_sql, "breakdown": duckdb_breakdown_sql, "times": duckdb_times_sql,
+    "paths": duckdb_paths_sql, "stages": duckdb_stages_sql, "customers": duckdb_customers_sql,
+    "value": duckdb_value_sql, "retention": duckdb_retention_sql, "attribution": duckdb_attribution_sql,
+}
+
+
+def rows_as_groups(kind, rows):
+    """An engine's rows as the text rows journey-bench reads JourneyQL's result into (Children.groups): CUSTOMERS
+    is compared by how many customers it lists; paths' rows have no third cell (it is only in their '(all)' row)."""
+    if kind == "customers":
+        return [[str(len(rows))]]
+    if kind == "paths":
+        return [[str(cell) for cell in row if cell is not None] for row in rows]
+    return [[str(cell) for cell in row] for row in rows]
+
+
 def run_duckdb(csv, runs):
     import duckdb
     con = duckdb.connect()
@@ -333,14 +354,10 @@ def run_duckdb(csv, runs):
     for query in QUERIES:
         if "duckdb" not in query.get("engines", ["duckdb"]):
             continue
-        kind = query.get("kind")
-        sql = (duckdb_times_sql(query) if kind == "times" else duckdb_paths_sql(query) if kind == "paths"
-               else duckdb_stages_sql(query) if kind == "stages" else duckdb_customers_sql(query) if kind == "customers"
-               else duckdb_value_sql(query) if kind == "value" else duckdb_retention_sql(query) if kind == "retention"
-               else duckdb_attribution_sql(query) if kind == "attribution"
-               else duckdb_breakdown_sql(query) if "by" in query else duckdb_funnel_sql(query))
+        kind = query.get("kind") or ("breakdown" if "by" in query else "funnel")
+        sql = DUCKDB_SQL[kind](query)
         first, times, result = timed(lambda: con.execute(sql).fetchall(), runs)
-        groups = [[str(cell) for cell in row] for row in result] if kind != "customers" else [[str(len(result))]]
+        groups = rows_as_groups(kind, result)
         out["queries"][query["id"]] = {"first": first, "runs": times, "groups": groups, "sql": sql}
     out["peak_bytes"] = peak_bytes()
     return out
