@@ -24,8 +24,9 @@ import time
 
 DAY = 86_400
 
-# The queries of journey-bench's QuerySet that have an SQL form (the others need language features peers lack
-# an agreed twin for). Each step: (DuckDB condition, ClickHouse condition); the window in seconds.
+# Every query of journey-bench's QuerySet, by its id there, each answered by hand-written SQL on the engines listed
+# (all of them when "engines" is absent); the rows are compared with those journey-bench reads from JourneyQL's
+# result (Children.groups). Each step: (DuckDB condition, ClickHouse condition); the window in seconds.
 QUERIES = [
     {
         "id": "funnel2", "label": "2-step funnel, 30-day window",
@@ -80,6 +81,37 @@ QUERIES = [
         "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
         "prefilter": "stage IN ('awareness', 'purchase')",
         "window": 30 * DAY,
+    },
+    {
+        # DROPOFF (issue 12): per step, the customers lost there (deepest step k, window closed) and what they did
+        # after the chain's step-k event: the first NEXT events' touchpoints and the last event's, each ranked and
+        # folded past LIMIT (10) as JourneyQL does; the last table with its median time since the step event.
+        "id": "dropoff", "label": "drop-off: next 2 and last (3 steps)", "kind": "dropoff", "engines": ["duckdb"],
+        "steps": [(f"touchpoint = '{t}'",) * 2 for t in ("cart_add", "checkout_start", "checkout_complete")],
+        "window": DAY, "next": 2, "of": "touchpoint", "limit": 10,
+    },
+    {
+        # WHY (issue 12): converters and lost customers (window closed) with each (field, value) seen in their journey
+        # span; the rows JourneyQL lists (10 per direction, by its odds ratio), with the two totals. Fields: WHY's
+        # default set on this store (touchpoint, channel and the properties; no customer attributes are imported),
+        # less those with more than 50 values among the features seen.
+        "id": "why", "label": "why: converters against the lost", "kind": "why", "engines": ["duckdb"],
+        "steps": [("touchpoint = 'cart_add'",) * 2, ("touchpoint = 'checkout_complete'",) * 2],
+        "window": 7 * DAY, "fields": [("touchpoint", "text"), ("channel", "text"), ("device", "text"),
+                                      ("campaign", "text"), ("amount", "number")], "limit": 10, "max_values": 50,
+    },
+    {
+        # PATHS AFTER (issue 12): every node of the tree (level, parent path, node, customers), from each customer's
+        # first cart_add: the touchpoints after it, repeats collapsed, the first 3, '(end)' when fewer.
+        "id": "flow", "label": "flow: 3 steps after cart_add", "kind": "flow", "engines": ["duckdb"],
+        "anchor": ("touchpoint = 'cart_add'",) * 2, "anchor_label": "cart_add", "steps_after": 3,
+    },
+    {
+        # PATHS ... LOST AT 1 (issue 12): how many customers are lost at step 1 and how many distinct paths they
+        # took, then the top 10 paths, from the chain's first event to the last event inside the window.
+        "id": "lostpaths", "label": "paths of the lost at step 1", "kind": "lostpaths", "engines": ["duckdb"],
+        "steps": [("stage = 'awareness'",) * 2, ("stage = 'purchase'",) * 2],
+        "window": 30 * DAY, "lost_at": 1, "top": 10,
     },
     {
         # VALUE (issue 13): purchases' amounts per customer, lifetime, and after each customer's first purchase.
@@ -316,9 +348,178 @@ def duckdb_attribution_sql(query):
         FROM l WHERE conv GROUP BY credited ORDER BY conversions DESC, credited"""
 
 
+def duckdb_chain_ctes(query, carried=""):
+    """The chains of a journey (grammar/SEMANTICS.md §4) as CTEs. ev: every event with its position rn among its
+    customer's events in (time, file order), its step marks m1 ... mk and the `carried` columns; chain: each
+    customer with a step-1 event, with their level, their chain's positions p1 ... pk (NULL past the level) and t1,
+    its start's time. From every start the greedy chain fills step i with the first mi event after step i−1's
+    (nx's ni, read on that event's row) when it lies inside the window; the customer's chain is the one from the
+    earliest start that reaches the deepest level."""
+    steps = [duck for duck, _ in query["steps"]]
+    k = len(steps)
+    inside = f" AND e.ts - c.t1 <= {query['window'] * 1000}" if query.get("window") else ""
+    marks = ", ".join(f"coalesce(({cond}), false) AS m{i + 1}" for i, cond in enumerate(steps))
+    sql = (f"ev AS (SELECT customer_id, ts, {carried + ', ' if carried else ''}{marks},"
+           f" row_number() OVER (PARTITION BY customer_id ORDER BY ts, rowid) AS rn FROM events),\n")
+    sql += ("        nx AS (SELECT customer_id, rn, ts, m1, "
+            + ", ".join(f"min(CASE WHEN m{i} THEN rn END) OVER f AS n{i}" for i in range(2, k + 1))
+            + " FROM ev\n               WINDOW f AS (PARTITION BY customer_id ORDER BY rn"
+            " ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),\n")
+    sql += f"        c1 AS (SELECT customer_id, t1, p1, n2 FROM (SELECT customer_id, ts AS t1, rn AS p1, n2 FROM nx WHERE m1)),\n"
+    for i in range(2, k + 1):
+        earlier = ", ".join(f"c.p{j}" for j in range(1, i))
+        following = f", e.n{i + 1}" if i < k else ""
+        sql += (f"        c{i} AS (SELECT c.customer_id, c.t1, {earlier}, e.rn AS p{i}{following} FROM c{i - 1} c"
+                f" LEFT JOIN nx e ON e.customer_id = c.customer_id AND e.rn = c.n{i}{inside}),\n")
+    level = " + ".join(["1"] + [f"(p{i} IS NOT NULL)::INTEGER" for i in range(2, k + 1)])
+    sql += (f"        chain AS (SELECT * FROM (SELECT customer_id, t1, {', '.join(f'p{i}' for i in range(1, k + 1))},"
+            f" {level} AS level FROM c{k})\n"
+            f"                  QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY level DESC, p1) = 1)")
+    return sql
+
+
+def duckdb_closed(query):
+    """A chain's window has closed by the store's latest event (no window: always)."""
+    if not query.get("window"):
+        return "true"
+    return f"t1 + {query['window'] * 1000} <= (SELECT max(ts) FROM events)"
+
+
+def duckdb_dropoff_sql(query):
+    """DROPOFF <journey> NEXT n OF column: the customers lost at step k (level k < steps, window closed); their step
+    event is the chain's p_k. next: the column's values of the first n events after it, joined with ' → ' (none:
+    '(nothing after)'); last: the value of the customer's last event after it and the time to it. Per table and
+    step, labels ranked by customers, then bytes; past LIMIT the rest is one '(other)' row (in the last table with
+    the median over the folded customers). Rows: table, step, lost, label, median ms ('' for none), customers."""
+    k, n, of, limit = len(query["steps"]), query["next"], query["of"], query["limit"]
+    leads = ", ".join(f"lead(v, {j}) OVER o AS next{j}" for j in range(1, n + 1))
+    step_event = "CASE c.level " + " ".join(f"WHEN {i} THEN c.p{i}" for i in range(1, k)) + " END"
+    return f"""
+        WITH {duckdb_chain_ctes(query, f"coalesce({of}, '(none)') AS v")},
+        after AS (SELECT customer_id, rn, ts, {leads},
+                         last_value(v) OVER a AS last_v, last_value(ts) OVER a AS last_ts, count(*) OVER a AS events
+                  FROM ev WINDOW o AS (PARTITION BY customer_id ORDER BY rn),
+                                 a AS (PARTITION BY customer_id ORDER BY rn
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)),
+        lost AS (SELECT c.level AS step,
+                        CASE WHEN next1 IS NULL THEN '(nothing after)'
+                             ELSE concat_ws(' → ', {', '.join(f'next{j}' for j in range(1, n + 1))}) END AS next_label,
+                        CASE WHEN a.rn < a.events THEN last_v ELSE '(nothing after)' END AS last_label,
+                        CASE WHEN a.rn < a.events THEN last_ts - a.ts END AS since
+                 FROM chain c JOIN after a ON a.customer_id = c.customer_id AND a.rn = {step_event}
+                 WHERE c.level < {k} AND {duckdb_closed(query)}),
+        sizes AS (SELECT step, count(*) AS lost FROM lost GROUP BY step),
+        labelled AS (SELECT 'next' AS tab, step, next_label AS label, since FROM lost
+                     UNION ALL SELECT 'last', step, last_label, since FROM lost),
+        ranks AS (SELECT tab, step, label,
+                         row_number() OVER (PARTITION BY tab, step ORDER BY count(*) DESC, label) AS r,
+                         count(*) OVER (PARTITION BY tab, step) AS labels
+                  FROM labelled GROUP BY tab, step, label),
+        folded AS (SELECT l.tab, l.step, CASE WHEN r.labels <= {limit} OR r.r <= {limit} THEN l.label ELSE '(other)' END
+                          AS label, l.since
+                   FROM labelled l JOIN ranks r ON r.tab = l.tab AND r.step = l.step AND r.label = l.label)
+        SELECT f.tab, f.step, s.lost, f.label,
+               CASE WHEN f.tab = 'last' THEN coalesce(printf('%.1f', median(f.since)), '') ELSE '' END AS median_ms,
+               count(*) AS customers
+        FROM folded f JOIN sizes s ON s.step = f.step
+        GROUP BY f.tab, f.step, s.lost, f.label ORDER BY f.tab DESC, f.step, customers DESC, f.label"""
+
+
+def duckdb_why_sql(query):
+    """WHY <journey>: converters (level = steps) and the lost (below it, window closed). A converter's span is its
+    events from the chain's first up to the completing event, that one not included; a lost customer's from the
+    chain's first to the end of the window. A feature is a field and a value on an event of the span, counted once
+    per customer (numbers as numbers); a field with more than max_values features is left out. Per feature, a
+    converters and b lost of A and B; the odds ratio ((a+1)/(b+1))·((B−b+1)/(A−a+1)); the first `limit` rows above 1
+    (largest first) and below 1 (smallest first), ties by a + b, more first, then by the label's bytes.
+    Rows: direction, feature, a, b; first ('(all)', 'converters, lost', A, B)."""
+    k, limit = len(query["steps"]), query["limit"]
+    window = f"e.ts - c.t1 <= {query['window'] * 1000}" if query.get("window") else "true"
+    carried = ", ".join(name for name, _ in query["fields"])
+
+    def label(name, kind):
+        if kind == "text":
+            return f"'{name} = ''' || replace({name}, '''', '''''') || ''''"
+        # Integral numbers without a fraction, the others as their shortest text, as JourneyQL writes them.
+        return (f"'{name} = ' || CASE WHEN {name} = round({name}) AND abs({name}) < 9e15"
+                f" THEN CAST(CAST({name} AS BIGINT) AS VARCHAR) ELSE CAST({name} AS VARCHAR) END")
+    features = "\n                  UNION ALL ".join(
+        f"SELECT DISTINCT customer_id, converted, '{name}' AS field, {label(name, kind)} AS feature"
+        f" FROM span WHERE {name} IS NOT NULL" for name, kind in query["fields"])
+    return f"""
+        WITH {duckdb_chain_ctes(query, carried)},
+        who AS (SELECT customer_id, t1, p1, p{k}, level = {k} AS converted FROM chain
+                WHERE level = {k} OR {duckdb_closed(query)}),
+        span AS (SELECT e.*, c.converted FROM who c JOIN ev e ON e.customer_id = c.customer_id AND e.rn >= c.p1
+                 AND CASE WHEN c.converted THEN e.rn < c.p{k} ELSE {window} END),
+        seen AS ({features}),
+        kept AS (SELECT * FROM seen WHERE field IN (SELECT field FROM seen GROUP BY field
+                                                    HAVING count(DISTINCT feature) <= {query['max_values']})),
+        totals AS (SELECT count(*) FILTER (WHERE converted) AS conv, count(*) FILTER (WHERE NOT converted) AS lost
+                   FROM who),
+        counts AS (SELECT feature, count(*) FILTER (WHERE converted) AS a, count(*) FILTER (WHERE NOT converted) AS b
+                   FROM kept GROUP BY feature),
+        odds AS (SELECT feature, a, b, ((a + 1)::DOUBLE / (b + 1)) * ((lost - b + 1)::DOUBLE / (conv - a + 1)) AS ratio
+                 FROM counts, totals),
+        up AS (SELECT 'converts more' AS direction, feature, a, b FROM odds WHERE ratio > 1
+               ORDER BY ratio DESC, a + b DESC, feature LIMIT {limit}),
+        down AS (SELECT 'converts less' AS direction, feature, a, b FROM odds WHERE ratio < 1
+                 ORDER BY ratio, a + b DESC, feature LIMIT {limit})
+        SELECT '(all)', 'converters, lost', conv, lost FROM totals
+        UNION ALL (SELECT * FROM up) UNION ALL (SELECT * FROM down)"""
+
+
+def duckdb_flow_sql(query):
+    """PATHS AFTER x STEPS n: each customer's anchor is their first x event; their path the touchpoints of the
+    events after it, a value equal to the one before it skipped (the anchor's value is the one before the first),
+    the first n of them, then '(end)' when fewer. The tree: the anchor (level 0) and every distinct prefix of 1 ... n
+    values, with the customers whose path begins with it. Rows: level, parent (the anchor, then the values, joined
+    by ' > '), node, customers."""
+    anchor, n, name = query["anchor"][0], query["steps_after"], query["anchor_label"]
+    return f"""
+        WITH ev AS (SELECT customer_id, coalesce(touchpoint, '(none)') AS v, coalesce(({anchor}), false) AS m,
+                           row_number() OVER w AS rn, lag(coalesce(touchpoint, '(none)')) OVER w AS before
+                    FROM events WINDOW w AS (PARTITION BY customer_id ORDER BY ts, rowid)),
+        anchors AS (SELECT customer_id, min(rn) AS a FROM ev WHERE m GROUP BY customer_id),
+        after AS (SELECT e.customer_id, e.v, row_number() OVER (PARTITION BY e.customer_id ORDER BY e.rn) AS k
+                  FROM ev e JOIN anchors x ON x.customer_id = e.customer_id AND e.rn > x.a
+                  WHERE e.v IS DISTINCT FROM e.before),
+        paths AS (SELECT x.customer_id, coalesce(list(f.v ORDER BY f.k) FILTER (WHERE f.v IS NOT NULL), []) AS p
+                  FROM anchors x LEFT JOIN after f ON f.customer_id = x.customer_id AND f.k <= {n}
+                  GROUP BY x.customer_id),
+        padded AS (SELECT CASE WHEN len(p) < {n} THEN list_append(p, '(end)') ELSE p END AS p FROM paths),
+        levels AS (SELECT range AS level FROM range(1, {n + 1}))
+        SELECT 0 AS level, '' AS parent, '{name}' AS node, count(*) AS customers FROM anchors
+        UNION ALL
+        SELECT level, array_to_string(list_prepend('{name}', p[1:level - 1]), ' > '), p[level], count(*)
+        FROM padded, levels WHERE len(p) >= level GROUP BY ALL
+        ORDER BY level, parent, customers DESC, node"""
+
+
+def duckdb_lostpaths_sql(query):
+    """PATHS <journey> LOST AT k: customers whose level is k (< steps) and whose window has closed; a path is the
+    touchpoints of their events from the chain's first to the last one inside the window (every later one without
+    a window), consecutive repeats collapsed. Rows: ('(all)', lost, distinct paths), then the top paths by
+    customers, then by bytes."""
+    at, top = query["lost_at"], query["top"]
+    inside = f"e.ts <= c.t1 + {query['window'] * 1000}" if query.get("window") else "true"
+    return f"""
+        WITH {duckdb_chain_ctes(query, "coalesce(touchpoint, '(none)') AS v")},
+        lost AS (SELECT customer_id, t1, p1 FROM chain WHERE level = {at} AND {duckdb_closed(query)}),
+        walk AS (SELECT e.customer_id, e.rn, e.v, lag(e.v) OVER (PARTITION BY e.customer_id ORDER BY e.rn) AS before
+                 FROM lost c JOIN ev e ON e.customer_id = c.customer_id AND e.rn >= c.p1 AND {inside}),
+        paths AS (SELECT string_agg(v, ' > ' ORDER BY rn) AS path FROM walk
+                  WHERE before IS NULL OR before != v GROUP BY customer_id),
+        counted AS (SELECT path, count(*) AS customers FROM paths GROUP BY path)
+        SELECT '(all)', (SELECT count(*) FROM lost), (SELECT count(*) FROM counted)
+        UNION ALL
+        (SELECT path, customers, NULL FROM counted ORDER BY customers DESC, path LIMIT {top})"""
+
+
 DUCKDB_SQL = {
     "funnel": duckdb_funnel_sql, "breakdown": duckdb_breakdown_sql, "times": duckdb_times_sql,
     "paths": duckdb_paths_sql, "stages": duckdb_stages_sql, "customers": duckdb_customers_sql,
+    "dropoff": duckdb_dropoff_sql, "why": duckdb_why_sql, "flow": duckdb_flow_sql, "lostpaths": duckdb_lostpaths_sql,
     "value": duckdb_value_sql, "retention": duckdb_retention_sql, "attribution": duckdb_attribution_sql,
 }
 
@@ -328,7 +529,7 @@ def rows_as_groups(kind, rows):
     is compared by how many customers it lists; paths' rows have no third cell (it is only in their '(all)' row)."""
     if kind == "customers":
         return [[str(len(rows))]]
-    if kind == "paths":
+    if kind in ("paths", "lostpaths"):
         return [[str(cell) for cell in row if cell is not None] for row in rows]
     return [[str(cell) for cell in row] for row in rows]
 
@@ -450,15 +651,17 @@ def seconds(s):
     return f"{s:.3f} s" if s < 1 else f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
 
 
-def groups_text(groups, steps):
-    """`82,000 → 17,894`, or per group `social 48,096 → 10,452; ...`."""
+def groups_text(groups, steps, shown=12):
+    """`82,000 → 17,894`, or per group `social 48,096 → 10,452; ...`; past `shown` groups, how many more."""
     if not groups:
         return "—"
     parts = []
-    for group in groups:
+    for group in groups[:shown]:
         keys = [k or "(none)" for k in group[:len(group) - steps]]
-        counts = " → ".join(f"{int(n):,}" for n in group[len(group) - steps:])
+        counts = " → ".join(f"{int(n):,}" if n.lstrip("-").isdigit() else n for n in group[len(group) - steps:])
         parts.append((",".join(keys) + " " if keys else "") + counts)
+    if len(groups) > shown:
+        parts.append(f"… {len(groups) - shown:,} more")
     return "; ".join(parts)
 
 
@@ -564,6 +767,7 @@ def report(name, directory, runs, engines):
                     verdict = ""
                 elif same_groups(groups, reference):
                     verdict = "   agree"
+                    groups = reference  # in JourneyQL's order, so the lines read alike
                 else:
                     if engine == "duckdb":
                         mismatch = True
