@@ -578,16 +578,15 @@ def clickhouse_funnel_sql(query, mode=None):
 
 
 def clickhouse_retention_sql(query):
-    """The retention curve with ClickHouse's retention(): per customer, the first a (its earliest time) makes the
-    cohort; condition p + 2 is a b event later than it in the pth calendar unit after the cohort's; per cohort
-    sumForEach adds the flags, and a cohort counts in period p when that period ended by the latest event. The log
-    order is not kept by the table, so a b event in the same second as the cohort event is not counted (JourneyQL
-    counts it when the log gives it later)."""
+    """The retention curve with ClickHouse's retention(): per customer, the first a in (time, file order) makes the
+    cohort; condition p + 2 is a b event after it in that order (so in the same second when the log gives it later,
+    as JourneyQL counts it) in the pth calendar unit after the cohort's; per cohort sumForEach adds the flags, and a
+    cohort counts in period p when that period ended by the latest event."""
     unit, n = query["unit"], query["periods"]
     start = {"day": "toStartOfDay", "week": "toMonday", "month": "toStartOfMonth"}[unit]
     add = {"day": "addDays", "week": "addWeeks", "month": "addMonths"}[unit]
-    flags = ", ".join(f"({query['returning']}) AND e.ts > f.t0 AND dateDiff('{unit}', f.cohort, {start}(e.ts)) = {p}"
-                      for p in range(n + 1))
+    flags = ", ".join(f"({query['returning']}) AND (e.ts, e.seq) > (f.t0, f.s0)"
+                      f" AND dateDiff('{unit}', f.cohort, {start}(e.ts)) = {p}" for p in range(n + 1))
     return f"""
         WITH (SELECT max(ts) FROM events) AS latest
         SELECT p, sum(if(toDateTime({add}(cohort, p + 1), 'UTC') <= latest, counts[1], 0)),
@@ -595,7 +594,8 @@ def clickhouse_retention_sql(query):
         FROM (SELECT cohort, sumForEach(r) AS counts
               FROM (SELECT e.customer_id, any(f.cohort) AS cohort, retention(e.ts = f.t0, {flags}) AS r
                     FROM events AS e
-                    INNER JOIN (SELECT customer_id, min(ts) AS t0, {start}(min(ts)) AS cohort FROM events
+                    INNER JOIN (SELECT customer_id, min((ts, seq)) AS first, tupleElement(first, 1) AS t0,
+                                       tupleElement(first, 2) AS s0, {start}(t0) AS cohort FROM events
                                 WHERE {query['of']} GROUP BY customer_id) AS f ON e.customer_id = f.customer_id
                     GROUP BY e.customer_id)
               GROUP BY cohort)
