@@ -104,11 +104,12 @@ enum Children {
         var times: [Double] = []
         for _ in 0..<runs { times.append(try once().0) }
         // Counts come from the last result that has groups (TIMES: its histogram; COMPARE: its table, not the
-        // chi-square summary after it); the output compared with other processes is every result, as
-        // `journey --format csv` prints them.
-        let result = first.last(where: { !Self.groups($0).isEmpty }) ?? first.last ?? QueryResult(columns: [], rows: [])
+        // chi-square summary after it), or from both of DROPOFF's tables; the output compared with other processes
+        // is every result, as `journey --format csv` prints them.
+        let counted = Self.dropoffTables(first).map { [$0.next, $0.last] }
+            ?? [first.last(where: { !Self.groups($0).isEmpty }) ?? first.last ?? QueryResult(columns: [], rows: [])]
         return QueryOutcome(openSeconds: openSeconds, firstSeconds: firstSeconds, runs: times,
-                            counts: Self.customerCounts(result), groups: Self.groups(result),
+                            counts: counted.flatMap(Self.customerCounts), groups: Self.groups(first),
                             csv: first.map(CSVRenderer.render).joined(),
                             memory: ProcessMemory.read())
     }
@@ -159,12 +160,74 @@ enum Children {
         }
     }
 
+    /// A statement's results read into the rows scripts/bench-peers compares with its twins: both of DROPOFF's
+    /// tables, else the last result that has groups.
+    static func groups(_ results: [QueryResult]) -> [[String]] {
+        if let tables = dropoffTables(results) {
+            return dropoffRows("next", tables.next) + dropoffRows("last", tables.last)
+        }
+        return results.last(where: { !groups($0).isEmpty }).map(groups) ?? []
+    }
+
+    /// DROPOFF's "next" and "last" tables, when `results` are a DROPOFF's.
+    static func dropoffTables(_ results: [QueryResult]) -> (next: QueryResult, last: QueryResult)? {
+        func table(_ prefix: String) -> QueryResult? {
+            results.first { result in
+                result.columns.contains("lost") && result.columns.contains { $0.hasPrefix(prefix) }
+            }
+        }
+        guard let next = table("next_"), let last = table("last_"), last.columns.contains("median_time_since_step")
+        else { return nil }
+        return (next, last)
+    }
+
+    /// A DROPOFF table's rows: the table's name, step, lost at the step, the label (next events or last event),
+    /// for "last" the median time since the step event in milliseconds to a tenth ('' for none), and customers.
+    static func dropoffRows(_ name: String, _ result: QueryResult) -> [[String]] {
+        let columns = result.columns
+        guard let step = columns.firstIndex(of: "step"), let lost = columns.firstIndex(of: "lost"),
+              let label = columns.firstIndex(where: { $0.hasPrefix(name + "_") }),
+              let customers = columns.firstIndex(of: "customers") else { return [] }
+        let median = columns.firstIndex(of: "median_time_since_step")
+        return result.rows.map { row in
+            var milliseconds = ""
+            if let median, case .duration(let d) = row[median] { milliseconds = String(format: "%.1f", d) }
+            return [name, text(row[step]), text(row[lost]), text(row[label]), milliseconds, text(row[customers])]
+        }
+    }
+
+    /// The first two numbers of the note that begins `N <who>, M <what>` (PATHS: `1626 converters (...), 1536
+    /// distinct paths`; WHY: `1564 converters, 1814 lost ...`), when it has them.
+    static func noteCounts(_ result: QueryResult, _ what: String) -> (Int, Int)? {
+        for note in result.notes {
+            let parts = note.split(separator: ",", maxSplits: 1)
+            guard parts.count == 2, let first = Int(parts[0].prefix { $0.isNumber }) else { continue }
+            let rest = parts[1].drop { $0 == " " }
+            let digits = rest.prefix { $0.isNumber }
+            if let second = Int(digits), rest.dropFirst(digits.count).hasPrefix(" " + what) { return (first, second) }
+        }
+        return nil
+    }
+
     /// Per group, the key values (the columns before `step`) and then the `customers` of each step, as text.
     /// For TIMES (its histogram) and PATHS: per bucket or path, its label and customers.
     static func groups(_ result: QueryResult) -> [[String]] {
         if let label = result.columns.firstIndex(of: "path") ?? result.columns.firstIndex(of: "time_to_convert"),
            let customers = result.columns.firstIndex(of: "customers") {
-            return result.rows.map { [text($0[label]), text($0[customers])] }
+            // PATHS first says how many customers have a path and how many distinct paths they took (its note).
+            let totals = noteCounts(result, "distinct paths").map { [["(all)", String($0.0), String($0.1)]] } ?? []
+            return totals + result.rows.map { [text($0[label]), text($0[customers])] }
+        }
+        // PATHS AFTER|BEFORE: every node of the tree, as (level, parent, node, customers).
+        if let level = result.columns.firstIndex(of: "level"), let node = result.columns.firstIndex(of: "node"),
+           let parent = result.columns.firstIndex(of: "parent"), let customers = result.columns.firstIndex(of: "customers") {
+            return result.rows.map { [text($0[level]), text($0[parent]), text($0[node]), text($0[customers])] }
+        }
+        // WHY: the converters and the lost (its note), then per row listed its direction, feature, converters, lost.
+        if let direction = result.columns.firstIndex(of: "direction"), let feature = result.columns.firstIndex(of: "feature"),
+           let converters = result.columns.firstIndex(of: "converters"), let lost = result.columns.firstIndex(of: "lost") {
+            let totals = noteCounts(result, "lost").map { [["(all)", "converters, lost", String($0.0), String($0.1)]] } ?? []
+            return totals + result.rows.map { [text($0[direction]), text($0[feature]), text($0[converters]), text($0[lost])] }
         }
         // STAGES: its transitions table, per (from, to) how many transitions.
         if let from = result.columns.firstIndex(of: "from"), let to = result.columns.firstIndex(of: "to"),

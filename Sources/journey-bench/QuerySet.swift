@@ -1,4 +1,7 @@
 // The fixed query set of issue 4: what is timed, its SQL twin on SQLite where one exists, and its target.
+// scripts/bench-peers asks every query here again, by its id, as hand-written SQL on DuckDB and ClickHouse (chDB)
+// (QUERIES in scripts/bench_peers.py) and compares their rows with those Children.groups reads from JourneyQL's
+// result: a query added here needs a twin there, and a result of a new shape a reading in Children.groups.
 
 /// A time target from issue 4, or one the benchmark assumes where the issue names none.
 struct Target: Codable {
