@@ -18,7 +18,7 @@ struct ImportState {
     /// An import of about `expectedRows` rows looks its customers up one by one, through the key index, when the
     /// store has more than this many customers per row: reading every customer costs about 1 µs each (0.7 s for
     /// 820,000), a lookup a few µs.
-    static let customersPerRowForLookups: Int64 = 8
+    static let customersPerRowForLookups: Int64 = 3
 
     /// Whether an import of about `expectedRows` rows (nil: unknown, or every customer needed) into a store whose
     /// customers are numbered up to `customers` looks them up one by one instead of reading them all.
