@@ -136,17 +136,7 @@ enum ColumnarPartMerge {
         let total = baseEvents + others.reduce(0) { $0 + $1.eventCount }
         guard total < Int(Int32.max) else { throw StoreError.schema("the columnar engine holds at most \(Int32.max) events") }
         // Triples: the base's numbers stay; the others' are renumbered into the same table.
-        var numbers: [CodeTriple: UInt32] = [:]
-        for (i, triple) in b.triples.enumerated() where numbers[triple] == nil { numbers[triple] = UInt32(i) }
-        let remaps: [[UInt32]] = others.map { part in
-            part.triples.map { triple in
-                if let known = numbers[triple] { return known }
-                let number = UInt32(b.triples.count)
-                b.triples.append(triple)
-                numbers[triple] = number
-                return number
-            }
-        }
+        let remaps = renumber(into: &b.triples, others.map(\.triples))
         // The other parts' customers, ascending and distinct, and how many the base lacks.
         var added = Set<Int64>()
         for part in others { added.formUnion(part.customers) }
@@ -265,6 +255,22 @@ enum ColumnarPartMerge {
                               tripleIndex: b.tripleIndex, triples: b.triples, partRuns: runs)
     }
 
+    /// For each list, the number of each of its entries in `table`, which gains the entries it lacks: the
+    /// first part's numbers stay, the others' are renumbered into the same table.
+    private static func renumber<T: Hashable>(into table: inout [T], _ lists: [[T]]) -> [[UInt32]] {
+        var numbers: [T: UInt32] = [:]
+        for (i, entry) in table.enumerated() where numbers[entry] == nil { numbers[entry] = UInt32(i) }
+        return lists.map { list in
+            list.map { entry in
+                if let known = numbers[entry] { return known }
+                let number = UInt32(table.count)
+                table.append(entry)
+                numbers[entry] = number
+                return number
+            }
+        }
+    }
+
     /// The index of customer `id` in the ascending `customers`.
     private static func baseIndex(of id: Int64, in customers: [Int64]) -> Int? {
         var lo = 0, hi = customers.count
@@ -289,19 +295,9 @@ enum ColumnarPartMerge {
             precondition(column.valueIndex.count == baseEvents)
             column.valueIndex.append(contentsOf: repeatElement(0, count: eventCount - baseEvents))
         }
-        var numbers: [StoredValue: UInt32] = [:]
-        for (i, value) in column.values.enumerated() where numbers[value] == nil { numbers[value] = UInt32(i) }
-        let remaps: [[UInt32]?] = others.map { other in
-            other.map { other in
-                other.values.map { value in
-                    if let known = numbers[value] { return known }
-                    let number = UInt32(column.values.count)
-                    column.values.append(value)
-                    numbers[value] = number
-                    return number
-                }
-            }
-        }
+        let present = others.compactMap { $0 }
+        var renumbered = renumber(into: &column.values, present.map(\.values)).makeIterator()
+        let remaps: [[UInt32]?] = others.map { $0 == nil ? nil : renumbered.next() }
         var w = eventCount
         column.valueIndex.withUnsafeMutableBufferPointer { out in
             for run in runs.runs.reversed() {

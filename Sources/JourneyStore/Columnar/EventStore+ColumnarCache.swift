@@ -48,8 +48,12 @@ extension EventStore {
     /// Stores sections in one transaction (or savepoint), replacing older copies of them; rows of other versions
     /// go first, in one statement. One statement per section used to delete by `version != ? OR name range`,
     /// which scans the whole table: a store with 10,000 property columns spent seconds on it.
+    ///
+    /// `keepingOtherParts` writes one more part of the copy (its sections already named for it, the new manifest
+    /// among them): the other parts, of other versions, stay.
     @discardableResult
-    func writeColumnarSections(_ sections: [(name: String, bytes: [UInt8])], version: EventsVersion) -> Bool {
+    func writeColumnarSections(_ sections: [(name: String, bytes: [UInt8])], version: EventsVersion,
+                               keepingOtherParts: Bool = false) -> Bool {
         guard !isReadOnly else { return false }  // the copy is kept in memory only
         let wanted = Self.versionText(version)
         // A cache fill never waits for another writer (an import running in another process): it is skipped.
@@ -58,9 +62,11 @@ extension EventStore {
         do {
             try db.transaction {
                 try db.execute(Self.createColumnarTable)
-                let other = try db.prepare("DELETE FROM columnar WHERE version != ?")
-                try other.bind([.text(wanted)])
-                try other.run()
+                if !keepingOtherParts {
+                    let other = try db.prepare("DELETE FROM columnar WHERE version != ?")
+                    try other.bind([.text(wanted)])
+                    try other.run()
+                }
                 if sections.contains(where: { $0.name == "base" }) {
                     // A whole copy replaces the parts (the last of which has this version too).
                     try db.execute("DELETE FROM columnar WHERE (name >= 'part.' AND name < 'part/') OR (name >= 'manifest#' AND name < 'manifest$')")
@@ -263,33 +269,11 @@ extension EventStore {
         let version = EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
         if let manifest = made.appendsTo {
             guard manifest.version == version else { return false }
-            return writeColumnarPart(made.sections, manifest: manifest)
+            return writeColumnarSections(made.sections, version: manifest.version, keepingOtherParts: true)
         }
         guard version == made.events.version,
               let names = try? propertyNamesInTable(), Set(names) == Set(made.properties) else { return false }
         return writeColumnarSections(made.sections, version: made.events.version)
-    }
-
-    /// Writes one more part's sections (already named for it, the new manifest among them) at the manifest's
-    /// version, inside the import's transaction; the other parts stay as they are.
-    private func writeColumnarPart(_ sections: [(name: String, bytes: [UInt8])], manifest: ColumnarManifest) -> Bool {
-        let wanted = Self.versionText(manifest.version)
-        do {
-            try db.transaction {
-                try db.execute(Self.createColumnarTable)
-                let stale = try db.prepare("DELETE FROM columnar WHERE name >= ? AND name < ?")
-                let insert = try db.prepare("INSERT INTO columnar(name, version, data) VALUES (?, ?, ?)")
-                for (section, bytes) in sections {
-                    stale.reset()
-                    try stale.bind([.text(section + "#"), .text(section + "$")])
-                    try stale.run()
-                    try Self.insertSection(section, bytes: bytes, version: wanted, with: insert)
-                }
-            }
-        } catch {
-            return false
-        }
-        return true
     }
 
     /// Keeps in memory the copy `storeImportCopy` wrote, after the import committed; a part alone is not the
