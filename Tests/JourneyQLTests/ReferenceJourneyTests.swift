@@ -426,4 +426,42 @@ struct ReferenceJourneyTests {
         }
         #expect(FunnelTable.medianAndP90([]) == (nil, nil))
     }
+
+    /// Real values (VALUE's amounts) go through the same selection on an order-preserving key: negatives, zeros
+    /// of both signs, fractions, and one far outlier that puts most values in one histogram bucket.
+    @Test func realSelectionEqualsSorting() {
+        var rng = SplitMix64(seed: 0xA11)
+        for round in 0..<2_000 {
+            let n = Int.random(in: 1...(round % 5 == 0 ? 5_000 : 30), using: &rng)
+            var values = (0..<n).map { _ in
+                Double(Int.random(in: -500...500, using: &rng)) / Double([1, 4, 100][round % 3])
+            }
+            if round % 7 == 0 { values[0] = 1e300 }
+            if round % 11 == 0 { values += [0.0, -0.0, -0.0] }
+            let sorted = values.sorted()
+            func reference(_ p: Int) -> Double {
+                let position = (sorted.count - 1) * p
+                let lo = position / 100, rest = position % 100
+                return rest == 0 ? sorted[lo] : sorted[lo] + Double(rest) / 100 * (sorted[lo + 1] - sorted[lo])
+            }
+            let found = Quantiles.continuous(values, percents: [0, 50, 90, 100])
+            #expect(found == [reference(0), reference(50), reference(90), reference(100)], "n \(values.count), round \(round)")
+        }
+    }
+
+    /// Many values in few buckets, and durations spread over the whole Int64 range.
+    @Test func histogramEdges() {
+        var rng = SplitMix64(seed: 0xB0B)
+        let shapes: [[Int64]] = [
+            Array(repeating: 7, count: 10_000),
+            (0..<50_000).map { _ in Int64.random(in: 0...3, using: &rng) } + [Int64.max],
+            (0..<50_000).map { _ in Int64.random(in: Int64.min...Int64.max, using: &rng) },
+            (0..<70_001).map { Int64($0) * 37 % 70_001 },
+        ]
+        for values in shapes {
+            let (median, p90) = FunnelTable.medianAndP90(values)
+            #expect(median == Reference.quantileCont(values, 0.5))
+            #expect(p90 == Reference.quantileCont(values, 0.9))
+        }
+    }
 }

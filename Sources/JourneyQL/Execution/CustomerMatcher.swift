@@ -75,56 +75,53 @@ struct ScannedCustomer {
     let customer: Int64
     let times: UnsafeBufferPointer<Int64>
     let masks: UnsafeBufferPointer<UInt64>
-    private let carried: Carried
-
-    private enum Carried {
-        case arrays([[CarriedValue]])
-        /// Carried fields read through the scan, by the events' numbers.
-        case raw(scan: any PartitionedScan, events: UnsafeBufferPointer<Int32>)
-    }
+    /// Carried values as arrays (a scan that built them), else empty.
+    private let arrays: [[CarriedValue]]
+    /// The scan that handed over raw columns, read by the events' numbers. Not retained: a ScannedCustomer lives
+    /// only during the scan's own call, and retaining one object from both scan threads per customer made its
+    /// reference count a contended cache line (a third of a funnel's time).
+    private unowned(unsafe) let scan: (any PartitionedScan)?
+    private let events: UnsafeBufferPointer<Int32>
 
     init(_ customer: CustomerEvents, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>) {
         self.customer = customer.customer
         self.times = times
         self.masks = masks
-        carried = .arrays(customer.carried)
+        arrays = customer.carried
+        scan = nil
+        events = UnsafeBufferPointer(start: nil, count: 0)
     }
 
     init(_ columns: CustomerColumns, scan: any PartitionedScan) {
         customer = columns.customer
         times = columns.times
         masks = columns.masks
-        carried = .raw(scan: scan, events: columns.events)
+        arrays = []
+        self.scan = scan
+        events = columns.events
     }
 
     var count: Int { times.count }
 
     /// Carried field `field` on event `i`; a dictionary column's value is its code, as `.integer`.
     func value(_ field: Int, at i: Int) -> CarriedValue {
-        switch carried {
-        case .arrays(let values):
-            return values[field][i]
-        case .raw(let scan, let events):
-            return scan.carriedValue(field, event: events[i])
-        }
+        if let scan { return scan.carriedValue(field, event: events[i]) }
+        return arrays[field][i]
     }
 
     /// Whether `denseCode` and `distinctValues` answer: the scan handed over raw columns (the columnar engine).
-    var hasDenseCodes: Bool {
-        if case .raw = carried { true } else { false }
-    }
+    var hasDenseCodes: Bool { scan != nil }
 
     /// Carried field `field` on event `i` as a small whole number (see `PartitionedScan.carriedCode`); only when
     /// `hasDenseCodes`.
     func denseCode(_ field: Int, at i: Int) -> Int? {
-        guard case .raw(let scan, let events) = carried else { preconditionFailure("no dense codes in arrays") }
+        guard let scan else { preconditionFailure("no dense codes in arrays") }
         return scan.carriedCode(field, event: events[i])
     }
 
     /// A carried property's distinct values, indexed by `denseCode` (nil for a dictionary column or without codes).
     func distinctValues(_ field: Int) -> [CarriedValue]? {
-        guard case .raw(let scan, _) = carried else { return nil }
-        return scan.carriedDistinctValues(field)
+        scan?.carriedDistinctValues(field)
     }
 
     /// The code of a carried dictionary column on event `i` (nil when the event has none).

@@ -16,6 +16,22 @@ public struct CustomerMatch: Sendable, Equatable {
         self.level = level
         self.positions = positions
     }
+
+    /// Sets the match to `level` steps at `chain[0..<level]`, in place: `positions` keeps its storage and is resized
+    /// only when the level changes (once per customer, where clearing and appending took two generic calls).
+    @inline(__always)
+    mutating func set(level: Int, chain: UnsafeMutableBufferPointer<Int>) {
+        self.level = level
+        let count = positions.count
+        if count > level {
+            positions.removeLast(count - level)
+        } else if count < level {
+            positions.append(contentsOf: repeatElement(0, count: level - count))
+        }
+        positions.withUnsafeMutableBufferPointer { p in
+            for k in 0..<level { p[k] = chain[k] }
+        }
+    }
 }
 
 /// Matches "deepest level over all starts" exactly (grammar/SEMANTICS.md, section Funnels):
@@ -34,6 +50,7 @@ public struct FunnelMatcher: Sendable {
     public let startBounds: TimeBounds?
     private var pointers: [Int]
     private var chain: [Int]
+    private var bestChain: [Int]
 
     public init(stepCount: Int, window: Int64?, startBounds: TimeBounds? = nil) {
         precondition(stepCount >= 1 && stepCount <= 64)
@@ -42,6 +59,7 @@ public struct FunnelMatcher: Sendable {
         self.startBounds = startBounds
         self.pointers = Array(repeating: 0, count: stepCount)
         self.chain = Array(repeating: 0, count: stepCount)
+        self.bestChain = Array(repeating: 0, count: stepCount)
     }
 
     /// Matches one customer, never cancelled.
@@ -78,18 +96,22 @@ public struct FunnelMatcher: Sendable {
         let stepCount = stepCount
         return pointers.withUnsafeMutableBufferPointer { pointers in
             chain.withUnsafeMutableBufferPointer { chain in
-                Self.match(times: times, masks: masks, stepCount: stepCount, window: window, startBounds: startBounds,
-                           pointers: pointers, chain: chain, into: &best, isCancelled: isCancelled)
+                bestChain.withUnsafeMutableBufferPointer { bestChain in
+                    var level = 0
+                    let finished = Self.match(times: times, masks: masks, stepCount: stepCount, window: window,
+                                              startBounds: startBounds, pointers: pointers, chain: chain,
+                                              bestChain: bestChain, bestLevel: &level, isCancelled: isCancelled)
+                    best.set(level: level, chain: bestChain)
+                    return finished
+                }
             }
         }
     }
 
     private static func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>, stepCount: Int,
                               window: Int64?, startBounds: TimeBounds?, pointers: UnsafeMutableBufferPointer<Int>,
-                              chain: UnsafeMutableBufferPointer<Int>, into best: inout CustomerMatch,
-                              isCancelled: () -> Bool) -> Bool {
-        best.level = 0
-        best.positions.removeAll(keepingCapacity: true)
+                              chain: UnsafeMutableBufferPointer<Int>, bestChain: UnsafeMutableBufferPointer<Int>,
+                              bestLevel: inout Int, isCancelled: () -> Bool) -> Bool {
         let count = times.count
         for k in 0..<stepCount { pointers[k] = 0 }
         let limit = window ?? Int64.max
@@ -113,14 +135,13 @@ public struct FunnelMatcher: Sendable {
                 chain[level] = j
                 level += 1
             }
-            if level > best.level {
-                best.level = level
-                best.positions.removeAll(keepingCapacity: true)
-                best.positions.append(contentsOf: chain[0..<level])
+            if level > bestLevel {
+                bestLevel = level
+                for k in 0..<level { bestChain[k] = chain[k] }
                 if level == stepCount { return true }
             }
             // No later start can find step `level` either once the events ran out, so none can go deeper.
-            if exhausted, level <= best.level { return true }
+            if exhausted, level <= bestLevel { return true }
             start += 1
         }
         return true

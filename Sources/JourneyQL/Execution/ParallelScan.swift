@@ -29,14 +29,19 @@ enum ParallelScan {
         let check = UncheckedSendable(value: isCancelled)
         DispatchQueue.concurrentPerform(iterations: count) { k in
             var accumulator = slots.take(k)
+            // A closure of this thread's own: the per-customer calls copy it, and copies of one closure shared by
+            // both threads contend for its reference count.
+            let isCancelled: () -> Bool = { check.value() }
+            // Likewise the scan object that goes along with each customer.
+            let scan = scan.threadCopy()
             do {
                 if accumulator.takesBuffers {
-                    try scan.scanColumns(partition: k, isCancelled: check.value) {
-                        try accumulator.add($0, from: scan, isCancelled: check.value)
+                    try scan.scanColumns(partition: k, isCancelled: isCancelled) {
+                        try accumulator.add($0, from: scan, isCancelled: isCancelled)
                     }
                 } else {
-                    try scan.scan(partition: k, isCancelled: check.value) {
-                        try accumulator.add($0, isCancelled: check.value)
+                    try scan.scan(partition: k, isCancelled: isCancelled) {
+                        try accumulator.add($0, isCancelled: isCancelled)
                     }
                 }
                 slots.put(k, accumulator)

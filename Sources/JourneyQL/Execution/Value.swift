@@ -18,12 +18,19 @@ extension Quantiles {
     /// the ninth to the tenth (h = 8.1 as a Double would give 109.99999999999997 for 100 and 200). Nil for none.
     static func continuous(_ values: [Double], percents: [Int]) -> [Double?] {
         guard !values.isEmpty else { return percents.map { _ in nil } }
-        let sorted = values.sorted()
+        let n = values.count
+        var ranks = Set<Int>()
+        for p in percents {
+            let lo: Int = (n - 1) * p / 100
+            ranks.insert(lo)
+            ranks.insert(min(n - 1, lo + 1))
+        }
+        let found = values.withUnsafeBufferPointer { orderStatistics($0, ranks: ranks.sorted(), key: Self.key) }
         return percents.map { p in
-            let position = (sorted.count - 1) * p
+            let position = (n - 1) * p
             let lo = position / 100, rest = position % 100
-            guard rest != 0 else { return sorted[lo] }
-            return sorted[lo] + Double(rest) / 100 * (sorted[lo + 1] - sorted[lo])
+            guard rest != 0 else { return found[lo]! }
+            return found[lo]! + Double(rest) / 100 * (found[lo + 1]! - found[lo]!)
         }
     }
 }

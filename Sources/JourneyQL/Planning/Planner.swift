@@ -11,14 +11,14 @@ public struct Planner {
 
     public func plan(_ statement: CheckedStatement) -> Plan {
         switch statement {
-        case .funnel(let f): .query(planFunnel(f), .funnel)
+        case .funnel(let f): .query(planFunnel(f, onlyStarters: true), .funnel)
         case .explain(let f):
             if let customer = f.traceCustomer {
                 .trace(planFunnel(f), customer: customer, range: f.traceCustomerRange)
             } else {
-                .explain(planFunnel(f))
+                .explain(planFunnel(f, onlyStarters: true))
             }
-        case .times(let f): .query(planFunnel(f), .times)
+        case .times(let f): .query(planFunnel(f, onlyStarters: true), .times)
         case .paths(let f): .query(planFunnel(f, everyEventWith: [.touchpoint]), .paths)
         case .importData(let i): .importData(i)
         case .show(let t): .show(t)
@@ -33,7 +33,9 @@ public struct Planner {
         case .dropoff(let d): .query(planDropoff(d), .dropoff(next: d.next, of: d.of))
         case .why(let w): .query(planWhy(w), .why(fields: w.fields, defaultSet: w.isDefaultSet))
         case .value(let v): planValueQuery(v)
-        case .compare(let c): .query(planFunnel(c.funnel), .compare(CompareSpec(c, previous: c.previousFunnel.map { planFunnel($0) })))
+        case .compare(let c):
+            .query(planFunnel(c.funnel, onlyStarters: true),
+                   .compare(CompareSpec(c, previous: c.previousFunnel.map { planFunnel($0, onlyStarters: true) })))
         case .retention(let r): .query(planRetention(r), .retention(r.spec))
         case .attribution(let a): .query(planAttribution(a), .attribution(AttributionSpec(a)))
         }
@@ -42,9 +44,10 @@ public struct Planner {
     /// With `everyEventWith` columns, every admitted event is delivered (not only those that fill a step) carrying
     /// those columns (`FunnelPlan.eventFields`), so an aggregation can read what customers did between, after or
     /// instead of the steps. With `eventsBeforeStart`, a start range does not hide the events before it (PATHS BEFORE
-    /// reads them).
+    /// reads them). With `onlyStarters`, the aggregation counts only customers whose chain starts (the funnel table,
+    /// TIMES, COMPARE): the scan may skip customers without an event for step 1 when the matcher needs one to start.
     public func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = [],
-                           eventsBeforeStart: Bool = false) -> FunnelPlan {
+                           eventsBeforeStart: Bool = false, onlyStarters: Bool = false) -> FunnelPlan {
         let m = funnel.steps.count
         var carry: [CarriedField] = []
         func carried(_ field: EventField) -> Int? {
@@ -83,14 +86,17 @@ public struct Planner {
         var eventFields: [EventColumn: Int] = [:]
         for column in columns { eventFields[column] = carried(EventField(column)) }
         let directly = funnel.order.rules.contains(.directly)
-        let request = ScanRequest(filter: filter, steps: steps, deliverAll: directly || !columns.isEmpty, carry: carry)
+        var request = ScanRequest(filter: filter, steps: steps, deliverAll: directly || !columns.isEmpty, carry: carry)
         let shape = JourneyShape(
             stepCount: m, optional: funnel.steps.map(\.optional), gapWindows: funnel.steps.map(\.gapWindow),
             window: funnel.window, order: funnel.order,
             exclusions: funnel.exclusions.enumerated().map { .init(bit: m + $0.offset, from: $0.element.from, to: $0.element.to) },
             sameColumn: sameColumn, startBounds: funnel.startBounds)
+        let matcher = MatcherKind(shape)
+        // These matchers start a chain only at an event of step 1 (a required step).
+        request.onlyStarters = onlyStarters && (matcher == .plain || matcher == .tied) && shape.optional.first == false
         var plan = FunnelPlan(funnel: funnel, request: request, window: funnel.window, shape: shape,
-                              matcher: MatcherKind(shape), breakdown: breakdown, eventFields: eventFields,
+                              matcher: matcher, breakdown: breakdown, eventFields: eventFields,
                               horizon: funnel.now ?? catalog.timeRange?.upperBound)
         plan.customerSet = funnel.customerSet.map { CustomerSetPlan(name: $0.name, plan: planFunnel($0.customers.funnel),
                                                                     listing: CustomerListing($0.customers)) }

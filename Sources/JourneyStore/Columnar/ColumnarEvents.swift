@@ -95,6 +95,30 @@ public final class ColumnarEvents: @unchecked Sendable {
         return base + lock.withLock { propertyColumns.values.reduce(0) { $0 + $1.byteCount } }
     }
 
+    /// Per customer, a bit for each triple among its events: bit t % 64 for triple t (with more than 64 triples a
+    /// bit stands for several, so a clear bit still proves absence). Made on first use, in one pass (about 8 ms
+    /// for 10M events), and kept.
+    public var tripleSummary: [UInt64] {
+        lock.withLock {
+            if let summary = storedSummary { return summary }
+            var summary = [UInt64](repeating: 0, count: customerCount)
+            starts.withUnsafeBufferPointer { starts in
+                tripleIndex.withUnsafeBufferPointer { tripleIndex in
+                    summary.withUnsafeMutableBufferPointer { summary in
+                        for c in 0..<summary.count {
+                            var bits: UInt64 = 0
+                            for i in Int(starts[c])..<Int(starts[c + 1]) { bits |= 1 << UInt64(tripleIndex[i] & 63) }
+                            summary[c] = bits
+                        }
+                    }
+                }
+            }
+            storedSummary = summary
+            return summary
+        }
+    }
+    private var storedSummary: [UInt64]?
+
     /// The property column `name`, loading it with `load` the first time.
     func propertyColumn(_ name: String, load: () throws -> PropertyColumn) rethrows -> PropertyColumn {
         if let column = lock.withLock({ propertyColumns[name] }) { return column }

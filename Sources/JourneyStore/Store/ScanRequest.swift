@@ -150,13 +150,18 @@ public struct ScanRequest: Sendable, Hashable {
     public var deliverAll: Bool
     /// Values to hand along with each event, one column per field.
     public var carry: [CarriedField]
+    /// Customers with no admitted event that can fill step 1 (bit 0) add nothing to the result: a source may skip
+    /// them without reading their events (the columnar copy does, by each customer's summary of its triples).
+    public var onlyStarters: Bool
 
-    public init(filter: Predicate, steps: [Predicate], deliverAll: Bool = false, carry: [CarriedField] = []) {
+    public init(filter: Predicate, steps: [Predicate], deliverAll: Bool = false, carry: [CarriedField] = [],
+                onlyStarters: Bool = false) {
         precondition(steps.count <= 64, "at most 64 steps")
         self.filter = filter
         self.steps = steps
         self.deliverAll = deliverAll
         self.carry = carry
+        self.onlyStarters = onlyStarters
     }
 }
 
@@ -207,8 +212,10 @@ extension EventSource {
 
 /// A scan split by customer ranges: partition k delivers its customers in ascending order, as `scanCustomers`
 /// would, and together the partitions deliver every customer exactly once.
-public protocol PartitionedScan: Sendable {
+public protocol PartitionedScan: AnyObject, Sendable {
     var partitionCount: Int { get }
+    /// The same scan, as an object for one scan thread's own use (see `ColumnarScan.threadCopy`).
+    func threadCopy() -> any PartitionedScan
     func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws
     /// The same customers as raw columns (customer number, times, masks, and each event's number for
     /// `columnCode`), valid only during each call; for requests that carry nothing but dictionary columns. Builds
