@@ -26,7 +26,7 @@ struct Run: ParsableCommand {
             process vs the warm one) or a query fails.
             """)
 
-    @Option(help: "Which data sets: 1m, 10m, both (or 100k for a quick check).")
+    @Option(help: "Which data sets: 1m, 10m, both, 100m (or 100k for a quick check).")
     var events: String = "1m"
 
     @Option(help: "Timed warm runs per query (after one untimed first run).")
@@ -57,7 +57,7 @@ struct Run: ParsableCommand {
     var showSQL = false
 
     func validate() throws {
-        guard !sets().isEmpty else { throw ValidationError("--events must be 1m, 10m, both or 100k") }
+        guard !sets().isEmpty else { throw ValidationError("--events must be 1m, 10m, both, 100m or 100k") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
         guard importRuns >= 1 else { throw ValidationError("--import-runs must be at least 1") }
     }

@@ -25,17 +25,31 @@ extension EventStore {
     /// The section's bytes when the store holds a copy of `version`, else nil.
     func readColumnarSection(_ section: String, version: EventsVersion) throws -> [UInt8]? {
         guard try hasColumnarTable() else { return nil }
+        // The size first (from the rows' headers, without reading the data), so the bytes land in one buffer.
+        let size = try db.prepare("SELECT sum(length(data)) FROM columnar WHERE name >= ? AND name < ?")
+        try size.bind([.text(section + "#"), .text(section + "$")])
+        let total = try size.step() ? Int(size.int64(0)) : 0
         let statement = try db.prepare("SELECT version, data FROM columnar WHERE name >= ? AND name < ? ORDER BY name")
         try statement.bind([.text(section + "#"), .text(section + "$")])
-        var bytes: [UInt8] = []
         var chunks = 0
+        var stale = false
         let wanted = Self.versionText(version)
-        while try statement.step() {
-            guard statement.text(0) == wanted else { return nil }
-            statement.withBlob(1) { bytes.append(contentsOf: $0) }
-            chunks += 1
+        let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buffer, filled in
+            HugePages.advise(buffer)
+            while try statement.step() {
+                guard statement.text(0) == wanted else { stale = true; return }
+                try statement.withBlob(1) { blob in
+                    // The rows changed between the two statements: treat the section as damaged.
+                    guard blob.count <= total - filled else { throw StoreError.schema("the columnar copy changed while read") }
+                    if let source = blob.baseAddress, blob.count > 0 {
+                        UnsafeMutableRawPointer(buffer.baseAddress! + filled).copyMemory(from: source, byteCount: blob.count)
+                    }
+                    filled += blob.count
+                }
+                chunks += 1
+            }
         }
-        return chunks == 0 ? nil : bytes
+        return chunks == 0 || stale ? nil : bytes
     }
 
     /// Stores a section in its own transaction (or savepoint, inside an import's), replacing any older copy; rows
