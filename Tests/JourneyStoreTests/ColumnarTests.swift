@@ -204,6 +204,58 @@ import Testing
         let back = try ColumnarCodec.encode(column).withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: 4) }
         #expect(back.valueIndex == column.valueIndex && back.values == column.values)
     }
+
+    /// Random customers in blocks of 1 to 9 customers (the blocks are decoded on several threads), and the same
+    /// columns in version 1's single stream, written here by hand as the code before blocks wrote them.
+    @Test func blocksAndVersion1DecodeAlike() throws {
+        var rng = JourneyStore.SplitMix64(seed: 77)
+        for round in 0..<40 {
+            let customerCount = Int.random(in: 1...60, using: &rng)
+            var customers: [Int64] = [], starts: [Int32] = [0], times: [Int64] = []
+            var id = Int64.random(in: -1000...1000, using: &rng)
+            for _ in 0..<customerCount {
+                id += Int64.random(in: 1...500, using: &rng)
+                customers.append(id)
+                var t = Int64.random(in: -1_000_000...1_000_000_000, using: &rng)
+                for _ in 0..<Int.random(in: 1...(round % 4 == 0 ? 300 : 5), using: &rng) {
+                    t += Int64.random(in: 0...100_000, using: &rng)
+                    times.append(t)
+                }
+                starts.append(Int32(times.count))
+            }
+            let triples = (0..<Int.random(in: 1...min(300, times.count), using: &rng)).map { CodeTriple(stage: Int64($0), touchpoint: nil, channel: 1) }
+            let tripleIndex = times.map { _ in UInt32.random(in: 0..<UInt32(triples.count), using: &rng) }
+            let events = ColumnarEvents(version: EventsVersion(eventCount: Int64(times.count), nextSeq: Int64(times.count) + 5),
+                                        customers: customers, starts: starts, times: times, tripleIndex: tripleIndex,
+                                        triples: triples)
+            let blocked = ColumnarCodec.encode(events, blockCustomers: Int.random(in: 1...9, using: &rng))
+            var v1 = ByteWriter()
+            v1.bytes += ColumnarCodec.baseMagicVersion1
+            v1.varint(UInt64(times.count)); v1.varint(UInt64(times.count + 5))
+            v1.varint(UInt64(customerCount)); v1.varint(UInt64(triples.count))
+            for triple in triples {
+                for column in EventColumn.allCases { v1.varint(triple[column].map { ColumnarCodec.zigzag($0) &+ 1 } ?? 0) }
+            }
+            var previous: Int64 = 0
+            for c in 0..<customerCount {
+                v1.varint(ColumnarCodec.zigzag(customers[c] - previous))
+                previous = customers[c]
+                v1.varint(UInt64(starts[c + 1] - starts[c]))
+                v1.varint(ColumnarCodec.zigzag(times[Int(starts[c])]))
+                for i in Int(starts[c]) + 1 ..< Int(starts[c + 1]) { v1.varint(UInt64(times[i] - times[i - 1])) }
+            }
+            v1.fixedWidth(tripleIndex, maximum: UInt32(triples.count - 1))
+            for bytes in [blocked, v1.bytes] {
+                let decoded = try bytes.withUnsafeBytes { try ColumnarCodec.decodeBase($0) }
+                #expect(decoded.customers == customers && decoded.starts == starts && decoded.times == times, "round \(round)")
+                #expect(decoded.tripleIndex == tripleIndex && decoded.triples == triples && decoded.version == events.version)
+            }
+            // Cut short, or a block's length off by one: an error, never a crash or wrong columns.
+            for damaged in [Array(blocked.dropLast()), Array(blocked.prefix(blocked.count / 2))] {
+                #expect(throws: StoreError.self) { try damaged.withUnsafeBytes { try ColumnarCodec.decodeBase($0) } }
+            }
+        }
+    }
 }
 
 @Suite struct PropertyReaderTests {

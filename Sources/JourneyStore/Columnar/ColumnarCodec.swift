@@ -1,14 +1,24 @@
 // The columnar copy as bytes, for keeping it inside the store: variable-length integers, times as per-customer
 // deltas, and code numbers in the narrowest width that holds them. About 6 bytes per event for the base columns.
+import Foundation
 
 /// Appends and reads the columnar copy's byte format. All integers are little-endian or LEB128 varints.
+///
+/// Base columns, version 2 (`JQLCOL2`): the header (event count, next seq, customer count, the triples), a table of
+/// blocks (each block's first customer, first event and length in bytes), the blocks, then every event's triple
+/// number in a fixed width. A block holds up to `blockCustomers` customers, each as its id (a delta from the
+/// previous customer's in the block, the first from 0), its event count, its first time and the deltas of the
+/// others; blocks decode independently, on every core. Version 1 (`JQLCOL1`, one block and no table) is still read.
 enum ColumnarCodec {
-    static let baseMagic: [UInt8] = Array("JQLCOL1\n".utf8)
+    static let baseMagic: [UInt8] = Array("JQLCOL2\n".utf8)
+    static let baseMagicVersion1: [UInt8] = Array("JQLCOL1\n".utf8)
     static let propertyMagic: [UInt8] = Array("JQLPRP1\n".utf8)
+    /// Customers per block: 820,000 customers make 13 blocks, enough to share among a few cores evenly.
+    static let blockCustomers = 65_536
 
     // MARK: Base columns
 
-    static func encode(_ events: ColumnarEvents) -> [UInt8] {
+    static func encode(_ events: ColumnarEvents, blockCustomers: Int = blockCustomers) -> [UInt8] {
         var out = ByteWriter()
         out.bytes += baseMagic
         out.varint(UInt64(events.version.eventCount))
@@ -21,8 +31,26 @@ enum ColumnarCodec {
                 out.varint(triple[column].map { zigzag($0) &+ 1 } ?? 0)
             }
         }
+        let blocks = stride(from: 0, to: events.customerCount, by: max(1, blockCustomers)).map { first in
+            first..<min(events.customerCount, first + max(1, blockCustomers))
+        }
+        let encoded = blocks.map { encodeBlock(events, customers: $0) }
+        out.varint(UInt64(blocks.count))
+        for (block, bytes) in zip(blocks, encoded) {
+            out.varint(UInt64(block.lowerBound))
+            out.varint(UInt64(events.starts[block.lowerBound]))
+            out.varint(UInt64(bytes.count))
+        }
+        for bytes in encoded { out.bytes += bytes }
+        out.fixedWidth(events.tripleIndex, maximum: UInt32(max(0, events.triples.count - 1)))
+        return out.bytes
+    }
+
+    private static func encodeBlock(_ events: ColumnarEvents, customers: Range<Int>) -> [UInt8] {
+        var out = ByteWriter()
         var previous: Int64 = 0
-        for (c, id) in events.customers.enumerated() {
+        for c in customers {
+            let id = events.customers[c]
             out.varint(zigzag(id &- previous))
             previous = id
             let lower = Int(events.starts[c]), upper = Int(events.starts[c + 1])
@@ -35,7 +63,6 @@ enum ColumnarCodec {
                 last = events.times[i]
             }
         }
-        out.fixedWidth(events.tripleIndex, maximum: UInt32(max(0, events.triples.count - 1)))
         return out.bytes
     }
 
@@ -45,12 +72,20 @@ enum ColumnarCodec {
                               tripleIndex: c.tripleIndex, triples: c.triples)
     }
 
+    /// Where a block's customers, events and bytes lie.
+    private struct Block {
+        var customers: Range<Int>
+        var events: Range<Int>
+        var bytes: Range<Int>
+    }
+
     /// The base columns as arrays of their own; `extraEvents` and `extraCustomers` reserve room to merge more
     /// events in place (see `ColumnarPartMerge`): memory a process touches for the first time is slow here.
     static func decodeColumns(_ bytes: UnsafeRawBufferPointer, extraEvents: Int = 0,
                               extraCustomers: Int = 0) throws -> ColumnarColumns {
         var r = ByteReader(bytes)
-        try r.expect(baseMagic)
+        let isVersion1 = r.starts(with: baseMagicVersion1)
+        try r.expect(isVersion1 ? baseMagicVersion1 : baseMagic)
         let version = EventsVersion(eventCount: Int64(try r.varint()), nextSeq: Int64(try r.varint()))
         let customerCount = Int(try r.varint())
         let tripleCount = Int(try r.varint())
@@ -66,46 +101,124 @@ enum ColumnarCodec {
             }
             triples.append(CodeTriple(stage: codes[0], touchpoint: codes[1], channel: codes[2]))
         }
+        let blocks = isVersion1 ? nil : try readBlockTable(&r, customerCount: customerCount, eventCount: eventCount)
         var customers = [Int64](repeating: 0, count: customerCount)
         var starts = [Int32](repeating: 0, count: customerCount + 1)
         customers.reserveCapacity(customerCount + extraCustomers)
         starts.reserveCapacity(customerCount + 1 + extraCustomers)
-        var filled = 0
         var failure: StoreError?
         // Written once, straight into new memory; every slot is filled or the decoding fails.
         let times = [Int64](unsafeUninitializedCapacity: eventCount + extraEvents) { times, initialized in
             HugePages.advise(times)
-            do {
-                try decodeTimes(into: times)
-            } catch {
-                failure = error as? StoreError ?? r.corrupt()
-                for i in filled..<eventCount { times[i] = 0 }
+            customers.withUnsafeMutableBufferPointer { customers in
+                starts.withUnsafeMutableBufferPointer { starts in
+                    let columns = BlockColumns(customers: customers, starts: starts, times: times)
+                    if let blocks {
+                        failure = decodeBlocks(blocks, from: bytes, into: columns)
+                        if let last = blocks.last { r.p = last.bytes.upperBound }
+                    } else {
+                        // Version 1: one block, read in place.
+                        let block = Block(customers: 0..<customerCount, events: 0..<eventCount, bytes: r.p..<bytes.count)
+                        do {
+                            r.p = try decodeBlock(block, from: bytes, into: columns, stopAtEnd: false)
+                        } catch {
+                            failure = error as? StoreError ?? r.corrupt()
+                        }
+                    }
+                }
             }
+            if failure != nil { for i in 0..<eventCount { times[i] = 0 } }
             initialized = eventCount
         }
         if let failure { throw failure }
-        func decodeTimes(into times: UnsafeMutableBufferPointer<Int64>) throws {
-            var previous: Int64 = 0
-            for c in 0..<customerCount {
-                previous = previous &+ unzigzag(try r.varint())
-                customers[c] = previous
-                let count = Int(try r.varint())
-                guard count > 0, count <= eventCount - filled else { throw r.corrupt() }
-                starts[c] = Int32(filled)
-                var last = unzigzag(try r.varint())
-                times[filled] = last
-                for i in filled + 1 ..< filled + count {
-                    last = last &+ Int64(bitPattern: try r.varint())
-                    times[i] = last
-                }
-                filled += count
-            }
-        }
-        guard filled == eventCount else { throw r.corrupt() }
         starts[customerCount] = Int32(eventCount)
         let tripleIndex = try r.fixedWidth(count: eventCount, below: tripleCount, capacity: eventCount + extraEvents)
         return ColumnarColumns(version: version, customers: customers, starts: starts, times: times,
                                tripleIndex: tripleIndex, triples: triples)
+    }
+
+    /// The table of blocks, checked to cover the customers, events and bytes that follow it without gaps.
+    private static func readBlockTable(_ r: inout ByteReader, customerCount: Int, eventCount: Int) throws -> [Block] {
+        let count = Int(try r.varint())
+        guard count <= customerCount + 1 else { throw r.corrupt() }
+        var heads: [(customer: Int, event: Int, length: Int)] = []
+        for _ in 0..<count {
+            heads.append((Int(try r.varint()), Int(try r.varint()), Int(try r.varint())))
+        }
+        var blocks: [Block] = []
+        var offset = r.p
+        for (k, head) in heads.enumerated() {
+            let next = k + 1 < heads.count ? (heads[k + 1].customer, heads[k + 1].event) : (customerCount, eventCount)
+            guard head.customer == (k == 0 ? 0 : blocks[k - 1].customers.upperBound),
+                  head.event == (k == 0 ? 0 : blocks[k - 1].events.upperBound),
+                  head.customer < next.0, head.event < next.1, next.0 <= customerCount, next.1 <= eventCount,
+                  head.length >= 0, head.length <= r.bytes.count - offset else { throw r.corrupt() }
+            blocks.append(Block(customers: head.customer..<next.0, events: head.event..<next.1,
+                                bytes: offset..<(offset + head.length)))
+            offset += head.length
+        }
+        guard (blocks.last?.customers.upperBound ?? 0) == customerCount,
+              (blocks.last?.events.upperBound ?? 0) == eventCount else { throw r.corrupt() }
+        return blocks
+    }
+
+    /// The columns the blocks fill, each block its own slots.
+    private struct BlockColumns: @unchecked Sendable {
+        let customers: UnsafeMutableBufferPointer<Int64>
+        let starts: UnsafeMutableBufferPointer<Int32>
+        let times: UnsafeMutableBufferPointer<Int64>
+    }
+
+    /// Every block, in contiguous groups, one group per core; the first failure, if any.
+    private static func decodeBlocks(_ blocks: [Block], from bytes: UnsafeRawBufferPointer,
+                                     into columns: BlockColumns) -> StoreError? {
+        let groups = min(blocks.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        guard groups > 1 else {
+            do {
+                for block in blocks { _ = try decodeBlock(block, from: bytes, into: columns, stopAtEnd: true) }
+                return nil
+            } catch {
+                return error as? StoreError ?? .schema("the store's columnar copy is damaged")
+            }
+        }
+        let input = UncheckedBytes(bytes: bytes)
+        let failures = FailureSlots(count: groups)
+        DispatchQueue.concurrentPerform(iterations: groups) { g in
+            let lower = blocks.count * g / groups, upper = blocks.count * (g + 1) / groups
+            do {
+                for block in blocks[lower..<upper] { _ = try decodeBlock(block, from: input.bytes, into: columns, stopAtEnd: true) }
+            } catch {
+                failures.set(g, error as? StoreError ?? .schema("the store's columnar copy is damaged"))
+            }
+        }
+        return failures.first
+    }
+
+    /// One block's customers into their slots; the byte after it. With `stopAtEnd`, the block must end exactly at
+    /// its last byte.
+    @discardableResult
+    private static func decodeBlock(_ block: Block, from bytes: UnsafeRawBufferPointer, into columns: BlockColumns,
+                                    stopAtEnd: Bool) throws -> Int {
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[..<block.bytes.upperBound]))
+        r.p = block.bytes.lowerBound
+        var previous: Int64 = 0
+        var filled = block.events.lowerBound
+        for c in block.customers {
+            previous = previous &+ unzigzag(try r.varint())
+            columns.customers[c] = previous
+            let count = Int(try r.varint())
+            guard count > 0, count <= block.events.upperBound - filled else { throw r.corrupt() }
+            columns.starts[c] = Int32(filled)
+            var last = unzigzag(try r.varint())
+            columns.times[filled] = last
+            for i in filled + 1 ..< filled + count {
+                last = last &+ Int64(bitPattern: try r.varint())
+                columns.times[i] = last
+            }
+            filled += count
+        }
+        guard filled == block.events.upperBound, !stopAtEnd || r.p == block.bytes.upperBound else { throw r.corrupt() }
+        return r.p
     }
 
     // MARK: Property columns
@@ -204,6 +317,10 @@ struct ByteReader {
         StoreError.schema("the store's columnar copy is damaged at byte \(p); it is rebuilt from the events table")
     }
 
+    func starts(with magic: [UInt8]) -> Bool {
+        bytes.count - p >= magic.count && magic.indices.allSatisfy { bytes[p + $0] == magic[$0] }
+    }
+
     mutating func expect(_ magic: [UInt8]) throws {
         guard bytes.count - p >= magic.count, magic.indices.allSatisfy({ bytes[p + $0] == magic[$0] }) else { throw corrupt() }
         p += magic.count
@@ -276,4 +393,21 @@ struct ByteReader {
         p += count * width
         return values
     }
+}
+
+/// Bytes read by several threads at once (read-only).
+private struct UncheckedBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+}
+
+/// The first failure among threads that each record at most one.
+private final class FailureSlots: @unchecked Sendable {
+    private var failures: [StoreError?]
+    private let lock = NSLock()
+
+    init(count: Int) { failures = Array(repeating: nil, count: count) }
+
+    func set(_ k: Int, _ failure: StoreError) { lock.withLock { failures[k] = failure } }
+
+    var first: StoreError? { lock.withLock { failures.lazy.compactMap { $0 }.first } }
 }
