@@ -71,6 +71,7 @@ extension EventStore {
                                 progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let clock = ContinuousClock()
         let started = clock.now
+        ImportTrace.begin()
         db.interruptFlag.lower()
         try waitForOtherWriter(options: options, progress: progress)
         try requireWritable()
@@ -78,15 +79,19 @@ extension EventStore {
         let format = try session.format(of: file)
         // Attributes are matched to customers by key for every row, so the state holds every customer.
         let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil) { state in
+            ImportTrace.mark("import state (every customer's key)")
             let importer = try CustomerImporter(session: session, state: state)
             switch format {
             case .csv: try importer.importCSV(file)
             case .jsonl: try importer.importJSONLines(file)
             }
+            ImportTrace.mark("reading \(file)")
             try importer.finish()
+            ImportTrace.mark("attribute names recounted, statistics")
             state = importer.state
             return (importer.imported, importer.newCustomers, importer.repeated)
         }
+        ImportTrace.mark("commit")
         var report = ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
         report.repeatedCustomers = repeated
