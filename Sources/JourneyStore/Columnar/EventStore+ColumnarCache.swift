@@ -25,31 +25,29 @@ extension EventStore {
     /// The section's bytes when the store holds a copy of `version`, else nil.
     func readColumnarSection(_ section: String, version: EventsVersion) throws -> [UInt8]? {
         guard try hasColumnarTable() else { return nil }
-        // The size first (from the rows' headers, without reading the data), so the bytes land in one buffer.
-        let size = try db.prepare("SELECT sum(length(data)) FROM columnar WHERE name >= ? AND name < ?")
-        try size.bind([.text(section + "#"), .text(section + "$")])
-        let total = try size.step() ? Int(size.int64(0)) : 0
-        let statement = try db.prepare("SELECT version, data FROM columnar WHERE name >= ? AND name < ? ORDER BY name")
+        // The chunks' rows and sizes first (from the rows' headers, without reading the data); then each chunk is
+        // copied from the pages straight into one buffer. One read transaction (a savepoint, which also nests in an
+        // import's) keeps the rows found and the bytes read of the same commit.
+        try db.execute("SAVEPOINT read_columnar_section")
+        defer { try? db.execute("RELEASE read_columnar_section") }
+        let statement = try db.prepare("SELECT rowid, version, length(data) FROM columnar WHERE name >= ? AND name < ? ORDER BY name")
         try statement.bind([.text(section + "#"), .text(section + "$")])
-        var chunks = 0
-        var stale = false
         let wanted = Self.versionText(version)
-        let bytes = try [UInt8](unsafeUninitializedCapacity: total) { buffer, filled in
+        var chunks: [(rowid: Int64, count: Int)] = []
+        while try statement.step() {
+            guard statement.text(1) == wanted else { return nil }
+            chunks.append((statement.int64(0), Int(statement.int64(2))))
+        }
+        guard !chunks.isEmpty else { return nil }
+        let total = chunks.reduce(0) { $0 + $1.count }
+        return try [UInt8](unsafeUninitializedCapacity: total) { buffer, filled in
             HugePages.advise(buffer)
-            while try statement.step() {
-                guard statement.text(0) == wanted else { stale = true; return }
-                try statement.withBlob(1) { blob in
-                    // The rows changed between the two statements: treat the section as damaged.
-                    guard blob.count <= total - filled else { throw StoreError.schema("the columnar copy changed while read") }
-                    if let source = blob.baseAddress, blob.count > 0 {
-                        UnsafeMutableRawPointer(buffer.baseAddress! + filled).copyMemory(from: source, byteCount: blob.count)
-                    }
-                    filled += blob.count
-                }
-                chunks += 1
+            for chunk in chunks {
+                try db.readBlob(table: "columnar", column: "data", rowid: chunk.rowid,
+                                into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled..<(filled + chunk.count)]))
+                filled += chunk.count
             }
         }
-        return chunks == 0 || stale ? nil : bytes
     }
 
     /// Stores a section in its own transaction (or savepoint, inside an import's), replacing any older copy; rows

@@ -12,8 +12,14 @@ final class CustomerImporter {
     private(set) var newCustomers = 0
     /// Rows for a customer an earlier row of this import already gave (the last row wins).
     private(set) var repeated = 0
-    /// The customers this import has stored a row for.
-    private var seen = Set<Int64>()
+    /// The customers this import has stored a row for, a bit per customer number (numbers are dense from 1).
+    private var seen: [UInt64] = []
+    /// How many stored customers carry each attribute name, counted as rows are stored; exact only while
+    /// `countsAttributes` (see `finish`).
+    private var attributeCounts: [String: Int] = [:]
+    /// No customer had attributes before this import: then, unless a customer comes twice, the names' counts are
+    /// those of this import's rows, and `finish` need not read every customer's attributes back.
+    private let countsAttributes: Bool
 
     init(session: ImportSession, state: ImportState) throws {
         db = session.db
@@ -21,6 +27,17 @@ final class CustomerImporter {
         self.state = state
         insert = try db.prepare("INSERT INTO customers(id, key, attrs) VALUES (?, ?, ?)")
         update = try db.prepare("UPDATE customers SET attrs = ? WHERE id = ?")
+        let anyAttributes = try db.prepare("SELECT EXISTS (SELECT 1 FROM customers WHERE attrs IS NOT NULL)")
+        countsAttributes = try anyAttributes.step() && anyAttributes.int64(0) == 0
+        seen = Array(repeating: 0, count: Int(state.nextCustomerID >> 6) + 1)
+    }
+
+    /// Marks customer `id` as stored by this import; false when it already was.
+    private func markSeen(_ id: Int64) -> Bool {
+        let word = Int(id >> 6), bit = UInt64(1) << UInt64(id & 63)
+        if word >= seen.count { seen += repeatElement(0, count: max(word + 1 - seen.count, seen.count)) }
+        defer { seen[word] |= bit }
+        return seen[word] & bit == 0
     }
 
     /// Imports one CSV file of customers.
@@ -63,6 +80,7 @@ final class CustomerImporter {
                 attributes.removeAll(keepingCapacity: true)
                 try reader.appendObject(columns, to: &attributes, present: &present)
                 try store(id)
+                if countsAttributes { for slot in present { attributeCounts[columns[slot].name, default: 0] += 1 } }
             } catch let error as CSVError {
                 try session.countRow(file: file, bytesRead: reader.bytesRead)
                 try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
@@ -99,6 +117,7 @@ final class CustomerImporter {
                 try reader.appendObject(members, excluding: (0...index).map { $0 == index }, to: &attributes, present: &present)
                 var key = id
                 try key.withUTF8 { try store($0) }
+                if countsAttributes { for index in present { attributeCounts[members[index].key, default: 0] += 1 } }
             } catch let failure as RowFailure {
                 try session.reject(failure, file: file)
             }
@@ -113,12 +132,12 @@ final class CustomerImporter {
             if let id = state.customers.value(for: key) {
                 statement = update
                 try statement.bind(id, at: 2)
-                if !seen.insert(id).inserted { repeated += 1 }
+                if !markSeen(id) { repeated += 1 }
             } else {
                 let id = state.nextCustomerID
                 state.nextCustomerID += 1
                 state.customers.insert(key, value: id)
-                seen.insert(id)
+                _ = markSeen(id)
                 newCustomers += 1
                 statement = insert
                 try statement.bind(id, at: 1)
@@ -131,14 +150,23 @@ final class CustomerImporter {
         imported += 1
     }
 
-    /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics.
+    /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics. When no
+    /// customer had attributes before and none came twice, the counts made while storing are the recount (reading
+    /// 820,000 customers' attributes back through json_each took 0.7 s).
     func finish() throws {
-        try db.execute("""
-            DELETE FROM fields WHERE kind = \(Schema.attributeKind);
-            INSERT INTO fields(kind, name, count)
-                SELECT \(Schema.attributeKind), j.key, count(*) FROM customers c, json_each(c.attrs) j GROUP BY j.key;
-            PRAGMA analysis_limit = 1000;
-            ANALYZE;
-            """)
+        try db.execute("DELETE FROM fields WHERE kind = \(Schema.attributeKind)")
+        if countsAttributes && repeated == 0 {
+            let add = try db.prepare("INSERT INTO fields(kind, name, count) VALUES (?, ?, ?)")
+            for (name, count) in attributeCounts.sorted(by: { $0.key < $1.key }) {
+                try add.bind([.integer(Schema.attributeKind), .text(name), .integer(Int64(count))])
+                try add.run()
+            }
+        } else {
+            try db.execute("""
+                INSERT INTO fields(kind, name, count)
+                    SELECT \(Schema.attributeKind), j.key, count(*) FROM customers c, json_each(c.attrs) j GROUP BY j.key;
+                """)
+        }
+        try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
     }
 }

@@ -131,6 +131,22 @@ public final class Database {
         }
     }
 
+    /// Copies `count` bytes of the blob in `column` of the row `rowid` of `table` into `buffer`, from the pages
+    /// straight (incremental blob I/O): reading it as a column would first assemble it in a buffer of SQLite's own.
+    public func readBlob(table: String, column: String, rowid: Int64,
+                         into buffer: UnsafeMutableRawBufferPointer) throws {
+        var blob: OpaquePointer?
+        let opened = sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob)
+        defer { sqlite3_blob_close(blob) }
+        guard opened == SQLITE_OK, let blob else { throw error(opened) }
+        guard Int(sqlite3_blob_bytes(blob)) >= buffer.count, buffer.count <= Int(Int32.max) else {
+            throw StoreError.schema("\(table).\(column) of row \(rowid) is shorter than expected")
+        }
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let read = sqlite3_blob_read(blob, base, Int32(buffer.count), 0)
+        guard read == SQLITE_OK else { throw error(read) }
+    }
+
     /// A number that changes whenever another connection commits to the database (not when this one does).
     public func dataVersion() throws -> Int64 {
         let statement = try prepare("PRAGMA data_version")
