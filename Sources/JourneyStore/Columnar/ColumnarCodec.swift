@@ -109,7 +109,7 @@ enum ColumnarCodec {
         var failure: StoreError?
         // Written once, straight into new memory; every slot is filled or the decoding fails.
         let times = [Int64](unsafeUninitializedCapacity: eventCount + extraEvents) { times, initialized in
-            HugePages.advise(times)
+            LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(times))
             customers.withUnsafeMutableBufferPointer { customers in
                 starts.withUnsafeMutableBufferPointer { starts in
                     let columns = BlockColumns(customers: customers, starts: starts, times: times)
@@ -372,7 +372,7 @@ struct ByteReader {
         var largest: UInt32 = 0
         // Written once, straight into new memory (no zero-filling pass first).
         let values = [UInt32](unsafeUninitializedCapacity: max(count, capacity)) { out, initialized in
-            HugePages.advise(out)
+            LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(out))
             switch width {
             case 1: for i in 0..<count { out[i] = UInt32(bytes[base + i]); largest = max(largest, out[i]) }
             case 2:

@@ -41,7 +41,7 @@ extension EventStore {
         guard !chunks.isEmpty else { return nil }
         let total = chunks.reduce(0) { $0 + $1.count }
         return try [UInt8](unsafeUninitializedCapacity: total) { buffer, filled in
-            HugePages.advise(buffer)
+            LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             for chunk in chunks {
                 try db.readBlob(table: "columnar", column: "data", rowid: chunk.rowid,
                                 into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled..<(filled + chunk.count)]))

@@ -1,4 +1,5 @@
-// Arrays of hundreds of megabytes that an import fills once: made at their final capacity, on huge pages.
+// Arrays of hundreds of megabytes that an import (or a new process decoding the columnar copy) fills once: made at
+// their final capacity, on huge pages.
 #if canImport(Glibc)
 import Glibc
 #endif
