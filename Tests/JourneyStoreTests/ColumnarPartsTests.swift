@@ -108,6 +108,62 @@ import Testing
         try Self.expectCopyEqualsTheTable(path, properties: ["device", "amount"])
     }
 
+    /// Small appends into a store over `recentEventsFrom` events keep their rows in `events_recent`; an import that
+    /// rewrites the whole copy moves them into `events`. Throughout, the store reads as its twin that kept every row
+    /// in `events`: the same events through `events_json` and the SQLite scan, a columnar copy equal to the tables,
+    /// and `check` finds nothing.
+    @Test func recentEventsReadAsOneTable() throws {
+        var random = SplitMix64(seed: 7)
+        let directory = try TemporaryDirectory()
+        let paths = [directory.path("recent.db"), directory.path("twin.db")]
+        var files = [try directory.file("base.csv", Self.csv(&random, count: 2_000, customers: 150))]
+        for path in paths {
+            _ = try EventStore(path: path, access: .create).importEvents([files[0]])
+        }
+        var recentOptions = ImportOptions()
+        recentOptions.recentEventsFrom = 1_000
+        func recentRows() throws -> Int64? {
+            let store = try EventStore(path: paths[0])
+            guard try Schema.hasRecentEvents(store.db) else { return nil }
+            let count = try store.db.prepare("SELECT count(*) FROM events_recent")
+            return try count.step() ? count.int64(0) : nil
+        }
+        func expectTwins(_ round: Int) throws {
+            let stores = try paths.map { try EventStore(path: $0) }
+            #expect(try stores[0].rawEvents() == stores[1].rawEvents(), "round \(round)")
+            let request = ScanRequest(filter: .constant(true), steps: [.constant(true)], carry: [.property("device")])
+            #expect(try ColumnarTests.scan(stores[0], request) == ColumnarTests.scan(stores[1], request))
+            #expect(try stores[0].check() == [])
+            try Self.expectCopyEqualsTheTable(paths[0], properties: ["device", "amount"])
+        }
+        var appended: Int64 = 0
+        for round in 1...3 {
+            let count = 30 + Int(random.next() % 40)
+            files.append(try directory.file("more\(round).csv", Self.csv(&random, count: count, customers: 170)))
+            _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
+            _ = try EventStore(path: paths[1]).importEvents([files.last!])
+            appended += Int64(count)
+            #expect(try recentRows() == appended, "round \(round)")
+            try expectTwins(round)
+        }
+        // More than an eighth of the base at once: the copy is rewritten whole, and the recent rows move.
+        files.append(try directory.file("large.csv", Self.csv(&random, count: 400, customers: 170)))
+        _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
+        _ = try EventStore(path: paths[1]).importEvents([files.last!])
+        #expect(try recentRows() == nil)
+        try expectTwins(4)
+        // A copy rebuilt from the tables while recent rows exist reads both.
+        files.append(try directory.file("last.csv", Self.csv(&random, count: 20, customers: 170)))
+        _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
+        _ = try EventStore(path: paths[1]).importEvents([files.last!])
+        #expect(try recentRows() == 20)
+        let store = try EventStore(path: paths[0])
+        try store.db.execute("DELETE FROM columnar")
+        let rebuilt = try EventStore(path: paths[0]).columnarEvents()
+        let twin = try EventStore(path: paths[1]).columnarEvents()
+        #expect(rebuilt.times == twin.times && rebuilt.customers == twin.customers)
+    }
+
     @Test func manifestsThatDoNotChainAreRefused() throws {
         let v = { (n: Int64) in EventsVersion(eventCount: n, nextSeq: n + 1) }
         let good = ColumnarManifest(base: v(10)).appending(v(12)).appending(v(15))

@@ -40,8 +40,9 @@ extension EventStore {
         let count = Int(version.eventCount)
         let readsProperties = !properties.isEmpty
         var builder = ColumnarBuilder(expectedCount: count, keepsPropsIDs: readsProperties)
-        let statement = try db.prepare("SELECT customer, time, stage, touchpoint, channel\(readsProperties ? ", props" : "")"
-                                       + " FROM events ORDER BY customer, time, seq")
+        let statement = try db.prepare(Schema.eventsInOrder("customer, time, stage, touchpoint, channel, "
+                                                            + (readsProperties ? "props, seq" : "seq"),
+                                                            hasRecent: try Schema.hasRecentEvents(db)))
         try db.withCancellation(isCancelled) {
             while try statement.step() {
                 guard builder.eventCount < count else {
@@ -72,7 +73,8 @@ extension EventStore {
                              isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
         var propsIDs: [UInt32] = []
         propsIDs.reserveCapacity(expectedCount)
-        let statement = try db.prepare("SELECT props FROM events ORDER BY customer, time, seq")
+        let statement = try db.prepare(Schema.eventsInOrder("props, customer, time, seq",
+                                                            hasRecent: try Schema.hasRecentEvents(db)))
         var rows = 0
         try db.withCancellation(isCancelled) {
             while try statement.step() {

@@ -33,9 +33,11 @@ struct EventImporter {
     var options: ImportOptions { session.options }
     var state: ImportState
 
-    private let insertEvent: Statement
+    private var insertEvent: Statement
     /// Inserts `rowsPerInsert` events per step: running a statement costs more than binding its values.
-    private let insertEvents: Statement
+    private var insertEvents: Statement
+    /// This import's rows go to `events_recent` (see `Schema.recentEventsTable`).
+    private var writesRecent = false
     static let rowsPerInsert = 512
     private let insertCustomer: Statement
     /// The keys of the new customers not written yet, back to back (customer `firstUnwrittenCustomer + i` ends
@@ -268,6 +270,18 @@ struct EventImporter {
                 copyMaker = ImportCopyMaker(from: start, rows: ordered, version: version, properties: properties.sorted(),
                                             objects: propsIDs, firstPropsID: firstPropsID)
             }
+            // An append that adds a part to a large store's copy keeps its rows in the small recent table; one that
+            // rewrites the whole copy moves the recent rows into the large table first.
+            if case .parts? = start, before.eventCount >= options.recentEventsFrom {
+                if try !Schema.hasRecentEvents(db) { try Schema.addRecentEvents(db) }
+                insertEvent = try db.prepare(Self.insertSQL(rows: 1, into: Schema.recentEventsTable))
+                insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert, into: Schema.recentEventsTable))
+                writesRecent = true
+            }
+        }
+        if pendingFirstSeq == firstSeq, !writesRecent, try Schema.hasRecentEvents(db) {
+            try Schema.mergeRecentEvents(db)
+            ImportTrace.mark("recent events moved into the events table")
         }
         var start = 0, sorted = 0
         let count = ordered.rows.count
@@ -401,8 +415,8 @@ struct EventImporter {
         if final, rebuildsIndex { try db.execute(Schema.customerKeyIndex.definition) }
     }
 
-    private static func insertSQL(rows: Int) -> String {
-        "INSERT INTO events(customer, time, seq, stage, touchpoint, channel, props) VALUES "
+    private static func insertSQL(rows: Int, into table: String = "events") -> String {
+        "INSERT INTO \(table)(customer, time, seq, stage, touchpoint, channel, props) VALUES "
             + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 

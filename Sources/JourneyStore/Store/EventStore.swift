@@ -161,11 +161,12 @@ public final class EventStore: EventSource {
             if line != "ok" { problems.append(line) }
         }
         guard problems.isEmpty else { return problems }
-        let orphans = try db.prepare("SELECT count(*) FROM events WHERE customer NOT IN (SELECT id FROM customers)")
+        // Through events_json: recent events may be kept in a table of their own (`Schema.recentEventsTable`).
+        let orphans = try db.prepare("SELECT count(*) FROM events_json WHERE customer NOT IN (SELECT id FROM customers)")
         if try orphans.step(), orphans.int64(0) > 0 {
             problems.append("\(orphans.int64(0)) events belong to no customer")
         }
-        let counted = try db.prepare("SELECT (SELECT count(*) FROM events), (SELECT value FROM counters WHERE name = 'event_count')")
+        let counted = try db.prepare("SELECT (SELECT count(*) FROM events_json), (SELECT value FROM counters WHERE name = 'event_count')")
         if try counted.step(), counted.int64(0) != counted.int64(1) {
             problems.append("the events table holds \(counted.int64(0)) events but the store's counter says \(counted.int64(1))")
         }

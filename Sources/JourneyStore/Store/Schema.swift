@@ -15,8 +15,10 @@
 /// - `props`: each distinct object of event properties, as JSON text, once per import that brought it. Events of
 ///   real logs repeat a few objects (`{"device":"mobile"}`) millions of times; numbering them keeps an event row
 ///   at about 30 bytes instead of 60, and lets the columnar copy read each object once instead of once per event.
+/// - `events_recent` (only while it holds rows): recent rows of small appends into a large store, clustered like
+///   `events` (see `recentEventsTable`).
 /// - `events_json` (a view): the events with their properties as JSON text, which is what every SQL reading
-///   of the events uses (`e.props` is a JSON object or NULL there).
+///   of the events uses (`e.props` is a JSON object or NULL there); over both tables while `events_recent` exists.
 /// - `fields`: property names (`kind` 0) and customer attribute names (`kind` 1) with how many rows carry them.
 /// - `columnar` (made on first use): the columnar copy of the events as blobs, each stamped with the events version
 ///   it was made from (see `EventStore+ColumnarCache`).
@@ -101,6 +103,54 @@ public enum Schema {
             SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
             FROM events e LEFT JOIN props p ON p.id = e.props;
         """
+
+    /// Where small appends into a large store put their rows: `events_recent`, clustered like `events`. Inserting
+    /// 10,000 rows into the large clustered table dirtied about as many of its pages, and writing them to the WAL
+    /// and checkpointing them made most of an append's time; in a small table they share a few pages. The table
+    /// exists only while it holds rows: it is made by the first such append, and its rows move into `events` (and it
+    /// is dropped) when an import rewrites the whole columnar copy, that is when the copy's parts are compacted.
+    /// While it exists, `events_json` reads both tables, and so does every reading of the events in their order.
+    static let recentEventsTable = "events_recent"
+
+    /// `events_json` over both tables.
+    static let eventsJSONViewWithRecent = """
+        CREATE VIEW events_json AS
+            SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
+            FROM events e LEFT JOIN props p ON p.id = e.props
+            UNION ALL
+            SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
+            FROM events_recent e LEFT JOIN props p ON p.id = e.props;
+        """
+
+    /// Whether the store has recent events in a table of their own.
+    static func hasRecentEvents(_ db: Database) throws -> Bool {
+        let statement = try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+        try statement.bind([.text(recentEventsTable)])
+        return try statement.step() && statement.int64(0) > 0
+    }
+
+    /// Makes `events_recent` and points `events_json` at both tables (inside the caller's transaction).
+    static func addRecentEvents(_ db: Database) throws {
+        try db.execute(eventsTable(recentEventsTable) + "\nDROP VIEW events_json;\n" + eventsJSONViewWithRecent)
+    }
+
+    /// Moves the recent events into `events` and drops their table (inside the caller's transaction).
+    static func mergeRecentEvents(_ db: Database) throws {
+        let columns = "customer, time, seq, stage, touchpoint, channel, props"
+        try db.execute("""
+            INSERT INTO events(\(columns)) SELECT \(columns) FROM \(recentEventsTable) ORDER BY customer, time, seq;
+            DROP VIEW events_json;
+            DROP TABLE \(recentEventsTable);
+            \(eventsJSONView)
+            """)
+    }
+
+    /// SQL reading `columns` (which must include customer, time and seq) of every event in clustered order, from
+    /// both tables when recent events are kept apart: two ordered scans that SQLite merges, no sort.
+    static func eventsInOrder(_ columns: String, hasRecent: Bool) -> String {
+        guard hasRecent else { return "SELECT \(columns) FROM events ORDER BY customer, time, seq" }
+        return "SELECT \(columns) FROM events UNION ALL SELECT \(columns) FROM \(recentEventsTable) ORDER BY customer, time, seq"
+    }
 
     /// The index that finds a customer by key and keeps keys unique. It is an index of its own, not a UNIQUE
     /// constraint, so that an import adding many customers can drop it and build it again from sorted keys.
