@@ -33,6 +33,14 @@ struct ImportMeasurement: Codable {
     var callRate: Double { Double(events) / callSeconds }
 }
 
+/// A day's events appended to copies of the store (issue 14: appends cost what they add).
+struct AppendMeasurement: Codable {
+    var events: Int
+    /// Each run's child process from start to exit, in the order run; the median is judged.
+    var wallSeconds: [Double]
+    var median: Double { wallSeconds.sorted()[wallSeconds.count / 2] }
+}
+
 struct WarmMeasurement: Codable {
     var openSeconds: Double
     var firstSeconds: Double
@@ -99,6 +107,7 @@ struct DataSetResult: Codable {
     var importRun: ImportMeasurement?
     /// Every import, in the order run (the VM's speed drifts, so one run can mislead).
     var importRuns: [ImportMeasurement]?
+    var append: AppendMeasurement?
     var runs: Int
     var coldVia: String
     var queries: [QueryMeasurement]
@@ -143,6 +152,7 @@ struct Benchmark {
         }
         let storeBytes = PageCache.size(ofStore: storePath)
         let (events, customers) = try storeCounts()
+        let append = try measureAppend()
 
         let me = ChildProcess.selfExecutable()
         let journey = options.journey ?? (me.split(separator: "/").dropLast().joined(separator: "/").prefixedSlash + "/journey")
@@ -160,7 +170,7 @@ struct Benchmark {
                              csvBytes: PageCache.fileSize(csvPath), generatedSeconds: generatedSeconds,
                              events: events, customers: customers, store: storePath, storeBytes: storeBytes,
                              importRun: importRuns.sorted { $0.wallSeconds < $1.wallSeconds }.dropFirst(importRuns.count / 2).first,
-                             importRuns: importRuns.isEmpty ? nil : importRuns, runs: options.runs,
+                             importRuns: importRuns.isEmpty ? nil : importRuns, append: append, runs: options.runs,
                              coldVia: coldVia == me ? "journey-bench cold-child" : "journey -c ... --format csv",
                              queries: queries, problems: problems, totalSeconds: (clock.now - started).seconds,
                              benchPeakBytes: Self.ownPeakBytes())
@@ -209,6 +219,35 @@ struct Benchmark {
         return ImportMeasurement(events: outcome.events, callSeconds: outcome.callSeconds,
                                  closeSeconds: outcome.closeSeconds, wallSeconds: child.wallSeconds,
                                  peakBytes: outcome.memory?.peak ?? child.peakBytes)
+    }
+
+    /// Appends a day's events (a log of a 365th of the customers, generated with another seed: about a 365th of
+    /// the events) to a copy of the store, three times, each import in a child process from start to store closed.
+    private func measureAppend() throws -> AppendMeasurement {
+        let dayPath = directory + "/day.csv"
+        let child = try ChildProcess.run(ChildProcess.selfExecutable(),
+                                         ["generate-child", "--customers", String(max(1, spec.customers / 365)),
+                                          "--seed", String(DataSetSpec.seed + 1), "--output", dayPath], passStderr: true)
+        guard child.succeeded else { throw BenchError("generating \(dayPath) failed (exit \(child.exitStatus))") }
+        let copy = directory + "/append.db"
+        defer { Self.removeStore(copy) }
+        var runs: [Double] = []
+        var events = 0
+        for _ in 0..<3 {
+            Self.removeStore(copy)
+            for file in PageCache.storeFiles(storePath) {
+                try FileManager.default.copyItem(atPath: file, toPath: copy + file.dropFirst(storePath.count))
+            }
+            let run = try ChildProcess.run(ChildProcess.selfExecutable(), ["import-child", "--csv", dayPath, "--db", copy],
+                                           passStderr: true)
+            guard run.succeeded, let outcome = try? JSONDecoder().decode(ImportOutcome.self, from: Data(run.stdout.utf8)) else {
+                throw BenchError("append failed (exit \(run.exitStatus)): \(run.stdout)\(run.stderr)")
+            }
+            events = outcome.events
+            runs.append(run.wallSeconds)
+        }
+        log("  appended \(Format.grouped(events)) events to copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
+        return AppendMeasurement(events: events, wallSeconds: runs)
     }
 
     private static func removeStore(_ path: String) {

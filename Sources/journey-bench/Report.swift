@@ -121,6 +121,11 @@ enum Report {
             out.append("  import: not measured (--skip-import reused the cached store)")
         }
         out.append("  store: \(Format.megabytes(r.storeBytes)) on disk incl. -wal after a checkpoint = \(Format.perEvent(r.storeBytes, r.events))")
+        if let a = r.append {
+            out.append("  append a day's events (\(Format.grouped(a.events)) events, a 365th of the customers, seed \(r.seed + 1)) to a copy"
+                       + " of the store, process start to store closed: " + a.wallSeconds.map(Format.seconds).joined(separator: ", ")
+                       + " (median \(Format.seconds(a.median)))")
+        }
         out.append("  warm = best and median of \(r.runs) runs in one process through Session.run, after a first run (\"1st\");"
                    + " cold = a new process (\(r.coldVia)) with the store's pages dropped from the OS cache;"
                    + " new proc = the same with the pages cached; SQLite = the same funnel as plain SQL (window functions)"
