@@ -80,29 +80,8 @@ extension EventStore {
     /// One customer's events in (time, import order) order with every field and property decoded, and the
     /// customer's attributes (empty without a customers row or attributes).
     public func timeline(ofCustomer number: Int64) throws -> (events: [RawEvent], attributes: [String: PropertyValue]) {
-        let statement = try db.prepare("""
-            SELECT c.key, e.time, e.seq, s.value, t.value, h.value, j.key, j.type, j.value
-            FROM events_json e
-            JOIN customers c ON c.id = e.customer
-            LEFT JOIN dictionary s ON s.col = \(EventColumn.stage.rawValue) AND s.code = e.stage
-            LEFT JOIN dictionary t ON t.col = \(EventColumn.touchpoint.rawValue) AND t.code = e.touchpoint
-            LEFT JOIN dictionary h ON h.col = \(EventColumn.channel.rawValue) AND h.code = e.channel
-            LEFT JOIN json_each(e.props) j
-            WHERE e.customer = ?
-            ORDER BY e.time, e.seq
-            """)
-        try statement.bind(number, at: 1)
-        var events: [RawEvent] = []
-        while try statement.step() {
-            let seq = statement.int64(2)
-            if events.last?.seq != seq {
-                events.append(RawEvent(customer: statement.text(0) ?? "", time: statement.int64(1), seq: seq,
-                                       stage: statement.text(3), touchpoint: statement.text(4),
-                                       channel: statement.text(5)))
-            }
-            if let name = statement.text(6), let value = Self.decodedMember(statement, type: 7, value: 8) {
-                events[events.count - 1].properties[name] = value
-            }
+        let events = try decodedEvents(where: "e.customer = ?", bindings: [.integer(number)], orderBy: "e.time, e.seq") {
+            Self.decodedMember($0, type: $1, value: $2)
         }
         let attributesStatement = try db.prepare("SELECT j.key, j.type, j.value FROM customers c, json_each(c.attrs) j WHERE c.id = ?")
         try attributesStatement.bind(number, at: 1)

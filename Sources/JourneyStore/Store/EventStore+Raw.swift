@@ -3,6 +3,13 @@
 extension EventStore {
     /// Every event with every field decoded, ordered by customer key (byte-wise), then time, then import order.
     public func rawEvents() throws -> [RawEvent] {
+        try decodedEvents(orderBy: "c.key, e.time, e.seq") { Self.propertyValue($0, type: $1, value: $2) }
+    }
+
+    /// Events of `events_json e` with every field decoded: those `condition` admits (SQL over `e`, its values bound
+    /// from `bindings`), in `order`; `member` turns a property's json_each type and value columns into a value.
+    func decodedEvents(where condition: String = "TRUE", bindings: [SQLValue] = [], orderBy order: String,
+                       member: (Statement, Int32, Int32) -> PropertyValue?) throws -> [RawEvent] {
         let statement = try db.prepare("""
             SELECT c.key, e.time, e.seq, s.value, t.value, h.value, j.key, j.type, j.value
             FROM events_json e
@@ -11,8 +18,10 @@ extension EventStore {
             LEFT JOIN dictionary t ON t.col = \(EventColumn.touchpoint.rawValue) AND t.code = e.touchpoint
             LEFT JOIN dictionary h ON h.col = \(EventColumn.channel.rawValue) AND h.code = e.channel
             LEFT JOIN json_each(e.props) j
-            ORDER BY c.key, e.time, e.seq
+            WHERE \(condition)
+            ORDER BY \(order)
             """)
+        try statement.bind(bindings)
         var events: [RawEvent] = []
         while try statement.step() {
             let seq = statement.int64(2)
@@ -21,7 +30,7 @@ extension EventStore {
                                        stage: statement.text(3), touchpoint: statement.text(4),
                                        channel: statement.text(5)))
             }
-            if let name = statement.text(6), let value = Self.propertyValue(statement, type: 7, value: 8) {
+            if let name = statement.text(6), let value = member(statement, 7, 8) {
                 events[events.count - 1].properties[name] = value
             }
         }
