@@ -108,10 +108,24 @@ struct ByteKeyTable {
         slots[3 * slot + 2] = UInt64(bitPattern: value)
     }
 
+    /// Makes room for `keys` keys in all, so that inserting up to that many never rehashes (an import that reads
+    /// every customer knows how many there are).
+    mutating func reserveCapacity(_ keys: Int) {
+        var target = slotCount
+        while keys * 4 > target * 3 { target *= 2 }
+        guard target > slotCount else { return }
+        keyStarts.reserveCapacity(keys + 1)
+        rehash(slotCount: target)
+    }
+
     private mutating func grow() {
+        rehash(slotCount: slotCount * 2)
+    }
+
+    private mutating func rehash(slotCount newCount: Int) {
         let old = slots
         let oldCount = slotCount
-        slotCount *= 2
+        slotCount = newCount
         slots = LargeArrays.zeros(3 * slotCount)
         let mask = slotCount - 1
         for slot in 0..<oldCount where old[3 * slot + 1] != 0 {

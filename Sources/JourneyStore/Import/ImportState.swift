@@ -38,6 +38,8 @@ struct ImportState {
             state.hasEveryCustomer = false
             state.nextCustomerID = lastCustomer + 1
         } else {
+            // Numbers are dense from 1, so the largest is about how many there are: one table, never rehashed.
+            state.customers.reserveCapacity(Int(lastCustomer))
             let customers = try store.db.prepare("SELECT id, key FROM customers")
             while try customers.step() {
                 let id = customers.int64(0)
