@@ -86,11 +86,7 @@ final class ProgressLine: @unchecked Sendable {
         case .reading:
             break
         case .writing:
-            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows read; writing them to the store  \(percent)%")
-            drawn = true
-            return
-        case .columnarCopy:
-            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows written; storing the columnar copy")
+            sink.write("\r\u{1B}[K\(CellFormatting.groupedInteger(p.rows)) rows read; storing them  \(percent)%")
             drawn = true
             return
         case .waitingForWriter:

@@ -890,8 +890,6 @@ extension DifferentialTests {
             if filler { addFiller(&generated, &rng) }
             let (session, events, customers) = try importCase(generated, caseIndex: caseIndex, into: directory,
                                                               seed: seed, &rng)
-            // With the optional indexes, the SQLite scan serves rare steps through them.
-            if filler { try session.store.createSecondaryIndexes() }
             let catalog = session.catalog()
 
             for _ in 0..<queriesPerCase where failures < 5 {

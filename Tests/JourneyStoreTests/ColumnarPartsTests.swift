@@ -1,5 +1,5 @@
 // Issue 14: an import into a large store adds a part to the stored columnar copy instead of rewriting it; the parts
-// merged by a new connection must equal the copy built from the events table, event for event and property for
+// merged by a new connection must hold what one import of the same files holds, event for event and property for
 // property, and an import that finds the parts too many or too large merges them back into one base.
 import Foundation
 import Testing
@@ -31,23 +31,28 @@ import Testing
         return text
     }
 
-    /// The copy a new connection reads equals the one built from the table, properties included.
-    static func expectCopyEqualsTheTable(_ path: String, properties: [String]) throws {
+    /// The copy a new connection reads holds the events one import of `files` into a fresh store holds (customer
+    /// numbers and positions aside: a fresh store numbers customers by key), and its stored property columns equal
+    /// those made from each event's property object.
+    static func expectCopyEqualsOneImport(_ path: String, files: [String], properties: [String]) throws {
         let store = try EventStore(path: path)
         let read = try store.columnarEvents()
         #expect(store.columnarOrigin == .storedCopy)
-        let built = try store.buildColumnar(version: read.version, isCancelled: { false })
-        #expect(read.customers == built.customers)
-        #expect(read.starts == built.starts)
-        #expect(read.times == built.times)
-        #expect(read.tripleIndex.map { read.triples[Int($0)] } == built.tripleIndex.map { built.triples[Int($0)] })
-        let fromTable = try store.loadPropertyColumns(Set(properties), expectedCount: read.eventCount, isCancelled: { false })
+        let directory = try TemporaryDirectory()
+        let twin = try EventStore(path: directory.path("twin.db"), access: .create)
+        _ = try twin.importEvents(files)
+        func unnumbered(_ events: [RawEvent]) -> [RawEvent] { events.map { var e = $0; e.seq = 0; return e } }
+        let events = try store.rawEvents()
+        #expect(events.count == Int(read.eventCount))
+        #expect(unnumbered(events) == unnumbered(try twin.rawEvents()))
+        let derived = try store.derivedPropertyColumns(Set(properties), of: read, isCancelled: { false })
         for name in properties {
             let column = try store.propertyColumn(name, of: read, isCancelled: { false })
-            let expected = try #require(fromTable[name])
+            let expected = try #require(derived[name])
             #expect(column.valueIndex.map { column.values[Int($0)] } == expected.valueIndex.map { expected.values[Int($0)] },
                     "property \(name)")
         }
+        #expect(try store.check() == [])
     }
 
     static func manifest(_ path: String) throws -> ColumnarManifest? {
@@ -60,9 +65,10 @@ import Testing
             var random = SplitMix64(seed: seed)
             let directory = try TemporaryDirectory()
             let path = directory.path("store.db")
+            var files = [try directory.file("base.csv", Self.csv(&random, count: 3_000, customers: 300))]
             do {
                 let store = try EventStore(path: path, access: .create)
-                _ = try store.importEvents([directory.file("base.csv", Self.csv(&random, count: 3_000, customers: 300))])
+                _ = try store.importEvents(files)
             }
             #expect(try Self.manifest(path) == nil)
             var properties = ["device", "amount"]
@@ -73,14 +79,15 @@ import Testing
                                     firstCustomer: Int(random.next() % 40), properties: properties)
                 do {
                     let store = try EventStore(path: path)
-                    _ = try store.importEvents([directory.file("more\(round).csv", text)])
+                    files.append(try directory.file("more\(round).csv", text))
+                    _ = try store.importEvents([files.last!])
                     // The importing connection's next query reads the parts too.
                     _ = try store.columnarEvents()
                     #expect(store.columnarOrigin == .storedCopy)
                 }
                 let manifest = try #require(try Self.manifest(path), "seed \(seed), round \(round)")
                 #expect(manifest.parts.count == round + 1)
-                try Self.expectCopyEqualsTheTable(path, properties: properties)
+                try Self.expectCopyEqualsOneImport(path, files: files, properties: properties)
             }
         }
     }
@@ -89,79 +96,49 @@ import Testing
         var random = SplitMix64(seed: 99)
         let directory = try TemporaryDirectory()
         let path = directory.path("store.db")
+        var files = [try directory.file("base.csv", Self.csv(&random, count: 1_600, customers: 100)),
+                     try directory.file("a.csv", Self.csv(&random, count: 150, customers: 120))]
         do {
             let store = try EventStore(path: path, access: .create)
-            _ = try store.importEvents([directory.file("base.csv", Self.csv(&random, count: 1_600, customers: 100))])
-            _ = try store.importEvents([directory.file("a.csv", Self.csv(&random, count: 150, customers: 120))])
+            _ = try store.importEvents([files[0]])
+            _ = try store.importEvents([files[1]])
         }
         #expect(try Self.manifest(path)?.parts.count == 2)
         do {
             // 150 + 100 appended events are more than an eighth of the base's 1,600: one base again.
             let store = try EventStore(path: path)
-            _ = try store.importEvents([directory.file("b.csv", Self.csv(&random, count: 100, customers: 120))])
+            files.append(try directory.file("b.csv", Self.csv(&random, count: 100, customers: 120)))
+            _ = try store.importEvents([files[2]])
         }
         #expect(try Self.manifest(path) == nil)
         let store = try EventStore(path: path)
         let version = try store.eventsVersion()
         #expect(version.eventCount == 1_850)
         #expect(try store.readColumnarSection("base", version: version) != nil)
-        try Self.expectCopyEqualsTheTable(path, properties: ["device", "amount"])
+        try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount"])
     }
 
-    /// Small appends into a store over `recentEventsFrom` events keep their rows in `events_recent`; an import that
-    /// rewrites the whole copy moves them into `events`. Throughout, the store reads as its twin that kept every row
-    /// in `events`: the same events through `events_json` and the SQLite scan, a columnar copy equal to the tables,
-    /// and `check` finds nothing.
-    @Test func recentEventsReadAsOneTable() throws {
+    /// An import larger than one batch (`batchEvents`) writes a part per batch and merges them at its end; into a
+    /// store with events, its batches become parts of the store's copy. Either way the store reads as one import of
+    /// the same files in one batch.
+    @Test func importsLargerThanABatchReadAsOne() throws {
         var random = SplitMix64(seed: 7)
         let directory = try TemporaryDirectory()
-        let paths = [directory.path("recent.db"), directory.path("twin.db")]
+        let path = directory.path("store.db")
+        var small = ImportOptions()
+        small.batchEvents = 300
         var files = [try directory.file("base.csv", Self.csv(&random, count: 2_000, customers: 150))]
-        for path in paths {
-            _ = try EventStore(path: path, access: .create).importEvents([files[0]])
-        }
-        var recentOptions = ImportOptions()
-        recentOptions.recentEventsFrom = 1_000
-        func recentRows() throws -> Int64? {
-            let store = try EventStore(path: paths[0])
-            guard try Schema.hasRecentEvents(store.db) else { return nil }
-            let count = try store.db.prepare("SELECT count(*) FROM events_recent")
-            return try count.step() ? count.int64(0) : nil
-        }
-        func expectTwins(_ round: Int) throws {
-            let stores = try paths.map { try EventStore(path: $0) }
-            #expect(try stores[0].rawEvents() == stores[1].rawEvents(), "round \(round)")
-            let request = ScanRequest(filter: .constant(true), steps: [.constant(true)], carry: [.property("device")])
-            #expect(try ColumnarTests.scan(stores[0], request) == ColumnarTests.scan(stores[1], request))
-            #expect(try stores[0].check() == [])
-            try Self.expectCopyEqualsTheTable(paths[0], properties: ["device", "amount"])
-        }
-        var appended: Int64 = 0
-        for round in 1...3 {
-            let count = 30 + Int(random.next() % 40)
-            files.append(try directory.file("more\(round).csv", Self.csv(&random, count: count, customers: 170)))
-            _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
-            _ = try EventStore(path: paths[1]).importEvents([files.last!])
-            appended += Int64(count)
-            #expect(try recentRows() == appended, "round \(round)")
-            try expectTwins(round)
-        }
-        // More than an eighth of the base at once: the copy is rewritten whole, and the recent rows move.
-        files.append(try directory.file("large.csv", Self.csv(&random, count: 400, customers: 170)))
-        _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
-        _ = try EventStore(path: paths[1]).importEvents([files.last!])
-        #expect(try recentRows() == nil)
-        try expectTwins(4)
-        // A copy rebuilt from the tables while recent rows exist reads both.
-        files.append(try directory.file("last.csv", Self.csv(&random, count: 20, customers: 170)))
-        _ = try EventStore(path: paths[0]).importEvents([files.last!], options: recentOptions)
-        _ = try EventStore(path: paths[1]).importEvents([files.last!])
-        #expect(try recentRows() == 20)
-        let store = try EventStore(path: paths[0])
-        try store.db.execute("DELETE FROM columnar")
-        let rebuilt = try EventStore(path: paths[0]).columnarEvents()
-        let twin = try EventStore(path: paths[1]).columnarEvents()
-        #expect(rebuilt.times == twin.times && rebuilt.customers == twin.customers)
+        _ = try EventStore(path: path, access: .create).importEvents(files, options: small)
+        #expect(try Self.manifest(path) == nil)
+        try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount"])
+        // 2 batches into a store of 2,000: two parts, not merged (together less than an eighth).
+        files.append(try directory.file("more.csv", Self.csv(&random, count: 240, customers: 170,
+                                                            properties: ["device", "amount", "coupon"])))
+        var two = ImportOptions()
+        two.batchEvents = 120
+        _ = try EventStore(path: path).importEvents([files[1]], options: two)
+        #expect(try Self.manifest(path)?.parts.count == 3)
+        try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount", "coupon"])
     }
 
     @Test func manifestsThatDoNotChainAreRefused() throws {

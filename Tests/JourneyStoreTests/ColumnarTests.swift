@@ -181,53 +181,56 @@ import Testing
         #expect(column.valueIndex.map { column.values[Int($0)] }.last == .integer(3))
     }
 
-    @Test func withoutAStoredCopyTheFirstQueryBuildsAndKeepsOne() throws {
+    /// A property column missing from the copy (a section lost, or a property no import stored) is made from each
+    /// event's property object, and kept for the next process.
+    @Test func aMissingPropertyColumnIsMadeFromTheObjectsAndKept() throws {
         let directory = try TemporaryDirectory()
-        let built = try Self.mixedStore(directory).columnarEvents()
+        let store = try Self.mixedStore(directory)
+        let events = try store.columnarEvents()
+        let stored = try store.propertyColumn("price", of: events, isCancelled: { false })
         let emptied = try EventStore(path: directory.path("store.db"), access: .create)
-        try emptied.db.execute("DELETE FROM columnar")
-        let rebuilt = try emptied.columnarEvents()
-        #expect(emptied.columnarOrigin == .eventsTable)
-        #expect(rebuilt.times == built.times)
-        // A property a query needs is read from the table once and kept.
-        _ = try ColumnarSource(events: rebuilt, store: emptied)
+        try emptied.db.execute("DELETE FROM columnar WHERE name LIKE 'property:price#%'")
+        let read = try emptied.columnarEvents()
+        #expect(try emptied.readColumnarSection("property:price", version: read.version) == nil)
+        _ = try ColumnarSource(events: read, store: emptied)
             .prepare(ScanRequest(filter: .constant(true), steps: [.property("price", .greater, .number(1))]),
                      partitions: 1, isCancelled: { false })
-        #expect(try emptied.readColumnarSection("property:price", version: rebuilt.version) != nil)
-        let third = try EventStore(path: directory.path("store.db"), access: .create)
-        _ = try third.columnarEvents()
-        #expect(third.columnarOrigin == .storedCopy)
+        let kept = try #require(try emptied.readColumnarSection("property:price", version: read.version))
+        let column = try kept.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: read.eventCount) }
+        #expect(column.valueIndex.map { column.values[Int($0)] } == stored.valueIndex.map { stored.values[Int($0)] })
     }
 
-    @Test func aCacheFillDoesNotWaitForAnotherWriter() throws {
+    @Test func keepingAMadeColumnDoesNotWaitForAnotherWriter() throws {
         let directory = try TemporaryDirectory()
-        let built = try Self.mixedStore(directory).columnarEvents()
+        _ = try Self.mixedStore(directory).columnarEvents()
         let writer = try EventStore(path: directory.path("store.db"), access: .create)
-        try writer.db.execute("DELETE FROM columnar")
+        try writer.db.execute("DELETE FROM columnar WHERE name LIKE 'property:price#%'")
         try writer.db.execute("BEGIN IMMEDIATE")
         let reader = try EventStore(path: directory.path("store.db"), access: .create)
         let started = ContinuousClock.now
         let read = try reader.columnarEvents()
+        _ = try reader.propertyColumn("price", of: read, isCancelled: { false })
         // The busy timeout is 5 s; skipping the write must not come near it.
         #expect(ContinuousClock.now - started < .seconds(2))
-        #expect(reader.columnarOrigin == .eventsTable && read.times == built.times)
         try writer.db.execute("COMMIT")
-        #expect(try reader.readColumnarSection("base", version: read.version) == nil)
-        // With the writer gone, the next connection fills the cache.
+        #expect(try reader.readColumnarSection("property:price", version: read.version) == nil)
+        // With the writer gone, the next connection keeps it.
         let next = try EventStore(path: directory.path("store.db"), access: .create)
-        _ = try next.columnarEvents()
-        #expect(try next.readColumnarSection("base", version: read.version) != nil)
+        _ = try next.propertyColumn("price", of: try next.columnarEvents(), isCancelled: { false })
+        #expect(try next.readColumnarSection("property:price", version: read.version) != nil)
     }
 
-    @Test func aDamagedCopyIsRebuiltFromTheTable() throws {
+    /// The copy is where the events are: a damaged one is reported (by queries, SQL and `check`), never read.
+    @Test func aDamagedCopyIsReportedNotRead() throws {
         let directory = try TemporaryDirectory()
         let store = try Self.mixedStore(directory)
-        let built = try store.columnarEvents()
-        try store.db.execute("UPDATE columnar SET data = substr(data, 1, length(data) / 2)")
+        _ = try store.columnarEvents()
+        try store.db.execute("UPDATE columnar SET data = substr(data, 1, length(data) / 2) WHERE name LIKE 'base#%'")
         let reopened = try EventStore(path: directory.path("store.db"), access: .create)
-        let read = try reopened.columnarEvents()
-        #expect(reopened.columnarOrigin == .eventsTable)
-        #expect(read.times == built.times)
+        #expect(throws: StoreError.self) { try reopened.columnarEvents() }
+        #expect(throws: StoreError.self) { try reopened.rawEvents() }
+        let problems = try reopened.check()
+        #expect(problems.count == 1 && problems[0].hasPrefix("the events cannot be read"), "\(problems)")
     }
 
     @Test func codecRoundTripsExtremeValues() throws {
@@ -325,7 +328,7 @@ import Testing
         }
         _ = try store.importEvents([directory.file("events.jsonl", lines.joined(separator: "\n"))])
         let events = try store.columnarEvents()
-        let columns = try store.loadPropertyColumns(["n", "t", "absent"], expectedCount: events.eventCount, isCancelled: { false })
+        let columns = try store.derivedPropertyColumns(["n", "t", "absent"], of: events, isCancelled: { false })
         let statement = try store.db.prepare("""
             SELECT json_type(props, '$."n"'), json_extract(props, '$."n"'), json_type(props, '$."t"'), json_extract(props, '$."t"')
             FROM events_json ORDER BY customer, time, seq

@@ -121,16 +121,10 @@ import Testing
             try store.importEvents([missing])
         }
         #expect(try store.catalog().eventCount == 0)
-        // New stores have no secondary indexes of events, and imports make none.
+        // A store's only index is the customers' key index: events live in the columnar copy.
         #expect(try store.indexNames() == ["customers_key"])
         _ = try store.importEvents([directory.file("ok.csv", "customer_id,timestamp,stage\nc1,2024-01-01,awareness\n")])
         #expect(try store.indexNames() == ["customers_key"])
-        // Where they were made, a large import drops them to rebuild them; a rollback restores them.
-        try store.createSecondaryIndexes()
-        #expect(throws: StoreError.self) { try store.importEvents([missing, missing]) }
-        #expect(try store.indexNames() == ["customers_key", "events_stage_time", "events_touchpoint_time"])
-        _ = try store.importEvents([directory.file("ok2.csv", "customer_id,timestamp,stage\nc2,2024-01-01,awareness\nc3,2024-01-02,purchase\n")])
-        #expect(try store.indexNames() == ["customers_key", "events_stage_time", "events_touchpoint_time"])
     }
 
     @Test func skipBadRowsListsThem() throws {
@@ -289,18 +283,16 @@ import Testing
         var reports: [ImportProgress] = []
         let report = try store.importEvents([file]) { reports.append($0) }
         #expect(report.imported == 250_000)
-        // Rows as they are read, then as they are written (from 0 to all, every 100,000 or so), then the columnar
-        // copy being stored.
+        // Rows as they are read, then as they are stored (none, then all: one batch).
         let reading = reports.filter { $0.phase == .reading }
         let writing = reports.filter { $0.phase == .writing }
         #expect(reading.map(\.rows) == [100_000, 200_000, 250_000])
         #expect(reading.last?.bytesRead == Int64(text.utf8.count))
         #expect(reading.last?.totalBytes == Int64(text.utf8.count))
-        // Rows go in 512 per statement, so a report falls on the first statement past each 100,000.
-        #expect(writing.map(\.written) == [0, 100_352, 200_704, 250_000])
+        #expect(writing.map(\.written) == [0, 250_000])
         #expect(writing.allSatisfy { $0.rows == 250_000 })
         #expect(writing.last?.fraction == 1)
-        #expect(reports.map(\.phase) == reading.map { _ in .reading } + writing.map { _ in .writing } + [.columnarCopy])
+        #expect(reports.map(\.phase) == reading.map { _ in .reading } + writing.map { _ in .writing })
         #expect(reports.last?.rows == 250_000)
     }
 

@@ -9,7 +9,7 @@ import Testing
         let path = directory.path("store.db")
         do {
             let store = try EventStore(path: path, access: .create)
-            #expect(try store.metadata("schema_version") == "2")
+            #expect(try store.metadata("schema_version") == "3")
             #expect(try store.metadata("stage_order") == nil)
             #expect(try store.catalog().stageOrder == StoreCatalog.defaultStageOrder)
             try store.setMetadata("stage_order", " lead, deal ,won,")
@@ -50,9 +50,9 @@ import Testing
         let newer = directory.path("newer.db")
         do {
             let store = try EventStore(path: newer, access: .create)
-            try store.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+            try store.db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
         }
-        #expect(throws: StoreError.schema("'\(newer)' has schema version 3, newer than this program's 2")) {
+        #expect(throws: StoreError.schema("'\(newer)' has schema version 4, newer than this program's 3")) {
             try EventStore(path: newer, access: .create)
         }
         let garbled = directory.path("garbled.db")
@@ -174,17 +174,21 @@ import Testing
                 INSERT INTO fields VALUES (0, 'device', 2), (0, 'amount', 1);
                 """)
         }
+        // Version 1 becomes version 2 (property objects numbered in `props`), then 3 (the events table replaced by the
+        // columnar copy), when the store is opened.
         let store = try EventStore(path: path, access: .create)
-        #expect(try store.metadata("schema_version") == "2")
+        #expect(try store.metadata("schema_version") == "3")
         let events = try store.rawEvents()
+        #expect(events.map(\.seq) == [1, 2, 3, 4])
         #expect(events.map { "\($0.customer)\($0.time)\($0.stage ?? "-")" } == ["a10awareness", "a20purchase", "b30awareness", "b40awareness"])
         #expect(events.map { $0.properties.keys.sorted() } == [["device"], ["amount"], ["device"], []])
         #expect(events[1].properties["amount"] == .number(12.5) && events[2].properties["device"] == .text("web"))
         let objects = try store.db.prepare("SELECT count(*) FROM props")
         #expect(try objects.step() && objects.int64(0) == 2)
-        #expect(try store.indexNames() == ["events_stage_time"])
-        let columnar = try store.db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'columnar'")
-        #expect(try columnar.step() && columnar.int64(0) == 0)
+        #expect(try store.indexNames() == [])
+        let tables = try store.db.prepare("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)")
+        #expect(try tables.step() && tables.text(0) == "columnar,counters,customers,dictionary,fields,meta,props")
+        #expect(try store.check() == [])
         // The upgraded store imports and reads like a new one.
         _ = try store.importEvents([directory.file("more.csv", "customer_id,timestamp,stage,device\nb,1970-01-01T00:00:50Z,purchase,web\n")])
         #expect(try store.rawEvents().last?.properties["device"] == .text("web"))

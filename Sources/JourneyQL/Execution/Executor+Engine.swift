@@ -34,7 +34,7 @@ extension Executor {
             switch store.columnarOrigin {
             case .memory: origin = "the columnar copy is in memory and current"
             case .storedCopy: origin = "the store keeps a current columnar copy (read for this query, kept in memory)"
-            case .eventsTable: origin = "the columnar copy was built from the events table for this query (and kept in the store)"
+            case .madeHere: origin = "the events were made into columns by this process (an import, or an upgrade of the store)"
             }
             return EngineChoice(source: ColumnarSource(events: events, store: store), name: "columnar", reason: origin)
         }

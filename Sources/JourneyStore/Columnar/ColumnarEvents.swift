@@ -38,8 +38,8 @@ public enum ColumnarOrigin: Sendable {
     case memory
     /// Decoded from the copy kept inside the store.
     case storedCopy
-    /// Built by one scan of the events table (and then kept inside the store).
-    case eventsTable
+    /// Made by this process: by the import that stored it, or by rewriting a version 2 store.
+    case madeHere
 }
 
 /// Every event of a store in memory, column by column.
@@ -128,6 +128,27 @@ public final class ColumnarEvents: @unchecked Sendable {
         return column
     }
 
+    /// Each event's property object: the id in table `props` as `.integer`, `.missing` for none; loaded with `load`
+    /// the first time. This column is how the store keeps which object each event has (see `EventsTable`).
+    func propsColumn(load: () throws -> PropertyColumn) rethrows -> PropertyColumn {
+        if let column = lock.withLock({ storedProps }) { return column }
+        let column = try load()
+        precondition(column.valueIndex.count == eventCount)
+        lock.withLock { storedProps = column }
+        return column
+    }
+    private var storedProps: PropertyColumn?
+
+    /// Each event's import sequence number (see `EventsTable`), loaded with `load` the first time.
+    func seqColumn(load: () throws -> [Int64]) rethrows -> [Int64] {
+        if let column = lock.withLock({ storedSeqs }) { return column }
+        let column = try load()
+        precondition(column.count == eventCount)
+        lock.withLock { storedSeqs = column }
+        return column
+    }
+    private var storedSeqs: [Int64]?
+
     /// The index of customer number `id` in `customers`, if it has events.
     public func customerIndex(_ id: Int64) -> Int? {
         var lo = 0, hi = customers.count
@@ -182,4 +203,32 @@ public struct PropertyColumn: Sendable {
     public var values: [StoredValue]
 
     var byteCount: Int { valueIndex.count * 4 + values.count * 24 }
+}
+
+extension PropertyColumn {
+    /// The column of property object ids (`ColumnarEvents.propsColumn`) of events whose objects are `ids` (0 for none).
+    init(propsIDs ids: [UInt32]) {
+        var values: [StoredValue] = [.missing]
+        // number[id] is the id's value number plus one (0: not numbered yet); ids are dense, from 1.
+        var number = [UInt32](repeating: 0, count: Int(ids.max() ?? 0) + 1)
+        number[0] = 1
+        valueIndex = ids.map { id in
+            let known = number[Int(id)]
+            if known != 0 { return known - 1 }
+            let index = UInt32(values.count)
+            values.append(.integer(Int64(id)))
+            number[Int(id)] = index + 1
+            return index
+        }
+        self.values = values
+    }
+
+    /// Each event's property object id (0 for none), for a column made by `init(propsIDs:)`.
+    var propsIDs: [UInt32] {
+        let ids = values.map { value -> UInt32 in
+            if case .integer(let id) = value { return UInt32(truncatingIfNeeded: id) }
+            return 0
+        }
+        return valueIndex.map { ids[Int($0)] }
+    }
 }

@@ -317,4 +317,16 @@ enum ColumnarPartMerge {
         precondition(w == 0)
         return column
     }
+
+    /// A column of plain values of each part merged along `runs` into a new array.
+    static func mergeValues<T>(_ parts: [[T]], runs: ColumnarPartRuns, eventCount: Int) -> [T] {
+        var out: [T] = []
+        out.reserveCapacity(eventCount)
+        for run in runs.runs {
+            let start = Int(run.start)
+            out.append(contentsOf: parts[Int(run.part)][start ..< start + Int(run.count)])
+        }
+        precondition(out.count == eventCount)
+        return out
+    }
 }

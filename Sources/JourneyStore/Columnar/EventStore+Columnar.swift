@@ -1,5 +1,5 @@
-// Reading the columnar form out of the events table: the base columns in one ordered scan, property columns
-// on first use, and per-customer answers to conditions on the customers table.
+// Reading the events in columnar form, which is how the store keeps them, and per-customer answers to conditions
+// on the customers table.
 
 extension EventStore {
     /// The state of the events table (see `EventsVersion`).
@@ -9,11 +9,8 @@ extension EventStore {
         return EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
     }
 
-    /// The columnar copy of the events table, kept on the store and reused until the events change
-    /// (an import here or in another process). Built from the table on first use.
-    ///
-    /// Comes from the copy kept inside the store when that is current, else from one scan of the events table,
-    /// which is then kept in the store for the next process (see `EventStore+ColumnarCache`).
+    /// The store's events in columnar form, kept on the store and reused until the events change (an import here
+    /// or in another process): read from the copy inside the store (its base and parts, merged).
     public func columnarEvents(isCancelled: () -> Bool = { false }) throws -> ColumnarEvents {
         let version = try eventsVersion()
         if let cached = cachedColumnar, cached.version == version {
@@ -21,72 +18,46 @@ extension EventStore {
             return cached
         }
         cachedColumnar = nil
-        if let stored = storedColumnar(version: version) {
-            cachedColumnar = stored
-            columnarOrigin = .storedCopy
-            return stored
+        if version.eventCount == 0 {
+            let empty = try ColumnarBuilder(expectedCount: 0, keepsPropsIDs: false).finish(version: version)
+            cachedColumnar = empty
+            columnarOrigin = .memory
+            return empty
         }
-        let built = try buildColumnar(version: version, isCancelled: isCancelled)
-        writeColumnarSection("base", bytes: ColumnarCodec.encode(built), version: version)
-        cachedColumnar = built
-        columnarOrigin = .eventsTable
-        return built
+        guard let stored = storedColumnar(version: version) else { throw Self.damagedCopy }
+        cachedColumnar = stored
+        columnarOrigin = .storedCopy
+        return stored
     }
 
-    /// One scan of the clustered table in its own order: no sort, about 5M rows a second. The property columns
-    /// `properties` are made from the property ids read in the same scan, and kept on the copy.
-    func buildColumnar(version: EventsVersion, isCancelled: () -> Bool,
-                       properties: [String] = []) throws -> ColumnarEvents {
+    /// The copy of a version 2 store's events table, with each event's property object and every property column
+    /// `properties`: one scan of the clustered table (and of `events_recent`, where it exists) in its own order.
+    func buildColumnarFromTable(version: EventsVersion, properties: [String]) throws -> ColumnarEvents {
         let count = Int(version.eventCount)
-        let readsProperties = !properties.isEmpty
-        var builder = ColumnarBuilder(expectedCount: count, keepsPropsIDs: readsProperties)
-        let statement = try db.prepare(Schema.eventsInOrder("customer, time, stage, touchpoint, channel, "
-                                                            + (readsProperties ? "props, seq" : "seq"),
-                                                            hasRecent: try Schema.hasRecentEvents(db)))
-        try db.withCancellation(isCancelled) {
-            while try statement.step() {
-                guard builder.eventCount < count else {
-                    throw StoreError.schema("the events table changed while it was read")
-                }
-                builder.append(customer: statement.int64(0), time: statement.int64(1),
-                               stage: statement.isNull(2) ? -1 : statement.int64(2),
-                               touchpoint: statement.isNull(3) ? -1 : statement.int64(3),
-                               channel: statement.isNull(4) ? -1 : statement.int64(4),
-                               props: readsProperties ? UInt32(truncatingIfNeeded: statement.int64(5)) : 0)
-            }
+        var builder = ColumnarBuilder(expectedCount: count, keepsPropsIDs: true)
+        var seqs: [Int64] = []
+        seqs.reserveCapacity(count)
+        let columns = "customer, time, stage, touchpoint, channel, props, seq"
+        let hasRecent = try db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events_recent'").step()
+        let statement = try db.prepare(hasRecent
+            ? "SELECT \(columns) FROM events UNION ALL SELECT \(columns) FROM events_recent ORDER BY customer, time, seq"
+            : "SELECT \(columns) FROM events ORDER BY customer, time, seq")
+        while try statement.step() {
+            guard builder.eventCount < count else { throw StoreError.schema("the events table has more events than counted") }
+            builder.append(customer: statement.int64(0), time: statement.int64(1),
+                           stage: statement.isNull(2) ? -1 : statement.int64(2),
+                           touchpoint: statement.isNull(3) ? -1 : statement.int64(3),
+                           channel: statement.isNull(4) ? -1 : statement.int64(4),
+                           props: UInt32(truncatingIfNeeded: statement.int64(5)))
+            seqs.append(statement.int64(6))
         }
-        if builder.eventCount != count {
-            throw StoreError.schema("the events table changed while it was read")
-        }
+        if builder.eventCount != count { throw StoreError.schema("the events table has fewer events than counted") }
         let events = try builder.finish(version: version)
-        if readsProperties {
-            let columns = try PropertyReader.columns(properties, propsIDs: builder.propsIDs, db: db, isCancelled: isCancelled)
-            for (name, column) in columns { _ = events.propertyColumn(name) { column } }
-        }
+        _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
+        _ = events.seqColumn { seqs }
+        let read = try PropertyReader.columns(properties, propsIDs: builder.propsIDs, db: db, isCancelled: { false })
+        for (name, column) in read { _ = events.propertyColumn(name) { column } }
         return events
-    }
-
-    /// Properties `names` for every event, in the columnar order (the same scan order as `buildColumnar`): one
-    /// scan of the events' property ids, and each property object read once (see `PropertyReader`: values are
-    /// exactly what `json_type` and `json_extract` give the SQL scan).
-    func loadPropertyColumns(_ names: Set<String>, expectedCount: Int,
-                             isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
-        var propsIDs: [UInt32] = []
-        propsIDs.reserveCapacity(expectedCount)
-        let statement = try db.prepare(Schema.eventsInOrder("props, customer, time, seq",
-                                                            hasRecent: try Schema.hasRecentEvents(db)))
-        var rows = 0
-        try db.withCancellation(isCancelled) {
-            while try statement.step() {
-                rows += 1
-                guard rows <= expectedCount else { break }
-                propsIDs.append(UInt32(truncatingIfNeeded: statement.int64(0)))
-            }
-        }
-        guard rows == expectedCount else {
-            throw StoreError.schema("the events table changed while its properties were read")
-        }
-        return try PropertyReader.columns(names.sorted(), propsIDs: propsIDs, db: db, isCancelled: isCancelled)
     }
 
     /// A condition that reads only the customer (its id or its attributes), answered once per customer of

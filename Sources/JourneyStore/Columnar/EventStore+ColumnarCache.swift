@@ -173,12 +173,11 @@ extension EventStore {
         return ColumnarManifest(base: version)
     }
 
-    /// Property `name` for every event of `events`: from the stored copy when it is current, else read from the
-    /// events table and stored for the next process.
+    /// Property `name` for every event of `events`: from the stored copy, else made from the events' property
+    /// objects (`propsColumn`) and, for a copy of one part, stored for the next process.
     ///
     /// For a copy merged from parts, each part's column is read and merged the same way; a part without the
-    /// section has no value of the property. Read from the table instead, the column of a merged copy is kept in
-    /// memory only: stored at the store's version, it would stand for the whole copy beside parts.
+    /// section has no value of the property (an import stores a column for every property its events carry).
     func propertyColumn(_ name: String, of events: ColumnarEvents, isCancelled: () -> Bool) throws -> PropertyColumn {
         let section = "property:" + name
         if let runs = events.partRuns {
@@ -186,24 +185,78 @@ extension EventStore {
                let column = storedPropertyColumn(section, parts: manifest, runs: runs, eventCount: events.eventCount) {
                 return column
             }
-            return try loadPropertyColumns([name], expectedCount: events.eventCount, isCancelled: isCancelled)[name]!
+            return try derivedPropertyColumns([name], of: events, isCancelled: isCancelled)[name]!
         }
         if let bytes = try? readColumnarSection(section, version: events.version),
            let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }) {
             return column
         }
-        let column = try loadPropertyColumns([name], expectedCount: events.eventCount, isCancelled: isCancelled)[name]!
+        let column = try derivedPropertyColumns([name], of: events, isCancelled: isCancelled)[name]!
         writeColumnarSection(section, bytes: ColumnarCodec.encode(column), version: events.version)
         return column
     }
 
+    /// Properties `names` of every event of `events`, read from the events' property objects, each object once
+    /// (see `PropertyReader`: values are exactly what `json_type` and `json_extract` give the SQL scan).
+    func derivedPropertyColumns(_ names: Set<String>, of events: ColumnarEvents,
+                                isCancelled: () -> Bool) throws -> [String: PropertyColumn] {
+        let props = try propsColumn(of: events)
+        return try PropertyReader.columns(names.sorted(), propsIDs: props.propsIDs, db: db, isCancelled: isCancelled)
+    }
+
+    /// Which property object each event of `events` has (see `ColumnarEvents.propsColumn`): section `props` of the
+    /// copy, or of each part, merged. Every import stores it: a copy without it is damaged.
+    func propsColumn(of events: ColumnarEvents) throws -> PropertyColumn {
+        try events.propsColumn {
+            if let runs = events.partRuns {
+                guard let manifest = storedManifest(version: events.version),
+                      let column = storedPropertyColumn(Self.propsSection, parts: manifest, runs: runs,
+                                                        eventCount: events.eventCount, required: true) else {
+                    throw Self.damagedCopy
+                }
+                return column
+            }
+            if events.eventCount == 0 { return PropertyColumn(propsIDs: []) }
+            guard let bytes = try readColumnarSection(Self.propsSection, version: events.version) else { throw Self.damagedCopy }
+            return try bytes.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }
+        }
+    }
+
+    /// The section holding each event's property object id.
+    static let propsSection = "props"
+    /// The section holding each event's import sequence number.
+    static let seqSection = "seq"
+
+    /// Each event's import sequence number (see `ColumnarEvents.seqColumn`): section `seq` of the copy, or of each
+    /// part, merged. Every import stores it: a copy without it is damaged.
+    func seqColumn(of events: ColumnarEvents) throws -> [Int64] {
+        try events.seqColumn {
+            if events.eventCount == 0 { return [] }
+            guard let runs = events.partRuns else {
+                guard let bytes = try readColumnarSection(Self.seqSection, version: events.version) else { throw Self.damagedCopy }
+                return try bytes.withUnsafeBytes { try ColumnarCodec.decodeSeqs($0, eventCount: events.eventCount) }
+            }
+            guard let manifest = storedManifest(version: events.version) else { throw Self.damagedCopy }
+            let parts = try manifest.parts.map { part in
+                guard let bytes = try readColumnarSection(ColumnarManifest.name(Self.seqSection, part: part.number), version: part.to)
+                else { throw Self.damagedCopy }
+                return try bytes.withUnsafeBytes { try ColumnarCodec.decodeSeqs($0, eventCount: part.eventCount) }
+            }
+            return ColumnarPartMerge.mergeValues(parts, runs: runs, eventCount: events.eventCount)
+        }
+    }
+
+    static let damagedCopy = StoreError.schema("the store's events (its columnar copy) are damaged or missing")
+
     /// Property section `section` of every part, merged along `runs`; nil when a stored section cannot be read.
+    /// With `required`, a part without the section makes the answer nil.
     private func storedPropertyColumn(_ section: String, parts manifest: ColumnarManifest, runs: ColumnarPartRuns,
-                                      eventCount: Int) -> PropertyColumn? {
+                                      eventCount: Int, required: Bool = false) -> PropertyColumn? {
         var columns: [PropertyColumn?] = []
         for part in manifest.parts {
             let name = ColumnarManifest.name(section, part: part.number)
             guard let bytes = try? readColumnarSection(name, version: part.to) else {
+                if required { return nil }
                 columns.append(nil)
                 continue
             }
@@ -217,31 +270,27 @@ extension EventStore {
         return ColumnarPartMerge.mergeProperty(base: base, others: columns, runs: runs, eventCount: eventCount)
     }
 
-    /// Builds the columnar copy of the whole store (base columns and every property) and keeps it inside the store
-    /// and in memory, so that the first query of any later process finds it. Imports end with this.
-    public func refreshColumnarCopy(isCancelled: () -> Bool = { false }) throws {
-        let version = try eventsVersion()
-        let names = try catalog().properties.map(\.name)
-        let events = try buildColumnar(version: version, isCancelled: isCancelled, properties: names)
-        keepColumnarCopy(events, sections: Self.columnarSections(events, properties: names))
-    }
-
-    /// The copy of `version` with every property column the store has, from memory or the stored copy; nil when
-    /// any part is missing. Called inside an import's transaction, before the import's counts are written, so
-    /// table `fields` still names the properties of `version`.
+    /// The copy of `version` with every property column the store has (and those named `extraProperties`), from
+    /// memory or the stored copy; nil when any part is missing. Called inside an import's transaction, before the
+    /// import's counts are written, so table `fields` still names the properties of `version`.
     ///
     /// An import adding `adding` events to a stored copy adds a part (see `ColumnarParts`) unless the parts would
-    /// then need merging; then, and for a copy kept in memory only, it merges into the whole copy.
-    func columnarStart(_ version: EventsVersion, adding: Int) -> ImportCopyMaker.Start? {
+    /// then need merging; then it merges into the whole copy.
+    func columnarStart(_ version: EventsVersion, adding: Int, extraProperties: Set<String> = []) -> ImportCopyMaker.Start? {
         if let manifest = try? storedParts(version: version) {
             let appended = manifest.appending(EventsVersion(eventCount: version.eventCount + Int64(adding),
                                                             nextSeq: version.nextSeq + Int64(adding)))
             if !appended.needsCompaction { return .parts(manifest) }
         }
-        return columnarBase(version).map { .whole($0) }
+        return columnarBase(version, extraProperties: extraProperties).map { .whole($0) }
     }
 
-    func columnarBase(_ version: EventsVersion) -> ImportCopyMaker.Base? {
+    /// The stored parts of the copy at `version`, for an import that adds one more whatever their number.
+    func columnarParts(_ version: EventsVersion) -> ColumnarManifest? {
+        try? storedParts(version: version)
+    }
+
+    func columnarBase(_ version: EventsVersion, extraProperties: Set<String> = []) -> ImportCopyMaker.Base? {
         let events: ColumnarEvents
         if let cached = cachedColumnar, cached.version == version {
             events = cached
@@ -250,32 +299,21 @@ extension EventStore {
         } else {
             return nil
         }
-        guard let names = try? propertyNamesInTable() else { return nil }
-        let manifest = events.partRuns == nil ? nil : storedManifest(version: version)
+        guard let names = try? propertyNamesInTable(), let props = try? propsColumn(of: events),
+              let seqs = try? seqColumn(of: events) else { return nil }
         var columns: [String: PropertyColumn] = [:]
-        for name in names {
-            let column: PropertyColumn?
-            if let runs = events.partRuns {
-                column = manifest.flatMap {
-                    storedPropertyColumn("property:" + name, parts: $0, runs: runs, eventCount: events.eventCount)
-                }
-            } else {
-                column = (try? readColumnarSection("property:" + name, version: version)).flatMap { bytes in
-                    try? bytes.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }
-                }
-            }
-            guard let column else { return nil }
+        for name in Set(names).union(extraProperties) {
+            guard let column = try? events.propertyColumn(name, load: { try propertyColumn(name, of: events, isCancelled: { false }) })
+            else { return nil }
             columns[name] = column
         }
-        return ImportCopyMaker.Base(events: events, columns: columns)
+        return ImportCopyMaker.Base(events: events, props: props, seqs: seqs, columns: columns)
     }
 
-    /// Keeps the copy an import made of the whole store (see `ImportCopyMaker`) in memory and inside the store;
-    /// false (nothing kept) when the store is no longer at its version or has other properties.
-    /// Writes the copy an import made (see `ImportCopyMaker`) inside the import's transaction, once its counts are
-    /// written, so that one commit (and one sync) stores both; `adoptColumnarCopy` keeps it in memory once the
-    /// import has committed. False when the copy is not of the events and properties the store now has, or could
-    /// not be written whole.
+    /// Writes the copy an import made (see `ImportCopyMaker`) inside the import's transaction, once its counters
+    /// are written, so that one commit (and one sync) stores both; `adoptColumnarCopy` keeps it in memory once the
+    /// import has committed. False when the copy is not of the events the store now has, or lacks a property the
+    /// store's events carry, or could not be written whole.
     func storeImportCopy(_ made: ImportCopyMaker.Made) -> Bool {
         guard let counters = try? readCounters() else { return false }
         let version = EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
@@ -284,7 +322,7 @@ extension EventStore {
             return writeColumnarSections(made.sections, version: manifest.version, keepingOtherParts: true)
         }
         guard version == made.events.version,
-              let names = try? propertyNamesInTable(), Set(names) == Set(made.properties) else { return false }
+              let names = try? propertyNamesInTable(), Set(names).isSubset(of: made.properties) else { return false }
         return writeColumnarSections(made.sections, version: made.events.version)
     }
 
@@ -296,12 +334,12 @@ extension EventStore {
             return
         }
         cachedColumnar = made.events
-        columnarOrigin = .eventsTable
+        columnarOrigin = .madeHere
     }
 
     /// The names of the properties the store's events carry, read from table `fields`, not the catalog: inside an
     /// import's transaction, a catalog would outlive the transaction in the cache.
-    private func propertyNamesInTable() throws -> [String] {
+    func propertyNamesInTable() throws -> [String] {
         var names: [String] = []
         let fields = try db.prepare("SELECT name FROM fields WHERE kind = ? AND count > 0")
         try fields.bind(Schema.propertyKind, at: 1)
@@ -312,15 +350,11 @@ extension EventStore {
     /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
     /// on it already.
     static func columnarSections(_ events: ColumnarEvents, properties: [String]) -> [(name: String, bytes: [UInt8])] {
-        [("base", ColumnarCodec.encode(events))] + properties.map { name in
+        let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
+        let seqs = events.seqColumn { preconditionFailure("sequence numbers not on the copy") }
+        return [("base", ColumnarCodec.encode(events)), (propsSection, ColumnarCodec.encode(props)),
+                (seqSection, ColumnarCodec.encode(seqs: seqs))] + properties.map { name in
             ("property:" + name, ColumnarCodec.encode(events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }))
         }
-    }
-
-    /// Writes `sections` of `events` into the store and keeps `events` in memory.
-    private func keepColumnarCopy(_ events: ColumnarEvents, sections: [(name: String, bytes: [UInt8])]) {
-        writeColumnarSections(sections, version: events.version)
-        cachedColumnar = events
-        columnarOrigin = .eventsTable
     }
 }

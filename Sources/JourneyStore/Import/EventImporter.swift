@@ -27,18 +27,14 @@ struct EventImporter {
     /// Rows buffered before they are sorted into clustered order and inserted: 16M events, 512 MB. Most imports
     /// fit, so their rows reach the table in its own order, appended page after page instead of spread over it.
     static let flushThreshold = 1 << 24
+    /// How many parts a copy may have before a flush that is not an import's last merges them (see `flush`).
+    static let partsPerImport = 8
 
     let db: Database
     let session: ImportSession
     var options: ImportOptions { session.options }
     var state: ImportState
 
-    private var insertEvent: Statement
-    /// Inserts `rowsPerInsert` events per step: running a statement costs more than binding its values.
-    private var insertEvents: Statement
-    /// This import's rows go to `events_recent` (see `Schema.recentEventsTable`).
-    private var writesRecent = false
-    static let rowsPerInsert = 512
     private let insertCustomer: Statement
     /// The keys of the new customers not written yet, back to back (customer `firstUnwrittenCustomer + i` ends
     /// at `newCustomerEnds[i]`); see `writeNewCustomers`.
@@ -51,6 +47,8 @@ struct EventImporter {
     /// Whether the new customers are numbered in key order at the end (see `numberCustomersByKey`): the store had
     /// no customers and no flush has written events yet.
     private var numbersCustomersByKey: Bool
+    /// Customers inserted per statement: running a statement costs more than binding its values.
+    static let rowsPerInsert = 512
     /// Inserts `rowsPerInsert` customers.
     private let insertCustomers: Statement
     private let insertCode: Statement
@@ -66,17 +64,15 @@ struct EventImporter {
     private let pendingCapacity: Int
     /// Input bytes per event assumed when reserving room for the events of a file: a short CSV row.
     static let smallestRowBytes: Int64 = 24
-    /// The seq of `pending[0]`, and of this import's first event.
+    /// The seq of `pending[0]`.
     private var pendingFirstSeq: Int64
-    private let firstSeq: Int64
-    /// Whether the store had no events: its columnar copy is then made from this import's rows alone.
-    private let makesCopy: Bool
-    /// How the copy of a store with events is made, given the version before the import and the events it adds:
-    /// as one more stored part, or merged into the whole copy (with every property column); nil when the store
-    /// keeps no usable copy (the copy is then built from the table after the import).
-    var baseCopy: ((_ version: EventsVersion, _ adding: Int) -> ImportCopyMaker.Start?)?
-    /// The copy being made on the other core while the rows are written (see `flush(final:)`), once `finish()` ran.
-    private(set) var copyMaker: ImportCopyMaker?
+    /// The store the events go to: its columnar copy is where they are kept (see `flush(final:)`).
+    unowned let store: EventStore
+    /// The copy written by the last flush, for the store to keep in memory once the import commits.
+    private(set) var lastCopy: ImportCopyMaker.Made?
+    /// Properties that parts written by earlier flushes of this import have columns for, before table `fields`
+    /// names them (it is written at the end).
+    private var partProperties: Set<String> = []
     /// The id of this import's first property object.
     private let firstPropsID: Int64
     /// The ids of the property objects this import has written, by their JSON text. Objects are shared within
@@ -90,21 +86,15 @@ struct EventImporter {
 
     private(set) var imported = 0
     private(set) var newCustomers = 0
-    /// Whether the secondary indexes were dropped for this import and are rebuilt by `finish()`.
-    private let rebuildsIndexes: Bool
 
     /// Input bytes per event assumed when deciding whether an import is large next to the store.
     static let bytesPerEventEstimate: Int64 = 48
 
-    /// The secondary indexes this import dropped and rebuilds at the end.
-    private var rebuiltIndexes: [(String, String)] = []
-
-    init(session: ImportSession, state: ImportState) throws {
+    init(store: EventStore, session: ImportSession, state: ImportState) throws {
+        self.store = store
         db = session.db
         self.session = session
         self.state = state
-        insertEvent = try db.prepare(Self.insertSQL(rows: 1))
-        insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert))
         insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
         lookUpCustomer = state.hasEveryCustomer ? nil : try db.prepare("SELECT id FROM customers WHERE key = ?")
@@ -115,8 +105,6 @@ struct EventImporter {
         numbersCustomersByKey = state.nextCustomerID == 1
         insertCustomers = try db.prepare("INSERT INTO customers(id, key) VALUES "
                                          + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
-        firstSeq = pendingFirstSeq
-        makesCopy = state.counters.eventCount == 0
         let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
         nextPropsID = try lastProps.step() ? lastProps.int64(0) + 1 : 1
         firstPropsID = nextPropsID
@@ -126,13 +114,6 @@ struct EventImporter {
         pendingCapacity = min(session.options.batchEvents,
                               max(1 << 16, Int(clamping: session.totalBytes / Self.smallestRowBytes)))
         pending = PendingEvents(capacity: pendingCapacity)
-        // Rebuilding costs a pass over the whole table, so it pays only when the import is large next to it.
-        rebuildsIndexes = session.totalBytes / Self.bytesPerEventEstimate >= state.counters.eventCount
-        if rebuildsIndexes {
-            let existing = try Set(EventStore.indexNames(db))
-            rebuiltIndexes = Schema.eventIndexes.filter { existing.contains($0.0) }
-            for (name, _) in rebuiltIndexes { try db.execute("DROP INDEX IF EXISTS \(name)") }
-        }
     }
 
     // MARK: Rows
@@ -232,13 +213,14 @@ struct EventImporter {
 
     // MARK: Writing
 
-    /// Inserts the buffered events in (customer, time, seq) order, which appends them to the clustered table (or,
-    /// for a store that has events, visits its pages once, in order) instead of scattering them over it. The other
-    /// core sorts them (`ClusteredRows`) while this one writes the new customers, then the first customers' rows.
-    ///
-    /// The last flush of an import that wrote every row at once (`final`, and no flush before) starts making the
-    /// columnar copy on the other core from the same ordered rows: alone for an empty store, else merged into the
-    /// store's copy as it was (`baseCopy`).
+    /// Stores the buffered events: sorted into (customer, time, seq) order on the other core (`ClusteredRows`) while
+    /// this one writes the new customers, then made into columns (`ImportCopyMaker`) and written into the columnar
+    /// copy, which is where the store keeps its events, inside the import's transaction:
+    /// - into an empty store, as the whole copy;
+    /// - at the last flush, as one more part, or merged with the stored copy into a new whole copy when the parts
+    ///   would need merging (see `EventStore.columnarStart`);
+    /// - at an earlier flush (an import larger than one batch), as one more part, whatever the number of parts: the
+    ///   last flush merges them.
     mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
         var renumbering: [UInt32]?
@@ -253,6 +235,7 @@ struct EventImporter {
                 customerIndexDropped = true
             }
         }
+        let count = pending.count
         let ordered = ClusteredRows(events: pending, eventsPerCustomer: eventsPerCustomer, renumbering: renumbering,
                                     partEvents: options.sortPartEvents)
         pending = PendingEvents(capacity: final ? 0 : pendingCapacity)
@@ -260,63 +243,65 @@ struct EventImporter {
         // While the other core spreads the events, the new customers are written: in key order when renumbered,
         // which appends them to the table and to its key index alike.
         if renumbering != nil || customerIndexDropped { try writeNewCustomers(final: false) }
-        if final, pendingFirstSeq == firstSeq {
-            let before = EventsVersion(eventCount: state.counters.eventCount - Int64(imported), nextSeq: firstSeq)
-            let start: ImportCopyMaker.Start? = makesCopy ? .empty : baseCopy?(before, imported)
-            if let start {
-                let version = EventsVersion(eventCount: state.counters.eventCount, nextSeq: state.counters.nextSeq)
-                var properties = Set(propertyCounts.filter { $0.value > 0 }.keys)
-                if case .whole(let base) = start { properties.formUnion(base.columns.keys) }
-                copyMaker = ImportCopyMaker(from: start, rows: ordered, version: version, properties: properties.sorted(),
-                                            objects: propsIDs, firstPropsID: firstPropsID)
-            }
-            // An append that adds a part to a large store's copy keeps its rows in the small recent table; one that
-            // rewrites the whole copy moves the recent rows into the large table first.
-            if case .parts? = start, before.eventCount >= options.recentEventsFrom {
-                if try !Schema.hasRecentEvents(db) { try Schema.addRecentEvents(db) }
-                insertEvent = try db.prepare(Self.insertSQL(rows: 1, into: Schema.recentEventsTable))
-                insertEvents = try db.prepare(Self.insertSQL(rows: Self.rowsPerInsert, into: Schema.recentEventsTable))
-                writesRecent = true
-            }
-        }
-        if pendingFirstSeq == firstSeq, !writesRecent, try Schema.hasRecentEvents(db) {
-            try Schema.mergeRecentEvents(db)
-            ImportTrace.mark("recent events moved into the events table")
-        }
-        var start = 0, sorted = 0
-        let count = ordered.rows.count
-        // Once every file is read (and so the reading thread is done), the writing is reported too.
-        var nextReport = final ? 0 : Int.max
-        while start < count {
-            if start >= nextReport {
-                session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
-                                                 totalBytes: session.totalBytes, phase: .writing, written: start))
-                nextReport = start + ImportSession.progressInterval
-            }
-            let statement = count - start >= Self.rowsPerInsert ? insertEvents : insertEvent
-            let rows = statement === insertEvents ? Self.rowsPerInsert : 1
-            if start % Self.interruptRows < rows { try checkInterrupt() }
-            if start + rows > sorted { sorted = ordered.waitForRows(start + rows) }
-            for row in 0..<rows {
-                let event = ordered.rows[start + row]
-                let offset = Int32(row * 7)
-                try statement.bind(Int64(event.customer), at: offset + 1)
-                try statement.bind(event.time, at: offset + 2)
-                try statement.bind(pendingFirstSeq + Int64(event.offset), at: offset + 3)
-                try bindCode(event.stage, to: statement, at: offset + 4)
-                try bindCode(event.touchpoint, to: statement, at: offset + 5)
-                try bindCode(event.channel, to: statement, at: offset + 6)
-                try bindCode(event.props, to: statement, at: offset + 7)
-            }
-            try statement.run()
-            start += rows
-        }
-        pendingFirstSeq += Int64(count)
+        session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
+                                         totalBytes: session.totalBytes, phase: .writing, written: imported - count))
+        let before = EventsVersion(eventCount: state.counters.eventCount - Int64(count), nextSeq: pendingFirstSeq)
+        let after = EventsVersion(eventCount: state.counters.eventCount, nextSeq: pendingFirstSeq + Int64(count))
+        let start: ImportCopyMaker.Start
+        var properties: Set<String>
         if final {
-            session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
-                                             totalBytes: session.totalBytes, phase: .writing, written: count))
+            properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(partProperties)
+            if before.eventCount == 0 {
+                start = .empty
+            } else if let made = store.columnarStart(before, adding: count, extraProperties: partProperties) {
+                start = made
+            } else {
+                throw EventStore.damagedCopy
+            }
+            if case .whole(let base) = start { properties.formUnion(base.columns.keys) }
+            try writeCounts()
+        } else {
+            // The properties the file has shown so far are counted only at its end: a part of an earlier flush has a
+            // column for every property any object of this import has so far.
+            properties = try propertiesOfThisImport()
+            partProperties.formUnion(properties)
+            if before.eventCount == 0 {
+                start = .empty
+            } else if let manifest = store.columnarParts(before), manifest.parts.count < Self.partsPerImport {
+                start = .parts(manifest)
+            } else if let base = store.columnarBase(before, extraProperties: partProperties) {
+                start = .whole(base)
+                properties.formUnion(base.columns.keys)
+            } else {
+                throw EventStore.damagedCopy
+            }
         }
-        ImportTrace.mark("inserting \(count) events")
+        var counters = state.counters
+        if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
+        try EventStore.writeCounters(counters, to: db)
+        try checkInterrupt()
+        let made = try ImportCopyMaker(from: start, rows: ordered, version: after, firstSeq: pendingFirstSeq,
+                                       properties: properties.sorted(),
+                                       objects: propsIDs, firstPropsID: firstPropsID).wait()
+        ImportTrace.mark("columnar copy of \(count) events made")
+        try checkInterrupt()
+        guard store.storeImportCopy(made) else {
+            throw StoreError.schema("the columnar copy of the imported events could not be written")
+        }
+        lastCopy = made
+        pendingFirstSeq += Int64(count)
+        session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
+                                         totalBytes: session.totalBytes, phase: .writing, written: imported))
+        ImportTrace.mark("columnar copy of \(count) events written")
+    }
+
+    /// The names of the properties of every object this import has stored so far.
+    private func propertiesOfThisImport() throws -> Set<String> {
+        let statement = try db.prepare("SELECT DISTINCT j.key FROM props p, json_each(p.json) j WHERE p.id >= ?")
+        try statement.bind(firstPropsID, at: 1)
+        var names: Set<String> = []
+        while try statement.step() { names.insert(statement.text(0) ?? "") }
+        return names
     }
 
     /// Numbers this import's customers (all new: the store had none) in the order of their keys, the order of
@@ -374,11 +359,6 @@ struct EventImporter {
         if db.interruptFlag.isRaised { throw StoreError.cancelled }
     }
 
-    /// Binds a code or id, or NULL for 0.
-    private func bindCode(_ code: UInt32, to statement: Statement, at index: Int32) throws {
-        if code == 0 { try statement.bindNull(at: index) } else { try statement.bind(Int64(code), at: index) }
-    }
-
     /// Inserts the new customers not written yet, and (when `final`) restores the key index. An import into a
     /// store without customers drops the index at the start and writes customers in batches while the other
     /// thread parses; any other import writes them at the end, and drops and rebuilds the index when it at least
@@ -415,18 +395,20 @@ struct EventImporter {
         if final, rebuildsIndex { try db.execute(Schema.customerKeyIndex.definition) }
     }
 
-    private static func insertSQL(rows: Int, into table: String = "events") -> String {
-        "INSERT INTO \(table)(customer, time, seq, stage, touchpoint, channel, props) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
-    }
-
-    /// Writes the remaining events, the dictionary and property counts and the counters, and refreshes the
-    /// planner's statistics.
+    /// Writes the remaining events and the customers, and refreshes the planner's statistics.
     mutating func finish() throws {
         try flush(final: true)
         try checkInterrupt()
         try writeNewCustomers(final: true)
         ImportTrace.mark("customers and their index")
+        if imported == 0 { try writeCounts() }
+        try checkInterrupt()
+        try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+        ImportTrace.mark("statistics")
+    }
+
+    /// Adds this import's events per dictionary code and per property name to the counts the catalog reads.
+    private mutating func writeCounts() throws {
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
         for (column, counts) in codeCounts.enumerated() {
             for (code, count) in counts.enumerated() where count > 0 {
@@ -446,13 +428,8 @@ struct EventImporter {
             try addField.bind(count, at: 3)
             try addField.run()
         }
-        var counters = state.counters
-        if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
-        try EventStore.writeCounters(counters, to: db)
-        ImportTrace.mark("dictionary, fields and counters")
-        try checkInterrupt()
-        for (_, definition) in rebuiltIndexes { try db.execute(definition) }
-        try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
-        ImportTrace.mark("indexes and statistics")
+        codeCounts = Array(repeating: [], count: codeCounts.count)
+        propertyCounts = [:]
+        ImportTrace.mark("dictionary and fields")
     }
 }

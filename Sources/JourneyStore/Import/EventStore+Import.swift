@@ -26,8 +26,7 @@ extension EventStore {
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
         let expectedRows = session.totalBytes / EventImporter.bytesPerEventEstimate
         let (imported, newCustomers, storedCopy) = try withImportState(expectedRows: expectedRows) { state in
-            var importer = try EventImporter(session: session, state: state)
-            importer.baseCopy = { [unowned self] version, adding in columnarStart(version, adding: adding) }
+            var importer = try EventImporter(store: self, session: session, state: state)
             for (file, format) in zip(files, formats) {
                 switch format {
                 case .csv: try importer.importCSV(file)
@@ -37,27 +36,12 @@ extension EventStore {
             }
             try importer.finish()
             state = importer.state
-            // The copy made on the other core while the rows were written goes into the same transaction.
-            var storedCopy: ImportCopyMaker.Made?
-            if importer.imported > 0, let maker = importer.copyMaker {
-                progress?(ImportProgress(file: "", rows: importer.imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-                if let made = try? maker.wait(), storeImportCopy(made) { storedCopy = made }
-                ImportTrace.mark("columnar copy written")
-            }
             // Ctrl-C up to the commit cancels the whole import (SQLite's interrupt reaches only a running statement).
             if db.interruptFlag.isRaised { throw StoreError.cancelled }
-            return (importer.imported, importer.newCustomers, storedCopy)
+            return (importer.imported, importer.newCustomers, importer.lastCopy)
         }
         ImportTrace.mark("commit")
-        // The import has committed. The columnar copy is a cache of the events: if making it failed (or was
-        // interrupted), the import still stands and the copy is built from the table instead.
-        if let storedCopy {
-            adoptColumnarCopy(storedCopy)
-        } else if imported > 0, !db.interruptFlag.isRaised {
-            progress?(ImportProgress(file: "", rows: imported, bytesRead: 0, totalBytes: 0, phase: .columnarCopy))
-            try? refreshColumnarCopy()
-            ImportTrace.mark("columnar copy rebuilt")
-        }
+        if let storedCopy { adoptColumnarCopy(storedCopy) }
         return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
     }

@@ -27,6 +27,10 @@ final class ImportCopyMaker: @unchecked Sendable {
     /// The copy of the store before the import, with every property column it had.
     struct Base {
         var events: ColumnarEvents
+        /// Each event's property object (`ColumnarEvents.propsColumn`).
+        var props: PropertyColumn
+        /// Each event's import sequence number.
+        var seqs: [Int64]
         var columns: [String: PropertyColumn]
     }
 
@@ -37,8 +41,9 @@ final class ImportCopyMaker: @unchecked Sendable {
     /// Starts making the copy of the store as `start` describes it plus `sorted` (the import's events, once in
     /// clustered order), whose property objects are the keys of `objects` in insertion order, numbered from
     /// `firstPropsID`. For `.parts`, only the import's events: a part whose own version counts its events.
-    init(from start: Start, rows sorted: ClusteredRows, version: EventsVersion, properties: [String], objects: ByteKeyTable,
-         firstPropsID: Int64) {
+    /// `firstSeq` is the sequence number of the import's event at offset 0 (`PendingEvent.offset`).
+    init(from start: Start, rows sorted: ClusteredRows, version: EventsVersion, firstSeq: Int64, properties: [String],
+         objects: ByteKeyTable, firstPropsID: Int64) {
         let input = HandOff(value: (start, sorted, objects))
         worker = Worker { [self] in
             result = Result {
@@ -47,16 +52,17 @@ final class ImportCopyMaker: @unchecked Sendable {
                 let rows = UnsafeBufferPointer(sorted.rows)
                 switch start {
                 case .whole(let base):
-                    return try Self.merge(base, rows: rows, version: version, properties: properties, objects: objects,
-                                          firstPropsID: firstPropsID)
+                    return try Self.merge(base, rows: rows, version: version, firstSeq: firstSeq, properties: properties,
+                                          objects: objects, firstPropsID: firstPropsID)
                 case .empty:
-                    return try Self.make(rows: rows, version: version, properties: properties,
+                    return try Self.make(rows: rows, version: version, firstSeq: firstSeq, properties: properties,
                                          objects: objects, firstPropsID: firstPropsID)
                 case .parts(let manifest):
                     let appended = manifest.appending(version)
                     let part = appended.parts[appended.parts.count - 1]
                     var made = try Self.make(rows: rows, version: EventsVersion(eventCount: Int64(rows.count), nextSeq: version.nextSeq),
-                                             properties: properties, objects: objects, firstPropsID: firstPropsID)
+                                             firstSeq: firstSeq, properties: properties, objects: objects,
+                                             firstPropsID: firstPropsID)
                     made.sections = made.sections.map { (ColumnarManifest.name($0.name, part: part.number), $0.bytes) }
                         + [(ColumnarManifest.section, appended.encode())]
                     made.appendsTo = appended
@@ -74,9 +80,9 @@ final class ImportCopyMaker: @unchecked Sendable {
         return try result.get()
     }
 
-    private static func make(rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, properties: [String], objects: ByteKeyTable,
-                             firstPropsID: Int64) throws -> Made {
-        var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: false)
+    private static func make(rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, firstSeq: Int64,
+                             properties: [String], objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
+        var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: true)
         for event in rows {
             // The builder takes -1 for NULL; a pending event's codes are 0 for none.
             builder.append(customer: Int64(event.customer), time: event.time,
@@ -85,6 +91,8 @@ final class ImportCopyMaker: @unchecked Sendable {
                            channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
         }
         let events = try builder.finish(version: version)
+        _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
+        _ = events.seqColumn { rows.map { firstSeq + Int64($0.offset) } }
         let columns = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
         for (name, column) in columns { _ = events.propertyColumn(name) { column } }
         return Made(events: events, properties: properties,
@@ -110,8 +118,8 @@ final class ImportCopyMaker: @unchecked Sendable {
     /// The store's copy with `rows` merged in: customer by customer, and within a customer by time, the old
     /// events first on equal times (their import numbers are smaller). Property values are renumbered into
     /// one table per column, the old values first.
-    private static func merge(_ base: Base, rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, properties: [String],
-                              objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
+    private static func merge(_ base: Base, rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, firstSeq: Int64,
+                              properties: [String], objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
         let old = base.events
         let total = old.eventCount + rows.count
         var builder = ColumnarBuilder(expectedCount: total, keepsPropsIDs: false)
@@ -154,6 +162,14 @@ final class ImportCopyMaker: @unchecked Sendable {
         }
         let events = try builder.finish(version: version)
         let added = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
+        // Property object ids are the store's own: the new events' ids are new, and no renumbering is needed.
+        let oldProps = base.props.propsIDs
+        _ = events.propsColumn {
+            PropertyColumn(propsIDs: source.map { from in from >= 0 ? oldProps[Int(from)] : rows[Int(-from - 1)].props })
+        }
+        _ = events.seqColumn {
+            source.map { from in from >= 0 ? base.seqs[Int(from)] : firstSeq + Int64(rows[Int(-from - 1)].offset) }
+        }
         for name in properties {
             let oldColumn = base.columns[name] ?? PropertyColumn(valueIndex: [UInt32](repeating: 0, count: old.eventCount),
                                                                   values: [.missing])

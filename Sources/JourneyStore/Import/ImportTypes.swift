@@ -65,16 +65,15 @@ public struct ImportProgress: Sendable, Hashable {
 
     /// What the import is doing.
     public var phase: Phase
-    /// Events written to the table so far, of `rows` (phase `writing`).
+    /// Events stored so far, of `rows` (phase `writing`).
     public var written: Int
 
     public enum Phase: Sendable, Hashable {
         /// Reading rows (a large import holds them in memory; a very large one writes a sorted batch now and then).
         case reading
-        /// The files are read; the rows are being sorted into the table's order and written (`written` of `rows`).
+        /// A batch of rows (all of them, for most imports) is being sorted into the store's order, made into
+        /// columns and stored; `written` of `rows` are stored already.
         case writing
-        /// The rows are written; the columnar copy of the events is being finished and stored.
-        case columnarCopy
         /// Another connection holds the store's write lock (another import): waiting for it, reported once.
         case waitingForWriter
     }
@@ -94,7 +93,7 @@ public struct ImportProgress: Sendable, Hashable {
         switch phase {
         case .reading: totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
         case .writing: rows > 0 ? min(1, Double(written) / Double(rows)) : 1
-        case .columnarCopy, .waitingForWriter: 1
+        case .waitingForWriter: 1
         }
     }
 }

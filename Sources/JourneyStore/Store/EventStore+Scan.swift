@@ -6,11 +6,8 @@ public struct ScanQuery: Sendable, Hashable {
     public var fragment: SQLFragment
 
     /// Builds the query for `request`. The mask sets bit i when step i's condition is true (not merely not false).
-    ///
-    /// With `useIndexes` false the conditions are written so that SQLite cannot serve them from the
-    /// (stage, time) and (touchpoint, time) indexes and reads the table in its clustered order instead, which
-    /// needs no sort; the answer is the same.
-    public init(_ request: ScanRequest, useIndexes: Bool = true) {
+    /// The events come in their order from `EventsTable`, so the ORDER BY needs no sort.
+    public init(_ request: ScanRequest) {
         var fragment = SQLFragment(sql: "SELECT e.customer, e.time, ")
         if request.steps.isEmpty {
             fragment.sql += "0"
@@ -39,7 +36,7 @@ public struct ScanQuery: Sendable, Hashable {
             }
         }
         fragment.sql += " FROM events_json e WHERE ("
-        PredicateSQL.append(request.filter, to: &fragment, indexes: useIndexes)
+        PredicateSQL.append(request.filter, to: &fragment)
         fragment.sql += ")"
         if !request.deliverAll {
             fragment.sql += " AND ("
@@ -47,37 +44,13 @@ public struct ScanQuery: Sendable, Hashable {
             for (index, step) in request.steps.enumerated() {
                 if index > 0 { fragment.sql += " OR " }
                 fragment.sql += "("
-                PredicateSQL.append(step, to: &fragment, indexes: useIndexes)
+                PredicateSQL.append(step, to: &fragment)
                 fragment.sql += ")"
             }
             fragment.sql += ")"
         }
         fragment.sql += " ORDER BY e.customer, e.time, e.seq"
         self.fragment = fragment
-    }
-
-    /// The share of events above which reading the whole table in order beats an index lookup plus a sort:
-    /// an indexed row costs about six times a row of the ordered scan (measured on 1.2M events).
-    public static let indexShareLimit = 0.1
-
-    /// An upper estimate of the share of events `request` admits, from how many events carry each code
-    /// (`eventsPerCode[column][code]`); conditions other than codes are taken to admit everything.
-    public static func estimatedShare(of request: ScanRequest, eventsPerCode: [EventColumn: [Int64: Int]],
-                                      eventCount: Int) -> Double {
-        guard eventCount > 0 else { return 0 }
-        func share(_ predicate: Predicate) -> Double {
-            switch predicate {
-            case .constant(let value): return value ? 1 : 0
-            case .codes(let column, let codes):
-                let events = codes.reduce(0) { $0 + (eventsPerCode[column]?[$1] ?? 0) }
-                return min(1, Double(events) / Double(eventCount))
-            case .and(let terms): return terms.map(share).min() ?? 1
-            case .or(let terms): return min(1, terms.map(share).reduce(0, +))
-            case .not, .time, .customer, .property, .customerAttribute, .like, .isNull, .customerIn: return 1
-            }
-        }
-        let normalized = request.steps.map(PredicateSQL.normalized)
-        return min(share(PredicateSQL.normalized(request.filter)), min(1, normalized.map(share).reduce(0, +)))
     }
 }
 
@@ -162,16 +135,8 @@ extension EventStore {
         return ScanExplanation(sql: query.fragment.sql, bindings: query.fragment.bindings.map(\.description), plan: plan)
     }
 
-    /// The query for `request`, allowing index lookups only when the steps are rare enough to pay for the sort.
+    /// The query for `request`.
     func scanQuery(_ request: ScanRequest) throws -> ScanQuery {
-        var eventsPerCode: [EventColumn: [Int64: Int]] = [:]
-        let dictionary = try db.prepare("SELECT col, code, events FROM dictionary")
-        while try dictionary.step() {
-            guard let column = EventColumn(rawValue: Int(dictionary.int64(0))) else { continue }
-            eventsPerCode[column, default: [:]][dictionary.int64(1)] = Int(dictionary.int64(2))
-        }
-        let share = ScanQuery.estimatedShare(of: request, eventsPerCode: eventsPerCode,
-                                             eventCount: Int(try readCounters().eventCount))
-        return ScanQuery(request, useIndexes: share < ScanQuery.indexShareLimit)
+        ScanQuery(request)
     }
 }

@@ -48,6 +48,7 @@ public final class EventStore: EventSource {
             try Schema.requireCurrentVersion(db)
             try db.execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;")
             cacheVersion = try db.dataVersion()
+            try db.registerVirtualTable(EventsTable.name, source: EventsTable(store: self))
             return
         }
         db = try Database(path: path, flags: isNew ? .standard : [.readWrite, .noMutex])
@@ -66,7 +67,9 @@ public final class EventStore: EventSource {
             PRAGMA temp_store = MEMORY;
             PRAGMA mmap_size = 268435456;
             """)
-        try Schema.prepare(db)
+        let found = try Schema.prepare(db)
+        try db.registerVirtualTable(EventsTable.name, source: EventsTable(store: self))
+        if found == 2 { try upgradeFromVersion2() }
         cacheVersion = try db.dataVersion()
     }
 
@@ -161,14 +164,24 @@ public final class EventStore: EventSource {
             if line != "ok" { problems.append(line) }
         }
         guard problems.isEmpty else { return problems }
-        // Through events_json: recent events may be kept in a table of their own (`Schema.recentEventsTable`).
-        let orphans = try db.prepare("SELECT count(*) FROM events_json WHERE customer NOT IN (SELECT id FROM customers)")
+        // The events are the columnar copy: every part and column of it must decode.
+        do {
+            let events = try columnarEvents()
+            _ = try propsColumn(of: events)
+            for property in try catalog().properties {
+                _ = try propertyColumn(property.name, of: events, isCancelled: { false })
+            }
+        } catch {
+            problems.append("the events cannot be read: \(error)")
+            return problems
+        }
+        let orphans = try db.prepare("SELECT count(*) FROM events WHERE customer NOT IN (SELECT id FROM customers)")
         if try orphans.step(), orphans.int64(0) > 0 {
             problems.append("\(orphans.int64(0)) events belong to no customer")
         }
-        let counted = try db.prepare("SELECT (SELECT count(*) FROM events_json), (SELECT value FROM counters WHERE name = 'event_count')")
+        let counted = try db.prepare("SELECT (SELECT count(*) FROM events), (SELECT value FROM counters WHERE name = 'event_count')")
         if try counted.step(), counted.int64(0) != counted.int64(1) {
-            problems.append("the events table holds \(counted.int64(0)) events but the store's counter says \(counted.int64(1))")
+            problems.append("the store holds \(counted.int64(0)) events but its counter says \(counted.int64(1))")
         }
         return problems
     }
@@ -207,15 +220,6 @@ public final class EventStore: EventSource {
     /// A handle that stops the scan or import running on this store, usable from another thread
     /// (a SIGINT watcher, say). The interrupted call throws `StoreError.cancelled`.
     public var interruptHandle: InterruptHandle { db.interruptHandle }
-
-    /// Creates the optional secondary indexes on (stage, time) and (touchpoint, time) (see `Schema.eventIndexes`).
-    /// They let the SQLite scan read a rare step's events without reading the whole table.
-    public func createSecondaryIndexes() throws {
-        try requireWritable()
-        try db.transaction {
-            for (_, definition) in Schema.eventIndexes { try db.execute(definition) }
-        }
-    }
 
     /// The names of the indexes made by `CREATE INDEX` in the store.
     static func indexNames(_ db: Database) throws -> [String] {

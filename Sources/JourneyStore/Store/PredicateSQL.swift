@@ -45,11 +45,8 @@ public enum PredicateSQL {
     }
 
     /// Appends the translation of `predicate` to `fragment`.
-    ///
-    /// With `indexes` false, column references are written `+e.column`, which keeps SQLite from answering the
-    /// condition through an index (see `ScanQuery`); the value is the same.
-    public static func append(_ predicate: Predicate, to fragment: inout SQLFragment, indexes: Bool = true) {
-        emit(normalized(predicate), to: &fragment, indexes: indexes)
+    public static func append(_ predicate: Predicate, to fragment: inout SQLFragment) {
+        emit(normalized(predicate), to: &fragment)
     }
 
     /// The predicate with NOT pushed down to the leaves and nested ANDs and ORs flattened.
@@ -112,7 +109,7 @@ public enum PredicateSQL {
         return and ? .and(flat) : .or(flat)
     }
 
-    private static func emit(_ predicate: Predicate, to fragment: inout SQLFragment, indexes: Bool) {
+    private static func emit(_ predicate: Predicate, to fragment: inout SQLFragment) {
         switch predicate {
         case .constant(let value):
             fragment.sql += value ? "1" : "0"
@@ -121,7 +118,7 @@ public enum PredicateSQL {
             if codes.isEmpty {
                 fragment.sql += "(CASE WHEN e.\(column.name) IS NULL THEN NULL ELSE 0 END)"
             } else {
-                fragment.sql += (indexes ? "" : "+") + "e.\(column.name) IN ("
+                fragment.sql += "e.\(column.name) IN ("
                     + Array(repeating: "?", count: codes.count).joined(separator: ",") + ")"
                 fragment.bindings += codes.map(SQLValue.integer)
             }
@@ -156,18 +153,18 @@ public enum PredicateSQL {
             emitLike(operand, pattern, to: &fragment)
 
         case .isNull(let operand):
-            emitIsNull(operand, to: &fragment, indexes: indexes)
+            emitIsNull(operand, to: &fragment)
 
         case .not(let inner):
             fragment.sql += "(NOT "
-            emit(inner, to: &fragment, indexes: indexes)
+            emit(inner, to: &fragment)
             fragment.sql += ")"
 
         case .and(let terms):
-            join(terms[...], with: " AND ", empty: "1", to: &fragment, indexes: indexes)
+            join(terms[...], with: " AND ", empty: "1", to: &fragment)
 
         case .or(let terms):
-            join(terms[...], with: " OR ", empty: "0", to: &fragment, indexes: indexes)
+            join(terms[...], with: " OR ", empty: "0", to: &fragment)
 
         case .customerIn(let set):
             // However many customers, one bound JSON array: no value is ever spliced into the SQL text.
@@ -217,10 +214,10 @@ public enum PredicateSQL {
         fragment.bindings.append(.text(pattern.glob))
     }
 
-    private static func emitIsNull(_ operand: PredicateOperand, to fragment: inout SQLFragment, indexes: Bool) {
+    private static func emitIsNull(_ operand: PredicateOperand, to fragment: inout SQLFragment) {
         switch operand {
         case .column(let column):
-            fragment.sql += "(\(indexes ? "" : "+")e.\(column.name) IS NULL)"
+            fragment.sql += "(e.\(column.name) IS NULL)"
         case .customer:
             fragment.sql += "0"
         case .property(let name):
@@ -249,7 +246,7 @@ public enum PredicateSQL {
     /// `(a OP b OP ...)`, or for long lists `((group) OP (group) ...)` recursively, so the depth grows with the
     /// logarithm of the length.
     private static func join(_ terms: ArraySlice<Predicate>, with separator: String, empty: String,
-                             to fragment: inout SQLFragment, indexes: Bool) {
+                             to fragment: inout SQLFragment) {
         guard !terms.isEmpty else {
             fragment.sql += empty
             return
@@ -258,7 +255,7 @@ public enum PredicateSQL {
         if terms.count <= groupSize {
             for (offset, term) in terms.enumerated() {
                 if offset > 0 { fragment.sql += separator }
-                emit(term, to: &fragment, indexes: indexes)
+                emit(term, to: &fragment)
             }
         } else {
             let groupLength = (terms.count + groupSize - 1) / groupSize
@@ -267,9 +264,9 @@ public enum PredicateSQL {
                 if start > terms.startIndex { fragment.sql += separator }
                 let end = min(start + groupLength, terms.endIndex)
                 if end - start == 1 {
-                    emit(terms[start], to: &fragment, indexes: indexes)
+                    emit(terms[start], to: &fragment)
                 } else {
-                    join(terms[start..<end], with: separator, empty: empty, to: &fragment, indexes: indexes)
+                    join(terms[start..<end], with: separator, empty: empty, to: &fragment)
                 }
                 start = end
             }

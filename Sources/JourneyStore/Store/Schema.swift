@@ -9,22 +9,23 @@
 ///   with how many events carry each value.
 /// - `customers`: one row per customer id seen in events or a customers file; `attrs` is a JSON object or NULL;
 ///   `customers_key` finds a customer by key (and keeps keys unique).
-/// - `events`: clustered by (customer, time, seq), so one customer's journey is one contiguous range, read in
-///   order without a sort; `seq` is the global import order. `props` is the id of the event's properties in
-///   `props`, or NULL for none.
+/// - `columnar`: the events, in columnar form, as blobs (see `EventStore+ColumnarCache` and `ColumnarParts`): per
+///   part, each event's customer, time and codes (`base`), its property object (`props`) and one column per
+///   property; each blob stamped with the events version it holds. This is the only place events are kept.
 /// - `props`: each distinct object of event properties, as JSON text, once per import that brought it. Events of
-///   real logs repeat a few objects (`{"device":"mobile"}`) millions of times; numbering them keeps an event row
-///   at about 30 bytes instead of 60, and lets the columnar copy read each object once instead of once per event.
-/// - `events_recent` (only while it holds rows): recent rows of small appends into a large store, clustered like
-///   `events` (see `recentEventsTable`).
-/// - `events_json` (a view): the events with their properties as JSON text, which is what every SQL reading
-///   of the events uses (`e.props` is a JSON object or NULL there); over both tables while `events_recent` exists.
+///   real logs repeat a few objects (`{"device":"mobile"}`) millions of times.
+/// - `events` and `events_json` (views): the events as SQL reads them, one row per event in (customer, time,
+///   import order) order, through the virtual table `journey_events` (`EventsTable`) that every connection of
+///   this package registers; in `events_json`, `props` is the object's JSON text. (Another SQLite program opening
+///   the file sees the other tables, but not these two views.)
 /// - `fields`: property names (`kind` 0) and customer attribute names (`kind` 1) with how many rows carry them.
-/// - `columnar` (made on first use): the columnar copy of the events as blobs, each stamped with the events version
-///   it was made from (see `EventStore+ColumnarCache`).
+///
+/// Version 2 stores kept every event a second time, as a row of a clustered `events` table (about 30 bytes an
+/// event, three quarters of the file); they are rewritten into this layout the first time they are opened with
+/// write access (`EventStore.upgradeFromVersion2`).
 public enum Schema {
     /// The version this code writes and reads.
-    public static let version = 2
+    public static let version = 3
 
     /// The statements that create an empty store.
     static let create = """
@@ -50,9 +51,9 @@ public enum Schema {
             attrs TEXT
         );
         \(customerKeyIndex.definition);
-        \(eventsTable("events"))
+        \(EventStore.createColumnarTable);
         \(propsTable)
-        \(eventsJSONView)
+        \(eventsViews)
         CREATE TABLE fields(
             kind INTEGER NOT NULL,
             name TEXT NOT NULL,
@@ -61,17 +62,7 @@ public enum Schema {
         ) WITHOUT ROWID;
         """
 
-    /// Optional secondary indexes of `events` (name, definition), made by `createSecondaryIndexes`. New stores do
-    /// not have them: queries read the columnar copy, and the indexes would cost about 40 bytes per event and a
-    /// quarter of an import's time to serve only the SQLite scan's rare steps. Where they exist, a large import
-    /// drops and rebuilds them: building an index from sorted entries is many times faster than inserting rows
-    /// into it in random order.
-    static let eventIndexes = [
-        ("events_stage_time", "CREATE INDEX IF NOT EXISTS events_stage_time ON events(stage, time)"),
-        ("events_touchpoint_time", "CREATE INDEX IF NOT EXISTS events_touchpoint_time ON events(touchpoint, time)"),
-    ]
-
-    /// The events table, clustered by (customer, time, seq), under `name`.
+    /// Version 2's events table, clustered by (customer, time, seq), under `name` (for the upgrade from version 1).
     static func eventsTable(_ name: String) -> String {
         """
         CREATE TABLE \(name)(
@@ -95,62 +86,23 @@ public enum Schema {
         );
         """
 
-    /// The events as SQL reads them, with each event's properties as JSON text. SQLite flattens the view into
-    /// the query, so a scan through it still reads `events` in its clustered order, with one lookup per event
-    /// into the small `props` table.
-    static let eventsJSONView = """
+    /// The events as SQL reads them: `events` with codes and property object ids, `events_json` with each event's
+    /// properties as JSON text. SQLite flattens the views into the query, so a scan through them reads the events in
+    /// their order, with one lookup per event into the small `props` table when the properties are read.
+    static let eventsViews = """
+        CREATE VIEW events AS
+            SELECT customer, time, seq, stage, touchpoint, channel, props FROM \(EventsTable.name);
+        CREATE VIEW events_json AS
+            SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
+            FROM \(EventsTable.name) e LEFT JOIN props p ON p.id = e.props;
+        """
+
+    /// Version 2's view over its events table.
+    static let version2EventsJSONView = """
         CREATE VIEW events_json AS
             SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
             FROM events e LEFT JOIN props p ON p.id = e.props;
         """
-
-    /// Where small appends into a large store put their rows: `events_recent`, clustered like `events`. Inserting
-    /// 10,000 rows into the large clustered table dirtied about as many of its pages, and writing them to the WAL
-    /// and checkpointing them made most of an append's time; in a small table they share a few pages. The table
-    /// exists only while it holds rows: it is made by the first such append, and its rows move into `events` (and it
-    /// is dropped) when an import rewrites the whole columnar copy, that is when the copy's parts are compacted.
-    /// While it exists, `events_json` reads both tables, and so does every reading of the events in their order.
-    static let recentEventsTable = "events_recent"
-
-    /// `events_json` over both tables.
-    static let eventsJSONViewWithRecent = """
-        CREATE VIEW events_json AS
-            SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
-            FROM events e LEFT JOIN props p ON p.id = e.props
-            UNION ALL
-            SELECT e.customer, e.time, e.seq, e.stage, e.touchpoint, e.channel, p.json AS props
-            FROM events_recent e LEFT JOIN props p ON p.id = e.props;
-        """
-
-    /// Whether the store has recent events in a table of their own.
-    static func hasRecentEvents(_ db: Database) throws -> Bool {
-        let statement = try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
-        try statement.bind([.text(recentEventsTable)])
-        return try statement.step() && statement.int64(0) > 0
-    }
-
-    /// Makes `events_recent` and points `events_json` at both tables (inside the caller's transaction).
-    static func addRecentEvents(_ db: Database) throws {
-        try db.execute(eventsTable(recentEventsTable) + "\nDROP VIEW events_json;\n" + eventsJSONViewWithRecent)
-    }
-
-    /// Moves the recent events into `events` and drops their table (inside the caller's transaction).
-    static func mergeRecentEvents(_ db: Database) throws {
-        let columns = "customer, time, seq, stage, touchpoint, channel, props"
-        try db.execute("""
-            INSERT INTO events(\(columns)) SELECT \(columns) FROM \(recentEventsTable) ORDER BY customer, time, seq;
-            DROP VIEW events_json;
-            DROP TABLE \(recentEventsTable);
-            \(eventsJSONView)
-            """)
-    }
-
-    /// SQL reading `columns` (which must include customer, time and seq) of every event in clustered order, from
-    /// both tables when recent events are kept apart: two ordered scans that SQLite merges, no sort.
-    static func eventsInOrder(_ columns: String, hasRecent: Bool) -> String {
-        guard hasRecent else { return "SELECT \(columns) FROM events ORDER BY customer, time, seq" }
-        return "SELECT \(columns) FROM events UNION ALL SELECT \(columns) FROM \(recentEventsTable) ORDER BY customer, time, seq"
-    }
 
     /// The index that finds a customer by key and keeps keys unique. It is an index of its own, not a UNIQUE
     /// constraint, so that an import adding many customers can drop it and build it again from sorted keys.
@@ -158,7 +110,7 @@ public enum Schema {
     static let customerKeyIndex = (name: "customers_key", definition: "CREATE UNIQUE INDEX customers_key ON customers(key)")
 
     /// The tables a store must have.
-    static let tables: Set<String> = ["meta", "counters", "dictionary", "customers", "events", "fields", "props"]
+    static let tables: Set<String> = ["meta", "counters", "dictionary", "customers", "fields", "props"]
 
     /// `fields.kind` of event property names.
     static let propertyKind: Int64 = 0
@@ -192,7 +144,9 @@ public enum Schema {
         }
     }
 
-    static func prepare(_ db: Database) throws {
+    /// Creates an empty store, or upgrades a version 1 store to version 2; returns the version the file is at
+    /// then (version 2 is upgraded by `EventStore.upgradeFromVersion2`, which needs the columnar code).
+    static func prepare(_ db: Database) throws -> Int {
         let existing = try tableNames(db)
         if existing.isEmpty {
             try db.transaction {
@@ -201,7 +155,7 @@ public enum Schema {
                 try insert.bind(String(version), at: 1)
                 try insert.run()
             }
-            return
+            return version
         }
         try requireStore(db, tables: existing)
         let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
@@ -219,11 +173,16 @@ public enum Schema {
         if found < 1 {
             throw StoreError.schema("unknown schema_version '\(text)' in '\(db.path)'")
         }
-        let missing = tables.subtracting(existing).subtracting(found == 1 ? ["props"] : [])
+        let required = found >= 3 ? tables.union(["columnar"]) : tables.union(["events"]).subtracting(found == 1 ? ["props"] : [])
+        let missing = required.subtracting(existing)
         if !missing.isEmpty {
             throw StoreError.schema("'\(db.path)' lacks the tables \(missing.sorted().joined(separator: ", "))")
         }
-        if found == 1 { try upgradeFromVersion1(db) }
+        if found == 1 {
+            try upgradeFromVersion1(db)
+            return 2
+        }
+        return found
     }
 
     /// Rewrites a version 1 store, whose events held their properties as JSON text, into this version's layout,
@@ -231,7 +190,6 @@ public enum Schema {
     /// order with that id, and the columnar copy (made from the old layout) is dropped.
     private static func upgradeFromVersion1(_ db: Database) throws {
         try db.transaction {
-            let indexes = try EventStore.indexNames(db)
             try db.execute("""
                 \(propsTable)
                 CREATE TEMP TABLE upgrade_props(json TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
@@ -246,14 +204,13 @@ public enum Schema {
                 DROP TABLE events;
                 ALTER TABLE events_upgraded RENAME TO events;
                 DROP TABLE IF EXISTS columnar;
-                \(eventsJSONView)
+                \(version2EventsJSONView)
                 UPDATE meta SET value = '2' WHERE key = 'schema_version';
                 """)
-            for (name, definition) in eventIndexes where indexes.contains(name) { try db.execute(definition) }
         }
     }
 
-    private static func tableNames(_ db: Database) throws -> Set<String> {
+    static func tableNames(_ db: Database) throws -> Set<String> {
         let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
         var names: Set<String> = []
         while try statement.step() {
