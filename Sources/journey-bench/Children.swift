@@ -114,18 +114,14 @@ enum Children {
                             memory: ProcessMemory.read())
     }
 
-    /// Runs a query's SQL twin on a connection of its own, set up like the store's (cache, mmap, temp in memory).
+    /// Runs a query's SQL twin on a connection of its own (the store's, which reads the events through the
+    /// virtual table over the columnar copy).
     static func sql(store: String, queryID: String, runs: Int) throws -> SQLOutcome {
         guard let twin = QuerySet.all.first(where: { $0.id == queryID })?.sql else {
             throw BenchError("no SQL twin for query '\(queryID)'")
         }
-        let db = try Database(path: store, flags: [.readWrite, .noMutex])
-        try db.execute("""
-            PRAGMA busy_timeout = 5000;
-            PRAGMA cache_size = -65536;
-            PRAGMA temp_store = MEMORY;
-            PRAGMA mmap_size = 268435456;
-            """)
+        let opened = try EventStore(path: store)
+        let db = opened.sqlConnection
         let clock = ContinuousClock()
         var times: [Double] = []
         var counts: [Int] = []

@@ -221,6 +221,11 @@ public final class EventStore: EventSource {
     /// (a SIGINT watcher, say). The interrupted call throws `StoreError.cancelled`.
     public var interruptHandle: InterruptHandle { db.interruptHandle }
 
+    /// The store's connection, for SQL of one's own: the events are views `events` and `events_json` over the
+    /// columnar copy, which only a connection of this package can read (see `EventsTable`). Queries only: writes
+    /// that bypass the store's imports would leave its counters and copy disagreeing.
+    public var sqlConnection: Database { db }
+
     /// The names of the indexes made by `CREATE INDEX` in the store.
     static func indexNames(_ db: Database) throws -> [String] {
         let statement = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
