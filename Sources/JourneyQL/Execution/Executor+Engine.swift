@@ -1,4 +1,4 @@
-// Which engine reads a journey's events: the columnar copy in memory, or one SQLite scan of the events table.
+// Which engine reads a journey's events: the columnar copy in memory, or one SQLite scan of the events (view `events_json`).
 import JourneyStore
 
 /// The engine choice of a session (`.engine` in the REPL, `--engine` on the command line).
@@ -7,7 +7,7 @@ public enum Engine: String, Sendable, CaseIterable {
     case auto
     /// Always the columnar copy; a query it cannot serve is an error.
     case columnar
-    /// Always one SQLite scan of the events table.
+    /// Always one SQLite scan of the events (view `events_json`).
     case sqlite
 }
 

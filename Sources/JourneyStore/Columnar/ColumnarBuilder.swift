@@ -1,5 +1,5 @@
 // Assembling a columnar copy from events delivered in the clustered (customer, time, seq) order: by a scan of
-// the events table, or by an import from the rows it writes.
+// a version 2 store's events table (when it is upgraded), or by an import from its sorted rows.
 
 /// Collects events in clustered order into the columns of a `ColumnarEvents`, numbering the distinct code
 /// triples as they come, and optionally each event's property object id (for the property columns).

@@ -1,4 +1,4 @@
-// The columnar form of the events table: every event's time and dictionary codes in flat arrays, one
+// The events in columnar form: every event's time and dictionary codes in flat arrays, one
 // contiguous range per customer, in the table's clustered (customer, time, seq) order.
 import Foundation
 
@@ -25,7 +25,7 @@ public struct CodeTriple: Sendable, Hashable {
     }
 }
 
-/// Which state of the events table a columnar copy was made from: imports only ever add events, and every
+/// Which state of the events a columnar copy holds: imports only ever add events, and every
 /// added event takes the next import sequence number, so the count and the next number identify the contents.
 public struct EventsVersion: Sendable, Hashable {
     public var eventCount: Int64
@@ -47,7 +47,7 @@ public enum ColumnarOrigin: Sendable {
 /// Customer `c` (an index into `customers`) owns events `starts[c] ..< starts[c + 1]`, in time, then import order.
 /// About 12 bytes per event: an 8-byte time and a 4-byte triple number.
 public final class ColumnarEvents: @unchecked Sendable {
-    /// The events table this copy was made from.
+    /// The state of the events this copy holds.
     public let version: EventsVersion
     /// The store's internal customer numbers, ascending; only customers with events.
     public let customers: [Int64]

@@ -2,7 +2,7 @@
 // on the customers table.
 
 extension EventStore {
-    /// The state of the events table (see `EventsVersion`).
+    /// The state of the events (see `EventsVersion`), from the counters.
     public func eventsVersion() throws -> EventsVersion {
         try dropCachesIfChangedElsewhere()
         let counters = try readCounters()

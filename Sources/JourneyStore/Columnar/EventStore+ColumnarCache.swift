@@ -1,5 +1,6 @@
 // Keeping the columnar copy inside the store, so that a new process reads a few compact blobs instead of
-// decoding every row of the events table: the first query of a process then costs a fraction of a second.
+// decoding anything else: the first query of a process then costs a fraction of a second. Since store version 3
+// this copy is where the events are kept.
 //
 // Each blob row carries the events version it was made from; a row of any other version is ignored (and replaced
 // when the copy is next written), so a copy can never answer for events it has not seen. Writing it is a cache

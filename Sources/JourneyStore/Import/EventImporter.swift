@@ -1,5 +1,5 @@
-// One events import inside its transaction: assigning customer ids, codes and seq, buffering rows sorted in
-// the table's clustered order, and writing the counts the catalog reads.
+// One events import inside its transaction: assigning customer ids, codes and seq, buffering rows, sorting them
+// into (customer, time, seq) order and storing them as columns, and writing the counts the catalog reads.
 
 /// A row that cannot be imported: where (1-based physical line, 1-based character column) and why.
 struct RowFailure: Error {

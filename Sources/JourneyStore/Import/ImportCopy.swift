@@ -1,6 +1,6 @@
-// The columnar copy after an import, made on the second core while the importing thread writes the rows: from the
-// rows alone for an empty store, else by merging them into the copy of the store as it was. Either way it needs
-// nothing SQLite has not been given already, so it need not wait for the table.
+// The columnar copy after an import's batch of rows (which is how the store keeps its events): from the rows alone
+// for an empty store, as one more part, or by merging them into the copy of the store as it was. Made on a thread of
+// its own, which starts as soon as the rows are sorted while the importing thread writes the new customers.
 
 /// Builds the copy (base columns, every property column, and their encoded sections) on its own thread.
 final class ImportCopyMaker: @unchecked Sendable {

@@ -34,9 +34,9 @@ public struct ImportOptions: Sendable, Hashable {
     public var skipBadRows: Bool
     /// How long an import waits for another connection's write (another import) before it gives up.
     public var writerWaitSeconds = 300
-    /// Events held in memory (32 bytes each) before they are sorted into the table's order and written; 16M by
-    /// default. An import larger than this is written in several sorted batches, and its columnar copy is then
-    /// made from the table. Lower it to bound an import's memory.
+    /// Events held in memory (32 bytes each) before they are sorted into the store's order and stored; 16M by
+    /// default. An import larger than this stores each batch as one more part of the columnar copy (see
+    /// `EventImporter.flush`). Lower it to bound an import's memory.
     public var batchEvents = EventImporter.flushThreshold
     /// Events per part of the sort into clustered order (see `ClusteredRows`); tests lower it so that small
     /// imports are sorted in many parts too.

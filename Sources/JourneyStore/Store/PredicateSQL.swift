@@ -11,7 +11,7 @@ public struct SQLFragment: Sendable, Hashable {
     }
 }
 
-/// Turns predicates into SQL over the events table aliased `e`.
+/// Turns predicates into SQL over the events (view `events_json`) aliased `e`.
 ///
 /// The result is an expression whose value is 1 (true), 0 (false) or NULL (unknown), and a reference evaluator
 /// written in Swift must agree with it case by case:
