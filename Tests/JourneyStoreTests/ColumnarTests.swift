@@ -231,6 +231,13 @@ import Testing
         #expect(throws: StoreError.self) { try reopened.rawEvents() }
         let problems = try reopened.check()
         #expect(problems.count == 1 && problems[0].hasPrefix("the events cannot be read"), "\(problems)")
+        // Each section is read by check, the import sequence numbers too (which queries do not read).
+        for section in ["props", "seq", "property:price"] {
+            let fresh = try TemporaryDirectory()
+            try Self.mixedStore(fresh).db.execute("UPDATE columnar SET data = substr(data, 1, 10) WHERE name LIKE '\(section)#%'")
+            let found = try EventStore(path: fresh.path("store.db")).check()
+            #expect(found.count == 1 && found.first?.hasPrefix("the events cannot be read") == true, "\(section): \(found)")
+        }
     }
 
     @Test func codecRoundTripsExtremeValues() throws {

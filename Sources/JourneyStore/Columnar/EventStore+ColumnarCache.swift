@@ -188,9 +188,9 @@ extension EventStore {
             }
             return try derivedPropertyColumns([name], of: events, isCancelled: isCancelled)[name]!
         }
-        if let bytes = try? readColumnarSection(section, version: events.version),
-           let column = try? bytes.withUnsafeBytes({ try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }) {
-            return column
+        if let bytes = try readColumnarSection(section, version: events.version) {
+            // A stored column that does not decode is damage, not a column to make again.
+            return try bytes.withUnsafeBytes { try ColumnarCodec.decodeProperty($0, eventCount: events.eventCount) }
         }
         let column = try derivedPropertyColumns([name], of: events, isCancelled: isCancelled)[name]!
         writeColumnarSection(section, bytes: ColumnarCodec.encode(column), version: events.version)

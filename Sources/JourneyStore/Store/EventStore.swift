@@ -168,6 +168,7 @@ public final class EventStore: EventSource {
         do {
             let events = try columnarEvents()
             _ = try propsColumn(of: events)
+            _ = try seqColumn(of: events)
             for property in try catalog().properties {
                 _ = try propertyColumn(property.name, of: events, isCancelled: { false })
             }
