@@ -41,9 +41,6 @@ public struct ImportOptions: Sendable, Hashable {
     /// Events per part of the sort into clustered order (see `ClusteredRows`); tests lower it so that small
     /// imports are sorted in many parts too.
     var sortPartEvents = ClusteredRows.partEvents
-    /// From how many events in the store a small append goes to `events_recent` (see `Schema.recentEventsTable`);
-    /// tests lower it so that small stores take that path too.
-    var recentEventsFrom: Int64 = 1_000_000
 
     public init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
         self.format = format
