@@ -183,7 +183,7 @@ enum ColumnarCodec {
             }
         }
         let input = UncheckedBytes(bytes: bytes)
-        let failures = FailureSlots(count: groups)
+        let failures = ConcurrentResults<StoreError>(count: groups)
         DispatchQueue.concurrentPerform(iterations: groups) { g in
             let lower = blocks.count * g / groups, upper = blocks.count * (g + 1) / groups
             do {
@@ -192,7 +192,7 @@ enum ColumnarCodec {
                 failures.set(g, error as? StoreError ?? .schema("the store's columnar copy is damaged"))
             }
         }
-        return failures.first
+        return failures.values.lazy.compactMap { $0 }.first
     }
 
     /// One block's customers into their slots; the byte after it. With `stopAtEnd`, the block must end exactly at
@@ -431,16 +431,4 @@ struct ByteReader {
 /// Bytes read by several threads at once (read-only).
 private struct UncheckedBytes: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
-}
-
-/// The first failure among threads that each record at most one.
-private final class FailureSlots: @unchecked Sendable {
-    private var failures: [StoreError?]
-    private let lock = NSLock()
-
-    init(count: Int) { failures = Array(repeating: nil, count: count) }
-
-    func set(_ k: Int, _ failure: StoreError) { lock.withLock { failures[k] = failure } }
-
-    var first: StoreError? { lock.withLock { failures.lazy.compactMap { $0 }.first } }
 }

@@ -7,6 +7,8 @@
 // fill: it never changes what a query answers, and when the store cannot be written (read-only, busy) the copy
 // simply stays in memory.
 
+import Foundation
+
 extension EventStore {
     /// Blob rows are at most this long (SQLite's own limit is 1 GB).
     static let columnarChunkBytes = 64 << 20
@@ -353,9 +355,18 @@ extension EventStore {
     static func columnarSections(_ events: ColumnarEvents, properties: [String]) -> [(name: String, bytes: [UInt8])] {
         let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
         let seqs = events.seqColumn { preconditionFailure("sequence numbers not on the copy") }
-        return [("base", ColumnarCodec.encode(events)), (propsSection, ColumnarCodec.encode(props)),
-                (seqSection, ColumnarCodec.encode(seqs: seqs))] + properties.map { name in
-            ("property:" + name, ColumnarCodec.encode(events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }))
+        let columns = properties.map { name in events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") } }
+        let names = ["base", propsSection, seqSection] + properties.map { "property:" + $0 }
+        // The sections are independent: encoded on every core (at 10M events, 0.5 s of an import on one).
+        let encoded = ConcurrentResults<[UInt8]>(count: names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            switch i {
+            case 0: encoded.set(i, ColumnarCodec.encode(events))
+            case 1: encoded.set(i, ColumnarCodec.encode(props))
+            case 2: encoded.set(i, ColumnarCodec.encode(seqs: seqs))
+            default: encoded.set(i, ColumnarCodec.encode(columns[i - 3]))
+            }
         }
+        return zip(names, encoded.values).map { ($0, $1!) }
     }
 }
