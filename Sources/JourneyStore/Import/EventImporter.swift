@@ -24,8 +24,8 @@ struct PendingEvent {
 /// A value type, so that the per-row work on its tables runs without the run-time exclusivity checks every
 /// access to a class's stored property costs.
 struct EventImporter {
-    /// Rows buffered before they are sorted into clustered order and inserted: 16M events, 512 MB. Most imports
-    /// fit, so their rows reach the table in its own order, appended page after page instead of spread over it.
+    /// Rows buffered before they are sorted and stored: 16M events, 512 MB. Most imports fit, and are stored as one
+    /// part (or one whole copy) of the columnar copy.
     static let flushThreshold = 1 << 24
     /// How many parts a copy may have before a flush that is not an import's last merges them (see `flush`).
     static let partsPerImport = 8
@@ -219,8 +219,8 @@ struct EventImporter {
     /// - into an empty store, as the whole copy;
     /// - at the last flush, as one more part, or merged with the stored copy into a new whole copy when the parts
     ///   would need merging (see `EventStore.columnarStart`);
-    /// - at an earlier flush (an import larger than one batch), as one more part, whatever the number of parts: the
-    ///   last flush merges them.
+    /// - at an earlier flush (an import larger than one batch), as one more part however large, up to
+    ///   `partsPerImport` parts (then they are merged into a whole copy); the last flush merges or adds as above.
     mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
         var renumbering: [UInt32]?
@@ -288,7 +288,9 @@ struct EventImporter {
         guard store.storeImportCopy(made) else {
             throw StoreError.schema("the columnar copy of the imported events could not be written")
         }
+        // Kept for the store's memory once the import commits; the encoded sections are written and not needed.
         lastCopy = made
+        lastCopy?.sections = []
         pendingFirstSeq += Int64(count)
         session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
                                          totalBytes: session.totalBytes, phase: .writing, written: imported))
