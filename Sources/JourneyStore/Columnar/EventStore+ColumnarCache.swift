@@ -1,11 +1,11 @@
-// Keeping the columnar copy inside the store, so that a new process reads a few compact blobs instead of
-// decoding anything else: the first query of a process then costs a fraction of a second. Since store version 3
-// this copy is where the events are kept.
+// Keeping the columnar copy inside the store, which since store version 3 is where the events are kept: a new
+// process reads a few compact blobs, so its first query costs a fraction of a second.
 //
-// Each blob row carries the events version it was made from; a row of any other version is ignored (and replaced
-// when the copy is next written), so a copy can never answer for events it has not seen. Writing it is a cache
-// fill: it never changes what a query answers, and when the store cannot be written (read-only, busy) the copy
-// simply stays in memory.
+// Each blob row carries the events version it holds; a row of any other version is ignored (and replaced when the
+// copy is next written), so a copy can never answer for events it has not seen. Imports and upgrades write the copy
+// inside their transaction, and fail when they cannot. The one write outside them is a cache fill: a property
+// column made from the events' property objects (`propertyColumn`), skipped when the store cannot be written
+// (read-only, busy), in which case the column stays in memory only.
 
 import Foundation
 
@@ -54,7 +54,8 @@ extension EventStore {
     }
 
     /// Stores a section in its own transaction (or savepoint, inside an import's), replacing any older copy; rows
-    /// of other versions go too. Failures are swallowed, and answered false: the copy is a cache.
+    /// of other versions go too. Failures are swallowed, and answered false: imports and upgrades fail on false; a
+    /// cache fill (a property column made on first use) just stays in memory.
     @discardableResult
     func writeColumnarSection(_ section: String, bytes: [UInt8], version: EventsVersion) -> Bool {
         writeColumnarSections([(section, bytes)], version: version)

@@ -64,7 +64,7 @@ extension EventStore {
     public func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
                               _ body: (CustomerEvents) throws -> Void) throws {
         guard !request.steps.isEmpty else { return }
-        let query = try scanQuery(request)
+        let query = ScanQuery(request)
         let statement = try db.prepare(query.fragment.sql)
         try statement.bind(query.fragment.bindings)
         try db.withCancellation(isCancelled) {
@@ -120,7 +120,7 @@ extension EventStore {
 
     /// The SQL, its bindings as literals, and SQLite's query plan for `request`.
     public func explain(_ request: ScanRequest) throws -> ScanExplanation {
-        let query = try scanQuery(request)
+        let query = ScanQuery(request)
         let statement = try db.prepare("EXPLAIN QUERY PLAN " + query.fragment.sql)
         try statement.bind(query.fragment.bindings)
         // Rows are (id, parent, notused, detail); a node is indented one level deeper than its parent.
@@ -133,10 +133,5 @@ extension EventStore {
             plan.append(String(repeating: "  ", count: level) + (statement.text(3) ?? ""))
         }
         return ScanExplanation(sql: query.fragment.sql, bindings: query.fragment.bindings.map(\.description), plan: plan)
-    }
-
-    /// The query for `request`.
-    func scanQuery(_ request: ScanRequest) throws -> ScanQuery {
-        ScanQuery(request)
     }
 }
