@@ -141,6 +141,32 @@ import Testing
         try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount", "coupon"])
     }
 
+    /// Twelve batches: the eighth merges the parts within the import, the last merges again. The importing
+    /// connection keeps the merged copy in memory; it reads as the stored one does.
+    @Test func partsAreMergedWithinALargeImport() throws {
+        var random = SplitMix64(seed: 12)
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.db")
+        var options = ImportOptions()
+        options.batchEvents = 180
+        let files = [try directory.file("base.csv", Self.csv(&random, count: 2_100, customers: 160,
+                                                             properties: ["device", "amount", "coupon"]))]
+        let store = try EventStore(path: path, access: .create)
+        _ = try store.importEvents(files, options: options)
+        #expect(try Self.manifest(path) == nil)
+        #expect(store.columnarOrigin == .madeHere)
+        let inMemory = try store.columnarEvents()
+        #expect(store.columnarOrigin == .memory)
+        #expect(inMemory.eventCount == 2_100)
+        let fresh = try EventStore(path: path)
+        let stored = try fresh.columnarEvents()
+        #expect(inMemory.customers == stored.customers && inMemory.starts == stored.starts
+                && inMemory.times == stored.times)
+        #expect(inMemory.tripleIndex.map { inMemory.triples[Int($0)] } == stored.tripleIndex.map { stored.triples[Int($0)] })
+        #expect(try store.rawEvents() == fresh.rawEvents())
+        try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount", "coupon"])
+    }
+
     @Test func manifestsThatDoNotChainAreRefused() throws {
         let v = { (n: Int64) in EventsVersion(eventCount: n, nextSeq: n + 1) }
         let good = ColumnarManifest(base: v(10)).appending(v(12)).appending(v(15))

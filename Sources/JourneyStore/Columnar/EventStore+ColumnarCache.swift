@@ -274,26 +274,15 @@ extension EventStore {
         return ColumnarPartMerge.mergeProperty(base: base, others: columns, runs: runs, eventCount: eventCount)
     }
 
-    /// The copy of `version` with every property column the store has (and those named `extraProperties`), from
-    /// memory or the stored copy; nil when any part is missing. Called inside an import's transaction, before the
-    /// import's counts are written, so table `fields` still names the properties of `version`.
-    ///
-    /// An import adding `adding` events to a stored copy adds a part (see `ColumnarParts`) unless the parts would
-    /// then need merging; then it merges into the whole copy.
-    func columnarStart(_ version: EventsVersion, adding: Int, extraProperties: Set<String> = []) -> ImportCopyMaker.Start? {
-        if let manifest = try? storedParts(version: version) {
-            let appended = manifest.appending(EventsVersion(eventCount: version.eventCount + Int64(adding),
-                                                            nextSeq: version.nextSeq + Int64(adding)))
-            if !appended.needsCompaction { return .parts(manifest) }
-        }
-        return columnarBase(version, extraProperties: extraProperties).map { .whole($0) }
-    }
-
     /// The stored parts of the copy at `version`, for an import that adds one more whatever their number.
     func columnarParts(_ version: EventsVersion) -> ColumnarManifest? {
         try? storedParts(version: version)
     }
 
+    /// The copy of `version` with every property column the store has (and those named `extraProperties`), from
+    /// memory or the stored copy; nil when any part is missing. For an import whose events cannot be added as a
+    /// part (`columnarParts` is nil): it merges them into this copy. Called inside the import's transaction, before
+    /// its counts are written, so table `fields` still names the properties of `version`.
     func columnarBase(_ version: EventsVersion, extraProperties: Set<String> = []) -> ImportCopyMaker.Base? {
         let events: ColumnarEvents
         if let cached = cachedColumnar, cached.version == version {
@@ -354,20 +343,32 @@ extension EventStore {
     /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
     /// on it already.
     static func columnarSections(_ events: ColumnarEvents, properties: [String]) -> [(name: String, bytes: [UInt8])] {
+        encodeSections(sectionEncoders(events, properties: properties))
+    }
+
+    /// Each section of `events` (its base columns, and the property columns `properties`, which must be on it
+    /// already) with what encodes it.
+    typealias SectionEncoder = (name: String, encode: @Sendable () -> [UInt8])
+
+    static func sectionEncoders(_ events: ColumnarEvents, properties: [String]) -> [SectionEncoder] {
         let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
         let seqs = events.seqColumn { preconditionFailure("sequence numbers not on the copy") }
-        let columns = properties.map { name in events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") } }
-        let names = ["base", propsSection, seqSection] + properties.map { "property:" + $0 }
-        // The sections are independent: encoded on every core (at 10M events, 0.5 s of an import on one).
-        let encoded = ConcurrentResults<[UInt8]>(count: names.count)
-        DispatchQueue.concurrentPerform(iterations: names.count) { i in
-            switch i {
-            case 0: encoded.set(i, ColumnarCodec.encode(events))
-            case 1: encoded.set(i, ColumnarCodec.encode(props))
-            case 2: encoded.set(i, ColumnarCodec.encode(seqs: seqs))
-            default: encoded.set(i, ColumnarCodec.encode(columns[i - 3]))
-            }
+        var encoders: [SectionEncoder] = [("base", { ColumnarCodec.encode(events) }),
+                                          (propsSection, { ColumnarCodec.encode(props) }),
+                                          (seqSection, { ColumnarCodec.encode(seqs: seqs) })]
+        for name in properties {
+            let column = events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }
+            encoders.append(("property:" + name, { ColumnarCodec.encode(column) }))
         }
-        return zip(names, encoded.values).map { ($0, $1!) }
+        return encoders
+    }
+
+    /// The sections `encoders` make, encoded on every core (they are independent: at 10M events, 0.5 s of an import
+    /// on one).
+    static func encodeSections(_ encoders: some Collection<SectionEncoder>) -> [(name: String, bytes: [UInt8])] {
+        let list = Array(encoders)
+        let encoded = ConcurrentResults<[UInt8]>(count: list.count)
+        DispatchQueue.concurrentPerform(iterations: list.count) { i in encoded.set(i, list[i].encode()) }
+        return zip(list.map(\.name), encoded.values).map { ($0, $1!) }
     }
 }

@@ -217,12 +217,35 @@ struct EventImporter {
     /// this one writes the new customers, then made into columns (`ImportCopyMaker`) and written into the columnar
     /// copy, which is where the store keeps its events, inside the import's transaction:
     /// - into an empty store, as the whole copy;
-    /// - at the last flush, as one more part, or merged with the stored copy into a new whole copy when the parts
-    ///   would need merging (see `EventStore.columnarStart`);
-    /// - at an earlier flush (an import larger than one batch), as one more part however large, up to
-    ///   `partsPerImport` parts (then they are merged into a whole copy); the last flush merges or adds as above.
+    /// - into a store with a copy, as one more part (`ColumnarParts`); the parts are then merged into a whole copy
+    ///   (`EventStore.compactColumnarCopy`) when a query would spend too long merging them: at the import's last
+    ///   flush as `ColumnarManifest.needsCompaction` says, and at an earlier flush (an import larger than one batch)
+    ///   once there are `partsPerImport` parts;
+    /// - merged with the stored copy when that copy is one base without every property's column (written by an older
+    ///   version).
     mutating func flush(final: Bool = false) throws {
         guard !pending.isEmpty else { return }
+        let count = pending.count
+        // The batch's rows and columns are dropped before any merge of the parts reads them all.
+        let (stored, properties) = try storePending(final: final)
+        if let parts = stored.appendsTo, final ? parts.needsCompaction : parts.parts.count >= Self.partsPerImport {
+            let names = try Set(store.propertyNamesInTable()).union(properties).union(partProperties).sorted()
+            let whole = try store.compactColumnarCopy(parts.version, properties: names)
+            lastCopy = ImportCopyMaker.Made(events: whole, properties: names, sections: [], appendsTo: nil)
+        } else if stored.appendsTo == nil {
+            // Kept for the store's memory once the import commits; a part alone is not the store's copy.
+            lastCopy = stored
+        }
+        pendingFirstSeq += Int64(count)
+        session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
+                                         totalBytes: session.totalBytes, phase: .writing, written: imported))
+        ImportTrace.mark("columnar copy of \(count) events written")
+    }
+
+    /// Sorts and stores the buffered events (see `flush`): the copy stored, without its encoded sections, and the
+    /// properties it has columns for.
+    private mutating func storePending(final: Bool) throws -> (ImportCopyMaker.Made, Set<String>) {
+        lastCopy = nil
         var renumbering: [UInt32]?
         if numbersCustomersByKey {
             numbersCustomersByKey = false
@@ -247,40 +270,32 @@ struct EventImporter {
                                          totalBytes: session.totalBytes, phase: .writing, written: imported - count))
         let before = EventsVersion(eventCount: state.counters.eventCount - Int64(count), nextSeq: pendingFirstSeq)
         let after = EventsVersion(eventCount: state.counters.eventCount, nextSeq: pendingFirstSeq + Int64(count))
-        let start: ImportCopyMaker.Start
         var properties: Set<String>
         if final {
             properties = Set(propertyCounts.filter { $0.value > 0 }.keys).union(partProperties)
-            if before.eventCount == 0 {
-                start = .empty
-            } else if let made = store.columnarStart(before, adding: count, extraProperties: partProperties) {
-                start = made
-            } else {
-                throw EventStore.damagedCopy
-            }
-            if case .whole(let base) = start { properties.formUnion(base.columns.keys) }
             try writeCounts()
         } else {
             // The properties the file has shown so far are counted only at its end: a part of an earlier flush has a
             // column for every property any object of this import has so far.
             properties = try propertiesOfThisImport()
             partProperties.formUnion(properties)
-            if before.eventCount == 0 {
-                start = .empty
-            } else if let manifest = store.columnarParts(before), manifest.parts.count < Self.partsPerImport {
-                start = .parts(manifest)
-            } else if let base = store.columnarBase(before, extraProperties: partProperties) {
-                start = .whole(base)
-                properties.formUnion(base.columns.keys)
-            } else {
-                throw EventStore.damagedCopy
-            }
+        }
+        let start: ImportCopyMaker.Start
+        if before.eventCount == 0 {
+            start = .empty
+        } else if let manifest = store.columnarParts(before) {
+            start = .parts(manifest)
+        } else if let base = store.columnarBase(before, extraProperties: partProperties) {
+            start = .whole(base)
+            properties.formUnion(base.columns.keys)
+        } else {
+            throw EventStore.damagedCopy
         }
         var counters = state.counters
         if counters.eventCount == 0 { counters.minTime = 0; counters.maxTime = 0 }
         try EventStore.writeCounters(counters, to: db)
         try checkInterrupt()
-        let made = try ImportCopyMaker(from: start, rows: ordered, version: after, firstSeq: pendingFirstSeq,
+        var made = try ImportCopyMaker(from: start, rows: ordered, version: after, firstSeq: pendingFirstSeq,
                                        properties: properties.sorted(),
                                        objects: propsIDs, firstPropsID: firstPropsID).wait()
         ImportTrace.mark("columnar copy of \(count) events made")
@@ -288,13 +303,8 @@ struct EventImporter {
         guard store.storeImportCopy(made) else {
             throw StoreError.schema("the columnar copy of the imported events could not be written")
         }
-        // Kept for the store's memory once the import commits; the encoded sections are written and not needed.
-        lastCopy = made
-        lastCopy?.sections = []
-        pendingFirstSeq += Int64(count)
-        session.progress?(ImportProgress(file: "", rows: imported, bytesRead: session.totalBytes,
-                                         totalBytes: session.totalBytes, phase: .writing, written: imported))
-        ImportTrace.mark("columnar copy of \(count) events written")
+        made.sections = []
+        return (made, properties)
     }
 
     /// The names of the properties of every object this import has stored so far.
