@@ -263,8 +263,12 @@ enum ColumnarCodec {
             default: throw r.corrupt()
             }
         }
-        let valueIndex = try r.fixedWidth(count: eventCount, below: valueCount, capacity: eventCount + extraEvents)
-        return PropertyColumn(valueIndex: valueIndex, values: values)
+        if extraEvents > 0 {
+            // Room to grow in place for a merge of parts (`ColumnarPartMerge.mergeProperty`): four bytes each.
+            let valueIndex = try r.fixedWidth(count: eventCount, below: valueCount, capacity: eventCount + extraEvents)
+            return PropertyColumn(valueIndex: ValueNumbers(storage: .four(valueIndex)), values: values)
+        }
+        return PropertyColumn(valueIndex: try r.numbers(count: eventCount, below: valueCount), values: values)
     }
 
     // MARK: Import sequence numbers
@@ -325,7 +329,7 @@ struct ByteWriter {
     }
 
     /// A width byte (1, 2 or 4), then every value in that many bytes.
-    mutating func fixedWidth(_ values: [UInt32], maximum: UInt32) {
+    mutating func fixedWidth(_ values: some Collection<UInt32>, maximum: UInt32) {
         let width = maximum <= 0xFF ? 1 : (maximum <= 0xFFFF ? 2 : 4)
         bytes.append(UInt8(width))
         bytes.reserveCapacity(bytes.count + values.count * width)
@@ -425,6 +429,36 @@ struct ByteReader {
         guard count == 0 || Int(largest) < limit else { throw corrupt() }
         p += count * width
         return values
+    }
+
+    /// `count` numbers written by `ByteWriter.fixedWidth`, kept in the width they were written in (a copy: they
+    /// are little-endian, as the processors this builds for), each checked to be below `limit`.
+    mutating func numbers(count: Int, below limit: Int) throws -> ValueNumbers {
+        let width = Int(try byte())
+        guard [1, 2, 4].contains(width), bytes.count - p >= count * width else { throw corrupt() }
+        let source = UnsafeRawBufferPointer(rebasing: bytes[p ..< p + count * width])
+        func copy<T: FixedWidthInteger & UnsignedInteger>(_: T.Type) throws -> [T] {
+            var largest: T = 0
+            let values = [T](unsafeUninitializedCapacity: count) { out, initialized in
+                LargeArrays.adviseHugePages(UnsafeMutableRawBufferPointer(out))
+                if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: source) }
+                #if _endian(big)
+                for i in 0..<count { out[i] = T(littleEndian: out[i]) }
+                #endif
+                for i in 0..<count { largest = max(largest, out[i]) }
+                initialized = count
+            }
+            guard count == 0 || Int(largest) < limit else { throw corrupt() }
+            return values
+        }
+        let numbers: ValueNumbers
+        switch width {
+        case 1: numbers = ValueNumbers(storage: .one(try copy(UInt8.self)))
+        case 2: numbers = ValueNumbers(storage: .two(try copy(UInt16.self)))
+        default: numbers = ValueNumbers(storage: .four(try copy(UInt32.self)))
+        }
+        p += count * width
+        return numbers
     }
 }
 

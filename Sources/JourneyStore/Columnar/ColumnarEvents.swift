@@ -199,10 +199,20 @@ public enum StoredValue: Sendable, Hashable {
 /// One event property for every event: a number per event into a table of the distinct values.
 public struct PropertyColumn: Sendable {
     /// values[valueIndex[i]] is event i's value; index 0 is always `.missing`.
-    public var valueIndex: [UInt32]
+    public var valueIndex: ValueNumbers
     public var values: [StoredValue]
 
-    var byteCount: Int { valueIndex.count * 4 + values.count * 24 }
+    public init(valueIndex: ValueNumbers, values: [StoredValue]) {
+        self.valueIndex = valueIndex
+        self.values = values
+    }
+
+    /// A column whose numbers (each below `values.count`) are kept in the narrowest width that holds them.
+    public init(valueIndex: [UInt32], values: [StoredValue]) {
+        self.init(valueIndex: ValueNumbers(valueIndex, maximum: UInt32(max(0, values.count - 1))), values: values)
+    }
+
+    var byteCount: Int { valueIndex.byteCount + values.count * 24 }
 }
 
 extension PropertyColumn {
@@ -212,7 +222,7 @@ extension PropertyColumn {
         // number[id] is the id's value number plus one (0: not numbered yet); ids are dense, from 1.
         var number = [UInt32](repeating: 0, count: Int(ids.max() ?? 0) + 1)
         number[0] = 1
-        valueIndex = ids.map { id in
+        let numbers = ids.map { id in
             let known = number[Int(id)]
             if known != 0 { return known - 1 }
             let index = UInt32(values.count)
@@ -220,7 +230,7 @@ extension PropertyColumn {
             number[Int(id)] = index + 1
             return index
         }
-        self.values = values
+        self.init(valueIndex: numbers, values: values)
     }
 
     /// Each event's property object id (0 for none), for a column made by `init(propsIDs:)`.

@@ -289,17 +289,20 @@ enum ColumnarPartMerge {
         let hasBase = base != nil
         var column = base ?? PropertyColumn(valueIndex: [], values: [.missing])
         let baseEvents = runs.runs.reduce(0) { $0 + ($1.part == 0 ? Int($1.count) : 0) }
+        // The numbers four bytes each while they merge (a renumbered part may need them), narrowed at the end.
+        var numbers = column.valueIndex.wide
+        column.valueIndex = ValueNumbers(storage: .one([]))  // not shared: the base's array grows in place
         if !hasBase {
-            column.valueIndex = [UInt32](repeating: 0, count: eventCount)
+            numbers = [UInt32](repeating: 0, count: eventCount)
         } else {
-            precondition(column.valueIndex.count == baseEvents)
-            column.valueIndex.append(contentsOf: repeatElement(0, count: eventCount - baseEvents))
+            precondition(numbers.count == baseEvents)
+            numbers.append(contentsOf: repeatElement(0, count: eventCount - baseEvents))
         }
         let present = others.compactMap { $0 }
         var renumbered = renumber(into: &column.values, present.map(\.values)).makeIterator()
         let remaps: [[UInt32]?] = others.map { $0 == nil ? nil : renumbered.next() }
         var w = eventCount
-        column.valueIndex.withUnsafeMutableBufferPointer { out in
+        numbers.withUnsafeMutableBufferPointer { out in
             for run in runs.runs.reversed() {
                 let count = Int(run.count), start = Int(run.start)
                 w -= count
@@ -308,14 +311,16 @@ enum ColumnarPartMerge {
                         _ = memmove(out.baseAddress! + w, out.baseAddress! + start, count * MemoryLayout<UInt32>.stride)
                     }
                 } else if let other = others[Int(run.part) - 1], let remap = remaps[Int(run.part) - 1] {
-                    for k in 0..<count { out[w + k] = remap[Int(other.valueIndex[start + k])] }
+                    other.valueIndex.withNarrowBuffer { from in
+                        for k in 0..<count { out[w + k] = remap[Int(from[start + k])] }
+                    }
                 } else {
                     for k in 0..<count { out[w + k] = 0 }  // 0 is always .missing
                 }
             }
         }
         precondition(w == 0)
-        return column
+        return PropertyColumn(valueIndex: numbers, values: column.values)
     }
 
     /// A column of plain values of each part merged along `runs` into a new array.

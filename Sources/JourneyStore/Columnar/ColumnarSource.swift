@@ -514,10 +514,10 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         }
     }
 
-    private func withPropertyBuffers<T>(_ body: ([UnsafeBufferPointer<UInt32>]) throws -> T) rethrows -> T {
-        func nest(_ index: Int, _ acquired: [UnsafeBufferPointer<UInt32>]) throws -> T {
+    private func withPropertyBuffers<T>(_ body: ([NarrowNumbers]) throws -> T) rethrows -> T {
+        func nest(_ index: Int, _ acquired: [NarrowNumbers]) throws -> T {
             if index == propertyColumns.count { return try body(acquired) }
-            return try propertyColumns[index].valueIndex.withUnsafeBufferPointer { try nest(index + 1, acquired + [$0]) }
+            return try propertyColumns[index].valueIndex.withNarrowBuffer { try nest(index + 1, acquired + [$0]) }
         }
         return try nest(0, [])
     }

@@ -63,7 +63,7 @@ indirect enum ResidualCondition: Hashable {
 struct ResidualInputs {
     let times: UnsafeBufferPointer<Int64>
     /// valueIndex columns of the scan's property columns.
-    let properties: [UnsafeBufferPointer<UInt32>]
+    let properties: [NarrowNumbers]
     /// Truth tables over property values.
     let propertyTables: [[Truth]]
     /// Truth per customer index.
