@@ -55,6 +55,13 @@ import Testing
         #expect(try store.check() == [])
     }
 
+    /// Import options that store every `events` rows as one batch.
+    static func batches(of events: Int) -> ImportOptions {
+        var options = ImportOptions()
+        options.batchEvents = events
+        return options
+    }
+
     static func manifest(_ path: String) throws -> ColumnarManifest? {
         let store = try EventStore(path: path)
         return store.storedManifest(version: try store.eventsVersion())
@@ -125,18 +132,14 @@ import Testing
         var random = SplitMix64(seed: 7)
         let directory = try TemporaryDirectory()
         let path = directory.path("store.db")
-        var small = ImportOptions()
-        small.batchEvents = 300
         var files = [try directory.file("base.csv", Self.csv(&random, count: 2_000, customers: 150))]
-        _ = try EventStore(path: path, access: .create).importEvents(files, options: small)
+        _ = try EventStore(path: path, access: .create).importEvents(files, options: Self.batches(of: 300))
         #expect(try Self.manifest(path) == nil)
         try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount"])
         // 2 batches into a store of 2,000: two parts, not merged (together less than an eighth).
         files.append(try directory.file("more.csv", Self.csv(&random, count: 240, customers: 170,
                                                             properties: ["device", "amount", "coupon"])))
-        var two = ImportOptions()
-        two.batchEvents = 120
-        _ = try EventStore(path: path).importEvents([files[1]], options: two)
+        _ = try EventStore(path: path).importEvents([files[1]], options: Self.batches(of: 120))
         #expect(try Self.manifest(path)?.parts.count == 3)
         try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount", "coupon"])
     }
@@ -147,12 +150,10 @@ import Testing
         var random = SplitMix64(seed: 12)
         let directory = try TemporaryDirectory()
         let path = directory.path("store.db")
-        var options = ImportOptions()
-        options.batchEvents = 180
         let files = [try directory.file("base.csv", Self.csv(&random, count: 2_100, customers: 160,
                                                              properties: ["device", "amount", "coupon"]))]
         let store = try EventStore(path: path, access: .create)
-        _ = try store.importEvents(files, options: options)
+        _ = try store.importEvents(files, options: Self.batches(of: 180))
         #expect(try Self.manifest(path) == nil)
         #expect(store.columnarOrigin == .madeHere)
         let inMemory = try store.columnarEvents()
