@@ -346,10 +346,11 @@ extension EventStore {
         encodeSections(sectionEncoders(events, properties: properties))
     }
 
-    /// Each section of `events` (its base columns, and the property columns `properties`, which must be on it
-    /// already) with what encodes it.
+    /// A section's name and what encodes it.
     typealias SectionEncoder = (name: String, encode: @Sendable () -> [UInt8])
 
+    /// Each section of `events` (its base columns, and the property columns `properties`, which must be on it
+    /// already) with what encodes it.
     static func sectionEncoders(_ events: ColumnarEvents, properties: [String]) -> [SectionEncoder] {
         let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
         let seqs = events.seqColumn { preconditionFailure("sequence numbers not on the copy") }

@@ -18,7 +18,9 @@ final class ImportCopyMaker: @unchecked Sendable {
     enum Start {
         /// An empty store: the import's events are the whole copy.
         case empty
-        /// The store's copy, to merge the import's events into: a new base.
+        /// The store's copy, to merge the import's events into: a new base. Only for a stored base that lacks a
+        /// property's column (a part needs every one beside it); otherwise the events become a part, and the parts
+        /// are merged in place (`EventStore.compactColumnarCopy`).
         case whole(Base)
         /// The stored copy's parts: the import's events become one more part, written on its own.
         case parts(ColumnarManifest)
