@@ -168,6 +168,17 @@ import Testing
         try Self.expectCopyEqualsOneImport(path, files: files, properties: ["device", "amount", "coupon"])
     }
 
+    /// The customers of several parts, merged two by two, are those a set of them all gives, sorted.
+    @Test func distinctUnionEqualsASortedSet() {
+        var random = SplitMix64(seed: 5)
+        for lists in 0...5 {
+            let parts: [[Int64]] = (0..<lists).map { _ in
+                Set((0..<Int(random.next() % 50)).map { _ in Int64(random.next() % 80) }).sorted()
+            }
+            #expect(ColumnarPartMerge.distinctUnion(parts) == Set(parts.flatMap { $0 }).sorted(), "\(parts)")
+        }
+    }
+
     @Test func manifestsThatDoNotChainAreRefused() throws {
         let v = { (n: Int64) in EventsVersion(eventCount: n, nextSeq: n + 1) }
         let good = ColumnarManifest(base: v(10)).appending(v(12)).appending(v(15))

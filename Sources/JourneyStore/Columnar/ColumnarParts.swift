@@ -138,10 +138,8 @@ enum ColumnarPartMerge {
         // Triples: the base's numbers stay; the others' are renumbered into the same table.
         let remaps = renumber(into: &b.triples, others.map(\.triples))
         // The other parts' customers, ascending and distinct, and how many the base lacks.
-        var added = Set<Int64>()
-        for part in others { added.formUnion(part.customers) }
-        let delta = added.sorted()
-        let newCustomers = delta.reduce(0) { $0 + (baseIndex(of: $1, in: b.customers) == nil ? 1 : 0) }
+        let delta = distinctUnion(others.map(\.customers))
+        let newCustomers = delta.count - commonCount(delta, b.customers)
         let totalCustomers = baseCustomers + newCustomers
         b.times.append(contentsOf: repeatElement(0, count: total - baseEvents))
         b.tripleIndex.append(contentsOf: repeatElement(0, count: total - baseEvents))
@@ -249,8 +247,22 @@ enum ColumnarPartMerge {
             d -= 1
         }
         precondition(w == 0 && wc == -1, "the parts' events did not fill the merged copy")
+        // In merged order, adjacent runs of one part joined, in place (there can be a run per customer and part).
+        reversedRuns.reverse()
+        var kept = 0
+        for k in reversedRuns.indices where reversedRuns[k].count > 0 {
+            let run = reversedRuns[k]
+            if kept > 0, reversedRuns[kept - 1].part == run.part,
+               reversedRuns[kept - 1].start + reversedRuns[kept - 1].count == run.start {
+                reversedRuns[kept - 1].count += run.count
+            } else {
+                reversedRuns[kept] = run
+                kept += 1
+            }
+        }
+        reversedRuns.removeLast(reversedRuns.count - kept)
         var runs = ColumnarPartRuns()
-        for run in reversedRuns.reversed() { runs.add(part: Int(run.part), start: Int(run.start), count: Int(run.count)) }
+        runs.runs = reversedRuns
         return ColumnarEvents(version: version, customers: b.customers, starts: b.starts, times: b.times,
                               tripleIndex: b.tripleIndex, triples: b.triples, partRuns: runs)
     }
@@ -271,14 +283,43 @@ enum ColumnarPartMerge {
         }
     }
 
-    /// The index of customer `id` in the ascending `customers`.
-    private static func baseIndex(of id: Int64, in customers: [Int64]) -> Int? {
-        var lo = 0, hi = customers.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if customers[mid] < id { lo = mid + 1 } else { hi = mid }
+    /// The values of ascending lists of distinct values, ascending and distinct: merged two by two (a part of 16M
+    /// events has millions of customers, and most are in every part; hashing them all took seconds).
+    static func distinctUnion(_ lists: [[Int64]]) -> [Int64] {
+        var round = lists
+        while round.count > 1 {
+            var next: [[Int64]] = []
+            for i in stride(from: 0, to: round.count, by: 2) {
+                next.append(i + 1 < round.count ? mergeDistinct(round[i], round[i + 1]) : round[i])
+            }
+            round = next
         }
-        return lo < customers.count && customers[lo] == id ? lo : nil
+        return round.first ?? []
+    }
+
+    private static func mergeDistinct(_ a: [Int64], _ b: [Int64]) -> [Int64] {
+        var out: [Int64] = []
+        out.reserveCapacity(max(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                out.append(a[i]); i += 1
+            } else if i == a.count || b[j] < a[i] {
+                out.append(b[j]); j += 1
+            } else {
+                out.append(a[i]); i += 1; j += 1
+            }
+        }
+        return out
+    }
+
+    /// How many values two ascending lists of distinct values share.
+    private static func commonCount(_ a: [Int64], _ b: [Int64]) -> Int {
+        var i = 0, j = 0, common = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if b[j] < a[i] { j += 1 } else { common += 1; i += 1; j += 1 }
+        }
+        return common
     }
 
     /// Property columns of each part (nil: the part has no such property, every value missing) merged along
