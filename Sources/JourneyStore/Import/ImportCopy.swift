@@ -2,6 +2,8 @@
 // for an empty store, as one more part, or by merging them into the copy of the store as it was. Made on a thread of
 // its own, which starts as soon as the rows are sorted while the importing thread writes the new customers.
 
+import Foundation
+
 /// Builds the copy (base columns, every property column, and their encoded sections) on its own thread.
 final class ImportCopyMaker: @unchecked Sendable {
     /// The copy and the sections to store, by section name.
@@ -84,19 +86,36 @@ final class ImportCopyMaker: @unchecked Sendable {
 
     private static func make(rows: UnsafeBufferPointer<PendingEvent>, version: EventsVersion, firstSeq: Int64,
                              properties: [String], objects: ByteKeyTable, firstPropsID: Int64) throws -> Made {
-        var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: true)
-        for event in rows {
-            // The builder takes -1 for NULL; a pending event's codes are 0 for none.
-            builder.append(customer: Int64(event.customer), time: event.time,
-                           stage: event.stage == 0 ? -1 : Int64(event.stage),
-                           touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
-                           channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
+        // The base columns and the property columns are independent: made on both cores (the importing thread is
+        // waiting for this copy). At 10M events, 0.33 s and 0.5 s.
+        let input = HandOff(value: (rows, objects))
+        let base = ConcurrentResults<Result<ColumnarEvents, any Error>>(count: 1)
+        let columns = ConcurrentResults<Result<[String: PropertyColumn], any Error>>(count: 1)
+        DispatchQueue.concurrentPerform(iterations: 2) { task in
+            let (rows, objects) = input.value
+            if task == 1 {
+                columns.set(0, Result { try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID) })
+                return
+            }
+            base.set(0, Result {
+                var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: true)
+                for event in rows {
+                    // The builder takes -1 for NULL; a pending event's codes are 0 for none.
+                    builder.append(customer: Int64(event.customer), time: event.time,
+                                   stage: event.stage == 0 ? -1 : Int64(event.stage),
+                                   touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
+                                   channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
+                }
+                let events = try builder.finish(version: version)
+                _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
+                _ = events.seqColumn { rows.map { firstSeq + Int64($0.offset) } }
+                return events
+            })
         }
-        let events = try builder.finish(version: version)
-        _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
-        _ = events.seqColumn { rows.map { firstSeq + Int64($0.offset) } }
-        let columns = try newColumns(properties, rows: rows, objects: objects, firstPropsID: firstPropsID)
-        for (name, column) in columns { _ = events.propertyColumn(name) { column } }
+        // concurrentPerform has run both tasks: both slots are set.
+        let events = try base.values[0]!.get()
+        for (name, column) in try columns.values[0]!.get() { _ = events.propertyColumn(name) { column } }
+        ImportTrace.mark("copy: columns (other thread)")
         return Made(events: events, properties: properties,
                     sections: EventStore.columnarSections(events, properties: properties), appendsTo: nil)
     }
