@@ -319,10 +319,10 @@ extension EventStore {
         return writeColumnarSections(made.sections, version: made.events.version)
     }
 
-    /// Keeps in memory the copy `storeImportCopy` wrote, after the import committed; a part alone is not the
-    /// store's copy, which the next query reads from the store, parts merged.
-    func adoptColumnarCopy(_ made: ImportCopyMaker.Made) {
-        guard made.appendsTo == nil else {
+    /// After an import committed, keeps in memory the whole copy it wrote (nil: it added a part, which alone is
+    /// not the store's copy; the next query reads the parts from the store, merged).
+    func adoptColumnarCopy(_ made: ImportCopyMaker.Made?) {
+        guard let made, made.appendsTo == nil else {
             cachedColumnar = nil
             return
         }

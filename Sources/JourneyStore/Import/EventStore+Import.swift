@@ -41,7 +41,7 @@ extension EventStore {
             return (importer.imported, importer.newCustomers, importer.lastCopy)
         }
         ImportTrace.mark("commit")
-        if let storedCopy { adoptColumnarCopy(storedCopy) }
+        if imported > 0 { adoptColumnarCopy(storedCopy) }
         return ImportReport(files: files, imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
     }
