@@ -4,16 +4,16 @@ import JourneyQL
 import JourneyStore
 
 /// The version the banner and `--version` show.
-public let journeyVersion = "0.1.0"
+package let journeyVersion = "0.1.0"
 
 /// How a line loop ended.
-public enum DriveOutcome: Equatable, Sendable {
+package enum DriveOutcome: Equatable, Sendable {
     /// End of input, or `.quit`.
     case finished
     /// A script stopped at an error; the exit status to leave with (65 for bad input, 70 internal).
     case failed(Int32)
 
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .finished: 0
         case .failed(let code): code
@@ -22,16 +22,16 @@ public enum DriveOutcome: Equatable, Sendable {
 }
 
 /// The state a person changes with dot-commands (output mode, destination, timer) around a Session.
-public final class Console {
-    public let session: Session
-    public var format: OutputFormat
+package final class Console {
+    package let session: Session
+    package var format: OutputFormat
     /// `.timer on`: after each statement, `Run Time: 0.123 s` on stderr.
-    public var timer = false
+    package var timer = false
     /// `.nullvalue TEXT`, `.headers on|off`, `.expanded on|off|auto`: how results are drawn (the width and colour
     /// come from the terminal each time, so a resized window is honoured).
-    public var nullText = ""
-    public var headers = true
-    public var expanded: ExpandedMode = .auto
+    package var nullText = ""
+    package var headers = true
+    package var expanded: ExpandedMode = .auto
     /// The results of the current run (a script, or one statement at the prompt) as one output: one JSON
     /// document however many results it has. Closed by `finishResults()`.
     private var writer: ResultWriter?
@@ -39,11 +39,11 @@ public final class Console {
     private var onceTarget: TextSink?
     /// `.pager on|off`: at the prompt, a statement's results taller than the terminal go through a pager.
     /// On when the REPL runs on a terminal; never for scripts, files or pipes.
-    public var pager = false
+    package var pager = false
     /// A statement's results held back while `pager` may take them (see `finishResults`).
     private var held: String?
-    public private(set) var output: TextSink
-    public let errors: TextSink
+    package private(set) var output: TextSink
+    package let errors: TextSink
     /// Something was written to `output` since it was opened (tables are then set apart by a blank line).
     private var wroteResult = false
     /// `.read` nesting, bounded so a script that reads itself stops.
@@ -51,12 +51,12 @@ public final class Console {
     /// `.quit` was seen: every enclosing loop stops.
     private var quitRequested = false
     /// EXPECT statements run, and those that failed (each reported on stderr as it happened; the script goes on).
-    public private(set) var expectationsRun = 0
-    public private(set) var failedExpectations = 0
+    package private(set) var expectationsRun = 0
+    package private(set) var failedExpectations = 0
     /// An EXPECT that holds says `ok: ...` (at a terminal); a script stays quiet.
-    public var reportsPassingExpectations = false
+    package var reportsPassingExpectations = false
 
-    public init(session: Session, format: OutputFormat = .table,
+    package init(session: Session, format: OutputFormat = .table,
                 output: TextSink = .standardOutput(), errors: TextSink = .standardError()) {
         self.session = session
         self.format = format
@@ -69,7 +69,7 @@ public final class Console {
     /// Runs the statements of `source`, printing as they come. Returns nil on success, else the exit status
     /// of the failure (its diagnostics already on stderr).
     @discardableResult
-    public func run(_ source: SourceText) -> Int32? {
+    package func run(_ source: SourceText) -> Int32? {
         Interrupt.clear()
         var mark = ContinuousClock.now
         do throws(RunFailure) {
@@ -108,7 +108,7 @@ public final class Console {
     }
 
     /// Writes a result in the current mode, as part of the current run's output.
-    public func show(_ result: QueryResult) {
+    package func show(_ result: QueryResult) {
         let sink = onceTarget ?? output
         if writer == nil || writer?.format != format {
             finishResults()
@@ -124,7 +124,7 @@ public final class Console {
 
     /// Ends the current run's results (a JSON document's closing bracket); the next result starts a new run.
     /// Results held for the pager are shown now: through it when they are taller than the terminal.
-    public func finishResults() {
+    package func finishResults() {
         guard let current = writer else { return }
         let sink = onceTarget ?? output
         write(current.end(), to: sink)
@@ -160,17 +160,17 @@ public final class Console {
 
     /// A line for people: with the results in table mode, on stderr when stdout carries CSV, JSON or Markdown
     /// so a program reading it sees only data.
-    public func message(_ text: String) {
+    package func message(_ text: String) {
         (format == .table ? output : errors).write(Self.line(text))
     }
 
-    public func error(_ text: String) {
+    package func error(_ text: String) {
         errors.write(Self.line(text.hasPrefix("error:") ? text : "error: " + text))
     }
 
     /// The exit status of a script that ended with `outcome`: an error's own status (it stopped the script);
     /// else 1 when some EXPECT failed, after a line saying how many; else 0.
-    public func exitStatus(after outcome: DriveOutcome) -> Int32 {
+    package func exitStatus(after outcome: DriveOutcome) -> Int32 {
         if case .failed(let code) = outcome { return code }
         guard failedExpectations > 0 else { return 0 }
         errors.write("\(failedExpectations) of \(expectationsRun) EXPECT statement\(expectationsRun == 1 ? "" : "s") failed\n")
@@ -184,7 +184,7 @@ public final class Console {
     /// One rule in every mode: a statement ends at `;` (or at the end of a script), and runs as soon as
     /// its `;` is read. A dot-command is a line of its own between statements. At a terminal, errors are
     /// reported and the loop goes on; in a script the first error ends it, with its exit status.
-    public func drive(_ reader: LineReader, sourceName: String) -> DriveOutcome {
+    package func drive(_ reader: LineReader, sourceName: String) -> DriveOutcome {
         let interactive = reader.isInteractive
         var splitter = StatementSplitter()
         /// The lines typed since the last statement ended, for the history.
@@ -276,7 +276,7 @@ public final class Console {
 
     /// Runs one dot-command line. Returns nil on success, else the exit status a script stops with.
     @discardableResult
-    public func dotCommand(_ line: String) -> Int32? {
+    package func dotCommand(_ line: String) -> Int32? {
         do throws(ConsoleError) {
             let words = try DotCommand.split(line)
             guard let name = words.first else { return nil }
@@ -445,20 +445,20 @@ public final class Console {
     // MARK: Text for people
 
     /// `123,456 events, 20,000 customers`.
-    public func storeSummary() -> String {
+    package func storeSummary() -> String {
         let catalog = session.catalog()
         return "\(CellFormatting.groupedInteger(catalog.eventCount)) events, "
             + "\(CellFormatting.groupedInteger(catalog.customerCount)) customers"
     }
 
     /// The banner shown when the REPL starts on a terminal.
-    public func banner() -> String {
+    package func banner() -> String {
         "JourneyQL \(journeyVersion), store \(session.storePath): \(storeSummary())\n"
             + "Statements end with ';'. Enter .help for help, .quit or Ctrl-D to leave.\n"
     }
 
     /// The catalog as `.schema` prints it: one line per kind of name, each name with its event count.
-    public func schemaText() -> String {
+    package func schemaText() -> String {
         let catalog = session.catalog()
         func list(_ values: [NamedCount], prefix: String = "") -> String {
             values.isEmpty ? "(none)"

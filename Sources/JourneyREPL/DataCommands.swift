@@ -7,10 +7,10 @@ import Glibc
 import Darwin
 #endif
 
-public enum DataCommands {
+package enum DataCommands {
     /// Imports event files, then a customers file, printing a summary line for each on stdout.
     /// Returns 0, or the exit status of the first failure (its message on stderr).
-    public static func importFiles(session: Session, events: [String], customers: String?,
+    package static func importFiles(session: Session, events: [String], customers: String?,
                                    mapping: [String: String], skipBadRows: Bool,
                                    output: TextSink = .standardOutput(),
                                    errors: TextSink = .standardError()) -> Int32 {
@@ -39,7 +39,7 @@ public enum DataCommands {
     /// `journey import`: opens the store at `path` (creating it when missing or empty) and imports into it.
     /// A store this call created is removed again when the import fails, so a failed import leaves the
     /// folder as it was, not an empty store behind.
-    public static func importIntoStore(_ path: String, events: [String], customers: String?,
+    package static func importIntoStore(_ path: String, events: [String], customers: String?,
                                        mapping: [String: String], skipBadRows: Bool) -> Int32 {
         let existed = !EventStore.isMissingOrEmpty(path)
         let code: Int32
@@ -60,7 +60,7 @@ public enum DataCommands {
 
     /// `journey check STORE`: SQLite's full integrity check and the store's own rules, read-only. Prints `ok`
     /// and the store's size, or each problem; returns 0 for a sound store, 65 for a damaged one (66 if missing).
-    public static func check(_ path: String, output: TextSink = .standardOutput(),
+    package static func check(_ path: String, output: TextSink = .standardOutput(),
                              errors: TextSink = .standardError()) -> Int32 {
         do {
             let store = try EventStore(path: path, access: .readOnly)
@@ -82,11 +82,11 @@ public enum DataCommands {
     }
 
     /// The scenarios `journey generate --scenario` accepts.
-    public static let scenarios = JourneyGenerator.Scenario.allCases.map(\.rawValue)
+    package static let scenarios = JourneyGenerator.Scenario.allCases.map(\.rawValue)
 
     /// Writes a generated journey log as CSV to `eventsPath` (stdout when nil) and, if asked, the customers
     /// file. The same arguments always give the same bytes. Returns 0, or 65 when a file cannot be written.
-    public static func generate(customers: Int, seed: UInt64, scenario: String, eventsPath: String?,
+    package static func generate(customers: Int, seed: UInt64, scenario: String, eventsPath: String?,
                                 customersPath: String?, errors: TextSink = .standardError()) -> Int32 {
         guard let kind = JourneyGenerator.Scenario(rawValue: scenario) else {
             errors.write("error: unknown scenario '\(scenario)'; use \(scenarios.joined(separator: ", "))\n")

@@ -97,8 +97,8 @@ import Darwin
 #endif
 
 /// Reading a whole text file; bytes that are not UTF-8 become U+FFFD so the parser can point at them.
-public enum FileText {
-    public static func read(_ path: String) throws(ConsoleError) -> String {
+package enum FileText {
+    package static func read(_ path: String) throws(ConsoleError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ConsoleError("cannot read '\(path)': \(String(cString: strerror(errno)))", exitCode: ExitStatus.badInput)

@@ -10,16 +10,16 @@ import Darwin
 @preconcurrency import CEditLine
 
 /// What the completion hook is asked: the whole line and the word under the cursor.
-public struct CompletionRequest: Sendable {
-    public var line: String
+package struct CompletionRequest: Sendable {
+    package var line: String
     /// The word being completed (libedit's word, split at blanks and punctuation such as `(` and `=`).
-    public var word: String
+    package var word: String
     /// The text of the line before the word.
-    public var before: String
+    package var before: String
 }
 
 /// What the completion hook answers.
-public enum CompletionAnswer: Sendable {
+package enum CompletionAnswer: Sendable {
     /// These words replace the word under the cursor (one: inserted; several: listed).
     case words([String])
     /// Let libedit complete a file name (after `.open`, `.read`, `.import`).
@@ -32,14 +32,14 @@ public enum CompletionAnswer: Sendable {
 nonisolated(unsafe) private var completionProvider: ((CompletionRequest) -> CompletionAnswer)?
 
 /// Interactive lines through libedit: prompts, editing, history in a file, tab completion.
-public final class EditLineReader: LineReader {
+package final class EditLineReader: LineReader {
     private let historyPath: String?
     private var lastEntry: String?
 
     /// - Parameters:
     ///   - historyPath: the history file, read now and rewritten after each entry; nil keeps no history.
     ///   - complete: answers tab completion; it replaces any provider set before (there is one per process).
-    public init(historyPath: String?, complete: ((CompletionRequest) -> CompletionAnswer)?) {
+    package init(historyPath: String?, complete: ((CompletionRequest) -> CompletionAnswer)?) {
         // Without a locale libedit silently drops non-ASCII input.
         setlocale(LC_CTYPE, "")
         self.historyPath = historyPath
@@ -55,15 +55,15 @@ public final class EditLineReader: LineReader {
     }
 
     /// The history file: `$JOURNEY_HISTORY` if set (empty disables history), else `~/.journey_history`.
-    public static func defaultHistoryPath() -> String? {
+    package static func defaultHistoryPath() -> String? {
         if let path = Terminal.environment("JOURNEY_HISTORY") { return path.isEmpty ? nil : path }
         guard let home = Terminal.environment("HOME"), !home.isEmpty else { return nil }
         return home.hasSuffix("/") ? home + ".journey_history" : home + "/.journey_history"
     }
 
-    public var isInteractive: Bool { true }
+    package var isInteractive: Bool { true }
 
-    public func readLine(prompt: String) -> LineInput {
+    package func readLine(prompt: String) -> LineInput {
         Interrupt.clear()
         guard let raw = readline(prompt) else {
             // NULL is both Ctrl-C and Ctrl-D; only Ctrl-C sets the flag.
@@ -76,7 +76,7 @@ public final class EditLineReader: LineReader {
         return .line(String(decoding: bytes, as: UTF8.self))
     }
 
-    public func addHistory(_ entry: String) {
+    package func addHistory(_ entry: String) {
         guard !entry.isEmpty, entry != lastEntry else { return }
         lastEntry = entry
         _ = add_history(entry)

@@ -11,18 +11,18 @@ import Darwin
 #endif
 
 /// Runs one import call for a front end and turns store errors into messages with exit codes.
-public struct Importer {
-    public let session: Session
-    public let errors: TextSink
+package struct Importer {
+    package let session: Session
+    package let errors: TextSink
 
-    public init(session: Session, errors: TextSink) {
+    package init(session: Session, errors: TextSink) {
         self.session = session
         self.errors = errors
     }
 
     /// Runs `body` with a progress line on stderr (when it is a terminal), lists skipped rows on stderr,
     /// and maps failures: bad input 65, cancelled 130, anything else 70.
-    public func run(options: ImportOptions,
+    package func run(options: ImportOptions,
                     _ body: (Session, ImportOptions) throws -> ImportReport) throws(ConsoleError) -> ImportReport {
         let progress = errors.isTerminal ? ProgressLine(sink: errors) : nil
         let previous = session.importProgress
@@ -57,9 +57,9 @@ public struct Importer {
 }
 
 /// Parsing of import options, shared by `.import` and `journey import`.
-public enum ImportSummary {
+package enum ImportSummary {
     /// Parses `time=ts,customer=user_id` into a field → column mapping.
-    public static func parseMapping(_ text: String) throws(ConsoleError) -> [String: String] {
+    package static func parseMapping(_ text: String) throws(ConsoleError) -> [String: String] {
         var mapping: [String: String] = [:]
         for pair in text.split(separator: ",") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -17,9 +17,9 @@ private let interruptFlag = Atomic<Bool>(false)
 /// libedit (with `rl_catch_signals = 1`) restores this handler and re-sends the signal when Ctrl-C is
 /// pressed at a prompt; `readline()` then returns NULL, and the flag tells that apart from Ctrl-D.
 /// While a statement runs, the same flag is its cancellation check.
-public enum Interrupt {
+package enum Interrupt {
     /// Installs the handler. Without `SA_RESTART`, so a blocked `read` returns and the prompt can give up.
-    public static func install() {
+    package static func install() {
         _ = interruptFlag.load(ordering: .relaxed)  // initialise the global before a signal can touch it
         var action = sigaction()
         #if os(Linux)
@@ -33,10 +33,10 @@ public enum Interrupt {
     }
 
     /// Whether Ctrl-C was pressed since the last `clear()`.
-    public static var isSet: Bool { interruptFlag.load(ordering: .relaxed) }
+    package static var isSet: Bool { interruptFlag.load(ordering: .relaxed) }
 
-    public static func clear() { interruptFlag.store(false, ordering: .relaxed) }
+    package static func clear() { interruptFlag.store(false, ordering: .relaxed) }
 
     /// Reads and clears the flag.
-    public static func take() -> Bool { interruptFlag.exchange(false, ordering: .relaxed) }
+    package static func take() -> Bool { interruptFlag.exchange(false, ordering: .relaxed) }
 }

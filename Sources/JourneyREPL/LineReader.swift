@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// What one attempt to read a line produced.
-public enum LineInput: Sendable, Equatable {
+package enum LineInput: Sendable, Equatable {
     /// A line, without its line terminator.
     case line(String)
     /// Ctrl-C at the prompt: drop what was typed so far and prompt again.
@@ -18,7 +18,7 @@ public enum LineInput: Sendable, Equatable {
 }
 
 /// A source of input lines. Once it returns `.endOfInput` it keeps returning it.
-public protocol LineReader: AnyObject {
+package protocol LineReader: AnyObject {
     /// Reads one line, showing `prompt` first when the reader is interactive.
     func readLine(prompt: String) -> LineInput
     /// Records a complete entry (a whole statement, possibly typed over several lines) in the history.
@@ -31,22 +31,22 @@ public protocol LineReader: AnyObject {
 ///
 /// Bytes that are not UTF-8 become U+FFFD rather than an error; a final line without a newline is still a
 /// line; a read error (stdin closed) is the end of input, so a loop over this reader always terminates.
-public final class PlainLineReader: LineReader {
+package final class PlainLineReader: LineReader {
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     /// Where in `buffer` the next line starts (consumed bytes are dropped in bulk, not one line at a time).
     private var start = 0
     private var finished = false
 
-    public init(descriptor: Int32 = 0) {
+    package init(descriptor: Int32 = 0) {
         self.descriptor = descriptor
     }
 
-    public var isInteractive: Bool { false }
+    package var isInteractive: Bool { false }
 
-    public func addHistory(_ entry: String) {}
+    package func addHistory(_ entry: String) {}
 
-    public func readLine(prompt: String) -> LineInput {
+    package func readLine(prompt: String) -> LineInput {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 var end = newline
@@ -86,11 +86,11 @@ public final class PlainLineReader: LineReader {
 }
 
 /// Lines of text already in memory (a script file), for running it through the same loop as stdin.
-public final class TextLineReader: LineReader {
+package final class TextLineReader: LineReader {
     private var lines: [String]
     private var next = 0
 
-    public init(_ text: String) {
+    package init(_ text: String) {
         // Split on bytes: as Characters, "\r\n" is one grapheme and would not match "\n".
         var lines = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if text.utf8.last == UInt8(ascii: "\n") { lines.removeLast() }
@@ -100,11 +100,11 @@ public final class TextLineReader: LineReader {
         }
     }
 
-    public var isInteractive: Bool { false }
+    package var isInteractive: Bool { false }
 
-    public func addHistory(_ entry: String) {}
+    package func addHistory(_ entry: String) {}
 
-    public func readLine(prompt: String) -> LineInput {
+    package func readLine(prompt: String) -> LineInput {
         guard next < lines.count else { return .endOfInput }
         defer { next += 1 }
         return .line(lines[next])

@@ -2,11 +2,11 @@
 import JourneyQL
 
 /// Entry points the `journey` executable calls; each returns the process's exit status.
-public enum REPL {
+package enum REPL {
     /// On a terminal: the banner, then line editing with history and completion until `.quit` or Ctrl-D;
     /// errors are reported and the session goes on. Otherwise stdin is a script: no prompts, no banner,
     /// and the first error ends the run with its exit status (a failed EXPECT does not: it makes the status 1).
-    public static func run(_ console: Console) -> Int32 {
+    package static func run(_ console: Console) -> Int32 {
         guard Terminal.stdinIsTTY else {
             return console.exitStatus(after: console.drive(PlainLineReader(descriptor: 0), sourceName: "<stdin>"))
         }
@@ -22,7 +22,7 @@ public enum REPL {
 
     /// Runs a script's text (a `.jql` file, a `-c` argument) with dot-commands allowed between statements.
     /// The status is the first error's (which stops the script), else 1 when an EXPECT failed, else 0.
-    public static func runScript(_ text: String, name: String, console: Console) -> Int32 {
+    package static func runScript(_ text: String, name: String, console: Console) -> Int32 {
         console.exitStatus(after: console.drive(TextLineReader(text), sourceName: name))
     }
 }

@@ -3,10 +3,10 @@ import Foundation
 import JourneyQL
 import JourneyStore
 
-public enum StoreOpening {
+package enum StoreOpening {
     /// Opens `path` as a session. A missing store is exit 66 (sysexits EX_NOINPUT) with the nearest store
     /// file in its folder and how to make one; a file that is not a store, or cannot be read, is exit 65.
-    public static func session(_ path: String, access: StoreAccess = .readWrite) throws(ConsoleError) -> Session {
+    package static func session(_ path: String, access: StoreAccess = .readWrite) throws(ConsoleError) -> Session {
         do {
             return try Session(storePath: path, access: access)
         } catch {
@@ -15,7 +15,7 @@ public enum StoreOpening {
     }
 
     /// Switches `session` to the store at `path`, with the same messages as `session(_:access:)`.
-    public static func reopen(_ session: Session, at path: String, access: StoreAccess) throws(ConsoleError) {
+    package static func reopen(_ session: Session, at path: String, access: StoreAccess) throws(ConsoleError) {
         do {
             try session.open(storePath: path, access: access)
         } catch {

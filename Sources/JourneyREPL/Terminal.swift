@@ -8,14 +8,14 @@ import Darwin
 #endif
 
 /// Facts about the standard streams, read once where they are needed.
-public enum Terminal {
-    public static var stdinIsTTY: Bool { isatty(0) == 1 }
-    public static var stdoutIsTTY: Bool { isatty(1) == 1 }
-    public static var stderrIsTTY: Bool { isatty(2) == 1 }
+package enum Terminal {
+    package static var stdinIsTTY: Bool { isatty(0) == 1 }
+    package static var stdoutIsTTY: Bool { isatty(1) == 1 }
+    package static var stderrIsTTY: Bool { isatty(2) == 1 }
 
     /// Points any closed standard descriptor at /dev/null, so a file opened later (the store) can never
     /// become descriptor 0, 1 or 2 and be read as input or written over by messages.
-    public static func guardStandardDescriptors() {
+    package static func guardStandardDescriptors() {
         for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) == -1 && errno == EBADF {
             let opened = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY)
             if opened >= 0, opened != fd {
@@ -27,28 +27,28 @@ public enum Terminal {
 
     /// The width in columns of the terminal on `descriptor`, read at each call (the window may be resized);
     /// `$COLUMNS` when the size cannot be asked, nil when neither is known.
-    public static func width(of descriptor: Int32) -> Int? {
+    package static func width(of descriptor: Int32) -> Int? {
         var size = winsize()
         if ioctl(descriptor, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return environment("COLUMNS").flatMap { Int($0) }
     }
 
     /// The value of an environment variable, if set.
-    public static func environment(_ name: String) -> String? {
+    package static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }
         return String(cString: value)
     }
 }
 
 /// Where text goes: a file descriptor written without buffering, so stdout and stderr interleave in order.
-public final class TextSink {
-    public let descriptor: Int32
+package final class TextSink {
+    package let descriptor: Int32
     private let ownsDescriptor: Bool
     /// The descriptor is a terminal: renderers may decorate for eyes (a funnel's bars).
-    public let isTerminal: Bool
+    package let isTerminal: Bool
 
-    public static func standardOutput() -> TextSink { TextSink(descriptor: 1, owns: false) }
-    public static func standardError() -> TextSink { TextSink(descriptor: 2, owns: false) }
+    package static func standardOutput() -> TextSink { TextSink(descriptor: 1, owns: false) }
+    package static func standardError() -> TextSink { TextSink(descriptor: 2, owns: false) }
 
     private init(descriptor: Int32, owns: Bool) {
         self.descriptor = descriptor
@@ -57,7 +57,7 @@ public final class TextSink {
     }
 
     /// Opens (creating or truncating) a file for writing.
-    public static func file(_ path: String) throws(ConsoleError) -> TextSink {
+    package static func file(_ path: String) throws(ConsoleError) -> TextSink {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ConsoleError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))")
@@ -69,7 +69,7 @@ public final class TextSink {
         if ownsDescriptor { close(descriptor) }
     }
 
-    public func write(_ text: String) {
+    package func write(_ text: String) {
         var text = text
         text.withUTF8 { buffer in
             var offset = 0
@@ -86,15 +86,15 @@ public final class TextSink {
 }
 
 /// A failure of the front end itself (a bad dot-command, an unreadable file), as a message for stderr.
-public struct ConsoleError: Error, Sendable, CustomStringConvertible {
-    public var message: String
+package struct ConsoleError: Error, Sendable, CustomStringConvertible {
+    package var message: String
     /// sysexits code when this ends a script: 65 for bad input, 64 for misuse, 66 for a missing file.
-    public var exitCode: Int32
-    public init(_ message: String, exitCode: Int32 = 65) {
+    package var exitCode: Int32
+    package init(_ message: String, exitCode: Int32 = 65) {
         self.message = message
         self.exitCode = exitCode
     }
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// The C `write` and `read`, under names that methods called `write` and `read` do not shadow.

@@ -1,38 +1,38 @@
 // Diagnostics are values: severity, a stable id, the range they point at, notes and an optional fix.
 
-public enum Severity: String, Sendable, Hashable {
+package enum Severity: String, Sendable, Hashable {
     case error
     case warning
     case note
 }
 
 /// Text a diagnostic points into other than the statement's own: a stored definition, checked again where it is used.
-public struct DiagnosticOrigin: Sendable, Hashable {
+package struct DiagnosticOrigin: Sendable, Hashable {
     /// How messages name it: `LET social`, `STAGE purchase`.
-    public var name: String
-    public var text: String
+    package var name: String
+    package var text: String
 
-    public init(name: String, text: String) {
+    package init(name: String, text: String) {
         self.name = name
         self.text = text
     }
 }
 
 /// A message about one place in the source. Tests assert `id` and `range`, never the wording.
-public struct Diagnostic: Error, Sendable, Hashable {
-    public var severity: Severity
+package struct Diagnostic: Error, Sendable, Hashable {
+    package var severity: Severity
     /// A stable identifier such as `parse.expected` or `check.unknown-step` (a `DiagnosticID`'s raw value).
-    public var id: String
-    public var message: String
-    public var range: SourceRange
+    package var id: String
+    package var message: String
+    package var range: SourceRange
     /// Extra lines shown under the caret display ("the funnel starts here").
-    public var notes: [String]
+    package var notes: [String]
     /// A likely replacement, shown as `help: did you mean 'purchase'?`.
-    public var suggestion: String?
+    package var suggestion: String?
     /// When set, `range` is a range of this text rather than of the statement's source.
-    public var origin: DiagnosticOrigin?
+    package var origin: DiagnosticOrigin?
 
-    public init(_ severity: Severity, _ id: DiagnosticID, _ message: String, at range: SourceRange,
+    package init(_ severity: Severity, _ id: DiagnosticID, _ message: String, at range: SourceRange,
                 notes: [String] = [], suggestion: String? = nil) {
         self.severity = severity
         self.id = id.rawValue
@@ -42,19 +42,19 @@ public struct Diagnostic: Error, Sendable, Hashable {
         self.suggestion = suggestion
     }
 
-    public static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange,
+    package static func error(_ id: DiagnosticID, _ message: String, at range: SourceRange,
                              notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
         Diagnostic(.error, id, message, at: range, notes: notes, suggestion: suggestion)
     }
 
-    public static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange,
+    package static func warning(_ id: DiagnosticID, _ message: String, at range: SourceRange,
                                notes: [String] = [], suggestion: String? = nil) -> Diagnostic {
         Diagnostic(.warning, id, message, at: range, notes: notes, suggestion: suggestion)
     }
 }
 
 /// Several diagnostics thrown together (the parser reports more than the first error).
-public struct DiagnosticList: Error, Sendable {
-    public var diagnostics: [Diagnostic]
-    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+package struct DiagnosticList: Error, Sendable {
+    package var diagnostics: [Diagnostic]
+    package init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
 }

@@ -1,7 +1,7 @@
 // The catalog of diagnostic ids: each stable id once, so call sites name a case and tests can list them.
 
 /// A stable diagnostic identifier (`check.unknown-step`). The raw value is what tests and tools match on.
-public enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
+package enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     // Checking
     case checkAmbiguousStep = "check.ambiguous-step"
     case checkAmbiguousStepName = "check.ambiguous-step-name"

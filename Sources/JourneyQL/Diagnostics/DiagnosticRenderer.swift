@@ -1,6 +1,6 @@
 // Draws a diagnostic the way compilers do: location, the source line, a caret run under the fault, help.
 
-public enum DiagnosticRenderer {
+package enum DiagnosticRenderer {
     /// Renders one diagnostic against the text it points into.
     ///
     ///     error: unknown step 'purchse' [check.unknown-step]
@@ -10,7 +10,7 @@ public enum DiagnosticRenderer {
     ///       |                   ^^^^^^^
     ///       = help: did you mean 'purchase'?
     /// A diagnostic with an `origin` is drawn against that text (a stored definition) instead.
-    public static func render(_ d: Diagnostic, in source: SourceText) -> String {
+    package static func render(_ d: Diagnostic, in source: SourceText) -> String {
         let source = d.origin.map { SourceText($0.text, name: $0.name) } ?? source
         let start = source.location(of: d.range.start)
         let lineText = source.line(start.line)
@@ -54,7 +54,7 @@ public enum DiagnosticRenderer {
 
     /// At most `perKind` diagnostics of each id and severity, in order; the last one kept of a kind that had
     /// more says how many were left out. Ten thousand unknown values make five warnings, not ten thousand.
-    public static func capped(_ diagnostics: [Diagnostic], perKind: Int = 5) -> [Diagnostic] {
+    package static func capped(_ diagnostics: [Diagnostic], perKind: Int = 5) -> [Diagnostic] {
         var kept: [Diagnostic] = []
         var count: [String: Int] = [:]
         var lastIndex: [String: Int] = [:]

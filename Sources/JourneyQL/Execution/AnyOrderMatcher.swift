@@ -16,16 +16,16 @@ import JourneyStore
 ///   from it, as the greedy "add steps in order while they fit" defines it.
 /// Each augmentation is O(m²) plus a scan of the classes, so a customer costs O(n · m · (m² + classes)) at worst and
 /// about O(n · m) when windows change little, instead of a matching per start over its whole window.
-public struct AnyOrderMatcher: Sendable {
-    public let stepCount: Int
-    public let window: Int64?
-    public let startBounds: TimeBounds?
+package struct AnyOrderMatcher: Sendable {
+    package let stepCount: Int
+    package let window: Int64?
+    package let startBounds: TimeBounds?
 
     private var pool = StepPool()
     /// The pool class of each event's step mask (-1 for an event that fills no step), reused per customer.
     private var classOf: [Int32] = []
 
-    public init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
+    package init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
         precondition(stepCount >= 1 && stepCount <= 64)
         self.stepCount = stepCount
         self.window = window
@@ -35,7 +35,7 @@ public struct AnyOrderMatcher: Sendable {
     private var stepsMask: UInt64 { stepCount == 64 ? ~0 : (UInt64(1) << UInt64(stepCount)) - 1 }
 
     /// `positions[0]` is the start; `positions[k]` (k ≥ 1) the event at whose time steps 1..k+1 had all been done.
-    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
+    package mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
                                isCancelled: () -> Bool = { false }) throws {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)

@@ -5,13 +5,13 @@ import Foundation
 import JourneyStore
 
 /// What the attribution aggregation needs from the checked statement.
-public struct AttributionSpec: Sendable, Hashable {
-    public let models: [AttributionModel]
-    public let credit: EventField
-    public let lookback: Int64
-    public let halfLife: Int64
-    public let value: String?
-    public let valueRange: SourceRange?
+package struct AttributionSpec: Sendable, Hashable {
+    package let models: [AttributionModel]
+    package let credit: EventField
+    package let lookback: Int64
+    package let halfLife: Int64
+    package let value: String?
+    package let valueRange: SourceRange?
 
     init(_ a: CheckedAttribution) {
         models = a.models
@@ -23,7 +23,7 @@ public struct AttributionSpec: Sendable, Hashable {
     }
 }
 
-public enum Attribution {
+package enum Attribution {
     /// Credits and values are counted in hundredths: a conversion is 100 units, a value of 12.34 is 1234.
     static let unitsPerOne: Int64 = 100
 

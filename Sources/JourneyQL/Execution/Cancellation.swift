@@ -12,36 +12,36 @@ import Darwin
 
 /// Says whether the statement running should stop: set by `cancel()`, or by what `polling` reads (the REPL's
 /// Ctrl-C flag, a deadline).
-public final class CancellationToken: @unchecked Sendable {
+package final class CancellationToken: @unchecked Sendable {
     private let cancelled = Atomic<Bool>(false)
     /// Read from the statement's thread and the import watcher's: the caller vouches that this is safe.
     private let poll: (() -> Bool)?
 
     /// A token that is cancelled only by `cancel()`.
-    public init() {
+    package init() {
         poll = nil
     }
 
     /// A token that is also cancelled while `polling` returns true.
-    public init(polling: @escaping () -> Bool) {
+    package init(polling: @escaping () -> Bool) {
         poll = polling
     }
 
     /// A token that is never cancelled.
-    public static var never: CancellationToken { CancellationToken() }
+    package static var never: CancellationToken { CancellationToken() }
 
-    public func cancel() {
+    package func cancel() {
         cancelled.store(true, ordering: .relaxed)
     }
 
-    public var isCancelled: Bool {
+    package var isCancelled: Bool {
         cancelled.load(ordering: .relaxed) || (poll?() ?? false)
     }
 
     /// Runs `body` while a watcher thread turns this token's cancellation into `handle.interrupt()`: SQLite's
     /// interrupt reaches only a statement that is running when it comes, so the watcher keeps asking while the token
     /// says so. The watcher is joined before this returns, so no interrupt reaches a later statement.
-    public func interrupting<T>(_ handle: InterruptHandle, _ body: () throws -> T) rethrows -> T {
+    package func interrupting<T>(_ handle: InterruptHandle, _ body: () throws -> T) rethrows -> T {
         let watcher = Watcher(token: self, handle: handle)
         defer { watcher.stop() }
         return try body()

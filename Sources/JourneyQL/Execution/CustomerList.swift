@@ -3,10 +3,10 @@
 import JourneyStore
 
 /// What a customer list keeps and how it is ordered (the plan's aggregation).
-public struct CustomerListing: Sendable, Hashable {
-    public let pick: CustomerPick
-    public let order: CustomerOrderKey
-    public let descending: Bool
+package struct CustomerListing: Sendable, Hashable {
+    package let pick: CustomerPick
+    package let order: CustomerOrderKey
+    package let descending: Bool
 
     init(_ checked: CheckedCustomers) {
         pick = checked.pick
@@ -16,11 +16,11 @@ public struct CustomerListing: Sendable, Hashable {
 }
 
 /// A behavioural segment's journey, planned: its customers are found first, then the outer scan keeps only them.
-public final class CustomerSetPlan: Sendable {
-    public let name: String
-    public let plan: FunnelPlan
+package final class CustomerSetPlan: Sendable {
+    package let name: String
+    package let plan: FunnelPlan
     /// The pick, and the order that its journey's LIMIT (if any) cuts.
-    public let listing: CustomerListing
+    package let listing: CustomerListing
 
     init(name: String, plan: FunnelPlan, listing: CustomerListing) {
         self.name = name

@@ -2,7 +2,7 @@
 import JourneyStore
 
 /// The engine choice of a session (`.engine` in the REPL, `--engine` on the command line).
-public enum Engine: String, Sendable, CaseIterable {
+package enum Engine: String, Sendable, CaseIterable {
     /// The columnar copy whenever it can serve the query, else SQLite.
     case auto
     /// Always the columnar copy; a query it cannot serve is an error.
@@ -12,10 +12,10 @@ public enum Engine: String, Sendable, CaseIterable {
 }
 
 /// The source a query reads and why it was chosen, for EXPLAIN.
-public struct EngineChoice {
-    public var source: EventSource
-    public var name: String
-    public var reason: String
+package struct EngineChoice {
+    package var source: EventSource
+    package var name: String
+    package var reason: String
 }
 
 extension Executor {

@@ -3,13 +3,13 @@
 import JourneyStore
 
 /// What a run carries from one statement to the next.
-public struct ExecutionState: Sendable {
+package struct ExecutionState: Sendable {
     /// `SET now = ...`, if given (see `Session.now`).
-    public var now: Int64?
+    package var now: Int64?
     /// The results of the last statement that gave any: what EXPECT checks.
-    public var previousResults: [QueryResult]
+    package var previousResults: [QueryResult]
     /// Values for `$name` parameters (SHOW counts definitions that use them).
-    public var parameters: [String: String]
+    package var parameters: [String: String]
 }
 
 /// Runs plans against a store.

@@ -3,14 +3,14 @@
 import JourneyStore
 
 /// What one EXPECT found.
-public struct ExpectationOutcome: Sendable, Hashable {
-    public let holds: Bool
+package struct ExpectationOutcome: Sendable, Hashable {
+    package let holds: Bool
     /// What was read and what was expected, for people: `customers at step 2 is 421 (between 400 and 450)` when it
     /// holds, `customers at step 2 is 421; expected between 430 and 450` when it does not.
-    public let summary: String
+    package let summary: String
     /// For a failed expectation, the `expect.failed` error at the EXPECT (with notes when there is more to say);
     /// nil when it holds.
-    public let diagnostic: Diagnostic?
+    package let diagnostic: Diagnostic?
 
     static func holds(_ summary: String) -> ExpectationOutcome {
         ExpectationOutcome(holds: true, summary: summary, diagnostic: nil)
@@ -22,7 +22,7 @@ public struct ExpectationOutcome: Sendable, Hashable {
     }
 }
 
-public enum Expectation {
+package enum Expectation {
     /// Runs `expectation` on the results of the previous statement (TIMES gives two; most statements one).
     ///
     /// A column is read from the first result that has it; ROWS counts the first result's rows. For RESULT the
@@ -30,7 +30,7 @@ public enum Expectation {
     /// rendered as CSV — reading files and rendering belong to other stages.
     /// Throws the script's faults as errors: a column or key the result does not have, AT STEP on a result
     /// without steps, a value of another kind than the cell's.
-    public static func evaluate(_ expectation: CheckedExpectation, on results: [QueryResult],
+    package static func evaluate(_ expectation: CheckedExpectation, on results: [QueryResult],
                                 texts: (expected: String, seen: String)? = nil) throws(Diagnostic) -> ExpectationOutcome {
         switch expectation {
         case .value(let column, let columnRange, let selection, let test, let testRange, let range):
@@ -238,7 +238,7 @@ public enum Expectation {
 
     /// Compares the expected CSV with the result's, line by line, as sqllogictest compares its rows: the first
     /// line that differs is reported. Line ends CRLF read as LF, and a missing final line break is no difference.
-    public static func compareText(expected: String, seen: String, label: String,
+    package static func compareText(expected: String, seen: String, label: String,
                                    at range: SourceRange) -> ExpectationOutcome {
         let want = lines(expected), got = lines(seen)
         let common = min(want.count, got.count)

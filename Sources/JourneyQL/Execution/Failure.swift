@@ -2,13 +2,13 @@
 import JourneyStore
 
 /// Why a run stopped early. Exit codes follow sysexits: 65 for bad input, 70 for internal failures.
-public struct RunFailure: Error, Sendable {
-    public var diagnostics: [Diagnostic]
+package struct RunFailure: Error, Sendable {
+    package var diagnostics: [Diagnostic]
     /// The diagnostics drawn against their source, ready for stderr.
-    public var rendered: String
-    public var exitCode: Int32
+    package var rendered: String
+    package var exitCode: Int32
 
-    public init(diagnostics: [Diagnostic], rendered: String, exitCode: Int32 = 65) {
+    package init(diagnostics: [Diagnostic], rendered: String, exitCode: Int32 = 65) {
         self.diagnostics = diagnostics
         self.rendered = rendered
         self.exitCode = exitCode
@@ -37,19 +37,19 @@ extension RunFailure {
 /// The exit status a command that fails with an error leaves with:
 /// 65 bad input (a statement, a file, a store that is not one), 66 a missing store or file, 75 a store busy with
 /// another writer, 130 cancelled, 70 anything unforeseen. The store's own errors say theirs (`StoreError.exitCode`).
-public enum ExitStatus {
+package enum ExitStatus {
     /// sysexits EX_DATAERR: a statement, a file or a store that is not right.
-    public static let badInput: Int32 = 65
+    package static let badInput: Int32 = 65
     /// sysexits EX_NOINPUT: a store or file that is not there.
-    public static let noInput: Int32 = 66
+    package static let noInput: Int32 = 66
     /// sysexits EX_SOFTWARE: anything unforeseen.
-    public static let internalError: Int32 = 70
+    package static let internalError: Int32 = 70
     /// sysexits EX_TEMPFAIL: the store is busy with another writer.
-    public static let busy: Int32 = 75
+    package static let busy: Int32 = 75
     /// 128 + SIGINT: cancelled with Ctrl-C.
-    public static let cancelled: Int32 = 130
+    package static let cancelled: Int32 = 130
 
-    public static func code(for error: any Error) -> Int32 {
+    package static func code(for error: any Error) -> Int32 {
         switch error {
         case let failure as RunFailure: failure.exitCode
         case let error as StoreError: error.exitCode

@@ -3,7 +3,7 @@
 // a maximum length, rare paths folded). grammar/SEMANTICS.md, section "Flows", says what each number means.
 import JourneyStore
 
-public enum Flows {
+package enum Flows {
     /// Path elements that are not a column's code: an event without a value, the journey's end or start, the cut
     /// of a long path.
     static let none: Int32 = -1

@@ -3,22 +3,22 @@ import Foundation
 import JourneyStore
 
 /// Per-step totals over the customers of one group, before they are shaped into result rows.
-public struct FunnelTotals: Sendable, Equatable {
+package struct FunnelTotals: Sendable, Equatable {
     /// customers[k]: how many customers reached at least step k+1 (passed it).
-    public var customers: [Int]
+    package var customers: [Int]
     /// took[k]: how many customers' chains fill step k+1 (differs from `customers` only for optional steps).
-    public var took: [Int]
+    package var took: [Int]
     /// inProgress[k] (k ≥ 1): customers of level exactly k whose window is still open.
-    public var inProgress: [Int]
+    package var inProgress: [Int]
     /// gaps[k] (k ≥ 1): for every chain filling step k+1, the time from the previous filled step, in milliseconds.
-    public var gaps: [[Int64]]
+    package var gaps: [[Int64]]
     /// fromStart[k] (k ≥ 1): for every chain filling step k+1, the time from the first step.
-    public var fromStart: [[Int64]]
+    package var fromStart: [[Int64]]
     /// How many customers the scan delivered (those with an admitted event matching some step).
-    public var customersScanned: Int
-    public var eventsScanned: Int
+    package var customersScanned: Int
+    package var eventsScanned: Int
 
-    public init(stepCount: Int) {
+    package init(stepCount: Int) {
         customers = Array(repeating: 0, count: stepCount)
         took = Array(repeating: 0, count: stepCount)
         inProgress = Array(repeating: 0, count: stepCount)
@@ -29,7 +29,7 @@ public struct FunnelTotals: Sendable, Equatable {
     }
 
     /// Adds the per-step counts and times of other customers (not the scan counts).
-    public mutating func addCounts(of other: FunnelTotals) {
+    package mutating func addCounts(of other: FunnelTotals) {
         for k in customers.indices {
             customers[k] += other.customers[k]
             took[k] += other.took[k]
@@ -40,11 +40,11 @@ public struct FunnelTotals: Sendable, Equatable {
     }
 
     /// Adds one customer's match; `open` tells whether its window is still open at the horizon.
-    public mutating func add(_ match: CustomerMatch, times: [Int64], open: Bool = false) {
+    package mutating func add(_ match: CustomerMatch, times: [Int64], open: Bool = false) {
         times.withUnsafeBufferPointer { add(match, times: $0, open: open) }
     }
 
-    public mutating func add(_ match: CustomerMatch, times: UnsafeBufferPointer<Int64>, open: Bool = false) {
+    package mutating func add(_ match: CustomerMatch, times: UnsafeBufferPointer<Int64>, open: Bool = false) {
         guard match.level > 0 else { return }
         let start = times[match.positions[0]]
         var previous = start
@@ -127,12 +127,12 @@ struct FunnelAggregation: ChainAggregation {
 }
 
 /// The funnel table: group keys, then one row per step.
-public enum FunnelTable {
+package enum FunnelTable {
     /// A group's key cells (empty without BY) and its totals.
-    public typealias Group = (key: [Cell], totals: FunnelTotals)
+    package typealias Group = (key: [Cell], totals: FunnelTotals)
 
     /// The result table: group keys, then one row per step.
-    public static func result(_ plan: FunnelPlan, groups: [Group]) -> QueryResult {
+    package static func result(_ plan: FunnelPlan, groups: [Group]) -> QueryResult {
         let funnel = plan.funnel
         let optional = funnel.hasOptionalSteps
         let windowed = funnel.window != nil
@@ -186,17 +186,17 @@ public enum FunnelTable {
     }
 
     /// The result table of an ungrouped journey.
-    public static func result(_ plan: FunnelPlan, totals: FunnelTotals) -> QueryResult {
+    package static func result(_ plan: FunnelPlan, totals: FunnelTotals) -> QueryResult {
         result(plan, groups: [(key: [], totals: totals)])
     }
 
     /// The median as DuckDB's `median` computes it: the middle value, or the mean of the two middle values.
-    public static func median(_ values: [Int64]) -> Double? {
+    package static func median(_ values: [Int64]) -> Double? {
         quantile(values, 0.5)
     }
 
     /// DuckDB's `quantile_cont(q)`: interpolated between the two nearest order statistics.
-    public static func quantile(_ values: [Int64], _ q: Double) -> Double? {
+    package static func quantile(_ values: [Int64], _ q: Double) -> Double? {
         Quantiles.continuous(values, [q])[0]
     }
 

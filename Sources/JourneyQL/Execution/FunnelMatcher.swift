@@ -3,14 +3,14 @@
 import JourneyStore
 
 /// The chain the matcher keeps for one customer.
-public struct CustomerMatch: Sendable, Equatable {
+package struct CustomerMatch: Sendable, Equatable {
     /// How many steps the best start reached (0 when no event matches step 1).
-    public var level: Int = 0
+    package var level: Int = 0
     /// Event index per reached step, from the earliest start that reaches `level`.
-    public var positions: [Int] = []
+    package var positions: [Int] = []
 
     /// No match yet: what a caller hands to a matcher's `match(...into:)` and reuses for every customer.
-    public init() {}
+    package init() {}
 
     init(level: Int, positions: [Int]) {
         self.level = level
@@ -42,17 +42,17 @@ public struct CustomerMatch: Sendable, Equatable {
 /// pointer per step serves every start: the whole customer costs O(events × steps). Every 4,096 events it asks
 /// whether the query was cancelled: in between it tries at most 4,096 starts of m steps each, besides pointer moves
 /// that add up to m · n over the whole customer.
-public struct FunnelMatcher: Sendable {
-    public let stepCount: Int
+package struct FunnelMatcher: Sendable {
+    package let stepCount: Int
     /// Milliseconds; nil means no window.
-    public let window: Int64?
+    package let window: Int64?
     /// Where a start may lie (DURING, SINCE, BEFORE, LAST); nil for anywhere.
-    public let startBounds: TimeBounds?
+    package let startBounds: TimeBounds?
     private var pointers: [Int]
     private var chain: [Int]
     private var bestChain: [Int]
 
-    public init(stepCount: Int, window: Int64?, startBounds: TimeBounds? = nil) {
+    package init(stepCount: Int, window: Int64?, startBounds: TimeBounds? = nil) {
         precondition(stepCount >= 1 && stepCount <= 64)
         self.stepCount = stepCount
         self.window = window
@@ -63,7 +63,7 @@ public struct FunnelMatcher: Sendable {
     }
 
     /// Matches one customer, never cancelled.
-    public mutating func match(_ events: CustomerEvents) -> CustomerMatch {
+    package mutating func match(_ events: CustomerEvents) -> CustomerMatch {
         var best = CustomerMatch()
         events.times.withUnsafeBufferPointer { times in
             events.masks.withUnsafeBufferPointer { masks in
@@ -75,7 +75,7 @@ public struct FunnelMatcher: Sendable {
 
     /// Matches one customer's columns into `best` (reused to avoid allocation per customer); throws
     /// `StoreError.cancelled` when `isCancelled` says so.
-    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
+    package mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
                                isCancelled: () -> Bool = { false }) throws {
         try times.withUnsafeBufferPointer { times in
             try masks.withUnsafeBufferPointer { masks in
@@ -85,7 +85,7 @@ public struct FunnelMatcher: Sendable {
     }
 
     /// The same over raw columns (the columnar scan hands them over without building arrays).
-    public mutating func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
+    package mutating func match(times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
                                into best: inout CustomerMatch, isCancelled: () -> Bool = { false }) throws {
         guard run(times: times, masks: masks, into: &best, isCancelled: isCancelled) else { throw StoreError.cancelled }
     }

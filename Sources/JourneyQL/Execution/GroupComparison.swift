@@ -5,27 +5,27 @@ import JourneyStore
 
 /// What a comparison needs besides the journey's plan: the statement's options and, for PREVIOUS, the plan of
 /// the same journey over the previous period.
-public struct CompareSpec: Sendable, Hashable {
-    public let compare: CheckedCompare
+package struct CompareSpec: Sendable, Hashable {
+    package let compare: CheckedCompare
     /// COMPARE PREVIOUS: the journey with the previous period's start range.
-    public let previous: FunnelPlan?
+    package let previous: FunnelPlan?
 
-    public init(_ compare: CheckedCompare, previous: FunnelPlan?) {
+    package init(_ compare: CheckedCompare, previous: FunnelPlan?) {
         self.compare = compare
         self.previous = previous
     }
 
     // A plan is not hashable; it is made from `compare`, which is.
-    public static func == (a: CompareSpec, b: CompareSpec) -> Bool { a.compare == b.compare }
-    public func hash(into hasher: inout Hasher) { hasher.combine(compare) }
+    package static func == (a: CompareSpec, b: CompareSpec) -> Bool { a.compare == b.compare }
+    package func hash(into hasher: inout Hasher) { hasher.combine(compare) }
 }
 
-public enum GroupComparison {
+package enum GroupComparison {
     /// The groups as a comparison shapes them: key cells and per-step customers.
-    public struct Group: Sendable {
-        public var key: [Cell]
-        public var customers: [Int]
-        public var inProgress: Int
+    package struct Group: Sendable {
+        package var key: [Cell]
+        package var customers: [Int]
+        package var inProgress: Int
     }
 
     /// The verdict on a difference: its direction when the test's p is below α, else not significant (also when
@@ -38,7 +38,7 @@ public enum GroupComparison {
 
     /// The comparison table and the chi-square table. `keyNames` are the group key columns; `reference` is the index
     /// of the group the others are compared with.
-    public static func results(_ spec: CompareSpec, stepLabels: [String], keyNames: [String], groups: [Group],
+    package static func results(_ spec: CompareSpec, stepLabels: [String], keyNames: [String], groups: [Group],
                                reference: Int) -> [QueryResult] {
         let compare = spec.compare
         let z = ProportionStatistics.criticalZ(confidence: compare.confidence)

@@ -4,27 +4,27 @@
 import JourneyStore
 
 /// What the matcher needs to know of a journey, in the scan's terms (mask bits and carried columns).
-public struct JourneyShape: Sendable, Hashable {
-    public struct Exclusion: Sendable, Hashable {
+package struct JourneyShape: Sendable, Hashable {
+    package struct Exclusion: Sendable, Hashable {
         /// The mask bit of the exclusion's condition.
-        public var bit: Int
+        package var bit: Int
         /// 0-based steps: pairs of consecutive filled steps k < k′ with from ≤ k and k′ ≤ to are checked.
-        public var from: Int
-        public var to: Int
+        package var from: Int
+        package var to: Int
     }
 
-    public var stepCount: Int
-    public var optional: [Bool]
+    package var stepCount: Int
+    package var optional: [Bool]
     /// Per step, the most milliseconds after the previous filled step (nil: no limit).
-    public var gapWindows: [Int64?]
-    public var window: Int64?
-    public var order: OrderMode
-    public var exclusions: [Exclusion]
+    package var gapWindows: [Int64?]
+    package var window: Int64?
+    package var order: OrderMode
+    package var exclusions: [Exclusion]
     /// The carried column holding the `SAME` field, if any.
-    public var sameColumn: Int?
-    public var startBounds: TimeBounds?
+    package var sameColumn: Int?
+    package var startBounds: TimeBounds?
 
-    public init(stepCount: Int, optional: [Bool], gapWindows: [Int64?], window: Int64?, order: OrderMode = .inOrder,
+    package init(stepCount: Int, optional: [Bool], gapWindows: [Int64?], window: Int64?, order: OrderMode = .inOrder,
                 exclusions: [Exclusion], sameColumn: Int?, startBounds: TimeBounds?) {
         self.stepCount = stepCount
         self.optional = optional
@@ -37,11 +37,11 @@ public struct JourneyShape: Sendable, Hashable {
     }
 
     /// DIRECTLY and STRICT TIME, read by the general matcher.
-    public var directly: Bool { order.rules.contains(.directly) }
-    public var strictTime: Bool { order.rules.contains(.strictTime) }
+    package var directly: Bool { order.rules.contains(.directly) }
+    package var strictTime: Bool { order.rules.contains(.strictTime) }
 
     /// True when the single-pointer FunnelMatcher computes the same answer (section 4 alone).
-    public var isPlain: Bool {
+    package var isPlain: Bool {
         !optional.contains(true) && !gapWindows.contains { $0 != nil } && order == .inOrder
             && exclusions.isEmpty && sameColumn == nil
     }
@@ -72,8 +72,8 @@ public struct JourneyShape: Sendable, Hashable {
 /// The predecessors of k are folded into one running maximum per group of steps that share their exclusion spans'
 /// starts (one group without BETWEEN), so each step costs a sweep per group instead of one per predecessor step.
 /// Time O(m·g·n) for g ≤ exclusions + 1, memory O((m + g)·n), whatever the events; never a pass per start.
-public struct JourneyMatcher: Sendable {
-    public let shape: JourneyShape
+package struct JourneyMatcher: Sendable {
+    package let shape: JourneyShape
     private let sweeps: Sweeps
     /// The SAME class of each event (-1 for no value), and the keys met so far (both reused per customer).
     private var classes: [Int32] = []
@@ -81,7 +81,7 @@ public struct JourneyMatcher: Sendable {
     /// Queues, running extremes and completion ends, carved out of one buffer reused per customer.
     private var workspace: [Int32] = []
 
-    public init(shape: JourneyShape) {
+    package init(shape: JourneyShape) {
         precondition(shape.stepCount >= 1 && shape.stepCount <= 64)
         self.shape = shape
         sweeps = Sweeps(shape)
@@ -90,7 +90,7 @@ public struct JourneyMatcher: Sendable {
     /// Matches one customer into `best`: `level` is 1-based, `positions[k]` the event filling step k or -1 when
     /// an optional step was skipped. Polls `isCancelled` every few thousand events and throws
     /// `StoreError.cancelled` when it says so.
-    public mutating func match(times: [Int64], masks: [UInt64], carried: [[CarriedValue]],
+    package mutating func match(times: [Int64], masks: [UInt64], carried: [[CarriedValue]],
                                into best: inout CustomerMatch, isCancelled: () -> Bool = { false }) throws {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)
@@ -540,19 +540,19 @@ public struct JourneyMatcher: Sendable {
     // MARK: Tracing (EXPLAIN CUSTOMER)
 
     /// What one candidate start achieved, and why its chain went no further.
-    public struct StartTrace: Sendable, Equatable {
-        public var start: Int
+    package struct StartTrace: Sendable, Equatable {
+        package var start: Int
         /// Steps reached from this start (1-based level).
-        public var level: Int
+        package var level: Int
         /// The chain from this start (see `CustomerMatch.positions`).
-        public var positions: [Int]
+        package var positions: [Int]
         /// Why step `level + 1` was not filled; nil when the journey was completed or the start is outside the range.
-        public var stop: StopReason?
+        package var stop: StopReason?
         /// The start lies outside DURING/SINCE/BEFORE/LAST.
-        public var outsideStartRange: Bool
+        package var outsideStartRange: Bool
     }
 
-    public enum StopReason: Sendable, Equatable {
+    package enum StopReason: Sendable, Equatable {
         /// No event after the chain's last one matches the next step.
         case noLaterMatch(step: Int)
         /// The earliest candidate lies beyond the journey window.
@@ -570,19 +570,19 @@ public struct JourneyMatcher: Sendable {
     }
 
     /// A customer's match and the traces of some of its candidate starts.
-    public struct Traced: Sendable {
+    package struct Traced: Sendable {
         /// The customer's level and chain (as `match` finds them).
-        public var match: CustomerMatch
+        package var match: CustomerMatch
         /// The first `limit` candidate starts in order, and the chosen chain's start if it comes later.
-        public var traces: [StartTrace]
+        package var traces: [StartTrace]
         /// Candidate starts (events matching step 1) left out of `traces`.
-        public var untraced: Int
+        package var untraced: Int
     }
 
     /// The customer's match, and for its first `limit` candidate starts (and the chosen one) their own level,
     /// chain and stopping reason. Each traced start costs one pass of `match` restricted to it, so the work is
     /// O(limit · m · n), linear in the events; tracing every start would be quadratic.
-    public mutating func trace(times: [Int64], masks: [UInt64], carried: [[CarriedValue]], limit: Int,
+    package mutating func trace(times: [Int64], masks: [UInt64], carried: [[CarriedValue]], limit: Int,
                                isCancelled: () -> Bool = { false }) throws -> Traced {
         var best = CustomerMatch()
         let n = times.count

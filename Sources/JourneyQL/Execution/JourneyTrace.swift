@@ -2,14 +2,14 @@
 // chains, and why each stopped.
 import JourneyStore
 
-public enum JourneyTrace {
+package enum JourneyTrace {
     /// How many candidate starts are traced besides the customer's chosen one. Tracing a start is a pass over the
     /// customer's events, so tracing every start would be quadratic in them; the rest are counted on one line.
-    public static let tracedStarts = 20
+    package static let tracedStarts = 20
 
     /// The trace as lines of text, or a single line saying the customer is unknown (the session refuses an
     /// unknown customer before it gets here).
-    public static func lines(_ plan: FunnelPlan, customer key: String, store: EventStore, catalog: StoreCatalog,
+    package static func lines(_ plan: FunnelPlan, customer key: String, store: EventStore, catalog: StoreCatalog,
                              isCancelled: () -> Bool) throws -> [String] {
         guard try store.customerID(key) != nil else {
             return ["no customer is called '\(key)' in this store"]

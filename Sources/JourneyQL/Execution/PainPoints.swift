@@ -4,7 +4,7 @@
 import Foundation
 import JourneyStore
 
-public enum PainPoints {
+package enum PainPoints {
     /// The row of the lost customers with no admitted event after their step event.
     static let nothingAfter = "(nothing after)"
     /// The row the ranks past LIMIT are folded into.
@@ -460,16 +460,16 @@ extension PainPoints {
 }
 
 /// The statistics of WHY: a prior-smoothed odds ratio and Pearson's chi-square test of a 2x2 table.
-public enum Significance {
+package enum Significance {
     /// The odds of converting with the value over the odds without it, 1 added to each of the four cells (as
     /// PostHog's correlation analysis does), so a value no lost customer shows has a finite ratio.
-    public static func oddsRatio(converters: Int, lost: Int, convertersWith a: Int, lostWith b: Int) -> Double {
+    package static func oddsRatio(converters: Int, lost: Int, convertersWith a: Int, lostWith b: Int) -> Double {
         (Double(a + 1) / Double(b + 1)) * (Double(lost - b + 1) / Double(converters - a + 1))
     }
 
     /// Pearson's chi-square of the 2x2 table (converted, lost) x (with, without), without continuity correction;
     /// nil when a row or a column is empty (the test says nothing).
-    public static func chiSquare(converters: Int, lost: Int, convertersWith a: Int, lostWith b: Int) -> Double? {
+    package static func chiSquare(converters: Int, lost: Int, convertersWith a: Int, lostWith b: Int) -> Double? {
         let c = converters - a, d = lost - b
         let rows = [Double(a + c), Double(b + d)], columns = [Double(a + b), Double(c + d)]
         guard !rows.contains(0), !columns.contains(0) else { return nil }
@@ -480,7 +480,7 @@ public enum Significance {
 
     /// P(X ≥ x) for X chi-square with one degree of freedom: X is Z² for a standard normal Z, so it is
     /// P(|Z| ≥ √x) = erfc(√(x/2)).
-    public static func pValue(chiSquare x: Double) -> Double {
+    package static func pValue(chiSquare x: Double) -> Double {
         erfc((max(0, x) / 2).squareRoot())
     }
 }

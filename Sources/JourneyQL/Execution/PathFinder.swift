@@ -1,7 +1,7 @@
 // PATHS: the touchpoint sequences customers take from a journey's first step to its last, most common first.
 import JourneyStore
 
-public enum PathFinder {
+package enum PathFinder {
     /// The label of an event without a touchpoint.
     static let noTouchpoint = "(none)"
     /// How many paths are shown without TOP or LIMIT.

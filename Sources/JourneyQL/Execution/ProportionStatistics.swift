@@ -4,10 +4,10 @@
 // gamma function). Tested against table values in CompareTests.
 import Foundation
 
-public enum ProportionStatistics {
+package enum ProportionStatistics {
     /// Φ⁻¹(p), the standard normal quantile, for 0 < p < 1: Acklam's rational approximation (relative error
     /// below 1.2e-9), then one Halley step on Φ(x) = erfc(−x/√2)/2, which brings it to double precision.
-    public static func normalQuantile(_ p: Double) -> Double {
+    package static func normalQuantile(_ p: Double) -> Double {
         precondition(p > 0 && p < 1, "a quantile of a probability strictly between 0 and 1")
         let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
                  1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
@@ -38,13 +38,13 @@ public enum ProportionStatistics {
     }
 
     /// The two-sided critical value z for a confidence level in percent (95 → 1.959964).
-    public static func criticalZ(confidence: Int) -> Double {
+    package static func criticalZ(confidence: Int) -> Double {
         normalQuantile(1 - (1 - Double(confidence) / 100) / 2)
     }
 
     /// The Wilson score interval of x successes in n trials: the p whose score test at level z does not reject,
     /// (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n). Nil when n is 0.
-    public static func wilson(_ x: Int, of n: Int, z: Double) -> (low: Double, high: Double)? {
+    package static func wilson(_ x: Int, of n: Int, z: Double) -> (low: Double, high: Double)? {
         guard n > 0 else { return nil }
         let nn = Double(n), p = Double(x) / nn, z2 = z * z
         let denominator = 1 + z2 / nn
@@ -56,7 +56,7 @@ public enum ProportionStatistics {
 
     /// Newcombe's hybrid score interval (his method 10, 1998) of p₁ − p₂ from the two Wilson intervals
     /// (l₁, u₁) and (l₂, u₂): d − √((p₁−l₁)² + (u₂−p₂)²) to d + √((u₁−p₁)² + (p₂−l₂)²). Nil when a group is empty.
-    public static func newcombe(_ x1: Int, of n1: Int, _ x2: Int, of n2: Int, z: Double) -> (low: Double, high: Double)? {
+    package static func newcombe(_ x1: Int, of n1: Int, _ x2: Int, of n2: Int, z: Double) -> (low: Double, high: Double)? {
         guard let (l1, u1) = wilson(x1, of: n1, z: z), let (l2, u2) = wilson(x2, of: n2, z: z) else { return nil }
         let p1 = Double(x1) / Double(n1), p2 = Double(x2) / Double(n2), d = p1 - p2
         let low = d - ((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2)).squareRoot()
@@ -66,7 +66,7 @@ public enum ProportionStatistics {
 
     /// The pooled two-proportion z statistic (p̂₁ − p̂₂) / √(p̂(1−p̂)(1/n₁ + 1/n₂)), p̂ = (x₁+x₂)/(n₁+n₂). Nil when a
     /// group is empty or p̂ is 0 or 1 (both groups all alike: no variance to test against).
-    public static func twoProportionZ(_ x1: Int, of n1: Int, _ x2: Int, of n2: Int) -> Double? {
+    package static func twoProportionZ(_ x1: Int, of n1: Int, _ x2: Int, of n2: Int) -> Double? {
         guard n1 > 0, n2 > 0 else { return nil }
         let pooled = Double(x1 + x2) / Double(n1 + n2)
         guard pooled > 0, pooled < 1 else { return nil }
@@ -75,14 +75,14 @@ public enum ProportionStatistics {
     }
 
     /// The two-sided p-value of a standard normal statistic: P(|Z| ≥ |z|) = erfc(|z|/√2).
-    public static func twoSidedP(z: Double) -> Double {
+    package static func twoSidedP(z: Double) -> Double {
         erfc(abs(z) / 2.0.squareRoot())
     }
 
     /// Pearson's chi-square statistic of the groups × (reached, not reached) table, without continuity correction,
     /// over the groups with anyone in them; degrees of freedom = those groups − 1. Nil with fewer than two such
     /// groups, or when everyone or no one reached (an expected count of zero).
-    public static func chiSquare(reached: [Int], of totals: [Int]) -> (statistic: Double, df: Int)? {
+    package static func chiSquare(reached: [Int], of totals: [Int]) -> (statistic: Double, df: Int)? {
         let groups = zip(reached, totals).filter { $0.1 > 0 }
         guard groups.count >= 2 else { return nil }
         let n = Double(groups.reduce(0) { $0 + $1.1 })
@@ -101,7 +101,7 @@ public enum ProportionStatistics {
 
     /// P(X ≥ x) for X chi-square with `df` degrees of freedom: Q(df/2, x/2), the regularized upper incomplete gamma.
     /// One degree of freedom is erfc(√(x/2)) exactly.
-    public static func chiSquareSurvival(_ x: Double, df: Int) -> Double {
+    package static func chiSquareSurvival(_ x: Double, df: Int) -> Double {
         guard x > 0 else { return 1 }
         if df == 1 { return erfc((x / 2).squareRoot()) }
         return upperRegularizedGamma(Double(df) / 2, x / 2)
@@ -109,7 +109,7 @@ public enum ProportionStatistics {
 
     /// Q(a, x) = Γ(a, x) / Γ(a): the series for P(a, x) when x < a + 1, else the continued fraction for Q by
     /// the modified Lentz method (Numerical Recipes, gser and gcf).
-    public static func upperRegularizedGamma(_ a: Double, _ x: Double) -> Double {
+    package static func upperRegularizedGamma(_ a: Double, _ x: Double) -> Double {
         guard x > 0 else { return 1 }
         let logPrefix = a * log(x) - x - lgamma(a)
         if x < a + 1 {

@@ -2,7 +2,7 @@
 
 /// One value in a result. Renderers decide how each kind looks (a duration is seconds in CSV and JSON,
 /// `2d 3h` in a table; a percentage is a number in CSV and JSON, `45.2%` in a table).
-public enum Cell: Sendable, Hashable {
+package enum Cell: Sendable, Hashable {
     case null
     case int(Int64)
     case number(Double)
@@ -16,14 +16,14 @@ public enum Cell: Sendable, Hashable {
 }
 
 /// What a result is: a journey's funnel, or any other table.
-public enum ResultKind: Sendable, Hashable {
+package enum ResultKind: Sendable, Hashable {
     case funnel
     case table
 }
 
 /// What every cell of a column holds, known even when all of them are null (a funnel nobody converts in
 /// still has duration columns, and CSV must still name their unit).
-public enum ColumnType: String, Sendable, Hashable {
+package enum ColumnType: String, Sendable, Hashable {
     case text
     case integer
     case number
@@ -35,22 +35,22 @@ public enum ColumnType: String, Sendable, Hashable {
 }
 
 /// A column's description: its name for programs, what it holds, and how a narrow table treats it.
-public struct ColumnInfo: Sendable, Hashable {
+package struct ColumnInfo: Sendable, Hashable {
     /// The name as engines and tests know it (`median_time_from_previous`). CSV and JSON add the unit
     /// to a duration's name (see `ColumnInfo.programName`).
-    public var name: String
+    package var name: String
     /// What the cells hold; nil when the producer leaves it to the cells (`QueryResult.type(ofColumn:)`).
-    public var type: ColumnType?
+    package var type: ColumnType?
     /// A short header for tables (`% first`); nil shows the name.
-    public var label: String?
+    package var label: String?
     /// How long a table keeps the column as the screen narrows: lower numbers are kept longer, equal
     /// numbers go from the right. 0 is essential: auto expanded mode draws records rather than drop it.
-    public var priority: Int
+    package var priority: Int
     /// The column whose integer cells give each row's depth: a terminal table indents this column's text two
     /// spaces per level (a tree's nodes); csv and json stay flat.
-    public var indentedBy: Int? = nil
+    package var indentedBy: Int? = nil
 
-    public init(_ name: String, type: ColumnType? = nil, label: String? = nil, priority: Int = 0) {
+    package init(_ name: String, type: ColumnType? = nil, label: String? = nil, priority: Int = 0) {
         self.name = name
         self.type = type
         self.label = label
@@ -58,27 +58,27 @@ public struct ColumnInfo: Sendable, Hashable {
     }
 }
 
-public struct QueryResult: Sendable, Hashable {
-    public var kind: ResultKind
+package struct QueryResult: Sendable, Hashable {
+    package var kind: ResultKind
     /// A one-line description of what was asked (shown above a table in a terminal).
-    public var title: String?
+    package var title: String?
     /// The columns, in order, with what each holds and how a narrow table treats it.
-    public var columnInfo: [ColumnInfo]
-    public var rows: [[Cell]]
+    package var columnInfo: [ColumnInfo]
+    package var rows: [[Cell]]
     /// Lines shown under the table (how many customers were scanned, notes from the checker).
-    public var notes: [String]
+    package var notes: [String]
     /// The column a terminal renderer draws as bars, if any.
-    public var barColumn: Int?
+    package var barColumn: Int?
     /// Where the bars rank among the columns' priorities when a table is narrow: they are drawn only
     /// if every column of this priority or lower is shown. The default draws them only beside a whole table.
-    public var barPriority: Int
+    package var barPriority: Int
     /// A long result a table draws as a grid (RETENTION's cohorts by periods); csv, json and markdown keep the rows.
-    public var grid: ResultGrid? = nil
+    package var grid: ResultGrid? = nil
     /// Percentage columns a terminal table shades (the cells of a grid).
-    public var shadedColumns: [Int] = []
+    package var shadedColumns: [Int] = []
 
     /// The columns' names, in order.
-    public var columns: [String] {
+    package var columns: [String] {
         get { columnInfo.map(\.name) }
         set {
             columnInfo = newValue.enumerated().map { i, name in
@@ -91,7 +91,7 @@ public struct QueryResult: Sendable, Hashable {
     }
 
     /// A result whose columns are described.
-    public init(kind: ResultKind = .table, title: String? = nil, columns: [ColumnInfo], rows: [[Cell]],
+    package init(kind: ResultKind = .table, title: String? = nil, columns: [ColumnInfo], rows: [[Cell]],
                 notes: [String] = [], barColumn: Int? = nil, barPriority: Int = .max) {
         self.kind = kind
         self.title = title
@@ -104,20 +104,20 @@ public struct QueryResult: Sendable, Hashable {
 
     /// A result with named columns only: types are read from the cells, and a narrow table keeps the
     /// first column and drops the others from the right.
-    public init(kind: ResultKind = .table, title: String? = nil, columns: [String], rows: [[Cell]],
+    package init(kind: ResultKind = .table, title: String? = nil, columns: [String], rows: [[Cell]],
                 notes: [String] = [], barColumn: Int? = nil) {
         self.init(kind: kind, title: title, columns: columns.enumerated().map { ColumnInfo($1, priority: $0) },
                   rows: rows, notes: notes, barColumn: barColumn)
     }
 
     /// The cell at `row`, `column`; null where a short row has none.
-    public func cell(_ row: Int, _ column: Int) -> Cell {
+    package func cell(_ row: Int, _ column: Int) -> Cell {
         column < rows[row].count ? rows[row][column] : .null
     }
 
     /// What a column holds: as described, or else read from its cells (the kind every non-null cell shares;
     /// integers among numbers make numbers; anything else mixed, or nothing but nulls, is text).
-    public func type(ofColumn index: Int) -> ColumnType {
+    package func type(ofColumn index: Int) -> ColumnType {
         if index < columnInfo.count, let type = columnInfo[index].type { return type }
         var found: ColumnType?
         for row in rows.indices {

@@ -42,7 +42,7 @@ enum RetentionCalendar {
     }
 }
 
-public enum Retention {
+package enum Retention {
     /// One cohort of one BY group.
     struct Key: Hashable {
         var parts: [GroupKeys.RawKeyPart]

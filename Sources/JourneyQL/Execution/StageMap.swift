@@ -9,7 +9,7 @@ struct NoMatcher: CustomerMatcher {
     mutating func match(_ columns: CustomerColumns, into best: inout CustomerMatch, isCancelled: () -> Bool) throws {}
 }
 
-public enum StageMap {
+package enum StageMap {
     /// The counts of one group of customers (all of them without BY).
     struct Tally {
         let stageCount: Int

@@ -18,10 +18,10 @@ import JourneyStore
 /// events is matched by a 64-bit set of subsets; a larger one by a `StepPool`, O(|group| + m · (m² + classes)), and
 /// each group is matched once per step it is entered at. So a customer costs O(n · m) hops and pointer moves plus
 /// those matchings, and the chosen start's chain is then picked event by event once, O(m · n + m² · |group|).
-public struct TiedJourneyMatcher: Sendable {
-    public let stepCount: Int
-    public let window: Int64?
-    public let startBounds: TimeBounds?
+package struct TiedJourneyMatcher: Sendable {
+    package let stepCount: Int
+    package let window: Int64?
+    package let startBounds: TimeBounds?
 
     private var pool = StepPool()
     /// Per pool class: whether some matching leaves one of its units free, and the prefix its starts fill.
@@ -34,7 +34,7 @@ public struct TiedJourneyMatcher: Sendable {
     /// The last group entered at step k (its first and last event) and how far the steps reached in it.
     private var entered = [(first: Int, last: Int, reach: Int)](repeating: (-1, -1, 0), count: 64)
 
-    public init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
+    package init(stepCount: Int, window: Int64?, startBounds: TimeBounds?) {
         precondition(stepCount >= 1 && stepCount <= 64)
         self.stepCount = stepCount
         self.window = window
@@ -43,7 +43,7 @@ public struct TiedJourneyMatcher: Sendable {
 
     private var stepsMask: UInt64 { stepCount == 64 ? ~0 : (UInt64(1) << UInt64(stepCount)) - 1 }
 
-    public mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
+    package mutating func match(times: [Int64], masks: [UInt64], into best: inout CustomerMatch,
                                isCancelled: () -> Bool = { false }) throws {
         best.level = 0
         best.positions.removeAll(keepingCapacity: true)
@@ -291,7 +291,7 @@ public struct TiedJourneyMatcher: Sendable {
 
     /// Every candidate start with its own level and chain, for EXPLAIN CUSTOMER: the first `limit` in order and the
     /// chosen one. Each traced start walks the events after it once, so the work is O(limit · m · n).
-    public mutating func trace(times: [Int64], masks: [UInt64], limit: Int,
+    package mutating func trace(times: [Int64], masks: [UInt64], limit: Int,
                                isCancelled: () -> Bool = { false }) throws -> JourneyMatcher.Traced {
         var best = CustomerMatch()
         try match(times: times, masks: masks, into: &best, isCancelled: isCancelled)

@@ -1,9 +1,9 @@
 // TIMES: the distribution of the time from a journey's first step to its last, over the customers who complete it.
 
-public enum TimeToConvert {
+package enum TimeToConvert {
     /// Histogram buckets: [lower, upper) in milliseconds, with their labels. Fixed, human-sized edges, so the same
     /// bucket means the same thing in every query and in any other engine (`CASE WHEN t < 60000 ...`).
-    public static let buckets: [(label: String, lower: Int64, upper: Int64?)] = {
+    package static let buckets: [(label: String, lower: Int64, upper: Int64?)] = {
         let minute: Int64 = 60_000, hour = 60 * minute, day = 24 * hour
         let edges: [(String, Int64)] = [("< 1m", 0), ("1m - 10m", minute), ("10m - 1h", 10 * minute), ("1h - 6h", hour),
                                         ("6h - 1d", 6 * hour), ("1d - 7d", day), ("7d - 30d", 7 * day), (">= 30d", 30 * day)]
@@ -14,7 +14,7 @@ public enum TimeToConvert {
 
     /// Two tables: the statistics per group (converters, min, p25, median, p75, p90, max, mean) and the histogram per
     /// group (every bucket, empty ones included). Quantiles are DuckDB's `quantile_cont`.
-    public static func results(_ plan: FunnelPlan, groups: [FunnelTable.Group]) -> [QueryResult] {
+    package static func results(_ plan: FunnelPlan, groups: [FunnelTable.Group]) -> [QueryResult] {
         let funnel = plan.funnel
         let last = plan.shape.stepCount - 1
         let keys = funnel.breakdown.map { ColumnInfo($0.description) }

@@ -3,12 +3,12 @@
 import JourneyStore
 
 /// What VALUE sums and where the plan carries it.
-public struct ValueSpec: Sendable, Hashable {
-    public let property: String
+package struct ValueSpec: Sendable, Hashable {
+    package let property: String
     /// Where the property was written (a property with no number in the store is an error there).
-    public let propertyRange: SourceRange
+    package let propertyRange: SourceRange
     /// The carried field holding the property's value on each delivered event.
-    public let column: Int
+    package let column: Int
 }
 
 extension Quantiles {

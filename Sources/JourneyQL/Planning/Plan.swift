@@ -3,7 +3,7 @@
 import JourneyStore
 
 /// Where a breakdown key's value comes from once a customer's chain is known.
-public enum BreakdownSource: Sendable, Hashable {
+package enum BreakdownSource: Sendable, Hashable {
     /// A carried column read at the chain's first event; `decode` names the dictionary of a code.
     case carried(column: Int, decode: EventColumn?)
     /// A customer attribute, looked up per customer.
@@ -11,7 +11,7 @@ public enum BreakdownSource: Sendable, Hashable {
     case startDay, startWeek, startMonth
 
     /// A period of the start time (BY day, week or month): groups of these come in time order.
-    public var isPeriod: Bool {
+    package var isPeriod: Bool {
         switch self {
         case .startDay, .startWeek, .startMonth: true
         case .carried, .customerAttribute: false
@@ -20,7 +20,7 @@ public enum BreakdownSource: Sendable, Hashable {
 }
 
 /// Which matcher finds a customer's chain: the cheapest one that computes the journey's meaning exactly.
-public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
+package enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
     /// `FunnelMatcher`: section 4 alone, one forward pointer per step.
     case plain
     /// `TiedJourneyMatcher`: TIES ANY ORDER.
@@ -33,7 +33,7 @@ public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
     case eventsOnly
 
     /// The matcher a journey's shape calls for.
-    public init(_ shape: JourneyShape) {
+    package init(_ shape: JourneyShape) {
         if shape.isPlain {
             self = .plain
         } else {
@@ -45,7 +45,7 @@ public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .plain: "plain (one forward pointer per step: O(events x steps) per customer)"
         case .tied: "ties in any order (time groups, augmenting-path matching within a group)"
@@ -57,32 +57,32 @@ public enum MatcherKind: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The scan and the matcher of a journey: every analysis of a journey starts from these.
-public struct FunnelPlan: Sendable {
-    public let funnel: CheckedFunnel
+package struct FunnelPlan: Sendable {
+    package let funnel: CheckedFunnel
     /// The scan: the filter (WHERE, FOR, pushed-down time bounds), the step and exclusion bits, carried fields.
-    public let request: ScanRequest
-    public let window: Int64?
+    package let request: ScanRequest
+    package let window: Int64?
     /// The matcher's view of the journey.
-    public let shape: JourneyShape
-    public let matcher: MatcherKind
-    public let breakdown: [BreakdownSource]
+    package let shape: JourneyShape
+    package let matcher: MatcherKind
+    package let breakdown: [BreakdownSource]
     /// The carried field of each column every admitted event is delivered with (see `Planner.planFunnel`).
-    public let eventFields: [EventColumn: Int]
+    package let eventFields: [EventColumn: Int]
     /// In-progress customers are those whose window ends after this instant (SET now, else the latest event).
-    public let horizon: Int64?
+    package let horizon: Int64?
     /// `FOR` a behavioural segment: its journey's plan, run first; the scan then keeps only its customers.
-    public var customerSet: CustomerSetPlan? = nil
-    public var stepLabels: [String] { funnel.steps.map(\.label) }
+    package var customerSet: CustomerSetPlan? = nil
+    package var stepLabels: [String] { funnel.steps.map(\.label) }
 
     /// Whether a customer whose chain starts at `start` is still inside its window at the horizon.
-    public func isOpen(start: Int64) -> Bool {
+    package func isOpen(start: Int64) -> Bool {
         guard let window, let horizon else { return false }
         return start &+ window > horizon
     }
 }
 
 /// What consumes the matched chains of a journey's customers, and the result it makes.
-public enum Aggregation: Sendable, Hashable {
+package enum Aggregation: Sendable, Hashable {
     /// Per-step customers, losses and times, per group: the funnel table.
     case funnel
     /// The time from the first step to the last: statistics and a histogram.
@@ -114,7 +114,7 @@ public enum Aggregation: Sendable, Hashable {
     case attribution(AttributionSpec)
 }
 
-public enum Plan: Sendable {
+package enum Plan: Sendable {
     /// A journey's scan and matching, consumed by an aggregation.
     case query(FunnelPlan, Aggregation)
     /// EXPLAIN: the plan as text, nothing matched.

@@ -2,8 +2,8 @@
 // executor and handed in.
 import JourneyStore
 
-public enum PlanPrinter {
-    public static func lines(_ plan: FunnelPlan, engine: EngineChoice, scan explanation: ScanExplanation) -> [String] {
+package enum PlanPrinter {
+    package static func lines(_ plan: FunnelPlan, engine: EngineChoice, scan explanation: ScanExplanation) -> [String] {
         var out: [String] = []
         out.append("journey: \(plan.funnel.text)")
         for (k, step) in plan.funnel.steps.enumerated() {
@@ -65,7 +65,7 @@ public enum PlanPrinter {
     }
 
     /// A duration for people: `30d`, `2h 30m`, `45s`.
-    public static func formatDuration(_ ms: Int64) -> String {
+    package static func formatDuration(_ ms: Int64) -> String {
         if ms == 0 { return "0s" }
         var rest = ms / 1000
         var parts: [String] = []

@@ -7,7 +7,7 @@ extension Planner {
     /// start range is pushed into the scan: touches lie before their conversion, and a non-converter's path ends at
     /// a touch inside the range, so nothing after the range matters; the events before its start do (they are the
     /// touches of its first conversions).
-    public func planAttribution(_ a: CheckedAttribution) -> FunnelPlan {
+    package func planAttribution(_ a: CheckedAttribution) -> FunnelPlan {
         let journey = a.journey
         let funnel = planFunnel(journey)
         var filter = compile(journey.filter)

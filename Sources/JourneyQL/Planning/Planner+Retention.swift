@@ -5,7 +5,7 @@ import JourneyStore
 extension Planner {
     /// The retention table's plan. The start range is not pushed into the scan: it bounds each customer's first
     /// cohort event, and returning events after the range still count.
-    public func planRetention(_ retention: CheckedRetention) -> FunnelPlan {
+    package func planRetention(_ retention: CheckedRetention) -> FunnelPlan {
         planEventsOnly(retention.journey, deliverAll: false)
     }
 }

@@ -6,7 +6,7 @@ extension Planner {
     /// is delivered (the last one, of any stage or none, is when the customer was last active); no chain is
     /// matched. The start range is not pushed into the scan: it bounds each customer's first stage event, and the
     /// events before it decide which that is.
-    public func planStages(_ stages: CheckedStages) -> FunnelPlan {
+    package func planStages(_ stages: CheckedStages) -> FunnelPlan {
         planEventsOnly(stages.journey, deliverAll: true)
     }
 

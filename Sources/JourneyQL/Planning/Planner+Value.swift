@@ -6,7 +6,7 @@ extension Planner {
     /// carrying the property and the BY fields. Neither end of the start range is pushed into the scan: it bounds
     /// each customer's first event of the step, which the events before it decide, and the events after its end
     /// are still part of that customer's lifetime.
-    public func planValue(_ value: CheckedValue) -> (FunnelPlan, ValueSpec) {
+    package func planValue(_ value: CheckedValue) -> (FunnelPlan, ValueSpec) {
         let journey = value.journey
         let funnel = planFunnel(journey)
         var carry = funnel.request.carry

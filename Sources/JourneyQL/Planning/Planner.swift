@@ -2,14 +2,14 @@
 // so text comparisons on stage, touchpoint and channel become integer set tests.
 import JourneyStore
 
-public struct Planner {
+package struct Planner {
     private let catalog: StoreCatalog
 
-    public init(catalog: StoreCatalog) {
+    package init(catalog: StoreCatalog) {
         self.catalog = catalog
     }
 
-    public func plan(_ statement: CheckedStatement) -> Plan {
+    package func plan(_ statement: CheckedStatement) -> Plan {
         switch statement {
         case .funnel(let f): .query(planFunnel(f, onlyStarters: true), .funnel)
         case .explain(let f):
@@ -46,7 +46,7 @@ public struct Planner {
     /// instead of the steps. With `eventsBeforeStart`, a start range does not hide the events before it (PATHS BEFORE
     /// reads them). With `onlyStarters`, the aggregation counts only customers whose chain starts (the funnel table,
     /// TIMES, COMPARE): the scan may skip customers without an event for step 1 when the matcher needs one to start.
-    public func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = [],
+    package func planFunnel(_ funnel: CheckedFunnel, everyEventWith columns: [EventColumn] = [],
                            eventsBeforeStart: Bool = false, onlyStarters: Bool = false) -> FunnelPlan {
         let m = funnel.steps.count
         var carry: [CarriedField] = []
@@ -105,7 +105,7 @@ public struct Planner {
 
     /// A condition as a store predicate. Comparisons on dictionary columns are evaluated here,
     /// once per distinct value, and become code sets.
-    public func compile(_ condition: Condition) -> Predicate {
+    package func compile(_ condition: Condition) -> Predicate {
         switch condition {
         case .always:
             return .constant(true)
@@ -186,7 +186,7 @@ extension Planner {
 
 extension Comparison {
     /// Compares two strings by their UTF-8 bytes, as SQLite's BINARY collation does.
-    public func holdsBytewise(_ lhs: String, _ rhs: String) -> Bool {
+    package func holdsBytewise(_ lhs: String, _ rhs: String) -> Bool {
         let order: Int
         if lhs.utf8.elementsEqual(rhs.utf8) {
             order = 0

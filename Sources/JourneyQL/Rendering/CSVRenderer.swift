@@ -6,13 +6,13 @@
 /// four decimals), times ISO-8601, numbers without thousands separators, null the `nullText` option (empty
 /// by default, as sqlite3's `.nullvalue`). Titles and notes are left out: they are for people, and would
 /// break a reader. Width, colour and bars do not apply.
-public enum CSVRenderer {
+package enum CSVRenderer {
     /// CSV with the default options (a header row, null as an empty field).
-    public static func render(_ result: QueryResult) -> String {
+    package static func render(_ result: QueryResult) -> String {
         render(result, options: RenderOptions())
     }
 
-    public static func render(_ result: QueryResult, options: RenderOptions) -> String {
+    package static func render(_ result: QueryResult, options: RenderOptions) -> String {
         guard !result.columns.isEmpty else { return "" }
         var out = ""
         if options.headers {
@@ -41,7 +41,7 @@ public enum CSVRenderer {
     }
 
     /// Quotes a field when RFC 4180 requires it.
-    public static func field(_ text: String) -> String {
+    package static func field(_ text: String) -> String {
         let needsQuotes = text.utf8.contains { byte in
             byte == UInt8(ascii: ",") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n")
                 || byte == UInt8(ascii: "\r")

@@ -2,12 +2,12 @@
 import JourneyStore
 
 /// Text forms of cell values, shared by all renderers so a value reads the same in every format that shows it.
-public enum CellFormatting {
+package enum CellFormatting {
     // MARK: For people
 
     /// A duration in milliseconds as its two largest units: `2d 3h`, `45m 10s`, `12s`, `350ms`.
     /// The smaller unit is rounded, and dropped when it is zero (`3h`, not `3h 0m`). Zero is `0s`.
-    public static func humanDuration(milliseconds ms: Double) -> String {
+    package static func humanDuration(milliseconds ms: Double) -> String {
         guard ms.isFinite else { return ms.isNaN ? "NaN" : (ms > 0 ? "∞" : "-∞") }
         if ms < 0 { return "-" + humanDuration(milliseconds: -ms) }
         let wholeMillis = ms.rounded()
@@ -35,13 +35,13 @@ public enum CellFormatting {
     }
 
     /// A percentage in 0...100 with one decimal: `45.2%`, `100.0%`.
-    public static func humanPercent(_ p: Double) -> String {
+    package static func humanPercent(_ p: Double) -> String {
         guard p.isFinite else { return p.isNaN ? "NaN" : (p > 0 ? "∞" : "-∞") }
         return fixed(p, decimals: 1) + "%"
     }
 
     /// A number with exactly `decimals` digits after the point, rounded half away from zero.
-    public static func fixed(_ value: Double, decimals: Int) -> String {
+    package static func fixed(_ value: Double, decimals: Int) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "-∞") }
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -60,7 +60,7 @@ public enum CellFormatting {
     }
 
     /// An integer with thousands separators, for summaries: `123,456`.
-    public static func groupedInteger<I: BinaryInteger>(_ n: I) -> String {
+    package static func groupedInteger<I: BinaryInteger>(_ n: I) -> String {
         let digits = String(n.magnitude)
         var out = ""
         for (i, ch) in digits.enumerated() {
@@ -73,13 +73,13 @@ public enum CellFormatting {
     // MARK: For programs and for both
 
     /// An instant as ISO-8601 in UTC: `2024-01-31T10:00:00Z`, with milliseconds only when there are any.
-    public static func isoTime(milliseconds: Int64) -> String {
+    package static func isoTime(milliseconds: Int64) -> String {
         TimeParser.format(milliseconds)
     }
 
     /// A number in its shortest exact spelling, never in exponent form when it fits 64 bits: `12`, `0.25`.
     /// `maxDecimals` rounds first (percentages and seconds keep four decimals).
-    public static func exactNumber(_ value: Double, maxDecimals: Int? = nil) -> String {
+    package static func exactNumber(_ value: Double, maxDecimals: Int? = nil) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity") }
         var v = value
         if let decimals = maxDecimals {
@@ -103,7 +103,7 @@ public enum CellFormatting {
     }
 
     /// Seconds for a duration given in milliseconds, as CSV and JSON write it.
-    public static func seconds(milliseconds ms: Double) -> String {
+    package static func seconds(milliseconds ms: Double) -> String {
         exactNumber(ms / 1000, maxDecimals: 4)
     }
 

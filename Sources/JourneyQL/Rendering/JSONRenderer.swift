@@ -6,9 +6,9 @@
 /// Numbers are JSON numbers (durations in seconds, percentages in 0...100), null is null, times are
 /// ISO-8601 strings. A non-finite number has no JSON spelling and becomes null. Nothing here depends on
 /// the options: JSON is the same on a terminal and in a pipe.
-public enum JSONRenderer {
+package enum JSONRenderer {
     /// `{"title":...,"columns":[...],"rows":[` then a row object per line, then `]}` (no final newline).
-    public static func object(_ result: QueryResult) -> String {
+    package static func object(_ result: QueryResult) -> String {
         let names = result.columns.indices.map { quoted(result.programName(ofColumn: $0)) }
         var out = "{\"title\":" + (result.title.map { quoted(TableRenderer.oneLine($0)) } ?? "null")
         out += ",\"columns\":[" + names.joined(separator: ",") + "],\"rows\":["
@@ -18,7 +18,7 @@ public enum JSONRenderer {
     }
 
     /// A line per row: `{"_result":number,"_title":...,` then the row's columns, `}` and a newline.
-    public static func lines(_ result: QueryResult, number: Int) -> String {
+    package static func lines(_ result: QueryResult, number: Int) -> String {
         let names = result.columns.indices.map { quoted(result.programName(ofColumn: $0)) }
         let meta = "\"_result\":\(number),\"_title\":" + (result.title.map { quoted(TableRenderer.oneLine($0)) } ?? "null")
         return result.rows.indices.map { r in
@@ -45,7 +45,7 @@ public enum JSONRenderer {
     }
 
     /// A JSON string literal. Non-ASCII text stays as UTF-8; control characters are escaped.
-    public static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -4,8 +4,8 @@
 /// Headers and values read as in a terminal table (`% first`, `2d 3h`, `45.2%`, `20,000` unless `thousands` is off,
 /// null as `nullText`); `|` is escaped and line breaks become `<br>`. The syntax needs a header row: without
 /// `headers` it is left blank. Width, colour and bars do not apply: a document is read elsewhere.
-public enum MarkdownRenderer {
-    public static func render(_ result: QueryResult, options: RenderOptions = RenderOptions()) -> String {
+package enum MarkdownRenderer {
+    package static func render(_ result: QueryResult, options: RenderOptions = RenderOptions()) -> String {
         guard !result.columns.isEmpty else { return "" }
         var table = TableCells(result, options: options)
         if !options.headers { table.headers = table.headers.map { _ in "" } }

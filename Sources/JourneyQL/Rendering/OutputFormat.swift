@@ -1,7 +1,7 @@
 // The output formats a result can be drawn in, and the one entry point that draws a result in any of them.
 
 /// How results are written: a table for people, CSV, JSON and JSON Lines for programs, Markdown for documents.
-public enum OutputFormat: String, Sendable, Hashable, CaseIterable {
+package enum OutputFormat: String, Sendable, Hashable, CaseIterable {
     case table
     case csv
     /// One JSON document per run: an array of results (see `ResultWriter`).
@@ -11,20 +11,20 @@ public enum OutputFormat: String, Sendable, Hashable, CaseIterable {
     case markdown
 
     /// Parses a format name as written on a command line or after `.mode` (case-insensitive).
-    public init?(name: String) {
+    package init?(name: String) {
         self.init(rawValue: name.lowercased())
     }
 }
 
 /// Draws results. Every renderer is a pure function of the result and the options: no terminal queries, no globals.
-public enum ResultRenderer {
+package enum ResultRenderer {
     /// Renders one result, ending with a newline (an empty string only for a table with no columns and no text).
     /// For JSON this is a whole document holding the one result, as `ResultWriter` writes it; to write several
     /// results as one document, use a `ResultWriter`.
     ///
     /// Only tables read the width, colour, bars and expanded mode: CSV, JSON and Markdown are the same
     /// whatever the terminal.
-    public static func render(_ result: QueryResult, format: OutputFormat,
+    package static func render(_ result: QueryResult, format: OutputFormat,
                               options: RenderOptions = RenderOptions()) -> String {
         var writer = ResultWriter(format: format, options: options)
         return writer.begin() + writer.element(result) + writer.end()
@@ -32,7 +32,7 @@ public enum ResultRenderer {
 
     /// The earlier entry point: a terminal got bars and, when `terminalWidth` is known, a table fitted to it.
     @available(*, deprecated, message: "use render(_:format:options:) with RenderOptions.terminal(width:color:)")
-    public static func render(_ result: QueryResult, format: OutputFormat, terminal: Bool,
+    package static func render(_ result: QueryResult, format: OutputFormat, terminal: Bool,
                               terminalWidth: Int? = nil) -> String {
         render(result, format: format,
                options: terminal ? .terminal(width: terminalWidth, color: false) : RenderOptions())
@@ -53,7 +53,7 @@ public enum ResultRenderer {
 extension QueryResult {
     /// A column's name as CSV and JSON write it: a duration's name ends in `_seconds`, the unit its values
     /// are written in (`median_time_from_previous_seconds`); percentages keep their `pct` names (0...100).
-    public func programName(ofColumn index: Int) -> String {
+    package func programName(ofColumn index: Int) -> String {
         let name = columnInfo[index].name
         guard type(ofColumn: index) == .duration, !name.hasSuffix("_seconds") else { return name }
         return name + "_seconds"

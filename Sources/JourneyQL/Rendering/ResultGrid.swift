@@ -3,15 +3,15 @@
 // long rows; only the table renderer pivots, and only a terminal shades the cells.
 
 /// How a table renderer pivots a long result (`QueryResult.grid`).
-public struct ResultGrid: Sendable, Hashable {
+package struct ResultGrid: Sendable, Hashable {
     /// The columns that name a grid row, in order (they stay columns).
-    public var rowColumns: [Int]
+    package var rowColumns: [Int]
     /// The column whose values become the grid's columns, in the order they first occur.
-    public var across: Int
+    package var across: Int
     /// The column whose cells fill the grid (null where a row has no such value).
-    public var value: Int
+    package var value: Int
 
-    public init(rowColumns: [Int], across: Int, value: Int) {
+    package init(rowColumns: [Int], across: Int, value: Int) {
         self.rowColumns = rowColumns
         self.across = across
         self.value = value

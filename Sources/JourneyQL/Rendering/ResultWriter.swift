@@ -27,24 +27,24 @@
 ///     {"_result":1,"_title":"FROM awareness TO purchase","step":1,"name":"awareness","customers":2000}
 ///
 /// Values are as `JSONRenderer` writes them: durations in seconds, percentages in 0...100, times ISO-8601.
-public struct ResultWriter: Sendable {
-    public let format: OutputFormat
-    public var options: RenderOptions
+package struct ResultWriter: Sendable {
+    package let format: OutputFormat
+    package var options: RenderOptions
     /// How many results have been written.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init(format: OutputFormat, options: RenderOptions = RenderOptions()) {
+    package init(format: OutputFormat, options: RenderOptions = RenderOptions()) {
         self.format = format
         self.options = options
     }
 
     /// What comes before the first result: `[` and a newline for JSON, nothing otherwise.
-    public func begin() -> String {
+    package func begin() -> String {
         format == .json ? "[\n" : ""
     }
 
     /// One result, ending with a newline (an empty result in JSON Lines is no line at all).
-    public mutating func element(_ result: QueryResult) -> String {
+    package mutating func element(_ result: QueryResult) -> String {
         count += 1
         switch format {
         case .json:
@@ -60,7 +60,7 @@ public struct ResultWriter: Sendable {
     }
 
     /// What comes after the last result: `]` and a newline for JSON, nothing otherwise.
-    public func end() -> String {
+    package func end() -> String {
         format == .json ? "]\n" : ""
     }
 }

@@ -19,22 +19,22 @@
 /// down to `minimumTextWidth`, before any column is left out. When even the essential columns (priority 0)
 /// do not fit, `ExpandedMode.auto` draws records instead; `.off` cuts text further and then leaves essential
 /// columns out too. Titles and notes are wrapped.
-public struct TableRenderer: Sendable {
-    public var options: RenderOptions
+package struct TableRenderer: Sendable {
+    package var options: RenderOptions
     /// The longest a bar may be; bars are scaled so that the largest value spans what room there is up to it.
-    public var maxBarWidth: Int
+    package var maxBarWidth: Int
 
     /// The fewest columns a bar chart is drawn in.
-    public static let minimumBarWidth = 12
+    package static let minimumBarWidth = 12
     /// How narrow a long text column is cut (or its header's width, if wider) before columns are left out.
-    public static let minimumTextWidth = 10
+    package static let minimumTextWidth = 10
 
-    public init(options: RenderOptions = RenderOptions(), maxBarWidth: Int = 30) {
+    package init(options: RenderOptions = RenderOptions(), maxBarWidth: Int = 30) {
         self.options = options
         self.maxBarWidth = max(1, maxBarWidth)
     }
 
-    public func render(_ result: QueryResult) -> String {
+    package func render(_ result: QueryResult) -> String {
         let result = result.grid.map { $0.pivoted(result) } ?? result
         let width = options.width.map { max($0, RenderOptions.narrowest) }
         let paint = Paint(on: options.color)

@@ -3,7 +3,7 @@
 import JourneyStore
 
 /// How one conversion's credit is shared among its touches (grammar/SEMANTICS.md, "Attribution").
-public enum AttributionModel: String, Sendable, Hashable, CaseIterable {
+package enum AttributionModel: String, Sendable, Hashable, CaseIterable {
     case firstTouch = "first_touch"
     case lastTouch = "last_touch"
     case linear
@@ -16,26 +16,26 @@ public enum AttributionModel: String, Sendable, Hashable, CaseIterable {
 }
 
 /// `ATTRIBUTE step ...` ready for planning.
-public struct CheckedAttribution: Sendable, Hashable {
+package struct CheckedAttribution: Sendable, Hashable {
     /// One step, the conversion step; the journey's filter (WHERE, FOR, SET now), start range (bounding which
     /// conversions count), customer set and LIMIT (rows) apply. It has no window and no BY.
-    public let journey: CheckedFunnel
+    package let journey: CheckedFunnel
     /// What is credited: a dictionary column or a property.
-    public let credit: EventField
-    public let models: [AttributionModel]
+    package let credit: EventField
+    package let models: [AttributionModel]
     /// Milliseconds, > 0: a touch counts when it is at most this long before the conversion.
-    public let lookback: Int64
+    package let lookback: Int64
     /// time_decay's half-life in milliseconds (> 0).
-    public let halfLife: Int64
+    package let halfLife: Int64
     /// `VALUE p`: the numeric property whose values are credited instead of counts, and where it was written.
-    public let value: String?
-    public let valueRange: SourceRange?
+    package let value: String?
+    package let valueRange: SourceRange?
 
-    public func resolved(setNow: Int64?, clock: Int64) -> CheckedAttribution {
+    package func resolved(setNow: Int64?, clock: Int64) -> CheckedAttribution {
         CheckedAttribution(journey: journey.resolved(setNow: setNow, clock: clock), credit: credit, models: models,
                            lookback: lookback, halfLife: halfLife, value: value, valueRange: valueRange)
     }
 
     /// time_decay's half-life when HALF LIFE is not written: 7 days (as Google Analytics' time-decay model).
-    public static let defaultHalfLife: Int64 = 7 * 86_400_000
+    package static let defaultHalfLife: Int64 = 7 * 86_400_000
 }

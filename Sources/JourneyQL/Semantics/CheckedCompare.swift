@@ -3,23 +3,23 @@
 import JourneyStore
 
 /// `<journey> COMPARE ...` (grammar/SEMANTICS.md, "Comparisons").
-public struct CheckedCompare: Sendable, Hashable {
-    public let funnel: CheckedFunnel
+package struct CheckedCompare: Sendable, Hashable {
+    package let funnel: CheckedFunnel
     /// `COMPARE PREVIOUS`: the groups are the start range (`current`) and the same-length range before it
     /// (`previous`); otherwise the groups are the journey's BY groups.
-    public let periods: Bool
+    package let periods: Bool
     /// `AGAINST ...`: one value per BY key (nil: the group without a value), or `current`/`previous`; nil: the
     /// first group in the journey's order.
-    public let against: [ExpectedValue?]?
-    public let againstRange: SourceRange?
+    package let against: [ExpectedValue?]?
+    package let againstRange: SourceRange?
     /// The confidence level in percent: 90, 95 (default) or 99.
-    public let confidence: Int
+    package let confidence: Int
     /// Where COMPARE was written: a comparison of fewer than two groups is an error here.
-    public let keywordRange: SourceRange
+    package let keywordRange: SourceRange
     /// The statement as written, for the title.
-    public let text: String
+    package let text: String
 
-    public init(funnel: CheckedFunnel, periods: Bool, against: [ExpectedValue?]? = nil, againstRange: SourceRange? = nil,
+    package init(funnel: CheckedFunnel, periods: Bool, against: [ExpectedValue?]? = nil, againstRange: SourceRange? = nil,
                 confidence: Int = 95, keywordRange: SourceRange, text: String) {
         self.funnel = funnel
         self.periods = periods
@@ -38,7 +38,7 @@ public struct CheckedCompare: Sendable, Hashable {
     /// The journey over the previous period: the same journey whose start range is the one of the same length
     /// just before the current one — [lower − (upper − lower), lower) for DURING, and [now − 2d, now − d) for
     /// LAST d. Nil without periods or before `resolved` has fixed LAST's range.
-    public var previousFunnel: CheckedFunnel? {
+    package var previousFunnel: CheckedFunnel? {
         guard periods, let bounds = funnel.startBounds, let lower = bounds.lower, let upper = bounds.upper else { return nil }
         var previous = funnel
         if let last = funnel.lastWindow {

@@ -4,7 +4,7 @@ import JourneyStore
 
 /// Which customers of a journey are kept, by their level L (deepest step, 0 when they never started), the number
 /// of steps m and whether their window is still open at the horizon (grammar/SEMANTICS.md, "Customers").
-public enum CustomerPick: Sendable, Hashable, CustomStringConvertible {
+package enum CustomerPick: Sendable, Hashable, CustomStringConvertible {
     /// Every customer who started (L ≥ 1).
     case started
     /// `AT k`: L ≥ k.
@@ -19,7 +19,7 @@ public enum CustomerPick: Sendable, Hashable, CustomStringConvertible {
     case inProgress
 
     /// Whether a customer of level `level` (of `stepCount` steps, window `open` or closed) is kept.
-    public func keeps(level: Int, stepCount m: Int, open: Bool) -> Bool {
+    package func keeps(level: Int, stepCount m: Int, open: Bool) -> Bool {
         guard level >= 1 else { return false }
         switch self {
         case .started: return true
@@ -31,7 +31,7 @@ public enum CustomerPick: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .started: "started"
         case .atLeast(let k): "at step \(k) or beyond"
@@ -44,14 +44,14 @@ public enum CustomerPick: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// `CUSTOMERS <journey> [pick] [ORDER BY key [DESC]]`; the journey's LIMIT counts customers.
-public struct CheckedCustomers: Sendable, Hashable {
-    public let funnel: CheckedFunnel
-    public let pick: CustomerPick
-    public let order: CustomerOrderKey
-    public let descending: Bool
+package struct CheckedCustomers: Sendable, Hashable {
+    package let funnel: CheckedFunnel
+    package let pick: CustomerPick
+    package let order: CustomerOrderKey
+    package let descending: Bool
 
     /// The list with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
-    public func resolved(setNow: Int64?, clock: Int64) -> CheckedCustomers {
+    package func resolved(setNow: Int64?, clock: Int64) -> CheckedCustomers {
         CheckedCustomers(funnel: funnel.resolved(setNow: setNow, clock: clock), pick: pick, order: order,
                          descending: descending)
     }
@@ -59,25 +59,25 @@ public struct CheckedCustomers: Sendable, Hashable {
 
 /// A behavioural segment as `FOR name` uses it: the customers its journey and pick give when the statement runs.
 /// A class so that a journey can hold the segment's own journey (which may use another segment in turn).
-public final class CheckedCustomerSet: Sendable, Hashable {
-    public let name: String
-    public let customers: CheckedCustomers
+package final class CheckedCustomerSet: Sendable, Hashable {
+    package let name: String
+    package let customers: CheckedCustomers
 
-    public init(name: String, customers: CheckedCustomers) {
+    package init(name: String, customers: CheckedCustomers) {
         self.name = name
         self.customers = customers
     }
 
-    public static func == (a: CheckedCustomerSet, b: CheckedCustomerSet) -> Bool {
+    package static func == (a: CheckedCustomerSet, b: CheckedCustomerSet) -> Bool {
         a.name == b.name && a.customers == b.customers
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(customers)
     }
 
-    public func resolved(setNow: Int64?, clock: Int64) -> CheckedCustomerSet {
+    package func resolved(setNow: Int64?, clock: Int64) -> CheckedCustomerSet {
         CheckedCustomerSet(name: name, customers: customers.resolved(setNow: setNow, clock: clock))
     }
 }

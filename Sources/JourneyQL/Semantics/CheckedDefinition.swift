@@ -2,7 +2,7 @@
 import JourneyStore
 
 /// A change to the definitions stored with the data, or to the session.
-public enum CheckedDefinition: Sendable, Hashable {
+package enum CheckedDefinition: Sendable, Hashable {
     /// Store a definition (replacing one of the same kind and name when `replaces`).
     case define(Definitions.Entry, replaces: Bool)
     /// Remove a definition (definitions that refer to it are kept, and fail until it is defined again).

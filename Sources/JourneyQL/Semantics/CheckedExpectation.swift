@@ -3,7 +3,7 @@ import JourneyStore
 
 /// A value an EXPECT compares a cell with. Which cells it meets is decided when the result is known:
 /// numbers meet counts and percentages, durations meet durations, text meets text, times meet times.
-public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
+package enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
     /// A number, with its spelling as written for messages.
     case number(Double, text: String)
     case text(String)
@@ -13,7 +13,7 @@ public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
     case time(Int64)
 
     /// The value as the language writes it: `450`, `'social'`, `2d 4h`, `2024-01-31` (a midnight as a date).
-    public var description: String {
+    package var description: String {
         switch self {
         case .number(_, let text): text
         case .text(let s): quoteText(s)
@@ -23,7 +23,7 @@ public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// What kind of value this is, for messages: "a number", "a duration", ...
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .number: "a number"
         case .text: "text"
@@ -34,7 +34,7 @@ public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
 
     /// A duration in the short forms the lexer reads back, every non-zero unit kept so it is exact:
     /// `1d 40m`, `14d 13m 20s`, `1500ms` is `1s 500ms`, zero is `0s`.
-    public static func durationText(_ ms: Double) -> String {
+    package static func durationText(_ ms: Double) -> String {
         guard ms.isFinite else { return "\(ms)" }
         if ms < 0 { return "-" + durationText(-ms) }
         let units: [(ms: Double, suffix: String)] = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")]
@@ -52,18 +52,18 @@ public enum ExpectedValue: Sendable, Hashable, CustomStringConvertible {
         return parts.isEmpty ? "0s" : parts.joined(separator: " ")
     }
 
-    public static func durationText(_ ms: Int64) -> String { durationText(Double(ms)) }
+    package static func durationText(_ ms: Int64) -> String { durationText(Double(ms)) }
 }
 
 /// What an EXPECT requires of the value it reads.
-public enum ExpectedTest: Sendable, Hashable, CustomStringConvertible {
+package enum ExpectedTest: Sendable, Hashable, CustomStringConvertible {
     case compare(Comparison, ExpectedValue)
     /// Inclusive at both ends.
     case between(ExpectedValue, ExpectedValue)
     case isNull(negated: Bool)
 
     /// As it reads after "expected": `between 400 and 450`, `>= 20`, `= 'social'`, `null`, `not null`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .compare(let op, let value): "\(op.rawValue) \(value)"
         case .between(let low, let high): "between \(low) and \(high)"
@@ -73,30 +73,30 @@ public enum ExpectedTest: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A column that must hold a value (`channel = social`), or no value (`channel IS NULL`, `value` nil).
-public struct KeyMatch: Sendable, Hashable, CustomStringConvertible {
-    public let column: String
-    public let columnRange: SourceRange
-    public let value: ExpectedValue?
+package struct KeyMatch: Sendable, Hashable, CustomStringConvertible {
+    package let column: String
+    package let columnRange: SourceRange
+    package let value: ExpectedValue?
 
-    public var description: String { value.map { "\(column) = \($0)" } ?? "\(column) is null" }
+    package var description: String { value.map { "\(column) = \($0)" } ?? "\(column) is null" }
 }
 
 /// How an EXPECT picks one row of the previous result: the rows whose keys match, then the step or the n-th.
-public struct RowSelection: Sendable, Hashable, CustomStringConvertible {
+package struct RowSelection: Sendable, Hashable, CustomStringConvertible {
     /// The row's step, by number or by its name as written in the journey.
-    public enum Step: Sendable, Hashable {
+    package enum Step: Sendable, Hashable {
         case number(Int)
         case name(String)
     }
 
-    public let keys: [KeyMatch]
-    public let step: Step?
+    package let keys: [KeyMatch]
+    package let step: Step?
     /// `AT ROW n`, 1-based among the rows the keys leave.
-    public let row: Int?
+    package let row: Int?
     /// Where `AT ...` was written, for messages about it.
-    public let stepRange: SourceRange?
+    package let stepRange: SourceRange?
 
-    public init(keys: [KeyMatch] = [], step: Step? = nil, row: Int? = nil, stepRange: SourceRange? = nil) {
+    package init(keys: [KeyMatch] = [], step: Step? = nil, row: Int? = nil, stepRange: SourceRange? = nil) {
         self.keys = keys
         self.step = step
         self.row = row
@@ -104,10 +104,10 @@ public struct RowSelection: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// No keys, no step, no row: the result must have one row.
-    public var isEmpty: Bool { keys.isEmpty && step == nil && row == nil }
+    package var isEmpty: Bool { keys.isEmpty && step == nil && row == nil }
 
     /// As it reads after the column's name: ` at step 2 where channel = 'social'`, empty for no selection.
-    public var description: String {
+    package var description: String {
         var text = ""
         switch step {
         case .number(let n)?: text += " at step \(n)"
@@ -121,7 +121,7 @@ public struct RowSelection: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Where the expected CSV of `EXPECT RESULT` comes from.
-public enum ExpectedResultText: Sendable, Hashable {
+package enum ExpectedResultText: Sendable, Hashable {
     /// A file; a relative path is read from the folder of the script that holds the EXPECT.
     case file(String)
     /// The CSV written in the statement itself.
@@ -129,7 +129,7 @@ public enum ExpectedResultText: Sendable, Hashable {
 }
 
 /// An EXPECT ready to run on the previous result (grammar/SEMANTICS.md, section 9).
-public enum CheckedExpectation: Sendable, Hashable {
+package enum CheckedExpectation: Sendable, Hashable {
     /// One cell: `column` at the selected row must pass `test` (written at `testRange`).
     case value(column: String, columnRange: SourceRange, selection: RowSelection, test: ExpectedTest,
                testRange: SourceRange, range: SourceRange)
@@ -139,7 +139,7 @@ public enum CheckedExpectation: Sendable, Hashable {
     case result(ExpectedResultText, valueRange: SourceRange, range: SourceRange)
 
     /// The whole statement.
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .value(_, _, _, _, _, let r), .rows(_, _, let r), .result(_, _, let r): r
         }

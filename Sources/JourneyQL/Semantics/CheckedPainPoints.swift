@@ -2,14 +2,14 @@
 import JourneyStore
 
 /// `DROPOFF`: for each step, what the customers lost there did next and last.
-public struct CheckedDropoff: Sendable, Hashable {
-    public let funnel: CheckedFunnel
+package struct CheckedDropoff: Sendable, Hashable {
+    package let funnel: CheckedFunnel
     /// How many events after the step's event make a "next" row (NEXT n, default 1).
-    public let next: Int
+    package let next: Int
     /// The column the rows name (OF, default touchpoint).
-    public let of: EventColumn
+    package let of: EventColumn
 
-    public init(funnel: CheckedFunnel, next: Int = 1, of: EventColumn = .touchpoint) {
+    package init(funnel: CheckedFunnel, next: Int = 1, of: EventColumn = .touchpoint) {
         self.funnel = funnel
         self.next = next
         self.of = of
@@ -21,14 +21,14 @@ public struct CheckedDropoff: Sendable, Hashable {
 }
 
 /// `WHY`: the values that separate the journey's converters from its lost customers.
-public struct CheckedWhy: Sendable, Hashable {
-    public let funnel: CheckedFunnel
+package struct CheckedWhy: Sendable, Hashable {
+    package let funnel: CheckedFunnel
     /// The fields whose values are compared, in display order (USING, or the default set); no `time`, `customer`.
-    public let fields: [EventField]
+    package let fields: [EventField]
     /// Whether `fields` is the default set (no USING): then fields with too many values are left out.
-    public let isDefaultSet: Bool
+    package let isDefaultSet: Bool
 
-    public init(funnel: CheckedFunnel, fields: [EventField], isDefaultSet: Bool = false) {
+    package init(funnel: CheckedFunnel, fields: [EventField], isDefaultSet: Bool = false) {
         self.funnel = funnel
         self.fields = fields
         self.isDefaultSet = isDefaultSet

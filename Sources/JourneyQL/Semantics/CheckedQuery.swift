@@ -3,13 +3,13 @@
 import JourneyStore
 
 /// A field an event condition reads.
-public enum EventField: Sendable, Hashable, CustomStringConvertible {
+package enum EventField: Sendable, Hashable, CustomStringConvertible {
     case stage, touchpoint, channel, time, customer
     case property(String)
     case customerAttribute(String)
 
     /// The field of a dictionary column.
-    public init(_ column: EventColumn) {
+    package init(_ column: EventColumn) {
         switch column {
         case .stage: self = .stage
         case .touchpoint: self = .touchpoint
@@ -18,7 +18,7 @@ public enum EventField: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The dictionary column behind a text field, if any.
-    public var column: EventColumn? {
+    package var column: EventColumn? {
         switch self {
         case .stage: .stage
         case .touchpoint: .touchpoint
@@ -27,7 +27,7 @@ public enum EventField: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .stage: "stage"
         case .touchpoint: "touchpoint"
@@ -41,7 +41,7 @@ public enum EventField: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A typed literal. Text compares byte-wise, numbers numerically, times as instants.
-public enum Literal: Sendable, Hashable, CustomStringConvertible {
+package enum Literal: Sendable, Hashable, CustomStringConvertible {
     case text(String)
     case number(Double)
     /// An integer literal a Double cannot hold exactly (beyond ±2^53): snowflake ids, long order numbers.
@@ -49,14 +49,14 @@ public enum Literal: Sendable, Hashable, CustomStringConvertible {
     case time(Int64)
 
     /// The literal for a number as written: a Double, unless it is an integer a Double would round.
-    public static func number(_ value: Double, text: String) -> Literal {
+    package static func number(_ value: Double, text: String) -> Literal {
         if abs(value) >= 9_007_199_254_740_992, !text.contains("."), let exact = Int64(text) {
             return .integer(exact)
         }
         return .number(value)
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .text(let s): quoteText(s)
         case .number(let d): formatNumber(d)
@@ -67,7 +67,7 @@ public enum Literal: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A resolved condition over one event (and its customer). Three-valued, as SQL: see grammar/SEMANTICS.md.
-public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
+package indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
     case always
     case compare(EventField, Comparison, Literal)
     /// The field's text matches the pattern; unknown when the field is missing or not text.
@@ -78,7 +78,7 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
     case and([Condition])
     case or([Condition])
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .always: "true"
         case .compare(let f, let op, let v): "\(f) \(op.rawValue) \(v)"
@@ -91,7 +91,7 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Both conditions; `always` drops out.
-    public static func both(_ a: Condition, _ b: Condition) -> Condition {
+    package static func both(_ a: Condition, _ b: Condition) -> Condition {
         if a == .always { return b }
         if b == .always { return a }
         return .and([a, b])
@@ -99,37 +99,37 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// One step of a journey: the events that can fill it.
-public struct CheckedStep: Sendable, Hashable {
+package struct CheckedStep: Sendable, Hashable {
     /// The step as written (`purchase`, `cart_add[amount > 100]`), used as its label.
-    public let label: String
-    public let condition: Condition
-    public let range: SourceRange
+    package let label: String
+    package let condition: Condition
+    package let range: SourceRange
     /// `s?`: the journey may skip this step (never the first or the last).
-    public var optional: Bool = false
+    package var optional: Bool = false
     /// `TO s WITHIN g`: at most this many milliseconds after the previous filled step (never on the first step).
-    public var gapWindow: Int64? = nil
+    package var gapWindow: Int64? = nil
 }
 
 /// `EXCLUDING x BETWEEN i AND j`: no event satisfying `condition` may lie between the chain's events for steps
 /// `from` ... `to` (0-based step indices, inclusive).
-public struct CheckedExclusion: Sendable, Hashable {
-    public let condition: Condition
-    public let label: String
-    public let from: Int
-    public let to: Int
+package struct CheckedExclusion: Sendable, Hashable {
+    package let condition: Condition
+    package let label: String
+    package let from: Int
+    package let to: Int
 }
 
 /// A half-open range of instants [lower, upper), either end open when nil (milliseconds since the epoch).
-public struct TimeBounds: Sendable, Hashable {
-    public var lower: Int64?
-    public var upper: Int64?
+package struct TimeBounds: Sendable, Hashable {
+    package var lower: Int64?
+    package var upper: Int64?
 
-    public init(lower: Int64?, upper: Int64?) {
+    package init(lower: Int64?, upper: Int64?) {
         self.lower = lower
         self.upper = upper
     }
 
-    public func contains(_ t: Int64) -> Bool {
+    package func contains(_ t: Int64) -> Bool {
         if let lower, t < lower { return false }
         if let upper, t >= upper { return false }
         return true
@@ -137,14 +137,14 @@ public struct TimeBounds: Sendable, Hashable {
 }
 
 /// What a breakdown groups by.
-public enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
+package enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
     /// An event field or property read from the chain's first step, or a customer attribute.
     case field(EventField)
     /// The start time truncated to a UTC day, ISO week (from Monday) or month.
     case startDay, startWeek, startMonth
 
     /// True for an event field or property, which is read from the chain's first step event.
-    public var readsFirstStep: Bool {
+    package var readsFirstStep: Bool {
         switch self {
         case .field(.customerAttribute): false
         case .field: true
@@ -153,7 +153,7 @@ public enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The column name in results.
-    public var description: String {
+    package var description: String {
         switch self {
         case .field(let f): "\(f)"
         case .startDay: "day"
@@ -164,42 +164,42 @@ public enum BreakdownKey: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A journey query ready for planning (grammar/SEMANTICS.md sections 4 and 4a).
-public struct CheckedFunnel: Sendable, Hashable {
-    public let steps: [CheckedStep]
+package struct CheckedFunnel: Sendable, Hashable {
+    package let steps: [CheckedStep]
     /// The journey window in milliseconds, measured from the first step; nil for none.
-    public let window: Int64?
+    package let window: Int64?
     /// The WHERE condition (and a FOR segment's, and `time <= now` under `SET now`): an event it does not
     /// admit is invisible to the query.
-    public private(set) var filter: Condition
+    package private(set) var filter: Condition
     /// The statement's text, for titles.
-    public let text: String
+    package let text: String
     /// DIRECTLY, STRICT TIME, TIES ANY ORDER or IN ANY ORDER (the checker admits only the combinations that mean
     /// something).
-    public var order: OrderMode = .inOrder
-    public var exclusions: [CheckedExclusion] = []
+    package var order: OrderMode = .inOrder
+    package var exclusions: [CheckedExclusion] = []
     /// `SAME f`: every filled step has the first step's value of f.
-    public var same: EventField? = nil
+    package var same: EventField? = nil
     /// `DURING`, `SINCE`, `BEFORE`, `LAST`: where the first step's time must lie.
-    public var startBounds: TimeBounds? = nil
-    public var breakdown: [BreakdownKey] = []
+    package var startBounds: TimeBounds? = nil
+    package var breakdown: [BreakdownKey] = []
     /// `LIMIT n`: keep the n largest groups.
-    public var limit: Int? = nil
+    package var limit: Int? = nil
     /// `SET now`, if given: the horizon for in-progress customers and the end of `LAST`.
-    public var now: Int64? = nil
+    package var now: Int64? = nil
     /// `EXPLAIN CUSTOMER id`: trace this customer's match instead of printing the plan.
-    public var traceCustomer: String? = nil
+    package var traceCustomer: String? = nil
     /// Where the traced customer's id was written, for the error when no customer has it.
-    public var traceCustomerRange: SourceRange? = nil
+    package var traceCustomerRange: SourceRange? = nil
     /// The WHERE condition as written, for messages about what it filters out.
-    public var whereText: String? = nil
+    package var whereText: String? = nil
     /// `LAST d`: the start must lie within d before now; `resolved(now:)` turns it into `startBounds`.
-    public var lastWindow: Int64? = nil
+    package var lastWindow: Int64? = nil
     /// `FOR name` of a behavioural segment: only the customers its journey gives when the statement runs.
-    public var customerSet: CheckedCustomerSet? = nil
+    package var customerSet: CheckedCustomerSet? = nil
 
     /// The query with "now" fixed: `now` is `SET now` when given (nil otherwise, so the horizon is the store's
     /// latest event), and `LAST d` becomes the start range [now − d, now].
-    public func resolved(setNow: Int64?, clock: Int64) -> CheckedFunnel {
+    package func resolved(setNow: Int64?, clock: Int64) -> CheckedFunnel {
         var copy = self
         copy.now = setNow
         // Under SET now the store is read as it stood at that instant: later events are not there yet.
@@ -213,17 +213,17 @@ public struct CheckedFunnel: Sendable, Hashable {
     }
 
     /// True when some step is optional (the result then has a `took` column).
-    public var hasOptionalSteps: Bool { steps.contains { $0.optional } }
+    package var hasOptionalSteps: Bool { steps.contains { $0.optional } }
 }
 
 /// What `IMPORT` asks for.
-public struct CheckedImport: Sendable, Hashable {
-    public let files: [String]
-    public let customers: Bool
-    public let mapping: [String: String]
+package struct CheckedImport: Sendable, Hashable {
+    package let files: [String]
+    package let customers: Bool
+    package let mapping: [String: String]
 }
 
-public enum CheckedStatement: Sendable, Hashable {
+package enum CheckedStatement: Sendable, Hashable {
     case funnel(CheckedFunnel)
     case explain(CheckedFunnel)
     case times(CheckedFunnel)
@@ -255,7 +255,7 @@ public enum CheckedStatement: Sendable, Hashable {
     case attribution(CheckedAttribution)
 
     /// The statement with "now" fixed (see `CheckedFunnel.resolved(setNow:clock:)`).
-    public func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
+    package func resolvingNow(setNow: Int64?, clock: Int64) -> CheckedStatement {
         switch self {
         case .funnel(let f): .funnel(f.resolved(setNow: setNow, clock: clock))
         case .explain(let f): .explain(f.resolved(setNow: setNow, clock: clock))

@@ -118,7 +118,7 @@ extension Checker {
 
 extension Checker {
     /// A stored behavioural segment checked on its own (for SHOW's counts), or the errors that keep it from checking.
-    public static func checkBehaviouralSegment(_ entry: Definitions.Entry, catalog: StoreCatalog,
+    package static func checkBehaviouralSegment(_ entry: Definitions.Entry, catalog: StoreCatalog,
                                                parameters: [String: String] = [:],
                                                definitions: Definitions) -> (set: CheckedCustomerSet?, diagnostics: [Diagnostic]) {
         var checker = Checker(catalog: catalog, source: SourceText(""), parameters: parameters, definitions: definitions)

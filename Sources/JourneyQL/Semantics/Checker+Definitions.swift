@@ -357,7 +357,7 @@ extension Checker {
 
     /// What a stored definition means against `catalog` now: its condition, or the errors that keep it from checking
     /// (located in its text). SHOW uses it for counts.
-    public static func expandDefinition(_ entry: Definitions.Entry, catalog: StoreCatalog, parameters: [String: String] = [:],
+    package static func expandDefinition(_ entry: Definitions.Entry, catalog: StoreCatalog, parameters: [String: String] = [:],
                                         definitions: Definitions) -> (condition: Condition?, diagnostics: [Diagnostic]) {
         var checker = Checker(catalog: catalog, source: SourceText(""), parameters: parameters, definitions: definitions)
         let condition = try? checker.expand(entry, usedAt: nil)

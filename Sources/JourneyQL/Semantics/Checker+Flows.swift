@@ -3,7 +3,7 @@
 import JourneyStore
 
 /// What a flow reads from each customer.
-public enum FlowKind: Sendable, Hashable {
+package enum FlowKind: Sendable, Hashable {
     /// The `steps` values after the customer's first anchor event.
     case after(steps: Int)
     /// The `steps` values before the customer's first anchor event.
@@ -15,13 +15,13 @@ public enum FlowKind: Sendable, Hashable {
     case lost(at: Int?)
 
     /// True for BEFORE: the events before a start range matter too.
-    public var readsBeforeAnchor: Bool {
+    package var readsBeforeAnchor: Bool {
         if case .before = self { return true }
         return false
     }
 
     /// True for AFTER and BEFORE: a tree of nodes rather than a ranking of whole paths.
-    public var isTree: Bool {
+    package var isTree: Bool {
         switch self {
         case .after, .before: true
         case .converted, .lost: false
@@ -30,28 +30,28 @@ public enum FlowKind: Sendable, Hashable {
 }
 
 /// Everything a flow's aggregation needs besides the journey's scan and matching.
-public struct FlowSpec: Sendable, Hashable {
-    public let kind: FlowKind
+package struct FlowSpec: Sendable, Hashable {
+    package let kind: FlowKind
     /// The column whose values make the paths: touchpoint (the default), channel or stage.
-    public let column: EventColumn
+    package let column: EventColumn
     /// `KEEP REPEATS`: consecutive equal values each count (collapsed to one by default).
-    public let keepRepeats: Bool
+    package let keepRepeats: Bool
     /// `MIN SHARE p`, a percentage in (0, 100]: branches (or paths) below it fold into "(other)".
-    public let minShare: Double?
+    package let minShare: Double?
     /// `MAX LENGTH n`: longer paths keep their first n values and end in "…".
-    public let maxLength: Int?
+    package let maxLength: Int?
     /// `TOP n` (or `LIMIT n`): children per parent in a tree; paths listed between steps (default 10).
-    public let top: Int?
+    package let top: Int?
     /// The anchor (AFTER, BEFORE) as written.
-    public let anchorLabel: String
+    package let anchorLabel: String
 }
 
 /// A flow ready for planning: its journey (for AFTER and BEFORE, the anchor as a one-step journey) and options.
-public struct CheckedFlows: Sendable, Hashable {
-    public let funnel: CheckedFunnel
-    public let spec: FlowSpec
+package struct CheckedFlows: Sendable, Hashable {
+    package let funnel: CheckedFunnel
+    package let spec: FlowSpec
 
-    public func resolved(setNow: Int64?, clock: Int64) -> CheckedFlows {
+    package func resolved(setNow: Int64?, clock: Int64) -> CheckedFlows {
         CheckedFlows(funnel: funnel.resolved(setNow: setNow, clock: clock), spec: spec)
     }
 }

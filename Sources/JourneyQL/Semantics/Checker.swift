@@ -2,13 +2,13 @@
 // and collects errors (with suggestions) and warnings (values that occur nowhere in the store).
 import JourneyStore
 
-public struct CheckOutcome: Sendable {
-    public var statement: CheckedStatement?
+package struct CheckOutcome: Sendable {
+    package var statement: CheckedStatement?
     /// Errors, warnings and notes; `statement` is nil when any is an error.
-    public var diagnostics: [Diagnostic]
+    package var diagnostics: [Diagnostic]
 }
 
-public struct Checker {
+package struct Checker {
     let catalog: StoreCatalog
     /// The text ranges point into: the statement's, or a stored definition's while it is being expanded.
     var source: SourceText
@@ -27,7 +27,7 @@ public struct Checker {
     let allStepNames: [String]
 
     /// The fields every event has; any other bare name is a property.
-    public static let builtinFields = ["customer", "time", "stage", "touchpoint", "channel"]
+    package static let builtinFields = ["customer", "time", "stage", "touchpoint", "channel"]
 
     /// The text values a property or customer attribute takes in the store, for the unknown-value warning;
     /// nil when not known (too many to list, or no store behind the checker).
@@ -35,7 +35,7 @@ public struct Checker {
     /// `knownValues` answers, asked once per field per statement (an IN list of 10,000 values asks once).
     var knownValuesCache: [EventField: [String]?] = [:]
 
-    public init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:],
+    package init(catalog: StoreCatalog, source: SourceText, parameters: [String: String] = [:],
                 definitions: Definitions = Definitions(), now: Int64? = nil,
                 knownValues: @escaping (EventField) -> [String]? = { _ in nil }) {
         self.knownValues = knownValues
@@ -55,7 +55,7 @@ public struct Checker {
     struct Failure: Error {}
 
     /// Checks one parsed statement.
-    public static func check(_ statement: StatementSyntax, catalog: StoreCatalog, source: SourceText,
+    package static func check(_ statement: StatementSyntax, catalog: StoreCatalog, source: SourceText,
                              parameters: [String: String] = [:], definitions: Definitions = Definitions(),
                              now: Int64? = nil,
                              knownValues: @escaping (EventField) -> [String]? = { _ in nil }) -> CheckOutcome {

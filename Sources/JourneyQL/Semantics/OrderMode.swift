@@ -1,18 +1,18 @@
 // How a journey's steps may be ordered: one value from the checker to the matcher, instead of four flags.
 
 /// Rules that tighten the default order of a journey's steps.
-public struct SequenceRules: OptionSet, Sendable, Hashable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+package struct SequenceRules: OptionSet, Sendable, Hashable {
+    package let rawValue: UInt8
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// `DIRECTLY`: each filled step is the immediate successor of the previous one among admitted events.
-    public static let directly = SequenceRules(rawValue: 1)
+    package static let directly = SequenceRules(rawValue: 1)
     /// `STRICT TIME`: each filled step strictly later in time than the previous one.
-    public static let strictTime = SequenceRules(rawValue: 2)
+    package static let strictTime = SequenceRules(rawValue: 2)
 }
 
 /// The order in which a journey's steps must happen (grammar/SEMANTICS.md sections 4 and 4a).
-public enum OrderMode: Sendable, Hashable, CustomStringConvertible {
+package enum OrderMode: Sendable, Hashable, CustomStringConvertible {
     /// Each step after the previous step's event in (time, import order), with `rules` on top.
     case sequence(SequenceRules)
     /// `TIES ANY ORDER`: distinct events with non-decreasing times; events of the same instant chain either way.
@@ -21,14 +21,14 @@ public enum OrderMode: Sendable, Hashable, CustomStringConvertible {
     case anyOrder
 
     /// The default: steps in (time, import order), nothing more.
-    public static let inOrder = OrderMode.sequence([])
+    package static let inOrder = OrderMode.sequence([])
 
     /// The rules of a sequence; none for the other modes.
-    public var rules: SequenceRules {
+    package var rules: SequenceRules {
         if case .sequence(let rules) = self { rules } else { [] }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .sequence(let rules):
             var words: [String] = []

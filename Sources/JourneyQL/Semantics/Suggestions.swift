@@ -1,9 +1,9 @@
 // "Did you mean": nearest names by edit distance, for unknown steps, fields and values.
 
-public enum Suggestions {
+package enum Suggestions {
     /// Up to `limit` candidates close to `word`, nearest first. Close means an edit distance of at most
     /// a third of the word's length (at least 1), or one contains the other.
-    public static func nearest(to word: String, among candidates: [String], limit: Int = 3,
+    package static func nearest(to word: String, among candidates: [String], limit: Int = 3,
                                caseInsensitive: Bool = false) -> [String] {
         // A word this long is no typo of a name; measuring it against every name would cost seconds.
         guard word.utf8.count <= 256 else { return [] }
@@ -50,7 +50,7 @@ public enum Suggestions {
     }
 
     /// "did you mean 'a'?" or "did you mean 'a', 'b' or 'c'?".
-    public static func phrase(_ names: [String]) -> String? {
+    package static func phrase(_ names: [String]) -> String? {
         guard !names.isEmpty else { return nil }
         let quoted = names.map { "'\($0)'" }
         if quoted.count == 1 { return "did you mean \(quoted[0])?" }

@@ -4,49 +4,49 @@ import Foundation
 import JourneyStore
 
 /// The definitions of one store, in the order they were first made.
-public struct Definitions: Sendable, Hashable, Codable {
+package struct Definitions: Sendable, Hashable, Codable {
     /// One definition: `LET social = channel IN (social, paid_social)` is kind `.condition`, name `social`,
     /// text `channel IN (social, paid_social)`.
-    public struct Entry: Sendable, Hashable, Codable {
-        public var kind: DefinitionKind
-        public var name: String
+    package struct Entry: Sendable, Hashable, Codable {
+        package var kind: DefinitionKind
+        package var name: String
         /// The condition exactly as written (comments inside it included).
-        public var text: String
+        package var text: String
 
-        public init(kind: DefinitionKind, name: String, text: String) {
+        package init(kind: DefinitionKind, name: String, text: String) {
             self.kind = kind
             self.name = name
             self.text = text
         }
 
         /// How messages name it: `LET social`, `STAGE purchase`, `SEGMENT b2b`.
-        public var title: String { "\(kind.keyword) \(name)" }
+        package var title: String { "\(kind.keyword) \(name)" }
     }
 
-    public private(set) var entries: [Entry]
+    package private(set) var entries: [Entry]
 
     /// The metadata key the definitions are stored under.
-    public static let metadataKey = "definitions"
+    package static let metadataKey = "definitions"
     /// The version of the stored JSON this code writes and reads.
     static let version = 1
 
-    public init(entries: [Entry] = []) {
+    package init(entries: [Entry] = []) {
         self.entries = entries
     }
 
     /// The definition of `kind` called exactly `name` (byte for byte, like every name in the store).
-    public func entry(_ kind: DefinitionKind, _ name: String) -> Entry? {
+    package func entry(_ kind: DefinitionKind, _ name: String) -> Entry? {
         entries.first { $0.kind == kind && $0.name.utf8.elementsEqual(name.utf8) }
     }
 
     /// The names of every definition of `kind`, in definition order.
-    public func names(_ kind: DefinitionKind) -> [String] {
+    package func names(_ kind: DefinitionKind) -> [String] {
         entries.filter { $0.kind == kind }.map(\.name)
     }
 
     /// Adds `entry`, or replaces the definition of the same kind and name in place; true when it replaced one.
     @discardableResult
-    public mutating func set(_ entry: Entry) -> Bool {
+    package mutating func set(_ entry: Entry) -> Bool {
         if let i = entries.firstIndex(where: { $0.kind == entry.kind && $0.name.utf8.elementsEqual(entry.name.utf8) }) {
             entries[i] = entry
             return true
@@ -57,7 +57,7 @@ public struct Definitions: Sendable, Hashable, Codable {
 
     /// Removes the definition of `kind` called `name`; false when there was none.
     @discardableResult
-    public mutating func remove(_ kind: DefinitionKind, _ name: String) -> Bool {
+    package mutating func remove(_ kind: DefinitionKind, _ name: String) -> Bool {
         let before = entries.count
         entries.removeAll { $0.kind == kind && $0.name.utf8.elementsEqual(name.utf8) }
         return entries.count != before
@@ -66,7 +66,7 @@ public struct Definitions: Sendable, Hashable, Codable {
     // MARK: Storage
 
     /// Applies `change` to the definitions stored in `store`, reading and writing them in one transaction.
-    public static func update(in store: EventStore, _ change: (inout Definitions) throws -> Void) throws {
+    package static func update(in store: EventStore, _ change: (inout Definitions) throws -> Void) throws {
         try store.updateMetadata(metadataKey) { text in
             var definitions = try decode(text)
             try change(&definitions)
@@ -81,7 +81,7 @@ public struct Definitions: Sendable, Hashable, Codable {
 
     /// The definitions stored in `store` (none when the key is absent).
     /// Throws `StoreError.schema` when the stored text is not definitions this code can read.
-    public static func load(from store: EventStore) throws -> Definitions {
+    package static func load(from store: EventStore) throws -> Definitions {
         try decode(try store.metadata(metadataKey))
     }
 
@@ -104,7 +104,7 @@ public struct Definitions: Sendable, Hashable, Codable {
     }
 
     /// Writes the definitions to `store`; an empty set removes the key.
-    public func save(to store: EventStore) throws {
+    package func save(to store: EventStore) throws {
         try store.setMetadata(Self.metadataKey, try encoded())
     }
 

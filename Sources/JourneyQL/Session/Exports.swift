@@ -4,7 +4,7 @@
 extension ImportReport {
     /// One line for people: `imported 123,456 events from 1 file in 0.8 s (152,000 events/s)`, plus skipped rows.
     /// `IMPORT`, `.import` and `journey import` all print it.
-    public func summary(noun: String) -> String {
+    package func summary(noun: String) -> String {
         let fileCount = files.count == 1 ? "1 file" : "\(files.count) files"
         var text = "imported \(CellFormatting.groupedInteger(imported)) \(noun) from \(fileCount)"
             + " in \(CellFormatting.fixed(seconds, decimals: 1)) s"

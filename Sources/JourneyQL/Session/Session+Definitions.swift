@@ -3,13 +3,13 @@ import JourneyStore
 
 extension Session {
     /// The definitions stored with the data.
-    public func definitions() throws -> Definitions {
+    package func definitions() throws -> Definitions {
         try Definitions.load(from: store)
     }
 
     /// Checks one parsed statement as `run` would: against the store's catalog and definitions, and the session's
     /// parameters and `now`.
-    public func check(_ statement: StatementSyntax, source: SourceText) throws -> CheckOutcome {
+    package func check(_ statement: StatementSyntax, source: SourceText) throws -> CheckOutcome {
         Checker.check(statement, catalog: catalog(), source: source, parameters: parameters,
                       definitions: try definitions(), now: now)
     }

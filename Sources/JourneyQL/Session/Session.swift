@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// What running statements produces, in order.
-public enum SessionEvent: Sendable {
+package enum SessionEvent: Sendable {
     /// A statement's result.
     case result(QueryResult)
     /// A warning or note from the checker, already drawn with its caret display.
@@ -18,7 +18,7 @@ public enum SessionEvent: Sendable {
 }
 
 /// Whether some text is a complete statement list, for the REPL's continuation prompt.
-public enum Completeness: Sendable, Equatable {
+package enum Completeness: Sendable, Equatable {
     /// Nothing but blanks and comments.
     case empty
     /// Every statement is complete: run it.
@@ -28,22 +28,22 @@ public enum Completeness: Sendable, Equatable {
 }
 
 /// An interpreter over one store. Create as many as you like; they share nothing.
-public final class Session {
-    public private(set) var storePath: String
-    public private(set) var store: EventStore
+package final class Session {
+    package private(set) var storePath: String
+    package private(set) var store: EventStore
     /// Values for `$name` parameters.
-    public var parameters: [String: String] = [:]
+    package var parameters: [String: String] = [:]
     /// `SET now = ...`: fixes "now" for `LAST` and for in-progress customers; nil means the clock (and, for
     /// in-progress customers, the store's latest event).
-    public var now: Int64?
+    package var now: Int64?
     /// Which engine reads events (see `Engine`).
-    public var engine: Engine = .auto
+    package var engine: Engine = .auto
     /// Warnings are errors: a statement that draws one does not run, and a script stops there (exit 65).
     /// For scripts in CI and cron, where a typo must not pass as a zero.
-    public var strict = false
+    package var strict = false
     /// The results of the last statement that gave any (TIMES gives two): what EXPECT checks. A statement that
     /// fails leaves none, so an EXPECT after it cannot pass on an older result.
-    public internal(set) var previousResults: [QueryResult] = []
+    package internal(set) var previousResults: [QueryResult] = []
 
     /// The current time in milliseconds since the epoch.
     static func wallClock() -> Int64 {
@@ -52,37 +52,37 @@ public final class Session {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
     /// Called during long imports; front ends draw it.
-    public var importProgress: ((ImportProgress) -> Void)?
+    package var importProgress: ((ImportProgress) -> Void)?
 
     /// Opens the store at `storePath`. A missing file is `StoreError.notFound` unless `access` is `.create`:
     /// a mistyped path never leaves an empty store behind.
-    public init(storePath: String, access: StoreAccess = .readWrite) throws {
+    package init(storePath: String, access: StoreAccess = .readWrite) throws {
         self.storePath = storePath
         self.store = try EventStore(path: storePath, access: access)
     }
 
     /// Switches to another store.
-    public func open(storePath: String, access: StoreAccess = .readWrite) throws {
+    package func open(storePath: String, access: StoreAccess = .readWrite) throws {
         let newStore = try EventStore(path: storePath, access: access)
         self.store = newStore
         self.storePath = storePath
     }
 
     /// The store's catalog (cached by the store; an empty one if it cannot be read).
-    public func catalog() -> StoreCatalog {
+    package func catalog() -> StoreCatalog {
         (try? store.catalog()) ?? StoreCatalog()
     }
 
-    public func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport {
+    package func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport {
         try store.importEvents(files, options: options, progress: importProgress)
     }
 
-    public func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport {
+    package func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport {
         try store.importCustomers(file, options: options, progress: importProgress)
     }
 
     /// Whether `text` is complete enough to run (the REPL's Enter).
-    public static func completeness(of text: String) -> Completeness {
+    package static func completeness(of text: String) -> Completeness {
         let parsed = Parser.parse(SourceText(text))
         if parsed.isIncomplete { return .incomplete }
         if parsed.statements.isEmpty, !parsed.hasErrors { return .empty }
@@ -90,7 +90,7 @@ public final class Session {
     }
 
     /// Completion candidates for a word being typed.
-    public func completions(prefix: String) -> [String] {
+    package func completions(prefix: String) -> [String] {
         let catalog = catalog()
         var names = Parser.keywords + Checker.builtinFields
         names += catalog.stages.map(\.name) + catalog.touchpoints.map(\.name) + catalog.channels.map(\.name)
@@ -105,7 +105,7 @@ public final class Session {
     /// inside `customer.segment IN (...)`) the store's values of that field; after FROM, TO, THEN, EXCLUDING,
     /// `(` or `|` of a step, only steps; after WHERE, AND, OR, NOT, `[`, BY (and its commas) and SAME, only
     /// fields; elsewhere every keyword and name (`completions(prefix:)`).
-    public func completions(prefix: String, before: String) -> [String] {
+    package func completions(prefix: String, before: String) -> [String] {
         var lexer = Lexer(SourceText(before))
         let tokens = Array(lexer.tokenize().dropLast())
         let catalog = catalog()
@@ -193,7 +193,7 @@ public final class Session {
 
     /// Runs every statement of `source` in order; events reach `emit` as they happen. `isCancelled` is polled
     /// while statements run (see `run(_:cancellation:emit:)`).
-    public func run(_ source: SourceText, isCancelled: @escaping () -> Bool = { false },
+    package func run(_ source: SourceText, isCancelled: @escaping () -> Bool = { false },
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
         try run(source, cancellation: CancellationToken(polling: isCancelled), emit: emit)
     }
@@ -201,7 +201,7 @@ public final class Session {
     /// Runs every statement of `source` in order: each is parsed, checked, planned and executed; events reach
     /// `emit` as they happen. Stops at the first error, thrown as a `RunFailure` whose text is ready for stderr.
     /// `cancellation` stops a query or an import that is running (exit status 130).
-    public func run(_ source: SourceText, cancellation: CancellationToken,
+    package func run(_ source: SourceText, cancellation: CancellationToken,
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
@@ -291,7 +291,7 @@ public final class Session {
 
     /// The values a field takes in the store, most frequent first where counts are known: stages, touchpoints
     /// and channels with their event counts, a property's or customer attribute's text values (up to 10,000).
-    public func values(of fieldName: String) throws -> QueryResult {
+    package func values(of fieldName: String) throws -> QueryResult {
         let catalog = catalog()
         let name = fieldName.lowercased()
         if let column = EventColumn.allCases.first(where: { $0.name == name }) {

@@ -1,43 +1,43 @@
 // Source text, byte ranges into it, and the line index that turns a range into line and column on demand.
 
 /// A half-open range of UTF-8 byte offsets into one source text.
-public struct SourceRange: Sendable, Hashable, CustomStringConvertible {
-    public var start: Int
-    public var end: Int
+package struct SourceRange: Sendable, Hashable, CustomStringConvertible {
+    package var start: Int
+    package var end: Int
 
-    public init(_ start: Int, _ end: Int) {
+    package init(_ start: Int, _ end: Int) {
         self.start = start
         self.end = max(start, end)
     }
 
     /// The smallest range covering both.
-    public func union(_ other: SourceRange) -> SourceRange {
+    package func union(_ other: SourceRange) -> SourceRange {
         SourceRange(min(start, other.start), max(end, other.end))
     }
 
-    public var description: String { "\(start)..<\(end)" }
+    package var description: String { "\(start)..<\(end)" }
 }
 
 /// A 1-based line and column (column counts characters, not bytes).
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-    public var description: String { "\(line):\(column)" }
+package struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    package var line: Int
+    package var column: Int
+    package var description: String { "\(line):\(column)" }
 }
 
 /// One piece of source text (a script, a REPL entry, a `-c` argument) with a name for messages.
-public struct SourceText: Sendable {
-    public let name: String
-    public let text: String
+package struct SourceText: Sendable {
+    package let name: String
+    package let text: String
     /// The text as UTF-8 bytes; every range indexes these.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
     /// Byte offset at which each line starts.
     private let lineStarts: [Int]
     /// The line number of the text's first line: a statement cut from a longer script keeps the script's
     /// line numbers in its messages.
-    public let firstLine: Int
+    package let firstLine: Int
 
-    public init(_ text: String, name: String = "<input>", firstLine: Int = 1) {
+    package init(_ text: String, name: String = "<input>", firstLine: Int = 1) {
         self.name = name
         self.text = text
         self.firstLine = max(1, firstLine)
@@ -48,7 +48,7 @@ public struct SourceText: Sendable {
     }
 
     /// The line and column of a byte offset.
-    public func location(of offset: Int) -> SourceLocation {
+    package func location(of offset: Int) -> SourceLocation {
         let clamped = min(max(0, offset), bytes.count)
         var lo = 0, hi = lineStarts.count - 1
         while lo < hi {
@@ -61,7 +61,7 @@ public struct SourceText: Sendable {
     }
 
     /// The text of a line (numbered as `location(of:)` numbers it), without its newline.
-    public func line(_ numbered: Int) -> String {
+    package func line(_ numbered: Int) -> String {
         let number = numbered - firstLine + 1
         guard number >= 1, number <= lineStarts.count else { return "" }
         let start = lineStarts[number - 1]
@@ -71,7 +71,7 @@ public struct SourceText: Sendable {
     }
 
     /// The text a range covers.
-    public func slice(_ range: SourceRange) -> String {
+    package func slice(_ range: SourceRange) -> String {
         let s = min(max(0, range.start), bytes.count), e = min(max(s, range.end), bytes.count)
         return String(decoding: bytes[s..<e], as: UTF8.self)
     }

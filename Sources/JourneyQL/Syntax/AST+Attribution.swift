@@ -3,26 +3,26 @@
 
 /// `ATTRIBUTE step { MODEL m, ... | LOOKBACK d | HALF LIFE d | VALUE field | clause }` (grammar/journey.ebnf,
 /// rule attribution). `BY field` (a journey clause) names what is credited.
-public struct AttributionSyntax: Sendable, Hashable {
+package struct AttributionSyntax: Sendable, Hashable {
     /// The conversion step: its events are the conversions.
-    public var step: StepSyntax
+    package var step: StepSyntax
     /// The journey clauses as parsed (no steps); the checker accepts WHERE, FOR, a start range, BY (one field) and
     /// LIMIT, and refuses the others, found in `rejected`.
-    public var clauses: FunnelSyntax
+    package var clauses: FunnelSyntax
     /// The models as written (`MODEL first_touch, linear`); empty when MODEL was not written.
-    public var models: [Name] = []
+    package var models: [Name] = []
     /// `LOOKBACK d`; nil when not written.
-    public var lookback: DurationSyntax? = nil
+    package var lookback: DurationSyntax? = nil
     /// `LOOKBACK -d`: written with a minus sign (reported at `lookback`'s range).
-    public var lookbackNegative = false
+    package var lookbackNegative = false
     /// `HALF LIFE d` (time_decay's half-life), with the range of the whole option.
-    public var halfLife: DurationSyntax? = nil
-    public var halfLifeNegative = false
-    public var halfLifeRange: SourceRange? = nil
+    package var halfLife: DurationSyntax? = nil
+    package var halfLifeNegative = false
+    package var halfLifeRange: SourceRange? = nil
     /// `VALUE field`: credit the conversions' values of this numeric property instead of counting them.
-    public var value: FieldRef? = nil
-    public var rejected: [RejectedClause] = []
+    package var value: FieldRef? = nil
+    package var rejected: [RejectedClause] = []
     /// The ATTRIBUTE keyword.
-    public var keyword: SourceRange
-    public var range: SourceRange
+    package var keyword: SourceRange
+    package var range: SourceRange
 }

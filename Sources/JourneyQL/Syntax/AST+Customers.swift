@@ -2,7 +2,7 @@
 // SEGMENT name AS CUSTOMERS ... (a behavioural segment) and SHOW CUSTOMER id.
 
 /// Which of a journey's customers a `CUSTOMERS` statement (or a behavioural segment) keeps.
-public enum CustomerPickSyntax: Sendable, Hashable {
+package enum CustomerPickSyntax: Sendable, Hashable {
     /// No pick: every customer who started the journey.
     case started
     /// `AT k`: reached at least step k (the number as written, checked against the steps by the checker).
@@ -18,22 +18,22 @@ public enum CustomerPickSyntax: Sendable, Hashable {
 }
 
 /// What `ORDER BY` sorts the customer list by.
-public enum CustomerOrderKey: String, Sendable, Hashable, CaseIterable {
+package enum CustomerOrderKey: String, Sendable, Hashable, CaseIterable {
     case start, reached, customer
 }
 
 /// `CUSTOMERS <journey> [pick] [ORDER BY key [DESC]]` (grammar/journey.ebnf, rule customers). The journey's
 /// LIMIT counts customers.
-public struct CustomersSyntax: Sendable, Hashable {
-    public var journey: FunnelSyntax
-    public var pick: CustomerPickSyntax = .started
+package struct CustomersSyntax: Sendable, Hashable {
+    package var journey: FunnelSyntax
+    package var pick: CustomerPickSyntax = .started
     /// Where the pick was written (nil without one).
-    public var pickRange: SourceRange? = nil
-    public var order: CustomerOrderKey = .start
-    public var descending = false
-    public var range: SourceRange
+    package var pickRange: SourceRange? = nil
+    package var order: CustomerOrderKey = .start
+    package var descending = false
+    package var range: SourceRange
 
-    public init(journey: FunnelSyntax, range: SourceRange) {
+    package init(journey: FunnelSyntax, range: SourceRange) {
         self.journey = journey
         self.range = range
     }

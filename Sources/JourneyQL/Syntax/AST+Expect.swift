@@ -2,7 +2,7 @@
 import JourneyStore
 
 /// What an EXPECT requires of the value it reads (grammar rule `expected`).
-public enum ExpectedSyntax: Sendable, Hashable {
+package enum ExpectedSyntax: Sendable, Hashable {
     /// `= 3`, `>= 20`, `< 2 days`, `!= social`.
     case compare(Comparison, Value)
     /// `BETWEEN 400 AND 450`, inclusive.
@@ -12,31 +12,31 @@ public enum ExpectedSyntax: Sendable, Hashable {
 }
 
 /// `column = value` or `column IS NULL` after an EXPECT's WHERE: picks the group of a BY result.
-public struct KeyMatchSyntax: Sendable, Hashable {
-    public var column: Name
+package struct KeyMatchSyntax: Sendable, Hashable {
+    package var column: Name
     /// The value the column must hold; nil for `IS NULL`.
-    public var value: Value?
-    public var range: SourceRange
+    package var value: Value?
+    package var range: SourceRange
 }
 
 /// Which row of the previous result an EXPECT reads (grammar rules `row_pick`, `key_match`).
-public struct RowSelectionSyntax: Sendable, Hashable {
+package struct RowSelectionSyntax: Sendable, Hashable {
     /// `WHERE channel = social AND month = '2024-01'`: rows are narrowed to these first.
-    public var keys: [KeyMatchSyntax] = []
+    package var keys: [KeyMatchSyntax] = []
     /// `AT STEP 2`, `AT STEP purchase` (a `.number` or `.name` step reference).
-    public var step: StepReference? = nil
+    package var step: StepReference? = nil
     /// `AT ROW 3` (1-based, among the rows the keys leave), with where it was written.
-    public var row: (number: Int, range: SourceRange)? = nil
+    package var row: (number: Int, range: SourceRange)? = nil
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { keys.isEmpty && step == nil && row == nil }
+    package var isEmpty: Bool { keys.isEmpty && step == nil && row == nil }
 
-    public static func == (a: RowSelectionSyntax, b: RowSelectionSyntax) -> Bool {
+    package static func == (a: RowSelectionSyntax, b: RowSelectionSyntax) -> Bool {
         a.keys == b.keys && a.step == b.step && a.row?.number == b.row?.number && a.row?.range == b.row?.range
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(keys)
         hasher.combine(step)
         hasher.combine(row?.number)
@@ -44,7 +44,7 @@ public struct RowSelectionSyntax: Sendable, Hashable {
 }
 
 /// `EXPECT ...` (grammar rule `expect`): a guard on the previous result of the session.
-public enum ExpectSyntax: Sendable, Hashable {
+package enum ExpectSyntax: Sendable, Hashable {
     /// `EXPECT customers AT STEP 2 BETWEEN 400 AND 450`: one cell of the previous result.
     case value(column: Name, selection: RowSelectionSyntax, expected: ExpectedSyntax, range: SourceRange)
     /// `EXPECT ROWS >= 3`: how many rows the previous result has.
@@ -53,7 +53,7 @@ public enum ExpectSyntax: Sendable, Hashable {
     /// when it holds a line break.
     case result(Name, range: SourceRange)
 
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .value(_, _, _, let r), .rows(_, let r), .result(_, let r): r
         }

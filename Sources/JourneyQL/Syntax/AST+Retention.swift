@@ -2,42 +2,42 @@
 // periods, and whether "returning in period N" means in it or on or after it.
 
 /// The length of a retention period: a calendar day, ISO week (from Monday) or month, in UTC.
-public enum RetentionPeriod: String, Sendable, Hashable, CaseIterable {
+package enum RetentionPeriod: String, Sendable, Hashable, CaseIterable {
     case day, week, month
 }
 
 /// `RETENTION OF step RETURNING step [EVERY period] [PERIODS n] [ON OR AFTER] [clauses]`
 /// (grammar/journey.ebnf, rule retention).
-public struct RetentionSyntax: Sendable, Hashable {
+package struct RetentionSyntax: Sendable, Hashable {
     /// The step whose first event puts a customer in a cohort.
-    public var of: StepSyntax
+    package var of: StepSyntax
     /// The step that counts as coming back; nil when RETURNING was not written (an error the checker reports).
-    public var returning: StepSyntax?
+    package var returning: StepSyntax?
     /// `EVERY day|week|month`, where it was written.
-    public var every: (period: RetentionPeriod, range: SourceRange)?
+    package var every: (period: RetentionPeriod, range: SourceRange)?
     /// `PERIODS n` as written (checked against 1...RetentionSyntax.maxPeriods by the checker).
-    public var periods: (count: Int, range: SourceRange)?
+    package var periods: (count: Int, range: SourceRange)?
     /// `ON OR AFTER`: a customer returning in period N or any later one counts in N (unbounded retention).
-    public var onOrAfter: SourceRange?
+    package var onOrAfter: SourceRange?
     /// The journey clauses as parsed (no steps): WHERE, FOR, a start range and BY apply; the checker refuses the
     /// others, found in `rejected`.
-    public var clauses: FunnelSyntax
-    public var rejected: [RejectedClause] = []
+    package var clauses: FunnelSyntax
+    package var rejected: [RejectedClause] = []
     /// The RETENTION keyword.
-    public var keyword: SourceRange
-    public var range: SourceRange
+    package var keyword: SourceRange
+    package var range: SourceRange
 
     /// The most periods a table may have (a year of days).
-    public static let maxPeriods = 366
+    package static let maxPeriods = 366
 
-    public static func == (a: RetentionSyntax, b: RetentionSyntax) -> Bool {
+    package static func == (a: RetentionSyntax, b: RetentionSyntax) -> Bool {
         a.of == b.of && a.returning == b.returning && a.every?.period == b.every?.period
             && a.every?.range == b.every?.range && a.periods?.count == b.periods?.count
             && a.periods?.range == b.periods?.range && a.onOrAfter == b.onOrAfter && a.clauses == b.clauses
             && a.rejected == b.rejected && a.keyword == b.keyword && a.range == b.range
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(of)
         hasher.combine(returning)
         hasher.combine(every?.period)

@@ -1,23 +1,23 @@
 // The syntax of STAGES, the journey map: the journey clauses that apply to it, and INACTIVE AFTER.
 
 /// `STAGES [clauses] [INACTIVE AFTER duration]` (grammar/journey.ebnf, rule stages).
-public struct StagesSyntax: Sendable, Hashable {
+package struct StagesSyntax: Sendable, Hashable {
     /// The journey clauses as parsed (no steps): WHERE, FOR, a start range, BY and LIMIT apply; the checker
     /// refuses the others, found in `rejected`.
-    public var clauses: FunnelSyntax
+    package var clauses: FunnelSyntax
     /// `INACTIVE AFTER d`: how long a customer must have been quiet to count as churned; nil for the default.
-    public var inactiveAfter: DurationSyntax?
+    package var inactiveAfter: DurationSyntax?
     /// `INACTIVE AFTER -d`: written with a minus sign (an error the checker reports at `inactiveAfter`'s range).
-    public var inactiveNegative: Bool = false
+    package var inactiveNegative: Bool = false
     /// Clauses written that the journey map has no use for (WITHIN, DIRECTLY, ...), with where they were written.
-    public var rejected: [RejectedClause] = []
+    package var rejected: [RejectedClause] = []
     /// The STAGES keyword.
-    public var keyword: SourceRange
-    public var range: SourceRange
+    package var keyword: SourceRange
+    package var range: SourceRange
 }
 
 /// A journey clause written in a statement that does not take it.
-public struct RejectedClause: Sendable, Hashable {
-    public var clause: String
-    public var range: SourceRange
+package struct RejectedClause: Sendable, Hashable {
+    package var clause: String
+    package var range: SourceRange
 }

@@ -3,17 +3,17 @@
 
 /// `VALUE property FROM step [clauses]`: `journey` holds the one step and the journey clauses (WITHIN is the
 /// horizon from each customer's first event of the step; WHERE, FOR, a start range, BY and LIMIT apply).
-public struct ValueStatementSyntax: Sendable, Hashable {
+package struct ValueStatementSyntax: Sendable, Hashable {
     /// The property whose values are summed (`amount`, `revenue`, `quantity`).
-    public var property: FieldRef
-    public var journey: FunnelSyntax
+    package var property: FieldRef
+    package var journey: FunnelSyntax
     /// Clauses written that VALUE has no use for (DIRECTLY, EXCLUDING, ...), with where they were written.
-    public var rejected: [RejectedClause] = []
+    package var rejected: [RejectedClause] = []
     /// The VALUE keyword.
-    public var keyword: SourceRange
-    public var range: SourceRange
+    package var keyword: SourceRange
+    package var range: SourceRange
 
-    public init(property: FieldRef, journey: FunnelSyntax, keyword: SourceRange, range: SourceRange) {
+    package init(property: FieldRef, journey: FunnelSyntax, keyword: SourceRange, range: SourceRange) {
         self.property = property
         self.journey = journey
         self.keyword = keyword

@@ -2,13 +2,13 @@
 import JourneyStore
 
 /// A name as written, bare or quoted.
-public struct Name: Sendable, Hashable {
-    public var text: String
-    public var range: SourceRange
+package struct Name: Sendable, Hashable {
+    package var text: String
+    package var range: SourceRange
     /// True when written as a quoted string.
-    public var quoted: Bool
+    package var quoted: Bool
 
-    public init(_ text: String, _ range: SourceRange, quoted: Bool = false) {
+    package init(_ text: String, _ range: SourceRange, quoted: Bool = false) {
         self.text = text
         self.range = range
         self.quoted = quoted
@@ -16,7 +16,7 @@ public struct Name: Sendable, Hashable {
 }
 
 /// A literal value on the right of a comparison.
-public enum ValueSyntax: Sendable, Hashable {
+package enum ValueSyntax: Sendable, Hashable {
     /// A bare word (`social`): a value, never a field.
     case word(String)
     case string(String)
@@ -26,21 +26,21 @@ public enum ValueSyntax: Sendable, Hashable {
     case parameter(String)
 }
 
-public struct Value: Sendable, Hashable {
-    public var syntax: ValueSyntax
-    public var range: SourceRange
+package struct Value: Sendable, Hashable {
+    package var syntax: ValueSyntax
+    package var range: SourceRange
 }
 
 /// A field reference: `channel`, `amount`, `customer.segment`.
-public struct FieldRef: Sendable, Hashable {
+package struct FieldRef: Sendable, Hashable {
     /// `customer` in `customer.segment`, nil for an event field.
-    public var qualifier: Name?
-    public var name: Name
-    public var range: SourceRange { qualifier.map { $0.range.union(name.range) } ?? name.range }
+    package var qualifier: Name?
+    package var name: Name
+    package var range: SourceRange { qualifier.map { $0.range.union(name.range) } ?? name.range }
 }
 
 /// A condition as written.
-public indirect enum Expr: Sendable, Hashable {
+package indirect enum Expr: Sendable, Hashable {
     case compare(FieldRef, Comparison, Value, range: SourceRange)
     case inList(FieldRef, [Value], negated: Bool, range: SourceRange)
     /// `f [NOT] LIKE pattern [ESCAPE 'c']`.
@@ -55,7 +55,7 @@ public indirect enum Expr: Sendable, Hashable {
     case and(Expr, Expr)
     case or(Expr, Expr)
 
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .compare(_, _, _, let r), .inList(_, _, _, let r), .not(_, let r), .like(_, _, _, _, let r),
              .isNull(_, _, let r), .between(_, _, _, _, let r): r
@@ -66,7 +66,7 @@ public indirect enum Expr: Sendable, Hashable {
 }
 
 /// How a step names what it matches.
-public indirect enum StepTarget: Sendable, Hashable {
+package indirect enum StepTarget: Sendable, Hashable {
     /// A bare name: a stage if one is called so, else a touchpoint.
     case name(Name)
     case stage(Name)
@@ -77,29 +77,29 @@ public indirect enum StepTarget: Sendable, Hashable {
     case alternatives([StepSyntax])
 }
 
-public struct StepSyntax: Sendable, Hashable {
-    public var target: StepTarget
+package struct StepSyntax: Sendable, Hashable {
+    package var target: StepTarget
     /// `purchase[amount > 100]`.
-    public var filter: Expr?
+    package var filter: Expr?
     /// `consideration?`.
-    public var optional: Bool = false
+    package var optional: Bool = false
     /// `TO b WITHIN 2 days TO c`: the gap window of this step.
-    public var gapWindow: DurationSyntax? = nil
-    public var range: SourceRange
+    package var gapWindow: DurationSyntax? = nil
+    package var range: SourceRange
 }
 
 /// A duration as written, already in milliseconds.
-public struct DurationSyntax: Sendable, Hashable {
-    public var milliseconds: Int64
-    public var range: SourceRange
+package struct DurationSyntax: Sendable, Hashable {
+    package var milliseconds: Int64
+    package var range: SourceRange
 }
 
 /// A step named in `EXCLUDING x BETWEEN i AND j`: its 1-based number or its name as written.
-public enum StepReference: Sendable, Hashable {
+package enum StepReference: Sendable, Hashable {
     case number(Int, SourceRange)
     case name(Name)
 
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .number(_, let r): r
         case .name(let n): n.range
@@ -107,23 +107,23 @@ public enum StepReference: Sendable, Hashable {
     }
 }
 
-public struct ExclusionSyntax: Sendable, Hashable {
-    public var target: StepSyntax
-    public var between: (from: StepReference, to: StepReference)?
-    public var range: SourceRange
+package struct ExclusionSyntax: Sendable, Hashable {
+    package var target: StepSyntax
+    package var between: (from: StepReference, to: StepReference)?
+    package var range: SourceRange
 
-    public static func == (a: ExclusionSyntax, b: ExclusionSyntax) -> Bool {
+    package static func == (a: ExclusionSyntax, b: ExclusionSyntax) -> Bool {
         a.target == b.target && a.range == b.range && a.between?.from == b.between?.from && a.between?.to == b.between?.to
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(target)
         hasher.combine(range)
     }
 }
 
 /// Where a journey may start.
-public enum StartSyntax: Sendable, Hashable {
+package enum StartSyntax: Sendable, Hashable {
     /// `DURING a .. b`; `endIsDate` when b was written as a date only (the range then covers that whole day).
     case during(Int64, Int64, endIsDate: Bool, range: SourceRange)
     case since(Int64, range: SourceRange)
@@ -132,33 +132,33 @@ public enum StartSyntax: Sendable, Hashable {
 }
 
 /// One key of `BY`: a field (`channel`, `amount`, `customer.segment`) or `day`, `week`, `month`.
-public struct BreakdownSyntax: Sendable, Hashable {
-    public var field: FieldRef
+package struct BreakdownSyntax: Sendable, Hashable {
+    package var field: FieldRef
 }
 
 /// `FROM s1 TO s2 ... [clauses]` (grammar/journey.ebnf, rule funnel).
-public struct FunnelSyntax: Sendable, Hashable {
-    public var steps: [StepSyntax]
-    public var within: DurationSyntax?
-    public var filter: Expr?
-    public var range: SourceRange
-    public var directly: Bool = false
-    public var strictTime: Bool = false
+package struct FunnelSyntax: Sendable, Hashable {
+    package var steps: [StepSyntax]
+    package var within: DurationSyntax?
+    package var filter: Expr?
+    package var range: SourceRange
+    package var directly: Bool = false
+    package var strictTime: Bool = false
     /// `TIES ANY ORDER`.
-    public var tiesAnyOrder: Bool = false
+    package var tiesAnyOrder: Bool = false
     /// `IN ANY ORDER`.
-    public var anyOrder: Bool = false
-    public var exclusions: [ExclusionSyntax] = []
-    public var same: FieldRef? = nil
-    public var start: StartSyntax? = nil
-    public var breakdown: [BreakdownSyntax] = []
-    public var limit: (value: Int, range: SourceRange)? = nil
+    package var anyOrder: Bool = false
+    package var exclusions: [ExclusionSyntax] = []
+    package var same: FieldRef? = nil
+    package var start: StartSyntax? = nil
+    package var breakdown: [BreakdownSyntax] = []
+    package var limit: (value: Int, range: SourceRange)? = nil
     /// `FOR segment`.
-    public var segment: Name? = nil
+    package var segment: Name? = nil
     /// `EXPLAIN CUSTOMER id FROM ...`: the customer whose match is traced.
-    public var traceCustomer: Name? = nil
+    package var traceCustomer: Name? = nil
 
-    public init(steps: [StepSyntax], within: DurationSyntax?, filter: Expr?, range: SourceRange) {
+    package init(steps: [StepSyntax], within: DurationSyntax?, filter: Expr?, range: SourceRange) {
         self.steps = steps
         self.within = within
         self.filter = filter
@@ -180,44 +180,44 @@ public struct FunnelSyntax: Sendable, Hashable {
         return clauses
     }
 
-    public static func == (a: FunnelSyntax, b: FunnelSyntax) -> Bool {
+    package static func == (a: FunnelSyntax, b: FunnelSyntax) -> Bool {
         a.steps == b.steps && a.within == b.within && a.filter == b.filter && a.range == b.range
             && a.directly == b.directly && a.strictTime == b.strictTime && a.exclusions == b.exclusions
             && a.same == b.same && a.start == b.start && a.breakdown == b.breakdown
             && a.limit?.value == b.limit?.value && a.segment == b.segment
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(steps)
         hasher.combine(range)
     }
 }
 
 /// `IMPORT 'file' [, 'file'] [MAP field = column, ...]` and `IMPORT CUSTOMERS 'file' ...`.
-public struct ImportSyntax: Sendable, Hashable {
-    public var files: [Name]
-    public var customers: Bool
-    public var mapping: [(field: Name, column: Name)]
-    public var range: SourceRange
+package struct ImportSyntax: Sendable, Hashable {
+    package var files: [Name]
+    package var customers: Bool
+    package var mapping: [(field: Name, column: Name)]
+    package var range: SourceRange
 
-    public static func == (a: ImportSyntax, b: ImportSyntax) -> Bool {
+    package static func == (a: ImportSyntax, b: ImportSyntax) -> Bool {
         a.files == b.files && a.customers == b.customers && a.range == b.range
             && a.mapping.map(\.field) == b.mapping.map(\.field) && a.mapping.map(\.column) == b.mapping.map(\.column)
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(files)
         hasher.combine(range)
     }
 }
 
 /// What `SHOW` lists.
-public enum ShowTarget: String, Sendable, Hashable, CaseIterable {
+package enum ShowTarget: String, Sendable, Hashable, CaseIterable {
     case stages, touchpoints, channels, fields, segments, definitions
 }
 
 /// The kinds of definition stored with the data.
-public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
+package enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// `DEFINE STAGE name AS condition`: a step (and `stage = name`) means the condition.
     case stage
     /// `LET name = condition`: a named condition.
@@ -226,11 +226,11 @@ public enum DefinitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case segment
 
     /// The keyword that introduces it: `STAGE`, `LET`, `SEGMENT`.
-    public var keyword: String { rawValue.uppercased() }
+    package var keyword: String { rawValue.uppercased() }
 }
 
 /// Statements that change what the store (or the session) knows, rather than ask it something.
-public enum DefinitionSyntax: Sendable, Hashable {
+package enum DefinitionSyntax: Sendable, Hashable {
     /// `DEFINE STAGE name AS condition`, `LET name = condition`, `SEGMENT name AS condition`;
     /// `text` covers the condition exactly as written (parentheses included), which is what is stored.
     case define(DefinitionKind, Name, Expr, text: SourceRange, range: SourceRange)
@@ -244,7 +244,7 @@ public enum DefinitionSyntax: Sendable, Hashable {
     /// as written, which is what is stored (AST+Customers.swift).
     case segmentAsCustomers(Name, CustomersSyntax, text: SourceRange, range: SourceRange)
 
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .define(_, _, _, _, let r), .drop(_, _, let r), .setStages(_, let r), .setNow(_, let r): r
         case .segmentAsCustomers(_, _, _, let r): r
@@ -252,7 +252,7 @@ public enum DefinitionSyntax: Sendable, Hashable {
     }
 }
 
-public enum StatementSyntax: Sendable, Hashable {
+package enum StatementSyntax: Sendable, Hashable {
     case funnel(FunnelSyntax)
     case importData(ImportSyntax)
     case show(ShowTarget, range: SourceRange)
@@ -285,7 +285,7 @@ public enum StatementSyntax: Sendable, Hashable {
     /// `ATTRIBUTE step ...`: each conversion's credit shared among the touches before it (AST+Attribution.swift).
     case attribution(AttributionSyntax)
 
-    public var range: SourceRange {
+    package var range: SourceRange {
         switch self {
         case .funnel(let f): f.range
         case .importData(let i): i.range

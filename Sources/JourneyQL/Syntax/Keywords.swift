@@ -2,7 +2,7 @@
 // keeps grammar/journey.ebnf in step all read this table (they were separate lists that drifted apart).
 
 /// How a keyword binds.
-public enum KeywordRole: Sendable, Hashable {
+package enum KeywordRole: Sendable, Hashable {
     /// Starts or separates clauses: never a bare name or value (quote it: `'from'`).
     case reserved
     /// Starts a clause where a clause may start, and is a name elsewhere (`same`, `strict`, `last`, `ties`).
@@ -11,9 +11,9 @@ public enum KeywordRole: Sendable, Hashable {
     case contextual
 }
 
-public enum Keywords {
+package enum Keywords {
     /// Each keyword as the grammar spells it, with its role.
-    public static let table: [(word: String, role: KeywordRole)] = [
+    package static let table: [(word: String, role: KeywordRole)] = [
         // Journeys and their clauses.
         ("FROM", .reserved), ("TO", .reserved), ("THEN", .reserved), ("WITHIN", .reserved), ("WHERE", .reserved),
         ("BY", .reserved), ("LIMIT", .reserved), ("TOP", .reserved), ("FOR", .reserved), ("EXCLUDING", .reserved),
@@ -61,13 +61,13 @@ public enum Keywords {
     ]
 
     /// Lower-case words that can never be a bare name or value.
-    public static let reserved: Set<String> = Set(table.filter { $0.role == .reserved }.map { $0.word.lowercased() })
+    package static let reserved: Set<String> = Set(table.filter { $0.role == .reserved }.map { $0.word.lowercased() })
 
     /// Lower-case words that start a clause where one may start, and are names elsewhere.
-    public static let clauseWords: Set<String> = Set(table.filter { $0.role == .clause }.map { $0.word.lowercased() })
+    package static let clauseWords: Set<String> = Set(table.filter { $0.role == .clause }.map { $0.word.lowercased() })
 
     /// Every keyword, upper-case, for completion and help; then the long forms of the duration units and the
     /// periods of `BY`.
-    public static let completions: [String] = table.map(\.word)
+    package static let completions: [String] = table.map(\.word)
         + ["seconds", "minutes", "hours", "days", "weeks", "months", "years", "day", "week", "month"]
 }

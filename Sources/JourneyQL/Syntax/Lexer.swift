@@ -1,19 +1,19 @@
 // The lexer: source bytes to tokens. Errors are diagnostics with ranges; the lexer never stops early.
 import JourneyStore
 
-public struct Lexer {
+package struct Lexer {
     private let bytes: [UInt8]
     private var index = 0
-    public private(set) var diagnostics: [Diagnostic] = []
+    package private(set) var diagnostics: [Diagnostic] = []
     /// True when the text ends inside a string literal (the REPL keeps reading).
-    public private(set) var endsInsideString = false
+    package private(set) var endsInsideString = false
 
-    public init(_ source: SourceText) {
+    package init(_ source: SourceText) {
         self.bytes = source.bytes
     }
 
     /// Every token of the text, ending with `.end`.
-    public mutating func tokenize() -> [Token] {
+    package mutating func tokenize() -> [Token] {
         var tokens: [Token] = []
         while true {
             let token = next()
@@ -206,7 +206,7 @@ public struct Lexer {
 }
 
 /// Duration units, long and short, and their length. A month is 30 days and a year 365 days.
-public enum DurationUnit {
+package enum DurationUnit {
     static let table: [(names: [String], ms: Int64)] = [
         (["ms", "millisecond", "milliseconds"], 1),
         (["s", "sec", "secs", "second", "seconds"], 1000),
@@ -219,14 +219,14 @@ public enum DurationUnit {
     ]
 
     /// `value` units of `unit` milliseconds each, or nil when that does not fit in 64 bits.
-    public static func milliseconds(_ value: Double, unit: Int64) -> Int64? {
+    package static func milliseconds(_ value: Double, unit: Int64) -> Int64? {
         let ms = (value * Double(unit)).rounded()
         guard ms.isFinite, abs(ms) < 9.0e18 else { return nil }
         return Int64(ms)
     }
 
     /// The length of one `unit` in milliseconds, or nil when it is not a unit.
-    public static func milliseconds(for unit: String) -> Int64? {
+    package static func milliseconds(for unit: String) -> Int64? {
         let lower = unit.lowercased()
         return table.first { $0.names.contains(lower) }?.ms
     }

@@ -3,7 +3,7 @@ import JourneyStore
 
 extension Parser {
     /// Parses a whole text as one condition: the stored text of a definition.
-    public static func parseCondition(_ source: SourceText) -> (condition: Expr?, diagnostics: [Diagnostic]) {
+    package static func parseCondition(_ source: SourceText) -> (condition: Expr?, diagnostics: [Diagnostic]) {
         var parser = Parser(source)
         do {
             let condition = try parser.parseCondition()

@@ -3,7 +3,7 @@ import JourneyStore
 
 extension Parser {
     /// The `CUSTOMERS ...` text of a stored behavioural segment, parsed on its own (the whole text must be one).
-    public static func parseCustomersDefinition(_ source: SourceText, parameters: [String: String] = [:])
+    package static func parseCustomersDefinition(_ source: SourceText, parameters: [String: String] = [:])
         -> (customers: CustomersSyntax?, diagnostics: [Diagnostic]) {
         var parser = Parser(source, parameters: parameters)
         do {
@@ -19,7 +19,7 @@ extension Parser {
 
     /// Whether a stored segment's text is a behavioural one (`CUSTOMERS FROM ...`) rather than a condition:
     /// CUSTOMERS is reserved, so no condition starts with it.
-    public static func isCustomersText(_ text: String) -> Bool {
+    package static func isCustomersText(_ text: String) -> Bool {
         var lexer = Lexer(SourceText(text))
         return lexer.tokenize().first?.isWord("CUSTOMERS") == true
     }

@@ -3,25 +3,25 @@
 import JourneyStore
 
 /// What parsing some text gives.
-public struct ParseResult: Sendable {
+package struct ParseResult: Sendable {
     /// The statements parsed before the first error (all of them when there is none).
-    public var statements: [StatementSyntax]
-    public var diagnostics: [Diagnostic]
+    package var statements: [StatementSyntax]
+    package var diagnostics: [Diagnostic]
     /// The text stops inside a statement (or a string): more lines would complete it.
-    public var isIncomplete: Bool
+    package var isIncomplete: Bool
 
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    package var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
 
-public struct Parser {
+package struct Parser {
     /// Words that start or separate clauses; they cannot be bare names or bare values (quote them).
-    public static var reservedWords: Set<String> { Keywords.reserved }
+    package static var reservedWords: Set<String> { Keywords.reserved }
 
     /// Keywords offered by completion and listed in help (see `Keywords`).
-    public static var keywords: [String] { Keywords.completions }
+    package static var keywords: [String] { Keywords.completions }
 
     /// How deeply parentheses, NOT and alternatives may nest; deeper input is refused, not a stack overflow.
-    public static let maximumDepth = 100
+    package static let maximumDepth = 100
 
     var tokens: [Token]
     var position = 0
@@ -32,7 +32,7 @@ public struct Parser {
     /// Values in conditions are bound later, by the checker, which knows the field they are compared with.
     let parameters: [String: String]
 
-    public init(_ source: SourceText, parameters: [String: String] = [:]) {
+    package init(_ source: SourceText, parameters: [String: String] = [:]) {
         var lexer = Lexer(source)
         self.tokens = lexer.tokenize()
         self.diagnostics = lexer.diagnostics
@@ -41,7 +41,7 @@ public struct Parser {
     }
 
     /// Parses a whole script.
-    public static func parse(_ source: SourceText, parameters: [String: String] = [:]) -> ParseResult {
+    package static func parse(_ source: SourceText, parameters: [String: String] = [:]) -> ParseResult {
         var parser = Parser(source, parameters: parameters)
         return parser.parseScript()
     }

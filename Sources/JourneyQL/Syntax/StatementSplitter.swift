@@ -2,21 +2,21 @@
 // The REPL, scripts, `-c` and stdin share this one rule: a statement ends at `;` (or at the end of the input).
 
 /// One statement cut from the stream, with where it starts so its messages carry the script's line numbers.
-public struct StatementPiece: Sendable, Equatable {
+package struct StatementPiece: Sendable, Equatable {
     /// The statement's text, its `;` included, preceded by blanks standing for whatever came before it on
     /// its first line (so columns in messages are those of the script).
-    public var text: String
+    package var text: String
     /// The 1-based line of the stream on which the statement starts.
-    public var firstLine: Int
+    package var firstLine: Int
 
-    public func source(name: String) -> SourceText {
+    package func source(name: String) -> SourceText {
         SourceText(text, name: name, firstLine: firstLine)
     }
 }
 
 /// Collects lines and hands back each statement as soon as its `;` arrives. Every byte is looked at once,
 /// so a script of any length is read in linear time and its statements can run as they come.
-public struct StatementSplitter: Sendable {
+package struct StatementSplitter: Sendable {
     /// The text of the statement being collected (from its first non-blank line).
     private var pending: [UInt8] = []
     private var pendingFirstLine = 1
@@ -26,23 +26,23 @@ public struct StatementSplitter: Sendable {
     private var hasContent = false
     private var linesSeen = 0
 
-    public init() {}
+    package init() {}
 
     /// Nothing but blanks and comments is waiting: the next line starts a statement (or a dot-command).
-    public var isAtBoundary: Bool { !hasContent && !inString }
+    package var isAtBoundary: Bool { !hasContent && !inString }
 
     /// The text collected since the last statement ended.
-    public var pendingText: String { String(decoding: pending, as: UTF8.self) }
+    package var pendingText: String { String(decoding: pending, as: UTF8.self) }
 
     /// Drops what has been collected (Ctrl-C at a continuation prompt).
-    public mutating func reset() {
+    package mutating func reset() {
         pending = []
         inString = false
         hasContent = false
     }
 
     /// Adds the next line of the stream; returns the statements that end on it, in order.
-    public mutating func add(line: String) -> [StatementPiece] {
+    package mutating func add(line: String) -> [StatementPiece] {
         linesSeen += 1
         var bytes = Array(line.utf8)
         if linesSeen == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 BOM
@@ -106,7 +106,7 @@ public struct StatementSplitter: Sendable {
     }
 
     /// At the end of the input: the last statement, if it has content but no `;`.
-    public mutating func finish() -> StatementPiece? {
+    package mutating func finish() -> StatementPiece? {
         defer { reset() }
         guard hasContent || inString else { return nil }
         return StatementPiece(text: String(decoding: pending, as: UTF8.self), firstLine: pendingFirstLine)

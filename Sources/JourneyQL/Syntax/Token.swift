@@ -1,6 +1,6 @@
 // Tokens: what the lexer hands the parser, each with the byte range it came from.
 
-public enum Symbol: String, Sendable, Hashable {
+package enum Symbol: String, Sendable, Hashable {
     case equal = "="
     case notEqual = "!="
     case less = "<"
@@ -21,7 +21,7 @@ public enum Symbol: String, Sendable, Hashable {
     case star = "*"
 }
 
-public enum TokenKind: Sendable, Hashable {
+package enum TokenKind: Sendable, Hashable {
     /// A bare word: a keyword, a name or a bare-word value; the parser decides by context.
     case word(String)
     /// A quoted string with its escapes resolved.
@@ -38,34 +38,34 @@ public enum TokenKind: Sendable, Hashable {
     case end
 }
 
-public struct Token: Sendable, Hashable {
-    public var kind: TokenKind
-    public var range: SourceRange
+package struct Token: Sendable, Hashable {
+    package var kind: TokenKind
+    package var range: SourceRange
 
-    public init(_ kind: TokenKind, _ range: SourceRange) {
+    package init(_ kind: TokenKind, _ range: SourceRange) {
         self.kind = kind
         self.range = range
     }
 
     /// True when this is the bare word `keyword`, compared case-insensitively.
     /// A `$name` reference.
-    public var isParameter: Bool {
+    package var isParameter: Bool {
         if case .parameter = kind { return true }
         return false
     }
 
-    public func isWord(_ keyword: String) -> Bool {
+    package func isWord(_ keyword: String) -> Bool {
         if case .word(let w) = kind { return w.caseInsensitiveEquals(keyword) }
         return false
     }
 
-    public var word: String? {
+    package var word: String? {
         if case .word(let w) = kind { return w }
         return nil
     }
 
     /// How the token reads in a message: `'FROM'`, `end of input`.
-    public var display: String {
+    package var display: String {
         switch kind {
         case .word(let w): "'\(w)'"
         case .string(let s): "string '\(s)'"

@@ -5,18 +5,18 @@ import Foundation
 /// The stage, touchpoint and channel codes of one event (nil where the column is NULL). The distinct triples of a
 /// store are few (hundreds), so each event stores the number of its triple, and a condition on these columns is
 /// evaluated once per triple instead of once per event.
-public struct CodeTriple: Sendable, Hashable {
-    public var stage: Int64?
-    public var touchpoint: Int64?
-    public var channel: Int64?
+package struct CodeTriple: Sendable, Hashable {
+    package var stage: Int64?
+    package var touchpoint: Int64?
+    package var channel: Int64?
 
-    public init(stage: Int64?, touchpoint: Int64?, channel: Int64?) {
+    package init(stage: Int64?, touchpoint: Int64?, channel: Int64?) {
         self.stage = stage
         self.touchpoint = touchpoint
         self.channel = channel
     }
 
-    public subscript(column: EventColumn) -> Int64? {
+    package subscript(column: EventColumn) -> Int64? {
         switch column {
         case .stage: stage
         case .touchpoint: touchpoint
@@ -27,13 +27,13 @@ public struct CodeTriple: Sendable, Hashable {
 
 /// Which state of the events a columnar copy holds: imports only ever add events, and every
 /// added event takes the next import sequence number, so the count and the next number identify the contents.
-public struct EventsVersion: Sendable, Hashable {
-    public var eventCount: Int64
-    public var nextSeq: Int64
+package struct EventsVersion: Sendable, Hashable {
+    package var eventCount: Int64
+    package var nextSeq: Int64
 }
 
 /// Where a columnar copy came from.
-public enum ColumnarOrigin: Sendable {
+package enum ColumnarOrigin: Sendable {
     /// Already in this process's memory.
     case memory
     /// Decoded from the copy kept inside the store.
@@ -46,19 +46,19 @@ public enum ColumnarOrigin: Sendable {
 ///
 /// Customer `c` (an index into `customers`) owns events `starts[c] ..< starts[c + 1]`, in time, then import order.
 /// About 12 bytes per event: an 8-byte time and a 4-byte triple number.
-public final class ColumnarEvents: @unchecked Sendable {
+package final class ColumnarEvents: @unchecked Sendable {
     /// The state of the events this copy holds.
-    public let version: EventsVersion
+    package let version: EventsVersion
     /// The store's internal customer numbers, ascending; only customers with events.
-    public let customers: [Int64]
+    package let customers: [Int64]
     /// customers.count + 1 offsets into the event columns.
-    public let starts: [Int32]
+    package let starts: [Int32]
     /// Milliseconds since the epoch (UTC).
-    public let times: [Int64]
+    package let times: [Int64]
     /// Each event's index into `triples`.
-    public let tripleIndex: [UInt32]
+    package let tripleIndex: [UInt32]
     /// The distinct code triples.
-    public let triples: [CodeTriple]
+    package let triples: [CodeTriple]
 
     /// Property columns loaded so far, by property name. Guarded by `lock`: they are loaded on first use.
     private var propertyColumns: [String: PropertyColumn] = [:]
@@ -68,7 +68,7 @@ public final class ColumnarEvents: @unchecked Sendable {
     /// columns stored per part merge the same way.
     let partRuns: ColumnarPartRuns?
 
-    public convenience init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
+    package convenience init(version: EventsVersion, customers: [Int64], starts: [Int32], times: [Int64],
                             tripleIndex: [UInt32], triples: [CodeTriple]) {
         self.init(version: version, customers: customers, starts: starts, times: times, tripleIndex: tripleIndex,
                   triples: triples, partRuns: nil)
@@ -86,11 +86,11 @@ public final class ColumnarEvents: @unchecked Sendable {
         self.partRuns = partRuns
     }
 
-    public var eventCount: Int { times.count }
-    public var customerCount: Int { customers.count }
+    package var eventCount: Int { times.count }
+    package var customerCount: Int { customers.count }
 
     /// Bytes held by the columns, property columns included.
-    public var byteCount: Int {
+    package var byteCount: Int {
         let base = customers.count * 8 + starts.count * 4 + times.count * 8 + tripleIndex.count * 4 + triples.count * 32
         return base + lock.withLock { propertyColumns.values.reduce(0) { $0 + $1.byteCount } }
     }
@@ -98,7 +98,7 @@ public final class ColumnarEvents: @unchecked Sendable {
     /// Per customer, a bit for each triple among its events: bit t % 64 for triple t (with more than 64 triples a
     /// bit stands for several, so a clear bit still proves absence). Made on first use, in one pass (about 8 ms
     /// for 10M events), and kept.
-    public var tripleSummary: [UInt64] {
+    package var tripleSummary: [UInt64] {
         lock.withLock {
             if let summary = storedSummary { return summary }
             var summary = [UInt64](repeating: 0, count: customerCount)
@@ -150,7 +150,7 @@ public final class ColumnarEvents: @unchecked Sendable {
     private var storedSeqs: [Int64]?
 
     /// The index of customer number `id` in `customers`, if it has events.
-    public func customerIndex(_ id: Int64) -> Int? {
+    package func customerIndex(_ id: Int64) -> Int? {
         var lo = 0, hi = customers.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -161,7 +161,7 @@ public final class ColumnarEvents: @unchecked Sendable {
 }
 
 /// A property's value as the store holds it: what `json_type` and `json_extract` give for the event's `props`.
-public enum StoredValue: Sendable, Hashable {
+package enum StoredValue: Sendable, Hashable {
     case missing
     case integer(Int64)
     case real(Double)
@@ -173,7 +173,7 @@ public enum StoredValue: Sendable, Hashable {
 
     /// Text compares byte for byte, as the store does: Swift's `String` equality would merge canonically
     /// equivalent spellings (a precomposed `é` and `e` with a combining accent) into one value.
-    public static func == (a: StoredValue, b: StoredValue) -> Bool {
+    package static func == (a: StoredValue, b: StoredValue) -> Bool {
         switch (a, b) {
         case (.missing, .missing): true
         case (.integer(let x), .integer(let y)): x == y
@@ -184,7 +184,7 @@ public enum StoredValue: Sendable, Hashable {
         }
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         switch self {
         case .missing: hasher.combine(0)
         case .integer(let i): hasher.combine(1); hasher.combine(i)
@@ -197,18 +197,18 @@ public enum StoredValue: Sendable, Hashable {
 }
 
 /// One event property for every event: a number per event into a table of the distinct values.
-public struct PropertyColumn: Sendable {
+package struct PropertyColumn: Sendable {
     /// values[valueIndex[i]] is event i's value; index 0 is always `.missing`.
-    public var valueIndex: ValueNumbers
-    public var values: [StoredValue]
+    package var valueIndex: ValueNumbers
+    package var values: [StoredValue]
 
-    public init(valueIndex: ValueNumbers, values: [StoredValue]) {
+    package init(valueIndex: ValueNumbers, values: [StoredValue]) {
         self.valueIndex = valueIndex
         self.values = values
     }
 
     /// A column whose numbers (each below `values.count`) are kept in the narrowest width that holds them.
-    public init(valueIndex: [UInt32], values: [StoredValue]) {
+    package init(valueIndex: [UInt32], values: [StoredValue]) {
         self.init(valueIndex: ValueNumbers(valueIndex, maximum: UInt32(max(0, values.count - 1))), values: values)
     }
 

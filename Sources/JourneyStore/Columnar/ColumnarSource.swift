@@ -4,17 +4,17 @@ import Foundation
 
 /// An event source over a store's columnar copy. Property columns and customer conditions it needs are read
 /// from the store when a request is prepared.
-public final class ColumnarSource: EventSource {
-    public let events: ColumnarEvents
+package final class ColumnarSource: EventSource {
+    package let events: ColumnarEvents
     let store: EventStore
 
-    public init(events: ColumnarEvents, store: EventStore) {
+    package init(events: ColumnarEvents, store: EventStore) {
         self.events = events
         self.store = store
     }
 
     /// Why the columnar engine cannot serve `request`, or nil when it can.
-    public static func unsupportedReason(_ request: ScanRequest) -> String? {
+    package static func unsupportedReason(_ request: ScanRequest) -> String? {
         func check(_ p: Predicate) -> String? {
             switch p {
             case .like(.column(let column), _): return "LIKE on \(column.name) is only evaluated in SQL"
@@ -26,25 +26,25 @@ public final class ColumnarSource: EventSource {
         return ([request.filter] + request.steps).lazy.compactMap(check).first
     }
 
-    public func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
+    package func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
                               _ body: (CustomerEvents) throws -> Void) throws {
         let scan = try prepare(request, partitions: 1, isCancelled: isCancelled)
         try scan.scan(partition: 0, isCancelled: isCancelled, body)
     }
 
-    public func partitionedScan(_ request: ScanRequest, partitions: Int,
+    package func partitionedScan(_ request: ScanRequest, partitions: Int,
                                 isCancelled: () -> Bool) throws -> (any PartitionedScan)? {
         try prepare(request, partitions: partitions, isCancelled: isCancelled)
     }
 
-    public func explain(_ request: ScanRequest) throws -> ScanExplanation {
+    package func explain(_ request: ScanRequest) throws -> ScanExplanation {
         let scan = try prepare(request, partitions: ColumnarScan.defaultPartitions, isCancelled: { false })
         return ScanExplanation(sql: "", bindings: [], plan: scan.description)
     }
 
     /// Compiles `request` against the columns: loads the property columns it reads and answers its customer
     /// conditions, then specializes the filter and every step to each code triple.
-    public func prepare(_ request: ScanRequest, partitions: Int, isCancelled: () -> Bool) throws -> ColumnarScan {
+    package func prepare(_ request: ScanRequest, partitions: Int, isCancelled: () -> Bool) throws -> ColumnarScan {
         if let reason = Self.unsupportedReason(request) { throw StoreError.schema("columnar engine: " + reason) }
         return try withoutActuallyEscaping(isCancelled) { isCancelled in
             try prepare(request, partitions: partitions, compiler: ResidualCompiler(events: events, store: store,
@@ -161,9 +161,9 @@ struct ResidualCompiler {
 }
 
 /// A request compiled against the columns, ready to scan any of its customer ranges (from any thread).
-public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
+package final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     /// One range per core.
-    public static var defaultPartitions: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    package static var defaultPartitions: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     enum Carried {
         case column(EventColumn)
@@ -259,12 +259,12 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         self.ranges = Self.split(events, into: max(1, partitions))
     }
 
-    public var partitionCount: Int { ranges.count }
+    package var partitionCount: Int { ranges.count }
 
     /// The same scan as an object of its own, sharing every column: a scan thread hands its scan along with each
     /// customer, and each hand-over retains it; on one object shared by two threads those retains contend for
     /// one cache line (a third of an attribution's time).
-    public func threadCopy() -> any PartitionedScan { ColumnarScan(sharing: self) }
+    package func threadCopy() -> any PartitionedScan { ColumnarScan(sharing: self) }
 
     private init(sharing other: ColumnarScan) {
         events = other.events
@@ -309,7 +309,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         return ranges
     }
 
-    public func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws {
+    package func scan(partition: Int, isCancelled: () -> Bool, _ body: (CustomerEvents) throws -> Void) throws {
         var current = CustomerEvents(customer: 0, carried: Array(repeating: [], count: carried.count))
         current.times.reserveCapacity(256)
         current.masks.reserveCapacity(256)
@@ -336,7 +336,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         }
     }
 
-    public func scanColumns(partition: Int, isCancelled: () -> Bool,
+    package func scanColumns(partition: Int, isCancelled: () -> Bool,
                             _ body: (CustomerColumns) throws -> Void) throws {
         // Scratch columns as long as the longest customer, filled in place for each customer.
         var longest = 0
@@ -415,16 +415,16 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         }
     }
 
-    public func columnCode(_ column: EventColumn, event: Int32) -> Int64? {
+    package func columnCode(_ column: EventColumn, event: Int32) -> Int64? {
         events.triples[Int(events.tripleIndex[Int(event)])][column]
     }
 
-    public func carriedValue(_ field: Int, event: Int32) -> CarriedValue {
+    package func carriedValue(_ field: Int, event: Int32) -> CarriedValue {
         let i = Int(event)
         return value(carried[field], event: i, triple: events.triples[Int(events.tripleIndex[i])])
     }
 
-    public func carriedCode(_ field: Int, event: Int32) -> Int? {
+    package func carriedCode(_ field: Int, event: Int32) -> Int? {
         switch carried[field] {
         case .column(let column):
             return events.triples[Int(events.tripleIndex[Int(event)])][column].map { Int($0) }
@@ -435,7 +435,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
         }
     }
 
-    public func carriedDistinctValues(_ field: Int) -> [CarriedValue]? {
+    package func carriedDistinctValues(_ field: Int) -> [CarriedValue]? {
         guard case .property(let index) = carried[field] else { return nil }
         return propertyColumns[index].values.map(Self.carriedValue)
     }
@@ -523,7 +523,7 @@ public final class ColumnarScan: PartitionedScan, @unchecked Sendable {
     }
 
     /// What EXPLAIN shows: the columns in memory and how each condition is evaluated.
-    public var description: [String] {
+    package var description: [String] {
         var lines: [String] = []
         let kib = events.byteCount >> 10
         lines.append("columnar: \(events.eventCount) events of \(events.customerCount) customers in memory"

@@ -3,7 +3,7 @@
 
 extension EventStore {
     /// The state of the events (see `EventsVersion`), from the counters.
-    public func eventsVersion() throws -> EventsVersion {
+    package func eventsVersion() throws -> EventsVersion {
         try dropCachesIfChangedElsewhere()
         let counters = try readCounters()
         return EventsVersion(eventCount: counters.eventCount, nextSeq: counters.nextSeq)
@@ -11,7 +11,7 @@ extension EventStore {
 
     /// The store's events in columnar form, kept on the store and reused until the events change (an import here
     /// or in another process): read from the copy inside the store (its base and parts, merged).
-    public func columnarEvents(isCancelled: () -> Bool = { false }) throws -> ColumnarEvents {
+    package func columnarEvents(isCancelled: () -> Bool = { false }) throws -> ColumnarEvents {
         let version = try eventsVersion()
         if let cached = cachedColumnar, cached.version == version {
             columnarOrigin = .memory

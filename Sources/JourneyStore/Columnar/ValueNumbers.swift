@@ -4,7 +4,7 @@
 // half of the memory it must fault in and the kernel must zero, and the stored form decodes by a copy.
 
 /// Each event's number into a property column's table of distinct values (`PropertyColumn.values`).
-public struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
+package struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
     enum Storage: Sendable {
         case one([UInt8])
         case two([UInt16])
@@ -15,7 +15,7 @@ public struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
 
     /// `numbers` in the narrowest width that holds `maximum` (by default their largest), which must be at least
     /// their largest.
-    public init(_ numbers: [UInt32], maximum: UInt32? = nil) {
+    package init(_ numbers: [UInt32], maximum: UInt32? = nil) {
         let top = maximum ?? numbers.max() ?? 0
         if top <= UInt32(UInt8.max) {
             storage = .one(numbers.map { UInt8(truncatingIfNeeded: $0) })
@@ -30,9 +30,9 @@ public struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
         self.storage = storage
     }
 
-    public var startIndex: Int { 0 }
+    package var startIndex: Int { 0 }
 
-    public var endIndex: Int {
+    package var endIndex: Int {
         switch storage {
         case .one(let a): a.count
         case .two(let a): a.count
@@ -40,7 +40,7 @@ public struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
         }
     }
 
-    public subscript(position: Int) -> UInt32 {
+    package subscript(position: Int) -> UInt32 {
         switch storage {
         case .one(let a): UInt32(a[position])
         case .two(let a): UInt32(a[position])
@@ -65,7 +65,7 @@ public struct ValueNumbers: RandomAccessCollection, Sendable, Equatable {
         return Array(self)
     }
 
-    public static func == (a: ValueNumbers, b: ValueNumbers) -> Bool { a.elementsEqual(b) }
+    package static func == (a: ValueNumbers, b: ValueNumbers) -> Bool { a.elementsEqual(b) }
 
     /// Calls `body` with the numbers' memory, for a loop that reads them per event.
     func withNarrowBuffer<T>(_ body: (NarrowNumbers) throws -> T) rethrows -> T {

@@ -20,55 +20,55 @@ import Darwin
 /// The scenarios differ in shape: retail has short journeys, impulse buys and frequent repeats; travel long
 /// consideration with many searches and few trips a year; banking applications that are approved or declined
 /// over days, branch and phone, and long b2b cycles. See `ScenarioSpec` and `JourneyWalker`.
-public struct JourneyGenerator: Sendable {
+package struct JourneyGenerator: Sendable {
     /// The business the data imitates; each has its own touchpoint names, campaigns and order values.
-    public enum Scenario: String, CaseIterable, Sendable {
+    package enum Scenario: String, CaseIterable, Sendable {
         case retail, travel, banking
     }
 
     /// One generated event.
-    public struct Event: Sendable, Hashable {
-        public var customer: String
+    package struct Event: Sendable, Hashable {
+        package var customer: String
         /// Milliseconds since the epoch (whole seconds).
-        public var time: Int64
-        public var stage: String
-        public var touchpoint: String
-        public var channel: String
-        public var device: String?
-        public var campaign: String?
+        package var time: Int64
+        package var stage: String
+        package var touchpoint: String
+        package var channel: String
+        package var device: String?
+        package var campaign: String?
         /// The order value in cents, on purchase-stage events.
-        public var amountCents: Int?
+        package var amountCents: Int?
 
         /// The amount as written in the CSV (`123.45`), or nil.
-        public var amount: String? { amountCents.map(JourneyGenerator.formatCents) }
+        package var amount: String? { amountCents.map(JourneyGenerator.formatCents) }
     }
 
     /// One generated customer.
-    public struct Customer: Sendable, Hashable {
-        public var id: String
-        public var segment: String
-        public var region: String
+    package struct Customer: Sendable, Hashable {
+        package var id: String
+        package var segment: String
+        package var region: String
         /// Midnight (UTC) of the day the customer opened an account, before their first contact in the data; nil
         /// for the half who have none. It does not depend on how the journey goes (account holders convert a
         /// little better).
-        public var signupDate: Int64?
+        package var signupDate: Int64?
     }
 
     /// The events CSV header.
-    public static let eventsHeader = "customer_id,timestamp,stage,touchpoint,channel,device,campaign,amount"
+    package static let eventsHeader = "customer_id,timestamp,stage,touchpoint,channel,device,campaign,amount"
     /// The customers CSV header.
-    public static let customersHeader = "customer_id,segment,region,signup_date"
+    package static let customersHeader = "customer_id,segment,region,signup_date"
     /// 2024-01-01T00:00:00Z.
-    public static let defaultStart: Int64 = 1_704_067_200_000
+    package static let defaultStart: Int64 = 1_704_067_200_000
     /// Changes whenever the same arguments start giving different data, so a cached data set can tell it is stale.
-    public static let modelVersion = 2
+    package static let modelVersion = 2
 
-    public let customers: Int
-    public let seed: UInt64
-    public let scenario: Scenario
-    public let start: Int64
+    package let customers: Int
+    package let seed: UInt64
+    package let scenario: Scenario
+    package let start: Int64
 
-    public init(customers: Int, seed: UInt64, scenario: Scenario, start: Int64 = JourneyGenerator.defaultStart) {
+    package init(customers: Int, seed: UInt64, scenario: Scenario, start: Int64 = JourneyGenerator.defaultStart) {
         self.customers = max(0, customers)
         self.seed = seed
         self.scenario = scenario
@@ -78,7 +78,7 @@ public struct JourneyGenerator: Sendable {
     // MARK: Output
 
     /// All events, sorted by time across customers; events in the same millisecond keep generation order.
-    public func events() -> [Event] {
+    package func events() -> [Event] {
         let data = generate()
         return data.events.map { event in
             Event(customer: data.customers[Int(event.customer)].id, time: event.time,
@@ -91,12 +91,12 @@ public struct JourneyGenerator: Sendable {
     }
 
     /// All customers in id order.
-    public func customerRecords() -> [Customer] {
+    package func customerRecords() -> [Customer] {
         generate().customers
     }
 
     /// The events CSV (header `eventsHeader`, ISO-8601 UTC timestamps).
-    public func eventsCSV() -> [UInt8] {
+    package func eventsCSV() -> [UInt8] {
         let data = generate()
         var out: [UInt8] = []
         out.reserveCapacity(data.events.count * 90 + 100)
@@ -131,7 +131,7 @@ public struct JourneyGenerator: Sendable {
     }
 
     /// The customers CSV (header `customersHeader`).
-    public func customersCSV() -> [UInt8] {
+    package func customersCSV() -> [UInt8] {
         var text = Self.customersHeader + "\n"
         for customer in generate().customers {
             text += customer.id + "," + customer.segment + "," + customer.region + ","
@@ -141,17 +141,17 @@ public struct JourneyGenerator: Sendable {
     }
 
     /// Writes the events CSV to `path`, or to standard output when `path` is nil.
-    public func writeEvents(to path: String?) throws {
+    package func writeEvents(to path: String?) throws {
         try Self.save(eventsCSV(), to: path)
     }
 
     /// Writes the customers CSV to `path`.
-    public func writeCustomers(to path: String) throws {
+    package func writeCustomers(to path: String) throws {
         try Self.save(customersCSV(), to: path)
     }
 
     /// Cents as a decimal amount with two places: 12345 → `123.45`.
-    public static func formatCents(_ cents: Int) -> String {
+    package static func formatCents(_ cents: Int) -> String {
         let fraction = cents % 100
         return String(cents / 100) + (fraction < 10 ? ".0" : ".") + String(fraction)
     }

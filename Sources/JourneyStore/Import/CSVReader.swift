@@ -6,10 +6,10 @@ import Darwin
 #endif
 
 /// A malformed CSV record: where it is (1-based physical line and character column) and what is wrong.
-public struct CSVError: Error, Sendable, Hashable {
-    public var line: Int
-    public var column: Int
-    public var message: String
+package struct CSVError: Error, Sendable, Hashable {
+    package var line: Int
+    package var column: Int
+    package var message: String
 }
 
 /// Reads CSV records one at a time without building strings.
@@ -18,7 +18,7 @@ public struct CSVError: Error, Sendable, Hashable {
 /// They stay valid only until the next `readRecord()`. Records end at `\n` or `\r\n` outside quotes; completely
 /// empty lines are skipped; a quote inside an unquoted field is kept as data; after a closing quote only a comma
 /// or the end of the record may follow. After a `CSVError` the reader has skipped the faulty record and can go on.
-public final class CSVReader {
+package final class CSVReader {
     private struct Span {
         /// Content bytes, in the window or (for unescaped fields) in the scratch buffer.
         var start: Int
@@ -56,15 +56,15 @@ public final class CSVReader {
     @exclusivity(unchecked) private var recordEndLineStart = 0
 
     /// The physical line the current record starts on.
-    @exclusivity(unchecked) public private(set) var recordLine = 0
+    @exclusivity(unchecked) package private(set) var recordLine = 0
 
     /// Reads the file at `path`.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(source: ByteSource(path: path))
     }
 
     /// Reads CSV text held in memory.
-    public convenience init(bytes: [UInt8]) {
+    package convenience init(bytes: [UInt8]) {
         // An in-memory source is complete, so nothing can be thrown.
         try! self.init(source: ByteSource(bytes: bytes))
     }
@@ -85,10 +85,10 @@ public final class CSVReader {
     }
 
     /// Bytes read from the input so far.
-    public var bytesRead: Int64 { source.bytesRead }
+    package var bytesRead: Int64 { source.bytesRead }
 
     /// How many fields the current record has.
-    public var fieldCount: Int { spanCount }
+    package var fieldCount: Int { spanCount }
 
     /// The current record's field `index` (which must be below `fieldCount`).
     @inline(__always)
@@ -98,33 +98,33 @@ public final class CSVReader {
     }
 
     /// The bytes of field `index` of the current record.
-    public func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    package func field(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         let span = span(index)
         let base = span.inScratch ? UnsafePointer(scratch) : UnsafePointer(source.base)
         return UnsafeBufferPointer(start: base + span.start, count: span.end - span.start)
     }
 
     /// Field `index` of the current record as a string (invalid UTF-8 is repaired).
-    public func string(_ index: Int) -> String {
+    package func string(_ index: Int) -> String {
         String(decoding: field(index), as: UTF8.self)
     }
 
     /// The physical line where field `index` begins.
-    public func line(ofField index: Int) -> Int { span(index).line }
+    package func line(ofField index: Int) -> Int { span(index).line }
 
     /// The 1-based character position where field `index` begins in its line.
-    public func column(ofField index: Int) -> Int {
+    package func column(ofField index: Int) -> Int {
         let span = span(index)
         return characterColumn(from: span.lineStart, to: span.origin)
     }
 
     /// The physical line and 1-based character position just after the record's last field.
-    public var endOfRecord: (line: Int, column: Int) {
+    package var endOfRecord: (line: Int, column: Int) {
         (spanCount > 0 ? spans[spanCount - 1].line : recordLine, characterColumn(from: recordEndLineStart, to: recordEnd))
     }
 
     /// Advances to the next record: true when there is one, false at the end of the input.
-    public func readRecord() throws -> Bool {
+    package func readRecord() throws -> Bool {
         while true {
             switch parse(from: position, line: line) {
             case .record(let next, let nextLine):

@@ -1,11 +1,11 @@
 // Which input column feeds which event field: recognition by common names, overridden by an explicit mapping.
 
 /// An event field an input column can feed; every other column is a property (or a customer attribute).
-public enum ImportField: String, Sendable, CaseIterable, Hashable {
+package enum ImportField: String, Sendable, CaseIterable, Hashable {
     case customer, time, stage, touchpoint, channel
 
     /// Column names recognised for the field (compared case-insensitively), most preferred first.
-    public var aliases: [String] {
+    package var aliases: [String] {
         switch self {
         case .customer: ["customer_id", "user_id", "customer", "customerid", "userid", "distinct_id"]
         case .time: ["timestamp", "ts", "time", "event_time", "datetime"]

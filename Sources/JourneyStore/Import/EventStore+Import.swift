@@ -12,7 +12,7 @@ extension EventStore {
     /// store (file, counters, catalog, in-memory caches) is exactly as before, unless `options.skipBadRows` is set,
     /// in which case such rows are left out and listed in the report. An interrupt (`interruptHandle`) aborts the
     /// call with `StoreError.cancelled`, also leaving the store as before.
-    public func importEvents(_ files: [String], options: ImportOptions = .init(),
+    package func importEvents(_ files: [String], options: ImportOptions = .init(),
                              progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let clock = ContinuousClock()
         let started = clock.now
@@ -51,7 +51,7 @@ extension EventStore {
     /// The id column is recognised like the events' customer column (or named by `mapping["customer"]`); every
     /// other column is an attribute, typed like event properties. Re-importing a customer replaces its attributes;
     /// customers not seen before get a number. Errors and `skipBadRows` behave as for `importEvents`.
-    public func importCustomers(_ file: String, options: ImportOptions = .init(),
+    package func importCustomers(_ file: String, options: ImportOptions = .init(),
                                 progress: ((ImportProgress) -> Void)? = nil) throws -> ImportReport {
         let clock = ContinuousClock()
         let started = clock.now

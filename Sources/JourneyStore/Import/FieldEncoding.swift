@@ -2,12 +2,12 @@
 
 /// Byte-level helpers the importers share. Every function works on raw field bytes so no `String` is built
 /// on the hot path.
-public enum FieldEncoding {
+package enum FieldEncoding {
     /// Whether a CSV value is stored as a JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
     /// Such text is also valid JSON number syntax, so it is copied into the JSON object unchanged.
     /// Whether `text` is stored as a number when imported from CSV: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
     /// The language types `--param` values for properties by the same rule.
-    public static func isPlainNumber(_ text: String) -> Bool {
+    package static func isPlainNumber(_ text: String) -> Bool {
         var copy = text
         return copy.withUTF8 { isPlainNumber($0) }
     }

@@ -1,14 +1,14 @@
 // What an import is asked to do and what it reports back: options, progress, and the final report.
 
 /// An input file format.
-public enum ImportFormat: String, Sendable, CaseIterable {
+package enum ImportFormat: String, Sendable, CaseIterable {
     /// RFC 4180 CSV with a header row.
     case csv
     /// JSON Lines: one JSON object per line.
     case jsonl
 
     /// The format a file name's extension implies (`.csv`; `.jsonl`, `.ndjson`, `.json`), or nil.
-    public init?(path: String) {
+    package init?(path: String) {
         let lower = path.lowercased()
         if lower.hasSuffix(".csv") {
             self = .csv
@@ -21,28 +21,28 @@ public enum ImportFormat: String, Sendable, CaseIterable {
 }
 
 /// How to read input files.
-public struct ImportOptions: Sendable, Hashable {
+package struct ImportOptions: Sendable, Hashable {
     /// The format of every file; nil chooses by each file's extension.
-    public var format: ImportFormat?
+    package var format: ImportFormat?
     /// Field → input column name, overriding recognition by name: e.g. `["time": "ts", "customer": "uid"]`.
     /// Fields are `customer`, `time`, `stage`, `touchpoint` and `channel` (case-insensitive); an empty
     /// column name means the field is read from no column. A CSV header must have every mapped column; in JSON
     /// Lines, where members vary by line, a missing mapped customer or time fails the line and a missing mapped
     /// stage, touchpoint or channel is NULL.
-    public var mapping: [String: String]
+    package var mapping: [String: String]
     /// Skip malformed rows (listing them in the report) instead of failing the whole import.
-    public var skipBadRows: Bool
+    package var skipBadRows: Bool
     /// How long an import waits for another connection's write (another import) before it gives up.
-    public var writerWaitSeconds = 300
+    package var writerWaitSeconds = 300
     /// Events held in memory (32 bytes each) before they are sorted into the store's order and stored; 16M by
     /// default. An import larger than this stores each batch as one more part of the columnar copy (see
     /// `EventImporter.flush`). Lower it to bound an import's memory.
-    public var batchEvents = EventImporter.flushThreshold
+    package var batchEvents = EventImporter.flushThreshold
     /// Events per part of the sort into clustered order (see `ClusteredRows`); tests lower it so that small
     /// imports are sorted in many parts too.
     var sortPartEvents = ClusteredRows.partEvents
 
-    public init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
+    package init(format: ImportFormat? = nil, mapping: [String: String] = [:], skipBadRows: Bool = false) {
         self.format = format
         self.mapping = mapping
         self.skipBadRows = skipBadRows
@@ -50,22 +50,22 @@ public struct ImportOptions: Sendable, Hashable {
 }
 
 /// How far an import has got; reported about every 100,000 rows and once at the end of each file.
-public struct ImportProgress: Sendable, Hashable {
+package struct ImportProgress: Sendable, Hashable {
     /// The file being read.
-    public var file: String
+    package var file: String
     /// Rows read so far across all files of the call (imported and skipped).
-    public var rows: Int
+    package var rows: Int
     /// Bytes read so far across all files of the call.
-    public var bytesRead: Int64
+    package var bytesRead: Int64
     /// The size of all files of the call.
-    public var totalBytes: Int64
+    package var totalBytes: Int64
 
     /// What the import is doing.
-    public var phase: Phase
+    package var phase: Phase
     /// Events stored so far, of `rows` (phase `writing`).
-    public var written: Int
+    package var written: Int
 
-    public enum Phase: Sendable, Hashable {
+    package enum Phase: Sendable, Hashable {
         /// Reading rows (a large import holds them in memory; a very large one writes a sorted batch now and then).
         case reading
         /// A batch of rows (all of them, for most imports) is being sorted into the store's order, made into
@@ -75,7 +75,7 @@ public struct ImportProgress: Sendable, Hashable {
         case waitingForWriter
     }
 
-    public init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading, written: Int = 0) {
+    package init(file: String, rows: Int, bytesRead: Int64, totalBytes: Int64, phase: Phase = .reading, written: Int = 0) {
         self.file = file
         self.rows = rows
         self.bytesRead = bytesRead
@@ -86,7 +86,7 @@ public struct ImportProgress: Sendable, Hashable {
 
     /// The fraction of the phase done, 0 to 1 (1 when there is nothing to do): of the bytes to read, or of the
     /// rows to write.
-    public var fraction: Double {
+    package var fraction: Double {
         switch phase {
         case .reading: totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1
         case .writing: rows > 0 ? min(1, Double(written) / Double(rows)) : 1
@@ -96,40 +96,40 @@ public struct ImportProgress: Sendable, Hashable {
 }
 
 /// A row left out by `ImportOptions.skipBadRows`, with where it is and what is wrong.
-public struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
-    public var file: String
+package struct SkippedRow: Sendable, Hashable, CustomStringConvertible {
+    package var file: String
     /// 1-based physical line where the row (or the faulty field) starts.
-    public var line: Int
+    package var line: Int
     /// 1-based character position of the faulty field in that line.
-    public var column: Int
-    public var message: String
+    package var column: Int
+    package var message: String
 
-    public init(file: String, line: Int, column: Int, message: String) {
+    package init(file: String, line: Int, column: Int, message: String) {
         self.file = file
         self.line = line
         self.column = column
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    package var description: String { "\(file):\(line):\(column): \(message)" }
 }
 
 /// What an import did.
-public struct ImportReport: Sendable, Hashable {
+package struct ImportReport: Sendable, Hashable {
     /// The files read, in order.
-    public var files: [String]
+    package var files: [String]
     /// Events (for an events import) or customer rows (for a customers import) stored.
-    public var imported: Int
+    package var imported: Int
     /// Rows left out because `skipBadRows` was set.
-    public var skipped: [SkippedRow]
+    package var skipped: [SkippedRow]
     /// Customers the store had not seen before.
-    public var newCustomers: Int
+    package var newCustomers: Int
     /// In a customers import: rows for a customer an earlier row of the same file already gave (the last wins).
-    public var repeatedCustomers = 0
+    package var repeatedCustomers = 0
     /// Wall-clock duration of the whole call.
-    public var seconds: Double
+    package var seconds: Double
 
-    public init(files: [String], imported: Int, skipped: [SkippedRow], newCustomers: Int, seconds: Double) {
+    package init(files: [String], imported: Int, skipped: [SkippedRow], newCustomers: Int, seconds: Double) {
         self.files = files
         self.imported = imported
         self.skipped = skipped
@@ -138,7 +138,7 @@ public struct ImportReport: Sendable, Hashable {
     }
 
     /// Rows per second, counting imported and skipped rows.
-    public var rowsPerSecond: Double {
+    package var rowsPerSecond: Double {
         seconds > 0 ? Double(imported + skipped.count) / seconds : 0
     }
 }

@@ -11,24 +11,24 @@
 ///
 /// Calendar fields are validated (months, days per month including leap years, hours, minutes, seconds);
 /// fractions are truncated to whole milliseconds. Surrounding whitespace is not accepted.
-public enum TimeParser {
+package enum TimeParser {
     /// Milliseconds in a day.
-    public static let millisecondsPerDay: Int64 = 86_400_000
+    package static let millisecondsPerDay: Int64 = 86_400_000
 
     /// Parses `text`, or returns nil when it is not a time in one of the accepted forms.
-    public static func parse(_ text: String) -> Int64? {
+    package static func parse(_ text: String) -> Int64? {
         var text = text
         return text.withUTF8 { parse(utf8: $0) }
     }
 
     /// Parses `text`, or returns nil when it is not a time in one of the accepted forms.
-    public static func parse(_ text: Substring) -> Int64? {
+    package static func parse(_ text: Substring) -> Int64? {
         var text = text
         return text.withUTF8 { parse(utf8: $0) }
     }
 
     /// Parses UTF-8 bytes, or returns nil when they are not a time in one of the accepted forms.
-    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    package static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var cursor = Cursor(bytes: bytes)
         if bytes.count >= 5, bytes[4] == UInt8(ascii: "-") {
             return parseCalendar(&cursor)
@@ -37,7 +37,7 @@ public enum TimeParser {
     }
 
     /// Formats `ms` as ISO-8601 UTC: `2024-01-31T10:00:00Z`, with `.123` only when the milliseconds are not zero.
-    public static func format(_ ms: Int64) -> String {
+    package static func format(_ ms: Int64) -> String {
         let (days, within) = floorDivide(ms, millisecondsPerDay)
         let (year, month, day) = civil(fromDays: days)
         let seconds = within / 1000
@@ -52,13 +52,13 @@ public enum TimeParser {
     }
 
     /// Formats the UTC date of `ms` as `2024-01-31`.
-    public static func formatDate(_ ms: Int64) -> String {
+    package static func formatDate(_ ms: Int64) -> String {
         let (year, month, day) = civil(fromDays: floorDivide(ms, millisecondsPerDay).quotient)
         return dateText(year: year, month: month, day: day)
     }
 
     /// Days from 1970-01-01 to the given proleptic Gregorian date (negative before it).
-    public static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         // Howard Hinnant's days_from_civil: years start in March so the leap day is the year's last day.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
@@ -69,7 +69,7 @@ public enum TimeParser {
     }
 
     /// The proleptic Gregorian date `days` after 1970-01-01.
-    public static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    package static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -82,12 +82,12 @@ public enum TimeParser {
     }
 
     /// Whether `year` has a 29th of February.
-    public static func isLeapYear(_ year: Int64) -> Bool {
+    package static func isLeapYear(_ year: Int64) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }
 
     /// How many days `month` (1–12) of `year` has.
-    public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: isLeapYear(year) ? 29 : 28
         case 4, 6, 9, 11: 30

@@ -6,31 +6,31 @@ import Foundation
 ///
 /// Every SQLite call in the package goes through this type or `Statement`; result codes become
 /// `StoreError.sqlite(code:message:)` here and nowhere else.
-public final class Database {
+package final class Database {
     /// How a connection is opened.
-    public struct OpenFlags: OptionSet, Sendable {
-        public let rawValue: Int32
-        public init(rawValue: Int32) { self.rawValue = rawValue }
+    package struct OpenFlags: OptionSet, Sendable {
+        package let rawValue: Int32
+        package init(rawValue: Int32) { self.rawValue = rawValue }
 
-        public static let readOnly = OpenFlags(rawValue: SQLITE_OPEN_READONLY)
-        public static let readWrite = OpenFlags(rawValue: SQLITE_OPEN_READWRITE)
-        public static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
+        package static let readOnly = OpenFlags(rawValue: SQLITE_OPEN_READONLY)
+        package static let readWrite = OpenFlags(rawValue: SQLITE_OPEN_READWRITE)
+        package static let create = OpenFlags(rawValue: SQLITE_OPEN_CREATE)
         /// The connection is used from one thread at a time, so SQLite's own mutexes are skipped.
-        public static let noMutex = OpenFlags(rawValue: SQLITE_OPEN_NOMUTEX)
-        public static let uri = OpenFlags(rawValue: SQLITE_OPEN_URI)
+        package static let noMutex = OpenFlags(rawValue: SQLITE_OPEN_NOMUTEX)
+        package static let uri = OpenFlags(rawValue: SQLITE_OPEN_URI)
 
         /// Read-write, create if missing, no mutex: how the event store opens its file.
-        public static let standard: OpenFlags = [.readWrite, .create, .noMutex]
+        package static let standard: OpenFlags = [.readWrite, .create, .noMutex]
     }
 
     /// The file the connection was opened on.
-    public let path: String
+    package let path: String
     let handle: OpaquePointer
     /// Raised by `InterruptHandle.interrupt()`, for long loops outside SQLite (an import parsing its input).
-    public let interruptFlag = InterruptFlag()
+    package let interruptFlag = InterruptFlag()
 
     /// Opens (and with `.create`, creates) the database at `path`.
-    public init(path: String, flags: OpenFlags = .standard) throws {
+    package init(path: String, flags: OpenFlags = .standard) throws {
         _ = Self.configured
         var db: OpaquePointer?
         let code = sqlite3_open_v2(path, &db, flags.rawValue, nil)
@@ -56,7 +56,7 @@ public final class Database {
     }
 
     /// Runs one or more SQL statements that take no parameters and return no rows of interest.
-    public func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if code != SQLITE_OK {
@@ -67,7 +67,7 @@ public final class Database {
     }
 
     /// Compiles one SQL statement; `?` placeholders are filled with `Statement.bind`.
-    public func prepare(_ sql: String) throws -> Statement {
+    package func prepare(_ sql: String) throws -> Statement {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v2(handle, sql, -1, &statement, nil)
         guard code == SQLITE_OK, let statement else { throw error(code) }
@@ -77,7 +77,7 @@ public final class Database {
     /// Runs `body` inside a transaction: committed when it returns, rolled back when it throws.
     ///
     /// Nested calls become savepoints, so an inner failure undoes only the inner work.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    package func transaction<T>(_ body: () throws -> T) throws -> T {
         let nested = sqlite3_get_autocommit(handle) == 0
         try execute(nested ? "SAVEPOINT journey_nested" : "BEGIN IMMEDIATE")
         let result: T
@@ -99,22 +99,22 @@ public final class Database {
     }
 
     /// Whether a transaction is open on this connection.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    package var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Makes the statement running on this connection stop with `SQLITE_INTERRUPT` as soon as it can.
     /// Safe to call from another thread (see `InterruptHandle`).
-    public func interrupt() {
+    package func interrupt() {
         sqlite3_interrupt(handle)
     }
 
     /// A handle another thread may use to interrupt this connection.
-    public var interruptHandle: InterruptHandle { InterruptHandle(database: self) }
+    package var interruptHandle: InterruptHandle { InterruptHandle(database: self) }
 
     /// Runs `body` while SQLite polls `isCancelled` every `instructions` virtual-machine steps;
     /// a statement that sees it return true stops with `SQLITE_INTERRUPT`.
     ///
     /// A filter that rejects most rows can run long without returning one, so polling between rows is not enough.
-    public func withCancellation<T>(_ isCancelled: () -> Bool, every instructions: Int32 = 10_000,
+    package func withCancellation<T>(_ isCancelled: () -> Bool, every instructions: Int32 = 10_000,
                                     _ body: () throws -> T) rethrows -> T {
         try withoutActuallyEscaping(isCancelled) { check in
             let box = CancellationBox(check)
@@ -133,7 +133,7 @@ public final class Database {
 
     /// Copies `count` bytes of the blob in `column` of the row `rowid` of `table` into `buffer`, from the pages
     /// straight (incremental blob I/O): reading it as a column would first assemble it in a buffer of SQLite's own.
-    public func readBlob(table: String, column: String, rowid: Int64,
+    package func readBlob(table: String, column: String, rowid: Int64,
                          into buffer: UnsafeMutableRawBufferPointer) throws {
         var blob: OpaquePointer?
         let opened = sqlite3_blob_open(handle, "main", table, column, rowid, 0, &blob)
@@ -148,19 +148,19 @@ public final class Database {
     }
 
     /// A number that changes whenever another connection commits to the database (not when this one does).
-    public func dataVersion() throws -> Int64 {
+    package func dataVersion() throws -> Int64 {
         let statement = try prepare("PRAGMA data_version")
         return try statement.step() ? statement.int64(0) : 0
     }
 
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    package var changes: Int { Int(sqlite3_changes(handle)) }
 
     /// The rowid of the most recent successful INSERT.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// The connection's most recent error as a typed error; `SQLITE_INTERRUPT` becomes `.cancelled`.
-    public func error(_ code: Int32) -> StoreError {
+    package func error(_ code: Int32) -> StoreError {
         if code & 0xFF == SQLITE_INTERRUPT { return .cancelled }
         let message = String(cString: sqlite3_errmsg(handle))
         // A damaged file is the user's to deal with (exit 65 and what to do), not an internal error.
@@ -177,39 +177,39 @@ public final class Database {
 }
 
 /// Interrupts a connection from any thread. It keeps the connection alive, so it is never dangling.
-public final class InterruptHandle: @unchecked Sendable {
+package final class InterruptHandle: @unchecked Sendable {
     // Only `sqlite3_interrupt` is ever called through this reference, which SQLite documents as thread-safe.
     private let database: Database
 
     init(database: Database) { self.database = database }
 
     /// Stops the statement currently running on the connection and raises its `interruptFlag`.
-    public func interrupt() {
+    package func interrupt() {
         database.interruptFlag.raise()
         database.interrupt()
     }
 }
 
 /// A thread-safe flag: raised from any thread, polled and lowered by the connection's owner.
-public final class InterruptFlag: @unchecked Sendable {
+package final class InterruptFlag: @unchecked Sendable {
     // Every access to `raised` holds `lock`.
     private let lock = NSLock()
     private var raised = false
 
-    public init() {}
+    package init() {}
 
     /// Raises the flag.
-    public func raise() {
+    package func raise() {
         lock.withLock { raised = true }
     }
 
     /// Lowers the flag (at the start of an operation, so an old request does not cancel a new one).
-    public func lower() {
+    package func lower() {
         lock.withLock { raised = false }
     }
 
     /// Whether the flag is raised.
-    public var isRaised: Bool {
+    package var isRaised: Bool {
         lock.withLock { raised }
     }
 }

@@ -2,14 +2,14 @@
 import Foundation
 
 /// One SQLite value: the four storage classes the store uses (BLOBs are never stored).
-public enum SQLValue: Sendable, Hashable, CustomStringConvertible {
+package enum SQLValue: Sendable, Hashable, CustomStringConvertible {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
 
     /// The value written as an SQL literal would be, for display only (values always reach SQLite bound).
-    public var description: String {
+    package var description: String {
         switch self {
         case .null: "NULL"
         case .integer(let i): String(i)

@@ -4,9 +4,9 @@ import CSQLite
 /// A compiled statement. It keeps its connection alive and is finalized when released.
 ///
 /// Parameter and column indexes follow SQLite: parameters are 1-based, columns 0-based.
-public final class Statement {
+package final class Statement {
     /// The connection the statement belongs to.
-    public let database: Database
+    package let database: Database
     let handle: OpaquePointer
 
     init(database: Database, handle: OpaquePointer) {
@@ -19,32 +19,32 @@ public final class Statement {
     }
 
     /// The statement's SQL text as prepared.
-    public var sql: String { String(cString: sqlite3_sql(handle)) }
+    package var sql: String { String(cString: sqlite3_sql(handle)) }
 
     /// How many `?` parameters the statement has.
-    public var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
+    package var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
 
     // MARK: Binding
 
     /// Binds an integer to the 1-based parameter `index`.
-    public func bind(_ value: Int64, at index: Int32) throws {
+    package func bind(_ value: Int64, at index: Int32) throws {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
     /// Binds a floating-point number to the 1-based parameter `index`.
-    public func bind(_ value: Double, at index: Int32) throws {
+    package func bind(_ value: Double, at index: Int32) throws {
         try check(sqlite3_bind_double(handle, index, value))
     }
 
     /// Binds text to the 1-based parameter `index` (SQLite copies it).
-    public func bind(_ value: String, at index: Int32) throws {
+    package func bind(_ value: String, at index: Int32) throws {
         var value = value
         try value.withUTF8 { utf8 in try bindText(utf8: utf8, at: index) }
     }
 
     /// Binds UTF-8 bytes as text to the 1-based parameter `index` (SQLite copies them).
     /// The importer uses this to hand over field bytes without building a `String`.
-    public func bindText(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+    package func bindText(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
         // A NULL pointer would bind SQL NULL, so empty text points at a static empty string instead.
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             try check(sqlite3_bind_text(handle, index, "", 0, journey_sqlite_transient()))
@@ -55,18 +55,18 @@ public final class Statement {
     }
 
     /// Binds bytes as a blob to the 1-based parameter `index` (SQLite copies them).
-    public func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+    package func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
         try check(sqlite3_bind_blob64(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
                                       sqlite3_uint64(bytes.count), journey_sqlite_transient()))
     }
 
     /// Binds SQL NULL to the 1-based parameter `index`.
-    public func bindNull(at index: Int32) throws {
+    package func bindNull(at index: Int32) throws {
         try check(sqlite3_bind_null(handle, index))
     }
 
     /// Binds any `SQLValue` to the 1-based parameter `index`.
-    public func bind(_ value: SQLValue, at index: Int32) throws {
+    package func bind(_ value: SQLValue, at index: Int32) throws {
         switch value {
         case .null: try bindNull(at: index)
         case .integer(let i): try bind(i, at: index)
@@ -76,14 +76,14 @@ public final class Statement {
     }
 
     /// Binds `values` to parameters 1, 2, ... in order.
-    public func bind(_ values: [SQLValue]) throws {
+    package func bind(_ values: [SQLValue]) throws {
         for (offset, value) in values.enumerated() {
             try bind(value, at: Int32(offset + 1))
         }
     }
 
     /// Sets every parameter back to NULL.
-    public func clearBindings() {
+    package func clearBindings() {
         sqlite3_clear_bindings(handle)
     }
 
@@ -91,7 +91,7 @@ public final class Statement {
 
     /// Advances to the next row: true when a row is available, false when the statement is done.
     @discardableResult
-    public func step() throws -> Bool {
+    package func step() throws -> Bool {
         let code = sqlite3_step(handle)
         switch code {
         case SQLITE_ROW: return true
@@ -101,13 +101,13 @@ public final class Statement {
     }
 
     /// Runs a statement that returns no rows, then resets it so it can run again.
-    public func run() throws {
+    package func run() throws {
         defer { sqlite3_reset(handle) }
         while try step() {}
     }
 
     /// Rewinds the statement so it can run again; bindings are kept.
-    public func reset() {
+    package func reset() {
         // The error from reset repeats the one `step` already reported, so it is not rethrown here.
         sqlite3_reset(handle)
     }
@@ -115,37 +115,37 @@ public final class Statement {
     // MARK: Columns
 
     /// How many columns a result row has.
-    public var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
     /// The name of the 0-based column `index`.
-    public func columnName(_ index: Int32) -> String {
+    package func columnName(_ index: Int32) -> String {
         String(cString: sqlite3_column_name(handle, index))
     }
 
     /// Whether the 0-based column `index` of the current row is NULL.
-    public func isNull(_ index: Int32) -> Bool {
+    package func isNull(_ index: Int32) -> Bool {
         sqlite3_column_type(handle, index) == SQLITE_NULL
     }
 
     /// The 0-based column `index` of the current row as an integer (NULL reads as 0).
-    public func int64(_ index: Int32) -> Int64 {
+    package func int64(_ index: Int32) -> Int64 {
         sqlite3_column_int64(handle, index)
     }
 
     /// The 0-based column `index` of the current row as a floating-point number (NULL reads as 0).
-    public func double(_ index: Int32) -> Double {
+    package func double(_ index: Int32) -> Double {
         sqlite3_column_double(handle, index)
     }
 
     /// Calls `body` with the UTF-8 bytes of the 0-based column `index` as text (nil when NULL), valid only during
     /// the call: no `String` is built.
-    public func withText<T>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
+    package func withText<T>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>?) throws -> T) rethrows -> T {
         guard let pointer = sqlite3_column_text(handle, index) else { return try body(nil) }
         return try body(UnsafeBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, index))))
     }
 
     /// The 0-based column `index` of the current row as text, nil when NULL.
-    public func text(_ index: Int32) -> String? {
+    package func text(_ index: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, index) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
@@ -153,14 +153,14 @@ public final class Statement {
 
     /// Calls `body` with the bytes of the 0-based column `index` of the current row as a blob (empty for NULL);
     /// they are valid only during the call.
-    public func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    package func withBlob<T>(_ index: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         let pointer = sqlite3_column_blob(handle, index)
         let count = Int(sqlite3_column_bytes(handle, index))
         return try body(UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
     }
 
     /// The 0-based column `index` of the current row as whichever storage class it has.
-    public func value(_ index: Int32) -> SQLValue {
+    package func value(_ index: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, index) {
         case SQLITE_NULL: .null
         case SQLITE_INTEGER: .integer(int64(index))

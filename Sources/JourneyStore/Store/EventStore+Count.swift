@@ -7,7 +7,7 @@ extension EventStore {
 
     /// For each predicate, how many events it makes true and how many distinct customers those events belong to;
     /// one scan of the events for up to a hundred predicates.
-    public func countMatching(_ predicates: [Predicate]) throws -> [(events: Int, customers: Int)] {
+    package func countMatching(_ predicates: [Predicate]) throws -> [(events: Int, customers: Int)] {
         try dropCachesIfChangedElsewhere()
         var counts: [(events: Int, customers: Int)] = []
         var start = 0
@@ -39,7 +39,7 @@ extension EventStore {
     ///
     /// Meant for predicates over the customer's id and attributes: each customer is read as one event-less row,
     /// so event fields (stage, time, properties, ...) are missing there and compare as unknown.
-    public func countCustomers(matching predicate: Predicate) throws -> Int {
+    package func countCustomers(matching predicate: Predicate) throws -> Int {
         try dropCachesIfChangedElsewhere()
         var fragment = SQLFragment(sql: """
             SELECT count(*) FROM (SELECT id AS customer, NULL AS time, NULL AS seq, NULL AS stage, NULL AS touchpoint,

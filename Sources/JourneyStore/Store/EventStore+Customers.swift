@@ -3,10 +3,10 @@
 import Foundation
 
 /// A set of the store's customer numbers, ascending and without repeats (a behavioural segment, evaluated).
-public struct CustomerNumbers: Sendable, Hashable {
-    public let numbers: [Int64]
+package struct CustomerNumbers: Sendable, Hashable {
+    package let numbers: [Int64]
 
-    public init(_ numbers: some Sequence<Int64>) {
+    package init(_ numbers: some Sequence<Int64>) {
         let given = Array(numbers)
         // Aggregations hand customers over in scan order, ascending already: no set and no sort then.
         if zip(given, given.dropFirst()).allSatisfy({ $0 < $1 }) {
@@ -16,9 +16,9 @@ public struct CustomerNumbers: Sendable, Hashable {
         }
     }
 
-    public var count: Int { numbers.count }
+    package var count: Int { numbers.count }
 
-    public func contains(_ customer: Int64) -> Bool {
+    package func contains(_ customer: Int64) -> Bool {
         var low = 0, high = numbers.count
         while low < high {
             let mid = (low + high) / 2
@@ -28,7 +28,7 @@ public struct CustomerNumbers: Sendable, Hashable {
     }
 
     /// The set as a JSON array, the one parameter SQL reads it from (`json_each(?)`).
-    public var json: String { "[" + numbers.map(String.init).joined(separator: ",") + "]" }
+    package var json: String { "[" + numbers.map(String.init).joined(separator: ",") + "]" }
 
     /// 1 for each of `customers` (ascending) in the set, else 0: a merge of two sorted lists.
     func membership(of customers: [Int64]) -> [Int8] {
@@ -45,7 +45,7 @@ public struct CustomerNumbers: Sendable, Hashable {
 extension EventStore {
     /// The customer key (id text) of each of `numbers` that the store has, read in one query with the numbers
     /// bound as one JSON array.
-    public func customerKeys(_ numbers: CustomerNumbers) throws -> [Int64: String] {
+    package func customerKeys(_ numbers: CustomerNumbers) throws -> [Int64: String] {
         guard !numbers.numbers.isEmpty else { return [:] }
         var keys: [Int64: String] = [:]
         keys.reserveCapacity(numbers.count)
@@ -69,7 +69,7 @@ extension EventStore {
     }
 
     /// Every customer key, up to `limit` of them (nil when there are more): the candidates for a suggestion.
-    public func customerKeys(limit: Int) throws -> [String]? {
+    package func customerKeys(limit: Int) throws -> [String]? {
         let statement = try db.prepare("SELECT key FROM customers LIMIT ?")
         try statement.bind(Int64(limit + 1), at: 1)
         var keys: [String] = []
@@ -79,7 +79,7 @@ extension EventStore {
 
     /// One customer's events in (time, import order) order with every field and property decoded, and the
     /// customer's attributes (empty without a customers row or attributes).
-    public func timeline(ofCustomer number: Int64) throws -> (events: [RawEvent], attributes: [String: PropertyValue]) {
+    package func timeline(ofCustomer number: Int64) throws -> (events: [RawEvent], attributes: [String: PropertyValue]) {
         let events = try decodedEvents(where: "e.customer = ?", bindings: [.integer(number)], orderBy: "e.time, e.seq") {
             Self.decodedMember($0, type: $1, value: $2)
         }

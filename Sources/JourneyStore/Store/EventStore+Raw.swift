@@ -2,7 +2,7 @@
 
 extension EventStore {
     /// Every event with every field decoded, ordered by customer key (byte-wise), then time, then import order.
-    public func rawEvents() throws -> [RawEvent] {
+    package func rawEvents() throws -> [RawEvent] {
         try decodedEvents(orderBy: "c.key, e.time, e.seq") { Self.propertyValue($0, type: $1, value: $2) }
     }
 
@@ -38,7 +38,7 @@ extension EventStore {
     }
 
     /// Every customer's attributes by customer key; customers without attributes map to an empty dictionary.
-    public func rawCustomers() throws -> [String: [String: PropertyValue]] {
+    package func rawCustomers() throws -> [String: [String: PropertyValue]] {
         let statement = try db.prepare("""
             SELECT c.key, j.key, j.type, j.value FROM customers c LEFT JOIN json_each(c.attrs) j
             """)
@@ -55,14 +55,14 @@ extension EventStore {
     }
 
     /// The customer key (the id text from the input) of the store's customer number `id`, or nil.
-    public func customerKey(_ id: Int64) throws -> String? {
+    package func customerKey(_ id: Int64) throws -> String? {
         let statement = try db.prepare("SELECT key FROM customers WHERE id = ?")
         try statement.bind(id, at: 1)
         return try statement.step() ? statement.text(0) : nil
     }
 
     /// The store's customer number for the customer key `key`, or nil when the customer is unknown.
-    public func customerID(_ key: String) throws -> Int64? {
+    package func customerID(_ key: String) throws -> Int64? {
         let statement = try db.prepare("SELECT id FROM customers WHERE key = ?")
         try statement.bind(key, at: 1)
         return try statement.step() ? statement.int64(0) : nil

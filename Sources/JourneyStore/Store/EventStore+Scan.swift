@@ -1,13 +1,13 @@
 // Serving a ScanRequest: the one SQL query behind a journey scan, grouping its rows per customer, and EXPLAIN.
 
 /// The SQL that serves one scan request.
-public struct ScanQuery: Sendable, Hashable {
+package struct ScanQuery: Sendable, Hashable {
     /// `SELECT customer, time, mask FROM events_json e WHERE (filter) AND (step0 OR ...) ORDER BY customer, time, seq`.
-    public var fragment: SQLFragment
+    package var fragment: SQLFragment
 
     /// Builds the query for `request`. The mask sets bit i when step i's condition is true (not merely not false).
     /// The events come in their order from `EventsTable`, so the ORDER BY needs no sort.
-    public init(_ request: ScanRequest) {
+    package init(_ request: ScanRequest) {
         var fragment = SQLFragment(sql: "SELECT e.customer, e.time, ")
         if request.steps.isEmpty {
             fragment.sql += "0"
@@ -61,7 +61,7 @@ extension EventStore {
     /// Calls `body` once per customer with an admitted event that matches some step, in ascending customer number.
     ///
     /// The arrays handed to `body` are reused for the next customer; copy them if they must outlive the call.
-    public func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
+    package func scanCustomers(_ request: ScanRequest, isCancelled: () -> Bool,
                               _ body: (CustomerEvents) throws -> Void) throws {
         guard !request.steps.isEmpty else { return }
         let query = ScanQuery(request)
@@ -102,7 +102,7 @@ extension EventStore {
     }
 
     /// One customer attribute for every customer that has it, typed as stored (for breakdowns by `customer.x`).
-    public func customerAttributeValues(_ name: String) throws -> [Int64: CarriedValue] {
+    package func customerAttributeValues(_ name: String) throws -> [Int64: CarriedValue] {
         guard let path = PredicateSQL.jsonPath(name) else { return [:] }
         let statement = try db.prepare("SELECT id, json_extract(attrs, ?) FROM customers WHERE json_type(attrs, ?) IS NOT NULL")
         try statement.bind([.text(path), .text(path)])
@@ -119,7 +119,7 @@ extension EventStore {
     }
 
     /// The SQL, its bindings as literals, and SQLite's query plan for `request`.
-    public func explain(_ request: ScanRequest) throws -> ScanExplanation {
+    package func explain(_ request: ScanRequest) throws -> ScanExplanation {
         let query = ScanQuery(request)
         let statement = try db.prepare("EXPLAIN QUERY PLAN " + query.fragment.sql)
         try statement.bind(query.fragment.bindings)

@@ -5,12 +5,12 @@ import Foundation
 ///
 /// One instance owns one connection and is used from one thread at a time; `interruptHandle` is the exception
 /// and may be used from any thread to stop a running scan or import.
-public final class EventStore: EventSource {
+package final class EventStore: EventSource {
     /// The store's file.
-    public let path: String
+    package let path: String
     let db: Database
     /// Opened read-only (asked for, or the file or its folder cannot be written): writes throw `StoreError.readOnly`.
-    public let isReadOnly: Bool
+    package let isReadOnly: Bool
     /// `PRAGMA data_version` when the whole file last passed a quick check (see `requireWritable`).
     var intactAtVersion: Int64?
 
@@ -22,7 +22,7 @@ public final class EventStore: EventSource {
     /// The columnar copy of the events, once a query has asked for it (see `columnarEvents`).
     var cachedColumnar: ColumnarEvents?
     /// Where the last `columnarEvents()` found its copy.
-    public internal(set) var columnarOrigin: ColumnarOrigin = .memory
+    package internal(set) var columnarOrigin: ColumnarOrigin = .memory
     /// `PRAGMA data_version` when the caches were last known to match the file. Another connection's commit
     /// changes it (this connection's own commits do not), and then both caches are dropped.
     var cacheVersion: Int64 = 0
@@ -35,7 +35,7 @@ public final class EventStore: EventSource {
     /// Throws `StoreError.notFound` for a missing or empty file opened `.readWrite`, and `StoreError.schema`
     /// when the file is a store of a newer or unknown version, or not a store at all. A file that is not a
     /// store is refused before anything is written to it (its bytes stay as they were).
-    public init(path: String, access: StoreAccess = .readWrite) throws {
+    package init(path: String, access: StoreAccess = .readWrite) throws {
         self.path = path
         let isNew = Self.isMissingOrEmpty(path)
         if isNew, access != .create { throw StoreError.notFound(path: path) }
@@ -156,7 +156,7 @@ public final class EventStore: EventSource {
 
     /// `PRAGMA integrity_check` of the whole store, then the store's own rules (every event's customer exists,
     /// the counters agree with the table): the problems found, empty for a sound store. For `journey check`.
-    public func check() throws -> [String] {
+    package func check() throws -> [String] {
         var problems: [String] = []
         let integrity = try db.prepare("PRAGMA integrity_check")
         while try integrity.step() {
@@ -188,7 +188,7 @@ public final class EventStore: EventSource {
     }
 
     /// No file at `path`, or one of zero bytes: the only files that may become a new store.
-    public static func isMissingOrEmpty(_ path: String) -> Bool {
+    package static func isMissingOrEmpty(_ path: String) -> Bool {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
             return !FileManager.default.fileExists(atPath: path)
         }
@@ -220,12 +220,12 @@ public final class EventStore: EventSource {
 
     /// A handle that stops the scan or import running on this store, usable from another thread
     /// (a SIGINT watcher, say). The interrupted call throws `StoreError.cancelled`.
-    public var interruptHandle: InterruptHandle { db.interruptHandle }
+    package var interruptHandle: InterruptHandle { db.interruptHandle }
 
     /// The store's connection, for SQL of one's own: the events are views `events` and `events_json` over the
     /// columnar copy, which only a connection of this package can read (see `EventsTable`). Queries only: writes
     /// that bypass the store's imports would leave its counters and copy disagreeing.
-    public var sqlConnection: Database { db }
+    package var sqlConnection: Database { db }
 
     /// The names of the indexes made by `CREATE INDEX` in the store.
     static func indexNames(_ db: Database) throws -> [String] {
@@ -236,7 +236,7 @@ public final class EventStore: EventSource {
     }
 
     /// Copies the write-ahead log into the main file and empties the log, so the file alone holds the store.
-    public func checkpoint() throws {
+    package func checkpoint() throws {
         try requireWritable()
         try db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
@@ -244,14 +244,14 @@ public final class EventStore: EventSource {
     // MARK: Metadata
 
     /// The metadata value stored under `key`, or nil.
-    public func metadata(_ key: String) throws -> String? {
+    package func metadata(_ key: String) throws -> String? {
         let statement = try db.prepare("SELECT value FROM meta WHERE key = ?")
         try statement.bind(key, at: 1)
         return try statement.step() ? statement.text(0) : nil
     }
 
     /// Stores `value` under `key`; nil deletes the key. Keys the store manages itself (`schema_version`) are refused.
-    public func setMetadata(_ key: String, _ value: String?) throws {
+    package func setMetadata(_ key: String, _ value: String?) throws {
         try requireWritable(checking: ["meta"])
         if Schema.reservedKeys.contains(key) {
             throw StoreError.schema("metadata key '\(key)' is managed by the store")
@@ -271,7 +271,7 @@ public final class EventStore: EventSource {
 
     /// Replaces the value under `key` with `change(current value)` in one write transaction, so two connections
     /// changing the same key (two sessions defining at once) cannot lose each other's change. nil deletes the key.
-    public func updateMetadata(_ key: String, _ change: (String?) throws -> String?) throws {
+    package func updateMetadata(_ key: String, _ change: (String?) throws -> String?) throws {
         try requireWritable(checking: ["meta"])
         try db.transaction {
             try setMetadata(key, try change(try metadata(key)))
@@ -279,7 +279,7 @@ public final class EventStore: EventSource {
     }
 
     /// Every metadata key and value, in key order.
-    public func allMetadata() throws -> [(key: String, value: String)] {
+    package func allMetadata() throws -> [(key: String, value: String)] {
         let statement = try db.prepare("SELECT key, value FROM meta ORDER BY key")
         var pairs: [(key: String, value: String)] = []
         while try statement.step() {
@@ -292,7 +292,7 @@ public final class EventStore: EventSource {
 
     /// What the store holds: dictionary values with counts, field names, totals and the time range.
     /// Read from small tables and cached until the next import or metadata change (here or by another connection).
-    public func catalog() throws -> StoreCatalog {
+    package func catalog() throws -> StoreCatalog {
         try dropCachesIfChangedElsewhere()
         if let cachedCatalog { return cachedCatalog }
         var catalog = StoreCatalog()

@@ -3,10 +3,10 @@
 /// A LIKE pattern. `%` matches any run of characters (none included), `_` exactly one character (one Unicode
 /// scalar), every other character itself, compared exactly (so matching is case-sensitive, as DuckDB's LIKE and
 /// unlike SQLite's). After the escape character, if there is one, the next character stands for itself.
-public struct LikePattern: Sendable, Hashable, CustomStringConvertible {
+package struct LikePattern: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written.
-    public let text: String
-    public let escape: Unicode.Scalar?
+    package let text: String
+    package let escape: Unicode.Scalar?
 
     enum Piece: Sendable, Hashable {
         case literal(Unicode.Scalar)
@@ -19,7 +19,7 @@ public struct LikePattern: Sendable, Hashable, CustomStringConvertible {
     let pieces: [Piece]
 
     /// The pattern `text`, or nil when it ends with an escape character that escapes nothing.
-    public init?(_ text: String, escape: Unicode.Scalar? = nil) {
+    package init?(_ text: String, escape: Unicode.Scalar? = nil) {
         var pieces: [Piece] = []
         var escaped = false
         for scalar in text.unicodeScalars {
@@ -47,7 +47,7 @@ public struct LikePattern: Sendable, Hashable, CustomStringConvertible {
     ///
     /// The classic wildcard walk: on a mismatch, go back to the last `%` and let it swallow one more character.
     /// Backtracking to the latest `%` only is enough, because what an earlier `%` would swallow the later one can.
-    public func matches(_ value: String) -> Bool {
+    package func matches(_ value: String) -> Bool {
         let scalars = Array(value.unicodeScalars)
         var p = 0, s = 0
         var lastRun = -1, resumeAt = 0
@@ -78,7 +78,7 @@ public struct LikePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The same pattern as an SQLite GLOB pattern, which is case-sensitive: `%` → `*`, `_` → `?`, and GLOB's own
     /// metacharacters `*`, `?` and `[` made literal as the one-character classes `[*]`, `[?]`, `[[]`.
-    public var glob: String {
+    package var glob: String {
         var out = ""
         for piece in pieces {
             switch piece {
@@ -95,7 +95,7 @@ public struct LikePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The pattern as the language writes it: `'check%'`, `'a\_%' ESCAPE '\'`.
-    public var description: String {
+    package var description: String {
         guard let escape else { return quoteText(text) }
         return quoteText(text) + " ESCAPE " + quoteText(String(Character(escape)))
     }

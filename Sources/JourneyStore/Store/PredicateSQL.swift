@@ -1,11 +1,11 @@
 // Translation of a Predicate into an SQL boolean expression over `events_json e` (the events with their properties as JSON text), three-valued exactly as SQL is.
 
 /// SQL text with `?` placeholders and the values that fill them, in order.
-public struct SQLFragment: Sendable, Hashable {
-    public var sql: String
-    public var bindings: [SQLValue]
+package struct SQLFragment: Sendable, Hashable {
+    package var sql: String
+    package var bindings: [SQLValue]
 
-    public init(sql: String, bindings: [SQLValue] = []) {
+    package init(sql: String, bindings: [SQLValue] = []) {
         self.sql = sql
         self.bindings = bindings
     }
@@ -33,19 +33,19 @@ public struct SQLFragment: Sendable, Hashable {
 /// about a hundred nested parentheses, and queries can nest NOTs or list thousands of alternatives. What remains
 /// deep is only a genuine alternation of AND and OR, which SQLite rejects beyond a few dozen levels
 /// ("parser stack overflow", reported as `StoreError.sqlite`).
-public enum PredicateSQL {
+package enum PredicateSQL {
     /// Terms of an AND or OR written flat; longer lists are split into balanced groups.
     static let groupSize = 8
 
     /// The translated SQL expression and its bindings.
-    public static func translate(_ predicate: Predicate) -> SQLFragment {
+    package static func translate(_ predicate: Predicate) -> SQLFragment {
         var fragment = SQLFragment(sql: "")
         append(predicate, to: &fragment)
         return fragment
     }
 
     /// Appends the translation of `predicate` to `fragment`.
-    public static func append(_ predicate: Predicate, to fragment: inout SQLFragment) {
+    package static func append(_ predicate: Predicate, to fragment: inout SQLFragment) {
         emit(normalized(predicate), to: &fragment)
     }
 
@@ -55,7 +55,7 @@ public enum PredicateSQL {
     /// op' the complementary comparison, because the comparison is unknown exactly when its negation is (a missing
     /// or mistyped value, a NULL literal), and the customer key and the time are never missing. `NOT (col IN ...)`
     /// stays as it is.
-    public static func normalized(_ predicate: Predicate) -> Predicate {
+    package static func normalized(_ predicate: Predicate) -> Predicate {
         switch predicate {
         case .not:
             // Long chains of NOT are unwound in a loop, not by recursion.
@@ -239,7 +239,7 @@ public enum PredicateSQL {
     }
 
     /// The JSON path `$."name"` that selects a top-level key, or nil when the name cannot be quoted in a path.
-    public static func jsonPath(_ name: String) -> String? {
+    package static func jsonPath(_ name: String) -> String? {
         name.utf8.contains(UInt8(ascii: "\"")) ? nil : "$.\"" + name + "\""
     }
 
@@ -292,7 +292,7 @@ public enum PredicateSQL {
 
 extension Comparison {
     /// The comparison that holds exactly when this one does not (for values of one totally ordered type).
-    public var complement: Comparison {
+    package var complement: Comparison {
         switch self {
         case .equal: .notEqual
         case .notEqual: .equal

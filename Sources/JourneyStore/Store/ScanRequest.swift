@@ -3,12 +3,12 @@
 import Foundation
 
 /// The dictionary-encoded text columns of an event.
-public enum EventColumn: Int, Sendable, CaseIterable, Hashable {
+package enum EventColumn: Int, Sendable, CaseIterable, Hashable {
     case stage = 1
     case touchpoint = 2
     case channel = 3
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .stage: "stage"
         case .touchpoint: "touchpoint"
@@ -18,7 +18,7 @@ public enum EventColumn: Int, Sendable, CaseIterable, Hashable {
 }
 
 /// A comparison operator, as written in the language.
-public enum Comparison: String, Sendable, Hashable, CaseIterable {
+package enum Comparison: String, Sendable, Hashable, CaseIterable {
     case equal = "="
     case notEqual = "!="
     case less = "<"
@@ -28,7 +28,7 @@ public enum Comparison: String, Sendable, Hashable, CaseIterable {
 
     /// Applies the operator to two values of one ordered type.
     @inlinable
-    public func holds<T: Comparable>(_ lhs: T, _ rhs: T) -> Bool {
+    package func holds<T: Comparable>(_ lhs: T, _ rhs: T) -> Bool {
         switch self {
         case .equal: lhs == rhs
         case .notEqual: lhs != rhs
@@ -42,13 +42,13 @@ public enum Comparison: String, Sendable, Hashable, CaseIterable {
 
 /// A literal a property is compared with. The literal's type decides the comparison:
 /// a number compares only with numeric values, text only with text values; anything else is unknown.
-public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
+package enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
     case text(String)
     case number(Double)
     /// An integer a Double cannot hold exactly (beyond ±2^53); compared exactly, like any number.
     case integer(Int64)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .text(let s): quoteText(s)
         case .number(let d): formatNumber(d)
@@ -58,7 +58,7 @@ public enum ScalarValue: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Quotes text the way the language writes it: `'it''s'`.
-public func quoteText(_ s: String) -> String {
+package func quoteText(_ s: String) -> String {
     var out = "'"
     for c in s {
         if c == "'" { out += "''" } else { out.append(c) }
@@ -67,7 +67,7 @@ public func quoteText(_ s: String) -> String {
 }
 
 /// Formats a number the way the language writes it: integers without a fraction.
-public func formatNumber(_ d: Double) -> String {
+package func formatNumber(_ d: Double) -> String {
     if d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
     return String(d)
 }
@@ -76,7 +76,7 @@ public func formatNumber(_ d: Double) -> String {
 ///
 /// Evaluation is three-valued, exactly as SQL's: a missing field or a type mismatch makes a comparison
 /// unknown; NOT unknown is unknown; an event is admitted only when the whole condition is true.
-public indirect enum Predicate: Sendable, Hashable {
+package indirect enum Predicate: Sendable, Hashable {
     case constant(Bool)
     /// The column's code is one of these. A missing (NULL) column is unknown; an empty set is false otherwise.
     case codes(EventColumn, [Int64])
@@ -101,7 +101,7 @@ public indirect enum Predicate: Sendable, Hashable {
 }
 
 /// A per-event value a scan hands along with each event (for `SAME f` and breakdowns by a first-step field).
-public enum CarriedField: Sendable, Hashable {
+package enum CarriedField: Sendable, Hashable {
     /// The dictionary code of a text column (nil when the event has none).
     case column(EventColumn)
     /// A property's value, typed as stored.
@@ -109,7 +109,7 @@ public enum CarriedField: Sendable, Hashable {
 }
 
 /// A carried value: a dictionary code, a stored number or text, or nothing.
-public enum CarriedValue: Sendable, Hashable {
+package enum CarriedValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)
@@ -117,7 +117,7 @@ public enum CarriedValue: Sendable, Hashable {
 
     /// Equality as SQL compares stored values: numbers numerically (an integer equals the same real), text byte
     /// for byte, a number never equals text, and null equals nothing.
-    public func sameValue(as other: CarriedValue) -> Bool {
+    package func sameValue(as other: CarriedValue) -> Bool {
         switch (self, other) {
         case (.integer(let a), .integer(let b)): a == b
         case (.integer(let a), .real(let b)), (.real(let b), .integer(let a)): Double(a) == b
@@ -129,7 +129,7 @@ public enum CarriedValue: Sendable, Hashable {
 }
 
 /// What a LIKE or IS NULL test reads.
-public enum PredicateOperand: Sendable, Hashable {
+package enum PredicateOperand: Sendable, Hashable {
     /// A dictionary column (stage, touchpoint, channel); missing when NULL.
     case column(EventColumn)
     /// The customer's id; never missing.
@@ -141,20 +141,20 @@ public enum PredicateOperand: Sendable, Hashable {
 }
 
 /// A request for the events one journey query can use.
-public struct ScanRequest: Sendable, Hashable {
+package struct ScanRequest: Sendable, Hashable {
     /// Admits an event to the query at all (the WHERE clause, time bounds).
-    public var filter: Predicate
+    package var filter: Predicate
     /// Condition i sets bit i of an event's mask (the steps, then any exclusions). At most 64.
-    public var steps: [Predicate]
+    package var steps: [Predicate]
     /// Deliver every admitted event, not only those that set some bit (DIRECTLY needs each customer's next event).
-    public var deliverAll: Bool
+    package var deliverAll: Bool
     /// Values to hand along with each event, one column per field.
-    public var carry: [CarriedField]
+    package var carry: [CarriedField]
     /// Customers with no admitted event that can fill step 1 (bit 0) add nothing to the result: a source may skip
     /// them without reading their events (the columnar copy does, by each customer's summary of its triples).
-    public var onlyStarters: Bool
+    package var onlyStarters: Bool
 
-    public init(filter: Predicate, steps: [Predicate], deliverAll: Bool = false, carry: [CarriedField] = [],
+    package init(filter: Predicate, steps: [Predicate], deliverAll: Bool = false, carry: [CarriedField] = [],
                 onlyStarters: Bool = false) {
         precondition(steps.count <= 64, "at most 64 steps")
         self.filter = filter
@@ -167,17 +167,17 @@ public struct ScanRequest: Sendable, Hashable {
 
 /// One customer's admitted events in (time, import order) order, as parallel columns.
 /// Only events whose mask is non-zero are delivered, unless the request asks for every admitted event.
-public struct CustomerEvents: Sendable {
+package struct CustomerEvents: Sendable {
     /// The store's internal customer number.
-    public var customer: Int64
+    package var customer: Int64
     /// Event times, milliseconds since the epoch (UTC), non-decreasing.
-    public var times: [Int64]
+    package var times: [Int64]
     /// Bit i set when the event matches step i.
-    public var masks: [UInt64]
+    package var masks: [UInt64]
     /// carried[f][i]: the value of the request's carried field f on event i.
-    public var carried: [[CarriedValue]]
+    package var carried: [[CarriedValue]]
 
-    public init(customer: Int64, times: [Int64] = [], masks: [UInt64] = [], carried: [[CarriedValue]] = []) {
+    package init(customer: Int64, times: [Int64] = [], masks: [UInt64] = [], carried: [[CarriedValue]] = []) {
         self.customer = customer
         self.times = times
         self.masks = masks
@@ -186,7 +186,7 @@ public struct CustomerEvents: Sendable {
 }
 
 /// A source of per-customer event streams. The SQLite store is one; a columnar in-memory cache can be another.
-public protocol EventSource: AnyObject {
+package protocol EventSource: AnyObject {
     /// Calls `body` once per customer that has at least one delivered event (see `ScanRequest.deliverAll`),
     /// in ascending customer number order. `isCancelled` is polled; when it returns true the scan stops
     /// and throws `StoreError.cancelled`.
@@ -204,7 +204,7 @@ public protocol EventSource: AnyObject {
 }
 
 extension EventSource {
-    public func partitionedScan(_ request: ScanRequest, partitions: Int,
+    package func partitionedScan(_ request: ScanRequest, partitions: Int,
                                 isCancelled: () -> Bool) throws -> (any PartitionedScan)? {
         nil
     }
@@ -212,7 +212,7 @@ extension EventSource {
 
 /// A scan split by customer ranges: partition k delivers its customers in ascending order, as `scanCustomers`
 /// would, and together the partitions deliver every customer exactly once.
-public protocol PartitionedScan: AnyObject, Sendable {
+package protocol PartitionedScan: AnyObject, Sendable {
     var partitionCount: Int { get }
     /// The same scan, as an object for one scan thread's own use (see `ColumnarScan.threadCopy`).
     func threadCopy() -> any PartitionedScan
@@ -235,13 +235,13 @@ public protocol PartitionedScan: AnyObject, Sendable {
 }
 
 /// One customer's delivered events as raw columns (see `PartitionedScan.scanColumns`).
-public struct CustomerColumns {
-    public var customer: Int64
-    public var times: UnsafeBufferPointer<Int64>
-    public var masks: UnsafeBufferPointer<UInt64>
-    public var events: UnsafeBufferPointer<Int32>
+package struct CustomerColumns {
+    package var customer: Int64
+    package var times: UnsafeBufferPointer<Int64>
+    package var masks: UnsafeBufferPointer<UInt64>
+    package var events: UnsafeBufferPointer<Int32>
 
-    public init(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
+    package init(customer: Int64, times: UnsafeBufferPointer<Int64>, masks: UnsafeBufferPointer<UInt64>,
                 events: UnsafeBufferPointer<Int32>) {
         self.customer = customer
         self.times = times
@@ -251,12 +251,12 @@ public struct CustomerColumns {
 }
 
 /// What EXPLAIN shows of a scan.
-public struct ScanExplanation: Sendable {
-    public var sql: String
-    public var bindings: [String]
-    public var plan: [String]
+package struct ScanExplanation: Sendable {
+    package var sql: String
+    package var bindings: [String]
+    package var plan: [String]
 
-    public init(sql: String, bindings: [String], plan: [String]) {
+    package init(sql: String, bindings: [String], plan: [String]) {
         self.sql = sql
         self.bindings = bindings
         self.plan = plan

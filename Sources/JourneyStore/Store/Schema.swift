@@ -23,9 +23,9 @@
 /// Version 2 stores kept every event a second time, as a row of a clustered `events` table (about 30 bytes an
 /// event, three quarters of the file); they are rewritten into this layout the first time they are opened with
 /// write access (`EventStore.upgradeFromVersion2`).
-public enum Schema {
+package enum Schema {
     /// The version this code writes and reads.
-    public static let version = 3
+    package static let version = 3
 
     /// The statements that create an empty store.
     static let create = """

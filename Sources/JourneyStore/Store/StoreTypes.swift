@@ -1,38 +1,38 @@
 // Plain values the store hands out: its catalog, raw events for slow reference paths, and its errors.
 
 /// A name and how many events carry it.
-public struct NamedCount: Sendable, Hashable {
-    public var name: String
-    public var count: Int
-    public init(name: String, count: Int) { self.name = name; self.count = count }
+package struct NamedCount: Sendable, Hashable {
+    package var name: String
+    package var count: Int
+    package init(name: String, count: Int) { self.name = name; self.count = count }
 }
 
 /// A property value as stored: JSON numbers stay numbers, everything else is text.
-public enum PropertyValue: Sendable, Hashable {
+package enum PropertyValue: Sendable, Hashable {
     case text(String)
     case number(Double)
 }
 
 /// Everything the checker and the REPL need to know about a store's contents.
-public struct StoreCatalog: Sendable {
+package struct StoreCatalog: Sendable {
     /// Distinct values with event counts, most frequent first.
-    public var stages: [NamedCount]
-    public var touchpoints: [NamedCount]
-    public var channels: [NamedCount]
+    package var stages: [NamedCount]
+    package var touchpoints: [NamedCount]
+    package var channels: [NamedCount]
     /// Property names seen on events, with how many events carry each.
-    public var properties: [NamedCount]
+    package var properties: [NamedCount]
     /// Attribute names seen on customers.
-    public var customerAttributes: [NamedCount]
+    package var customerAttributes: [NamedCount]
     /// The stage order (metadata `stage_order`; default awareness, consideration, purchase, retention, advocacy).
-    public var stageOrder: [String]
-    public var eventCount: Int
-    public var customerCount: Int
+    package var stageOrder: [String]
+    package var eventCount: Int
+    package var customerCount: Int
     /// Earliest and latest event time (ms), nil for an empty store.
-    public var timeRange: ClosedRange<Int64>?
+    package var timeRange: ClosedRange<Int64>?
     /// Dictionary codes: value text → code, per column.
-    public var codes: [EventColumn: CodeTable]
+    package var codes: [EventColumn: CodeTable]
 
-    public init(stages: [NamedCount] = [], touchpoints: [NamedCount] = [], channels: [NamedCount] = [],
+    package init(stages: [NamedCount] = [], touchpoints: [NamedCount] = [], channels: [NamedCount] = [],
                 properties: [NamedCount] = [], customerAttributes: [NamedCount] = [],
                 stageOrder: [String] = StoreCatalog.defaultStageOrder, eventCount: Int = 0,
                 customerCount: Int = 0, timeRange: ClosedRange<Int64>? = nil,
@@ -49,10 +49,10 @@ public struct StoreCatalog: Sendable {
         self.codes = codes
     }
 
-    public static let defaultStageOrder = ["awareness", "consideration", "purchase", "retention", "advocacy"]
+    package static let defaultStageOrder = ["awareness", "consideration", "purchase", "retention", "advocacy"]
 
     /// The distinct values of a column.
-    public func values(of column: EventColumn) -> [NamedCount] {
+    package func values(of column: EventColumn) -> [NamedCount] {
         switch column {
         case .stage: stages
         case .touchpoint: touchpoints
@@ -62,17 +62,17 @@ public struct StoreCatalog: Sendable {
 }
 
 /// One event with every field decoded: the slow, obvious form the reference evaluator and tests read.
-public struct RawEvent: Sendable, Hashable {
-    public var customer: String
-    public var time: Int64
+package struct RawEvent: Sendable, Hashable {
+    package var customer: String
+    package var time: Int64
     /// Import order, unique and increasing across the store.
-    public var seq: Int64
-    public var stage: String?
-    public var touchpoint: String?
-    public var channel: String?
-    public var properties: [String: PropertyValue]
+    package var seq: Int64
+    package var stage: String?
+    package var touchpoint: String?
+    package var channel: String?
+    package var properties: [String: PropertyValue]
 
-    public init(customer: String, time: Int64, seq: Int64, stage: String?, touchpoint: String?,
+    package init(customer: String, time: Int64, seq: Int64, stage: String?, touchpoint: String?,
                 channel: String?, properties: [String: PropertyValue] = [:]) {
         self.customer = customer
         self.time = time
@@ -85,7 +85,7 @@ public struct RawEvent: Sendable, Hashable {
 }
 
 /// How a store file is opened.
-public enum StoreAccess: Sendable, Hashable {
+package enum StoreAccess: Sendable, Hashable {
     /// An existing store, read and written; a missing or empty file is `StoreError.notFound`.
     case readWrite
     /// Makes a new store when the file is missing or empty (zero bytes); an existing store opens read-write.
@@ -97,7 +97,7 @@ public enum StoreAccess: Sendable, Hashable {
 }
 
 /// A failure inside the store, with where in an input file it happened when that applies.
-public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// SQLite reported an error (result code and message).
     case sqlite(code: Int32, message: String)
     /// An input file could not be read as events: file, 1-based line and column, message.
@@ -119,7 +119,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The exit status (sysexits) a command that fails with this error leaves with: 66 for a missing store,
     /// 65 for bad input or a file that is not a store, 130 for a cancel, 70 for SQLite's own failures.
-    public var exitCode: Int32 {
+    package var exitCode: Int32 {
         switch self {
         case .notFound: 66
         case .badInput, .file, .schema, .readOnly, .damaged: 65
@@ -129,7 +129,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound(let path): "no store at '\(path)'"
         case .damaged(let path, let detail):
@@ -154,22 +154,22 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 ///
 /// Swift's `String` equality is canonical equivalence (`"é"` precomposed equals `"e"` + combining accent),
 /// while SQLite and the import compare bytes; keying by UTF-8 bytes keeps two such values distinct.
-public struct CodeTable: Sendable, Hashable {
-    public struct Entry: Sendable, Hashable {
-        public var value: String
-        public var code: Int64
+package struct CodeTable: Sendable, Hashable {
+    package struct Entry: Sendable, Hashable {
+        package var value: String
+        package var code: Int64
     }
 
-    public private(set) var entries: [Entry] = []
+    package private(set) var entries: [Entry] = []
     private var index: [[UInt8]: Int64] = [:]
 
-    public init() {}
+    package init() {}
 
-    public init(_ pairs: [(String, Int64)]) {
+    package init(_ pairs: [(String, Int64)]) {
         for (value, code) in pairs { insert(value, code: code) }
     }
 
-    public mutating func insert(_ value: String, code: Int64) {
+    package mutating func insert(_ value: String, code: Int64) {
         let key = Array(value.utf8)
         if index.updateValue(code, forKey: key) == nil {
             entries.append(Entry(value: value, code: code))
@@ -179,12 +179,12 @@ public struct CodeTable: Sendable, Hashable {
     }
 
     /// The code of exactly this text, byte for byte.
-    public subscript(value: String) -> Int64? { index[Array(value.utf8)] }
+    package subscript(value: String) -> Int64? { index[Array(value.utf8)] }
 
-    public var values: [String] { entries.map(\.value) }
+    package var values: [String] { entries.map(\.value) }
 
     /// The codes of every value satisfying `predicate`, ascending.
-    public func codes(where predicate: (String) -> Bool) -> [Int64] {
+    package func codes(where predicate: (String) -> Bool) -> [Int64] {
         entries.filter { predicate($0.value) }.map(\.code).sorted()
     }
 }
