@@ -4,13 +4,18 @@ import PackageDescription
 
 let package = Package(
     name: "JourneyQL",
+    platforms: [.macOS(.v15)],
     products: [
+        // The embedding API: a small, documented, Sendable surface (Sources/JourneyQL, listed in api/JourneyQL.api).
         .library(name: "JourneyQL", targets: ["JourneyQL"]),
+        // The same interpreter behind a C interface (Sources/JourneyQLC/include/journeyql.h), as libjourneyql.
+        .library(name: "journeyql", type: .dynamic, targets: ["JourneyQLC"]),
         .executable(name: "journey", targets: ["journey"]),
         .executable(name: "journey-bench", targets: ["journey-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // C is wrapped once: a module map and a shim header per library, nothing else.
@@ -20,26 +25,34 @@ let package = Package(
                        providers: [.apt(["libedit-dev"])]),
         // The durable store: the only Swift module that imports CSQLite.
         .target(name: "JourneyStore", dependencies: ["CSQLite"]),
-        // The interpreter: pure Swift, embeddable.
-        .target(name: "JourneyQL", dependencies: ["JourneyStore"]),
+        // The interpreter: lexer, parser, checker, planner, executor, renderers. Pure Swift; its declarations are
+        // `package`, for the front ends and tests of this package, not for embedders.
+        .target(name: "JourneyEngine", dependencies: ["JourneyStore"], path: "Sources/JourneyQL"),
+        // The embedding API over the engine: the only public surface.
+        .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore"], path: "Sources/JourneyQLAPI"),
+        // The C interface, written over the public API only.
+        .target(name: "JourneyQLC", dependencies: ["JourneyQL"], exclude: ["include"]),
         // The interactive front end: the only module that imports CEditLine.
-        .target(name: "JourneyREPL", dependencies: ["JourneyQL", "CEditLine"]),
+        .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
-            "JourneyQL", "JourneyREPL",
+            "JourneyEngine", "JourneyREPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark of issue 4: generates data sets, times import and queries, checks counts against SQL.
         .executableTarget(name: "journey-bench", dependencies: [
-            "JourneyQL",
+            "JourneyEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         // data/: statements with their expected results, read by DataFileTests (tests as data).
-        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyQL", "JourneyStore"], exclude: ["data"]),
-        // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux.
+        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
+        // The embedding API as an embedder meets it: `import JourneyQL` only.
+        .testTarget(name: "EmbeddingTests", dependencies: ["JourneyQL"]),
+        // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux; the C
+        // interface driven from Python (Tests/CABI).
         // JourneyREPL only for the version the output should show; the binary is what is tested.
         .testTarget(name: "JourneyCLITests", dependencies: ["JourneyREPL"]),
         // The front end end to end: scripts through Console, their output streams and exit statuses.
-        .testTarget(name: "JourneyREPLTests", dependencies: ["JourneyREPL", "JourneyQL", "JourneyStore"]),
+        .testTarget(name: "JourneyREPLTests", dependencies: ["JourneyREPL", "JourneyEngine", "JourneyStore"]),
     ]
 )

@@ -1,10 +1,10 @@
 // One front end over a Session: runs statements and dot-commands, and sends results, messages and errors
 // to the right stream in the current output mode. The REPL, scripts, `-c` and `.read` all go through it.
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
-/// The version the banner and `--version` show.
-package let journeyVersion = "0.1.0"
+/// The version the banner and `--version` show: the library's (see `engineVersion`).
+package let journeyVersion = engineVersion
 
 /// How a line loop ended.
 package enum DriveOutcome: Equatable, Sendable {

@@ -1,5 +1,5 @@
 // The data commands behind `journey import` and `journey generate`, callable by any front end.
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 // Dot-commands in the sqlite3 tradition: how a line splits into a name and arguments, and the help text.
-import JourneyQL
+import JourneyEngine
 
 /// A parsed dot-command line such as `.import 'my events.csv' --customers`.
 struct DotCommand {
@@ -88,7 +88,7 @@ struct DotCommand {
 }
 
 #if canImport(Glibc)
-import JourneyQL
+import JourneyEngine
 import Glibc
 #elseif canImport(Musl)
 import Musl

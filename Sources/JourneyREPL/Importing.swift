@@ -1,6 +1,6 @@
 // Imports as the front ends run them: a progress line on a terminal, Ctrl-C wired to the store,
 // the one-line summary, and the `--map name=column,...` syntax.
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 #if canImport(Glibc)
 import Glibc

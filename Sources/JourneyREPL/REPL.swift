@@ -1,5 +1,5 @@
 // The interactive loop on a terminal, or a script read from a pipe, and what Tab offers while typing.
-import JourneyQL
+import JourneyEngine
 
 /// Entry points the `journey` executable calls; each returns the process's exit status.
 package enum REPL {

@@ -1,6 +1,6 @@
 // Opening a store for a person: what a missing, mistyped or foreign store path says, and its exit status.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 package enum StoreOpening {

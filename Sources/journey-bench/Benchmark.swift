@@ -1,6 +1,6 @@
 // One benchmark run over one data set: generate (cached), import, then every query cold, warm and as SQL.
 import Foundation
-import JourneyQL
+import JourneyEngine
 
 /// A data set size the benchmark knows.
 struct DataSetSpec {

@@ -5,7 +5,7 @@
 // high-water mark (exec records the old address space's peak), so the parent must stay small for wait4's figures
 // to mean anything. Our own children also read their peak from /proc/self/status (VmHWM), which exec resets.
 import Foundation
-import JourneyQL
+import JourneyEngine
 
 /// What `journey-bench import-child` reports.
 struct ImportOutcome: Codable {

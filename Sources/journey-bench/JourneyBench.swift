@@ -3,7 +3,7 @@
 // one-customer run of issue 11 in SingleCustomer.
 import ArgumentParser
 import Foundation
-import JourneyQL
+import JourneyEngine
 
 @main
 struct JourneyBench: ParsableCommand {

@@ -3,7 +3,7 @@
 // one customer must cost O(n log n) in its events, so each statement should take seconds at most, not hours.
 import ArgumentParser
 import Foundation
-import JourneyQL
+import JourneyEngine
 
 struct SingleCustomerRun: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 // The `journey` executable: parses the command line, validates it, and maps outcomes to exit codes.
 // Everything an embedding program would need lives in JourneyREPL and JourneyQL.
 import ArgumentParser
-import JourneyQL
+import JourneyEngine
 import JourneyREPL
 import JourneyStore
 

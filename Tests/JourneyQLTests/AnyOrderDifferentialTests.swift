@@ -1,6 +1,6 @@
 // IN ANY ORDER against brute force: every assignment of steps to distinct events is enumerated
 // (SEMANTICS.md, "IN ANY ORDER"), on random customers with few events and many equal times.
-import JourneyQL
+import JourneyEngine
 import Testing
 
 /// Every injective assignment of steps 0..<k to events satisfying `fits`, as index lists.

@@ -2,7 +2,7 @@
 // hand, exact column sums, and located errors. Replay: JOURNEYQL_SEED=<n> swift test --filter Attribution
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let attributionSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_213

@@ -1,7 +1,7 @@
 // The checker against a hand-built catalog: step resolution, fields, literal typing, parameters,
 // and every diagnostic by id and byte range.
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 /// A small store: `purchase` is both a stage and a touchpoint.

@@ -6,7 +6,7 @@
 // Replay or explore: JOURNEYQL_SEED=<n> swift test --filter CompareDifferential
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let compareSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_213

@@ -2,7 +2,7 @@
 // and errors (by id and the text under their range), the previous period's range, and the results through a session.
 import Foundation
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 private let catalog = TestCatalog.make(

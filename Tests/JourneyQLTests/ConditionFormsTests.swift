@@ -1,7 +1,7 @@
 // LIKE, IS NULL, BETWEEN and named conditions through the parser and the checker: the trees, the checked
 // conditions, and every error by id and byte range.
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let catalog = TestCatalog.make(

@@ -2,7 +2,7 @@
 // (ReferenceCustomers.swift) on thousands of random journeys on both engines, a segment made from behaviour giving
 // the same numbers as FOR with the equivalent explicit list, and failing SEGMENTs leaving the definitions as they were.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 import Testing
 

@@ -10,7 +10,7 @@
 // `statement warning ID` runs the statement and needs a warning with that id. Records are separated by blank
 // lines; statements run in order in one session, so a definition or SET now holds for the records after it.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import Testing
 
 struct DataRecord: CustomStringConvertible, Sendable {

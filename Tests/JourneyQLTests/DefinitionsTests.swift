@@ -2,7 +2,7 @@
 // cycles, DROP, SET STAGES, SET now, parameters, and SHOW's counts, on a small log worked out by hand.
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 // The log. u1's checkout is spelled with capitals (LIKE is case-sensitive); u3's refund carries the stage

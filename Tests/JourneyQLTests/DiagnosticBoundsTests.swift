@@ -1,7 +1,7 @@
 // Issue 11 item 4: diagnostics stay bounded however large the input — repeated ones are merged, long source
 // lines are cut around the caret, long messages are clipped.
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 
 @Suite("Bounded diagnostics")
 struct DiagnosticBoundsTests {

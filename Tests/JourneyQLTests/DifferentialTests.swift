@@ -5,7 +5,7 @@
 // Replay or explore: JOURNEYQL_SEED=<n> swift test --filter Differential  (the seed is printed on failure).
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 @testable import JourneyStore
 
 /// The seed of a run: fixed, so failures reproduce, unless JOURNEYQL_SEED says otherwise.

@@ -2,7 +2,7 @@
 // plus imports that must fail without changing the store.
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 // The log, in file (import) order. Times are 2024-03-01, UTC. Customers c1 and c2 each have two events in

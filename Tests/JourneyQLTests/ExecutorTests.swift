@@ -2,7 +2,7 @@
 // imports, the one map from failures to exit statuses, and a plan printer that reads nothing.
 import Foundation
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 @Suite("Executor")

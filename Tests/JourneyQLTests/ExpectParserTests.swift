@@ -1,7 +1,7 @@
 // EXPECT's syntax and checking: every form's tree, errors by id and range, parameters, and that its words stay
 // names everywhere else.
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private func parse(_ text: String, parameters: [String: String] = [:]) -> ParseResult {

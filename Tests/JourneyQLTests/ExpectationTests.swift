@@ -1,7 +1,7 @@
 // The EXPECT evaluator on hand-made results: which cell is read, how each kind of value compares, when a selection
 // fails (an outcome) and when the script is at fault (an error), and the line-by-line comparison of RESULT.
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let hour = 3_600_000.0

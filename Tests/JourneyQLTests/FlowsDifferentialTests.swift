@@ -3,7 +3,7 @@
 // row must equal the brute force's. Replay or explore: JOURNEYQL_SEED=<n> swift test --filter FlowsDifferential
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let flowSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_205

@@ -1,7 +1,7 @@
 // Flows: what PATHS AFTER|BEFORE and the PATHS options parse and check to, every error with its id and range, and
 // the indented tree in a terminal table (csv stays flat).
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 import Testing
 

@@ -1,7 +1,7 @@
 // Hand-computed cases for FunnelMatcher: one customer's (time, mask) columns in, level and chain out.
 import Testing
 // @testable for CustomerMatch's memberwise initializer, which is internal to the module.
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 /// Matches one customer. `events` are (seconds, steps the event fills, 0-based) in import order.

@@ -2,7 +2,7 @@
 // rule comment in the parser names a rule of the grammar.
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 
 /// The repository root, found from this file's path (Tests/JourneyQLTests/<file>).
 private let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -1,6 +1,6 @@
 // Checking the journey clauses of SEMANTICS.md section 4a: what each resolves to, and every error with its range.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 import Testing
 

@@ -4,7 +4,7 @@
 // JOURNEY_FUZZ_SECONDS=60 swift test --filter LanguageFuzzTests runs it longer; JOURNEY_FUZZ_SEED picks the seed.
 import Foundation
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 @Suite("Language fuzzing")

@@ -1,6 +1,6 @@
 // The lexer: each literal kind with its value and byte range, and each lexical error by id and range.
 import Testing
-import JourneyQL
+import JourneyEngine
 
 /// Tokens of `text` without the final `.end`, and the lexer's diagnostics.
 private func lex(_ text: String) -> (tokens: [Token], diagnostics: [Diagnostic], insideString: Bool) {

@@ -5,7 +5,7 @@
 // Replay or explore: JOURNEYQL_SEED=<n> swift test --filter LongHistory
 import Foundation
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 private let longSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_204

@@ -1,7 +1,7 @@
 // Random stores for the order modes (TIES ANY ORDER, IN ANY ORDER): customers whose few events share a few
 // minutes, and the comparison of a journey clause's results with a brute force over the same events.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import Testing
 
 struct OrderModeRng {

@@ -3,7 +3,7 @@
 // BY, as WHY, on both engines; every cell of every row must equal the reference's.
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 enum PainPointsDifferential {

@@ -2,7 +2,7 @@
 // errors (by id and byte range), and the plans (DROPOFF reads past the window).
 import Foundation
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 private let catalog = TestCatalog.make(

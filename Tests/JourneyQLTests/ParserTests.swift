@@ -1,7 +1,7 @@
 // The parser: the trees it builds, every error path by id and byte range, incomplete versus complete input,
 // scripts of several statements, and that no input crashes it.
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private func parse(_ text: String) -> ParseResult { Parser.parse(SourceText(text)) }

@@ -1,7 +1,7 @@
 // The matchers as they were before issue 11 (one pass per start: quadratic in a customer's events), kept in the
 // tests as an oracle: they agreed with the brute-force references on every differential test, so on long histories,
 // where the brute force cannot go, the linear matchers must give exactly their levels, chains and traces.
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 /// Finds a customer's level and chosen chain by dynamic programming over (step, event).

@@ -3,7 +3,7 @@
 // the conversion probability is iterated (x ← Q x + r from x = 0) to its fixed point, and removal sets a state's x to
 // zero, instead of an elimination.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 extension Reference {

@@ -4,7 +4,7 @@
 // the chi-square of a groups x 2 table by the k-sample shortcut, and its survival function in closed form for
 // whole degrees of freedom. Nothing here calls engine code.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 enum ReferenceCompare {

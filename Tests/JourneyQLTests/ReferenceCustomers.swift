@@ -2,7 +2,7 @@
 // force (ReferenceJourney.swift), then the pick, the row and the order read literally. Nothing is shared with the
 // engine but the checked query's types and the result's cell kinds.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 extension Reference {

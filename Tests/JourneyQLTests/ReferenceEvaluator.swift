@@ -1,6 +1,6 @@
 // The slow, obviously-correct reference for funnels: LANGUAGE.md §2 read literally, by brute force.
 // It shares nothing with the engine but the checked query's types: no planner, no SQL, no FunnelMatcher.
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 /// SQL's three truth values: true, false, and nil for unknown.

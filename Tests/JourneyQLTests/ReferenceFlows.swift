@@ -1,7 +1,7 @@
 // The slow reference for flows (grammar/SEMANTICS.md, "Flows"), read literally: PATHS AFTER|BEFORE as a tree built
 // from every customer's list of values, PATHS between steps from the reference chains. It shares nothing with the
 // engine but the checked query's types and the result's cell kinds: no planner, no matcher, no Flows.swift.
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 extension Reference {

@@ -2,7 +2,7 @@
 // Every chain is enumerated and checked against rules 1–7; nothing is greedy, nothing is shared with the engine but
 // the checked query's types and the result's cell kinds.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 /// One customer under a journey: the admitted events in order, the level, and the chain times are read from.

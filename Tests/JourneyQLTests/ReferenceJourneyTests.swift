@@ -3,7 +3,7 @@
 import Foundation
 import Testing
 // @testable for the checked query's memberwise initializers, which are internal to the module.
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 /// 2024-01-01T00:00:00Z, a Monday.

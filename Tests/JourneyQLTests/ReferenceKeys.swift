@@ -2,7 +2,7 @@
 // values, by which the engine orders its groups (ReferenceStages, ReferenceValue, ReferenceRetention).
 import Foundation
 import JourneyStore
-@testable import JourneyQL
+@testable import JourneyEngine
 
 extension Reference {
     /// A BY key's value for a customer: an event field from `event` (the customer's first event of the analysis),

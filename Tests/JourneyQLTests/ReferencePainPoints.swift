@@ -2,7 +2,7 @@
 // the brute-force reference's per-customer chains (ReferenceJourney.swift). Nothing here calls engine code: labels,
 // ranks, medians, odds ratios and chi-square are computed again from the definitions.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 extension Reference {

@@ -3,7 +3,7 @@
 // periods from Foundation's UTC ISO-8601 calendar; then, per period, who has a returning event after the cohort
 // event inside it (or on or after its start). It shares nothing with the engine but the checked statement's types.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 /// The two tables RETENTION gives, rows exactly as the engine's results hold them.

@@ -2,7 +2,7 @@
 // literally: per customer, the admitted events in (time, import order), each given its stage, then every number
 // counted by hand. It shares nothing with the engine but the checked statement's types: no planner, no scan bits.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 /// The two tables the journey map gives: stages, then transitions; rows exactly as the engine's result holds them.

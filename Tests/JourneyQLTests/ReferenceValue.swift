@@ -2,7 +2,7 @@
 // admitted events in (time, import order), the step's events among them, then every number by plain loops. It
 // shares nothing with the engine but the checked statement's types: no planner, no scan bits, no Quantiles.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 enum ReferenceValue {

@@ -1,7 +1,7 @@
 // Every kind of result the engine makes, drawn at terminal widths: no line wider than the width, no escape
 // byte without colour, and at 80 columns a plain funnel keeps the columns people read first.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import Testing
 
 /// Results of every statement kind over a generated store of 2,000 customers, made once.

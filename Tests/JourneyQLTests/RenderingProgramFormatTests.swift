@@ -1,6 +1,6 @@
 // CSV, JSON and JSON Lines as programs read them: units in column names, exact values, one valid document per run.
 import Foundation
-import JourneyQL
+import JourneyEngine
 import Testing
 
 /// A funnel with a duration column and a column of durations that are all null.

@@ -1,6 +1,6 @@
 // Rendered output of small hand-built results, compared to exact text in every format.
 import Testing
-import JourneyQL
+import JourneyEngine
 
 /// A three-step funnel with each kind of cell, shared by the format tests. The median is a duration column that a
 /// narrow table drops first; the bars rank after the percentages.

@@ -4,7 +4,7 @@
 // Replay or explore: JOURNEYQL_SEED=<n> swift test --filter Retention  (the seed is printed on failure).
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let retentionSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_213

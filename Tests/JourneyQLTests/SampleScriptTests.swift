@@ -1,7 +1,7 @@
 // Golden tests: every samples/*.jql runs against the store its first line names, and its CSV output must
 // equal samples/NAME.expected. Set JOURNEY_UPDATE_GOLDEN=1 to rewrite the files (then check them by hand).
 import Foundation
-import JourneyQL
+import JourneyEngine
 import Testing
 
 enum SampleStores {

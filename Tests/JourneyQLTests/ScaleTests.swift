@@ -4,7 +4,7 @@
 import Foundation
 import Testing
 // @testable for JourneyShape's memberwise initializer (plans make shapes; these tests make one by hand).
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 /// The fixture: customer `k`, event i (0 ≤ i < 20,000) at t0 + i seconds (awareness / ad_click / web), then a

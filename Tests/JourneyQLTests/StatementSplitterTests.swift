@@ -1,6 +1,6 @@
 // The one statement rule: a statement ends at `;` outside strings and comments, in every mode.
 import Testing
-@testable import JourneyQL
+@testable import JourneyEngine
 
 @Suite("Statement splitter")
 struct StatementSplitterTests {

@@ -1,5 +1,5 @@
 // Hand-built store catalogs for checker tests: names with counts and dictionary codes, no store behind them.
-@testable import JourneyQL
+@testable import JourneyEngine
 import JourneyStore
 
 enum TestCatalog {

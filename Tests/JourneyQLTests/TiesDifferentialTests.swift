@@ -1,6 +1,6 @@
 // TIES ANY ORDER against brute force: every chain of distinct events with non-decreasing times is enumerated,
 // on random customers whose events mostly share a few timestamps (SEMANTICS.md, "TIES ANY ORDER").
-import JourneyQL
+import JourneyEngine
 import Testing
 
 /// Brute force for one customer: the level, and the step times of the chosen chain.

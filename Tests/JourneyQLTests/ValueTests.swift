@@ -5,7 +5,7 @@
 // Replay or explore: JOURNEYQL_SEED=<n> swift test --filter Value  (the seed is printed on failure).
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyStore
 
 private let valueSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_213

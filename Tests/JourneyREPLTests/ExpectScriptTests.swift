@@ -2,7 +2,7 @@
 // stdout and stderr, and the exit status (0 when every EXPECT holds, 1 when one failed, an error's own status).
 import Foundation
 import Testing
-import JourneyQL
+import JourneyEngine
 import JourneyREPL
 import JourneyStore
 

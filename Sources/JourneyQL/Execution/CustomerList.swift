@@ -175,9 +175,13 @@ extension Executor {
     func customerTimeline(_ id: String, at range: SourceRange) throws -> QueryResult {
         guard let number = try store.customerID(id) else {
             let candidates = try store.customerKeys(limit: 100_000) ?? []
+            // The range is the id as written: quoted, or a bare word or number.
+            let quoted = source.slice(range).hasPrefix("'")
             throw RunFailure(.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store", at: range,
-                                    notes: ["customer ids are compared byte for byte, case included"],
-                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: id, among: candidates))), in: source)
+                                    notes: ["customer ids are compared byte for byte, case included"])
+                .suggesting(Suggestions.nearest(to: id, among: candidates), replacing: range) {
+                    Suggestions.written($0, quoted: quoted)
+                }, in: source)
         }
         let (events, attributes) = try store.timeline(ofCustomer: number)
         let present = Set(events.flatMap(\.properties.keys))

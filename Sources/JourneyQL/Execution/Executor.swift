@@ -71,67 +71,75 @@ struct Executor {
         func read(_ customers: Int, _ events: Int) -> String {
             "\(customers) customers, \(events) events read (\(PlanPrinter.seconds(ContinuousClock.now - started)))"
         }
+        func emitAll(_ results: [QueryResult], _ analysis: Analysis) {
+            for (part, result) in results.enumerated() {
+                var result = result
+                result.analysis = analysis
+                result.part = part
+                emit(.result(result))
+            }
+        }
         switch aggregation {
         case .funnel, .times:
             let groups = try funnelGroups(plan, source: source)
             let scanned = groups.first?.totals
             var results = aggregation == .funnel ? [FunnelTable.result(plan, groups: groups)]
                                                  : TimeToConvert.results(plan, groups: groups)
-            results[0].notes.append(read(scanned?.customersScanned ?? 0, scanned?.eventsScanned ?? 0))
-            for result in results { emit(.result(result)) }
+            results[0].measured = read(scanned?.customersScanned ?? 0, scanned?.eventsScanned ?? 0)
+            emitAll(results, aggregation == .funnel ? .funnel : .timeToConvert)
             return try reachWarnings(plan, groups: groups, source: source)
         case .paths:
             let counted = try plan.aggregate(PathFinder.PathAggregation(plan), source: source, isCancelled: isCancelled)
             var result = PathFinder.result(plan, counted: counted.aggregation, catalog: catalog)
-            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            result.measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll([result], .paths)
             return []
         case .stages(let inactiveAfter, let defaultOrder):
             let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
             let done = try plan.aggregate(StageMap.Tallying(plan, keys: keys, inactiveAfter: inactiveAfter),
                                           source: source, isCancelled: isCancelled)
             var results = StageMap.results(plan, counted: done.aggregation, keys: keys, defaultOrder: defaultOrder)
-            results[0].notes.append(read(done.customersScanned, done.eventsScanned))
-            for result in results { emit(.result(result)) }
+            results[0].measured = read(done.customersScanned, done.eventsScanned)
+            emitAll(results, .stages)
             return []
         case .customers(let listing):
-            emit(.result(try customerList(plan, listing, source: source)))
+            emitAll([try customerList(plan, listing, source: source)], .customers)
             return []
         case .flows(let spec):
             try flows(plan, spec, source: source, started: started, emit: emit)
             return []
         case .dropoff(let next, let column):
             var results = try dropoffResults(plan, next: next, of: column, source: source)
-            results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            for result in results { emit(.result(result)) }
+            results[0].measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll(results, .dropoff)
             return []
         case .why(let fields, let defaultSet):
             var result = try whyResult(plan, fields: fields, defaultSet: defaultSet, source: source)
-            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            result.measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll([result], .why)
             return []
         case .value(let spec):
             var result = try valueResult(plan, spec, events: source)
-            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            result.measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll([result], .value)
             return []
         case .compare(let spec):
             var results = try compareResults(plan, spec, source: source)
-            results[0].notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            for result in results { emit(.result(result)) }
+            results[0].measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll(results, .compare)
             return []
         case .retention(let spec):
             let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
             let done = try plan.aggregate(Retention.Counting(plan, spec: spec, keys: keys), source: source,
                                           isCancelled: isCancelled)
             var results = Retention.results(plan, spec: spec, counted: done.aggregation, keys: keys)
-            results[0].notes.append(read(done.customersScanned, done.eventsScanned))
-            for result in results { emit(.result(result)) }
+            results[0].measured = read(done.customersScanned, done.eventsScanned)
+            emitAll(results, .retention)
             return []
         case .attribution(let spec):
             var result = try attributionResult(plan, spec, source: source)
-            result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            result.measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emitAll([result], .attribution)
             return []
         }
     }

@@ -120,12 +120,23 @@ package enum Expectation {
         column < result.rows[row].count ? result.rows[row][column] : .null
     }
 
+    /// Its fix-its write each near column over the one named (`range`), as `writtenColumn` spells it.
     static func unknownColumn(_ column: String, at range: SourceRange, results: [QueryResult]) -> Diagnostic {
         var columns: [String] = []
         for result in results { for c in result.columns where !columns.contains(c) { columns.append(c) } }
-        return .error(.expectUnknownColumn, "the previous result has no column '\(column)'", at: range,
-                      notes: ["its columns: " + (columns.isEmpty ? "(none)" : columns.joined(separator: ", "))],
-                      suggestion: Suggestions.phrase(Suggestions.nearest(to: column, among: columns, caseInsensitive: true)))
+        return Diagnostic.error(.expectUnknownColumn, "the previous result has no column '\(column)'", at: range,
+                                notes: ["its columns: " + (columns.isEmpty ? "(none)" : columns.joined(separator: ", "))])
+            .suggesting(Suggestions.nearest(to: column, among: columns, caseInsensitive: true), replacing: range,
+                        written: writtenColumn)
+    }
+
+    /// A column name as EXPECT reads it (grammar rule `result_column`): a word, keywords included, or two joined by
+    /// a dot (`customer.segment`), else quoted. ROWS and RESULT are quoted: right after EXPECT they are its forms.
+    static func writtenColumn(_ name: String) -> String {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        let bare = parts.count <= 2 && parts.allSatisfy { Suggestions.readsAsWord(String($0)) }
+            && !["rows", "result"].contains(name.lowercased())
+        return bare ? name : "'" + name.replacing("'", with: "''") + "'"
     }
 
     /// Whether a key cell holds the value (nil: holds none). Values of different kinds never match, except a

@@ -7,6 +7,8 @@ package struct RunFailure: Error, Sendable {
     /// The diagnostics drawn against their source, ready for stderr.
     package var rendered: String
     package var exitCode: Int32
+    /// The store's error behind a failure without a location, when there was one.
+    package var storeError: StoreError?
 
     package init(diagnostics: [Diagnostic], rendered: String, exitCode: Int32 = 65) {
         self.diagnostics = diagnostics
@@ -22,7 +24,7 @@ extension RunFailure {
     }
 
     /// A failure without a location: an error the store or the system raised while a statement ran.
-    init(_ error: any Error) {
+    package init(_ error: any Error) {
         if let failure = error as? RunFailure {
             self = failure
         } else if let error = error as? StoreError, error == .cancelled {
@@ -30,6 +32,7 @@ extension RunFailure {
         } else {
             let text = (error as? StoreError)?.description ?? "\(error)"
             self.init(diagnostics: [], rendered: "error: " + text, exitCode: ExitStatus.code(for: error))
+            storeError = error as? StoreError
         }
     }
 }

@@ -309,7 +309,8 @@ extension Executor {
             let done = try plan.aggregate(Flows.BetweenAggregation(plan, spec: spec), source: source, isCancelled: isCancelled)
             result = Flows.betweenResult(plan, spec: spec, counted: done.aggregation, catalog: catalog)
         }
-        result.notes.append("(\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+        result.measured = "(\(PlanPrinter.seconds(ContinuousClock.now - started)))"
+        result.analysis = .flows
         emit(.result(result))
     }
 }

@@ -21,6 +21,11 @@ package enum ResultKind: Sendable, Hashable {
     case table
 }
 
+/// The analysis a result comes from: one per kind of query statement.
+package enum Analysis: String, Sendable, Hashable, CaseIterable {
+    case funnel, timeToConvert, paths, stages, customers, flows, dropoff, why, value, compare, retention, attribution
+}
+
 /// What every cell of a column holds, known even when all of them are null (a funnel nobody converts in
 /// still has duration columns, and CSV must still name their unit).
 package enum ColumnType: String, Sendable, Hashable {
@@ -76,6 +81,13 @@ package struct QueryResult: Sendable, Hashable {
     package var grid: ResultGrid? = nil
     /// Percentage columns a terminal table shades (the cells of a grid).
     package var shadedColumns: [Int] = []
+    /// Which analysis made the result, and which of its results this is (TIMES gives a summary, part 0, and a
+    /// distribution, part 1); nil for SHOW, VALUES and the like. The embedding API types results by it.
+    package var analysis: Analysis? = nil
+    package var part = 0
+    /// What was read and how long it took (`1200 customers, 5400 events read (0.01 s)`): a table shows it after
+    /// the notes. It differs from run to run, so it is kept apart from them.
+    package var measured: String? = nil
 
     /// The columns' names, in order.
     package var columns: [String] {

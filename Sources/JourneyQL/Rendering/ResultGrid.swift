@@ -48,6 +48,7 @@ package struct ResultGrid: Sendable, Hashable {
         let grid = rows.indices.map { r in rows[r] + acrossValues.indices.map { values[r][$0] ?? .null } }
         var pivoted = QueryResult(kind: result.kind, title: result.title, columns: columns, rows: grid, notes: result.notes)
         pivoted.shadedColumns = Array(rowColumns.count..<columns.count)
+        pivoted.measured = result.measured
         return pivoted
     }
 

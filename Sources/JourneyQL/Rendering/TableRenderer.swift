@@ -42,7 +42,7 @@ package struct TableRenderer: Sendable {
         if let title = result.title.map({ Self.sanitize(Self.oneLine($0)) }), !title.isEmpty {
             for line in lines(title, width: width) { out += paint.bold(line) + "\n" }
         }
-        var notes = result.notes
+        var notes = result.notes + (result.measured.map { [$0] } ?? [])
         if !result.columns.isEmpty {
             let columns = format(result)
             let bars = options.bars ? barShares(result) : nil

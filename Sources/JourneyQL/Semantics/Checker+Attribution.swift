@@ -21,8 +21,8 @@ extension Checker {
             guard let model = AttributionModel(rawValue: name.text.lowercased()) else {
                 let known = AttributionModel.allCases.map(\.rawValue)
                 diagnostics.append(.error(.checkAttributionModel, "no attribution model is called '\(name.text)'", at: name.range,
-                                          notes: ["models: " + known.joined(separator: ", ")],
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text.lowercased(), among: known))))
+                                          notes: ["models: " + known.joined(separator: ", ")])
+                    .suggesting(Suggestions.nearest(to: name.text.lowercased(), among: known), replacing: name.range))
                 continue
             }
             if models.contains(model) {

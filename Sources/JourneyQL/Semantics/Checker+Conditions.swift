@@ -27,7 +27,7 @@ extension Checker {
             }
             let literal = try typedLiteral(value, for: field, fieldRange: fieldRef.range)
             if op == .equal || op == .notEqual, !warnIfNullWord(value, field: fieldRef, op: op) {
-                warnIfAbsent(literal, field: field, at: value.range)
+                warnIfAbsent(literal, field: field, at: value)
             }
             return .compare(field, op, literal)
         case .inList(let fieldRef, let values, let negated, _):
@@ -39,7 +39,7 @@ extension Checker {
                     continue
                 }
                 let literal = try typedLiteral(value, for: field, fieldRange: fieldRef.range)
-                warnIfAbsent(literal, field: field, at: value.range)
+                warnIfAbsent(literal, field: field, at: value)
                 options.append(.compare(field, .equal, literal))
             }
             // x IN (a, b) is x = a OR x = b, which keeps SQL's three-valued answer for a missing x.
@@ -48,7 +48,7 @@ extension Checker {
         case .like(let fieldRef, let patternValue, let escapeValue, let negated, _):
             let field = try conditionField(fieldRef)
             let pattern = try likePattern(patternValue, escape: escapeValue, field: field, fieldRange: fieldRef.range)
-            warnIfNothingMatches(pattern, field: field, at: patternValue.range)
+            warnIfNothingMatches(pattern, field: field, at: patternValue)
             return negated ? .not(.like(field, pattern)) : .like(field, pattern)
         case .isNull(let fieldRef, let negated, let range):
             let field = try conditionField(fieldRef)
@@ -127,8 +127,12 @@ extension Checker {
             throw Failure()
         }
         guard let pattern = LikePattern(text, escape: escapeScalar) else {
+            // The fix writes the pattern again with its last character doubled; a parameter's pattern is not in the text.
+            let doubled = escapeScalar.map { text + String($0) } ?? text
             diagnostics.append(.error(.checkBadPattern, "the pattern ends with the escape character, which escapes nothing",
-                                      at: value.range, suggestion: "double it to match the character itself"))
+                                      at: value.range)
+                .suggesting("double it to match the character itself",
+                            fix: Checker.writtenLike(value).map { FixIt(range: value.range, replacement: $0(doubled)) }))
             throw Failure()
         }
         return pattern
@@ -151,21 +155,41 @@ extension Checker {
             }
             return bound
         case .number, .time, .duration:
-            diagnostics.append(.error(.checkTypeMismatch, what, at: value.range, suggestion: "quote it"))
+            let spelled = if case .number(_, let text) = value.syntax { text } else { source.slice(value.range) }
+            diagnostics.append(.error(.checkTypeMismatch, what, at: value.range)
+                .suggesting("quote it", fix: FixIt(range: value.range, replacement: "'\(spelled)'")))
             throw Failure()
         }
     }
 
     /// A LIKE on stage, touchpoint or channel that no value in the store matches, like `=` with an unknown value.
-    mutating func warnIfNothingMatches(_ pattern: LikePattern, field: EventField, at range: SourceRange) {
+    /// Its fix-its put a known value itself in place of the pattern (LIKE matches it), written as the pattern was.
+    mutating func warnIfNothingMatches(_ pattern: LikePattern, field: EventField, at value: Value) {
+        let range = value.range
         guard let column = field.column, !expansion.deferredValues.contains(range) else { return }
         let known = catalog.values(of: column).map(\.name)
         guard !known.isEmpty, !known.contains(where: pattern.matches) else { return }
         // The nearest values to the pattern's literal text, wildcards left out.
         let literal = String(String.UnicodeScalarView(pattern.text.unicodeScalars.filter { $0 != "%" && $0 != "_" }))
+        // Under ESCAPE c, a c in the value is written cc to stand for itself.
+        let escaped = { (name: String) in
+            pattern.escape.map { e in String(String.UnicodeScalarView(name.unicodeScalars.flatMap { $0 == e ? [e, e] : [$0] })) } ?? name
+        }
+        let written = Checker.writtenLike(value)
         diagnostics.append(.warning(.checkUnknownValue, "no event has a \(field) matching \(pattern)", at: range,
-                                    notes: ["LIKE is case-sensitive"],
-                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: literal, among: known, caseInsensitive: true))))
+                                    notes: ["LIKE is case-sensitive"])
+            .suggesting(Suggestions.nearest(to: literal, among: known, caseInsensitive: true),
+                        replacing: written == nil ? nil : range) { written?(escaped($0)) ?? $0 })
+    }
+
+    /// How text is written in place of a LIKE pattern or value as written: quoted when it was quoted, else a bare
+    /// word when it reads as one; nil for a `$parameter`, whose text is not in the statement.
+    static func writtenLike(_ value: Value) -> ((String) -> String)? {
+        switch value.syntax {
+        case .string: { Suggestions.written($0, quoted: true) }
+        case .parameter: nil
+        default: { Suggestions.written($0) }
+        }
     }
 
     /// `= null` compares with the text 'null'; say how to test for a missing value.
@@ -173,8 +197,11 @@ extension Checker {
     @discardableResult
     mutating func warnIfNullWord(_ value: Value, field: FieldRef, op: Comparison) -> Bool {
         guard case .word(let w) = value.syntax, w.lowercased() == "null" else { return false }
-        diagnostics.append(.warning(.checkNullText, "this compares \(field.name.text) with the text 'null'", at: value.range,
-                                    suggestion: "write \(field.qualifier.map { $0.text + "." } ?? "")\(field.name.text) IS \(op == .equal ? "" : "NOT ")NULL to test for a missing value"))
+        let test = "IS \(op == .equal ? "" : "NOT ")NULL"
+        // The fix rewrites the whole comparison, `channel = null` to `channel IS NULL`, keeping the field as written.
+        diagnostics.append(.warning(.checkNullText, "this compares \(field.name.text) with the text 'null'", at: value.range)
+            .suggesting("write \(field.qualifier.map { $0.text + "." } ?? "")\(field.name.text) \(test) to test for a missing value",
+                        fix: FixIt(range: field.range.union(value.range), replacement: source.slice(field.range) + " " + test)))
         return true
     }
 
@@ -196,16 +223,18 @@ extension Checker {
         if let qualifier = ref.qualifier {
             guard qualifier.text.lowercased() == "customer" else {
                 diagnostics.append(.error(.checkUnknownQualifier, "only customer attributes are written with a dot (customer.segment)",
-                                          at: qualifier.range,
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: qualifier.text, among: ["customer"]))))
+                                          at: qualifier.range)
+                    .suggesting(Suggestions.nearest(to: qualifier.text, among: ["customer"]), replacing: qualifier.range))
                 throw Failure()
             }
             let attributes = catalog.customerAttributes.map(\.name)
             guard attributes.contains(ref.name.text) else {
                 diagnostics.append(.error(.checkUnknownAttribute, "no customer attribute is called '\(ref.name.text)'",
                                           at: ref.name.range,
-                                          notes: attributes.isEmpty ? ["no customers file has been imported"] : ["known attributes: " + attributes.joined(separator: ", ")],
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: ref.name.text, among: attributes))))
+                                          notes: attributes.isEmpty ? ["no customers file has been imported"] : ["known attributes: " + attributes.joined(separator: ", ")])
+                    .suggesting(Suggestions.nearest(to: ref.name.text, among: attributes), replacing: ref.name.range) {
+                        Suggestions.written($0, quoted: ref.name.quoted)
+                    })
                 throw Failure()
             }
             return .customerAttribute(ref.name.text)
@@ -221,9 +250,12 @@ extension Checker {
         }
         let properties = catalog.properties.map(\.name)
         if properties.contains(name) { return .property(name) }
+        // A built-in field is a bare word wherever a field goes (`stage = x`), though `stage` opens a step elsewhere.
         diagnostics.append(.error(.checkUnknownField, "no field or property is called '\(name)'", at: ref.name.range,
-                                  notes: ["fields: " + (Checker.builtinFields + properties).joined(separator: ", ")],
-                                  suggestion: Suggestions.phrase(Suggestions.nearest(to: name, among: Checker.builtinFields + properties))))
+                                  notes: ["fields: " + (Checker.builtinFields + properties).joined(separator: ", ")])
+            .suggesting(Suggestions.nearest(to: name, among: Checker.builtinFields + properties), replacing: ref.name.range) {
+                !ref.name.quoted && Checker.builtinFields.contains($0) ? $0 : Suggestions.written($0, quoted: ref.name.quoted)
+            })
         throw Failure()
     }
 
@@ -265,8 +297,8 @@ extension Checker {
             throw Failure()
         case (.stage, .number(_, let text)), (.touchpoint, .number(_, let text)), (.channel, .number(_, let text)),
              (.customer, .number(_, let text)):
-            diagnostics.append(.error(.checkTypeMismatch, "\(field) is text; a number never equals it",
-                                      at: value.range, suggestion: "write '\(text)'"))
+            diagnostics.append(.error(.checkTypeMismatch, "\(field) is text; a number never equals it", at: value.range)
+                .suggesting("write '\(text)'", fix: FixIt(range: value.range, replacement: "'\(text)'")))
             throw Failure()
         case (_, .number(let d, let text)):
             return Literal.number(d, text: text)
@@ -302,7 +334,9 @@ extension Checker {
 
     /// A text value that no event (or, for `customer.x`, no customer) has draws a warning with the nearest
     /// values: a typo (`device = mobil`, `customer.segment = B2B`) otherwise gives a silent zero.
-    mutating func warnIfAbsent(_ literal: Literal, field: EventField, at range: SourceRange) {
+    /// Its fix-its write each value as the one in the statement was written (quoted or bare).
+    mutating func warnIfAbsent(_ literal: Literal, field: EventField, at written: Value) {
+        let range = written.range
         guard case .text(let value) = literal, !expansion.deferredValues.contains(range) else { return }
         let known: [String]
         let owner: String
@@ -323,8 +357,9 @@ extension Checker {
         }
         guard !known.contains(where: { $0.utf8.elementsEqual(value.utf8) }) else { return }
         let name = if case .customerAttribute(let a) = field { a } else { field.description }
-        diagnostics.append(.warning(.checkUnknownValue, "no \(owner) has \(name) '\(value)'", at: range,
-                                    suggestion: Suggestions.phrase(Suggestions.nearest(to: value, among: known,
-                                                                                       caseInsensitive: true))))
+        let spelling = Checker.writtenLike(written)
+        diagnostics.append(.warning(.checkUnknownValue, "no \(owner) has \(name) '\(value)'", at: range)
+            .suggesting(Suggestions.nearest(to: value, among: known, caseInsensitive: true),
+                        replacing: spelling == nil ? nil : range) { spelling?($0) ?? $0 })
     }
 }

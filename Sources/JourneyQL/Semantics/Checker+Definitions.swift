@@ -80,7 +80,7 @@ extension Checker {
     /// The condition of the defined stage a step names, or nil when no stage is defined with that name.
     mutating func definedStage(_ name: Name) throws(Failure) -> Condition? {
         guard let entry = definitions.entry(.stage, name.text) else { return nil }
-        noteShadowing(entry, at: name.range, asStep: true)
+        noteShadowing(entry, at: name.range, asStep: true, stepWritten: true)
         return try expand(entry, usedAt: name.range)
     }
 
@@ -101,8 +101,9 @@ extension Checker {
         return try expand(entry, usedAt: value.range)
     }
 
-    /// A note when a defined stage hides a stage (or a touchpoint) of the same name in the data.
-    mutating func noteShadowing(_ entry: Definitions.Entry, at range: SourceRange, asStep: Bool) {
+    /// A note when a defined stage hides a stage (or a touchpoint) of the same name in the data. `stepWritten` when
+    /// `range` is a step naming it, which a fix-it can rewrite as `touchpoint name` (not the name being defined).
+    mutating func noteShadowing(_ entry: Definitions.Entry, at range: SourceRange, asStep: Bool, stepWritten: Bool = false) {
         let bytes = Array(entry.name.utf8)
         let isStage = stageNames.contains(bytes), isTouchpoint = asStep && touchpointNames.contains(bytes)
         guard isStage || isTouchpoint, expansion.notedStages.insert(bytes).inserted else { return }
@@ -113,7 +114,9 @@ extension Checker {
         } else {
             diagnostics.append(Diagnostic(.note, .checkAmbiguousStep,
                                           "'\(entry.name)' is both a defined stage and a touchpoint; it means the defined stage here",
-                                          at: range, suggestion: "write touchpoint \(entry.name) for the touchpoint"))
+                                          at: range)
+                .suggesting("write touchpoint \(entry.name) for the touchpoint",
+                            fix: stepWritten ? FixIt(range: range, replacement: "touchpoint " + source.slice(range)) : nil))
         }
     }
 
@@ -180,14 +183,16 @@ extension Checker {
         // The definitions being made or expanded are no help as suggestions.
         let names = definitions.names(kind).filter { n in !expansion.stack.contains { $0.kind == kind && $0.name == Array(n.utf8) } }
         var notes: [String] = []
-        var suggestion = Suggestions.phrase(Suggestions.nearest(to: name.text, among: names))
+        let near = Suggestions.nearest(to: name.text, among: names)
+        // A field named where a condition goes: testing it is the likely meaning, where the name stands as a condition.
+        var fieldTest: String?
         let message: String
         switch kind {
         case .condition:
             message = "no condition is defined with the name '\(name.text)'"
             if Checker.builtinFields.contains(name.text.lowercased()) || catalog.properties.contains(where: { $0.name == name.text }) {
                 notes.append("'\(name.text)' is a field: compare it (\(name.text) = value) or test it (\(name.text) IS NOT NULL)")
-                suggestion = suggestion ?? "did you mean \(name.text) IS NOT NULL?"
+                fieldTest = "\(name.text) IS NOT NULL"
             } else if names.isEmpty, id != .checkUnknownDefinition {
                 notes.append("name a condition with LET \(name.text) = condition")
             }
@@ -205,7 +210,15 @@ extension Checker {
                 notes.append("there is a \(entry.title)")
             }
         }
-        diagnostics.append(.error(id, message, at: name.range, notes: notes, suggestion: suggestion))
+        let d = Diagnostic.error(id, message, at: name.range, notes: notes)
+        if near.isEmpty, let fieldTest {
+            // `DROP LET amount` names no condition to rewrite: the test is advice there.
+            let fix = id == .checkUnknownDefinition ? nil
+                : FixIt(range: name.range, replacement: source.slice(name.range) + " IS NOT NULL")
+            diagnostics.append(d.suggesting("did you mean \(fieldTest)?", fix: fix))
+        } else {
+            diagnostics.append(d.suggesting(near, replacing: name.range) { Suggestions.written($0, quoted: name.quoted) })
+        }
     }
 
     // MARK: Definition statements
@@ -268,8 +281,10 @@ extension Checker {
                     failed = true
                 } else if !stageNames.contains(bytes), definitions.entry(.stage, name.text) == nil {
                     diagnostics.append(.error(.checkUnknownStage, "no stage is called '\(name.text)'", at: name.range,
-                                              notes: known.isEmpty ? ["the store has no stages: import events or DEFINE STAGE first"] : [],
-                                              suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: known))))
+                                              notes: known.isEmpty ? ["the store has no stages: import events or DEFINE STAGE first"] : [])
+                        .suggesting(Suggestions.nearest(to: name.text, among: known), replacing: name.range) {
+                            Suggestions.written($0, quoted: name.quoted)
+                        })
                     failed = true
                 } else if !seen.insert(bytes).inserted {
                     diagnostics.append(.error(.checkDuplicateStage, "'\(name.text)' is listed twice", at: name.range))

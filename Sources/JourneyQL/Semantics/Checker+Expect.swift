@@ -9,7 +9,10 @@ extension Checker {
             case .value(let column, let selection, let expected, let range):
                 let keys = try selection.keys.map { key throws(Failure) -> KeyMatch in
                     let value = try key.value.map { value throws(Failure) in
-                        try expectedValue(value, nullHelp: "write \(key.column.text) IS NULL")
+                        // The fix puts IS NULL in place of `= NULL`, from the column's end.
+                        try expectedValue(value, nullHelp: "write \(key.column.text) IS NULL",
+                                          nullFix: FixIt(range: SourceRange(key.column.range.end, value.range.end),
+                                                         replacement: " IS NULL"))
                     }
                     return KeyMatch(column: key.column.text, columnRange: key.column.range, value: value)
                 }
@@ -21,8 +24,11 @@ extension Checker {
                 }
                 let stepRange = selection.step?.range ?? selection.row?.range
                 let rows = RowSelection(keys: keys, step: step, row: selection.row?.number, stepRange: stepRange)
+                // What comes before the operator: the column and the row it picks, in whichever order they end.
+                let subjectEnd = ([column.range] + selection.keys.map(\.range)
+                                  + [selection.step?.range, selection.row?.range].compactMap { $0 }).map(\.end).max()
                 return .value(column: column.text, columnRange: column.range, selection: rows,
-                              test: try expectedTest(expected, subject: column.text),
+                              test: try expectedTest(expected, subject: column.text, subjectEnd: subjectEnd),
                               testRange: testRange(expected, in: range), range: range)
             case .rows(let expected, let range):
                 let test = try expectedTest(expected, subject: "ROWS")
@@ -62,12 +68,15 @@ extension Checker {
         }
     }
 
-    /// The test with typed values; BETWEEN's bounds of one kind and in order.
-    mutating func expectedTest(_ expected: ExpectedSyntax, subject: String) throws(Failure) -> ExpectedTest {
+    /// The test with typed values; BETWEEN's bounds of one kind and in order. `subjectEnd` is where the text
+    /// before the operator ends, from which a fix-it rewrites `= NULL` (nil: no fix, as for ROWS, never null).
+    mutating func expectedTest(_ expected: ExpectedSyntax, subject: String,
+                               subjectEnd: Int? = nil) throws(Failure) -> ExpectedTest {
         switch expected {
         case .compare(let op, let value):
-            let help = op == .notEqual ? "write \(subject) IS NOT NULL" : "write \(subject) IS NULL"
-            return .compare(op, try expectedValue(value, nullHelp: help))
+            let test = op == .notEqual ? "IS NOT NULL" : "IS NULL"
+            let fix = subjectEnd.map { FixIt(range: SourceRange($0, value.range.end), replacement: " " + test) }
+            return .compare(op, try expectedValue(value, nullHelp: "write \(subject) \(test)", nullFix: fix))
         case .between(let lowSyntax, let highSyntax):
             let low = try expectedValue(lowSyntax, nullHelp: "write \(subject) IS NULL")
             let high = try expectedValue(highSyntax, nullHelp: "write \(subject) IS NULL")
@@ -84,9 +93,13 @@ extension Checker {
                 throw Failure()
             }
             guard ordered else {
+                // The fix swaps the bounds as written, keeping the AND between them as it was.
+                let and = source.slice(SourceRange(lowSyntax.range.end, highSyntax.range.start))
                 diagnostics.append(.error(.checkExpectBounds, "BETWEEN \(low) AND \(high) holds for no value",
-                                          at: lowSyntax.range.union(highSyntax.range),
-                                          suggestion: "write the lower bound first: BETWEEN \(high) AND \(low)"))
+                                          at: lowSyntax.range.union(highSyntax.range))
+                    .suggesting("write the lower bound first: BETWEEN \(high) AND \(low)",
+                                fix: FixIt(range: lowSyntax.range.union(highSyntax.range),
+                                           replacement: source.slice(highSyntax.range) + and + source.slice(lowSyntax.range))))
                 throw Failure()
             }
             return .between(low, high)
@@ -96,11 +109,12 @@ extension Checker {
     }
 
     /// A value as EXPECT compares it. A bare NULL is refused: it would compare with the text 'NULL'.
-    mutating func expectedValue(_ value: Value, nullHelp: String) throws(Failure) -> ExpectedValue {
+    mutating func expectedValue(_ value: Value, nullHelp: String, nullFix: FixIt? = nil) throws(Failure) -> ExpectedValue {
         switch value.syntax {
         case .word(let w) where w.lowercased() == "null":
             diagnostics.append(.error(.checkExpectNull, "NULL is no value to compare with", at: value.range,
-                                      notes: ["quote it to mean the text: 'NULL'"], suggestion: nullHelp))
+                                      notes: ["quote it to mean the text: 'NULL'"])
+                .suggesting(nullHelp, fix: nullFix))
             throw Failure()
         case .word(let s), .string(let s): return .text(s)
         case .number(let d, let text): return .number(d, text: text)

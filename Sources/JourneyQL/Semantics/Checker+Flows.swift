@@ -135,9 +135,8 @@ extension Checker {
                 column = choice.1
             } else {
                 diagnostics.append(.error(.checkFlowField, "PATHS ... OF takes touchpoint, channel or stage, not '\(name.text)'",
-                                          at: name.range, notes: ["paths are sequences of one of the event's named columns"],
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text.lowercased(),
-                                                                                             among: choices.map(\.0)))))
+                                          at: name.range, notes: ["paths are sequences of one of the event's named columns"])
+                    .suggesting(Suggestions.nearest(to: name.text.lowercased(), among: choices.map(\.0)), replacing: name.range))
             }
         }
         guard let funnel = checkFunnel(j),

@@ -133,8 +133,10 @@ extension Checker {
                 diagnostics.append(.error(.checkAmbiguousStepName, "'\(name.text)' names more than one step; use its number",
                                           at: name.range))
             } else {
-                diagnostics.append(.error(.checkUnknownStepName, "no step of this journey is written '\(name.text)'",
-                                          at: name.range, suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: labels))))
+                diagnostics.append(.error(.checkUnknownStepName, "no step of this journey is written '\(name.text)'", at: name.range)
+                    .suggesting(Suggestions.nearest(to: name.text, among: labels), replacing: name.range) {
+                        Suggestions.written($0, quoted: name.quoted)
+                    })
             }
             return nil
         }
@@ -153,8 +155,10 @@ extension Checker {
         let field = try resolveField(b.field)
         switch field {
         case .time:
-            diagnostics.append(.error(.checkBadBreakdown, "BY time would make a group per instant", at: b.field.range,
-                                      suggestion: "did you mean BY day, BY week or BY month?"))
+            var d = Diagnostic.error(.checkBadBreakdown, "BY time would make a group per instant", at: b.field.range,
+                                     suggestion: "did you mean BY day, BY week or BY month?")
+            d.fixIts = ["day", "week", "month"].map { FixIt(range: b.field.name.range, replacement: $0) }
+            diagnostics.append(d)
             throw Failure()
         case .customer:
             diagnostics.append(.error(.checkBadBreakdown, "BY customer would make a group per customer", at: b.field.range,
@@ -205,7 +209,9 @@ extension Checker {
                 if touchpointNames.contains(bytes) {
                     diagnostics.append(Diagnostic(.note, .checkAmbiguousStep,
                                                   "'\(name.text)' is both a stage and a touchpoint; it means the stage here",
-                                                  at: name.range, suggestion: "write touchpoint \(name.text) for the touchpoint"))
+                                                  at: name.range)
+                        .suggesting("write touchpoint \(name.text) for the touchpoint",
+                                    fix: FixIt(range: name.range, replacement: "touchpoint " + source.slice(name.range))))
                 }
                 return .compare(.stage, .equal, .text(name.text))
             }
@@ -217,8 +223,8 @@ extension Checker {
             diagnostics.append(.error(.checkUnknownStep,
                                       "'\(name.text)' is neither a stage nor a touchpoint in this store",
                                       at: name.range,
-                                      notes: candidates.isEmpty ? ["the store has no events yet: IMPORT some first"] : [],
-                                      suggestion: Suggestions.phrase(near)))
+                                      notes: candidates.isEmpty ? ["the store has no events yet: IMPORT some first"] : [])
+                .suggesting(near, replacing: name.range) { Suggestions.written($0, quoted: name.quoted) })
             throw Failure()
         }
     }
@@ -226,8 +232,10 @@ extension Checker {
     mutating func requireKnown(_ name: Name, in names: Set<[UInt8]>, kind: String,
                                        candidates: [String]) throws(Failure) {
         guard !names.contains(Array(name.text.utf8)) else { return }
-        diagnostics.append(.error(kind == "stage" ? .checkUnknownStage : .checkUnknownTouchpoint, "no \(kind) is called '\(name.text)'", at: name.range,
-                                  suggestion: Suggestions.phrase(Suggestions.nearest(to: name.text, among: candidates))))
+        diagnostics.append(.error(kind == "stage" ? .checkUnknownStage : .checkUnknownTouchpoint, "no \(kind) is called '\(name.text)'", at: name.range)
+            .suggesting(Suggestions.nearest(to: name.text, among: candidates), replacing: name.range) {
+                Suggestions.written($0, quoted: name.quoted)
+            })
         throw Failure()
     }
 }

@@ -15,8 +15,8 @@ extension Checker {
             } else {
                 let words = Checker.dropoffColumns.map(\.word)
                 diagnostics.append(.error(.checkDropoffOf, "DROPOFF ... OF takes touchpoint, channel or stage, not '\(of.text)'",
-                                          at: of.range, notes: ["the rows name the events' \(words.joined(separator: ", "))"],
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: of.text.lowercased(), among: words))))
+                                          at: of.range, notes: ["the rows name the events' \(words.joined(separator: ", "))"])
+                    .suggesting(Suggestions.nearest(to: of.text.lowercased(), among: words), replacing: of.range))
             }
         }
         guard let funnel = checkFunnel(d.funnel) else { return nil }

@@ -14,9 +14,12 @@ extension Checker {
                                       at: limit.range, notes: ["bound the cohorts with DURING, SINCE or LAST instead"]))
         }
         guard let returning = r.returning else {
+            // The fix names the OF step again as the one that counts: `OF purchase` becomes `OF purchase RETURNING purchase`.
+            let step = source.slice(r.of.range)
             diagnostics.append(.error(.checkRetentionNoReturning, "RETENTION needs RETURNING and the step that counts as coming back",
-                                      at: r.of.range,
-                                      suggestion: "RETENTION OF \(source.slice(r.of.range)) RETURNING \(source.slice(r.of.range))"))
+                                      at: r.of.range)
+                .suggesting("RETENTION OF \(step) RETURNING \(step)",
+                            fix: FixIt(range: r.of.range, replacement: "\(step) RETURNING \(step)")))
             return nil
         }
         // The period: EVERY, or one BY day|week|month (the sketch `BY month PERIODS 6`); the other BY keys break

@@ -28,8 +28,10 @@ extension Checker {
            ref.name.text.lowercased() != "event", !properties.contains(ref.name.text) {
             diagnostics.append(.error(.checkUnknownField, "no property is called '\(ref.name.text)'", at: ref.name.range,
                                       notes: [properties.isEmpty ? "the events of this store have no properties"
-                                                                 : "properties: " + properties.joined(separator: ", ")],
-                                      suggestion: Suggestions.phrase(Suggestions.nearest(to: ref.name.text, among: properties))))
+                                                                 : "properties: " + properties.joined(separator: ", ")])
+                .suggesting(Suggestions.nearest(to: ref.name.text, among: properties), replacing: ref.name.range) {
+                    Suggestions.written($0, quoted: ref.name.quoted)
+                })
             return nil
         }
         guard let field = try? resolveField(ref) else { return nil }

@@ -103,8 +103,8 @@ package struct Checker {
             let name = field.text.lowercased()
             guard fields.contains(name) else {
                 diagnostics.append(.error(.checkUnknownMapField, "'\(field.text)' is not a field that can be mapped",
-                                          at: field.range, notes: ["mappable fields: " + fields.joined(separator: ", ")],
-                                          suggestion: Suggestions.phrase(Suggestions.nearest(to: name, among: fields))))
+                                          at: field.range, notes: ["mappable fields: " + fields.joined(separator: ", ")])
+                    .suggesting(Suggestions.nearest(to: name, among: fields), replacing: field.range))
                 continue
             }
             mapping[name] = column.text

@@ -1,4 +1,4 @@
-// "Did you mean": nearest names by edit distance, for unknown steps, fields and values.
+// "Did you mean": nearest names by edit distance, for unknown steps, fields and values, as prose and as fix-its.
 
 package enum Suggestions {
     /// Up to `limit` candidates close to `word`, nearest first. Close means an edit distance of at most
@@ -55,5 +55,39 @@ package enum Suggestions {
         let quoted = names.map { "'\($0)'" }
         if quoted.count == 1 { return "did you mean \(quoted[0])?" }
         return "did you mean \(quoted.dropLast().joined(separator: ", ")) or \(quoted.last!)?"
+    }
+
+    /// How `name` is written where a name or a value goes: a bare word when it reads as one, else a quoted string
+    /// with its quotes doubled. `quoted` keeps in quotes a name that was written quoted.
+    ///
+    /// A bare word is what the lexer reads as one word (a letter, `_` or non-ASCII first, then those or digits) and
+    /// means the name there: not a reserved word, nor `stage` or `touchpoint` (which open a step of that kind),
+    /// nor `null` (a bare null on the right of `=` is the text 'null', warned about).
+    package static func written(_ name: String, quoted: Bool = false) -> String {
+        if !quoted, readsAsWord(name), !Keywords.reserved.contains(name.lowercased()),
+           !["stage", "touchpoint", "null"].contains(name.lowercased()) {
+            return name
+        }
+        return "'" + name.replacing("'", with: "''") + "'"
+    }
+
+    /// Whether the lexer reads `text` as exactly one word token (Lexer.isWordStart, Lexer.isWordPart).
+    static func readsAsWord(_ text: String) -> Bool {
+        guard let first = text.utf8.first else { return false }
+        func isStart(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b >= 0x80 }
+        return isStart(first) && text.utf8.allSatisfy { isStart($0) || ($0 >= 48 && $0 <= 57) }
+    }
+}
+
+extension Diagnostic {
+    /// This diagnostic with `help: did you mean ...` naming `candidates` (nearest first) and a fix-it for each that
+    /// puts its spelling as source, `written(candidate)`, over `range`: the misspelled word's range, which need not
+    /// be the diagnostic's. A nil `range` keeps the prose only (the word is not in the text, as for a `$parameter`).
+    package func suggesting(_ candidates: [String], replacing range: SourceRange?,
+                            written: (String) -> String = { $0 }) -> Diagnostic {
+        var d = self
+        d.suggestion = Suggestions.phrase(candidates)
+        d.fixIts = range.map { range in candidates.map { FixIt(range: range, replacement: written($0)) } } ?? []
+        return d
     }
 }

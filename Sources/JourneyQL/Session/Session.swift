@@ -4,6 +4,10 @@ import JourneyStore
 import Glibc
 #endif
 
+/// The version of the interpreter, the library and the `journey` command: semantic versioning of the public API
+/// (api/JourneyQL.api) from 0.2.0.
+package let engineVersion = "0.2.0"
+
 /// What running statements produces, in order.
 package enum SessionEvent: Sendable {
     /// A statement's result.
@@ -59,6 +63,14 @@ package final class Session {
     package init(storePath: String, access: StoreAccess = .readWrite) throws {
         self.storePath = storePath
         self.store = try EventStore(path: storePath, access: access)
+    }
+
+    /// Forgets what earlier statements left on the session (`SET now`, the results EXPECT checks, parameters), as
+    /// if it had just been opened; definitions stay, since they live in the store.
+    package func forgetState() {
+        now = nil
+        previousResults = []
+        parameters = [:]
     }
 
     /// Switches to another store.

@@ -53,9 +53,9 @@ extension Parser {
                 _ = advance()
                 guard let word = current.word, let key = CustomerOrderKey(rawValue: word.lowercased()) else {
                     throw fail(.parseExpected, "expected start, reached or customer after ORDER BY, found \(current.display)",
-                               suggestion: current.word.flatMap {
+                               closeTo: current.word.flatMap {
                                    Suggestions.nearest(to: $0.lowercased(), among: CustomerOrderKey.allCases.map(\.rawValue)).first
-                               }.map { "did you mean '\($0)'?" })
+                               })
                 }
                 _ = advance()
                 result.order = key

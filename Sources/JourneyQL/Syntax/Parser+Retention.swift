@@ -30,9 +30,9 @@ extension Parser {
                 }
                 guard let word = current.word, let period = RetentionPeriod(rawValue: word.lowercased()) else {
                     throw fail(.parseExpected, "expected day, week or month after EVERY, found \(current.display)",
-                               suggestion: current.word.flatMap {
+                               closeTo: current.word.flatMap {
                                    Suggestions.nearest(to: $0.lowercased(), among: RetentionPeriod.allCases.map(\.rawValue)).first
-                               }.map { "did you mean '\($0)'?" })
+                               })
                 }
                 syntax.every = (period, token.range.union(advance().range))
                 continue

@@ -72,9 +72,9 @@ extension Parser {
     mutating func parseDefinitionKind(after keyword: String) throws(Failure) -> DefinitionKind {
         for kind in DefinitionKind.allCases where acceptWord(kind.keyword) != nil { return kind }
         throw fail(.parseExpected, "expected STAGE, LET or SEGMENT after \(keyword), found \(current.display)",
-                   suggestion: current.word.flatMap {
+                   closeTo: current.word.flatMap {
                        Suggestions.nearest(to: $0, among: DefinitionKind.allCases.map(\.keyword), caseInsensitive: true).first
-                   }.map { "did you mean '\($0)'?" })
+                   })
     }
 
     /// `name AS condition` (or `name = condition`).

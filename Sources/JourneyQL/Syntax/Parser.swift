@@ -113,6 +113,15 @@ package struct Parser {
         return Failure()
     }
 
+    /// `fail` at a word close to the keyword expected: `help: did you mean 'KEYWORD'?`, and the fix-it that writes
+    /// the keyword over the word.
+    mutating func fail(_ id: DiagnosticID, _ message: String, notes: [String] = [],
+                       closeTo keyword: String?) -> Failure {
+        diagnostics.append(Diagnostic.error(id, message, at: current.range, notes: notes)
+            .suggesting(keyword.map { [$0] } ?? [], replacing: current.range))
+        return Failure()
+    }
+
     mutating func expect(_ symbol: Symbol, _ what: String) throws(Failure) -> Token {
         if let t = accept(symbol) { return t }
         throw fail(.parseExpected, "expected \(what), found \(current.display)")
@@ -212,9 +221,9 @@ package struct Parser {
             guard let word = current.word,
                   let target = ShowTarget(rawValue: word.lowercased()) else {
                 throw fail(.parseExpected, "expected STAGES, TOUCHPOINTS, CHANNELS, FIELDS, SEGMENTS or DEFINITIONS after SHOW, found \(current.display)",
-                           suggestion: current.word.flatMap {
+                           closeTo: current.word.flatMap {
                                Suggestions.nearest(to: $0, among: ShowTarget.allCases.map { $0.rawValue.uppercased() }, caseInsensitive: true).first
-                           }.map { "did you mean '\($0)'?" })
+                           })
             }
             let end = advance()
             return .show(target, range: start.range.union(end.range))
@@ -225,7 +234,7 @@ package struct Parser {
         if current.isWord("RETENTION") { return .retention(try parseRetention()) }
         if current.isWord("ATTRIBUTE") { return .attribution(try parseAttribution()) }
         throw fail(.parseExpectedStatement, "expected a statement (FROM, TIMES, PATHS, EXPLAIN, IMPORT, SHOW, DEFINE, LET, SEGMENT, SET, DROP, EXPECT or STAGES), found \(current.display)",
-                   suggestion: current.word.flatMap { Parser.closeKeyword($0) }.map { "did you mean '\($0)'?" })
+                   closeTo: current.word.flatMap { Parser.closeKeyword($0) })
     }
 
     static func closeKeyword(_ word: String) -> String? {
