@@ -74,8 +74,7 @@ package enum Suggestions {
     /// Whether the lexer reads `text` as exactly one word token (Lexer.isWordStart, Lexer.isWordPart).
     static func readsAsWord(_ text: String) -> Bool {
         guard let first = text.utf8.first else { return false }
-        func isStart(_ b: UInt8) -> Bool { (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b >= 0x80 }
-        return isStart(first) && text.utf8.allSatisfy { isStart($0) || ($0 >= 48 && $0 <= 57) }
+        return Lexer.isWordStart(first) && text.utf8.allSatisfy(Lexer.isWordPart)
     }
 }
 

@@ -28,10 +28,10 @@ package struct Lexer {
     }
 
     private static func isDigit(_ b: UInt8?) -> Bool { b.map { $0 >= 48 && $0 <= 57 } ?? false }
-    private static func isWordStart(_ b: UInt8) -> Bool {
+    static func isWordStart(_ b: UInt8) -> Bool {
         (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b >= 0x80
     }
-    private static func isWordPart(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
+    static func isWordPart(_ b: UInt8) -> Bool { isWordStart(b) || isDigit(b) }
 
     private mutating func next() -> Token {
         // Unexpected characters are reported and skipped in this loop (not by recursion: runs can be long).
