@@ -27,9 +27,9 @@ let package = Package(
         .target(name: "JourneyStore", dependencies: ["CSQLite"]),
         // The interpreter: lexer, parser, checker, planner, executor, renderers. Pure Swift; its declarations are
         // `package`, for the front ends and tests of this package, not for embedders.
-        .target(name: "JourneyEngine", dependencies: ["JourneyStore"], path: "Sources/JourneyQL"),
+        .target(name: "JourneyEngine", dependencies: ["JourneyStore"]),
         // The embedding API over the engine: the only public surface.
-        .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore"], path: "Sources/JourneyQLAPI"),
+        .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore"]),
         // The C interface, written over the public API only.
         .target(name: "JourneyQLC", dependencies: ["JourneyQL"], exclude: ["include"]),
         // The interactive front end: the only module that imports CEditLine.
@@ -45,7 +45,7 @@ let package = Package(
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         // data/: statements with their expected results, read by DataFileTests (tests as data).
-        .testTarget(name: "JourneyQLTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
+        .testTarget(name: "JourneyEngineTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
         // The embedding API as an embedder meets it: `import JourneyQL` only.
         .testTarget(name: "EmbeddingTests", dependencies: ["JourneyQL"]),
         // The `journey` executable run as a child process, and its REPL driven in a terminal through tmux; the C

@@ -1,5 +1,5 @@
 // CUSTOMERS exported from the command line: `journey STORE -c "CUSTOMERS ..." --format csv|json` on the tiny log,
-// rows worked by hand (Tests/JourneyQLTests/data/customers.test has the same cases).
+// rows worked by hand (Tests/JourneyEngineTests/data/customers.test has the same cases).
 import Foundation
 import Testing
 

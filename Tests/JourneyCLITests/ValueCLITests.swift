@@ -1,5 +1,5 @@
 // VALUE from the command line: -c with every --format, stdin, `journey run`, and its errors' exit status, on the
-// order log (samples/orders-events.csv and its customers; Tests/JourneyQLTests/data/value-orders.test has the same
+// order log (samples/orders-events.csv and its customers; Tests/JourneyEngineTests/data/value-orders.test has the same
 // numbers, worked by hand).
 import Foundation
 import Testing

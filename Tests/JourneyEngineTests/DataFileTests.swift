@@ -1,4 +1,4 @@
-// Tests as data: each Tests/JourneyQLTests/data/*.test file is a list of statements with what they must give,
+// Tests as data: each Tests/JourneyEngineTests/data/*.test file is a list of statements with what they must give,
 // in the manner of sqllogictest, so a new case is three lines. The format:
 //
 //     # a comment                          store tiny [customers]   (the store the file runs on; first line)

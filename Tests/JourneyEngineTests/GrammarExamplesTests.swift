@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import JourneyEngine
 
-/// The repository root, found from this file's path (Tests/JourneyQLTests/<file>).
+/// The repository root, found from this file's path (Tests/JourneyEngineTests/<file>).
 private let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -64,11 +64,11 @@ struct GrammarExamplesTests {
         let rules = grammarRules()
         #expect(rules.isSuperset(of: ["script", "statement", "funnel", "step", "condition", "value", "duration", "expect"]))
         // Every parser file (Parser.swift, Parser+Funnel.swift, Parser+Expect.swift, ...) and the lexer.
-        let syntax = repositoryRoot.appendingPathComponent("Sources/JourneyQL/Syntax")
+        let syntax = repositoryRoot.appendingPathComponent("Sources/JourneyEngine/Syntax")
         let parserFiles = try FileManager.default.contentsOfDirectory(atPath: syntax.path)
             .filter { $0.hasPrefix("Parser") && $0.hasSuffix(".swift") }.sorted()
         #expect(parserFiles.contains("Parser+Expect.swift"))
-        for file in (parserFiles + ["Lexer.swift"]).map({ "Sources/JourneyQL/Syntax/" + $0 }) {
+        for file in (parserFiles + ["Lexer.swift"]).map({ "Sources/JourneyEngine/Syntax/" + $0 }) {
             let text = try String(contentsOf: repositoryRoot.appendingPathComponent(file), encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
