@@ -1,4 +1,4 @@
-// Typed views of the main analyses' results: what an embedder reads without knowing the tables' column names.
+// Typed views of the journey analyses' results (funnel, times, paths): what an embedder reads without knowing the tables' column names.
 
 /// A funnel (`FROM a TO b THEN c`): for each group of `BY` (one group without it), the customers at each step.
 ///
@@ -45,31 +45,21 @@ public struct FunnelReport: Sendable, Hashable {
     public let groups: [Group]
 
     init?(_ result: StatementResult) {
-        guard result.kind == .funnel, let step = result.columnIndex("step") else { return nil }
-        groupColumns = result.columns.prefix(step).map(\.name)
-        var groups: [Group] = []
-        var key: [Cell]? = nil
-        var steps: [Step] = []
-        func cell(_ row: [Cell], _ name: String) -> Cell? { result.columnIndex(name).map { row[$0] } }
-        for row in result.rows {
-            let rowKey = Array(row.prefix(step))
-            if let current = key, current != rowKey {
-                groups.append(Group(key: current, steps: steps))
-                steps = []
-            }
-            key = rowKey
-            steps.append(Step(
-                number: Int(cell(row, "step")?.int ?? 0), name: cell(row, "name")?.text ?? "",
-                customers: cell(row, "customers")?.int ?? 0,
-                percentOfFirst: cell(row, "pct_of_first")?.double, percentOfPrevious: cell(row, "pct_of_previous")?.double,
-                lost: cell(row, "lost")?.int, inProgress: cell(row, "in_progress")?.int,
-                medianTimeFromPrevious: cell(row, "median_time_from_previous")?.duration,
-                p90TimeFromPrevious: cell(row, "p90_time_from_previous")?.duration,
-                medianTimeFromStart: cell(row, "median_time_from_start")?.duration,
-                p90TimeFromStart: cell(row, "p90_time_from_start")?.duration))
+        guard result.kind == .funnel, let keys = result.keyColumns(before: "step") else { return nil }
+        groupColumns = keys
+        groups = result.runs(keyCount: keys.count).map { run in
+            Group(key: run.key, steps: run.rows.map { row in
+                let cells = result.reader(row)
+                return Step(number: Int(cells.count("step")), name: cells.text("name"),
+                            customers: cells.count("customers"), percentOfFirst: cells.number("pct_of_first"),
+                            percentOfPrevious: cells.number("pct_of_previous"), lost: cells.int("lost"),
+                            inProgress: cells.int("in_progress"),
+                            medianTimeFromPrevious: cells.duration("median_time_from_previous"),
+                            p90TimeFromPrevious: cells.duration("p90_time_from_previous"),
+                            medianTimeFromStart: cells.duration("median_time_from_start"),
+                            p90TimeFromStart: cells.duration("p90_time_from_start"))
+            })
         }
-        if let key { groups.append(Group(key: key, steps: steps)) }
-        self.groups = groups
     }
 }
 
@@ -106,46 +96,102 @@ public struct TimeToConvertReport: Sendable, Hashable {
     public let groups: [Group]
 
     init?(_ result: StatementResult) {
-        guard result.kind == .timeToConvert, result.part == 0, let first = result.columnIndex("converters") else {
+        guard result.kind == .timeToConvert, result.part == 0, let keys = result.keyColumns(before: "converters") else {
             return nil
         }
-        groupColumns = result.columns.prefix(first).map(\.name)
+        groupColumns = keys
         groups = result.rows.map { row in
-            func time(_ name: String) -> Duration? { result.columnIndex(name).flatMap { row[$0].duration } }
-            return Group(key: Array(row.prefix(first)), converters: row[first].int ?? 0, minimum: time("min"),
-                         p25: time("p25"), median: time("median"), p75: time("p75"), p90: time("p90"),
-                         maximum: time("max"), mean: time("mean"))
+            let cells = result.reader(row)
+            return Group(key: Array(row.prefix(keys.count)), converters: cells.count("converters"),
+                         minimum: cells.duration("min"), p25: cells.duration("p25"), median: cells.duration("median"),
+                         p75: cells.duration("p75"), p90: cells.duration("p90"), maximum: cells.duration("max"),
+                         mean: cells.duration("mean"))
         }
     }
 }
 
-/// The commonest routes converters took from the first step to the last (`PATHS FROM a TO b`).
+/// How converters' times to convert spread over fixed buckets (`< 1m`, `1m - 10m`, `10m - 1h`, `1h - 6h`,
+/// `6h - 1d`, `1d - 7d`, `7d - 30d`, `>= 30d`), per group: the second result of `TIMES FROM a TO b`.
+///
+/// Read it from ``StatementResult/timeDistribution``.
+public struct TimeDistributionReport: Sendable, Hashable {
+    /// One bucket of times.
+    public struct Bucket: Sendable, Hashable {
+        /// The bucket as the result writes it (`10m - 1h`): from its lower bound, up to but not including its upper.
+        public let label: String
+        /// Converters whose time falls in the bucket.
+        public let customers: Int64
+        /// Those as a percentage (0...100) of the group's converters; nil when the group has none.
+        public let percent: Double?
+    }
+
+    /// One group's buckets, shortest first.
+    public struct Group: Sendable, Hashable {
+        /// The group's values, one per ``TimeDistributionReport/groupColumns`` entry (empty without `BY`).
+        public let key: [Cell]
+        /// Every bucket, shortest times first, empty ones included.
+        public let buckets: [Bucket]
+    }
+
+    /// The `BY` fields, as the result names them; empty without `BY`.
+    public let groupColumns: [String]
+    /// The groups, in the result's order.
+    public let groups: [Group]
+
+    init?(_ result: StatementResult) {
+        guard result.kind == .timeToConvert, result.part == 1, let keys = result.keyColumns(before: "time_to_convert")
+        else { return nil }
+        groupColumns = keys
+        groups = result.runs(keyCount: keys.count).map { run in
+            Group(key: run.key, buckets: run.rows.map { row in
+                let cells = result.reader(row)
+                return Bucket(label: cells.text("time_to_convert"), customers: cells.count("customers"),
+                              percent: cells.number("pct"))
+            })
+        }
+    }
+}
+
+/// Ranked paths: the commonest routes converters took from the first step to the last (`PATHS FROM a TO b`), or
+/// the routes of lost or converted customers through a journey (`PATHS FROM a TO b LOST`, `... CONVERTED`).
 ///
 /// Read it from ``StatementResult/paths``.
 public struct PathsReport: Sendable, Hashable {
-    /// One path and the converters who took it.
-    public struct Path: Sendable, Hashable {
-        /// 1 for the commonest path.
-        public let rank: Int
-        /// The touchpoints of the path's events, in order, repeats collapsed.
-        public let touchpoints: [String]
-        /// Converters whose path this is.
-        public let customers: Int64
-        /// Customers on this path as a percentage (0...100) of all converters.
-        public let percentOfConverters: Double
+    /// Whose paths these are.
+    public enum Population: String, Sendable, Hashable {
+        /// Customers who reached the last step.
+        case converters
+        /// Customers lost on the way (`LOST`, `LOST AT k`).
+        case lost
     }
 
+    /// One path and the customers who took it.
+    public struct Path: Sendable, Hashable {
+        /// 1 for the commonest path; nil for the `(other)` row that `MIN SHARE` adds for the paths not listed.
+        public let rank: Int?
+        /// The path's touchpoints (or the field named by `OF`), in order; `["(other)"]` for the row of the rest.
+        public let touchpoints: [String]
+        /// Customers whose path this is.
+        public let customers: Int64
+        /// Customers on this path as a percentage (0...100) of the ``PathsReport/population``.
+        public let percent: Double
+    }
+
+    /// Whose paths are ranked: converters, or lost customers.
+    public let population: Population
     /// The paths, commonest first (ties by path text), as many as `TOP` asked for (10 by default).
     public let paths: [Path]
 
     init?(_ result: StatementResult) {
-        guard result.kind == .paths, let rank = result.columnIndex("rank"), let path = result.columnIndex("path"),
-              let customers = result.columnIndex("customers"), let share = result.columnIndex("pct_of_converters")
-        else { return nil }
+        guard result.kind == .paths || result.kind == .flows, result.columnIndex("rank") != nil,
+              result.columnIndex("path") != nil else { return nil }
+        population = result.columnIndex("pct_of_lost") != nil ? .lost : .converters
+        let share = population == .lost ? "pct_of_lost" : "pct_of_converters"
         paths = result.rows.map { row in
-            Path(rank: Int(row[rank].int ?? 0),
-                 touchpoints: (row[path].text ?? "").split(separator: " > ").map(String.init),
-                 customers: row[customers].int ?? 0, percentOfConverters: row[share].double ?? 0)
+            let cells = result.reader(row)
+            return Path(rank: cells.int("rank").map(Int.init),
+                        touchpoints: cells.text("path").split(separator: " > ").map(String.init),
+                        customers: cells.count("customers"), percent: cells.number(share) ?? 0)
         }
     }
 }
@@ -155,6 +201,32 @@ extension StatementResult {
     public var funnel: FunnelReport? { FunnelReport(self) }
     /// The summary of times to convert, when this is the first result of `TIMES FROM a TO b`.
     public var timeToConvert: TimeToConvertReport? { TimeToConvertReport(self) }
-    /// The ranked paths, when `PATHS FROM a TO b` made this result.
+    /// How the times to convert spread over fixed buckets, when this is the second result of `TIMES FROM a TO b`.
+    public var timeDistribution: TimeDistributionReport? { TimeDistributionReport(self) }
+    /// The ranked paths, when `PATHS FROM a TO b` (with or without `LOST` or `CONVERTED`) made this result.
     public var paths: PathsReport? { PathsReport(self) }
+    /// The journey map, when this is the first result of `STAGES`.
+    public var stages: StageMapReport? { StageMapReport(self) }
+    /// The moves between stages, when this is the second result of `STAGES`.
+    public var stageTransitions: StageTransitionsReport? { StageTransitionsReport(self) }
+    /// The flow tree, when `PATHS AFTER step` or `PATHS BEFORE step` made this result.
+    public var flowTree: FlowTreeReport? { FlowTreeReport(self) }
+    /// The customers listed, when `CUSTOMERS FROM a TO b` made this result.
+    public var customerList: CustomerListReport? { CustomerListReport(self) }
+    /// What lost customers did next (the first result of `DROPOFF`) or last (the second).
+    public var dropoff: DropoffReport? { DropoffReport(self) }
+    /// The features that tell converters from lost customers, when `WHY FROM a TO b` made this result.
+    public var why: WhyReport? { WhyReport(self) }
+    /// The sums and averages of a property, when `VALUE x FROM step` made this result.
+    public var valueSummary: ValueReport? { ValueReport(self) }
+    /// The groups or periods side by side, when this is the first result of `COMPARE`.
+    public var comparison: ComparisonReport? { ComparisonReport(self) }
+    /// The chi-square test per step, when this is the second result of `COMPARE`.
+    public var comparisonTest: ComparisonTestReport? { ComparisonTestReport(self) }
+    /// The cohort table, when this is the first result of `RETENTION`.
+    public var retention: RetentionReport? { RetentionReport(self) }
+    /// The retention curve, when this is the second result of `RETENTION`.
+    public var retentionCurve: RetentionCurveReport? { RetentionCurveReport(self) }
+    /// The credit per channel and model, when `ATTRIBUTE step MODEL ...` made this result.
+    public var attribution: AttributionReport? { AttributionReport(self) }
 }

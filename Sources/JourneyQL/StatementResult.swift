@@ -4,8 +4,10 @@ internal import JourneyEngine
 /// One result of a statement: columns and rows, with the analysis that made it.
 ///
 /// Every statement's results can be read as a table (``columns`` and ``rows``) or drawn in any output format
-/// (``formatted(as:)``). Results of the main analyses also have a typed view: ``funnel``, ``timeToConvert`` and
-/// ``paths``.
+/// (``formatted(as:)``). The result of every analysis also has a typed view, named after it: ``funnel``,
+/// ``timeToConvert``, ``timeDistribution``, ``paths``, ``stages``, ``stageTransitions``, ``flowTree``,
+/// ``customerList``, ``dropoff``, ``why``, ``valueSummary``, ``comparison``, ``comparisonTest``, ``retention``,
+/// ``retentionCurve`` and ``attribution``. Each is nil on a result of another kind (or part).
 ///
 /// Two results are equal when their tables are: ``measured`` (what was read and how long it took) is left out.
 public struct StatementResult: Sendable, Hashable {
@@ -21,17 +23,19 @@ public struct StatementResult: Sendable, Hashable {
         case stages
         /// `CUSTOMERS FROM ...`: one row per customer.
         case customers
-        /// `FLOWS ...`: what customers did before or after a step, or between two.
+        /// `PATHS AFTER step` or `PATHS BEFORE step` (a flow tree), and `PATHS FROM a TO b LOST` or `CONVERTED`
+        /// (ranked paths).
         case flows
-        /// `DROPOFF ...`: what lost customers did next.
+        /// `DROPOFF FROM a TO b`: part 0 what lost customers did next, part 1 what they did last.
         case dropoff
         /// `WHY ...`: what tells converters from lost customers.
         case why
         /// `VALUE amount FROM step`: sums and averages of a numeric property.
         case value
-        /// `COMPARE ...`: a funnel's groups or periods side by side, with significance.
+        /// `FROM a TO b BY x COMPARE`: part 0 a funnel's groups (or periods) side by side, part 1 a chi-square test
+        /// per step.
         case compare
-        /// `RETENTION OF a RETURNING b`: cohorts by period.
+        /// `RETENTION OF a RETURNING b`: part 0 cohorts by period, part 1 the retention curve.
         case retention
         /// `ATTRIBUTE step MODEL ...`: the credit each channel or touchpoint earns.
         case attribution

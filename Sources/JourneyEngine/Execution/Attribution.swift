@@ -465,7 +465,10 @@ extension Attribution {
         }
         notes.append("each column adds up to \(total); credits in hundredths, shares in tenths of a percent, the rounding residue given to the largest remainders")
         let title = "attribution" + (m == 1 ? ", \(spec.models[0].rawValue)" : "") + ": " + plan.funnel.text
-        return QueryResult(title: title, columns: columns, rows: cells, notes: notes, barColumn: 1, barPriority: 1)
+        var result = QueryResult(title: title, columns: columns, rows: cells, notes: notes, barColumn: 1, barPriority: 1)
+        result.attributionModels = spec.models.map(\.rawValue)
+        result.creditsValue = spec.value != nil
+        return result
     }
 }
 

@@ -88,6 +88,10 @@ package struct QueryResult: Sendable, Hashable {
     /// What was read and how long it took (`1200 customers, 5400 events read (0.01 s)`): a table shows it after
     /// the notes. It differs from run to run, so it is kept apart from them.
     package var measured: String? = nil
+    /// ATTRIBUTE's models, in the statement's order, and whether credit is value (`VALUE x`) rather than
+    /// conversions: the embedding API's typed view needs them, and one model's columns do not name it.
+    package var attributionModels: [String] = []
+    package var creditsValue = false
 
     /// The columns' names, in order.
     package var columns: [String] {

@@ -6,7 +6,7 @@ import Glibc
 
 /// The version of the interpreter, the library and the `journey` command: semantic versioning of the public API
 /// (api/JourneyQL.api) from 0.2.0.
-package let engineVersion = "0.2.0"
+package let engineVersion = "0.3.0"
 
 /// What running statements produces, in order.
 package enum SessionEvent: Sendable {

@@ -34,7 +34,7 @@ enum {
 
 typedef struct jql_handle jql_handle;
 
-/* The library's version, such as "0.15.0". */
+/* The library's version, such as "0.3.0". */
 const char *jql_version(void);
 
 /* Opens the store at path. Returns NULL on failure: jql_last_error() says why, jql_last_status() gives the code. */
