@@ -49,7 +49,7 @@ public struct ValueReport: Sendable, Hashable {
         guard result.kind == .value, let keys = result.keyColumns(before: "customers") else { return nil }
         groupColumns = keys
         groups = result.rows.map { row in
-            let cells = result.reader(row)
+            let cells = result.reader(row, keyCount: keys.count)
             return Group(key: Array(row.prefix(keys.count)), customers: cells.count("customers"),
                          events: cells.count("events"), eventsPerCustomer: cells.number("events_per_customer"),
                          repeatCustomers: cells.count("repeat_customers"), percentRepeat: cells.number("pct_repeat"),
@@ -100,7 +100,8 @@ public struct ComparisonReport: Sendable, Hashable {
         public let differenceInterval: ClosedRange<Double>?
         /// The two-sided p of the pooled two-proportion z test against the reference.
         public let pValue: Double?
-        /// Reference, higher, lower or not significant; nil where there is no difference (at step 1, an empty group).
+        /// Reference (every row of the reference group), higher, lower or not significant; nil where there is no
+        /// difference (the other groups at step 1, an empty group).
         public let verdict: Verdict?
     }
 
@@ -120,14 +121,15 @@ public struct ComparisonReport: Sendable, Hashable {
     public let steps: [Step]
 
     init?(_ result: StatementResult) {
+        // The group keys sit between the step's `name` and `customers`, and may share their names.
         guard result.kind == .compare, result.part == 0, let name = result.columnIndex("name"),
-              let customers = result.columnIndex("customers"), name < customers else { return nil }
-        let keys = Array(result.columns[(name + 1)..<customers])
-        groupColumns = keys.map(\.name)
+              let customers = result.lastColumnIndex("customers"), name < customers else { return nil }
+        let keyRange = (name + 1)..<customers
+        groupColumns = result.columns[keyRange].map(\.name)
         steps = result.runs(keyCount: 1).map { run in
             let groups = run.rows.map { row in
-                let cells = result.reader(row)
-                return Group(key: Array(row[(name + 1)..<customers]), customers: cells.count("customers"),
+                let cells = result.reader(row, keys: keyRange)
+                return Group(key: Array(row[keyRange]), customers: cells.count("customers"),
                              rate: cells.number("rate"),
                              rateInterval: interval(cells.number("rate_low"), cells.number("rate_high")),
                              stepRate: cells.number("step_rate"),
@@ -136,7 +138,7 @@ public struct ComparisonReport: Sendable, Hashable {
                              differenceInterval: interval(cells.number("diff_low"), cells.number("diff_high")),
                              pValue: cells.number("p_value"), verdict: Verdict(rawValue: cells.text("verdict")))
             }
-            let first = result.reader(run.rows[0])
+            let first = result.reader(run.rows[0], keys: keyRange)
             return Step(number: Int(first.count("step")), name: first.text("name"), groups: groups)
         }
     }
@@ -191,7 +193,8 @@ public struct RetentionReport: Sendable, Hashable {
         public let number: Int
         /// Customers counted in the period: the cohort's size once the period has ended, else 0.
         public let customers: Int64
-        /// Those who came back in the period (or later, with `ON OR AFTER`); nil when the period has not ended.
+        /// Those who came back in the period (or later, with `ON OR AFTER`). In a cohort, nil when the period has not
+        /// ended; in the curve, the sum over the cohorts whose period has ended (0 when none has).
         public let returning: Int64?
         /// ``returning`` as a percentage (0...100) of ``customers``; nil when the period has not ended.
         public let percent: Double?
@@ -220,9 +223,9 @@ public struct RetentionReport: Sendable, Hashable {
         }
         groupColumns = keys
         cohorts = result.runs(keyCount: keys.count + 1).map { run in
-            let first = result.reader(run.rows[0])
+            let first = result.reader(run.rows[0], keyCount: keys.count)
             return Cohort(key: Array(run.key.prefix(keys.count)), period: first.text("cohort"), size: first.count("size"),
-                          periods: run.rows.map { RetentionReport.period(result.reader($0)) })
+                          periods: run.rows.map { RetentionReport.period(result.reader($0, keyCount: keys.count)) })
         }
     }
 
@@ -257,7 +260,7 @@ public struct RetentionCurveReport: Sendable, Hashable {
         }
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
-            Group(key: run.key, periods: run.rows.map { RetentionReport.period(result.reader($0)) })
+            Group(key: run.key, periods: run.rows.map { RetentionReport.period(result.reader($0, keyCount: keys.count)) })
         }
     }
 }
@@ -333,8 +336,8 @@ public struct AttributionReport: Sendable, Hashable {
                                         : models.map { (credit: $0.rawValue, share: $0.rawValue + "_share") }
         self.models = models
         entries = result.rows.map { row in
-            let cells = result.reader(row)
-            return Entry(value: cells.text(field), credits: zip(models, columns).map { model, column in
+            let cells = result.reader(row, keyCount: 1)
+            return Entry(value: row.first?.displayText ?? "", credits: zip(models, columns).map { model, column in
                 Credit(model: model, credit: cells.number(column.credit) ?? 0, share: cells.number(column.share))
             })
         }

@@ -90,14 +90,16 @@ public struct DropoffReport: Sendable, Hashable {
     public let entries: [Entry]
 
     init?(_ result: StatementResult) {
+        // The value column comes right after `lost` (after the group keys, which may have any name).
         guard result.kind == .dropoff, let keys = result.keyColumns(before: "step"),
-              let column = result.columns.first(where: { $0.name.hasPrefix("next_") || $0.name.hasPrefix("last_") })
-        else { return nil }
+              let lost = result.lastColumnIndex("lost"), lost + 1 < result.columns.count else { return nil }
+        let column = result.columns[lost + 1]
+        guard column.name.hasPrefix("next_") || column.name.hasPrefix("last_") else { return nil }
         kind = column.name.hasPrefix("next_") ? .next : .last
         field = String(column.name.dropFirst(5))
         groupColumns = keys
         entries = result.rows.map { row in
-            let cells = result.reader(row)
+            let cells = result.reader(row, keyCount: keys.count)
             return Entry(key: Array(row.prefix(keys.count)), step: Int(cells.count("step")), stepName: cells.text("name"),
                          lost: cells.count("lost"), value: cells.text(column.name), customers: cells.count("customers"),
                          percentOfLost: cells.number("pct_of_lost"),

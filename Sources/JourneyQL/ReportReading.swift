@@ -2,13 +2,15 @@
 // The reports are views of the table the engine made, so a report and the table (and every output format) can never
 // disagree; the column names they read are the documented ones (grammar/SEMANTICS.md), checked by EmbeddingTests.
 
-/// One row of a result, its cells found by column name (null for a column the result does not have).
+/// One row of a result, its cells found by column name (null for a column the result does not have). The group-key
+/// columns (`keys`) are passed over: a `BY` field may have an analysis column's name (`STAGES BY stage`).
 struct RowReader {
     let result: StatementResult
     let row: [Cell]
+    let keys: Range<Int>
 
     subscript(_ name: String) -> Cell {
-        result.columnIndex(name).map { row[$0] } ?? .null
+        result.columns.indices.first { !keys.contains($0) && result.columns[$0].name == name }.map { row[$0] } ?? .null
     }
 
     func int(_ name: String) -> Int64? { self[name].int }
@@ -23,11 +25,24 @@ struct RowReader {
 }
 
 extension StatementResult {
-    func reader(_ row: [Cell]) -> RowReader { RowReader(result: self, row: row) }
+    /// A row's reader, passing over the group keys: the first `keyCount` columns, or the columns in `keys`.
+    func reader(_ row: [Cell], keyCount: Int = 0) -> RowReader {
+        RowReader(result: self, row: row, keys: 0..<keyCount)
+    }
 
-    /// The names of the group-key columns: those before `first`, the first column every row of the analysis has.
+    func reader(_ row: [Cell], keys: Range<Int>) -> RowReader {
+        RowReader(result: self, row: row, keys: keys)
+    }
+
+    /// The index of the last column named `name`: an analysis's own columns come after the group keys.
+    func lastColumnIndex(_ name: String) -> Int? {
+        columns.lastIndex { $0.name == name }
+    }
+
+    /// The names of the group-key columns: those before `first`, the first column every row of the analysis has
+    /// (its last occurrence, so that a key of the same name is not taken for it).
     func keyColumns(before first: String) -> [String]? {
-        columnIndex(first).map { columns.prefix($0).map(\.name) }
+        lastColumnIndex(first).map { columns.prefix($0).map(\.name) }
     }
 
     /// The rows in runs of equal group key (the first `keyCount` cells), in the result's order.

@@ -49,7 +49,7 @@ public struct FunnelReport: Sendable, Hashable {
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
             Group(key: run.key, steps: run.rows.map { row in
-                let cells = result.reader(row)
+                let cells = result.reader(row, keyCount: keys.count)
                 return Step(number: Int(cells.count("step")), name: cells.text("name"),
                             customers: cells.count("customers"), percentOfFirst: cells.number("pct_of_first"),
                             percentOfPrevious: cells.number("pct_of_previous"), lost: cells.int("lost"),
@@ -101,7 +101,7 @@ public struct TimeToConvertReport: Sendable, Hashable {
         }
         groupColumns = keys
         groups = result.rows.map { row in
-            let cells = result.reader(row)
+            let cells = result.reader(row, keyCount: keys.count)
             return Group(key: Array(row.prefix(keys.count)), converters: cells.count("converters"),
                          minimum: cells.duration("min"), p25: cells.duration("p25"), median: cells.duration("median"),
                          p75: cells.duration("p75"), p90: cells.duration("p90"), maximum: cells.duration("max"),
@@ -144,7 +144,7 @@ public struct TimeDistributionReport: Sendable, Hashable {
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
             Group(key: run.key, buckets: run.rows.map { row in
-                let cells = result.reader(row)
+                let cells = result.reader(row, keyCount: keys.count)
                 return Bucket(label: cells.text("time_to_convert"), customers: cells.count("customers"),
                               percent: cells.number("pct"))
             })
@@ -169,7 +169,8 @@ public struct PathsReport: Sendable, Hashable {
     public struct Path: Sendable, Hashable {
         /// 1 for the commonest path; nil for the `(other)` row that `MIN SHARE` adds for the paths not listed.
         public let rank: Int?
-        /// The path's touchpoints (or the field named by `OF`), in order; `["(other)"]` for the row of the rest.
+        /// The path's touchpoints (or the field named by `OF`), in order; `["(other)"]` for the row of the rest. A path
+        /// cut by `MAX LENGTH n` keeps its first n and ends in `"…"`.
         public let touchpoints: [String]
         /// Customers whose path this is.
         public let customers: Int64

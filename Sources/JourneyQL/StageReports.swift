@@ -50,7 +50,7 @@ public struct StageMapReport: Sendable, Hashable {
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
             Group(key: run.key, stages: run.rows.map { row in
-                let cells = result.reader(row)
+                let cells = result.reader(row, keyCount: keys.count)
                 return Stage(order: Int(cells.count("order")), name: cells.text("stage"), reached: cells.count("reached"),
                              percentReached: cells.number("pct_reached"), furthest: cells.count("furthest"),
                              percentFurthest: cells.number("pct_furthest"),
@@ -110,7 +110,7 @@ public struct StageTransitionsReport: Sendable, Hashable {
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
             Group(key: run.key, transitions: run.rows.map { row in
-                let cells = result.reader(row)
+                let cells = result.reader(row, keyCount: keys.count)
                 return Transition(from: cells.text("from"), to: cells.text("to"),
                                   direction: Direction(rawValue: cells.text("kind")) ?? .forward,
                                   transitions: cells.count("transitions"), customers: cells.count("customers"),
@@ -162,7 +162,7 @@ public struct FlowTreeReport: Sendable, Hashable {
         groupColumns = keys
         groups = result.runs(keyCount: keys.count).map { run in
             Group(key: run.key, nodes: run.rows.map { row in
-                let cells = result.reader(row)
+                let cells = result.reader(row, keyCount: keys.count)
                 let parent = cells.text("parent")
                 return Node(level: Int(cells.count("level")), name: cells.text("node"),
                             parent: parent.isEmpty ? [] : parent.split(separator: " > ").map(String.init),
