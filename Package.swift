@@ -23,6 +23,7 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit",
                        providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // The durable store: the only Swift module that imports CSQLite.
         .target(name: "JourneyStore", dependencies: ["CSQLite"]),
         // The interpreter: lexer, parser, checker, planner, executor, renderers. Pure Swift; its declarations are
@@ -32,6 +33,8 @@ let package = Package(
         .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore"]),
         // The C interface, written over the public API only.
         .target(name: "JourneyQLC", dependencies: ["JourneyQL"], exclude: ["include"]),
+        // The PostgreSQL engine (issue 16, begun): the only module that imports CLibPQ.
+        .target(name: "JourneyPostgres", dependencies: ["CLibPQ"]),
         // The interactive front end: the only module that imports CEditLine.
         .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
@@ -44,6 +47,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
+        // Each test starts its own PostgreSQL server on loopback in a temporary folder (initdb, pg_ctl) and stops it.
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres"]),
         // data/: statements with their expected results, read by DataFileTests (tests as data).
         .testTarget(name: "JourneyEngineTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
         // The embedding API as an embedder meets it: `import JourneyQL` only.
