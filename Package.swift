@@ -34,7 +34,7 @@ let package = Package(
         // The C interface, written over the public API only.
         .target(name: "JourneyQLC", dependencies: ["JourneyQL"], exclude: ["include"]),
         // The PostgreSQL engine (issue 16, begun): the only module that imports CLibPQ.
-        .target(name: "JourneyPostgres", dependencies: ["CLibPQ"]),
+        .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyEngine", "JourneyStore"]),
         // The interactive front end: the only module that imports CEditLine.
         .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
@@ -48,7 +48,7 @@ let package = Package(
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         // Each test starts its own PostgreSQL server on loopback in a temporary folder (initdb, pg_ctl) and stops it.
-        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres"]),
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyEngine", "JourneyStore"]),
         // data/: statements with their expected results, read by DataFileTests (tests as data).
         .testTarget(name: "JourneyEngineTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
         // The embedding API as an embedder meets it: `import JourneyQL` only.

@@ -36,6 +36,21 @@ package final class PostgresConnection {
                                 + Self.redacting(reason, password: Self.password(in: url)))
         }
         self.connection = connection
+        // Notices (`database "x" does not exist, skipping`) are the server talking to itself: not for our stderr.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+    }
+
+    /// Runs several statements separated by semicolons, with no parameters (the store's fixed DDL).
+    package func executeScript(_ sql: String) throws(PostgresError) {
+        guard let result = PQexec(connection, sql) else {
+            throw PostgresError(sqlState: nil, message: Self.text(PQerrorMessage(connection)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            throw PostgresError(sqlState: state, message: Self.text(PQresultErrorMessage(result)))
+        }
     }
 
     deinit {
@@ -69,6 +84,58 @@ package final class PostgresConnection {
         }
     }
 
+    /// Runs `COPY ... FROM STDIN` (text format): `body` writes the rows through the `CopyIn` it is given, and the
+    /// copy ends when it returns. A throw from `body` cancels the copy, so the statement fails and the transaction
+    /// it is part of rolls back.
+    package func copyIn(_ sql: String, _ body: (inout CopyIn) throws -> Void) throws {
+        guard let started = PQexec(connection, sql) else {
+            throw PostgresError(sqlState: nil, message: Self.text(PQerrorMessage(connection)))
+        }
+        let status = PQresultStatus(started)
+        if status != PGRES_COPY_IN {
+            let state = PQresultErrorField(started, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = Self.text(PQresultErrorMessage(started))
+            PQclear(started)
+            throw PostgresError(sqlState: state, message: message.isEmpty ? "COPY did not start" : message)
+        }
+        PQclear(started)
+        var copy = CopyIn(connection: self)
+        do {
+            try body(&copy)
+            try copy.flush()
+        } catch {
+            _ = PQputCopyEnd(connection, "cancelled by the client")
+            drainResults()
+            throw error
+        }
+        guard PQputCopyEnd(connection, nil) == 1 else {
+            throw PostgresError(sqlState: nil, message: Self.text(PQerrorMessage(connection)))
+        }
+        var failure: PostgresError?
+        while let result = PQgetResult(connection) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, failure == nil {
+                let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+                failure = PostgresError(sqlState: state, message: Self.text(PQresultErrorMessage(result)))
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+    }
+
+    private func drainResults() {
+        while let result = PQgetResult(connection) { PQclear(result) }
+    }
+
+    /// Sends bytes of a COPY in progress.
+    fileprivate func putCopyData(_ bytes: [UInt8]) throws(PostgresError) {
+        let sent = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                PQputCopyData(connection, $0, Int32(buffer.count))
+            }
+        }
+        guard sent == 1 else { throw PostgresError(sqlState: nil, message: Self.text(PQerrorMessage(connection))) }
+    }
+
     private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         pointer.map { String(cString: $0) }?.trimmingSuffix() ?? ""
     }
@@ -98,6 +165,45 @@ package final class PostgresConnection {
     static func redacting(_ text: String, password: String?) -> String {
         guard let password, !password.isEmpty else { return text }
         return text.replacing(password, with: "***")
+    }
+}
+
+/// The rows of a `COPY ... FROM STDIN` in PostgreSQL's text format, buffered and sent a megabyte at a time.
+package struct CopyIn {
+    fileprivate let connection: PostgresConnection
+    private var buffer: [UInt8] = []
+
+    fileprivate init(connection: PostgresConnection) {
+        self.connection = connection
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Appends one row; nil is NULL. Backslash, tab, newline and carriage return are escaped as COPY reads them.
+    package mutating func row(_ fields: [String?]) throws(PostgresError) {
+        for (i, field) in fields.enumerated() {
+            if i > 0 { buffer.append(9) }
+            guard let field else {
+                buffer.append(contentsOf: [92, 78])
+                continue
+            }
+            for byte in field.utf8 {
+                switch byte {
+                case 92: buffer.append(contentsOf: [92, 92])
+                case 9: buffer.append(contentsOf: [92, 116])
+                case 10: buffer.append(contentsOf: [92, 110])
+                case 13: buffer.append(contentsOf: [92, 114])
+                default: buffer.append(byte)
+                }
+            }
+        }
+        buffer.append(10)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    fileprivate mutating func flush() throws(PostgresError) {
+        guard !buffer.isEmpty else { return }
+        try connection.putCopyData(buffer)
+        buffer.removeAll(keepingCapacity: true)
     }
 }
 

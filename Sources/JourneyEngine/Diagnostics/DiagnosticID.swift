@@ -58,6 +58,9 @@ package enum DiagnosticID: String, Sendable, Hashable, CaseIterable {
     case checkUnreachableStep = "check.unreachable-step"
     case checkWhyBy = "check.why-by"
     case checkWhyField = "check.why-field"
+    // Engines
+    /// A statement the chosen engine (PostgreSQL) cannot run yet: it is refused, never answered differently.
+    case engineUnsupported = "engine.unsupported"
     // EXPECT
     case expectFailed = "expect.failed"
     case expectInternal = "expect.internal"

@@ -164,3 +164,10 @@ extension Executor {
         }
     }
 }
+
+/// The SHOW tables read from a catalog alone (stages, touchpoints, channels, fields), for any engine's session.
+package enum CatalogTables {
+    package static func result(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {
+        Executor.show(target, catalog: catalog)
+    }
+}

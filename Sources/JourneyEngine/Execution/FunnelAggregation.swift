@@ -133,6 +133,17 @@ package enum FunnelTable {
 
     /// The result table: group keys, then one row per step.
     package static func result(_ plan: FunnelPlan, groups: [Group]) -> QueryResult {
+        // The times' quantiles of every group and step at once, on every core.
+        let timeArrays = groups.flatMap { group in
+            (1..<max(1, group.totals.gaps.count)).flatMap { k in [group.totals.gaps[k], group.totals.fromStart[k]] }
+        }
+        return result(plan, groups: groups, timeQuantiles: Quantiles.continuous(each: timeArrays, [0.5, 0.9]))
+    }
+
+    /// The result table from counts and quantiles found elsewhere (another engine computes them where the data is):
+    /// `timeQuantiles` holds, per group and per step k ≥ 2 in order, the [median, p90] of the times from the previous
+    /// step and then of the times from the start; the totals' time arrays are not read.
+    package static func result(_ plan: FunnelPlan, groups: [Group], timeQuantiles: [[Double?]]) -> QueryResult {
         let funnel = plan.funnel
         let optional = funnel.hasOptionalSteps
         let windowed = funnel.window != nil
@@ -150,11 +161,7 @@ package enum FunnelTable {
                     ColumnInfo("p90_time_from_previous", type: .duration, label: "p90 ←prev", priority: 9),
                     ColumnInfo("median_time_from_start", type: .duration, label: "median ←start", priority: 7),
                     ColumnInfo("p90_time_from_start", type: .duration, label: "p90 ←start", priority: 10)]
-        // The times' quantiles of every group and step at once, on every core.
-        let timeArrays = groups.flatMap { group in
-            (1..<max(1, group.totals.gaps.count)).flatMap { k in [group.totals.gaps[k], group.totals.fromStart[k]] }
-        }
-        var timeQuantiles = Quantiles.continuous(each: timeArrays, [0.5, 0.9]).makeIterator()
+        var timeQuantiles = timeQuantiles.makeIterator()
         var rows: [[Cell]] = []
         for group in groups {
             let totals = group.totals

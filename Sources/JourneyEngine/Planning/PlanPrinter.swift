@@ -77,7 +77,7 @@ package enum PlanPrinter {
         return parts.joined(separator: " ")
     }
 
-    static func seconds(_ d: Duration) -> String {
+    package static func seconds(_ d: Duration) -> String {
         let (s, atto) = d.components
         let millis = s * 1000 + atto / 1_000_000_000_000_000
         let fraction = String(millis % 1000)

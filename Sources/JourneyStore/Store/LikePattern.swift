@@ -94,6 +94,23 @@ package struct LikePattern: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
+    /// The same pattern for PostgreSQL's `LIKE ... ESCAPE '\'` (case-sensitive, `_` one character): `%` and `_`
+    /// stay wildcards, and a literal `%`, `_` or backslash is escaped with a backslash.
+    package var postgresLike: String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .anyRun: out += "%"
+            case .one: out += "_"
+            case .literal(let c) where c == "%" || c == "_" || c == "\\":
+                out += "\\"
+                out.unicodeScalars.append(c)
+            case .literal(let c): out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
     /// The pattern as the language writes it: `'check%'`, `'a\_%' ESCAPE '\'`.
     package var description: String {
         guard let escape else { return quoteText(text) }

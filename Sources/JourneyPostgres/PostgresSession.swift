@@ -1,0 +1,171 @@
+// The interpreter over a PostgreSQL store: the engine's lexer, parser, checker and planner, then each plan compiled
+// to SQL and run where the data is. A statement the compiler cannot reproduce exactly is refused with an error that
+// names the construct (`engine.unsupported`), never answered with a different number.
+import JourneyEngine
+import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs statements against a store in PostgreSQL, emitting the same events as `Session`.
+package final class PostgresSession {
+    package let store: PostgresStore
+    /// Values for `$name` parameters.
+    package var parameters: [String: String] = [:]
+    /// `SET now = ...`, as in `Session.now`.
+    package var now: Int64?
+    /// Warnings are errors, as in `Session.strict`.
+    package var strict = false
+    package private(set) var previousResults: [QueryResult] = []
+    package var importProgress: ((ImportProgress) -> Void)?
+
+    /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
+    package init(url: String, create: Bool = false) throws {
+        store = try PostgresStore(url: url, create: create)
+    }
+
+    /// Runs every statement of `source` in order; stops at the first error, thrown ready for stderr.
+    package func run(_ source: SourceText, emit: (SessionEvent) -> Void) throws(RunFailure) {
+        let parsed = Parser.parse(source, parameters: parameters)
+        for statement in parsed.statements {
+            var produced: [QueryResult] = []
+            do throws(RunFailure) {
+                try runStatement(statement, source: source) { event in
+                    if case .result(let result) = event { produced.append(result) }
+                    emit(event)
+                }
+            } catch {
+                previousResults = []
+                throw error
+            }
+            if !produced.isEmpty { previousResults = produced }
+        }
+        let errors = DiagnosticRenderer.capped(parsed.diagnostics.filter { $0.severity == .error })
+        if !errors.isEmpty {
+            previousResults = []
+            throw RunFailure(diagnostics: errors,
+                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        }
+    }
+
+    private func runStatement(_ statement: StatementSyntax, source: SourceText,
+                              emit: (SessionEvent) -> Void) throws(RunFailure) {
+        let catalog: StoreCatalog
+        do {
+            catalog = try store.catalog()
+        } catch {
+            throw RunFailure(error)
+        }
+        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters, now: now)
+        let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
+        var errors = diagnostics.filter { $0.severity == .error }
+        if strict {
+            errors += diagnostics.filter { $0.severity == .warning }.map { warning in
+                var error = warning
+                error.severity = .error
+                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
+                return error
+            }
+        }
+        if !errors.isEmpty {
+            throw RunFailure(diagnostics: errors,
+                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        }
+        for d in diagnostics { emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source))) }
+        guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Self.wallClock()) else { return }
+        let plan = Planner(catalog: catalog).plan(checked)
+        do {
+            try execute(plan, catalog: catalog, emit: emit)
+        } catch let unsupported as PostgresUnsupported {
+            let diagnostic = Diagnostic.error(
+                .engineUnsupported, "the PostgreSQL engine does not run \(unsupported.construct) yet",
+                at: statement.range,
+                notes: ["it refuses what it cannot compute exactly; the same statement runs on a SQLite store "
+                        + "(journey import FILE --db store.journey)"])
+            throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
+        } catch {
+            throw RunFailure(error)
+        }
+    }
+
+    private func execute(_ plan: Plan, catalog: StoreCatalog, emit: (SessionEvent) -> Void) throws {
+        switch plan {
+        case .query(let journey, .funnel):
+            let started = ContinuousClock.now
+            let query = try FunnelSQL.compile(journey)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let found = FunnelSQL.totals(rows.rows[0], stepCount: journey.shape.stepCount)
+            let groups: [FunnelTable.Group] = journey.funnel.limit == 0 ? [] : [(key: [], totals: found.totals)]
+            var result = FunnelTable.result(journey, groups: groups, timeQuantiles: found.quantiles)
+            result.analysis = .funnel
+            result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emit(.result(result))
+        case .query(_, let aggregation):
+            throw PostgresUnsupported(construct: Self.name(of: aggregation))
+        case .explain(let journey):
+            let query = try FunnelSQL.compile(journey)
+            emit(.message(explanation(journey, query)))
+        case .trace:
+            throw PostgresUnsupported(construct: "EXPLAIN CUSTOMER")
+        case .importData(let request):
+            var options = ImportOptions()
+            options.mapping = request.mapping
+            let report = request.customers
+                ? try store.importCustomers(request.files[0], options: options, progress: importProgress)
+                : try store.importEvents(request.files, options: options, progress: importProgress)
+            emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
+        case .show(let target):
+            switch target {
+            case .segments, .definitions: throw PostgresUnsupported(construct: "definitions (SHOW DEFINITIONS, SHOW SEGMENTS)")
+            default: emit(.result(CatalogTables.result(target, catalog: catalog)))
+            }
+        case .definition(.setNow(let time)):
+            now = time
+            emit(.message(time.map { "now is \(TimeParser.format($0)) in this session" } ?? "now is the clock's time again"))
+        case .definition:
+            throw PostgresUnsupported(construct: "definitions (DEFINE, LET, SEGMENT, DROP, SET STAGES)")
+        case .expect:
+            throw PostgresUnsupported(construct: "EXPECT")
+        case .showCustomer:
+            throw PostgresUnsupported(construct: "SHOW CUSTOMER")
+        }
+    }
+
+    /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).
+    private func explanation(_ journey: FunnelPlan, _ query: PostgresSQL) -> String {
+        var lines = ["engine: PostgreSQL at \(store.displayURL)",
+                     "matcher: \(journey.matcher) — as SQL, grouped by customer (FunnelSQL)",
+                     "SQL sent:"]
+        lines += query.sql.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
+        if !query.parameters.isEmpty {
+            lines.append("parameters:")
+            for (i, value) in query.parameters.enumerated() {
+                lines.append("  $\(i + 1) = " + (value.map(quoteText) ?? "NULL"))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func name(of aggregation: Aggregation) -> String {
+        switch aggregation {
+        case .funnel: "a funnel"
+        case .times: "TIMES"
+        case .paths: "PATHS"
+        case .stages: "STAGES"
+        case .customers: "CUSTOMERS"
+        case .flows: "PATHS AFTER/BEFORE"
+        case .dropoff: "DROPOFF"
+        case .why: "WHY"
+        case .value: "VALUE"
+        case .compare: "COMPARE"
+        case .retention: "RETENTION"
+        case .attribution: "ATTRIBUTE"
+        }
+    }
+
+    static func wallClock() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

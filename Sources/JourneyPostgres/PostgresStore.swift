@@ -1,0 +1,155 @@
+// A JourneyQL store kept in PostgreSQL (issue 16): its tables in the schema `journeyql`, its catalog, and the import
+// that loads a file with COPY in one transaction.
+import Foundation
+import JourneyStore
+
+/// The tables of a store in PostgreSQL, in the schema `journeyql`. They mean what the SQLite store's tables mean
+/// (`Sources/JourneyStore/Store/Schema.swift`):
+///
+/// - `meta(key, value)`: `schema_version`, `stage_order`, `definitions`, and the running totals `event_count`,
+///   `customer_count`, `min_time`, `max_time`, `next_seq` the catalog reads without scanning;
+/// - `dictionary(col, code, value, events)`: the codes of stage (col 1), touchpoint (2) and channel (3);
+/// - `customers(customer, attrs)`: one row per customer id, its attributes a `jsonb` object or NULL;
+/// - `events(customer, time, seq, stage, touchpoint, channel, props)`: time in milliseconds since 1970 (UTC), `seq`
+///   the import order across all imports, the three columns as dictionary codes, `props` a `jsonb` object of
+///   numbers and strings (or NULL);
+/// - `fields(kind, name, count)`: property names (kind 0) and attribute names (kind 1), with how many rows carry them.
+///
+/// Text that is compared (`customer`, `value`) has collation "C": byte-wise, as the language compares text. To
+/// shard, create `journeyql.events` yourself before the first import, distributed (Citus) or hash-partitioned
+/// (postgres_fdw) by `customer`; the import creates only what is missing.
+package enum PostgresSchema {
+    package static let name = "journeyql"
+    package static let version = "1"
+
+    /// The statements that create whatever of the store is missing (each is idempotent).
+    static let create = """
+        CREATE SCHEMA IF NOT EXISTS journeyql;
+        CREATE TABLE IF NOT EXISTS journeyql.meta(
+            key text PRIMARY KEY,
+            value text NOT NULL);
+        CREATE TABLE IF NOT EXISTS journeyql.dictionary(
+            col smallint NOT NULL,
+            code integer NOT NULL,
+            value text COLLATE "C" NOT NULL,
+            events bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (col, code),
+            UNIQUE (col, value));
+        CREATE TABLE IF NOT EXISTS journeyql.customers(
+            customer text COLLATE "C" PRIMARY KEY,
+            attrs jsonb);
+        CREATE TABLE IF NOT EXISTS journeyql.fields(
+            kind smallint NOT NULL,
+            name text NOT NULL,
+            count bigint NOT NULL,
+            PRIMARY KEY (kind, name));
+        INSERT INTO journeyql.meta(key, value) VALUES ('schema_version', '1'), ('event_count', '0'),
+            ('customer_count', '0'), ('next_seq', '1')
+            ON CONFLICT (key) DO NOTHING;
+        """
+
+    /// The events table and its index, made only when the table does not exist yet (a sharded table made by its
+    /// owner keeps its own layout: PostgreSQL cannot index a partitioned table with foreign partitions).
+    static let createEvents = """
+        CREATE TABLE journeyql.events(
+            customer text COLLATE "C" NOT NULL,
+            time bigint NOT NULL,
+            seq bigint NOT NULL,
+            stage integer,
+            touchpoint integer,
+            channel integer,
+            props jsonb);
+        CREATE INDEX events_by_customer ON journeyql.events(customer, time, seq);
+        """
+}
+
+/// A store in a PostgreSQL database, reached by a `postgres://` URL.
+package final class PostgresStore {
+    /// The URL as given (with its password: never show it; see `displayURL`).
+    let url: String
+    let connection: PostgresConnection
+
+    /// Whether `path` names a PostgreSQL database rather than a store file.
+    package static func isURL(_ path: String) -> Bool {
+        path.hasPrefix("postgres://") || path.hasPrefix("postgresql://")
+    }
+
+    /// The URL with its password written `***`.
+    package var displayURL: String { PostgresConnection.redacting(url) }
+
+    /// Connects. With `create`, makes the store's tables when they are missing; without, a database that holds no
+    /// store is an error that says how to make one.
+    package init(url: String, create: Bool = false) throws {
+        self.url = url
+        connection = try PostgresConnection(url: url)
+        if create {
+            try makeSchema()
+        } else {
+            let found = try connection.execute("SELECT to_regclass('journeyql.meta') IS NOT NULL AND to_regclass('journeyql.events') IS NOT NULL")
+            guard found.rows.first?.first == "t" else {
+                throw StoreError.file(path: displayURL, message: "holds no JourneyQL store (schema journeyql); "
+                                      + "`journey import FILE --db URL` makes one")
+            }
+        }
+        let version = try connection.execute("SELECT value FROM journeyql.meta WHERE key = 'schema_version'")
+        guard let found = version.rows.first?.first ?? nil, found == PostgresSchema.version else {
+            throw StoreError.schema("\(displayURL): the journeyql schema has an unknown version")
+        }
+    }
+
+    private func makeSchema() throws {
+        try connection.executeScript(PostgresSchema.create)
+        let events = try connection.execute("SELECT to_regclass('journeyql.events') IS NOT NULL")
+        if events.rows.first?.first != "t" { try connection.executeScript(PostgresSchema.createEvents) }
+    }
+
+    // MARK: Catalog
+
+    /// What the checker and the planner need to know: the dictionaries, the fields, the totals, the stage order.
+    package func catalog() throws -> StoreCatalog {
+        var catalog = StoreCatalog()
+        var values: [EventColumn: [NamedCount]] = [:]
+        var codes: [EventColumn: CodeTable] = [:]
+        for row in try connection.execute("SELECT col, code, value, events FROM journeyql.dictionary").rows {
+            guard let column = EventColumn(rawValue: Int(row[0] ?? "") ?? 0), let code = Int64(row[1] ?? "") else { continue }
+            let value = row[2] ?? ""
+            codes[column, default: CodeTable()].insert(value, code: code)
+            values[column, default: []].append(NamedCount(name: value, count: Int(row[3] ?? "") ?? 0))
+        }
+        catalog.stages = Self.mostFrequentFirst(values[.stage] ?? [])
+        catalog.touchpoints = Self.mostFrequentFirst(values[.touchpoint] ?? [])
+        catalog.channels = Self.mostFrequentFirst(values[.channel] ?? [])
+        catalog.codes = codes
+        var properties: [NamedCount] = [], attributes: [NamedCount] = []
+        for row in try connection.execute("SELECT kind, name, count FROM journeyql.fields WHERE count > 0").rows {
+            let entry = NamedCount(name: row[1] ?? "", count: Int(row[2] ?? "") ?? 0)
+            if row[0] == "0" { properties.append(entry) } else { attributes.append(entry) }
+        }
+        catalog.properties = Self.mostFrequentFirst(properties)
+        catalog.customerAttributes = Self.mostFrequentFirst(attributes)
+        let meta = try self.meta()
+        catalog.eventCount = Int(meta["event_count"] ?? "") ?? 0
+        catalog.customerCount = Int(meta["customer_count"] ?? "") ?? 0
+        if catalog.eventCount > 0, let low = Int64(meta["min_time"] ?? ""), let high = Int64(meta["max_time"] ?? "") {
+            catalog.timeRange = low...high
+        }
+        if let order = meta["stage_order"] {
+            let names = order.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if !names.isEmpty { catalog.stageOrder = names }
+        }
+        return catalog
+    }
+
+    /// Every row of `meta`.
+    package func meta() throws -> [String: String] {
+        var meta: [String: String] = [:]
+        for row in try connection.execute("SELECT key, value FROM journeyql.meta").rows {
+            meta[row[0] ?? ""] = row[1] ?? ""
+        }
+        return meta
+    }
+
+    private static func mostFrequentFirst(_ entries: [NamedCount]) -> [NamedCount] {
+        entries.sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
+    }
+}

@@ -1,0 +1,113 @@
+// A journey's funnel table as one PostgreSQL query in which every step up to the per-customer chain is work on one
+// customer's rows (windows partitioned by customer, joins on customer), so that a database sharded by customer
+// (Citus) runs it on each shard and only one row per customer reaches the final aggregate.
+import JourneyEngine
+import JourneyStore
+
+/// The SQL of a funnel (grammar/SEMANTICS.md, section 4: "deepest level over all starts", ties by import order).
+///
+/// For one customer, take the admitted events that match some step, numbered `rn` in (time, seq) order:
+/// 1. `r`: the events, with one flag per step (`m0` … `m{n-1}`, the step's condition IS TRUE).
+/// 2. `x`: for each event and each step k ≥ 2, `n{k-1}` = the number of the first later event matching step k,
+///    a running minimum over the customer's events read backwards (a frame that only grows: linear per customer).
+/// 3. `s`: each start (an event of step 1 inside the start range) with its greedy chain, found by following
+///    `n1`, then `n2` from there, …, each a join on (customer, rn); a step whose event lies beyond the journey
+///    window (measured from the start, inclusive) ends the chain, since later events lie later still. Filling each
+///    step as early as possible is the deepest chain from a start (SEMANTICS.md, section 4).
+/// 4. `c`: per customer, the earliest start reaching the deepest level (DISTINCT ON, ordered by level, then rn).
+/// 5. The totals: customers per level, customers in progress (level k, window still open at the horizon), and
+///    DuckDB's `quantile_cont` of the times as PostgreSQL's `percentile_cont` (the same interpolation).
+enum FunnelSQL {
+    /// The query; its one row holds, in order: `customers_1` … `customers_n`, `in_progress_2` … `in_progress_n`,
+    /// then per step k ≥ 2 the [median, p90] of the times from the previous step and from the start (float8[]).
+    static func compile(_ plan: FunnelPlan) throws(PostgresUnsupported) -> PostgresSQL {
+        try requireSupported(plan)
+        let n = plan.shape.stepCount
+        var q = PostgresSQL()
+        let predicates = [plan.request.filter] + plan.request.steps.prefix(n)
+        let join = predicates.contains(where: PostgresPredicate.readsAttributes)
+            ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
+        q.sql += "WITH r0 AS (\n  SELECT e.customer, e.time, e.seq"
+        for k in 0..<n {
+            q.sql += ",\n    ("
+            try PostgresPredicate.append(plan.request.steps[k], to: &q)
+            q.sql += ") IS TRUE AS m\(k)"
+        }
+        q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE ("
+        try PostgresPredicate.append(plan.request.filter, to: &q)
+        q.sql += ") IS TRUE\n),\n"
+        let anyStep = (0..<n).map { "m\($0)" }.joined(separator: " OR ")
+        q.sql += "r AS (SELECT * FROM r0 WHERE \(anyStep)),\n"
+        q.sql += "o AS (SELECT r.*, row_number() OVER (PARTITION BY customer ORDER BY time, seq) AS rn FROM r),\n"
+        q.sql += "x AS (\n  SELECT o.*"
+        for k in 1..<max(1, n) {
+            q.sql += ",\n    min(rn) FILTER (WHERE m\(k)) OVER later AS n\(k)"
+        }
+        q.sql += "\n  FROM o\n  WINDOW later AS (PARTITION BY customer ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)\n),\n"
+        let window = plan.window.map { q.bind(String($0), as: "bigint") }
+        q.sql += "s AS (\n  SELECT x0.customer, x0.rn AS start, " + (0..<n).map { "x\($0).time AS t\($0)" }.joined(separator: ", ")
+        q.sql += ",\n    1" + (1..<max(1, n)).map { " + (x\($0).rn IS NOT NULL)::int" }.joined() + " AS level\n  FROM x x0"
+        for k in 1..<max(1, n) {
+            q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).n\(k)"
+            if let window { q.sql += " AND x\(k).time - x0.time <= \(window)" }
+        }
+        q.sql += "\n  WHERE x0.m0"
+        if let bounds = plan.shape.startBounds {
+            if let lower = bounds.lower { q.sql += " AND x0.time >= \(q.bind(String(lower), as: "bigint"))" }
+            if let upper = bounds.upper { q.sql += " AND x0.time < \(q.bind(String(upper), as: "bigint"))" }
+        }
+        q.sql += "\n),\n"
+        q.sql += "c AS (SELECT DISTINCT ON (customer) customer, level, " + (0..<n).map { "t\($0)" }.joined(separator: ", ")
+        q.sql += " FROM s ORDER BY customer, level DESC, start)\n"
+        var columns = (1...n).map { "count(*) FILTER (WHERE level >= \($0))" }
+        let open: String? = plan.window.flatMap { _ in plan.horizon }.map { horizon in
+            "t0 + \(window!) > \(q.bind(String(horizon), as: "bigint"))"
+        }
+        for k in 1..<max(1, n) {
+            columns.append(open.map { "count(*) FILTER (WHERE level = \(k) AND \($0))" } ?? "0")
+        }
+        for k in 1..<max(1, n) {
+            for from in ["t\(k - 1)", "t0"] {
+                columns.append("percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY t\(k) - \(from))"
+                               + " FILTER (WHERE level >= \(k + 1))")
+            }
+        }
+        q.sql += "SELECT " + columns.joined(separator: ",\n  ") + "\nFROM c"
+        return q
+    }
+
+    /// The journey must be one this compiler reproduces exactly; anything else is named in the error.
+    static func requireSupported(_ plan: FunnelPlan) throws(PostgresUnsupported) {
+        let funnel = plan.funnel
+        if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
+        if !funnel.breakdown.isEmpty { throw PostgresUnsupported(construct: "BY") }
+        if plan.matcher == .plain { return }
+        let shape = plan.shape
+        var constructs: [String] = []
+        if shape.optional.contains(true) { constructs.append("optional steps (s?)") }
+        if shape.gapWindows.contains(where: { $0 != nil }) { constructs.append("a step's own WITHIN") }
+        if shape.directly { constructs.append("DIRECTLY") }
+        if shape.strictTime { constructs.append("STRICT TIME") }
+        if shape.order == .tiesAnyOrder { constructs.append("TIES ANY ORDER") }
+        if shape.order == .anyOrder { constructs.append("IN ANY ORDER") }
+        if !shape.exclusions.isEmpty { constructs.append("EXCLUDING") }
+        if shape.sameColumn != nil { constructs.append("SAME") }
+        throw PostgresUnsupported(construct: constructs.isEmpty ? "this journey" : constructs.joined(separator: ", "))
+    }
+
+    /// The funnel's totals and time quantiles, read from the query's one row.
+    static func totals(_ row: [String?], stepCount n: Int) -> (totals: FunnelTotals, quantiles: [[Double?]]) {
+        var totals = FunnelTotals(stepCount: n)
+        for k in 0..<n {
+            totals.customers[k] = Int(row[k] ?? "0") ?? 0
+            totals.took[k] = totals.customers[k]
+        }
+        for k in 1..<max(1, n) { totals.inProgress[k] = Int(row[n + k - 1] ?? "0") ?? 0 }
+        let quantiles = row[(2 * n - 1)...].map { text -> [Double?] in
+            guard let text else { return [nil, nil] }
+            let values = text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
+            return values.count == 2 ? values : [nil, nil]
+        }
+        return (totals, quantiles)
+    }
+}

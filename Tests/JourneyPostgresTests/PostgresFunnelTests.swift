@@ -1,0 +1,136 @@
+// The PostgreSQL engine against the SQLite engine on random logs and random journeys, and against the hand-worked
+// examples of grammar/SEMANTICS.md section 4. One server for the whole suite run; each case its own database.
+//
+// Replay or explore: JOURNEYQL_SEED=<n> swift test --filter PostgresFunnel  (the seed is printed on failure).
+import Foundation
+import Testing
+import JourneyEngine
+@testable import JourneyPostgres
+import JourneyStore
+
+private let baseSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_206
+
+/// 2024-01-01T00:00:00Z.
+private let t0: Int64 = 1_704_067_200_000
+
+/// Runs `text` on a session and returns its results, or the failure's text.
+private func results(_ text: String,
+                     _ run: (SourceText, (SessionEvent) -> Void) throws(RunFailure) -> Void) -> Result<[QueryResult], RunFailure> {
+    var found: [QueryResult] = []
+    do throws(RunFailure) {
+        try run(SourceText(text)) { event in
+            if case .result(let result) = event { found.append(result) }
+        }
+        return .success(found)
+    } catch {
+        return .failure(error)
+    }
+}
+
+/// A random event log as CSV: few customers, tiny alphabets, many ties in time, properties of both types.
+private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: String) {
+    func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
+    func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+    let stages = ["awareness", "consideration", "purchase"]
+    let touchpoints = ["ad_click", "site_visit", "cart_add", "purchase"]
+    let channels = ["web", "email", "social", "Web"]
+    let amounts = ["0", "1", "5", "10", "2.5", "-1", "n/a", "007", "big", ""]
+    let increments: [Int64] = [0, 0, 0, 1000, 2000, 5000, 60_000, 600_000, 3_600_000, 86_400_000, 250]
+    var lines = ["customer,time,stage,touchpoint,channel,amount,device"]
+    var customers = ["customer,segment,size"]
+    let count = Int.random(in: 20...120, using: &rng)
+    for c in 0..<count {
+        let id = chance(0.05) ? "ä\(c)" : (chance(0.05) ? "C\(c)" : "c\(c)")
+        if chance(0.7) { customers.append("\(id),\(pick(["b2b", "b2c", ""])),\(pick(["1", "5", "20", "x"]))") }
+        var time = t0 + Int64.random(in: 0..<600, using: &rng) * 1000
+        for _ in 0..<Int.random(in: 1...10, using: &rng) {
+            lines.append([id, TimeParser.format(time), chance(0.1) ? "" : pick(stages), chance(0.1) ? "" : pick(touchpoints),
+                          chance(0.15) ? "" : pick(channels), pick(amounts), chance(0.3) ? "" : pick(["mobile", "desktop"])]
+                .joined(separator: ","))
+            time += pick(increments)
+        }
+    }
+    // The log's order is not time order: import order breaks ties only among equal times.
+    let header = lines.removeFirst()
+    lines.shuffle(using: &rng)
+    return (([header] + lines).joined(separator: "\n") + "\n", customers.joined(separator: "\n") + "\n")
+}
+
+/// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, SET now, LIMIT.
+private func randomJourney(_ rng: inout SplitMix64) -> String {
+    func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
+    func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+    let steps = ["awareness", "consideration", "purchase", "ad_click", "site_visit", "cart_add", "ANY",
+                 "(ad_click | cart_add)", "purchase[channel = web]", "site_visit[amount > 1]", "touchpoint purchase",
+                 "ANY[device = mobile]"]
+    var text = "FROM " + (1...Int.random(in: 2...4, using: &rng)).map { _ in pick(steps) }.joined(separator: " TO ")
+    if chance(0.5) { text += " WITHIN " + pick(["0 seconds", "1 second", "2 seconds", "1 minute", "10 minutes", "1 hour", "1 day", "3 days"]) }
+    if chance(0.5) {
+        text += " WHERE " + pick(["channel = web", "channel != email", "channel IN (web, Web)", "channel NOT IN (email)",
+                                  "amount >= 1", "amount < 5", "amount = 'n/a'", "amount > '1'", "NOT amount > 1",
+                                  "device IS NULL", "amount IS NOT NULL", "device LIKE 'mob%'", "device NOT LIKE '%top'",
+                                  "customer.segment = b2b", "customer.size > 2", "customer.segment IS NULL",
+                                  "customer < 'c5'", "customer LIKE 'c1_'", "amount BETWEEN 1 AND 5",
+                                  "time < 2024-01-01T00:20:00Z", "channel = web OR amount > 2",
+                                  "stage = awareness OR touchpoint = purchase"])
+    }
+    if chance(0.25) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "BEFORE 2024-01-01T00:05:00Z",
+                                          "DURING 2024-01-01T00:01:00Z .. 2024-01-01T00:08:00Z"]) }
+    if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
+    return text
+}
+
+@Suite(.serialized) struct PostgresFunnelTests {
+    /// A database of its own on `server`, its URL.
+    static func database(_ server: TemporaryServer, _ name: String) throws -> String {
+        let admin = try PostgresConnection(url: server.url)
+        try admin.execute("DROP DATABASE IF EXISTS \(name)")
+        try admin.execute("CREATE DATABASE \(name)")
+        return server.url.replacingOccurrences(of: "/postgres", with: "/\(name)")
+    }
+
+    static func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func randomFunnelsEqualTheSQLiteEngine() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgdiff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var compared = 0
+        for logNumber in 0..<6 {
+            var rng = SplitMix64(seed: baseSeed &+ UInt64(logNumber))
+            let log = randomLog(&rng)
+            let events = try Self.write(log.events, "events\(logNumber).csv", in: folder)
+            let customers = try Self.write(log.customers, "customers\(logNumber).csv", in: folder)
+            let local = try Session(storePath: folder.appendingPathComponent("s\(logNumber).journey").path, access: .create)
+            _ = try local.importEvents([events], options: ImportOptions())
+            _ = try local.importCustomers(customers, options: ImportOptions())
+            let remote = try PostgresSession(url: try Self.database(server, "diff\(logNumber)"), create: true)
+            _ = try remote.store.importEvents([events], options: ImportOptions())
+            _ = try remote.store.importCustomers(customers, options: ImportOptions())
+            for statementNumber in 0..<40 {
+                var text = randomJourney(&rng)
+                if statementNumber % 7 == 3 { text = "SET now = 2024-01-01T00:12:00Z; " + text + "; SET now = NULL" }
+                let expected = results(text) { (source, emit) throws(RunFailure) in try local.run(source, emit: emit) }
+                let found = results(text) { (source, emit) throws(RunFailure) in try remote.run(source, emit: emit) }
+                let context = "seed \(baseSeed &+ UInt64(logNumber)), statement \(statementNumber): \(text)"
+                switch (expected, found) {
+                case (.success(let e), .success(let f)):
+                    #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
+                    #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
+                    compared += 1
+                case (.failure(let e), .failure(let f)):
+                    #expect(e.rendered == f.rendered, "\(context)")
+                default:
+                    Issue.record("one engine failed: \(context)\nSQLite: \(expected)\nPostgreSQL: \(found)")
+                }
+            }
+        }
+        #expect(compared > 150)
+    }
+}
