@@ -36,7 +36,7 @@ let package = Package(
         // The PostgreSQL engine (issue 16, begun): the only module that imports CLibPQ.
         .target(name: "JourneyPostgres", dependencies: ["CLibPQ", "JourneyEngine", "JourneyStore"]),
         // The interactive front end: the only module that imports CEditLine.
-        .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "CEditLine"]),
+        .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "JourneyPostgres", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
             "JourneyEngine", "JourneyREPL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -144,22 +144,50 @@ package final class PostgresConnection {
         text(UnsafePointer(pointer))
     }
 
-    /// The password of a `postgres://user:password@...` URL, if it has one.
+    /// The password of a `postgres://user:password@...` URL (or its `password=` parameter), if it has one.
     static func password(in url: String) -> String? {
-        guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"),
-              let slash = url.firstIndex(of: "/") else { return nil }
-        let afterScheme = url[url.index(slash, offsetBy: 2)...]
-        let rest = afterScheme.prefix { $0 != "/" && $0 != "?" }
-        guard let at = rest.lastIndex(of: "@") else { return nil }
-        let credentials = rest[..<at]
-        guard let colon = credentials.firstIndex(of: ":") else { return nil }
-        let password = credentials[credentials.index(after: colon)...]
-        return password.isEmpty ? nil : String(password)
+        passwordRange(in: url).map { String(url[$0]) }
+    }
+
+    /// Where the password is in a URL: after `user:` in the authority, or the value of a `password=` parameter
+    /// (of the query string, or of a `key=value` connection string).
+    static func passwordRange(in url: String) -> Range<String.Index>? {
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), let scheme = url.range(of: "://") {
+            let authorityEnd = url[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" } ?? url.endIndex
+            let authority = url[scheme.upperBound..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                let range = url.index(after: colon)..<at
+                if !range.isEmpty { return range }
+            }
+        }
+        guard let key = url.range(of: "password=") else { return nil }
+        let end = url[key.upperBound...].firstIndex { $0 == "&" || $0 == " " } ?? url.endIndex
+        let range = key.upperBound..<end
+        return range.isEmpty ? nil : range
     }
 
     /// `url` with its password written `***`, for messages, history and EXPLAIN.
     package static func redacting(_ url: String) -> String {
-        redacting(url, password: password(in: url))
+        guard let range = passwordRange(in: url) else { return url }
+        var text = url
+        text.replaceSubrange(range, with: "***")
+        return text
+    }
+
+    /// `text` with the password of every `postgres://` or `postgresql://` URL in it written `***` (a line typed at
+    /// the REPL, before it goes to the history file).
+    package static func redactingURLs(in text: String) -> String {
+        guard text.contains("postgres") else { return text }
+        var out = ""
+        var rest = text[...]
+        while let start = rest.range(of: "postgres")?.lowerBound {
+            out += rest[..<start]
+            let end = rest[start...].firstIndex { $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\t" } ?? rest.endIndex
+            let word = String(rest[start..<end])
+            out += (word.hasPrefix("postgres://") || word.hasPrefix("postgresql://")) ? redacting(word) : word
+            rest = rest[end...]
+        }
+        return out + rest
     }
 
     static func redacting(_ text: String, password: String?) -> String {

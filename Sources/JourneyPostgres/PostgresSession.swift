@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// Runs statements against a store in PostgreSQL, emitting the same events as `Session`.
-package final class PostgresSession {
+package final class PostgresSession: StoreSession {
     package let store: PostgresStore
     /// Values for `$name` parameters.
     package var parameters: [String: String] = [:]
@@ -24,7 +24,15 @@ package final class PostgresSession {
         store = try PostgresStore(url: url, create: create)
     }
 
+    package var storeName: String { store.displayURL }
+
     /// Runs every statement of `source` in order; stops at the first error, thrown ready for stderr.
+    /// (Cancelling a statement running in PostgreSQL is not wired yet: `cancellation` is not polled.)
+    package func run(_ source: SourceText, cancellation: CancellationToken,
+                     emit: (SessionEvent) -> Void) throws(RunFailure) {
+        try run(source, emit: emit)
+    }
+
     package func run(_ source: SourceText, emit: (SessionEvent) -> Void) throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
@@ -129,6 +137,40 @@ package final class PostgresSession {
         case .showCustomer:
             throw PostgresUnsupported(construct: "SHOW CUSTOMER")
         }
+    }
+
+    package func catalog() -> StoreCatalog {
+        (try? store.catalog()) ?? StoreCatalog()
+    }
+
+    /// Definitions are not kept in PostgreSQL yet (DEFINE, LET and SEGMENT are refused).
+    package func definitions() throws -> Definitions { Definitions() }
+
+    package func completions(prefix: String, before: String) -> [String] {
+        Session.completions(prefix: prefix, before: before, catalog: catalog(), definitions: Definitions(),
+                            previousResults: previousResults, knownValues: { _ in nil })
+    }
+
+    /// The values of a column with their event counts, from the catalog; properties and attributes are not listed.
+    package func values(of fieldName: String) throws -> QueryResult {
+        let name = fieldName.lowercased()
+        guard let column = EventColumn.allCases.first(where: { $0.name == name }) else {
+            throw PostgresUnsupported(construct: ".values of a property or customer attribute")
+        }
+        return QueryResult(title: "values of \(column.name)", columns: [column.name, "events"],
+                           rows: catalog().values(of: column).map { [.text($0.name), .int(Int64($0.count))] })
+    }
+
+    package func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport {
+        try store.importEvents(files, options: options, progress: importProgress)
+    }
+
+    package func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport {
+        try store.importCustomers(file, options: options, progress: importProgress)
+    }
+
+    package func interruptible<T>(_ cancellation: CancellationToken, _ body: () throws -> T) throws -> T {
+        try body()
     }
 
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).

@@ -21,9 +21,10 @@ package enum DriveOutcome: Equatable, Sendable {
     }
 }
 
-/// The state a person changes with dot-commands (output mode, destination, timer) around a Session.
+/// The state a person changes with dot-commands (output mode, destination, timer) around a session.
 package final class Console {
-    package let session: Session
+    /// A SQLite store's `Session`, or a PostgreSQL database's session; `.open` may switch between them.
+    package private(set) var session: any StoreSession
     package var format: OutputFormat
     /// `.timer on`: after each statement, `Run Time: 0.123 s` on stderr.
     package var timer = false
@@ -56,7 +57,7 @@ package final class Console {
     /// An EXPECT that holds says `ok: ...` (at a terminal); a script stays quiet.
     package var reportsPassingExpectations = false
 
-    package init(session: Session, format: OutputFormat = .table,
+    package init(session: any StoreSession, format: OutputFormat = .table,
                 output: TextSink = .standardOutput(), errors: TextSink = .standardError()) {
         self.session = session
         self.format = format
@@ -306,8 +307,17 @@ package final class Console {
             let create = args.first == "--new"
             let rest = create ? Array(args.dropFirst()) : args
             guard rest.count == 1 else { throw ConsoleError("usage: .open [--new] FILE") }
-            try StoreOpening.reopen(session, at: rest[0], access: create ? .create : .readWrite)
-            message("opened \(rest[0]): \(storeSummary())")
+            let access: StoreAccess = create ? .create : .readWrite
+            if let local = session as? Session, !StoreOpening.isDatabaseURL(rest[0]) {
+                try StoreOpening.reopen(local, at: rest[0], access: access)
+            } else {
+                // Another kind of store: a new session, which keeps the parameters and strict mode.
+                let opened = try StoreOpening.open(rest[0], access: access)
+                opened.parameters = session.parameters
+                opened.strict = session.strict
+                session = opened
+            }
+            message("opened \(session.storeName): \(storeSummary())")
         case ".import":
             try importCommand(args)
         case ".read":
@@ -332,6 +342,9 @@ package final class Console {
         case ".timer":
             timer = try Self.onOff(args, usage: ".timer on|off")
         case ".engine":
+            guard let session = session as? Session else {
+                throw ConsoleError("a PostgreSQL store has one engine: the SQL it is sent (EXPLAIN shows it)")
+            }
             guard let name = args.first else {
                 output.write("current engine: \(session.engine.rawValue)\n")
                 return
@@ -453,7 +466,7 @@ package final class Console {
 
     /// The banner shown when the REPL starts on a terminal.
     package func banner() -> String {
-        "JourneyQL \(journeyVersion), store \(session.storePath): \(storeSummary())\n"
+        "JourneyQL \(journeyVersion), store \(session.storeName): \(storeSummary())\n"
             + "Statements end with ';'. Enter .help for help, .quit or Ctrl-D to leave.\n"
     }
 
@@ -467,7 +480,7 @@ package final class Console {
         var ordered: [NamedCount] = []
         for name in catalog.stageOrder { if let s = catalog.stages.first(where: { $0.name == name }) { ordered.append(s) } }
         ordered += catalog.stages.filter { !catalog.stageOrder.contains($0.name) }
-        var text = "-- \(session.storePath): \(storeSummary())"
+        var text = "-- \(session.storeName): \(storeSummary())"
         if let range = catalog.timeRange {
             text += ", \(CellFormatting.isoTime(milliseconds: range.lowerBound)) .. \(CellFormatting.isoTime(milliseconds: range.upperBound))"
         }

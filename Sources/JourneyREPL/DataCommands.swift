@@ -10,7 +10,7 @@ import Darwin
 package enum DataCommands {
     /// Imports event files, then a customers file, printing a summary line for each on stdout.
     /// Returns 0, or the exit status of the first failure (its message on stderr).
-    package static func importFiles(session: Session, events: [String], customers: String?,
+    package static func importFiles(session: any StoreSession, events: [String], customers: String?,
                                    mapping: [String: String], skipBadRows: Bool,
                                    output: TextSink = .standardOutput(),
                                    errors: TextSink = .standardError()) -> Int32 {
@@ -41,10 +41,10 @@ package enum DataCommands {
     /// folder as it was, not an empty store behind.
     package static func importIntoStore(_ path: String, events: [String], customers: String?,
                                        mapping: [String: String], skipBadRows: Bool) -> Int32 {
-        let existed = !EventStore.isMissingOrEmpty(path)
+        let existed = StoreOpening.isDatabaseURL(path) || !EventStore.isMissingOrEmpty(path)
         let code: Int32
         do throws(ConsoleError) {
-            let session = try StoreOpening.session(path, access: .create)
+            let session = try StoreOpening.open(path, access: .create)
             code = importFiles(session: session, events: events, customers: customers, mapping: mapping,
                                skipBadRows: skipBadRows)
         } catch {

@@ -8,6 +8,7 @@ import Musl
 import Darwin
 #endif
 @preconcurrency import CEditLine
+import JourneyPostgres
 
 /// What the completion hook is asked: the whole line and the word under the cursor.
 package struct CompletionRequest: Sendable {
@@ -79,7 +80,8 @@ package final class EditLineReader: LineReader {
     package func addHistory(_ entry: String) {
         guard !entry.isEmpty, entry != lastEntry else { return }
         lastEntry = entry
-        _ = add_history(entry)
+        // A database URL keeps its user and host in the history, never its password.
+        _ = add_history(PostgresConnection.redactingURLs(in: entry))
         // Written after every entry so a killed session keeps what was typed.
         if let historyPath { _ = write_history(historyPath) }
     }

@@ -12,10 +12,10 @@ import Darwin
 
 /// Runs one import call for a front end and turns store errors into messages with exit codes.
 package struct Importer {
-    package let session: Session
+    package let session: any StoreSession
     package let errors: TextSink
 
-    package init(session: Session, errors: TextSink) {
+    package init(session: any StoreSession, errors: TextSink) {
         self.session = session
         self.errors = errors
     }
@@ -23,7 +23,7 @@ package struct Importer {
     /// Runs `body` with a progress line on stderr (when it is a terminal), lists skipped rows on stderr,
     /// and maps failures: bad input 65, cancelled 130, anything else 70.
     package func run(options: ImportOptions,
-                    _ body: (Session, ImportOptions) throws -> ImportReport) throws(ConsoleError) -> ImportReport {
+                    _ body: (any StoreSession, ImportOptions) throws -> ImportReport) throws(ConsoleError) -> ImportReport {
         let progress = errors.isTerminal ? ProgressLine(sink: errors) : nil
         let previous = session.importProgress
         let errors = self.errors
@@ -45,7 +45,7 @@ package struct Importer {
         let cancellation = CancellationToken(polling: { Interrupt.isSet })
         let report: ImportReport
         do {
-            report = try cancellation.interrupting(session.store.interruptHandle) { try body(session, options) }
+            report = try session.interruptible(cancellation) { try body(session, options) }
         } catch StoreError.cancelled {
             throw ConsoleError("import cancelled; nothing was stored", exitCode: ExitStatus.code(for: StoreError.cancelled))
         } catch {

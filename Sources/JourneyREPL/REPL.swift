@@ -29,7 +29,7 @@ package enum REPL {
 
 /// Tab completion: dot-commands and their arguments at the start of a line, names from the session elsewhere.
 enum Completer {
-    static func answer(_ request: CompletionRequest, session: Session) -> CompletionAnswer {
+    static func answer(_ request: CompletionRequest, session: any StoreSession) -> CompletionAnswer {
         let before = request.before.trimmingBlanks()
         if before.isEmpty, request.word.hasPrefix(".") {
             return .words(DotCommand.names.filter { $0.hasPrefix(request.word.lowercased()) })

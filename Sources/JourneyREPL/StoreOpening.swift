@@ -1,6 +1,7 @@
 // Opening a store for a person: what a missing, mistyped or foreign store path says, and its exit status.
 import Foundation
 import JourneyEngine
+import JourneyPostgres
 import JourneyStore
 
 package enum StoreOpening {
@@ -11,6 +12,23 @@ package enum StoreOpening {
             return try Session(storePath: path, access: access)
         } catch {
             throw failure(path, error)
+        }
+    }
+
+    /// Whether `path` is a PostgreSQL database URL (`postgres://...`, `postgresql://...`) rather than a store file.
+    package static func isDatabaseURL(_ path: String) -> Bool { PostgresStore.isURL(path) }
+
+    /// Opens `path` as a session of the engine it calls for: a PostgreSQL database for a `postgres://` URL, else a
+    /// SQLite store file (as `session(_:access:)`). `.create` makes a database's store tables when missing.
+    package static func open(_ path: String, access: StoreAccess = .readWrite) throws(ConsoleError) -> any StoreSession {
+        guard isDatabaseURL(path) else { return try session(path, access: access) }
+        do {
+            return try PostgresSession(url: path, create: access == .create)
+        } catch {
+            let text = (error as? StoreError)?.description ?? "\(error)"
+            // A server that cannot be reached, or refuses the user: sysexits' EX_UNAVAILABLE.
+            throw ConsoleError("cannot open store '\(PostgresConnection.redacting(path))': \(text)",
+                               exitCode: error is PostgresError ? 69 : ExitStatus.code(for: error))
         }
     }
 

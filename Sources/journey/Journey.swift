@@ -24,7 +24,8 @@ struct Journey: ParsableCommand {
 
             \(Repl.optionsHelp())
             Exit status: 0 ok, 1 an EXPECT failed, 64 usage error, 65 a statement, script or import failed, \
-            66 no such store or file, 70 internal error, 130 cancelled (Ctrl-C).
+            66 no such store or file, 69 a PostgreSQL server unreachable or refusing the login, 70 internal error, \
+            130 cancelled (Ctrl-C).
             """,
         version: journeyVersion,
         subcommands: [Repl.self, Run.self, Import.self, Generate.self, Check.self],
@@ -71,9 +72,9 @@ struct StatementOptions: ParsableArguments {
 
     /// A console over a newly opened store, with the parameters bound.
     func console(store: String) throws -> Console {
-        let session = try Failure.openStore(store, access: readOnly ? .readOnly : .readWrite)
+        let session = try StoreOpening.open(store, access: readOnly ? .readOnly : .readWrite)
         session.parameters = try parameters()
-        session.engine = engine
+        (session as? Session)?.engine = engine
         session.strict = strict
         return Console(session: session, format: format ?? .table)
     }
@@ -94,7 +95,7 @@ struct Repl: ParsableCommand {
         usage: "journey [STORE] [-c STATEMENT] [--format table|csv|json|jsonl|markdown] [--param NAME=VALUE ...] [--engine auto|columnar|sqlite]",
         shouldDisplay: false)
 
-    @Argument(help: "The store file (it must exist).")
+    @Argument(help: "The store file (it must exist), or a PostgreSQL database: postgres://user:password@host:port/db.")
     var store: String = "journey.db"
 
     @Option(name: [.short, .customLong("command")], help: "Run this statement (or dot-command) and exit.")
@@ -121,7 +122,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The script (.jql).")
     var script: String
 
-    @Option(help: "The store file (it must exist).")
+    @Option(help: "The store file (it must exist), or a postgres:// URL.")
     var db: String = "journey.db"
 
     @OptionGroup var options: StatementOptions
@@ -143,7 +144,7 @@ struct Import: ParsableCommand {
     @Argument(help: "Event files (.csv, .jsonl).")
     var files: [String] = []
 
-    @Option(help: "The store file (created when missing).")
+    @Option(help: "The store file (created when missing), or a postgres:// URL (its tables made when missing).")
     var db: String = "journey.db"
 
     @Option(help: "A customers file: one row per customer, its attributes as columns.")
@@ -250,10 +251,6 @@ enum Failure {
             code = 70
         }
         if code != 0 { throw ExitCode(code) }
-    }
-
-    static func openStore(_ path: String, access: StoreAccess = .readWrite) throws -> Session {
-        try StoreOpening.session(path, access: access)
     }
 
     static func printError(_ message: String) {

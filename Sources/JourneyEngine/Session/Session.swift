@@ -103,11 +103,15 @@ package final class Session {
 
     /// Completion candidates for a word being typed.
     package func completions(prefix: String) -> [String] {
-        let catalog = catalog()
+        Session.completions(prefix: prefix, catalog: catalog(), definitions: (try? definitions()) ?? Definitions())
+    }
+
+    /// Every keyword and name starting with `prefix` (any case).
+    package static func completions(prefix: String, catalog: StoreCatalog, definitions: Definitions) -> [String] {
         var names = Parser.keywords + Checker.builtinFields
         names += catalog.stages.map(\.name) + catalog.touchpoints.map(\.name) + catalog.channels.map(\.name)
         names += catalog.properties.map(\.name) + catalog.customerAttributes.map { "customer." + $0.name }
-        names += ((try? definitions())?.entries ?? []).map(\.name)
+        names += definitions.entries.map(\.name)
         let lower = prefix.lowercased()
         var seen = Set<String>()
         return names.filter { $0.lowercased().hasPrefix(lower) && seen.insert($0).inserted }
@@ -118,9 +122,19 @@ package final class Session {
     /// `(` or `|` of a step, only steps; after WHERE, AND, OR, NOT, `[`, BY (and its commas) and SAME, only
     /// fields; elsewhere every keyword and name (`completions(prefix:)`).
     package func completions(prefix: String, before: String) -> [String] {
+        let store = self.store
+        return Session.completions(prefix: prefix, before: before, catalog: catalog(),
+                                   definitions: (try? definitions()) ?? Definitions(), previousResults: previousResults,
+                                   knownValues: { Session.knownValues($0, store: store) })
+    }
+
+    /// The candidates of `completions(prefix:before:)` from what any engine's session knows: the catalog, the
+    /// definitions, the last results (for EXPECT) and a field's text values.
+    package static func completions(prefix: String, before: String, catalog: StoreCatalog, definitions: Definitions,
+                                    previousResults: [QueryResult],
+                                    knownValues: (EventField) -> [String]?) -> [String] {
         var lexer = Lexer(SourceText(before))
         let tokens = Array(lexer.tokenize().dropLast())
-        let catalog = catalog()
         let lower = prefix.lowercased()
         func matching(_ names: [String]) -> [String] {
             var seen = Set<String>()
@@ -146,7 +160,7 @@ package final class Session {
                 return matching(catalog.values(of: column).map(\.name))
             }
             let field: EventField = qualified ? .customerAttribute(name) : .property(name)
-            return matching(Session.knownValues(field, store: store) ?? [])
+            return matching(knownValues(field) ?? [])
         }
         // In an EXPECT, after EXPECT itself or its WHERE and AND: the columns of the result it will check.
         let statement = tokens.reversed().prefix { $0.kind != .symbol(.semicolon) }.reversed()
@@ -155,9 +169,9 @@ package final class Session {
             let columns = previousResults.flatMap(\.columns)
             return matching(last.isWord("EXPECT") ? columns + ["ROWS", "RESULT"] : columns)
         }
-        guard let last = tokens.last else { return completions(prefix: prefix) }
+        guard let last = tokens.last else { return completions(prefix: prefix, catalog: catalog, definitions: definitions) }
         let steps = ["ANY"] + catalog.stages.map(\.name) + catalog.touchpoints.map(\.name)
-            + (((try? definitions())?.entries ?? []).filter { $0.kind == .stage }.map(\.name))
+            + (definitions.entries.filter { $0.kind == .stage }.map(\.name))
         if ["FROM", "TO", "THEN", "EXCLUDING"].contains(where: { last.isWord($0) })
             || last.kind == .symbol(.pipe)
             || (last.kind == .symbol(.leftParen) && tokens.count >= 2
@@ -175,7 +189,7 @@ package final class Session {
         }
         if last.isWord("EVERY") { return matching(RetentionPeriod.allCases.map(\.rawValue)) }
         if last.isWord("OF") { return matching(["touchpoint", "channel", "stage"]) }
-        let conditionNames = ((try? definitions())?.entries ?? []).filter { $0.kind == .condition }.map(\.name)
+        let conditionNames = definitions.entries.filter { $0.kind == .condition }.map(\.name)
         if ["WHERE", "AND", "OR", "NOT"].contains(where: { last.isWord($0) }) || last.kind == .symbol(.leftBracket) {
             return matching(fields + conditionNames)
         }
@@ -184,7 +198,7 @@ package final class Session {
            tokens.contains(where: { $0.isWord("CUSTOMERS") }) {
             return matching(CustomerOrderKey.allCases.map(\.rawValue))
         }
-        if last.isWord("FOR") { return matching(((try? definitions())?.entries ?? []).filter { $0.kind == .segment }.map(\.name)) }
+        if last.isWord("FOR") { return matching(definitions.entries.filter { $0.kind == .segment }.map(\.name)) }
         // COMPARE: its options; CONFIDENCE: the levels it takes.
         if last.isWord("COMPARE") { return matching(["PREVIOUS", "AGAINST", "CONFIDENCE"]) }
         if last.isWord("CONFIDENCE") { return matching(["90", "95", "99"]) }
@@ -200,7 +214,7 @@ package final class Session {
         if k >= 0, tokens[k].isWord("BY") || tokens[k].isWord("SAME") {
             return matching(fields + (tokens[k].isWord("BY") ? ["day", "week", "month"] : []))
         }
-        return completions(prefix: prefix)
+        return completions(prefix: prefix, catalog: catalog, definitions: definitions)
     }
 
     /// Runs every statement of `source` in order; events reach `emit` as they happen. `isCancelled` is polled

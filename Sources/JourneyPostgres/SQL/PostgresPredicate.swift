@@ -18,8 +18,10 @@ package struct PostgresSQL: Sendable, Hashable {
 }
 
 /// Why a statement cannot run on PostgreSQL (yet): the construct, named as the language writes it.
-package struct PostgresUnsupported: Error, Sendable, Equatable {
+package struct PostgresUnsupported: Error, Sendable, Equatable, CustomStringConvertible {
     package let construct: String
+
+    package var description: String { "the PostgreSQL engine does not run \(construct) yet" }
 }
 
 enum PostgresPredicate {
