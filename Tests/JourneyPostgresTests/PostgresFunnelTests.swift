@@ -134,3 +134,128 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         #expect(compared > 150)
     }
 }
+
+/// The hand-worked examples, import atomicity, passwords and refusals, on one server.
+@Suite(.serialized) struct PostgresStoreTests {
+    /// grammar/SEMANTICS.md section 4, "Worked examples": one customer's events in import order (minutes).
+    static let workedExample = """
+        customer,time,stage,touchpoint
+        ann,2024-01-01T00:00:00Z,awareness,ad_click
+        ann,2024-01-01T00:05:00Z,consideration,site_visit
+        ann,2024-01-01T00:05:00Z,awareness,ad_click
+        ann,2024-01-01T00:40:00Z,purchase,checkout_complete
+
+        """
+
+    /// Step counts and the median time from the previous step (minutes) of each step ≥ 2.
+    static func funnel(_ session: PostgresSession, _ text: String) throws -> (counts: [Int64], gaps: [Double?]) {
+        guard case .success(let found) = results(text, { (source, emit) throws(RunFailure) in try session.run(source, emit: emit) }),
+              let table = found.first else {
+            Issue.record("\(text) failed")
+            return ([], [])
+        }
+        let customers = table.columns.firstIndex(of: "customers")!
+        let median = table.columns.firstIndex(of: "median_time_from_previous")!
+        let counts = table.rows.map { row -> Int64 in if case .int(let n) = row[customers] { n } else { -1 } }
+        let gaps = table.rows.dropFirst().map { row -> Double? in
+            if case .duration(let ms) = row[median] { ms / 60_000 } else { nil }
+        }
+        return (counts, gaps)
+    }
+
+    @Test func theWorkedExamplesOfSection4() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgworked-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
+        let session = try PostgresSession(url: server.url, create: true)
+        _ = try session.store.importEvents([file], options: ImportOptions())
+        // Each expectation is the page's own sentence about the example.
+        var found = try Self.funnel(session, "FROM awareness TO purchase")
+        #expect(found.counts == [1, 1] && found.gaps == [40])   // chain (#1, #4), gap 40 minutes
+        found = try Self.funnel(session, "FROM awareness TO consideration")
+        #expect(found.counts == [1, 1] && found.gaps == [5])    // from #1, consideration is #2
+        found = try Self.funnel(session, "FROM consideration TO awareness")
+        #expect(found.counts == [1, 1] && found.gaps == [0])    // #3 comes after #2 in import order: gap 0
+        found = try Self.funnel(session, "FROM awareness TO consideration TO purchase WITHIN 30 minutes")
+        #expect(found.counts == [1, 1, 0] && found.gaps == [5, nil])  // purchase at 40 min > 30: level 2
+        found = try Self.funnel(session, "FROM awareness TO purchase WITHIN 35 minutes")
+        #expect(found.counts == [1, 1] && found.gaps == [35])   // the later start #3 reaches deeper: gap 35
+        found = try Self.funnel(session, "FROM ad_click TO ad_click")
+        #expect(found.counts == [1, 1] && found.gaps == [5])    // one event never fills both steps
+    }
+
+    @Test func aFailedImportLeavesTheStoreAsItWas() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgatomic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = try PostgresFunnelTests.write(Self.workedExample, "good.csv", in: folder)
+        let bad = try PostgresFunnelTests.write("customer,time,stage\nbob,2024-01-02T00:00:00Z,awareness\nbob,not a time,purchase\n",
+                                                "bad.csv", in: folder)
+        let session = try PostgresSession(url: server.url, create: true)
+        _ = try session.store.importEvents([good], options: ImportOptions())
+        let before = try session.store.connection.execute("SELECT customer, time, seq, stage FROM journeyql.events ORDER BY seq")
+        let meta = try session.store.meta()
+        do {
+            _ = try session.store.importEvents([good, bad], options: ImportOptions())
+            Issue.record("a file with a bad time imported")
+        } catch let error as StoreError {
+            // The error names the file, the line and the column, as the SQLite import's does.
+            #expect("\(error)".contains("bad.csv:3:"), "\(error)")
+        }
+        #expect(try session.store.connection.execute("SELECT customer, time, seq, stage FROM journeyql.events ORDER BY seq") == before)
+        #expect(try session.store.meta() == meta)
+        // A second import numbers its events after the first's: import order runs across imports.
+        _ = try session.store.importEvents([good], options: ImportOptions())
+        let seqs = try session.store.connection.execute("SELECT seq FROM journeyql.events ORDER BY seq").rows.map { $0[0]! }
+        #expect(seqs == (1...8).map(String.init))
+        #expect(session.catalog().eventCount == 8)
+    }
+
+    @Test func passwordsStayOutOfExplainAndErrors() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let session = try PostgresSession(url: server.url, create: true)
+        var messages: [String] = []
+        let explained = results("EXPLAIN FROM ANY TO ANY") { (source, emit) throws(RunFailure) in
+            try session.run(source) { event in
+                if case .message(let text) = event { messages.append(text) }
+                emit(event)
+            }
+        }
+        if case .failure(let failure) = explained { Issue.record("EXPLAIN failed: \(failure.rendered)") }
+        let text = messages.joined(separator: "\n")
+        #expect(text.contains("SQL sent:") && text.contains("PARTITION BY customer"), "\(text)")
+        #expect(text.contains("journey:***@127.0.0.1") && !text.contains(server.password), "\(text)")
+        #expect(PostgresConnection.redactingURLs(in: ".open postgres://ann:pw1@db/x 'postgresql://b:pw2@h/y'")
+                == ".open postgres://ann:***@db/x 'postgresql://b:***@h/y'")
+        #expect(PostgresConnection.redacting("postgres://db/x?sslmode=require&password=pw3") == "postgres://db/x?sslmode=require&password=***")
+    }
+
+    @Test func whatItCannotComputeExactlyItRefusesByName() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgrefuse-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
+        let session = try PostgresSession(url: server.url, create: true)
+        _ = try session.store.importEvents([file], options: ImportOptions())
+        for (text, construct) in [("FROM awareness TO purchase EXCLUDING site_visit", "EXCLUDING"),
+                                  ("FROM awareness TO purchase IN ANY ORDER", "IN ANY ORDER"),
+                                  ("FROM awareness TO purchase DIRECTLY", "DIRECTLY"),
+                                  ("STAGES", "STAGES"),
+                                  ("LET web = channel = web", "definitions")] {
+            switch results(text, { (source, emit) throws(RunFailure) in try session.run(source, emit: emit) }) {
+            case .success: Issue.record("\(text) ran on PostgreSQL")
+            case .failure(let failure):
+                #expect(failure.diagnostics.first?.id == "engine.unsupported", "\(failure.rendered)")
+                #expect(failure.rendered.contains("does not run \(construct)"), "\(failure.rendered)")
+            }
+        }
+    }
+}
