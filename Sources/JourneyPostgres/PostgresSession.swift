@@ -18,6 +18,13 @@ package final class PostgresSession: StoreSession {
     package var strict = false
     package private(set) var previousResults: [QueryResult] = []
     package var importProgress: ((ImportProgress) -> Void)?
+    /// How chains are found: the installed matcher function when the database has it, else plain SQL (tests set it).
+    package var chainForm: ChainForm?
+
+    /// The form a query uses now.
+    var effectiveChainForm: ChainForm {
+        chainForm ?? (MatcherFunctions.installed(on: store.connection) ? .function : .windows)
+    }
 
     /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
     package init(url: String, create: Bool = false) throws {
@@ -100,7 +107,7 @@ package final class PostgresSession: StoreSession {
         switch plan {
         case .query(let journey, .funnel):
             let started = ContinuousClock.now
-            let query = try FunnelSQL.compile(journey)
+            let query = try FunnelSQL.compile(journey, form: effectiveChainForm)
             let rows = try store.connection.execute(query.sql, parameters: query.parameters)
             let found = FunnelSQL.totals(rows.rows[0], stepCount: journey.shape.stepCount)
             let groups: [FunnelTable.Group] = journey.funnel.limit == 0 ? [] : [(key: [], totals: found.totals)]
@@ -111,8 +118,9 @@ package final class PostgresSession: StoreSession {
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):
-            let query = try FunnelSQL.compile(journey)
-            emit(.message(explanation(journey, query)))
+            let form = effectiveChainForm
+            let query = try FunnelSQL.compile(journey, form: form)
+            emit(.message(explanation(journey, query, form: form)))
         case .trace:
             throw PostgresUnsupported(construct: "EXPLAIN CUSTOMER")
         case .importData(let request):
@@ -174,9 +182,13 @@ package final class PostgresSession: StoreSession {
     }
 
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).
-    private func explanation(_ journey: FunnelPlan, _ query: PostgresSQL) -> String {
+    private func explanation(_ journey: FunnelPlan, _ query: PostgresSQL, form: ChainForm) -> String {
+        let how = form == .function
+            ? "the installed function journeyql.funnel_chain, called once per customer (GROUP BY customer)"
+            : "plain SQL: windows partitioned by customer, chains followed by joins on (customer, rn)"
         var lines = ["engine: PostgreSQL at \(store.displayURL)",
-                     "matcher: \(journey.matcher) — as SQL, grouped by customer (FunnelSQL)",
+                     "matcher: \(journey.matcher)",
+                     "chains: \(how)",
                      "SQL sent:"]
         lines += query.sql.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }
         if !query.parameters.isEmpty {

@@ -101,6 +101,7 @@ package final class PostgresStore {
         try connection.executeScript(PostgresSchema.create)
         let events = try connection.execute("SELECT to_regclass('journeyql.events') IS NOT NULL")
         if events.rows.first?.first != "t" { try connection.executeScript(PostgresSchema.createEvents) }
+        try MatcherFunctions.install(on: connection)
     }
 
     // MARK: Catalog

@@ -1,8 +1,19 @@
-// A journey's funnel table as one PostgreSQL query in which every step up to the per-customer chain is work on one
-// customer's rows (windows partitioned by customer, joins on customer), so that a database sharded by customer
-// (Citus) runs it on each shard and only one row per customer reaches the final aggregate.
+// A journey's funnel table as one PostgreSQL query in which all the work up to each customer's chain is grouped by
+// customer, so that a database sharded by customer runs it on each shard and only one row per customer reaches the
+// final aggregate (the counts, and the exact quantiles of the times).
 import JourneyEngine
 import JourneyStore
+
+/// How a query finds each customer's chain.
+package enum ChainForm: String, Sendable, CaseIterable {
+    /// Plain SQL: window functions partitioned by customer and joins on (customer, rn). Needs nothing installed;
+    /// Citus pushes it down whole (every window and join is on the distribution column).
+    case windows
+    /// One `GROUP BY customer` over the events with the matcher as a function installed in the database
+    /// (`journeyql.funnel_chain`, MatcherFunctions.swift): faster on one server, and the form postgres_fdw can ship to
+    /// the servers holding the partitions when the function belongs to the `journeyql` extension.
+    case function
+}
 
 /// The SQL of a funnel (grammar/SEMANTICS.md, section 4: "deepest level over all starts", ties by import order).
 ///
@@ -20,10 +31,20 @@ import JourneyStore
 enum FunnelSQL {
     /// The query; its one row holds, in order: `customers_1` … `customers_n`, `in_progress_2` … `in_progress_n`,
     /// then per step k ≥ 2 the [median, p90] of the times from the previous step and from the start (float8[]).
-    static func compile(_ plan: FunnelPlan) throws(PostgresUnsupported) -> PostgresSQL {
+    static func compile(_ plan: FunnelPlan, form: ChainForm) throws(PostgresUnsupported) -> PostgresSQL {
         try requireSupported(plan)
-        let n = plan.shape.stepCount
         var q = PostgresSQL()
+        switch form {
+        case .windows: try chainsByWindows(plan, &q)
+        case .function: try chainsByFunction(plan, &q)
+        }
+        totals(plan, &q)
+        return q
+    }
+
+    /// The CTEs `r0` … `c` of the windows form: `c` holds each customer's level and chain times `t0` … .
+    private static func chainsByWindows(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
+        let n = plan.shape.stepCount
         let predicates = [plan.request.filter] + plan.request.steps.prefix(n)
         let join = predicates.contains(where: PostgresPredicate.readsAttributes)
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
@@ -59,9 +80,44 @@ enum FunnelSQL {
         q.sql += "\n),\n"
         q.sql += "c AS (SELECT DISTINCT ON (customer) customer, level, " + (0..<n).map { "t\($0)" }.joined(separator: ", ")
         q.sql += " FROM s ORDER BY customer, level DESC, start)\n"
+    }
+
+    /// The CTE `c` of the function form: each customer's events that match some step, in (time, seq) order, as two
+    /// arrays handed to `journeyql.funnel_chain`, which returns the chain's times (FunnelMatcher's rules).
+    private static func chainsByFunction(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
+        let n = plan.shape.stepCount
+        let predicates = [plan.request.filter] + plan.request.steps.prefix(n)
+        let join = predicates.contains(where: PostgresPredicate.readsAttributes)
+            ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
+        q.sql += "WITH r AS (\n  SELECT e.customer, e.time, e.seq, "
+        for k in 0..<n {
+            if k > 0 { q.sql += "\n    | " }
+            q.sql += "(CASE WHEN ("
+            try PostgresPredicate.append(plan.request.steps[k], to: &q)
+            let bit = k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k))
+            q.sql += ") IS TRUE THEN \(bit)::bigint ELSE 0::bigint END)"
+        }
+        q.sql += " AS mask\n  FROM journeyql.events e\(join)\n  WHERE ("
+        try PostgresPredicate.append(plan.request.filter, to: &q)
+        q.sql += ") IS TRUE\n),\n"
+        func bound(_ value: Int64?) -> String { value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
+        let window = bound(plan.window)
+        let lower = bound(plan.shape.startBounds?.lower)
+        let upper = bound(plan.shape.startBounds?.upper)
+        q.sql += "k AS (\n  SELECT journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
+        q.sql += "\(n), \(window), \(lower), \(upper)) AS chain\n  FROM r WHERE mask <> 0\n  GROUP BY customer\n),\n"
+        q.sql += "c AS (SELECT cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
+        q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
+    }
+
+    /// The final SELECT over `c`: customers per level, customers in progress (level k, window still open at the
+    /// horizon), and the quantiles of the times.
+    private static func totals(_ plan: FunnelPlan, _ q: inout PostgresSQL) {
+        let n = plan.shape.stepCount
         var columns = (1...n).map { "count(*) FILTER (WHERE level >= \($0))" }
-        let open: String? = plan.window.flatMap { _ in plan.horizon }.map { horizon in
-            "t0 + \(window!) > \(q.bind(String(horizon), as: "bigint"))"
+        var open: String?
+        if let window = plan.window, let horizon = plan.horizon {
+            open = "t0 + \(q.bind(String(window), as: "bigint")) > \(q.bind(String(horizon), as: "bigint"))"
         }
         for k in 1..<max(1, n) {
             columns.append(open.map { "count(*) FILTER (WHERE level = \(k) AND \($0))" } ?? "0")
@@ -73,7 +129,6 @@ enum FunnelSQL {
             }
         }
         q.sql += "SELECT " + columns.joined(separator: ",\n  ") + "\nFROM c"
-        return q
     }
 
     /// The journey must be one this compiler reproduces exactly; anything else is named in the error.

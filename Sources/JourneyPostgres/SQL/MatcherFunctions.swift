@@ -1,0 +1,89 @@
+// The matcher installed in the database: PL/pgSQL functions over one customer's events, called once per customer by
+// a `GROUP BY customer` (FunnelSQL's function form). Made with the store's tables; also packaged as the PostgreSQL
+// extension `journeyql` (`journey pg-extension DIR`), which is what postgres_fdw needs to send the call to the
+// servers holding the partitions (it ships only built-in functions and those of extensions it is told about).
+
+/// The functions and their packaging.
+package enum MatcherFunctions {
+    /// The signature PostgreSQL knows the funnel function by.
+    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
+
+    /// `journeyql.funnel_chain(times, masks, steps, window, lower, upper)`: the chain of grammar/SEMANTICS.md section
+    /// 4 for one customer whose events matching some step are given in (time, seq) order, each with its step mask
+    /// (bit k: step k+1). Returns the times of the chain's events, from the earliest start that reaches the deepest
+    /// level (an empty array when no start lies in [lower, upper)). The window is inclusive, measured from the start.
+    /// It is FunnelMatcher (Sources/JourneyEngine/Execution/FunnelMatcher.swift), line for line: one forward pointer
+    /// per step serves every start, since a later start never fills a step earlier.
+    static func funnelChain(schema: String) -> String {
+        """
+        CREATE FUNCTION \(schema).funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
+                                               lower_bound bigint, upper_bound bigint)
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          pointers integer[] := array_fill(1, ARRAY[steps]);
+          chain integer[] := array_fill(0, ARRAY[steps]);
+          best integer[] := '{}';
+          best_level integer := 0;
+          s integer; lvl integer; j integer; bit bigint; exhausted boolean;
+          result bigint[] := '{}';
+        BEGIN
+          FOR s IN 1..n LOOP
+            CONTINUE WHEN masks[s] & 1 = 0;
+            CONTINUE WHEN lower_bound IS NOT NULL AND times[s] < lower_bound;
+            CONTINUE WHEN upper_bound IS NOT NULL AND times[s] >= upper_bound;
+            chain[1] := s; lvl := 1; exhausted := false;
+            WHILE lvl < steps LOOP
+              bit := 1::bigint << lvl;
+              j := greatest(pointers[lvl + 1], chain[lvl] + 1);
+              WHILE j <= n AND masks[j] & bit = 0 LOOP j := j + 1; END LOOP;
+              pointers[lvl + 1] := j;
+              IF j > n THEN exhausted := true; EXIT; END IF;
+              EXIT WHEN win IS NOT NULL AND times[j] - times[s] > win;
+              lvl := lvl + 1; chain[lvl] := j;
+            END LOOP;
+            IF lvl > best_level THEN
+              best_level := lvl; best := chain[1:lvl];
+              EXIT WHEN lvl = steps;
+            END IF;
+            EXIT WHEN exhausted AND lvl <= best_level;
+          END LOOP;
+          FOR s IN 1..best_level LOOP result := result || times[best[s]]; END LOOP;
+          RETURN result;
+        END
+        $body$;
+        """
+    }
+
+    /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
+    /// extension, which owns them then).
+    static func install(on connection: PostgresConnection) throws {
+        let found = try connection.execute("SELECT to_regprocedure($1) IS NOT NULL", parameters: [funnelSignature])
+        if found.rows.first?.first != "t" { try connection.executeScript(funnelChain(schema: "journeyql")) }
+    }
+
+    /// Whether the database has the functions (a store made before they existed, or by a user who may not create
+    /// functions, has not: the windows form serves it).
+    static func installed(on connection: PostgresConnection) -> Bool {
+        (try? connection.execute("SELECT to_regprocedure($1) IS NOT NULL", parameters: [funnelSignature]))?
+            .rows.first?.first == "t"
+    }
+
+    /// The extension's control file: relocatable, so `CREATE EXTENSION journeyql SCHEMA journeyql` puts the
+    /// functions beside the store's tables without making the schema a member of the extension.
+    package static let controlFile = """
+        # JourneyQL's matcher functions, for postgres_fdw to ship to the servers holding partitions of journeyql.events.
+        comment = 'JourneyQL journey matchers'
+        default_version = '1.0'
+        relocatable = true
+        trusted = true
+
+        """
+
+    /// The extension's script (`journeyql--1.0.sql`).
+    package static var extensionScript: String {
+        "-- JourneyQL's matcher functions (journey pg-extension). Install: CREATE EXTENSION journeyql SCHEMA journeyql;\n"
+            + "\\echo Use \"CREATE EXTENSION journeyql\" to load this file. \\quit\n"
+            + funnelChain(schema: "@extschema@") + "\n"
+    }
+}
