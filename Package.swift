@@ -38,7 +38,7 @@ let package = Package(
         // The interactive front end: the only module that imports CEditLine.
         .target(name: "JourneyREPL", dependencies: ["JourneyEngine", "JourneyPostgres", "CEditLine"]),
         .executableTarget(name: "journey", dependencies: [
-            "JourneyEngine", "JourneyREPL",
+            "JourneyEngine", "JourneyREPL", "JourneyPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark of issue 4: generates data sets, times import and queries, checks counts against SQL.

@@ -120,7 +120,10 @@ package final class PostgresSession: StoreSession {
         case .explain(let journey):
             let form = effectiveChainForm
             let query = try FunnelSQL.compile(journey, form: form)
-            emit(.message(explanation(journey, query, form: form)))
+            // PostgreSQL's own plan of it: with a sharded table, the Remote SQL each server runs.
+            let plan = try store.connection.execute("EXPLAIN (VERBOSE) " + query.sql, parameters: query.parameters)
+            emit(.message(explanation(journey, query, form: form) + "\nPostgreSQL's plan (EXPLAIN VERBOSE):\n"
+                          + plan.rows.map { "  " + ($0.first.flatMap { $0 } ?? "") }.joined(separator: "\n")))
         case .trace:
             throw PostgresUnsupported(construct: "EXPLAIN CUSTOMER")
         case .importData(let request):

@@ -14,6 +14,9 @@ extension PostgresStore {
             var report = try staging.importEvents(files, options: options, progress: progress)
             let stagingCatalog = try staging.catalog()
             report.newCustomers = try transaction { try copyEvents(from: staging, catalog: stagingCatalog) }
+            // Fresh statistics, so the planner sizes the per-customer grouping right (and, over postgres_fdw, pushes
+            // it to the servers holding the partitions).
+            try connection.execute("ANALYZE journeyql.events")
             report.seconds = Self.seconds(since: started)
             return report
         }

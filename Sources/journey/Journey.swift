@@ -2,6 +2,7 @@
 // Everything an embedding program would need lives in JourneyREPL and JourneyQL.
 import ArgumentParser
 import JourneyEngine
+import JourneyPostgres
 import JourneyREPL
 import JourneyStore
 
@@ -16,6 +17,7 @@ struct Journey: ParsableCommand {
             journey import FILE... [--db STORE] [--customers FILE] [--map name=column,...] [--skip-bad-rows]
             journey generate [--customers N] [--seed S] [--scenario retail|travel|banking] [-o FILE] [--customers-out FILE]
             journey check STORE
+            journey pg-extension DIR
             """,
         discussion: """
             With no subcommand, journey opens STORE (default ./journey.db): the REPL on a terminal, a script \
@@ -28,7 +30,7 @@ struct Journey: ParsableCommand {
             130 cancelled (Ctrl-C).
             """,
         version: journeyVersion,
-        subcommands: [Repl.self, Run.self, Import.self, Generate.self, Check.self],
+        subcommands: [Repl.self, Run.self, Import.self, Generate.self, Check.self, PgExtension.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -231,6 +233,29 @@ struct Generate: ParsableCommand {
             Terminal.guardStandardDescriptors()
             return DataCommands.generate(customers: customers, seed: seed, scenario: scenario,
                                          eventsPath: output, customersPath: customersOut)
+        }
+    }
+}
+
+struct PgExtension: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pg-extension",
+        abstract: "Write the PostgreSQL extension `journeyql` (the matcher functions) into DIR, for a sharded setup.",
+        discussion: """
+            DIR is the extension folder of each PostgreSQL server: $(pg_config --sharedir)/extension. Then, in each \
+            database: CREATE SCHEMA IF NOT EXISTS journeyql; CREATE EXTENSION journeyql SCHEMA journeyql; and list \
+            the extension in each postgres_fdw server's options (extensions 'journeyql') so that the per-customer \
+            matching is sent to the servers holding the partitions. A single server needs none of this: the store \
+            makes the functions itself.
+            """)
+
+    @Argument(help: "The folder to write journeyql.control and journeyql--1.0.sql into.")
+    var folder: String
+
+    func run() throws {
+        try Failure.guarding {
+            for path in try MatcherFunctions.writeExtension(to: folder) { print("wrote \(path)") }
+            return 0
         }
     }
 }

@@ -98,11 +98,21 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func randomFunnelsEqualTheSQLiteEngine() throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
+        let compared = try Self.compareRandomFunnels(logs: 0..<6, statements: 40) { logNumber in
+            try Self.database(server, "diff\(logNumber)")
+        }
+        #expect(compared > 300)
+    }
+
+    /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
+    /// both, in both chain forms, and expects the same tables (or the same error); returns how many tables matched.
+    static func compareRandomFunnels(logs: Range<Int>, statements: Int,
+                                     url: (Int) throws -> String) throws -> Int {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgdiff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         var compared = 0
-        for logNumber in 0..<6 {
+        for logNumber in logs {
             var rng = SplitMix64(seed: baseSeed &+ UInt64(logNumber))
             let log = randomLog(&rng)
             let events = try Self.write(log.events, "events\(logNumber).csv", in: folder)
@@ -110,10 +120,10 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
             let local = try Session(storePath: folder.appendingPathComponent("s\(logNumber).journey").path, access: .create)
             _ = try local.importEvents([events], options: ImportOptions())
             _ = try local.importCustomers(customers, options: ImportOptions())
-            let remote = try PostgresSession(url: try Self.database(server, "diff\(logNumber)"), create: true)
+            let remote = try PostgresSession(url: try url(logNumber), create: true)
             _ = try remote.store.importEvents([events], options: ImportOptions())
             _ = try remote.store.importCustomers(customers, options: ImportOptions())
-            for statementNumber in 0..<40 {
+            for statementNumber in 0..<statements {
                 var text = randomJourney(&rng)
                 if statementNumber % 7 == 3 { text = "SET now = 2024-01-01T00:12:00Z; " + text + "; SET now = NULL" }
                 let expected = results(text) { (source, emit) throws(RunFailure) in try local.run(source, emit: emit) }
@@ -135,7 +145,82 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 }
             }
         }
-        #expect(compared > 300)
+        return compared
+    }
+
+    /// Three servers: journeyql.events hash-partitioned by customer on the first, its partitions postgres_fdw foreign
+    /// tables on the other two (asynchronous scans), the matcher extension on all three (as scripts/pg-shards makes).
+    @Test func aStoreShardedOverPostgresFdwGivesTheSameNumbers() throws {
+        let servers = try (0..<3).map { _ in try TemporaryServer.start() }
+        defer { servers.forEach { $0.stop() } }
+        let share = try #require(extensionFolder(), "no writable PostgreSQL extension folder (run as root)")
+        _ = try MatcherFunctions.writeExtension(to: share)
+        let columns = """
+            customer text COLLATE "C" NOT NULL, time bigint NOT NULL, seq bigint NOT NULL,
+            stage integer, touchpoint integer, channel integer, props jsonb
+            """
+        var urls: [String] = []
+        for log in 0..<3 {
+            let name = "sharded\(log)"
+            let connections = try servers.map { try PostgresConnection(url: try Self.database($0, name)) }
+            for c in connections { try c.executeScript("CREATE SCHEMA journeyql; CREATE EXTENSION journeyql SCHEMA journeyql;") }
+            for shard in 1...2 {
+                try connections[shard].executeScript("""
+                    CREATE TABLE journeyql.events_p\(shard - 1) (\(columns));
+                    CREATE INDEX ON journeyql.events_p\(shard - 1) (customer, time, seq);
+                    """)
+            }
+            var setup = "CREATE EXTENSION postgres_fdw;\n"
+            for shard in 1...2 {
+                setup += """
+                    CREATE SERVER shard\(shard) FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '127.0.0.1',
+                        port '\(servers[shard].port)', dbname '\(name)', async_capable 'true', extensions 'journeyql');
+                    CREATE USER MAPPING FOR journey SERVER shard\(shard)
+                        OPTIONS (user 'journey', password '\(servers[shard].password)');
+
+                    """
+            }
+            setup += """
+                CREATE TABLE journeyql.events (\(columns)) PARTITION BY HASH (customer);
+                CREATE FOREIGN TABLE journeyql.events_p0 PARTITION OF journeyql.events
+                    FOR VALUES WITH (MODULUS 2, REMAINDER 0) SERVER shard1 OPTIONS (schema_name 'journeyql', table_name 'events_p0');
+                CREATE FOREIGN TABLE journeyql.events_p1 PARTITION OF journeyql.events
+                    FOR VALUES WITH (MODULUS 2, REMAINDER 1) SERVER shard2 OPTIONS (schema_name 'journeyql', table_name 'events_p1');
+                ALTER DATABASE \(name) SET enable_partitionwise_aggregate = on;
+                """
+            try connections[0].executeScript(setup)
+            urls.append(servers[0].url.replacingOccurrences(of: "/postgres", with: "/\(name)"))
+        }
+        let compared = try Self.compareRandomFunnels(logs: 0..<3, statements: 25) { urls[$0] }
+        #expect(compared > 100)
+        // The rows live on the shards, and the per-customer matching is sent to them: the planner weighs shipping
+        // the grouping against fetching the rows, so this part uses a realistic log (2,000 customers, 25,000 events).
+        let session = try PostgresSession(url: urls[0])
+        let generated = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgshard-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: generated) }
+        try JourneyGenerator(customers: 2000, seed: 7, scenario: .retail).writeEvents(to: generated.path)
+        _ = try session.store.importEvents([generated.path], options: ImportOptions())
+        for (shard, server) in servers.enumerated().dropFirst() {
+            let count = try PostgresConnection(url: server.url.replacingOccurrences(of: "/postgres", with: "/sharded0"))
+                .execute("SELECT count(*) FROM journeyql.events_p\(shard - 1)").rows[0][0]
+            #expect(Int(count ?? "0")! > 0)
+        }
+        var messages: [String] = []
+        try session.run(SourceText("EXPLAIN FROM awareness TO purchase WITHIN 1 hour WHERE channel != email")) { event in
+            if case .message(let text) = event { messages.append(text) }
+        }
+        let plan = messages.joined(separator: "\n")
+        #expect(plan.components(separatedBy: "Async Foreign Scan").count == 3, "\(plan)")
+        #expect(plan.components(separatedBy: "Remote SQL: SELECT journeyql.funnel_chain(array_agg(").count == 3, "\(plan)")
+        #expect(plan.contains("GROUP BY customer") || plan.contains("GROUP BY 1"), "\(plan)")
+    }
+
+    /// PostgreSQL's extension folder, when this process may write it.
+    func extensionFolder() -> String? {
+        let root = "/usr/share/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
+        return versions.reversed().map { "\(root)/\($0)/extension" }
+            .first { FileManager.default.fileExists(atPath: $0 + "/plpgsql.control") && access($0, W_OK) == 0 }
     }
 }
 

@@ -18,7 +18,8 @@ package enum ChainForm: String, Sendable, CaseIterable {
 /// The SQL of a funnel (grammar/SEMANTICS.md, section 4: "deepest level over all starts", ties by import order).
 ///
 /// For one customer, take the admitted events that match some step, numbered `rn` in (time, seq) order:
-/// 1. `r`: the events, with one flag per step (`m0` … `m{n-1}`, the step's condition IS TRUE).
+/// 1. `r`: the events, with one flag per step (`m0` … `m{n-1}`, true when the step's condition is). Conditions are
+///    written without `IS TRUE` (WHERE and CASE WHEN admit only true): postgres_fdw does not ship `IS TRUE`.
 /// 2. `x`: for each event and each step k ≥ 2, `n{k-1}` = the number of the first later event matching step k,
 ///    a running minimum over the customer's events read backwards (a frame that only grows: linear per customer).
 /// 3. `s`: each start (an event of step 1 inside the start range) with its greedy chain, found by following
@@ -50,13 +51,13 @@ enum FunnelSQL {
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
         q.sql += "WITH r0 AS (\n  SELECT e.customer, e.time, e.seq"
         for k in 0..<n {
-            q.sql += ",\n    ("
+            q.sql += ",\n    (CASE WHEN "
             try PostgresPredicate.append(plan.request.steps[k], to: &q)
-            q.sql += ") IS TRUE AS m\(k)"
+            q.sql += " THEN TRUE ELSE FALSE END) AS m\(k)"
         }
-        q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE ("
+        q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
-        q.sql += ") IS TRUE\n),\n"
+        q.sql += "\n),\n"
         let anyStep = (0..<n).map { "m\($0)" }.joined(separator: " OR ")
         q.sql += "r AS (SELECT * FROM r0 WHERE \(anyStep)),\n"
         q.sql += "o AS (SELECT r.*, row_number() OVER (PARTITION BY customer ORDER BY time, seq) AS rn FROM r),\n"
@@ -92,14 +93,14 @@ enum FunnelSQL {
         q.sql += "WITH r AS (\n  SELECT e.customer, e.time, e.seq, "
         for k in 0..<n {
             if k > 0 { q.sql += "\n    | " }
-            q.sql += "(CASE WHEN ("
+            q.sql += "(CASE WHEN "
             try PostgresPredicate.append(plan.request.steps[k], to: &q)
             let bit = k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k))
-            q.sql += ") IS TRUE THEN \(bit)::bigint ELSE 0::bigint END)"
+            q.sql += " THEN \(bit)::bigint ELSE 0::bigint END)"
         }
-        q.sql += " AS mask\n  FROM journeyql.events e\(join)\n  WHERE ("
+        q.sql += " AS mask\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
-        q.sql += ") IS TRUE\n),\n"
+        q.sql += "\n),\n"
         func bound(_ value: Int64?) -> String { value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
         let window = bound(plan.window)
         let lower = bound(plan.shape.startBounds?.lower)

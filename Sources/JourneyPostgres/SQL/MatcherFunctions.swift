@@ -2,6 +2,10 @@
 // a `GROUP BY customer` (FunnelSQL's function form). Made with the store's tables; also packaged as the PostgreSQL
 // extension `journeyql` (`journey pg-extension DIR`), which is what postgres_fdw needs to send the call to the
 // servers holding the partitions (it ships only built-in functions and those of extensions it is told about).
+import JourneyStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The functions and their packaging.
 package enum MatcherFunctions {
@@ -14,9 +18,9 @@ package enum MatcherFunctions {
     /// level (an empty array when no start lies in [lower, upper)). The window is inclusive, measured from the start.
     /// It is FunnelMatcher (Sources/JourneyEngine/Execution/FunnelMatcher.swift), line for line: one forward pointer
     /// per step serves every start, since a later start never fills a step earlier.
-    static func funnelChain(schema: String) -> String {
+    static func funnelChain(schema: String?) -> String {
         """
-        CREATE FUNCTION \(schema).funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
                                                lower_bound bigint, upper_bound bigint)
         RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
         DECLARE
@@ -80,10 +84,28 @@ package enum MatcherFunctions {
 
         """
 
-    /// The extension's script (`journeyql--1.0.sql`).
+    /// Writes `journeyql.control` and `journeyql--1.0.sql` into `folder` (the server's `$(pg_config
+    /// --sharedir)/extension`); returns their paths.
+    package static func writeExtension(to folder: String) throws -> [String] {
+        var written: [String] = []
+        for (name, text) in [("journeyql.control", controlFile), ("journeyql--1.0.sql", extensionScript)] {
+            let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
+            guard let file = fopen(path, "w") else {
+                throw StoreError.file(path: path, message: String(cString: strerror(errno)))
+            }
+            let ok = fputs(text, file) >= 0
+            fclose(file)
+            guard ok else { throw StoreError.file(path: path, message: "could not write") }
+            written.append(path)
+        }
+        return written
+    }
+
+    /// The extension's script (`journeyql--1.0.sql`). A relocatable extension's objects go to the schema CREATE
+    /// EXTENSION names, through the search path: the names are left unqualified.
     package static var extensionScript: String {
         "-- JourneyQL's matcher functions (journey pg-extension). Install: CREATE EXTENSION journeyql SCHEMA journeyql;\n"
             + "\\echo Use \"CREATE EXTENSION journeyql\" to load this file. \\quit\n"
-            + funnelChain(schema: "@extschema@") + "\n"
+            + funnelChain(schema: nil) + "\n"
     }
 }
