@@ -29,6 +29,8 @@ package final class PostgresSession: StoreSession {
     /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
     package init(url: String, create: Bool = false) throws {
         store = try PostgresStore(url: url, create: create)
+        // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
+        if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
     }
 
     package var storeName: String { store.displayURL }

@@ -83,7 +83,15 @@ extension PostgresStore {
             }
         }
         var maxSeq: Int64 = 0
-        try connection.copyIn("COPY journeyql.events(customer, time, seq, stage, touchpoint, channel, props) FROM STDIN") { copy in
+        // A partitioned events table (sharded over postgres_fdw) is loaded through a staging table: PostgreSQL 15
+        // sends COPY's rows to foreign partitions one INSERT at a time, an INSERT ... SELECT in batches (batch_size).
+        let partitioned = try connection.execute("SELECT relkind = 'p' FROM pg_class WHERE oid = 'journeyql.events'::regclass")
+            .rows.first?.first == "t"
+        let target = partitioned ? "journey_staged_events" : "journeyql.events"
+        if partitioned {
+            try connection.execute("CREATE TEMP TABLE journey_staged_events (LIKE journeyql.events) ON COMMIT DROP")
+        }
+        try connection.copyIn("COPY \(target)(customer, time, seq, stage, touchpoint, channel, props) FROM STDIN") { copy in
             try staging.forEachStoredEvent { event in
                 maxSeq = max(maxSeq, event.seq)
                 try copy.row([event.customer, String(event.time), String(event.seq + nextSeq - 1),
@@ -93,6 +101,7 @@ extension PostgresStore {
                               event.properties])
             }
         }
+        if partitioned { try connection.execute("INSERT INTO journeyql.events SELECT * FROM journey_staged_events") }
         try connection.execute("CREATE TEMP TABLE journey_new_customers(customer text COLLATE \"C\") ON COMMIT DROP")
         try connection.copyIn("COPY journey_new_customers(customer) FROM STDIN") { copy in
             try staging.forEachStoredCustomer { customer, _ in try copy.row([customer]) }
