@@ -30,7 +30,7 @@ let package = Package(
         // `package`, for the front ends and tests of this package, not for embedders.
         .target(name: "JourneyEngine", dependencies: ["JourneyStore"]),
         // The embedding API over the engine: the only public surface.
-        .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore"]),
+        .target(name: "JourneyQL", dependencies: ["JourneyEngine", "JourneyStore", "JourneyPostgres"]),
         // The C interface, written over the public API only.
         .target(name: "JourneyQLC", dependencies: ["JourneyQL"], exclude: ["include"]),
         // The PostgreSQL engine (issue 16, begun): the only module that imports CLibPQ.
@@ -48,7 +48,7 @@ let package = Package(
         ]),
         .testTarget(name: "JourneyStoreTests", dependencies: ["JourneyStore"]),
         // Each test starts its own PostgreSQL server on loopback in a temporary folder (initdb, pg_ctl) and stops it.
-        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyEngine", "JourneyStore"]),
+        .testTarget(name: "JourneyPostgresTests", dependencies: ["JourneyPostgres", "JourneyEngine", "JourneyStore", "JourneyQL"]),
         // data/: statements with their expected results, read by DataFileTests (tests as data).
         .testTarget(name: "JourneyEngineTests", dependencies: ["JourneyEngine", "JourneyStore"], exclude: ["data"]),
         // The embedding API as an embedder meets it: `import JourneyQL` only.

@@ -27,8 +27,18 @@ package final class PostgresSession: StoreSession {
     }
 
     /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
-    package init(url: String, create: Bool = false) throws {
-        store = try PostgresStore(url: url, create: create)
+    /// Refuses IMPORT, and its connection reads only (`default_transaction_read_only`).
+    package let readOnly: Bool
+
+    package convenience init(url: String, create: Bool = false) throws {
+        try self.init(url: url, access: create ? .create : .readWrite)
+    }
+
+    /// Connects to the store at `url`: `.create` makes its tables when missing, `.readOnly` writes nothing.
+    package init(url: String, access: StoreAccess) throws {
+        store = try PostgresStore(url: url, create: access == .create)
+        readOnly = access == .readOnly
+        if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
     }
@@ -129,6 +139,7 @@ package final class PostgresSession: StoreSession {
         case .trace:
             throw PostgresUnsupported(construct: "EXPLAIN CUSTOMER")
         case .importData(let request):
+            guard !readOnly else { throw StoreError.readOnly(path: store.displayURL) }
             var options = ImportOptions()
             options.mapping = request.mapping
             let report = request.customers
@@ -150,6 +161,12 @@ package final class PostgresSession: StoreSession {
         case .showCustomer:
             throw PostgresUnsupported(construct: "SHOW CUSTOMER")
         }
+    }
+
+    package func forgetState() {
+        now = nil
+        previousResults = []
+        parameters = [:]
     }
 
     package func catalog() -> StoreCatalog {
@@ -175,11 +192,13 @@ package final class PostgresSession: StoreSession {
     }
 
     package func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport {
-        try store.importEvents(files, options: options, progress: importProgress)
+        guard !readOnly else { throw StoreError.readOnly(path: store.displayURL) }
+        return try store.importEvents(files, options: options, progress: importProgress)
     }
 
     package func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport {
-        try store.importCustomers(file, options: options, progress: importProgress)
+        guard !readOnly else { throw StoreError.readOnly(path: store.displayURL) }
+        return try store.importCustomers(file, options: options, progress: importProgress)
     }
 
     package func interruptible<T>(_ cancellation: CancellationToken, _ body: () throws -> T) throws -> T {

@@ -1,10 +1,12 @@
 // The embedding API's entry point: a store opened in an explicit mode, queried from any task.
 internal import JourneyEngine
+internal import JourneyPostgres
 internal import JourneyStore
 import Dispatch
 import Synchronization
 
-/// A JourneyQL event store: one SQLite file, opened in an explicit ``Access`` mode.
+/// A JourneyQL event store: one SQLite file, or a PostgreSQL database named by a `postgres://` URL (the PostgreSQL
+/// engine runs funnels and refuses, by name, what it does not compile yet), opened in an explicit ``Access`` mode.
 ///
 /// A `Store` is `Sendable`: share one between tasks. ``query(_:parameters:)`` runs each call on a connection of its
 /// own, taken from a pool, so calls from several tasks run at the same time. For statements that build on one
@@ -29,7 +31,7 @@ public final class Store: Sendable {
         case create
     }
 
-    /// The store's file.
+    /// The store's file, or its database URL as given.
     public let path: String
     /// The mode the store was opened in.
     public let access: Access
@@ -81,12 +83,12 @@ public final class Store: Sendable {
 /// on the queue's thread (the engine blocks while it scans), never on a task's.
 final class SessionBox: @unchecked Sendable {
     /// Touched only on `queue`.
-    private let session: Session
+    private let session: any StoreSession
     private let queue = DispatchQueue(label: "JourneyQL.session")
     /// The cancellation of the statement list running now, for `interrupt()`.
     private let current = Mutex<CancellationToken?>(nil)
 
-    private init(session: Session) {
+    private init(session: any StoreSession) {
         self.session = session
     }
 
@@ -97,6 +99,7 @@ final class SessionBox: @unchecked Sendable {
         case .create: .create
         }
         do {
+            if PostgresStore.isURL(path) { return SessionBox(session: try PostgresSession(url: path, access: mode)) }
             return SessionBox(session: try Session(storePath: path, access: mode))
         } catch {
             throw JourneyError(error)

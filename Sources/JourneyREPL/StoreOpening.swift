@@ -23,7 +23,7 @@ package enum StoreOpening {
     package static func open(_ path: String, access: StoreAccess = .readWrite) throws(ConsoleError) -> any StoreSession {
         guard isDatabaseURL(path) else { return try session(path, access: access) }
         do {
-            return try PostgresSession(url: path, create: access == .create)
+            return try PostgresSession(url: path, access: access)
         } catch {
             let text = (error as? StoreError)?.description ?? "\(error)"
             // A server that cannot be reached, or refuses the user: sysexits' EX_UNAVAILABLE.

@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import JourneyEngine
 @testable import JourneyPostgres
+import JourneyQL
 import JourneyStore
 
 private let baseSeed: UInt64 = ProcessInfo.processInfo.environment["JOURNEYQL_SEED"].flatMap { UInt64($0) } ?? 20_261_206
@@ -323,6 +324,28 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         #expect(PostgresConnection.redactingURLs(in: ".open postgres://ann:pw1@db/x 'postgresql://b:pw2@h/y'")
                 == ".open postgres://ann:***@db/x 'postgresql://b:***@h/y'")
         #expect(PostgresConnection.redacting("postgres://db/x?sslmode=require&password=pw3") == "postgres://db/x?sslmode=require&password=***")
+    }
+
+    @Test func theLibraryOpensADatabaseURL() async throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pglib-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
+        let writer = try JourneyQL.Store(path: server.url, access: .create)
+        _ = try await writer.query("IMPORT '\(file)'")
+        let reader = try JourneyQL.Store(path: server.url, access: .readOnly)
+        let results = try await reader.query("FROM awareness TO purchase WITHIN 35 minutes")
+        let funnel = try #require(results.first?.funnel)
+        // SEMANTICS.md section 4: the later start #3 reaches purchase within 35 minutes.
+        #expect(funnel.groups.first?.steps.map(\.customers) == [1, 1])
+        do {
+            _ = try await reader.query("IMPORT '\(file)'")
+            Issue.record("a read-only store imported")
+        } catch {
+            #expect(error.code == .readOnly, "\(error)")
+        }
     }
 
     @Test func whatItCannotComputeExactlyItRefusesByName() throws {

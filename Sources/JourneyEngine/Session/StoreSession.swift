@@ -24,6 +24,8 @@ package protocol StoreSession: AnyObject {
     func values(of fieldName: String) throws -> QueryResult
     func importEvents(_ files: [String], options: ImportOptions) throws -> ImportReport
     func importCustomers(_ file: String, options: ImportOptions) throws -> ImportReport
+    /// Forgets what earlier statements left (`SET now`, the results EXPECT checks, parameters).
+    func forgetState()
     /// Runs an import so that `cancellation` can stop it.
     func interruptible<T>(_ cancellation: CancellationToken, _ body: () throws -> T) throws -> T
 }
