@@ -86,20 +86,13 @@ package final class PostgresSession: StoreSession {
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters, now: now)
         let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
         var errors = diagnostics.filter { $0.severity == .error }
-        if strict {
-            errors += diagnostics.filter { $0.severity == .warning }.map { warning in
-                var error = warning
-                error.severity = .error
-                error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
-                return error
-            }
-        }
+        if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
         if !errors.isEmpty {
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
         }
         for d in diagnostics { emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source))) }
-        guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Self.wallClock()) else { return }
+        guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
         do {
             try execute(plan, catalog: catalog, emit: emit)
@@ -241,9 +234,5 @@ package final class PostgresSession: StoreSession {
         }
     }
 
-    static func wallClock() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
+
 }

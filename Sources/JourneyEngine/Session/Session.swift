@@ -50,7 +50,7 @@ package final class Session {
     package internal(set) var previousResults: [QueryResult] = []
 
     /// The current time in milliseconds since the epoch.
-    static func wallClock() -> Int64 {
+    package static func wallClock() -> Int64 {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
@@ -308,7 +308,7 @@ package final class Session {
     }
 
     /// A warning as strict mode reports it: an error that says why.
-    static func strictError(_ warning: Diagnostic) -> Diagnostic {
+    package static func strictError(_ warning: Diagnostic) -> Diagnostic {
         var error = warning
         error.severity = .error
         error.notes.append("this is an error because strict mode is on (--strict, .strict on)")
