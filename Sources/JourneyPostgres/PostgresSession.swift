@@ -112,19 +112,28 @@ package final class PostgresSession: StoreSession {
         switch plan {
         case .query(let journey, .funnel):
             let started = ContinuousClock.now
-            let query = try FunnelSQL.compile(journey, form: effectiveChainForm)
+            let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm)
             let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-            let found = FunnelSQL.totals(rows.rows[0], stepCount: journey.shape.stepCount)
-            let groups: [FunnelTable.Group] = journey.funnel.limit == 0 ? [] : [(key: [], totals: found.totals)]
-            var result = FunnelTable.result(journey, groups: groups, timeQuantiles: found.quantiles)
+            let width = FunnelSQL.keyWidth(journey)
+            // One row per group (one row in all without BY), ordered and cut as the SQLite engine orders its groups.
+            var groups = rows.rows.map { row in
+                (key: FunnelSQL.keyCells(row, journey, catalog: catalog),
+                 found: FunnelSQL.totals(row[width...], stepCount: journey.shape.stepCount))
+            }
+            groups.sort { a, b in
+                GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.found.totals.customers[0],
+                                        b.key, size: b.found.totals.customers[0])
+            }
+            if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+            var result = FunnelTable.result(journey, groups: groups.map { (key: $0.key, totals: $0.found.totals) },
+                                            timeQuantiles: groups.flatMap(\.found.quantiles))
             result.analysis = .funnel
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             emit(.result(result))
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):
-            let form = effectiveChainForm
-            let query = try FunnelSQL.compile(journey, form: form)
+            let (query, form) = try FunnelSQL.compile(journey, form: effectiveChainForm)
             // PostgreSQL's own plan of it: with a sharded table, the Remote SQL each server runs.
             let plan = try store.connection.execute("EXPLAIN (VERBOSE) " + query.sql, parameters: query.parameters)
             emit(.message(explanation(journey, query, form: form) + "\nPostgreSQL's plan (EXPLAIN VERBOSE):\n"

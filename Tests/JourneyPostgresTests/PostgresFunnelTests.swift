@@ -57,7 +57,7 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
     return (([header] + lines).joined(separator: "\n") + "\n", customers.joined(separator: "\n") + "\n")
 }
 
-/// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, SET now, LIMIT.
+/// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, BY, SET now, LIMIT.
 private func randomJourney(_ rng: inout SplitMix64) -> String {
     func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
     func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
@@ -77,6 +77,10 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     }
     if chance(0.25) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "BEFORE 2024-01-01T00:05:00Z",
                                           "DURING 2024-01-01T00:01:00Z .. 2024-01-01T00:08:00Z"]) }
+    if chance(0.3) {
+        text += " BY " + pick(["channel", "stage", "touchpoint", "device", "amount", "customer.segment", "customer.size",
+                               "day", "week", "month", "channel, device", "week, touchpoint"])
+    }
     if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
     return text
 }

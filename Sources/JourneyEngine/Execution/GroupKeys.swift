@@ -134,7 +134,7 @@ enum GroupKeys {
 }
 
 /// Reads a journey's BY keys for a customer from its chain's first event, and displays them once per group.
-struct GroupKeyReader {
+package struct GroupKeyReader {
     let breakdown: [BreakdownSource]
     /// Customer attribute values per attribute name, for `BY customer.x`.
     let attributes: [String: [Int64: CarriedValue]]
@@ -187,6 +187,12 @@ struct GroupKeyReader {
     /// and without one, larger `size` first; ties by key in SQLite's order: null, then numbers, then text byte
     /// for byte.
     func precedes(_ a: [Cell], size sizeA: Int, _ b: [Cell], size sizeB: Int) -> Bool {
+        GroupKeyReader.precedes(breakdown: breakdown, a, size: sizeA, b, size: sizeB)
+    }
+
+    /// `precedes` for groups counted elsewhere (the PostgreSQL engine groups in the database).
+    package static func precedes(breakdown: [BreakdownSource], _ a: [Cell], size sizeA: Int, _ b: [Cell],
+                                 size sizeB: Int) -> Bool {
         for i in breakdown.indices where breakdown[i].isPeriod {
             let order = GroupKeys.keyOrder(a[i], b[i])
             if order != 0 { return order < 0 }

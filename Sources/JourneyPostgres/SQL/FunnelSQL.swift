@@ -32,22 +32,102 @@ package enum ChainForm: String, Sendable, CaseIterable {
 enum FunnelSQL {
     /// The query; its one row holds, in order: `customers_1` … `customers_n`, `in_progress_2` … `in_progress_n`,
     /// then per step k ≥ 2 the [median, p90] of the times from the previous step and from the start (float8[]).
-    static func compile(_ plan: FunnelPlan, form: ChainForm) throws(PostgresUnsupported) -> PostgresSQL {
+    /// A breakdown (BY) is read from the chain's first event, which only the windows form keeps: with BY the query
+    /// takes that form whatever `form` asks (the returned form says which ran).
+    static func compile(_ plan: FunnelPlan, form: ChainForm) throws(PostgresUnsupported) -> (PostgresSQL, ChainForm) {
         try requireSupported(plan)
+        let form = plan.breakdown.isEmpty ? form : .windows
         var q = PostgresSQL()
         switch form {
         case .windows: try chainsByWindows(plan, &q)
         case .function: try chainsByFunction(plan, &q)
         }
         totals(plan, &q)
-        return q
+        return (q, form)
+    }
+
+    /// The SQL columns of BY key i, read from the start event (`b{i}` a dictionary code, `b{i}n`/`b{i}t` a typed
+    /// value: number or text) or from the start time (a period).
+    private static func keyColumns(_ plan: FunnelPlan, _ i: Int) -> [String] {
+        switch plan.breakdown[i] {
+        case .carried(let field, _):
+            if case .column = plan.request.carry[field] { return ["b\(i)"] }
+            return ["b\(i)n", "b\(i)t"]
+        case .customerAttribute: return ["b\(i)n", "b\(i)t"]
+        case .startDay, .startWeek, .startMonth: return []
+        }
+    }
+
+    /// The start event's key values, selected in `r0`.
+    private static func keySelections(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
+        var out = ""
+        for (i, source) in plan.breakdown.enumerated() {
+            func typed(_ object: String, _ name: String) -> String {
+                let key = q.bind(name, as: "text")
+                return ",\n    (CASE WHEN jsonb_typeof(\(object) -> \(key)) = 'number' THEN (\(object) ->> \(key))::float8 END) AS b\(i)n"
+                    + ",\n    (CASE WHEN jsonb_typeof(\(object) -> \(key)) = 'string' THEN (\(object) ->> \(key)) END) COLLATE \"C\" AS b\(i)t"
+            }
+            switch source {
+            case .carried(let field, _):
+                switch plan.request.carry[field] {
+                case .column(let column): out += ",\n    e.\(column.name) AS b\(i)"
+                case .property(let name): out += typed("e.props", name)
+                }
+            case .customerAttribute(let name): out += typed("c.attrs", name)
+            case .startDay, .startWeek, .startMonth: break
+            }
+        }
+        return out
+    }
+
+    /// Key i as the final SELECT groups by it.
+    private static func keyExpressions(_ plan: FunnelPlan, _ i: Int) -> [String] {
+        let days = "floor(t0 / 86400000.0)::bigint"
+        switch plan.breakdown[i] {
+        case .startDay: return ["\(days) * 86400000"]
+        case .startWeek: return ["(\(days) - ((\(days) + 3) % 7 + 7) % 7) * 86400000"]
+        case .startMonth:
+            return ["(extract(epoch FROM date_trunc('month', to_timestamp(t0 / 1000.0) AT TIME ZONE 'UTC')) * 1000)::bigint"]
+        default: return keyColumns(plan, i)
+        }
+    }
+
+    /// How many leading columns of a result row are key columns.
+    static func keyWidth(_ plan: FunnelPlan) -> Int {
+        plan.breakdown.indices.map { keyExpressions(plan, $0).count }.reduce(0, +)
+    }
+
+    /// The key cells of a result row, displayed as the SQLite engine displays them (GroupKeyReader.cells).
+    static func keyCells(_ row: [String?], _ plan: FunnelPlan, catalog: StoreCatalog) -> [Cell] {
+        var cells: [Cell] = []
+        var at = 0
+        for (i, source) in plan.breakdown.enumerated() {
+            let width = keyExpressions(plan, i).count
+            defer { at += width }
+            switch source {
+            case .carried(_, let decode?):
+                let code = row[at].flatMap { Int64($0) }
+                cells.append(code.flatMap { code in catalog.codes[decode]?.entries.first { $0.code == code } }
+                    .map { .text($0.value) } ?? .null)
+            case .carried, .customerAttribute:
+                if let number = row[at].flatMap(Double.init) { cells.append(.number(number)) }
+                else if let text = row[at + 1] { cells.append(.text(text)) }
+                else { cells.append(.null) }
+            case .startDay, .startWeek:
+                cells.append(.text(TimeParser.formatDate(Int64(row[at] ?? "0") ?? 0)))
+            case .startMonth:
+                cells.append(.text(String(TimeParser.formatDate(Int64(row[at] ?? "0") ?? 0).prefix(7))))
+            }
+        }
+        return cells
     }
 
     /// The CTEs `r0` … `c` of the windows form: `c` holds each customer's level and chain times `t0` … .
     private static func chainsByWindows(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
         let n = plan.shape.stepCount
         let predicates = [plan.request.filter] + plan.request.steps.prefix(n)
-        let join = predicates.contains(where: PostgresPredicate.readsAttributes)
+        let byAttribute = plan.breakdown.contains { if case .customerAttribute = $0 { true } else { false } }
+        let join = byAttribute || predicates.contains(where: PostgresPredicate.readsAttributes)
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
         q.sql += "WITH r0 AS (\n  SELECT e.customer, e.time, e.seq"
         for k in 0..<n {
@@ -55,6 +135,7 @@ enum FunnelSQL {
             try PostgresPredicate.append(plan.request.steps[k], to: &q)
             q.sql += " THEN TRUE ELSE FALSE END) AS m\(k)"
         }
+        q.sql += keySelections(plan, &q)
         q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
@@ -67,7 +148,9 @@ enum FunnelSQL {
         }
         q.sql += "\n  FROM o\n  WINDOW later AS (PARTITION BY customer ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)\n),\n"
         let window = plan.window.map { q.bind(String($0), as: "bigint") }
+        let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
         q.sql += "s AS (\n  SELECT x0.customer, x0.rn AS start, " + (0..<n).map { "x\($0).time AS t\($0)" }.joined(separator: ", ")
+        q.sql += keys.map { ", x0.\($0)" }.joined()
         q.sql += ",\n    1" + (1..<max(1, n)).map { " + (x\($0).rn IS NOT NULL)::int" }.joined() + " AS level\n  FROM x x0"
         for k in 1..<max(1, n) {
             q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).n\(k)"
@@ -79,7 +162,7 @@ enum FunnelSQL {
             if let upper = bounds.upper { q.sql += " AND x0.time < \(q.bind(String(upper), as: "bigint"))" }
         }
         q.sql += "\n),\n"
-        q.sql += "c AS (SELECT DISTINCT ON (customer) customer, level, " + (0..<n).map { "t\($0)" }.joined(separator: ", ")
+        q.sql += "c AS (SELECT DISTINCT ON (customer) customer, level, " + ((0..<n).map { "t\($0)" } + keys).joined(separator: ", ")
         q.sql += " FROM s ORDER BY customer, level DESC, start)\n"
     }
 
@@ -129,14 +212,14 @@ enum FunnelSQL {
                                + " FILTER (WHERE level >= \(k + 1))")
             }
         }
-        q.sql += "SELECT " + columns.joined(separator: ",\n  ") + "\nFROM c"
+        let keys = plan.breakdown.indices.flatMap { keyExpressions(plan, $0) }
+        q.sql += "SELECT " + (keys + columns).joined(separator: ",\n  ") + "\nFROM c"
+        if !keys.isEmpty { q.sql += "\nGROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") }
     }
 
     /// The journey must be one this compiler reproduces exactly; anything else is named in the error.
     static func requireSupported(_ plan: FunnelPlan) throws(PostgresUnsupported) {
-        let funnel = plan.funnel
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
-        if !funnel.breakdown.isEmpty { throw PostgresUnsupported(construct: "BY") }
         if plan.matcher == .plain { return }
         let shape = plan.shape
         var constructs: [String] = []
@@ -152,7 +235,8 @@ enum FunnelSQL {
     }
 
     /// The funnel's totals and time quantiles, read from the query's one row.
-    static func totals(_ row: [String?], stepCount n: Int) -> (totals: FunnelTotals, quantiles: [[Double?]]) {
+    static func totals(_ row: ArraySlice<String?>, stepCount n: Int) -> (totals: FunnelTotals, quantiles: [[Double?]]) {
+        let row = Array(row)
         var totals = FunnelTotals(stepCount: n)
         for k in 0..<n {
             totals.customers[k] = Int(row[k] ?? "0") ?? 0
