@@ -130,6 +130,25 @@ package final class PostgresSession: StoreSession {
             result.analysis = .funnel
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             emit(.result(result))
+        case .query(let journey, .times):
+            let started = ContinuousClock.now
+            let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .times)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let width = FunnelSQL.keyWidth(journey)
+            var groups = rows.rows.map { row in
+                (key: FunnelSQL.keyCells(row, journey, catalog: catalog), found: FunnelSQL.timeSummary(row[width...]))
+            }
+            groups.sort { a, b in
+                GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.found.size, b.key, size: b.found.size)
+            }
+            if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+            var results = TimeToConvert.results(journey, summaries: groups.map { (key: $0.key, summary: $0.found.summary) })
+            results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            for (part, var result) in results.enumerated() {
+                result.analysis = .timeToConvert
+                result.part = part
+                emit(.result(result))
+            }
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):

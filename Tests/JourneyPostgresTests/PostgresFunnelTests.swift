@@ -57,7 +57,8 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
     return (([header] + lines).joined(separator: "\n") + "\n", customers.joined(separator: "\n") + "\n")
 }
 
-/// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, BY, SET now, LIMIT.
+/// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, BY, SET now, LIMIT;
+/// a quarter of them as TIMES.
 private func randomJourney(_ rng: inout SplitMix64) -> String {
     func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
     func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
@@ -82,7 +83,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                                "day", "week", "month", "channel, device", "week, touchpoint"])
     }
     if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
-    return text
+    return chance(0.25) ? "TIMES " + text : text
 }
 
 @Suite(.serialized) struct PostgresFunnelTests {

@@ -15,26 +15,54 @@ package enum TimeToConvert {
     /// Two tables: the statistics per group (converters, min, p25, median, p75, p90, max, mean) and the histogram per
     /// group (every bucket, empty ones included). Quantiles are DuckDB's `quantile_cont`.
     package static func results(_ plan: FunnelPlan, groups: [FunnelTable.Group]) -> [QueryResult] {
-        let funnel = plan.funnel
         let last = plan.shape.stepCount - 1
-        let keys = funnel.breakdown.map { ColumnInfo($0.description) }
-        var statistics: [[Cell]] = []
-        var histogram: [[Cell]] = []
-        for group in groups {
-            let times = group.totals.fromStart[last]
-            let converters = times.count
-            let q = Quantiles.continuous(times, [0, 0.25, 0.5, 0.75, 0.9, 1])
-            let mean = converters == 0 ? nil : Double(times.reduce(0, { $0 + Double($1) })) / Double(converters)
-            statistics.append(group.key + [.int(Int64(converters))] + q.map { $0.map { .duration($0) } ?? .null }
-                              + [mean.map { .duration($0) } ?? .null])
-            var counts = Array(repeating: 0, count: buckets.count)
+        return results(plan, summaries: groups.map { (key: $0.key, summary: Summary(times: $0.totals.fromStart[last])) })
+    }
+
+    /// One group's converters: how many, the quantiles (0, 0.25, 0.5, 0.75, 0.9, 1), the mean, the bucket counts.
+    package struct Summary: Sendable {
+        package var converters: Int
+        package var quantiles: [Double?]
+        package var mean: Double?
+        package var counts: [Int]
+
+        package init(converters: Int, quantiles: [Double?], mean: Double?, counts: [Int]) {
+            self.converters = converters
+            self.quantiles = quantiles
+            self.mean = mean
+            self.counts = counts
+        }
+
+        /// The quantiles this table shows.
+        package static let levels: [Double] = [0, 0.25, 0.5, 0.75, 0.9, 1]
+
+        init(times: [Int64]) {
+            converters = times.count
+            quantiles = Quantiles.continuous(times, Self.levels)
+            mean = converters == 0 ? nil : Double(times.reduce(0, { $0 + Double($1) })) / Double(converters)
+            counts = Array(repeating: 0, count: buckets.count)
             for t in times {
                 // The last bucket whose lower edge is at or below t (times are never negative).
                 let k = buckets.lastIndex { $0.lower <= t } ?? 0
                 counts[k] += 1
             }
+        }
+    }
+
+    /// The two tables from each group's summary, found here or by another engine.
+    package static func results(_ plan: FunnelPlan, summaries: [(key: [Cell], summary: Summary)]) -> [QueryResult] {
+        let funnel = plan.funnel
+        let last = plan.shape.stepCount - 1
+        let keys = funnel.breakdown.map { ColumnInfo($0.description) }
+        var statistics: [[Cell]] = []
+        var histogram: [[Cell]] = []
+        for (key, summary) in summaries {
+            let converters = summary.converters
+            let counts = summary.counts
+            statistics.append(key + [.int(Int64(converters))] + summary.quantiles.map { $0.map { .duration($0) } ?? .null }
+                              + [summary.mean.map { .duration($0) } ?? .null])
             for (k, bucket) in buckets.enumerated() {
-                histogram.append(group.key + [.text(bucket.label), .int(Int64(counts[k])),
+                histogram.append(key + [.text(bucket.label), .int(Int64(counts[k])),
                                               converters > 0 ? .percent(100 * Double(counts[k]) / Double(converters)) : .null])
             }
         }

@@ -34,7 +34,8 @@ enum FunnelSQL {
     /// then per step k ≥ 2 the [median, p90] of the times from the previous step and from the start (float8[]).
     /// A breakdown (BY) is read from the chain's first event, which only the windows form keeps: with BY the query
     /// takes that form whatever `form` asks (the returned form says which ran).
-    static func compile(_ plan: FunnelPlan, form: ChainForm) throws(PostgresUnsupported) -> (PostgresSQL, ChainForm) {
+    static func compile(_ plan: FunnelPlan, form: ChainForm,
+                        measure: Measure = .funnel) throws(PostgresUnsupported) -> (PostgresSQL, ChainForm) {
         try requireSupported(plan)
         let form = plan.breakdown.isEmpty ? form : .windows
         var q = PostgresSQL()
@@ -42,8 +43,52 @@ enum FunnelSQL {
         case .windows: try chainsByWindows(plan, &q)
         case .function: try chainsByFunction(plan, &q)
         }
-        totals(plan, &q)
+        switch measure {
+        case .funnel: totals(plan, &q)
+        case .times: timeSummary(plan, &q)
+        }
         return (q, form)
+    }
+
+    /// What the final SELECT computes from the chains.
+    enum Measure {
+        /// The funnel table's counts and time quantiles (`totals`).
+        case funnel
+        /// TIMES: the converters' time from the first step to the last (`timeSummary`).
+        case times
+    }
+
+    /// TIMES's final SELECT over `c`, per group: customers at step 1 (for the group order), converters, the
+    /// quantiles (float8[]), the mean, and the customers of each histogram bucket (TimeToConvert.buckets).
+    private static func timeSummary(_ plan: FunnelPlan, _ q: inout PostgresSQL) {
+        let n = plan.shape.stepCount
+        let converted = "level >= \(n)"
+        let time = "t\(n - 1) - t0"
+        var columns = ["count(*)", "count(*) FILTER (WHERE \(converted))",
+                       "percentile_cont(ARRAY[" + TimeToConvert.Summary.levels.map { "\($0)" }.joined(separator: ", ")
+                           + "]::float8[]) WITHIN GROUP (ORDER BY \(time)) FILTER (WHERE \(converted))",
+                       "(sum(\(time)) FILTER (WHERE \(converted)))::float8 / nullif(count(*) FILTER (WHERE \(converted)), 0)"]
+        for bucket in TimeToConvert.buckets {
+            var range = "\(time) >= \(bucket.lower)"
+            if let upper = bucket.upper { range += " AND \(time) < \(upper)" }
+            columns.append("count(*) FILTER (WHERE \(converted) AND \(range))")
+        }
+        let keys = plan.breakdown.indices.flatMap { keyExpressions(plan, $0) }
+        q.sql += "SELECT " + (keys + columns).joined(separator: ",\n  ") + "\nFROM c"
+        if !keys.isEmpty { q.sql += "\nGROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") }
+    }
+
+    /// A TIMES row's customers at step 1 and its summary, read after the key columns.
+    static func timeSummary(_ row: ArraySlice<String?>) -> (size: Int, summary: TimeToConvert.Summary) {
+        let row = Array(row)
+        let converters = Int(row[1] ?? "0") ?? 0
+        let quantiles: [Double?] = row[2].map { text in
+            text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
+        } ?? TimeToConvert.Summary.levels.map { _ in nil }
+        let counts = row[4...].map { Int($0 ?? "0") ?? 0 }
+        return (Int(row[0] ?? "0") ?? 0,
+                TimeToConvert.Summary(converters: converters, quantiles: quantiles, mean: row[3].flatMap(Double.init),
+                                      counts: counts))
     }
 
     /// The SQL columns of BY key i, read from the start event (`b{i}` a dictionary code, `b{i}n`/`b{i}t` a typed
