@@ -47,6 +47,9 @@ package final class EditLineReader: LineReader {
         rl_readline_name = UnsafePointer(strdup("journey"))  // the application name in ~/.editrc
         completionProvider = complete
         rl_attempted_completion_function = attemptCompletion
+        // A unique match carries its own space (`matchArray`); libedit must not add another. (Its default, a space,
+        // was added after some matches and not others once libpq was linked into the same program.)
+        rl_completion_append_character = 0
         // libedit installs its own handlers while reading a line, and re-sends SIGINT to our handler.
         rl_catch_signals = 1
         Interrupt.install()

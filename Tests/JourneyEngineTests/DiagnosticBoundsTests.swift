@@ -55,7 +55,7 @@ struct DiagnosticCatalogTests {
         #expect(Set(ids).count == ids.count)
         for id in ids {
             let parts = id.split(separator: ".", maxSplits: 1)
-            #expect(parts.count == 2 && ["lex", "parse", "check", "expect"].contains(String(parts[0])), "\(id)")
+            #expect(parts.count == 2 && ["lex", "parse", "check", "expect", "engine"].contains(String(parts[0])), "\(id)")
             #expect(parts.last?.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" } == true, "\(id)")
         }
     }

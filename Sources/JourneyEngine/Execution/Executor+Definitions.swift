@@ -81,12 +81,19 @@ extension Executor {
         let stored = try Definitions.load(from: store)
         let defined = stored.entries.filter { $0.kind == .stage }
         let (definedCounts, notes) = try counts(of: defined, parameters: parameters, definitions: stored)
+        return Executor.stagesTable(catalog: catalog, stored: stored, defined: Array(zip(defined, definedCounts)),
+                                    notes: notes)
+    }
+
+    /// The SHOW STAGES table from the catalog and the defined stages with what they match.
+    static func stagesTable(catalog: StoreCatalog, stored: Definitions,
+                            defined: [(Definitions.Entry, (events: Int, customers: Int)?)], notes: [String]) -> QueryResult {
         // name → (events, definition text)
         var stages: [(name: String, events: Int?, definition: String?)] = []
         for s in catalog.stages where stored.entry(.stage, s.name) == nil {
             stages.append((s.name, s.count, nil))
         }
-        for (entry, count) in zip(defined, definedCounts) {
+        for (entry, count) in defined {
             stages.append((entry.name, count?.events, entry.text))
         }
         var rows: [[Cell]] = []
@@ -135,16 +142,8 @@ extension Executor {
         }
         switch target {
         case .stages:
-            // Stages in the stored order first, then any others by frequency.
-            let counts = Dictionary(catalog.stages.map { ($0.name, $0.count) }, uniquingKeysWith: +)
-            var rows: [[Cell]] = []
-            for (i, name) in catalog.stageOrder.enumerated() where counts[name] != nil {
-                rows.append([.int(Int64(i + 1)), .text(name), .int(Int64(counts[name]!))])
-            }
-            for s in catalog.stages where !catalog.stageOrder.contains(s.name) {
-                rows.append([.null, .text(s.name), .int(Int64(s.count))])
-            }
-            return QueryResult(columns: ["order", "stage", "events"], rows: rows)
+            // As `showStages` lists them for a store without definitions.
+            return stagesTable(catalog: catalog, stored: Definitions(), defined: [], notes: [])
         case .touchpoints: return table("touchpoint", catalog.touchpoints)
         case .channels: return table("channel", catalog.channels)
         case .fields:
@@ -167,6 +166,7 @@ extension Executor {
 
 /// The SHOW tables read from a catalog alone (stages, touchpoints, channels, fields), for any engine's session.
 package enum CatalogTables {
+    /// For a store without definitions: SHOW STAGES lists the data's stages, as `showStages` does.
     package static func result(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {
         Executor.show(target, catalog: catalog)
     }
