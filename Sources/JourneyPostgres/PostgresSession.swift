@@ -62,7 +62,8 @@ package final class PostgresSession: StoreSession {
                     emit(event)
                 }
             } catch {
-                previousResults = []
+                // A failed EXPECT keeps the result it checked (the next one checks it too), as in Session.
+                if case .expect = statement {} else { previousResults = [] }
                 throw error
             }
             if !produced.isEmpty { previousResults = produced }
@@ -83,7 +84,14 @@ package final class PostgresSession: StoreSession {
         } catch {
             throw RunFailure(error)
         }
-        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters, now: now)
+        let definitions: Definitions
+        do {
+            definitions = try store.definitions()
+        } catch {
+            throw RunFailure(error)
+        }
+        let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
+                                    definitions: definitions, now: now)
         let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
         var errors = diagnostics.filter { $0.severity == .error }
         if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
@@ -94,8 +102,12 @@ package final class PostgresSession: StoreSession {
         for d in diagnostics { emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source))) }
         guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
+        if case .expect(let expectation) = plan {
+            try ExpectationRun.run(expectation, previousResults: previousResults, source: source, emit: emit)
+            return
+        }
         do {
-            try execute(plan, catalog: catalog, emit: emit)
+            try execute(plan, catalog: catalog, definitions: definitions, emit: emit)
         } catch let unsupported as PostgresUnsupported {
             let diagnostic = Diagnostic.error(
                 .engineUnsupported, "the PostgreSQL engine does not run \(unsupported.construct) yet",
@@ -108,7 +120,8 @@ package final class PostgresSession: StoreSession {
         }
     }
 
-    private func execute(_ plan: Plan, catalog: StoreCatalog, emit: (SessionEvent) -> Void) throws {
+    private func execute(_ plan: Plan, catalog: StoreCatalog, definitions: Definitions,
+                         emit: (SessionEvent) -> Void) throws {
         switch plan {
         case .query(let journey, .funnel):
             let started = ContinuousClock.now
@@ -168,17 +181,34 @@ package final class PostgresSession: StoreSession {
                 : try store.importEvents(request.files, options: options, progress: importProgress)
             emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
         case .show(let target):
+            // What definitions match is counted by the SQLite engine only, so far.
             switch target {
-            case .segments, .definitions: throw PostgresUnsupported(construct: "definitions (SHOW DEFINITIONS, SHOW SEGMENTS)")
+            case .segments, .definitions: throw PostgresUnsupported(construct: "SHOW DEFINITIONS and SHOW SEGMENTS")
+            case .stages where !definitions.names(.stage).isEmpty:
+                throw PostgresUnsupported(construct: "SHOW STAGES with defined stages")
             default: emit(.result(CatalogTables.result(target, catalog: catalog)))
             }
-        case .definition(.setNow(let time)):
-            now = time
-            emit(.message(time.map { "now is \(TimeParser.format($0)) in this session" } ?? "now is the clock's time again"))
-        case .definition:
-            throw PostgresUnsupported(construct: "definitions (DEFINE, LET, SEGMENT, DROP, SET STAGES)")
+        case .definition(let change):
+            // As Executor.apply: definitions are stored with the data, in the same JSON.
+            guard !readOnly || { if case .setNow = change { true } else { false } }() else {
+                throw StoreError.readOnly(path: store.displayURL)
+            }
+            switch change {
+            case .define(let entry, let replaces):
+                try store.updateDefinitions { $0.set(entry) }
+                emit(.message("\(replaces ? "replaced" : "defined") \(entry.title)"))
+            case .drop(let kind, let name):
+                try store.updateDefinitions { $0.remove(kind, name) }
+                emit(.message("dropped \(kind.keyword) \(name)"))
+            case .setStageOrder(let names):
+                try store.setStageOrder(names)
+                emit(.message("stage order: \(names.joined(separator: ", "))"))
+            case .setNow(let time):
+                now = time
+                emit(.message(time.map { "now is \(TimeParser.format($0)) in this session" } ?? "now is the clock's time again"))
+            }
         case .expect:
-            throw PostgresUnsupported(construct: "EXPECT")
+            break  // run before (it reads only the previous results)
         case .showCustomer:
             throw PostgresUnsupported(construct: "SHOW CUSTOMER")
         }
@@ -194,11 +224,11 @@ package final class PostgresSession: StoreSession {
         (try? store.catalog()) ?? StoreCatalog()
     }
 
-    /// Definitions are not kept in PostgreSQL yet (DEFINE, LET and SEGMENT are refused).
-    package func definitions() throws -> Definitions { Definitions() }
+    package func definitions() throws -> Definitions { try store.definitions() }
 
     package func completions(prefix: String, before: String) -> [String] {
-        Session.completions(prefix: prefix, before: before, catalog: catalog(), definitions: Definitions(),
+        Session.completions(prefix: prefix, before: before, catalog: catalog(),
+                            definitions: (try? store.definitions()) ?? Definitions(),
                             previousResults: previousResults, knownValues: { _ in nil })
     }
 

@@ -157,7 +157,7 @@ extension PostgresStore {
         Int(try connection.execute(sql).rows.first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
-    private func setMeta(_ values: [String: String]) throws {
+    func setMeta(_ values: [String: String]) throws {
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             try connection.execute("""
                 INSERT INTO journeyql.meta(key, value) VALUES ($1, $2)

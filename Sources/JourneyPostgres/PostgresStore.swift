@@ -1,6 +1,7 @@
 // A JourneyQL store kept in PostgreSQL (issue 16): its tables in the schema `journeyql`, its catalog, and the import
 // that loads a file with COPY in one transaction.
 import Foundation
+import JourneyEngine
 import JourneyStore
 
 /// The tables of a store in PostgreSQL, in the schema `journeyql`. They mean what the SQLite store's tables mean
@@ -139,6 +140,29 @@ package final class PostgresStore {
             if !names.isEmpty { catalog.stageOrder = names }
         }
         return catalog
+    }
+
+    /// The definitions stored with the data (meta key `definitions`, the same JSON as a SQLite store's).
+    package func definitions() throws -> Definitions {
+        try Definitions.decode(try meta()[Definitions.metadataKey])
+    }
+
+    /// Applies `change` to the stored definitions in one transaction (a concurrent change waits for it).
+    package func updateDefinitions(_ change: (inout Definitions) throws -> Void) throws {
+        try transaction {
+            var definitions = try Definitions.decode(try meta()[Definitions.metadataKey])
+            try change(&definitions)
+            if let text = try definitions.encoded() {
+                try setMeta([Definitions.metadataKey: text])
+            } else {
+                try connection.execute("DELETE FROM journeyql.meta WHERE key = $1", parameters: [Definitions.metadataKey])
+            }
+        }
+    }
+
+    /// Sets the stage order (`SET STAGES`).
+    package func setStageOrder(_ names: [String]) throws {
+        try transaction { try setMeta(["stage_order": names.joined(separator: ",")]) }
     }
 
     /// Every row of `meta`.

@@ -366,7 +366,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                                   ("FROM awareness TO purchase IN ANY ORDER", "IN ANY ORDER"),
                                   ("FROM awareness TO purchase DIRECTLY", "DIRECTLY"),
                                   ("STAGES", "STAGES"),
-                                  ("LET web = channel = web", "definitions")] {
+                                  ("SHOW DEFINITIONS", "SHOW DEFINITIONS")] {
             switch results(text, { (source, emit) throws(RunFailure) in try session.run(source, emit: emit) }) {
             case .success: Issue.record("\(text) ran on PostgreSQL")
             case .failure(let failure):

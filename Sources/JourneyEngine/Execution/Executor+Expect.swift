@@ -3,10 +3,22 @@
 import Foundation
 
 extension Executor {
-    /// Runs an EXPECT on `previousResults`. Faults of the script (no previous result, a column that is not
-    /// there, an expected file that cannot be read) throw; a number that moved is emitted as a failed outcome.
     func expect(_ expectation: CheckedExpectation, previousResults: [QueryResult],
                 emit: (SessionEvent) -> Void) throws(RunFailure) {
+        try ExpectationRun.run(expectation, previousResults: previousResults, source: source, emit: emit)
+    }
+
+    static func expectedFilePath(_ path: String, scriptName: String) -> String {
+        ExpectationRun.expectedFilePath(path, scriptName: scriptName)
+    }
+}
+
+/// EXPECT as any engine's session runs it: it reads only the previous results (and an expected file).
+package enum ExpectationRun {
+    /// Runs an EXPECT on `previousResults`. Faults of the script (no previous result, a column that is not
+    /// there, an expected file that cannot be read) throw; a number that moved is emitted as a failed outcome.
+    package static func run(_ expectation: CheckedExpectation, previousResults: [QueryResult], source: SourceText,
+                            emit: (SessionEvent) -> Void) throws(RunFailure) {
         func failure(_ diagnostic: Diagnostic, exitCode: Int32 = 65) -> RunFailure {
             RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source),
                        exitCode: exitCode)
@@ -24,7 +36,7 @@ extension Executor {
             case .inline(let text):
                 texts = (text, seen)
             case .file(let path):
-                let resolved = Executor.expectedFilePath(path, scriptName: source.name)
+                let resolved = expectedFilePath(path, scriptName: source.name)
                 guard let data = FileManager.default.contents(atPath: resolved) else {
                     throw failure(.error(.expectNoFile, "cannot read the expected result '\(resolved)'", at: valueRange,
                                          notes: ["a relative path is read from the script's folder (the current directory for -c, stdin and the REPL)",

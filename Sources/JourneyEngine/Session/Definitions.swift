@@ -86,7 +86,7 @@ package struct Definitions: Sendable, Hashable, Codable {
     }
 
     /// The definitions a stored text holds (none for no text).
-    static func decode(_ text: String?) throws -> Definitions {
+    package static func decode(_ text: String?) throws -> Definitions {
         guard let text else { return Definitions() }
         let stored: Stored
         do {
@@ -109,7 +109,7 @@ package struct Definitions: Sendable, Hashable, Codable {
     }
 
     /// The JSON text stored for these definitions, or nil for none (the key is then removed).
-    func encoded() throws -> String? {
+    package func encoded() throws -> String? {
         guard !entries.isEmpty else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
