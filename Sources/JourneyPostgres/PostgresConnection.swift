@@ -1,6 +1,7 @@
 // The PostgreSQL engine's one wrapper of libpq (issue 16): a connection, statements with bound parameters, rows as
 // text. Everything else of the engine talks to PostgreSQL through this type.
 import CLibPQ
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,6 +56,11 @@ package final class PostgresConnection {
 
     deinit {
         PQfinish(connection)
+    }
+
+    /// A way to stop the statement this connection runs, from another thread (libpq's cancel request).
+    package func canceller() -> PostgresCanceller? {
+        PQgetCancel(connection).map(PostgresCanceller.init)
     }
 
     /// Runs one statement, its values bound as text parameters `$1`, `$2`, ... (never spliced into the SQL).
@@ -193,6 +199,33 @@ package final class PostgresConnection {
     static func redacting(_ text: String, password: String?) -> String {
         guard let password, !password.isEmpty else { return text }
         return text.replacing(password, with: "***")
+    }
+}
+
+/// Sends the server a request to cancel what a connection runs; safe from any thread (PQcancel is), and sent at
+/// most every half second however often it is asked.
+package final class PostgresCanceller: @unchecked Sendable {
+    private let cancel: OpaquePointer
+    private let lastSent = Mutex<ContinuousClock.Instant?>(nil)
+
+    fileprivate init(_ cancel: OpaquePointer) {
+        self.cancel = cancel
+    }
+
+    deinit {
+        PQfreeCancel(cancel)
+    }
+
+    package func send() {
+        let due = lastSent.withLock { last -> Bool in
+            let now = ContinuousClock.now
+            if let last, now - last < .milliseconds(500) { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        var message = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancel, &message, Int32(message.count))
     }
 }
 

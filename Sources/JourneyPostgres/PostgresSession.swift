@@ -49,7 +49,16 @@ package final class PostgresSession: StoreSession {
     /// (Cancelling a statement running in PostgreSQL is not wired yet: `cancellation` is not polled.)
     package func run(_ source: SourceText, cancellation: CancellationToken,
                      emit: (SessionEvent) -> Void) throws(RunFailure) {
-        try run(source, emit: emit)
+        guard let canceller = store.connection.canceller() else { return try run(source, emit: emit) }
+        // Ctrl-C (or the embedder's cancel) becomes a cancel request to the server; the statement then fails with
+        // SQLSTATE 57014, reported as cancelled.
+        do {
+            try cancellation.interrupting(with: { canceller.send() }) { try run(source, emit: emit) }
+        } catch let failure as RunFailure {
+            throw failure
+        } catch {
+            throw RunFailure(error)
+        }
     }
 
     package func run(_ source: SourceText, emit: (SessionEvent) -> Void) throws(RunFailure) {
@@ -115,6 +124,8 @@ package final class PostgresSession: StoreSession {
                 notes: ["it refuses what it cannot compute exactly; the same statement runs on a SQLite store "
                         + "(journey import FILE --db store.journey)"])
             throw RunFailure(diagnostics: [diagnostic], rendered: DiagnosticRenderer.render(diagnostic, in: source))
+        } catch let error as PostgresError where error.sqlState == "57014" {
+            throw RunFailure(StoreError.cancelled)
         } catch {
             throw RunFailure(error)
         }

@@ -1,4 +1,5 @@
 // The libpq wrapper against a real server of the test's own.
+import JourneyEngine
 @testable import JourneyPostgres
 import Testing
 
@@ -43,6 +44,25 @@ import Testing
             #expect(error.message.contains("journey:***@127.0.0.1"), "\(error.message)")
             #expect(error.message.contains("password authentication failed"), "\(error.message)")
         }
+    }
+
+    @Test func aCancelledTokenStopsTheServersStatement() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let connection = try PostgresConnection(url: server.url)
+        let canceller = try #require(connection.canceller())
+        let token = CancellationToken()
+        token.cancel()
+        let started = ContinuousClock.now
+        do {
+            _ = try token.interrupting(with: { canceller.send() }) { try connection.execute("SELECT pg_sleep(20)") }
+            Issue.record("a cancelled statement ran to its end")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "57014", "\(error)")   // query_canceled
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // The connection serves the next statement.
+        #expect(try connection.execute("SELECT 1").rows == [["1"]])
     }
 
     @Test func urlsAreRedacted() {

@@ -42,7 +42,13 @@ package final class CancellationToken: @unchecked Sendable {
     /// interrupt reaches only a statement that is running when it comes, so the watcher keeps asking while the token
     /// says so. The watcher is joined before this returns, so no interrupt reaches a later statement.
     package func interrupting<T>(_ handle: InterruptHandle, _ body: () throws -> T) rethrows -> T {
-        let watcher = Watcher(token: self, handle: handle)
+        try interrupting(with: { handle.interrupt() }, body)
+    }
+
+    /// Runs `body` while a watcher thread calls `interrupt` every 20 ms for as long as this token is cancelled
+    /// (another engine's way to stop what runs: the PostgreSQL engine sends the server a cancel request).
+    package func interrupting<T>(with interrupt: @escaping @Sendable () -> Void, _ body: () throws -> T) rethrows -> T {
+        let watcher = Watcher(token: self, interrupt: interrupt)
         defer { watcher.stop() }
         return try body()
     }
@@ -50,12 +56,12 @@ package final class CancellationToken: @unchecked Sendable {
     private final class Watcher: @unchecked Sendable {
         private let done = Atomic<Bool>(false)
         private let token: CancellationToken
-        private let handle: InterruptHandle
+        private let interrupt: @Sendable () -> Void
         private var thread: pthread_t?
 
-        init(token: CancellationToken, handle: InterruptHandle) {
+        init(token: CancellationToken, interrupt: @escaping @Sendable () -> Void) {
             self.token = token
-            self.handle = handle
+            self.interrupt = interrupt
             let context = Unmanaged.passRetained(self).toOpaque()
             var tid = pthread_t()
             let started = pthread_create(&tid, nil, { context in
@@ -72,7 +78,7 @@ package final class CancellationToken: @unchecked Sendable {
 
         private func watch() {
             while !done.load(ordering: .relaxed) {
-                if token.isCancelled { handle.interrupt() }
+                if token.isCancelled { interrupt() }
                 usleep(20_000)
             }
         }
