@@ -116,7 +116,7 @@ package final class PostgresSession: StoreSession {
             return
         }
         do {
-            try execute(plan, catalog: catalog, definitions: definitions, emit: emit)
+            try execute(plan, catalog: catalog, definitions: definitions, source: source, emit: emit)
         } catch let unsupported as PostgresUnsupported {
             let diagnostic = Diagnostic.error(
                 .engineUnsupported, "the PostgreSQL engine does not run \(unsupported.construct) yet",
@@ -131,26 +131,14 @@ package final class PostgresSession: StoreSession {
         }
     }
 
-    private func execute(_ plan: Plan, catalog: StoreCatalog, definitions: Definitions,
+    private func execute(_ plan: Plan, catalog: StoreCatalog, definitions: Definitions, source: SourceText,
                          emit: (SessionEvent) -> Void) throws {
         switch plan {
         case .query(let journey, .funnel):
             let started = ContinuousClock.now
-            let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm)
-            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-            let width = FunnelSQL.keyWidth(journey)
-            // One row per group (one row in all without BY), ordered and cut as the SQLite engine orders its groups.
-            var groups = rows.rows.map { row in
-                (key: FunnelSQL.keyCells(row, journey, catalog: catalog),
-                 found: FunnelSQL.totals(row[width...], stepCount: journey.shape.stepCount))
-            }
-            groups.sort { a, b in
-                GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.found.totals.customers[0],
-                                        b.key, size: b.found.totals.customers[0])
-            }
-            if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
-            var result = FunnelTable.result(journey, groups: groups.map { (key: $0.key, totals: $0.found.totals) },
-                                            timeQuantiles: groups.flatMap(\.found.quantiles))
+            let groups = try funnelGroups(journey, catalog: catalog)
+            var result = FunnelTable.result(journey, groups: groups.map { (key: $0.key, totals: $0.totals) },
+                                            timeQuantiles: groups.flatMap(\.quantiles))
             result.analysis = .funnel
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             emit(.result(result))
@@ -170,6 +158,17 @@ package final class PostgresSession: StoreSession {
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             for (part, var result) in results.enumerated() {
                 result.analysis = .timeToConvert
+                result.part = part
+                emit(.result(result))
+            }
+        case .query(let journey, .compare(let spec)):
+            let started = ContinuousClock.now
+            var results = try GroupComparison.results(journey, spec, source: source) { plan, _ in
+                try funnelGroups(plan, catalog: catalog).map { (key: $0.key, totals: $0.totals) }
+            }
+            results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            for (part, var result) in results.enumerated() {
+                result.analysis = .compare
                 result.part = part
                 emit(.result(result))
             }
@@ -265,6 +264,25 @@ package final class PostgresSession: StoreSession {
 
     package func interruptible<T>(_ cancellation: CancellationToken, _ body: () throws -> T) throws -> T {
         try body()
+    }
+
+    /// A journey's funnel groups, counted in the database: one row per group (one in all without BY), ordered and
+    /// cut by LIMIT as the SQLite engine orders its groups.
+    private func funnelGroups(_ journey: FunnelPlan, catalog: StoreCatalog) throws
+        -> [(key: [Cell], totals: FunnelTotals, quantiles: [[Double?]])] {
+        let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm)
+        let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+        let width = FunnelSQL.keyWidth(journey)
+        var groups = rows.rows.map { row in
+            let found = FunnelSQL.totals(row[width...], stepCount: journey.shape.stepCount)
+            return (key: FunnelSQL.keyCells(row, journey, catalog: catalog), totals: found.totals, quantiles: found.quantiles)
+        }
+        groups.sort { a, b in
+            GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.totals.customers[0],
+                                    b.key, size: b.totals.customers[0])
+        }
+        if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        return groups
     }
 
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).

@@ -58,7 +58,7 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
 }
 
 /// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, BY, SET now, LIMIT;
-/// a quarter of them as TIMES.
+/// some with COMPARE, a quarter of the rest as TIMES.
 private func randomJourney(_ rng: inout SplitMix64) -> String {
     func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
     func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
@@ -78,11 +78,14 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     }
     if chance(0.25) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "BEFORE 2024-01-01T00:05:00Z",
                                           "DURING 2024-01-01T00:01:00Z .. 2024-01-01T00:08:00Z"]) }
-    if chance(0.3) {
+    let grouped = chance(0.3)
+    if grouped {
         text += " BY " + pick(["channel", "stage", "touchpoint", "device", "amount", "customer.segment", "customer.size",
                                "day", "week", "month", "channel, device", "week, touchpoint"])
     }
     if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
+    if grouped && chance(0.4) { return text + pick([" COMPARE", " COMPARE CONFIDENCE 90", " COMPARE AGAINST web"]) }
+    if text.contains("DURING") && chance(0.4) { return text + " COMPARE PREVIOUS" }
     return chance(0.25) ? "TIMES " + text : text
 }
 
@@ -104,15 +107,26 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func randomFunnelsEqualTheSQLiteEngine() throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
-        let compared = try Self.compareRandomFunnels(logs: 0..<6, statements: 40) { logNumber in
+        var kinds: [String: Int] = [:]
+        let compared = try Self.compareRandomFunnels(logs: 0..<6, statements: 40, comparedKinds: &kinds) { logNumber in
             try Self.database(server, "diff\(logNumber)")
         }
         #expect(compared > 300)
+        // Every kind of statement is among them, not only failures both engines agree on.
+        #expect(kinds["TIMES", default: 0] > 20 && kinds[" BY ", default: 0] > 40 && kinds["COMPARE", default: 0] > 10,
+                "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
     /// both, in both chain forms, and expects the same tables (or the same error); returns how many tables matched.
     static func compareRandomFunnels(logs: Range<Int>, statements: Int,
+                                     url: (Int) throws -> String) throws -> Int {
+        var kinds: [String: Int] = [:]
+        return try compareRandomFunnels(logs: logs, statements: statements, comparedKinds: &kinds, url: url)
+    }
+
+    /// The same, counting in `comparedKinds` the matching tables of journeys with TIMES, BY and COMPARE.
+    static func compareRandomFunnels(logs: Range<Int>, statements: Int, comparedKinds: inout [String: Int],
                                      url: (Int) throws -> String) throws -> Int {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgdiff-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -143,6 +157,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
+                        for kind in ["TIMES", " BY ", "COMPARE"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
                     case (.failure(let e), .failure(let f)):
                         #expect(e.rendered == f.rendered, "\(context)")
                     default:

@@ -123,25 +123,40 @@ package enum GroupComparison {
 extension Executor {
     /// COMPARE: the journey's groups (or its two periods) counted as the funnel counts them, then compared.
     func compareResults(_ plan: FunnelPlan, _ spec: CompareSpec, source eventSource: EventSource) throws -> [QueryResult] {
+        var scanned = (0, 0)
+        var results = try GroupComparison.results(plan, spec, source: source) { journey, isCurrent in
+            guard isCurrent else {
+                let resolved = try resolvingCustomerSets(journey)
+                return try funnelGroups(resolved, source: try choose(for: resolved.request).source)
+            }
+            let groups = try funnelGroups(journey, source: eventSource)
+            scanned = (groups.first?.totals.customersScanned ?? 0, groups.first?.totals.eventsScanned ?? 0)
+            return groups
+        }
+        results[0].notes.append("\(scanned.0) customers, \(scanned.1) events read")
+        return results
+    }
+}
+
+extension GroupComparison {
+    /// COMPARE from the funnel groups `groupsOf` counts (its flag: the current journey, not the previous period's),
+    /// for any engine. Fewer than two groups, or an AGAINST group that is not there, is an error drawn in `source`.
+    package static func results(_ plan: FunnelPlan, _ spec: CompareSpec, source: SourceText,
+                                groupsOf: (FunnelPlan, Bool) throws -> [FunnelTable.Group]) throws -> [QueryResult] {
         let compare = spec.compare
         var groups: [GroupComparison.Group] = []
         var keyNames = plan.funnel.breakdown.map(\.description)
         func group(_ key: [Cell], _ totals: FunnelTotals) -> GroupComparison.Group {
             GroupComparison.Group(key: key, customers: totals.customers, inProgress: totals.inProgress.reduce(0, +))
         }
-        var scanned = (0, 0)
         if let previousPlan = spec.previous {
-            let resolved = try resolvingCustomerSets(previousPlan)
-            let before = try funnelGroups(resolved, source: try choose(for: resolved.request).source)
-            let now = try funnelGroups(plan, source: eventSource)
+            let before = try groupsOf(previousPlan, false)
+            let now = try groupsOf(plan, true)
             // Without BY each has its one group (none under LIMIT 0); previous first: periods in time order.
             keyNames = ["period"]
             groups = before.map { group([.text("previous")], $0.totals) } + now.map { group([.text("current")], $0.totals) }
-            scanned = (now.first?.totals.customersScanned ?? 0, now.first?.totals.eventsScanned ?? 0)
         } else {
-            let counted = try funnelGroups(plan, source: eventSource)
-            groups = counted.map { group($0.key, $0.totals) }
-            scanned = (counted.first?.totals.customersScanned ?? 0, counted.first?.totals.eventsScanned ?? 0)
+            groups = try groupsOf(plan, true).map { group($0.key, $0.totals) }
         }
         guard groups.count >= 2 else {
             let names = groups.map { $0.key.map { CSVRenderer.text(of: $0) }.joined(separator: ", ") }
@@ -164,9 +179,7 @@ extension Executor {
             }
             reference = found
         }
-        var results = GroupComparison.results(spec, stepLabels: plan.stepLabels, keyNames: keyNames, groups: groups,
-                                              reference: reference)
-        results[0].notes.append("\(scanned.0) customers, \(scanned.1) events read")
-        return results
+        return GroupComparison.results(spec, stepLabels: plan.stepLabels, keyNames: keyNames, groups: groups,
+                                       reference: reference)
     }
 }
