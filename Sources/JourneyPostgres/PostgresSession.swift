@@ -172,6 +172,25 @@ package final class PostgresSession: StoreSession {
                 result.part = part
                 emit(.result(result))
             }
+        case .query(let journey, .customers(let listing)):
+            let started = ContinuousClock.now
+            let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .customers)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            // Rows are numbered here; the list keeps the picked ones and orders them as the SQLite engine does.
+            var keys: [Int64: String] = [:]
+            var entries: [CustomerList.Entry] = []
+            for (i, row) in rows.rows.enumerated() {
+                let start = Int64(row[1] ?? "0") ?? 0, level = Int(row[2] ?? "0") ?? 0
+                let open = journey.isOpen(start: start)
+                guard listing.pick.keeps(level: level, stepCount: journey.shape.stepCount, open: open) else { continue }
+                keys[Int64(i)] = row[0] ?? ""
+                entries.append(CustomerList.Entry(customer: Int64(i), start: start, level: level,
+                                                  reached: Int64(row[3] ?? "0") ?? 0, open: open))
+            }
+            var result = CustomerList.result(journey, listing: listing, entries: entries, keys: keys, total: entries.count)
+            result.analysis = .customers
+            result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):

@@ -29,14 +29,22 @@ package final class CustomerSetPlan: Sendable {
     }
 }
 
-enum CustomerList {
+package enum CustomerList {
     /// One picked customer, by the store's customer number.
-    struct Entry: Sendable {
+    package struct Entry: Sendable {
         var customer: Int64
         var start: Int64
         var level: Int
         var reached: Int64
         var open: Bool
+
+        package init(customer: Int64, start: Int64, level: Int, reached: Int64, open: Bool) {
+            self.customer = customer
+            self.start = start
+            self.level = level
+            self.reached = reached
+            self.open = open
+        }
     }
 
     /// Collects the customers `pick` keeps, with their chain's start and deepest step.
@@ -100,8 +108,8 @@ enum CustomerList {
     }
 
     /// The result table: the rows ordered and limited; `total` is how many the pick kept before LIMIT.
-    static func result(_ plan: FunnelPlan, listing: CustomerListing, entries: [Entry],
-                       keys: [Int64: String], total: Int) -> QueryResult {
+    package static func result(_ plan: FunnelPlan, listing: CustomerListing, entries: [Entry],
+                               keys: [Int64: String], total: Int) -> QueryResult {
         let m = plan.shape.stepCount
         let rows = ordered(entries, listing: listing, keys: keys, limit: plan.funnel.limit)
         let labels = plan.stepLabels

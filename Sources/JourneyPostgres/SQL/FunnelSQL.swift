@@ -46,6 +46,10 @@ enum FunnelSQL {
         switch measure {
         case .funnel: totals(plan, &q)
         case .times: timeSummary(plan, &q)
+        case .customers:
+            // One row per customer who started: id, start, level, the time of the deepest step.
+            let times = (0..<plan.shape.stepCount).map { "t\($0)" }.joined(separator: ", ")
+            q.sql += "SELECT customer, t0, level, (ARRAY[\(times)])[level] FROM c"
         }
         return (q, form)
     }
@@ -56,6 +60,8 @@ enum FunnelSQL {
         case funnel
         /// TIMES: the converters' time from the first step to the last (`timeSummary`).
         case times
+        /// CUSTOMERS: each customer's start, level and time reached.
+        case customers
     }
 
     /// TIMES's final SELECT over `c`, per group: customers at step 1 (for the group order), converters, the
@@ -233,9 +239,9 @@ enum FunnelSQL {
         let window = bound(plan.window)
         let lower = bound(plan.shape.startBounds?.lower)
         let upper = bound(plan.shape.startBounds?.upper)
-        q.sql += "k AS (\n  SELECT journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
+        q.sql += "k AS (\n  SELECT customer, journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
         q.sql += "\(n), \(window), \(lower), \(upper)) AS chain\n  FROM r WHERE mask <> 0\n  GROUP BY customer\n),\n"
-        q.sql += "c AS (SELECT cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
+        q.sql += "c AS (SELECT customer, cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
     }
 
