@@ -66,6 +66,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                  "(ad_click | cart_add)", "purchase[channel = web]", "site_visit[amount > 1]", "touchpoint purchase",
                  "ANY[device = mobile]"]
     var text = "FROM " + (1...Int.random(in: 2...4, using: &rng)).map { _ in pick(steps) }.joined(separator: " TO ")
+    if chance(0.15) { text += " STRICT TIME" }
     if chance(0.5) { text += " WITHIN " + pick(["0 seconds", "1 second", "2 seconds", "1 minute", "10 minutes", "1 hour", "1 day", "3 days"]) }
     if chance(0.5) {
         text += " WHERE " + pick(["channel = web", "channel != email", "channel IN (web, Web)", "channel NOT IN (email)",
@@ -118,7 +119,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         #expect(compared > 300)
         // Every kind of statement is among them, not only failures both engines agree on.
         #expect(kinds["TIMES", default: 0] > 20 && kinds[" BY ", default: 0] > 40 && kinds["COMPARE", default: 0] > 10
-                && kinds["CUSTOMERS", default: 0] > 20, "\(kinds)")
+                && kinds["CUSTOMERS", default: 0] > 20 && kinds["STRICT TIME", default: 0] > 20, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -161,7 +162,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
-                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
+                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
                     case (.failure(let e), .failure(let f)):
                         #expect(e.rendered == f.rendered, "\(context)")
                     default:

@@ -197,7 +197,11 @@ enum FunnelSQL {
         for k in 1..<max(1, n) {
             q.sql += ",\n    min(rn) FILTER (WHERE m\(k)) OVER later AS n\(k)"
         }
-        q.sql += "\n  FROM o\n  WINDOW later AS (PARTITION BY customer ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)\n),\n"
+        // The next event of each step after this one; under STRICT TIME, after every event of this one's millisecond.
+        let later = plan.shape.strictTime
+            ? "PARTITION BY customer ORDER BY time DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+            : "PARTITION BY customer ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+        q.sql += "\n  FROM o\n  WINDOW later AS (\(later))\n),\n"
         let window = plan.window.map { q.bind(String($0), as: "bigint") }
         let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
         q.sql += "s AS (\n  SELECT x0.customer, x0.rn AS start, " + (0..<n).map { "x\($0).time AS t\($0)" }.joined(separator: ", ")
@@ -240,7 +244,8 @@ enum FunnelSQL {
         let lower = bound(plan.shape.startBounds?.lower)
         let upper = bound(plan.shape.startBounds?.upper)
         q.sql += "k AS (\n  SELECT customer, journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
-        q.sql += "\(n), \(window), \(lower), \(upper)) AS chain\n  FROM r WHERE mask <> 0\n  GROUP BY customer\n),\n"
+        let strict = plan.shape.strictTime ? "TRUE" : "FALSE"
+        q.sql += "\(n), \(window), \(lower), \(upper), \(strict)) AS chain\n  FROM r WHERE mask <> 0\n  GROUP BY customer\n),\n"
         q.sql += "c AS (SELECT customer, cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
     }
@@ -273,6 +278,9 @@ enum FunnelSQL {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
         if plan.matcher == .plain { return }
         let shape = plan.shape
+        // STRICT TIME alone keeps the greedy chain deepest (see MatcherFunctions.funnelChain).
+        if shape.order == .sequence([.strictTime]), !shape.optional.contains(true),
+           !shape.gapWindows.contains(where: { $0 != nil }), shape.exclusions.isEmpty, shape.sameColumn == nil { return }
         var constructs: [String] = []
         if shape.optional.contains(true) { constructs.append("optional steps (s?)") }
         if shape.gapWindows.contains(where: { $0 != nil }) { constructs.append("a step's own WITHIN") }

@@ -10,18 +10,20 @@ import Glibc
 /// The functions and their packaging.
 package enum MatcherFunctions {
     /// The signature PostgreSQL knows the funnel function by.
-    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
+    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint,boolean)"
 
-    /// `journeyql.funnel_chain(times, masks, steps, window, lower, upper)`: the chain of grammar/SEMANTICS.md section
-    /// 4 for one customer whose events matching some step are given in (time, seq) order, each with its step mask
-    /// (bit k: step k+1). Returns the times of the chain's events, from the earliest start that reaches the deepest
-    /// level (an empty array when no start lies in [lower, upper)). The window is inclusive, measured from the start.
-    /// It is FunnelMatcher (Sources/JourneyEngine/Execution/FunnelMatcher.swift), line for line: one forward pointer
-    /// per step serves every start, since a later start never fills a step earlier.
+    /// `journeyql.funnel_chain(times, masks, steps, window, lower, upper, strict)`: the chain of grammar/SEMANTICS.md
+    /// section 4 for one customer whose events matching some step are given in (time, seq) order, each with its step
+    /// mask (bit k: step k+1). Returns the times of the chain's events, from the earliest start that reaches the
+    /// deepest level (an empty array when no start lies in [lower, upper)). The window is inclusive, measured from the
+    /// start. It is FunnelMatcher (Sources/JourneyEngine/Execution/FunnelMatcher.swift), line for line: one forward
+    /// pointer per step serves every start, since a later start never fills a step earlier. With `strict` (STRICT
+    /// TIME) each step's event must also be later in time than the previous step's: filling each step as early as
+    /// that allows is still the deepest chain from a start, and later starts still never fill a step earlier.
     static func funnelChain(schema: String?) -> String {
         """
         CREATE FUNCTION \(schema.map { $0 + "." } ?? "")funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
-                                               lower_bound bigint, upper_bound bigint)
+                                               lower_bound bigint, upper_bound bigint, strict boolean)
         RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
         DECLARE
           n integer := coalesce(array_length(times, 1), 0);
@@ -40,7 +42,9 @@ package enum MatcherFunctions {
             WHILE lvl < steps LOOP
               bit := 1::bigint << lvl;
               j := greatest(pointers[lvl + 1], chain[lvl] + 1);
-              WHILE j <= n AND masks[j] & bit = 0 LOOP j := j + 1; END LOOP;
+              WHILE j <= n AND (masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]])) LOOP
+                j := j + 1;
+              END LOOP;
               pointers[lvl + 1] := j;
               IF j > n THEN exhausted := true; EXIT; END IF;
               EXIT WHEN win IS NOT NULL AND times[j] - times[s] > win;
