@@ -190,7 +190,9 @@ enum FunnelSQL {
         q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
-        let anyStep = (0..<n).map { "m\($0)" }.joined(separator: " OR ")
+        // Under DIRECTLY every admitted event counts (the next step must be the very next event), else only those
+        // that fill some step.
+        let anyStep = plan.shape.directly ? "TRUE" : (0..<n).map { "m\($0)" }.joined(separator: " OR ")
         q.sql += "r AS (SELECT * FROM r0 WHERE \(anyStep)),\n"
         q.sql += "o AS (SELECT r.*, row_number() OVER (PARTITION BY customer ORDER BY time, seq) AS rn FROM r),\n"
         q.sql += "x AS (\n  SELECT o.*"
@@ -208,7 +210,13 @@ enum FunnelSQL {
         q.sql += keys.map { ", x0.\($0)" }.joined()
         q.sql += ",\n    1" + (1..<max(1, n)).map { " + (x\($0).rn IS NOT NULL)::int" }.joined() + " AS level\n  FROM x x0"
         for k in 1..<max(1, n) {
-            q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).n\(k)"
+            if plan.shape.directly {
+                // The very next admitted event, if it fills step k+1 (and, under STRICT TIME, is later in time).
+                q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).rn + 1 AND x\(k).m\(k)"
+                if plan.shape.strictTime { q.sql += " AND x\(k).time > x\(k - 1).time" }
+            } else {
+                q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).n\(k)"
+            }
             if let window { q.sql += " AND x\(k).time - x0.time <= \(window)" }
         }
         q.sql += "\n  WHERE x0.m0"
@@ -245,7 +253,10 @@ enum FunnelSQL {
         let upper = bound(plan.shape.startBounds?.upper)
         q.sql += "k AS (\n  SELECT customer, journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
         let strict = plan.shape.strictTime ? "TRUE" : "FALSE"
-        q.sql += "\(n), \(window), \(lower), \(upper), \(strict)) AS chain\n  FROM r WHERE mask <> 0\n  GROUP BY customer\n),\n"
+        // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
+        let directly = plan.shape.directly
+        q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE")) AS chain\n  FROM r"
+        q.sql += (directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
         q.sql += "c AS (SELECT customer, cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
     }
@@ -278,8 +289,8 @@ enum FunnelSQL {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
         if plan.matcher == .plain { return }
         let shape = plan.shape
-        // STRICT TIME alone keeps the greedy chain deepest (see MatcherFunctions.funnelChain).
-        if shape.order == .sequence([.strictTime]), !shape.optional.contains(true),
+        // STRICT TIME keeps the greedy chain deepest, and DIRECTLY leaves no choice (see MatcherFunctions.funnelChain).
+        if case .sequence = shape.order, !shape.optional.contains(true),
            !shape.gapWindows.contains(where: { $0 != nil }), shape.exclusions.isEmpty, shape.sameColumn == nil { return }
         var constructs: [String] = []
         if shape.optional.contains(true) { constructs.append("optional steps (s?)") }

@@ -10,7 +10,7 @@ import Glibc
 /// The functions and their packaging.
 package enum MatcherFunctions {
     /// The signature PostgreSQL knows the funnel function by.
-    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint,boolean)"
+    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint,boolean,boolean)"
 
     /// `journeyql.funnel_chain(times, masks, steps, window, lower, upper, strict)`: the chain of grammar/SEMANTICS.md
     /// section 4 for one customer whose events matching some step are given in (time, seq) order, each with its step
@@ -19,11 +19,14 @@ package enum MatcherFunctions {
     /// start. It is FunnelMatcher (Sources/JourneyEngine/Execution/FunnelMatcher.swift), line for line: one forward
     /// pointer per step serves every start, since a later start never fills a step earlier. With `strict` (STRICT
     /// TIME) each step's event must also be later in time than the previous step's: filling each step as early as
-    /// that allows is still the deepest chain from a start, and later starts still never fill a step earlier.
+    /// that allows is still the deepest chain from a start, and later starts still never fill a step earlier. With
+    /// `directly` (DIRECTLY) the arrays hold every admitted event, and each step must be the very next one: a start's
+    /// chain is then forced, and followed event by event.
     static func funnelChain(schema: String?) -> String {
         """
         CREATE FUNCTION \(schema.map { $0 + "." } ?? "")funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
-                                               lower_bound bigint, upper_bound bigint, strict boolean)
+                                               lower_bound bigint, upper_bound bigint, strict boolean,
+                                               directly boolean)
         RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
         DECLARE
           n integer := coalesce(array_length(times, 1), 0);
@@ -41,12 +44,17 @@ package enum MatcherFunctions {
             chain[1] := s; lvl := 1; exhausted := false;
             WHILE lvl < steps LOOP
               bit := 1::bigint << lvl;
-              j := greatest(pointers[lvl + 1], chain[lvl] + 1);
-              WHILE j <= n AND (masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]])) LOOP
-                j := j + 1;
-              END LOOP;
-              pointers[lvl + 1] := j;
-              IF j > n THEN exhausted := true; EXIT; END IF;
+              IF directly THEN
+                j := chain[lvl] + 1;
+                EXIT WHEN j > n OR masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]]);
+              ELSE
+                j := greatest(pointers[lvl + 1], chain[lvl] + 1);
+                WHILE j <= n AND (masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]])) LOOP
+                  j := j + 1;
+                END LOOP;
+                pointers[lvl + 1] := j;
+                IF j > n THEN exhausted := true; EXIT; END IF;
+              END IF;
               EXIT WHEN win IS NOT NULL AND times[j] - times[s] > win;
               lvl := lvl + 1; chain[lvl] := j;
             END LOOP;
