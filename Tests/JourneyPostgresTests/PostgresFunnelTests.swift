@@ -68,6 +68,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     var text = "FROM " + (1...Int.random(in: 2...4, using: &rng)).map { _ in pick(steps) }.joined(separator: " TO ")
     if chance(0.15) { text += " STRICT TIME" }
     if chance(0.15) { text += " DIRECTLY" }
+    if chance(0.15) { text += " SAME " + pick(["channel", "device", "amount", "stage"]) }
     if chance(0.5) { text += " WITHIN " + pick(["0 seconds", "1 second", "2 seconds", "1 minute", "10 minutes", "1 hour", "1 day", "3 days"]) }
     if chance(0.5) {
         text += " WHERE " + pick(["channel = web", "channel != email", "channel IN (web, Web)", "channel NOT IN (email)",
@@ -121,7 +122,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         // Every kind of statement is among them, not only failures both engines agree on.
         #expect(kinds["TIMES", default: 0] > 20 && kinds[" BY ", default: 0] > 40 && kinds["COMPARE", default: 0] > 10
                 && kinds["CUSTOMERS", default: 0] > 20 && kinds["STRICT TIME", default: 0] > 20
-                && kinds["DIRECTLY", default: 0] > 20, "\(kinds)")
+                && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -164,7 +165,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
-                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
+                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
                     case (.failure(let e), .failure(let f)):
                         #expect(e.rendered == f.rendered, "\(context)")
                     default:
@@ -387,7 +388,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         _ = try session.store.importEvents([file], options: ImportOptions())
         for (text, construct) in [("FROM awareness TO purchase EXCLUDING site_visit", "EXCLUDING"),
                                   ("FROM awareness TO purchase IN ANY ORDER", "IN ANY ORDER"),
-                                  ("FROM awareness TO purchase SAME touchpoint", "SAME"),
+                                  ("FROM awareness TO purchase WITHIN 1 hour TO purchase", "a step's own WITHIN"),
                                   ("FROM awareness TO consideration? TO purchase", "optional steps"),
                                   ("STAGES", "STAGES"),
                                   ("SHOW DEFINITIONS", "SHOW DEFINITIONS")] {

@@ -109,6 +109,15 @@ enum FunnelSQL {
         }
     }
 
+    /// Each event's value of the SAME field as jsonb (SQL NULL where it has none), or nil without SAME.
+    private static func sameValue(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String? {
+        guard let field = plan.shape.sameColumn else { return nil }
+        switch plan.request.carry[field] {
+        case .column(let column): return "to_jsonb(e.\(column.name))"
+        case .property(let name): return "(e.props -> \(q.bind(name, as: "text")))"
+        }
+    }
+
     /// The start event's key values, selected in `r0`.
     private static func keySelections(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
         var out = ""
@@ -187,6 +196,8 @@ enum FunnelSQL {
             q.sql += " THEN TRUE ELSE FALSE END) AS m\(k)"
         }
         q.sql += keySelections(plan, &q)
+        let same = sameValue(plan, &q)
+        if let same { q.sql += ",\n    \(same) AS same" }
         q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
@@ -200,9 +211,11 @@ enum FunnelSQL {
             q.sql += ",\n    min(rn) FILTER (WHERE m\(k)) OVER later AS n\(k)"
         }
         // The next event of each step after this one; under STRICT TIME, after every event of this one's millisecond.
+        // Under SAME, among the events of the same value only.
+        let partition = same == nil ? "customer" : "customer, same"
         let later = plan.shape.strictTime
-            ? "PARTITION BY customer ORDER BY time DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
-            : "PARTITION BY customer ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+            ? "PARTITION BY \(partition) ORDER BY time DESC RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+            : "PARTITION BY \(partition) ORDER BY rn DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
         q.sql += "\n  FROM o\n  WINDOW later AS (\(later))\n),\n"
         let window = plan.window.map { q.bind(String($0), as: "bigint") }
         let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
@@ -214,10 +227,13 @@ enum FunnelSQL {
                 // The very next admitted event, if it fills step k+1 (and, under STRICT TIME, is later in time).
                 q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).rn + 1 AND x\(k).m\(k)"
                 if plan.shape.strictTime { q.sql += " AND x\(k).time > x\(k - 1).time" }
+                if same != nil { q.sql += " AND x\(k).same = x0.same" }
             } else {
                 q.sql += "\n  LEFT JOIN x x\(k) ON x\(k).customer = x0.customer AND x\(k).rn = x\(k - 1).n\(k)"
             }
             if let window { q.sql += " AND x\(k).time - x0.time <= \(window)" }
+            // A start without a value of the SAME field fills no later step.
+            if same != nil { q.sql += " AND x0.same IS NOT NULL" }
         }
         q.sql += "\n  WHERE x0.m0"
         if let bounds = plan.shape.startBounds {
@@ -244,7 +260,10 @@ enum FunnelSQL {
             let bit = k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k))
             q.sql += " THEN \(bit)::bigint ELSE 0::bigint END)"
         }
-        q.sql += " AS mask\n  FROM journeyql.events e\(join)\n  WHERE "
+        q.sql += " AS mask"
+        let same = sameValue(plan, &q)
+        if let same { q.sql += ",\n    \(same) AS same" }
+        q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
         func bound(_ value: Int64?) -> String { value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
@@ -255,7 +274,8 @@ enum FunnelSQL {
         let strict = plan.shape.strictTime ? "TRUE" : "FALSE"
         // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
         let directly = plan.shape.directly
-        q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE")) AS chain\n  FROM r"
+        let values = same == nil ? "NULL::jsonb[]" : "array_agg(same ORDER BY time, seq)"
+        q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(values)) AS chain\n  FROM r"
         q.sql += (directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
         q.sql += "c AS (SELECT customer, cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
@@ -289,9 +309,9 @@ enum FunnelSQL {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
         if plan.matcher == .plain { return }
         let shape = plan.shape
-        // STRICT TIME keeps the greedy chain deepest, and DIRECTLY leaves no choice (see MatcherFunctions.funnelChain).
+        // STRICT TIME and SAME keep the greedy chain deepest, and DIRECTLY leaves no choice (MatcherFunctions.funnelChain).
         if case .sequence = shape.order, !shape.optional.contains(true),
-           !shape.gapWindows.contains(where: { $0 != nil }), shape.exclusions.isEmpty, shape.sameColumn == nil { return }
+           !shape.gapWindows.contains(where: { $0 != nil }), shape.exclusions.isEmpty { return }
         var constructs: [String] = []
         if shape.optional.contains(true) { constructs.append("optional steps (s?)") }
         if shape.gapWindows.contains(where: { $0 != nil }) { constructs.append("a step's own WITHIN") }

@@ -10,7 +10,8 @@ import Glibc
 /// The functions and their packaging.
 package enum MatcherFunctions {
     /// The signature PostgreSQL knows the funnel function by.
-    static let funnelSignature = "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint,boolean,boolean)"
+    static let funnelSignature =
+        "journeyql.funnel_chain(bigint[],bigint[],integer,bigint,bigint,bigint,boolean,boolean,jsonb[])"
 
     /// `journeyql.funnel_chain(times, masks, steps, window, lower, upper, strict)`: the chain of grammar/SEMANTICS.md
     /// section 4 for one customer whose events matching some step are given in (time, seq) order, each with its step
@@ -21,12 +22,15 @@ package enum MatcherFunctions {
     /// TIME) each step's event must also be later in time than the previous step's: filling each step as early as
     /// that allows is still the deepest chain from a start, and later starts still never fill a step earlier. With
     /// `directly` (DIRECTLY) the arrays hold every admitted event, and each step must be the very next one: a start's
-    /// chain is then forced, and followed event by event.
+    /// chain is then forced, and followed event by event. With `same` (SAME f: each event's value of f, SQL NULL where
+    /// it has none) every step's event must carry the start's value (jsonb equality: numbers by value, text byte for
+    /// byte), and a start without one fills no later step; the earliest such event is still the best from a start, but
+    /// a later start may find earlier ones (another value), so each start scans afresh.
     static func funnelChain(schema: String?) -> String {
         """
         CREATE FUNCTION \(schema.map { $0 + "." } ?? "")funnel_chain(times bigint[], masks bigint[], steps integer, win bigint,
                                                lower_bound bigint, upper_bound bigint, strict boolean,
-                                               directly boolean)
+                                               directly boolean, same jsonb[])
         RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
         DECLARE
           n integer := coalesce(array_length(times, 1), 0);
@@ -47,6 +51,15 @@ package enum MatcherFunctions {
               IF directly THEN
                 j := chain[lvl] + 1;
                 EXIT WHEN j > n OR masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]]);
+                EXIT WHEN same IS NOT NULL AND (same[s] IS NULL OR same[j] IS NULL OR same[j] <> same[s]);
+              ELSIF same IS NOT NULL THEN
+                EXIT WHEN same[s] IS NULL;
+                j := chain[lvl] + 1;
+                WHILE j <= n AND (masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]])
+                                  OR same[j] IS NULL OR same[j] <> same[s]) LOOP
+                  j := j + 1;
+                END LOOP;
+                EXIT WHEN j > n;
               ELSE
                 j := greatest(pointers[lvl + 1], chain[lvl] + 1);
                 WHILE j <= n AND (masks[j] & bit = 0 OR (strict AND times[j] <= times[chain[lvl]])) LOOP
