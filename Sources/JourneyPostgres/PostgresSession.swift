@@ -38,6 +38,9 @@ package final class PostgresSession: StoreSession {
     package init(url: String, access: StoreAccess) throws {
         store = try PostgresStore(url: url, create: access == .create)
         readOnly = access == .readOnly
+        // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
+        // who may not create functions gets the plain-SQL form, which needs nothing installed).
+        if !readOnly { try? MatcherFunctions.install(on: store.connection) }
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
