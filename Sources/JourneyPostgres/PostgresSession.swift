@@ -65,26 +65,9 @@ package final class PostgresSession: StoreSession {
     }
 
     package func run(_ source: SourceText, emit: (SessionEvent) -> Void) throws(RunFailure) {
-        let parsed = Parser.parse(source, parameters: parameters)
-        for statement in parsed.statements {
-            var produced: [QueryResult] = []
-            do throws(RunFailure) {
-                try runStatement(statement, source: source) { event in
-                    if case .result(let result) = event { produced.append(result) }
-                    emit(event)
-                }
-            } catch {
-                // A failed EXPECT keeps the result it checked (the next one checks it too), as in Session.
-                if case .expect = statement {} else { previousResults = [] }
-                throw error
-            }
-            if !produced.isEmpty { previousResults = produced }
-        }
-        let errors = DiagnosticRenderer.capped(parsed.diagnostics.filter { $0.severity == .error })
-        if !errors.isEmpty {
-            previousResults = []
-            throw RunFailure(diagnostics: errors,
-                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        try Session.runEach(source, parameters: parameters, emit: emit, keep: { previousResults = $0 }) {
+            (statement, record) throws(RunFailure) in
+            try runStatement(statement, source: source, emit: record)
         }
     }
 
@@ -159,22 +142,14 @@ package final class PostgresSession: StoreSession {
             if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
             var results = TimeToConvert.results(journey, summaries: groups.map { (key: $0.key, summary: $0.found.summary) })
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
-            for (part, var result) in results.enumerated() {
-                result.analysis = .timeToConvert
-                result.part = part
-                emit(.result(result))
-            }
+            Self.emitAll(results, .timeToConvert, emit)
         case .query(let journey, .compare(let spec)):
             let started = ContinuousClock.now
             var results = try GroupComparison.results(journey, spec, source: source) { plan, _ in
                 try funnelGroups(plan, catalog: catalog).map { (key: $0.key, totals: $0.totals) }
             }
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
-            for (part, var result) in results.enumerated() {
-                result.analysis = .compare
-                result.part = part
-                emit(.result(result))
-            }
+            Self.emitAll(results, .compare, emit)
         case .query(let journey, .customers(let listing)):
             let started = ContinuousClock.now
             let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .customers)
@@ -286,6 +261,15 @@ package final class PostgresSession: StoreSession {
 
     package func interruptible<T>(_ cancellation: CancellationToken, _ body: () throws -> T) throws -> T {
         try body()
+    }
+
+    /// The parts of an analysis's result, each marked with the analysis and its part number.
+    private static func emitAll(_ results: [QueryResult], _ analysis: Analysis, _ emit: (SessionEvent) -> Void) {
+        for (part, var result) in results.enumerated() {
+            result.analysis = analysis
+            result.part = part
+            emit(.result(result))
+        }
     }
 
     /// A journey's funnel groups, counted in the database: one row per group (one in all without BY), ordered and

@@ -136,8 +136,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     /// The same, counting in `comparedKinds` the matching tables of journeys with TIMES, BY and COMPARE.
     static func compareRandomFunnels(logs: Range<Int>, statements: Int, comparedKinds: inout [String: Int],
                                      url: (Int) throws -> String) throws -> Int {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgdiff-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgdiff")
         defer { try? FileManager.default.removeItem(at: folder) }
         var compared = 0
         for logNumber in logs {
@@ -266,6 +265,21 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
 
         """
 
+    /// A new temporary folder for a test's files; the caller removes it.
+    static func temporaryFolder(_ prefix: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// A store on `server` holding the worked example, and the example's file (in `folder`).
+    static func workedExampleStore(_ server: TemporaryServer, in folder: URL) throws -> (session: PostgresSession, file: String) {
+        let file = try PostgresFunnelTests.write(workedExample, "worked.csv", in: folder)
+        let session = try PostgresSession(url: server.url, create: true)
+        _ = try session.store.importEvents([file], options: ImportOptions())
+        return (session, file)
+    }
+
     /// Step counts and the median time from the previous step (minutes) of each step ≥ 2.
     static func funnel(_ session: PostgresSession, _ text: String) throws -> (counts: [Int64], gaps: [Double?]) {
         guard case .success(let found) = results(text, { (source, emit) throws(RunFailure) in try session.run(source, emit: emit) }),
@@ -285,12 +299,9 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func theWorkedExamplesOfSection4() throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgworked-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgworked")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
-        let session = try PostgresSession(url: server.url, create: true)
-        _ = try session.store.importEvents([file], options: ImportOptions())
+        let (session, _) = try Self.workedExampleStore(server, in: folder)
         // Each expectation is the page's own sentence about the example.
         var found = try Self.funnel(session, "FROM awareness TO purchase")
         #expect(found.counts == [1, 1] && found.gaps == [40])   // chain (#1, #4), gap 40 minutes
@@ -309,14 +320,11 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func aFailedImportLeavesTheStoreAsItWas() throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgatomic-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgatomic")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let good = try PostgresFunnelTests.write(Self.workedExample, "good.csv", in: folder)
+        let (session, good) = try Self.workedExampleStore(server, in: folder)
         let bad = try PostgresFunnelTests.write("customer,time,stage\nbob,2024-01-02T00:00:00Z,awareness\nbob,not a time,purchase\n",
                                                 "bad.csv", in: folder)
-        let session = try PostgresSession(url: server.url, create: true)
-        _ = try session.store.importEvents([good], options: ImportOptions())
         let before = try session.store.connection.execute("SELECT customer, time, seq, stage FROM journeyql.events ORDER BY seq")
         let meta = try session.store.meta()
         do {
@@ -358,8 +366,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func theLibraryOpensADatabaseURL() async throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pglib-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pglib")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
         let writer = try JourneyQL.Store(path: server.url, access: .create)
@@ -380,12 +387,9 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     @Test func whatItCannotComputeExactlyItRefusesByName() throws {
         let server = try TemporaryServer.start()
         defer { server.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("journey-pgrefuse-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgrefuse")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = try PostgresFunnelTests.write(Self.workedExample, "worked.csv", in: folder)
-        let session = try PostgresSession(url: server.url, create: true)
-        _ = try session.store.importEvents([file], options: ImportOptions())
+        let (session, _) = try Self.workedExampleStore(server, in: folder)
         for (text, construct) in [("FROM awareness TO purchase EXCLUDING site_visit", "EXCLUDING"),
                                   ("FROM awareness TO purchase IN ANY ORDER", "IN ANY ORDER"),
                                   ("FROM awareness TO purchase WITHIN 1 hour TO purchase", "a step's own WITHIN"),

@@ -229,26 +229,45 @@ package final class Session {
     /// `cancellation` stops a query or an import that is running (exit status 130).
     package func run(_ source: SourceText, cancellation: CancellationToken,
                     emit: (SessionEvent) -> Void) throws(RunFailure) {
+        try Session.runEach(source, parameters: parameters, emit: emit, keep: { previousResults = $0 }) {
+            (statement, record) throws(RunFailure) in
+            try runStatement(statement, source: source, cancellation: cancellation, emit: record)
+        }
+    }
+
+    /// The statement loop of every engine's session: parses `source`, runs each statement with `statement` (its
+    /// events pass through `emit`), and hands `keep` what EXPECT is to check next: the results of the last statement
+    /// that gave any; none after a failure, except that a failed or mistyped EXPECT keeps them (the next try checks
+    /// them). Stops at the first error. (`keep` is called between statements: the session's own results stay free to
+    /// read while a statement runs.)
+    package static func runEach(_ source: SourceText, parameters: [String: String], emit: (SessionEvent) -> Void,
+                                keep: ([QueryResult]) -> Void,
+                                statement run: (StatementSyntax, (SessionEvent) -> Void) throws(RunFailure) -> Void)
+        throws(RunFailure) {
         let parsed = Parser.parse(source, parameters: parameters)
         for statement in parsed.statements {
-            var produced: [QueryResult] = []
-            func record(_ event: SessionEvent) {
-                if case .result(let result) = event { produced.append(result) }
-                emit(event)
-            }
+            // The results the statement gives, collected as they pass to `emit`.
+            final class Produced { var results: [QueryResult] = [] }
+            let produced = Produced()
             do throws(RunFailure) {
-                try runStatement(statement, source: source, cancellation: cancellation, emit: record)
+                try withoutActuallyEscaping(emit) { (emit) throws(RunFailure) in
+                    let record: (SessionEvent) -> Void = { event in
+                        if case .result(let result) = event { produced.results.append(result) }
+                        emit(event)
+                    }
+                    try run(statement, record)
+                }
             } catch {
-                if case .expect = statement {} else { previousResults = [] }
+                if case .expect = statement {} else { keep([]) }
                 throw error
             }
-            if !produced.isEmpty { previousResults = produced }
+            if !produced.results.isEmpty { keep(produced.results) }
         }
         let errors = DiagnosticRenderer.capped(parsed.diagnostics.filter { $0.severity == .error })
         if !errors.isEmpty {
             if let first = errors.min(by: { $0.range.start < $1.range.start }),
                !Session.startsExpect(source, before: first.range.start) {
-                previousResults = []
+                keep([])
             }
             throw RunFailure(diagnostics: errors,
                              rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
