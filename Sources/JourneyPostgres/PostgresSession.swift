@@ -87,14 +87,7 @@ package final class PostgresSession: StoreSession {
         }
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
                                     definitions: definitions, now: now)
-        let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
-        var errors = diagnostics.filter { $0.severity == .error }
-        if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
-        if !errors.isEmpty {
-            throw RunFailure(diagnostics: errors,
-                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
-        }
-        for d in diagnostics { emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source))) }
+        try Session.admit(outcome, strict: strict, source: source, emit: emit)
         guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
         if case .expect(let expectation) = plan {

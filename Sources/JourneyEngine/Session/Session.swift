@@ -292,16 +292,7 @@ package final class Session {
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
                                     definitions: try loadDefinitions(), now: now,
                                     knownValues: { field in Session.knownValues(field, store: store) })
-        let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
-        var errors = diagnostics.filter { $0.severity == .error }
-        if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
-        if !errors.isEmpty {
-            throw RunFailure(diagnostics: errors,
-                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
-        }
-        for d in diagnostics {
-            emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
-        }
+        try Session.admit(outcome, strict: strict, source: source, emit: emit)
         guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
         let executor = Executor(store: store, engine: engine, catalog: catalog, cancellation: cancellation,
@@ -323,6 +314,22 @@ package final class Session {
                 continue
             }
             throw RunFailure(Session.strictError(warning), in: source)
+        }
+    }
+
+    /// A check's outcome as every engine's session acts on it: its errors (in strict mode its warnings too) thrown
+    /// as one failure, otherwise its warnings and notes shown.
+    package static func admit(_ outcome: CheckOutcome, strict: Bool, source: SourceText,
+                              emit: (SessionEvent) -> Void) throws(RunFailure) {
+        let diagnostics = DiagnosticRenderer.capped(outcome.diagnostics)
+        var errors = diagnostics.filter { $0.severity == .error }
+        if strict { errors += diagnostics.filter { $0.severity == .warning }.map(Session.strictError) }
+        if !errors.isEmpty {
+            throw RunFailure(diagnostics: errors,
+                             rendered: errors.map { DiagnosticRenderer.render($0, in: source) }.joined(separator: "\n"))
+        }
+        for d in diagnostics {
+            emit(.diagnostic(d, rendered: DiagnosticRenderer.render(d, in: source)))
         }
     }
 
