@@ -126,13 +126,9 @@ package final class PostgresSession: StoreSession {
             let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .times)
             let rows = try store.connection.execute(query.sql, parameters: query.parameters)
             let width = FunnelSQL.keyWidth(journey)
-            var groups = rows.rows.map { row in
+            let groups = Self.ordered(rows.rows.map { row in
                 (key: FunnelSQL.keyCells(row, journey, catalog: catalog), found: FunnelSQL.timeSummary(row[width...]))
-            }
-            groups.sort { a, b in
-                GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.found.size, b.key, size: b.found.size)
-            }
-            if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+            }, journey, key: \.key, size: \.found.size)
             var results = TimeToConvert.results(journey, summaries: groups.map { (key: $0.key, summary: $0.found.summary) })
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             Self.emitAll(results, .timeToConvert, emit)
@@ -272,13 +268,18 @@ package final class PostgresSession: StoreSession {
         let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm)
         let rows = try store.connection.execute(query.sql, parameters: query.parameters)
         let width = FunnelSQL.keyWidth(journey)
-        var groups = rows.rows.map { row in
+        return Self.ordered(rows.rows.map { row in
             let found = FunnelSQL.totals(row[width...], stepCount: journey.shape.stepCount)
             return (key: FunnelSQL.keyCells(row, journey, catalog: catalog), totals: found.totals, quantiles: found.quantiles)
-        }
+        }, journey, key: \.key, size: \.totals.customers[0])
+    }
+
+    /// Groups (one row per group from the database) in the SQLite engine's order, cut by LIMIT.
+    private static func ordered<Group>(_ groups: [Group], _ journey: FunnelPlan, key: (Group) -> [Cell],
+                                       size: (Group) -> Int) -> [Group] {
+        var groups = groups
         groups.sort { a, b in
-            GroupKeyReader.precedes(breakdown: journey.breakdown, a.key, size: a.totals.customers[0],
-                                    b.key, size: b.totals.customers[0])
+            GroupKeyReader.precedes(breakdown: journey.breakdown, key(a), size: size(a), key(b), size: size(b))
         }
         if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
         return groups
