@@ -158,6 +158,17 @@ package final class PostgresSession: StoreSession {
             result.analysis = .customers
             result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
+        case .query(let journey, .retention(let spec)):
+            let started = ContinuousClock.now
+            let query = try RetentionSQL.compile(journey, spec: spec)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let width = FunnelSQL.keyWidth(journey)
+            var results = Retention.results(journey, spec: spec, cohorts: rows.rows.map { row in
+                (key: FunnelSQL.keyCells(row, journey, catalog: catalog), cohort: Int64(row[width] ?? "0") ?? 0,
+                 size: Int(row[width + 1] ?? "0") ?? 0, returning: row[(width + 2)...].map { Int($0 ?? "0") ?? 0 })
+            })
+            results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            Self.emitAll(results, .retention, emit)
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):

@@ -43,7 +43,10 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
     for c in 0..<count {
         let id = chance(0.05) ? "ä\(c)" : (chance(0.05) ? "C\(c)" : "c\(c)")
         if chance(0.7) { customers.append("\(id),\(pick(["b2b", "b2c", ""])),\(pick(["1", "5", "20", "x"]))") }
+        // Half the customers start on a later day of the first three weeks, so days, ISO weeks (Sundays included)
+        // and months of BY and RETENTION differ.
         var time = t0 + Int64.random(in: 0..<600, using: &rng) * 1000
+            + (chance(0.5) ? Int64.random(in: 0..<21, using: &rng) * 86_400_000 : 0)
         for _ in 0..<Int.random(in: 1...10, using: &rng) {
             lines.append([id, TimeParser.format(time), chance(0.1) ? "" : pick(stages), chance(0.1) ? "" : pick(touchpoints),
                           chance(0.15) ? "" : pick(channels), pick(amounts), chance(0.3) ? "" : pick(["mobile", "desktop"])]
@@ -58,13 +61,23 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
 }
 
 /// A random plain journey over the log's names: 2–4 steps, a window, filters, a start range, BY, SET now, LIMIT;
-/// some with COMPARE, some as CUSTOMERS with a pick, a quarter of the rest as TIMES.
+/// some with COMPARE, some as CUSTOMERS with a pick, a quarter of the rest as TIMES; and some RETENTION statements.
 private func randomJourney(_ rng: inout SplitMix64) -> String {
     func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
     func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
     let steps = ["awareness", "consideration", "purchase", "ad_click", "site_visit", "cart_add", "ANY",
                  "(ad_click | cart_add)", "purchase[channel = web]", "site_visit[amount > 1]", "touchpoint purchase",
                  "ANY[device = mobile]"]
+    if chance(0.12) {
+        var text = "RETENTION OF \(pick(steps)) RETURNING \(pick(steps))"
+        if chance(0.7) { text += " EVERY " + pick(["day", "week", "month"]) }
+        if chance(0.5) { text += " PERIODS " + pick(["1", "3", "10"]) }
+        if chance(0.3) { text += " ON OR AFTER" }
+        if chance(0.4) { text += " WHERE " + pick(["channel != email", "amount >= 1", "customer.segment = b2b", "device IS NULL"]) }
+        if chance(0.2) { text += " DURING 2024-01-01T00:01:00Z .. 2024-01-03" }
+        if chance(0.3) { text += " BY " + pick(["channel", "device", "customer.segment", "amount"]) }
+        return text
+    }
     var text = "FROM " + (1...Int.random(in: 2...4, using: &rng)).map { _ in pick(steps) }.joined(separator: " TO ")
     if chance(0.15) { text += " STRICT TIME" }
     if chance(0.15) { text += " DIRECTLY" }
@@ -122,7 +135,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         // Every kind of statement is among them, not only failures both engines agree on.
         #expect(kinds["TIMES", default: 0] > 20 && kinds[" BY ", default: 0] > 40 && kinds["COMPARE", default: 0] > 10
                 && kinds["CUSTOMERS", default: 0] > 20 && kinds["STRICT TIME", default: 0] > 20
-                && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20, "\(kinds)")
+                && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20
+                && kinds["RETENTION", default: 0] > 20, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -164,7 +178,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
-                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
+                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
                     case (.failure(let e), .failure(let f)):
                         #expect(e.rendered == f.rendered, "\(context)")
                     default:

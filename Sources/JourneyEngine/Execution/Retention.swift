@@ -131,17 +131,31 @@ package enum Retention {
     /// The cohort table (long form: a row per cohort and period; a table draws it as a grid) and the curve over
     /// every cohort (per BY group), weighted by cohort size.
     static func results(_ plan: FunnelPlan, spec: RetentionSpec, counted: Counting, keys: GroupKeyReader) -> [QueryResult] {
+        results(plan, spec: spec, cohorts: counted.tallies.map { key, tally in
+            (key: keys.cells(key.parts), cohort: key.cohort, size: tally.size, returning: tally.returning)
+        })
+    }
+
+    /// The tables from cohorts counted anywhere: per (BY key cells, cohort period number) its size and, per period
+    /// 0 ... n, how many returned. Rows with keys that show alike are one group.
+    package static func results(_ plan: FunnelPlan, spec: RetentionSpec,
+                                cohorts: [(key: [Cell], cohort: Int64, size: Int, returning: [Int])]) -> [QueryResult] {
         let n = spec.periods
         // Raw keys of different codes can show as one group (a code and its text); merge on the cells.
         var merged: [[Cell]: [Int64: Tally]] = [:]
         var order: [[Cell]] = []
-        for (key, tally) in counted.tallies {
-            let cells = keys.cells(key.parts)
+        for counted in cohorts {
+            let cells = counted.key
+            var tally = Tally(periods: n)
+            tally.size = counted.size
+            tally.returning = counted.returning
             if merged[cells] == nil { merged[cells] = [:]; order.append(cells) }
-            if merged[cells]![key.cohort] == nil { merged[cells]![key.cohort] = tally } else { merged[cells]![key.cohort]!.add(tally) }
+            if merged[cells]![counted.cohort] == nil { merged[cells]![counted.cohort] = tally } else { merged[cells]![counted.cohort]!.add(tally) }
         }
         func size(_ cells: [Cell]) -> Int { merged[cells]!.values.reduce(0) { $0 + $1.size } }
-        order.sort { keys.precedes($0, size: size($0), $1, size: size($1)) }
+        order.sort {
+            GroupKeyReader.precedes(breakdown: plan.breakdown, $0, size: size($0), $1, size: size($1))
+        }
         func percent(_ part: Int, _ whole: Int) -> Cell { whole == 0 ? .null : .percent(100 * Double(part) / Double(whole)) }
 
         let keyColumns = plan.funnel.breakdown.map { ColumnInfo($0.description) }

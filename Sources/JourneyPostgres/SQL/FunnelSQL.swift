@@ -99,7 +99,7 @@ enum FunnelSQL {
 
     /// The SQL columns of BY key i, read from the start event (`b{i}` a dictionary code, `b{i}n`/`b{i}t` a typed
     /// value: number or text) or from the start time (a period).
-    private static func keyColumns(_ plan: FunnelPlan, _ i: Int) -> [String] {
+    static func keyColumns(_ plan: FunnelPlan, _ i: Int) -> [String] {
         switch plan.breakdown[i] {
         case .carried(let field, _):
             if case .column = plan.request.carry[field] { return ["b\(i)"] }
@@ -119,7 +119,7 @@ enum FunnelSQL {
     }
 
     /// The start event's key values, selected in `r0`.
-    private static func keySelections(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
+    static func keySelections(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
         var out = ""
         for (i, source) in plan.breakdown.enumerated() {
             func typed(_ object: String, _ name: String) -> String {
