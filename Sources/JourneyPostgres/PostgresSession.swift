@@ -216,8 +216,11 @@ package final class PostgresSession: StoreSession {
             }
         case .expect:
             break  // run before (it reads only the previous results)
-        case .showCustomer:
-            throw PostgresUnsupported(construct: "SHOW CUSTOMER")
+        case .showCustomer(let id, let range):
+            guard let found = try store.timeline(of: id) else {
+                throw CustomerTimeline.unknown(id, at: range, candidates: try store.customerIDs(limit: 100_000), source: source)
+            }
+            emit(.result(CustomerTimeline.result(id, events: found.events, attributes: found.attributes, catalog: catalog)))
         }
     }
 

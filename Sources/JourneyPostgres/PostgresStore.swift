@@ -165,6 +165,48 @@ package final class PostgresStore {
         try transaction { try setMeta(["stage_order": names.joined(separator: ",")]) }
     }
 
+    /// One customer's events in (time, seq) order with every property, and its attributes; nil when no customer has
+    /// that id.
+    package func timeline(of id: String) throws -> (events: [RawEvent], attributes: [String: PropertyValue])? {
+        let customer = try connection.execute("SELECT attrs::text FROM journeyql.customers WHERE customer = $1",
+                                              parameters: [id])
+        guard let row = customer.rows.first else { return nil }
+        let events = try connection.execute("""
+            SELECT e.time, e.seq, s.value, t.value, h.value, e.props::text
+            FROM journeyql.events e
+            LEFT JOIN journeyql.dictionary s ON s.col = \(EventColumn.stage.rawValue) AND s.code = e.stage
+            LEFT JOIN journeyql.dictionary t ON t.col = \(EventColumn.touchpoint.rawValue) AND t.code = e.touchpoint
+            LEFT JOIN journeyql.dictionary h ON h.col = \(EventColumn.channel.rawValue) AND h.code = e.channel
+            WHERE e.customer = $1
+            ORDER BY e.time, e.seq
+            """, parameters: [id])
+        return (events.rows.map { row in
+            RawEvent(customer: id, time: Int64(row[0] ?? "0") ?? 0, seq: Int64(row[1] ?? "0") ?? 0, stage: row[2],
+                     touchpoint: row[3], channel: row[4], properties: Self.properties(row[5]))
+        }, Self.properties(row[0] ?? nil))
+    }
+
+    /// Every customer id when there are at most `limit` (the candidates of an unknown id's suggestion), else none:
+    /// as the SQLite store, which suggests nothing among more.
+    package func customerIDs(limit: Int) throws -> [String] {
+        let ids = try connection.execute("SELECT customer FROM journeyql.customers LIMIT $1", parameters: [String(limit + 1)])
+            .rows.compactMap { $0[0] }
+        return ids.count > limit ? [] : ids
+    }
+
+    /// A stored JSON object of numbers and strings as properties (the store keeps nothing else in it).
+    static func properties(_ json: String?) -> [String: PropertyValue] {
+        guard let json, let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            return [:]
+        }
+        var properties: [String: PropertyValue] = [:]
+        for (name, value) in object {
+            if let text = value as? String { properties[name] = .text(text) }
+            else if let number = value as? NSNumber { properties[name] = .number(number.doubleValue) }
+        }
+        return properties
+    }
+
     /// Every row of `meta`.
     package func meta() throws -> [String: String] {
         var meta: [String: String] = [:]

@@ -68,6 +68,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
     let steps = ["awareness", "consideration", "purchase", "ad_click", "site_visit", "cart_add", "ANY",
                  "(ad_click | cart_add)", "purchase[channel = web]", "site_visit[amount > 1]", "touchpoint purchase",
                  "ANY[device = mobile]"]
+    if chance(0.05) { return "SHOW CUSTOMER " + pick(["c1", "c2", "c3", "c7", "'c1'", "c999", "C3", "ä4"]) }
     if chance(0.12) {
         var text = "RETENTION OF \(pick(steps)) RETURNING \(pick(steps))"
         if chance(0.7) { text += " EVERY " + pick(["day", "week", "month"]) }
@@ -136,7 +137,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         #expect(kinds["TIMES", default: 0] > 20 && kinds[" BY ", default: 0] > 40 && kinds["COMPARE", default: 0] > 10
                 && kinds["CUSTOMERS", default: 0] > 20 && kinds["STRICT TIME", default: 0] > 20
                 && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20
-                && kinds["RETENTION", default: 0] > 20, "\(kinds)")
+                && kinds["RETENTION", default: 0] > 20 && kinds["SHOW CUSTOMER", default: 0] > 3, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -178,7 +179,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.columns) == f.map(\.columns), "\(context)")
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
-                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
+                        for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
+                                     "SHOW CUSTOMER"] where text.contains(kind) { comparedKinds[kind, default: 0] += 1 }
                     case (.failure(let e), .failure(let f)):
                         #expect(e.rendered == f.rendered, "\(context)")
                     default:

@@ -182,16 +182,30 @@ extension Executor {
     /// every property any of them has (in the catalog's order) and the customer's attributes (`customer.x`).
     func customerTimeline(_ id: String, at range: SourceRange) throws -> QueryResult {
         guard let number = try store.customerID(id) else {
-            let candidates = try store.customerKeys(limit: 100_000) ?? []
-            // The range is the id as written: quoted, or a bare word or number.
-            let quoted = source.slice(range).hasPrefix("'")
-            throw RunFailure(.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store", at: range,
-                                    notes: ["customer ids are compared byte for byte, case included"])
-                .suggesting(Suggestions.nearest(to: id, among: candidates), replacing: range) {
-                    Suggestions.written($0, quoted: quoted)
-                }, in: source)
+            throw CustomerTimeline.unknown(id, at: range, candidates: try store.customerKeys(limit: 100_000) ?? [],
+                                           source: source)
         }
         let (events, attributes) = try store.timeline(ofCustomer: number)
+        return CustomerTimeline.result(id, events: events, attributes: attributes, catalog: catalog)
+    }
+}
+
+/// SHOW CUSTOMER's table and its error, for any engine's session.
+package enum CustomerTimeline {
+    /// `no customer is called 'x'`, at the id as written, with the nearest of `candidates` as its fix.
+    package static func unknown(_ id: String, at range: SourceRange, candidates: [String], source: SourceText) -> RunFailure {
+        // The range is the id as written: quoted, or a bare word or number.
+        let quoted = source.slice(range).hasPrefix("'")
+        return RunFailure(.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store", at: range,
+                                 notes: ["customer ids are compared byte for byte, case included"])
+            .suggesting(Suggestions.nearest(to: id, among: candidates), replacing: range) {
+                Suggestions.written($0, quoted: quoted)
+            }, in: source)
+    }
+
+    /// The customer's events in (time, import order) order with every property, then its attributes.
+    package static func result(_ id: String, events: [RawEvent], attributes: [String: PropertyValue],
+                               catalog: StoreCatalog) -> QueryResult {
         let present = Set(events.flatMap(\.properties.keys))
         var properties = catalog.properties.map(\.name).filter { present.contains($0) }
         properties += present.subtracting(properties).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
