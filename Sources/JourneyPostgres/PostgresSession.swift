@@ -23,8 +23,11 @@ package final class PostgresSession: StoreSession {
 
     /// The form a query uses now.
     var effectiveChainForm: ChainForm {
-        chainForm ?? (MatcherFunctions.installed(on: store.connection) ? .function : .windows)
+        chainForm ?? (hasMatcherFunction ? .function : .windows)
     }
+
+    /// Whether the database has this version's matcher function: asked once, when the session opens.
+    private var hasMatcherFunction = false
 
     /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
     /// Refuses IMPORT, and its connection reads only (`default_transaction_read_only`).
@@ -41,6 +44,7 @@ package final class PostgresSession: StoreSession {
         // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
         // who may not create functions gets the plain-SQL form, which needs nothing installed).
         if !readOnly { try? MatcherFunctions.install(on: store.connection) }
+        hasMatcherFunction = MatcherFunctions.installed(on: store.connection)
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
