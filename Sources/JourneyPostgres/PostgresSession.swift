@@ -26,7 +26,7 @@ package final class PostgresSession: StoreSession {
         chainForm ?? (hasMatcherFunction ? .function : .windows)
     }
 
-    /// Whether the database has this version's matcher function: asked once, when the session opens.
+    /// Whether the database has this version's matcher functions: asked once, when the session opens.
     private var hasMatcherFunction = false
 
     /// Connects to the store at `url`; with `create`, makes its tables when missing (an import does).
@@ -44,7 +44,8 @@ package final class PostgresSession: StoreSession {
         // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
         // who may not create functions gets the plain-SQL form, which needs nothing installed).
         if !readOnly { try? MatcherFunctions.install(on: store.connection) }
-        hasMatcherFunction = MatcherFunctions.installed(on: store.connection)
+        hasMatcherFunction = [MatcherFunctions.funnelSignature, MatcherFunctions.journeySignature]
+            .allSatisfy { MatcherFunctions.exists($0, on: store.connection) }
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
@@ -306,7 +307,8 @@ package final class PostgresSession: StoreSession {
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).
     private func explanation(_ journey: FunnelPlan, _ query: PostgresSQL, form: ChainForm) -> String {
         let how = form == .function
-            ? "the installed function journeyql.funnel_chain, called once per customer (GROUP BY customer)"
+            ? "the installed function journeyql.\(FunnelSQL.needsGeneralMatcher(journey.shape) ? "journey_chain" : "funnel_chain"), "
+                + "called once per customer (GROUP BY customer)"
             : "plain SQL: windows partitioned by customer, chains followed by joins on (customer, rn)"
         var lines = ["engine: PostgreSQL at \(store.displayURL)",
                      "matcher: \(journey.matcher)",

@@ -249,7 +249,7 @@ struct PgExtension: ParsableCommand {
             makes the functions itself.
             """)
 
-    @Argument(help: "The folder to write journeyql.control and journeyql--1.0.sql into.")
+    @Argument(help: "The folder to write journeyql.control, journeyql--1.1.sql and the 1.0 update into.")
     var folder: String
 
     func run() throws {

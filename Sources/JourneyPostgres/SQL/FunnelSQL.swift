@@ -37,7 +37,14 @@ enum FunnelSQL {
     static func compile(_ plan: FunnelPlan, form: ChainForm,
                         measure: Measure = .funnel) throws(PostgresUnsupported) -> (PostgresSQL, ChainForm) {
         try requireSupported(plan)
-        let form = plan.breakdown.isEmpty ? form : .windows
+        let general = needsGeneralMatcher(plan.shape)
+        if general && form == .windows {
+            throw PostgresUnsupported(construct: generalConstructs(plan.shape)
+                                      + " without the journeyql matcher functions installed (journey pg-extension)")
+        }
+        // BY with the single-pointer function keeps the windows form (which reads the start's keys directly); the
+        // general function hands back the start's index, which picks the keys from per-customer arrays.
+        let form = plan.breakdown.isEmpty || general ? form : .windows
         var q = PostgresSQL()
         switch form {
         case .windows: try chainsByWindows(plan, &q)
@@ -245,39 +252,69 @@ enum FunnelSQL {
         q.sql += " FROM s ORDER BY customer, level DESC, start)\n"
     }
 
-    /// The CTE `c` of the function form: each customer's events that match some step, in (time, seq) order, as two
-    /// arrays handed to `journeyql.funnel_chain`, which returns the chain's times (FunnelMatcher's rules).
+    /// The CTE `c` of the function form: each customer's events that match some step (or exclusion), in (time, seq)
+    /// order, as arrays handed to the matcher function, which returns the chain's times: `journeyql.funnel_chain`
+    /// (FunnelMatcher's rules) when one forward pointer per step finds the chain, else `journeyql.journey_chain`
+    /// (JourneyMatcher's), which also returns the start's index in the arrays: BY keys are picked from per-customer
+    /// arrays of them with it.
     private static func chainsByFunction(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
         let n = plan.shape.stepCount
-        let predicates = [plan.request.filter] + plan.request.steps.prefix(n)
-        let join = predicates.contains(where: PostgresPredicate.readsAttributes)
+        let general = needsGeneralMatcher(plan.shape)
+        let conditions = plan.request.steps
+        let byAttribute = plan.breakdown.contains { if case .customerAttribute = $0 { true } else { false } }
+        let join = byAttribute || ([plan.request.filter] + conditions).contains(where: PostgresPredicate.readsAttributes)
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
         q.sql += "WITH r AS (\n  SELECT e.customer, e.time, e.seq, "
-        for k in 0..<n {
+        // One mask bit per step, then one per exclusion (the bits the plan gives them).
+        for (k, condition) in conditions.enumerated() {
             if k > 0 { q.sql += "\n    | " }
             q.sql += "(CASE WHEN "
-            try PostgresPredicate.append(plan.request.steps[k], to: &q)
+            try PostgresPredicate.append(condition, to: &q)
             let bit = k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k))
             q.sql += " THEN \(bit)::bigint ELSE 0::bigint END)"
         }
         q.sql += " AS mask"
+        q.sql += keySelections(plan, &q)
         let same = sameValue(plan, &q)
         if let same { q.sql += ",\n    \(same) AS same" }
         q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
         func bound(_ value: Int64?) -> String { value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
+        func array(_ column: String) -> String { "array_agg(\(column) ORDER BY time, seq)" }
         let window = bound(plan.window)
         let lower = bound(plan.shape.startBounds?.lower)
         let upper = bound(plan.shape.startBounds?.upper)
-        q.sql += "k AS (\n  SELECT customer, journeyql.funnel_chain(array_agg(time ORDER BY time, seq), array_agg(mask ORDER BY time, seq), "
         let strict = plan.shape.strictTime ? "TRUE" : "FALSE"
         // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
         let directly = plan.shape.directly
-        let values = same == nil ? "NULL::jsonb[]" : "array_agg(same ORDER BY time, seq)"
-        q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(values)) AS chain\n  FROM r"
-        q.sql += (directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
-        q.sql += "c AS (SELECT customer, cardinality(chain) AS level, " + (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
+        let values = same == nil ? "NULL::jsonb[]" : array("same")
+        let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
+        q.sql += "k AS (\n  SELECT customer, "
+        if general {
+            let shape = plan.shape
+            let optional = "ARRAY[" + shape.optional.map { $0 ? "TRUE" : "FALSE" }.joined(separator: ", ") + "]::boolean[]"
+            let gaps = "ARRAY[" + shape.gapWindows.map { $0.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
+                .joined(separator: ", ") + "]::bigint[]"
+            let exclusions = shape.exclusions
+            let bits = "ARRAY[" + exclusions.map { exclusion in
+                exclusion.bit == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(exclusion.bit))
+            }.joined(separator: ", ") + "]::bigint[]"
+            let from = "ARRAY[" + exclusions.map { String($0.from) }.joined(separator: ", ") + "]::integer[]"
+            let to = "ARRAY[" + exclusions.map { String($0.to) }.joined(separator: ", ") + "]::integer[]"
+            q.sql += "journeyql.journey_chain(\(array("time")), \(array("mask")), \(values), \(n), \(optional), \(gaps), "
+            q.sql += "\(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(bits), \(from), \(to)) AS chain"
+        } else {
+            q.sql += "journeyql.funnel_chain(\(array("time")), \(array("mask")), "
+            q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(values)) AS chain"
+        }
+        q.sql += keys.map { ",\n    \(array($0)) AS \($0)s" }.joined()
+        q.sql += "\n  FROM r" + (directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
+        // funnel_chain's array is the times; journey_chain's the start's index, then the times.
+        let first = general ? 2 : 1
+        q.sql += "c AS (SELECT customer, cardinality(chain) - \(first - 1) AS level, "
+        q.sql += ((0..<n).map { "chain[\($0 + first)] AS t\($0)" } + keys.map { "\($0)s[chain[1]] AS \($0)" })
+            .joined(separator: ", ")
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
     }
 
@@ -293,10 +330,14 @@ enum FunnelSQL {
         for k in 1..<max(1, n) {
             columns.append(open.map { "count(*) FILTER (WHERE level = \(k) AND \($0))" } ?? "0")
         }
+        // The chains that fill each step (a skipped optional step's time is NULL).
+        columns += (0..<n).map { "count(t\($0))" }
         for k in 1..<max(1, n) {
-            for from in ["t\(k - 1)", "t0"] {
+            // From the previous filled step: the nearest time before this one that is not NULL.
+            let previous = k == 1 ? "t0" : "coalesce(" + (0..<k).reversed().map { "t\($0)" }.joined(separator: ", ") + ")"
+            for from in [previous, "t0"] {
                 columns.append("percentile_cont(ARRAY[0.5, 0.9]::float8[]) WITHIN GROUP (ORDER BY t\(k) - \(from))"
-                               + " FILTER (WHERE level >= \(k + 1))")
+                               + " FILTER (WHERE t\(k) IS NOT NULL)")
             }
         }
         let keys = plan.breakdown.indices.flatMap { keyExpressions(plan, $0) }
@@ -307,33 +348,36 @@ enum FunnelSQL {
     /// The journey must be one this compiler reproduces exactly; anything else is named in the error.
     static func requireSupported(_ plan: FunnelPlan) throws(PostgresUnsupported) {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
-        if plan.matcher == .plain { return }
-        let shape = plan.shape
-        // STRICT TIME and SAME keep the greedy chain deepest, and DIRECTLY leaves no choice (MatcherFunctions.funnelChain).
-        if case .sequence = shape.order, !shape.optional.contains(true),
-           !shape.gapWindows.contains(where: { $0 != nil }), shape.exclusions.isEmpty { return }
+        switch plan.shape.order {
+        case .tiesAnyOrder: throw PostgresUnsupported(construct: "TIES ANY ORDER")
+        case .anyOrder: throw PostgresUnsupported(construct: "IN ANY ORDER")
+        default: return
+        }
+    }
+
+    /// Whether the journey needs `journey_chain`: optional steps, a step's own WITHIN or EXCLUDING. STRICT TIME and
+    /// SAME keep the greedy chain deepest, and DIRECTLY leaves no choice (MatcherFunctions.funnelChain).
+    static func needsGeneralMatcher(_ shape: JourneyShape) -> Bool {
+        shape.optional.contains(true) || shape.gapWindows.contains { $0 != nil } || !shape.exclusions.isEmpty
+    }
+
+    /// The constructs that need `journey_chain`, as the language writes them.
+    private static func generalConstructs(_ shape: JourneyShape) -> String {
         var constructs: [String] = []
         if shape.optional.contains(true) { constructs.append("optional steps (s?)") }
         if shape.gapWindows.contains(where: { $0 != nil }) { constructs.append("a step's own WITHIN") }
-        if shape.directly { constructs.append("DIRECTLY") }
-        if shape.strictTime { constructs.append("STRICT TIME") }
-        if shape.order == .tiesAnyOrder { constructs.append("TIES ANY ORDER") }
-        if shape.order == .anyOrder { constructs.append("IN ANY ORDER") }
         if !shape.exclusions.isEmpty { constructs.append("EXCLUDING") }
-        if shape.sameColumn != nil { constructs.append("SAME") }
-        throw PostgresUnsupported(construct: constructs.isEmpty ? "this journey" : constructs.joined(separator: ", "))
+        return constructs.joined(separator: ", ")
     }
 
     /// The funnel's totals and time quantiles, read from the query's one row.
     static func totals(_ row: ArraySlice<String?>, stepCount n: Int) -> (totals: FunnelTotals, quantiles: [[Double?]]) {
         let row = Array(row)
         var totals = FunnelTotals(stepCount: n)
-        for k in 0..<n {
-            totals.customers[k] = Int(row[k] ?? "0") ?? 0
-            totals.took[k] = totals.customers[k]
-        }
+        for k in 0..<n { totals.customers[k] = Int(row[k] ?? "0") ?? 0 }
         for k in 1..<max(1, n) { totals.inProgress[k] = Int(row[n + k - 1] ?? "0") ?? 0 }
-        let quantiles = row[(2 * n - 1)...].map { text -> [Double?] in
+        for k in 0..<n { totals.took[k] = Int(row[2 * n - 1 + k] ?? "0") ?? 0 }
+        let quantiles = row[(3 * n - 1)...].map { text -> [Double?] in
             guard let text else { return [nil, nil] }
             let values = text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
             return values.count == 2 ? values : [nil, nil]

@@ -84,17 +84,293 @@ package enum MatcherFunctions {
         """
     }
 
+    /// The signature PostgreSQL knows the general matcher by.
+    static let journeySignature =
+        "journeyql.journey_chain(bigint[],bigint[],jsonb[],integer,boolean[],bigint[],bigint,bigint,bigint,boolean,boolean,bigint[],integer[],integer[])"
+
+    /// `journeyql.journey_chain(...)`: the general matcher of grammar/SEMANTICS.md section 4a (optional steps, a
+    /// step's own WITHIN, EXCLUDING, with STRICT TIME, DIRECTLY and SAME) for one customer, given as for
+    /// `funnel_chain` with the exclusions' bits in the masks too. It is JourneyMatcher
+    /// (Sources/JourneyEngine/Execution/JourneyMatcher.swift) phase for phase, in time linear in the events:
+    /// 1. forward, `latest[k][j]`: the latest start from which a valid chain fills step k at event j (the largest
+    ///    over j's window of predecessors, a monotone queue per SAME class); the level is the deepest step some
+    ///    event reaches within the journey window of that start;
+    /// 2. backward, `ends[k][j]`: the earliest last event of a completion from step k at j to the level;
+    /// 3. the first start whose earliest completion lies within its window, and its lexicographically earliest
+    ///    chain (filling an optional step before skipping it).
+    /// Where JourneyMatcher folds the predecessor steps that share exclusions into one sweep, this runs one sweep
+    /// per pair of steps (k, k′) that may be consecutive: O(m²·n) instead of O(m·g·n), the same answer.
+    /// Arguments: `optional[k]` and `gaps[k]` per step (1-based), `excl_bits[e]` the mask bit of exclusion e, which
+    /// voids a pair (k, k′) with `excl_from[e]` ≤ k and k′ ≤ `excl_to[e]` (0-based steps). Returns the start's
+    /// index in the arrays, then the times of the chain's steps (NULL for a skipped optional step); an empty array
+    /// when no start lies in [lower, upper).
+    static func journeyChain(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")journey_chain(times bigint[], masks bigint[], same jsonb[], steps integer,
+                                                optional boolean[], gaps bigint[], win bigint, lower_bound bigint,
+                                                upper_bound bigint, strict boolean, directly boolean,
+                                                excl_bits bigint[], excl_from integer[], excl_to integer[])
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          never constant integer := 2147483647;
+          exclusions integer := coalesce(array_length(excl_bits, 1), 0);
+          cls integer[]; ncls integer := 1;
+          offs integer[]; heads integer[]; tails integer[]; slots integer[];
+          latest integer[]; ends integer[]; run_start integer[];
+          level integer := 0; last integer;
+          k integer; k0 integer; k2 integer; j integer; i integer; c integer; e integer; v integer;
+          bit bigint; excluded bigint; gap bigint; reached boolean := false; blocked boolean; filled boolean;
+          pushed integer; gap_at integer; excl_at integer; group_at integer; bound integer; edge integer;
+          head integer; tail integer; s integer := 0; cur integer; nxt integer;
+          positions integer[]; result bigint[];
+        BEGIN
+          IF n = 0 THEN RETURN '{}'; END IF;
+          -- SAME classes: equal values (jsonb equality) share a class, 0, 1, ...; an event without a value has -1.
+          IF same IS NULL THEN
+            cls := array_fill(0, ARRAY[n]);
+          ELSE
+            SELECT array_agg(q.cl ORDER BY q.ord) INTO cls FROM (
+              SELECT u.ord, CASE WHEN u.val IS NULL THEN -1
+                                 ELSE (dense_rank() OVER (PARTITION BY u.val IS NULL ORDER BY u.val))::integer - 1 END AS cl
+              FROM unnest(same) WITH ORDINALITY AS u(val, ord)) q;
+            SELECT greatest(1, max(q.cl) + 1) INTO ncls FROM unnest(cls) AS q(cl);
+          END IF;
+          -- One queue segment per class in `slots` (0-based positions offs[c+1] .. offs[c+2]-1 for class c).
+          offs := array_fill(0, ARRAY[ncls + 1]);
+          FOR j IN 1..n LOOP
+            IF cls[j] >= 0 THEN offs[cls[j] + 2] := offs[cls[j] + 2] + 1; END IF;
+          END LOOP;
+          FOR c IN 1..ncls LOOP offs[c + 1] := offs[c + 1] + offs[c]; END LOOP;
+          heads := array_fill(0, ARRAY[ncls]); tails := array_fill(0, ARRAY[ncls]);
+          slots := array_fill(0, ARRAY[n]);
+          -- run_start[k+1]: the last required step at or below step k; step k+1's predecessors are run_start[k+1]..k.
+          run_start := array_fill(0, ARRAY[steps]);
+          FOR k IN 1..steps - 1 LOOP
+            run_start[k + 1] := CASE WHEN optional[k + 1] THEN run_start[k] ELSE k END;
+          END LOOP;
+
+          -- 1. Forward: latest[k*n + j], the latest start of a valid chain filling step k at j (0: none).
+          latest := array_fill(0, ARRAY[steps * n]);
+          FOR j IN 1..n LOOP
+            IF masks[j] & 1 <> 0 AND (lower_bound IS NULL OR times[j] >= lower_bound)
+               AND (upper_bound IS NULL OR times[j] < upper_bound) THEN
+              latest[j] := j; reached := true;
+            END IF;
+          END LOOP;
+          IF NOT reached THEN RETURN '{}'; END IF;
+          level := 1;
+          FOR k IN 1..steps - 1 LOOP
+            bit := 1::bigint << k;
+            gap := gaps[k + 1];
+            FOR k0 IN run_start[k]..k - 1 LOOP
+              excluded := 0;
+              FOR e IN 1..exclusions LOOP
+                IF excl_from[e] <= k0 AND k <= excl_to[e] THEN excluded := excluded | excl_bits[e]; END IF;
+              END LOOP;
+              IF directly THEN
+                -- The only predecessor of j is j - 1 (nothing lies between them: no exclusion applies).
+                FOR j IN 2..n LOOP
+                  CONTINUE WHEN masks[j] & bit = 0;
+                  i := j - 1; v := latest[k0 * n + i];
+                  CONTINUE WHEN v = 0 OR cls[j] < 0 OR cls[i] <> cls[j];
+                  CONTINUE WHEN strict AND times[i] >= times[j];
+                  CONTINUE WHEN gap IS NOT NULL AND times[j] - times[i] > gap;
+                  IF v > latest[k * n + j] THEN latest[k * n + j] := v; END IF;
+                END LOOP;
+              ELSE
+                FOR c IN 1..ncls LOOP heads[c] := offs[c]; tails[c] := offs[c]; END LOOP;
+                -- Each bound of j's window only moves forward: the order (pushed), the gap, the last excluded event.
+                pushed := 1; gap_at := 1; excl_at := 1; group_at := 1;
+                FOR j IN 1..n LOOP
+                  IF j > 1 AND times[j] <> times[j - 1] THEN group_at := j; END IF;
+                  bound := CASE WHEN strict THEN group_at ELSE j END;
+                  WHILE pushed < bound LOOP
+                    c := cls[pushed]; v := latest[k0 * n + pushed];
+                    IF v > 0 AND c >= 0 THEN
+                      head := heads[c + 1]; tail := tails[c + 1];
+                      WHILE tail > head AND latest[k0 * n + slots[tail]] <= v LOOP tail := tail - 1; END LOOP;
+                      slots[tail + 1] := pushed; tails[c + 1] := tail + 1;
+                    END IF;
+                    pushed := pushed + 1;
+                  END LOOP;
+                  c := cls[j];
+                  IF masks[j] & bit <> 0 AND c >= 0 THEN
+                    edge := excl_at;
+                    IF gap IS NOT NULL THEN
+                      WHILE times[j] - times[gap_at] > gap LOOP gap_at := gap_at + 1; END LOOP;
+                      edge := greatest(edge, gap_at);
+                    END IF;
+                    head := heads[c + 1]; tail := tails[c + 1];
+                    WHILE head < tail AND slots[head + 1] < edge LOOP head := head + 1; END LOOP;
+                    heads[c + 1] := head;
+                    IF head < tail THEN
+                      v := latest[k0 * n + slots[head + 1]];
+                      IF v > latest[k * n + j] THEN latest[k * n + j] := v; END IF;
+                    END IF;
+                  END IF;
+                  -- An excluded event may itself be the predecessor; only events strictly between void a pair.
+                  IF masks[j] & excluded <> 0 THEN excl_at := j; END IF;
+                END LOOP;
+              END IF;
+            END LOOP;
+            -- A chain already past the window from its latest start leads nowhere within it either.
+            reached := false;
+            FOR j IN 1..n LOOP
+              v := latest[k * n + j];
+              CONTINUE WHEN v = 0;
+              IF win IS NOT NULL AND times[j] - times[v] > win THEN latest[k * n + j] := 0; ELSE reached := true; END IF;
+            END LOOP;
+            IF reached THEN level := k + 1; END IF;
+            EXIT WHEN NOT optional[k + 1] AND NOT reached;
+            EXIT WHEN level = steps;
+          END LOOP;
+
+          -- 2. Backward: ends[k*n + j], the earliest last event of a completion from step k at j to the level.
+          last := level - 1;
+          ends := array_fill(never, ARRAY[level * n]);
+          bit := 1::bigint << last;
+          FOR j IN 1..n LOOP
+            IF masks[j] & bit <> 0 THEN ends[last * n + j] := j; END IF;
+          END LOOP;
+          FOR k IN REVERSE last - 1..0 LOOP
+            bit := 1::bigint << k;
+            -- The successors of step k: k+1 up to the first required step above it, or the level's last.
+            k2 := k + 1;
+            LOOP
+              gap := gaps[k2 + 1];
+              excluded := 0;
+              FOR e IN 1..exclusions LOOP
+                IF excl_from[e] <= k AND k2 <= excl_to[e] THEN excluded := excluded | excl_bits[e]; END IF;
+              END LOOP;
+              IF directly THEN
+                FOR j IN 1..n - 1 LOOP
+                  CONTINUE WHEN masks[j] & bit = 0;
+                  i := j + 1; v := ends[k2 * n + i];
+                  CONTINUE WHEN v = never OR cls[j] < 0 OR cls[i] <> cls[j];
+                  CONTINUE WHEN strict AND times[j] >= times[i];
+                  CONTINUE WHEN gap IS NOT NULL AND times[i] - times[j] > gap;
+                  IF v < ends[k * n + j] THEN ends[k * n + j] := v; END IF;
+                END LOOP;
+              ELSE
+                FOR c IN 1..ncls LOOP heads[c] := offs[c]; tails[c] := offs[c]; END LOOP;
+                pushed := n; gap_at := n; excl_at := n; group_at := n;
+                FOR j IN REVERSE n..1 LOOP
+                  IF j < n AND times[j] <> times[j + 1] THEN group_at := j; END IF;
+                  bound := CASE WHEN strict THEN group_at ELSE j END;
+                  WHILE pushed > bound LOOP
+                    c := cls[pushed]; v := ends[k2 * n + pushed];
+                    IF v <> never AND c >= 0 THEN
+                      head := heads[c + 1]; tail := tails[c + 1];
+                      WHILE tail > head AND ends[k2 * n + slots[tail]] >= v LOOP tail := tail - 1; END LOOP;
+                      slots[tail + 1] := pushed; tails[c + 1] := tail + 1;
+                    END IF;
+                    pushed := pushed - 1;
+                  END LOOP;
+                  c := cls[j];
+                  IF masks[j] & bit <> 0 AND c >= 0 THEN
+                    edge := excl_at;
+                    IF gap IS NOT NULL THEN
+                      WHILE times[gap_at] - times[j] > gap LOOP gap_at := gap_at - 1; END LOOP;
+                      edge := least(edge, gap_at);
+                    END IF;
+                    head := heads[c + 1]; tail := tails[c + 1];
+                    WHILE head < tail AND slots[head + 1] > edge LOOP head := head + 1; END LOOP;
+                    heads[c + 1] := head;
+                    IF head < tail THEN
+                      v := ends[k2 * n + slots[head + 1]];
+                      IF v < ends[k * n + j] THEN ends[k * n + j] := v; END IF;
+                    END IF;
+                  END IF;
+                  IF masks[j] & excluded <> 0 THEN excl_at := j; END IF;
+                END LOOP;
+              END IF;
+              EXIT WHEN k2 = last OR NOT optional[k2 + 1];
+              k2 := k2 + 1;
+            END LOOP;
+          END LOOP;
+
+          -- 3. The first start that completes the level within its window, and its earliest chain.
+          FOR j IN 1..n LOOP
+            IF masks[j] & 1 <> 0 AND (lower_bound IS NULL OR times[j] >= lower_bound)
+               AND (upper_bound IS NULL OR times[j] < upper_bound) AND ends[j] <> never
+               AND (win IS NULL OR times[ends[j]] - times[j] <= win) THEN
+              s := j; EXIT;
+            END IF;
+          END LOOP;
+          IF s = 0 THEN RAISE EXCEPTION 'journey_chain: no start completes level %', level; END IF;
+          positions := ARRAY[s]; cur := s; k := 0;
+          WHILE k < last LOOP
+            k2 := k + 1; filled := false;
+            LOOP
+              -- The earliest event after cur that may fill step k2 and still complete within the window.
+              bit := 1::bigint << k2; gap := gaps[k2 + 1]; nxt := 0;
+              excluded := 0;
+              FOR e IN 1..exclusions LOOP
+                IF excl_from[e] <= k AND k2 <= excl_to[e] THEN excluded := excluded | excl_bits[e]; END IF;
+              END LOOP;
+              i := cur + 1; blocked := false;
+              IF directly THEN
+                blocked := i > n OR (strict AND times[i] <= times[cur]) OR (gap IS NOT NULL AND times[i] - times[cur] > gap);
+                IF NOT blocked AND masks[i] & bit <> 0 AND cls[i] >= 0 AND cls[i] = cls[cur] AND ends[k2 * n + i] <> never
+                   AND (win IS NULL OR times[ends[k2 * n + i]] - times[s] <= win) THEN
+                  nxt := i;
+                END IF;
+              ELSE
+                IF strict THEN
+                  -- Events of cur's own millisecond cannot follow it, but an excluded one still lies in between.
+                  WHILE i <= n AND times[i] = times[cur] LOOP
+                    IF masks[i] & excluded <> 0 THEN blocked := true; EXIT; END IF;
+                    i := i + 1;
+                  END LOOP;
+                END IF;
+                WHILE NOT blocked AND i <= n LOOP
+                  EXIT WHEN gap IS NOT NULL AND times[i] - times[cur] > gap;
+                  IF masks[i] & bit <> 0 AND cls[i] >= 0 AND cls[i] = cls[cur] AND ends[k2 * n + i] <> never
+                     AND (win IS NULL OR times[ends[k2 * n + i]] - times[s] <= win) THEN
+                    nxt := i; EXIT;
+                  END IF;
+                  EXIT WHEN masks[i] & excluded <> 0;
+                  i := i + 1;
+                END LOOP;
+              END IF;
+              IF nxt > 0 THEN
+                WHILE cardinality(positions) < k2 LOOP positions := positions || 0; END LOOP;
+                positions := positions || nxt; cur := nxt; k := k2; filled := true;
+                EXIT;
+              END IF;
+              EXIT WHEN k2 = last OR NOT optional[k2 + 1];
+              k2 := k2 + 1;
+            END LOOP;
+            IF NOT filled THEN RAISE EXCEPTION 'journey_chain: step % of a completing chain has no successor', k2 + 1; END IF;
+          END LOOP;
+          result := ARRAY[s::bigint];
+          FOREACH v IN ARRAY positions LOOP
+            result := result || CASE WHEN v > 0 THEN times[v] END;
+          END LOOP;
+          RETURN result;
+        END
+        $body$;
+        """
+    }
+
+    /// The functions by signature, with their definitions.
+    private static func definitions(schema: String?) -> [(signature: String, text: String)] {
+        [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema))]
+    }
+
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
     /// extension, which owns them then).
     static func install(on connection: PostgresConnection) throws {
-        let found = try connection.execute("SELECT to_regprocedure($1) IS NOT NULL", parameters: [funnelSignature])
-        if found.rows.first?.first != "t" { try connection.executeScript(funnelChain(schema: "journeyql")) }
+        for (signature, text) in definitions(schema: "journeyql") where !exists(signature, on: connection) {
+            try connection.executeScript(text)
+        }
     }
 
-    /// Whether the database has the functions (a store made before they existed, or by a user who may not create
+    /// Whether the database has a function (a store made before it existed, or by a user who may not create
     /// functions, has not: the windows form serves it).
-    static func installed(on connection: PostgresConnection) -> Bool {
-        (try? connection.execute("SELECT to_regprocedure($1) IS NOT NULL", parameters: [funnelSignature]))?
+    static func exists(_ signature: String, on connection: PostgresConnection) -> Bool {
+        (try? connection.execute("SELECT to_regprocedure($1) IS NOT NULL", parameters: [signature]))?
             .rows.first?.first == "t"
     }
 
@@ -103,17 +379,18 @@ package enum MatcherFunctions {
     package static let controlFile = """
         # JourneyQL's matcher functions, for postgres_fdw to ship to the servers holding partitions of journeyql.events.
         comment = 'JourneyQL journey matchers'
-        default_version = '1.0'
+        default_version = '1.1'
         relocatable = true
         trusted = true
 
         """
 
-    /// Writes `journeyql.control` and `journeyql--1.0.sql` into `folder` (the server's `$(pg_config
-    /// --sharedir)/extension`); returns their paths.
+    /// Writes `journeyql.control`, `journeyql--1.1.sql` and the update from 1.0 (`ALTER EXTENSION journeyql
+    /// UPDATE`) into `folder` (the server's `$(pg_config --sharedir)/extension`); returns their paths.
     package static func writeExtension(to folder: String) throws -> [String] {
         var written: [String] = []
-        for (name, text) in [("journeyql.control", controlFile), ("journeyql--1.0.sql", extensionScript)] {
+        for (name, text) in [("journeyql.control", controlFile), ("journeyql--1.1.sql", extensionScript),
+                             ("journeyql--1.0--1.1.sql", updateScript)] {
             let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
             guard let file = fopen(path, "w") else {
                 throw StoreError.file(path: path, message: String(cString: strerror(errno)))
@@ -126,11 +403,18 @@ package enum MatcherFunctions {
         return written
     }
 
-    /// The extension's script (`journeyql--1.0.sql`). A relocatable extension's objects go to the schema CREATE
+    /// The extension's script (`journeyql--1.1.sql`). A relocatable extension's objects go to the schema CREATE
     /// EXTENSION names, through the search path: the names are left unqualified.
     package static var extensionScript: String {
         "-- JourneyQL's matcher functions (journey pg-extension). Install: CREATE EXTENSION journeyql SCHEMA journeyql;\n"
             + "\\echo Use \"CREATE EXTENSION journeyql\" to load this file. \\quit\n"
-            + funnelChain(schema: nil) + "\n"
+            + funnelChain(schema: nil) + "\n" + journeyChain(schema: nil) + "\n"
+    }
+
+    /// From 1.0 (funnel_chain alone) to 1.1: adds journey_chain.
+    package static var updateScript: String {
+        "-- JourneyQL's matcher functions, 1.0 to 1.1: ALTER EXTENSION journeyql UPDATE;\n"
+            + "\\echo Use \"ALTER EXTENSION journeyql UPDATE\" to load this file. \\quit\n"
+            + journeyChain(schema: nil) + "\n"
     }
 }
