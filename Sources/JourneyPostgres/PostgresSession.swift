@@ -174,6 +174,28 @@ package final class PostgresSession: StoreSession {
             })
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             Self.emitAll(results, .retention, emit)
+        case .query(let journey, .value(let spec)):
+            let started = ContinuousClock.now
+            let numeric = try store.connection.execute(
+                "SELECT EXISTS (SELECT 1 FROM journeyql.events WHERE jsonb_typeof(props -> $1) IN ('number', 'boolean'))",
+                parameters: [spec.property])
+            guard catalog.properties.contains(where: { $0.name == spec.property }), numeric.rows.first?.first == "t" else {
+                throw ValueReport.notNumeric(spec, in: source)
+            }
+            let query = try ValueSQL.compile(journey, spec: spec)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let width = FunnelSQL.keyWidth(journey)
+            let groups = Self.ordered(rows.rows.map { row in
+                (key: FunnelSQL.keyCells(row, journey, catalog: catalog), summary: ValueSQL.summary(row[width...]))
+            }, journey, key: \.key, size: \.summary.customers)
+            var open = 0
+            if let count = try ValueSQL.openCustomers(journey, spec: spec) {
+                open = Int(try store.connection.execute(count.sql, parameters: count.parameters).rows.first?.first?.flatMap { $0 } ?? "0") ?? 0
+            }
+            var result = ValueReport.result(journey, spec: spec, groups: groups, open: open)
+            result.analysis = .value
+            result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
+            emit(.result(result))
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):

@@ -79,6 +79,15 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.3) { text += " BY " + pick(["channel", "device", "customer.segment", "amount"]) }
         return text
     }
+    if chance(0.12) {
+        var text = "VALUE " + pick(["amount", "amount", "amount", "amount", "amount", "device", "amout"]) + " FROM " + pick(steps)
+        if chance(0.4) { text += " WITHIN " + pick(["0 seconds", "1 minute", "1 hour", "1 day", "30 days"]) }
+        if chance(0.4) { text += " WHERE " + pick(["channel != email", "amount > 1", "customer.segment = b2b", "device IS NULL"]) }
+        if chance(0.2) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "DURING 2024-01-01T00:01:00Z .. 2024-01-03"]) }
+        if chance(0.4) { text += " BY " + pick(["channel", "device", "customer.segment", "amount", "week", "touchpoint"]) }
+        if chance(0.1) { text += " LIMIT " + pick(["0", "1", "3"]) }
+        return text
+    }
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
     let count = Int.random(in: 2...4, using: &rng)
     var text = "FROM " + (0..<count).map { k in
@@ -152,7 +161,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["CUSTOMERS", default: 0] > 20 && kinds["STRICT TIME", default: 0] > 20
                 && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20
                 && kinds["RETENTION", default: 0] > 20 && kinds["SHOW CUSTOMER", default: 0] > 3
-                && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20, "\(kinds)")
+                && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20
+                && kinds["VALUE", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -195,7 +205,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

@@ -2,7 +2,7 @@
 // lies in, and selection runs only among the values of those few buckets.
 import Dispatch
 
-enum Quantiles {
+package enum Quantiles {
     /// DuckDB's `quantile_cont(q)` for each of `qs`: interpolated between the two nearest order statistics
     /// (positions h = (n - 1) q, rounded down and up). Nil for no values.
     static func continuous(_ values: [Int64], _ qs: [Double]) -> [Double?] {

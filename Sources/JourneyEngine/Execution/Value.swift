@@ -19,23 +19,34 @@ extension Quantiles {
     static func continuous(_ values: [Double], percents: [Int]) -> [Double?] {
         guard !values.isEmpty else { return percents.map { _ in nil } }
         let n = values.count
-        var ranks = Set<Int>()
+        var wanted = Set<Int>()
         for p in percents {
-            let lo: Int = (n - 1) * p / 100
-            ranks.insert(lo)
-            ranks.insert(min(n - 1, lo + 1))
+            let (lo, hi) = ranks(count: n, percent: p)
+            wanted.insert(lo)
+            wanted.insert(hi)
         }
-        let found = values.withUnsafeBufferPointer { orderStatistics($0, ranks: ranks.sorted(), key: Self.key) }
+        let found = values.withUnsafeBufferPointer { orderStatistics($0, ranks: wanted.sorted(), key: Self.key) }
         return percents.map { p in
-            let position = (n - 1) * p
-            let lo = position / 100, rest = position % 100
-            guard rest != 0 else { return found[lo]! }
-            return found[lo]! + Double(rest) / 100 * (found[lo + 1]! - found[lo]!)
+            let (lo, hi) = ranks(count: n, percent: p)
+            return interpolated(count: n, percent: p, lower: found[lo]!, upper: found[hi]!)
         }
+    }
+
+    /// The 0-based ranks whose values the quantile at `percent` of `count` values lies between.
+    package static func ranks(count n: Int, percent p: Int) -> (lower: Int, upper: Int) {
+        let lo = (n - 1) * p / 100
+        return (lo, min(n - 1, lo + 1))
+    }
+
+    /// The quantile at `percent` of `count` values, from the values at `ranks(count:percent:)`.
+    package static func interpolated(count n: Int, percent p: Int, lower: Double, upper: Double) -> Double {
+        let rest = (n - 1) * p % 100
+        guard rest != 0 else { return lower }
+        return lower + Double(rest) / 100 * (upper - lower)
     }
 }
 
-enum ValueReport {
+package enum ValueReport {
     /// The numbers of one group of customers (all of them without BY).
     struct Tally {
         /// Customers counted: a first event of the step in the start range and, with WITHIN, a horizon that has ended.
@@ -148,26 +159,70 @@ enum ValueReport {
         }
     }
 
+    /// The error when no event of the store gives the property a number.
+    package static func notNumeric(_ spec: ValueSpec, in source: SourceText) -> RunFailure {
+        RunFailure(.error(.checkValueNotNumeric, "\(spec.property) holds no number in this store", at: spec.propertyRange,
+                          notes: ["VALUE sums a numeric property such as amount, revenue or quantity; \(spec.property)'s values are text"]),
+                   in: source)
+    }
+
+    /// A group's numbers as the table shows them: the tally with its quantiles worked out (an engine that keeps the
+    /// values elsewhere, as PostgreSQL does, makes it from its own sums and order statistics).
+    package struct Summary: Sendable {
+        package var customers = 0
+        package var events = 0
+        package var missing = 0
+        package var notNumeric = 0
+        package var repeaters = 0
+        package var total = 0.0
+        package var afterFirst = 0.0
+        /// How many events, and how many customers, have a value.
+        package var valuedEvents = 0
+        package var valuedCustomers = 0
+        /// The median and p90 per event and per customer (nil without values).
+        package var perEvent: [Double?] = [nil, nil]
+        package var perCustomer: [Double?] = [nil, nil]
+
+        package init() {}
+
+        init(_ t: Tally) {
+            customers = t.customers
+            events = t.events
+            missing = t.missing
+            notNumeric = t.notNumeric
+            repeaters = t.repeaters
+            total = t.total
+            afterFirst = t.afterFirst
+            valuedEvents = t.values.count
+            valuedCustomers = t.customerValues.count
+            perEvent = Quantiles.continuous(t.values, percents: [50, 90])
+            perCustomer = Quantiles.continuous(t.customerValues, percents: [50, 90])
+        }
+    }
+
     /// The result: one row per group, in the journey's group order, LIMIT applied.
     static func result(_ plan: FunnelPlan, spec: ValueSpec, counted: Tallying, keys: GroupKeyReader) -> QueryResult {
         let groups = keys.orderedGroups(counted.byKey, ungrouped: counted.addedUngrouped ? counted.ungrouped : nil,
                                         limit: plan.funnel.limit, size: \.customers, add: { $0.add($1) },
                                         empty: { Tally() })
+        return result(plan, spec: spec, groups: groups.map { (key: $0.key, summary: Summary($0.tally)) }, open: counted.open)
+    }
 
+    /// The result from groups already in order (LIMIT applied) and summarized; `open`: customers left out.
+    package static func result(_ plan: FunnelPlan, spec: ValueSpec, groups: [(key: [Cell], summary: Summary)],
+                               open: Int) -> QueryResult {
         func number(_ d: Double?) -> Cell { d.map { .number($0) } ?? .null }
         func ratio(_ a: Double, _ b: Int) -> Cell { b == 0 ? .null : .number(a / Double(b)) }
         func percent(_ a: Double, _ b: Double) -> Cell { b == 0 ? .null : .percent(100 * a / b) }
         var rows: [[Cell]] = []
         for (key, t) in groups {
-            let valued = !t.values.isEmpty
-            let perEvent = Quantiles.continuous(t.values, percents: [50, 90])
-            let perCustomer = Quantiles.continuous(t.customerValues, percents: [50, 90])
+            let valued = t.valuedEvents > 0
             rows.append(key + [
                 .int(Int64(t.customers)), .int(Int64(t.events)), ratio(Double(t.events), t.customers),
                 .int(Int64(t.repeaters)), t.customers == 0 ? .null : .percent(100 * Double(t.repeaters) / Double(t.customers)),
                 valued ? .number(t.total) : .null,
-                ratio(t.total, t.values.count), number(perEvent[0]), number(perEvent[1]),
-                ratio(t.total, t.customerValues.count), number(perCustomer[0]), number(perCustomer[1]),
+                ratio(t.total, t.valuedEvents), number(t.perEvent[0]), number(t.perEvent[1]),
+                ratio(t.total, t.valuedCustomers), number(t.perCustomer[0]), number(t.perCustomer[1]),
                 valued ? .number(t.afterFirst) : .null, valued ? percent(t.afterFirst, t.total) : .null,
                 .int(Int64(t.missing + t.notNumeric)),
             ])
@@ -190,12 +245,18 @@ enum ValueReport {
             ColumnInfo("no_value", type: .integer, label: "no value", priority: 8),
         ]
         return QueryResult(title: "value: \(spec.property) " + plan.funnel.text, columns: columns, rows: rows,
-                           notes: notes(plan, spec: spec, groups: groups.map(\.tally), open: counted.open))
+                           notes: notes(plan, spec: spec, groups: groups.map(\.summary), open: open))
     }
 
-    static func notes(_ plan: FunnelPlan, spec: ValueSpec, groups: [Tally], open: Int) -> [String] {
-        var all = Tally()
-        for t in groups { all.add(t) }
+    static func notes(_ plan: FunnelPlan, spec: ValueSpec, groups: [Summary], open: Int) -> [String] {
+        var all = Summary()
+        for t in groups {
+            all.customers += t.customers
+            all.events += t.events
+            all.missing += t.missing
+            all.notNumeric += t.notNumeric
+            all.valuedCustomers += t.valuedCustomers
+        }
         let step = plan.stepLabels[0]
         let horizon = plan.window.map { " within \(PlanPrinter.formatDuration($0)) of their first" } ?? ""
         func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
@@ -208,7 +269,7 @@ enum ValueReport {
             notes.append("\(plural(all.missing + all.notNumeric, "event")) of \(step) \(all.missing + all.notNumeric == 1 ? "has" : "have") no numeric \(spec.property) ("
                          + kinds.joined(separator: ", ") + "): counted in events, left out of sums, averages and quantiles")
         }
-        let unvalued = all.customers - all.customerValues.count
+        let unvalued = all.customers - all.valuedCustomers
         if unvalued > 0 {
             notes.append("\(plural(unvalued, "customer")) \(unvalued == 1 ? "has" : "have") no numeric \(spec.property) on any \(step) event: left out of the per-customer value")
         }
@@ -228,11 +289,7 @@ extension Executor {
     /// Runs VALUE: the property must hold a number somewhere in the store (else an error at the property), then
     /// every customer's events of the step are tallied.
     func valueResult(_ plan: FunnelPlan, _ spec: ValueSpec, events: EventSource) throws -> QueryResult {
-        guard try store.hasNumericValue(ofProperty: spec.property) else {
-            throw RunFailure(.error(.checkValueNotNumeric, "\(spec.property) holds no number in this store", at: spec.propertyRange,
-                                    notes: ["VALUE sums a numeric property such as amount, revenue or quantity; \(spec.property)'s values are text"]),
-                             in: source)
-        }
+        guard try store.hasNumericValue(ofProperty: spec.property) else { throw ValueReport.notNumeric(spec, in: source) }
         let keys = GroupKeyReader(plan, catalog: catalog, attributes: try attributeValues(plan))
         let done = try plan.aggregate(ValueReport.Tallying(plan, spec: spec, keys: keys), source: events,
                                       isCancelled: isCancelled)

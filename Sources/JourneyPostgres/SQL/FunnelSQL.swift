@@ -147,14 +147,14 @@ enum FunnelSQL {
         return out
     }
 
-    /// Key i as the final SELECT groups by it.
-    private static func keyExpressions(_ plan: FunnelPlan, _ i: Int) -> [String] {
-        let days = "floor(t0 / 86400000.0)::bigint"
+    /// Key i as the final SELECT groups by it: a period of the start time `start`, else the key's columns.
+    static func keyExpressions(_ plan: FunnelPlan, _ i: Int, start t0: String = "t0") -> [String] {
+        let days = "floor(\(t0) / 86400000.0)::bigint"
         switch plan.breakdown[i] {
         case .startDay: return ["\(days) * 86400000"]
         case .startWeek: return ["(\(days) - ((\(days) + 3) % 7 + 7) % 7) * 86400000"]
         case .startMonth:
-            return ["(extract(epoch FROM date_trunc('month', to_timestamp(t0 / 1000.0) AT TIME ZONE 'UTC')) * 1000)::bigint"]
+            return ["(extract(epoch FROM date_trunc('month', to_timestamp(\(t0) / 1000.0) AT TIME ZONE 'UTC')) * 1000)::bigint"]
         default: return keyColumns(plan, i)
         }
     }
