@@ -44,8 +44,7 @@ package final class PostgresSession: StoreSession {
         // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
         // who may not create functions gets the plain-SQL form, which needs nothing installed).
         if !readOnly { try? MatcherFunctions.install(on: store.connection) }
-        hasMatcherFunction = [MatcherFunctions.funnelSignature, MatcherFunctions.journeySignature]
-            .allSatisfy { MatcherFunctions.exists($0, on: store.connection) }
+        hasMatcherFunction = MatcherFunctions.signatures.allSatisfy { MatcherFunctions.exists($0, on: store.connection) }
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }
@@ -196,6 +195,39 @@ package final class PostgresSession: StoreSession {
             result.analysis = .value
             result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
             emit(.result(result))
+        case .query(let journey, .paths):
+            let started = ContinuousClock.now
+            let counts = try pathCounts(PathsSQL.between(journey, spec: nil))
+            var result = PathFinder.result(journey, counts: counts, catalog: catalog)
+            result.analysis = .paths
+            result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emit(.result(result))
+        case .query(let journey, .flows(let spec)):
+            let started = ContinuousClock.now
+            var result: QueryResult
+            if spec.kind.isTree {
+                let query = try PathsSQL.tree(journey, spec: spec)
+                let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+                let width = FunnelSQL.keyWidth(journey)
+                // Rows come per (key, path); the database's key values name the groups.
+                typealias Tree = (key: [Cell], value: (anchors: Int, paths: [[Int32]: Int]))
+                var groups: [[String?]: Tree] = [:]
+                for row in rows.rows {
+                    let raw = Array(row[0..<width])
+                    let customers = Int(row[width + 1] ?? "0") ?? 0
+                    groups[raw, default: (FunnelSQL.keyCells(row, journey, catalog: catalog), (0, [:]))].value.anchors += customers
+                    groups[raw]!.value.paths[PathsSQL.codes(row[width]), default: 0] += customers
+                }
+                let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.value.anchors },
+                                           limit: false)
+                result = Flows.treeResult(journey, spec: spec, groups: ordered, catalog: catalog)
+            } else {
+                let counts = try pathCounts(PathsSQL.between(journey, spec: spec))
+                result = Flows.betweenResult(journey, spec: spec, counts: counts, catalog: catalog)
+            }
+            result.analysis = .flows
+            result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emit(.result(result))
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):
@@ -315,15 +347,25 @@ package final class PostgresSession: StoreSession {
         }, journey, key: \.key, size: \.totals.customers[0])
     }
 
-    /// Groups (one row per group from the database) in the SQLite engine's order, cut by LIMIT.
+    /// Groups (one row per group from the database) in the SQLite engine's order, cut by LIMIT (unless the LIMIT
+    /// means something else, as a flow's TOP).
     private static func ordered<Group>(_ groups: [Group], _ journey: FunnelPlan, key: (Group) -> [Cell],
-                                       size: (Group) -> Int) -> [Group] {
+                                       size: (Group) -> Int, limit: Bool = true) -> [Group] {
         var groups = groups
         groups.sort { a, b in
             GroupKeyReader.precedes(breakdown: journey.breakdown, key(a), size: size(a), key(b), size: size(b))
         }
-        if let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
+        if limit, let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
         return groups
+    }
+
+    /// Paths and their customers, from a query whose rows are (codes, customers).
+    private func pathCounts(_ query: PostgresSQL) throws -> [[Int32]: Int] {
+        var counts: [[Int32]: Int] = [:]
+        for row in try store.connection.execute(query.sql, parameters: query.parameters).rows {
+            counts[PathsSQL.codes(row[0]), default: 0] += Int(row[1] ?? "0") ?? 0
+        }
+        return counts
     }
 
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).

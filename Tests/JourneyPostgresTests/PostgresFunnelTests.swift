@@ -88,6 +88,19 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.1) { text += " LIMIT " + pick(["0", "1", "3"]) }
         return text
     }
+    if chance(0.12) {
+        var text = "PATHS " + pick(["AFTER", "BEFORE"]) + " " + pick(steps)
+        if chance(0.5) { text += " STEPS " + pick(["1", "2", "4"]) }
+        if chance(0.4) { text += " OF " + pick(["touchpoint", "channel", "stage"]) }
+        if chance(0.2) { text += " KEEP REPEATS" }
+        if chance(0.2) { text += " MIN SHARE " + pick(["10", "30", "50"]) }
+        if chance(0.2) { text += " TOP " + pick(["1", "2"]) }
+        if chance(0.3) { text += " WHERE " + pick(["channel != email", "amount > 1", "customer.segment = b2b"]) }
+        if chance(0.2) { text += " SINCE 2024-01-01T00:03:00Z" }
+        if chance(0.3) { text += " BY " + pick(["channel", "customer.segment", "amount", "week"]) }
+        return text
+    }
+    let paths = chance(0.12)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
     let count = Int.random(in: 2...4, using: &rng)
     var text = "FROM " + (0..<count).map { k in
@@ -123,6 +136,18 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         text += " BY " + pick(["channel", "stage", "touchpoint", "device", "amount", "customer.segment", "customer.size",
                                "day", "week", "month", "channel, device", "week, touchpoint"])
     }
+    if paths {
+        // PATHS takes no BY; its options follow the journey.
+        if let by = text.range(of: " BY ") { text = String(text[..<by.lowerBound]) }
+        text = "PATHS " + text
+        if chance(0.5) { text += pick([" CONVERTED", " LOST", " LOST AT 1", " LOST AT 2"]) }
+        if chance(0.3) { text += " OF " + pick(["touchpoint", "channel", "stage"]) }
+        if chance(0.2) { text += " KEEP REPEATS" }
+        if chance(0.2) { text += " MAX LENGTH " + pick(["1", "2"]) }
+        if chance(0.2) { text += " MIN SHARE " + pick(["10", "40"]) }
+        if chance(0.2) { text += " TOP " + pick(["1", "3"]) }
+        return text
+    }
     if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
     if grouped && chance(0.4) { return text + pick([" COMPARE", " COMPARE CONFIDENCE 90", " COMPARE AGAINST web"]) }
     if text.contains("DURING") && chance(0.4) { return text + " COMPARE PREVIOUS" }
@@ -152,7 +177,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         let server = try TemporaryServer.start()
         defer { server.stop() }
         var kinds: [String: Int] = [:]
-        let compared = try Self.compareRandomFunnels(logs: 0..<6, statements: 40, comparedKinds: &kinds) { logNumber in
+        let compared = try Self.compareRandomFunnels(logs: 0..<6, statements: 60, comparedKinds: &kinds) { logNumber in
             try Self.database(server, "diff\(logNumber)")
         }
         #expect(compared > 300)
@@ -162,7 +187,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["DIRECTLY", default: 0] > 20 && kinds["SAME", default: 0] > 20
                 && kinds["RETENTION", default: 0] > 20 && kinds["SHOW CUSTOMER", default: 0] > 3
                 && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20
-                && kinds["VALUE", default: 0] > 15, "\(kinds)")
+                && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
+                && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -205,7 +231,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

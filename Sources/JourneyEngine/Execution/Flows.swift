@@ -204,7 +204,6 @@ package enum Flows {
 
     static func treeResult(_ plan: FunnelPlan, spec: FlowSpec, counted: TreeAggregation, keys: GroupKeyReader,
                            catalog: StoreCatalog) -> QueryResult {
-        let names = names(spec.column, catalog: catalog)
         var merged: [GroupKeys.GroupKey: (anchors: Int, paths: [[Int32]: Int])] = [:]
         for (raw, n) in counted.anchors {
             let key = GroupKeys.GroupKey(cells: keys.cells(raw))
@@ -213,9 +212,23 @@ package enum Flows {
         }
         var groups = merged.map { (key: $0.key.cells, value: $0.value) }
         groups.sort { keys.precedes($0.key, size: $0.value.anchors, $1.key, size: $1.value.anchors) }
+        return treeResult(plan, spec: spec, groups: groups, catalog: catalog)
+    }
+
+    /// The trees of groups in their order: per group, the customers with an anchor and each path's customers.
+    package static func treeResult(_ plan: FunnelPlan, spec: FlowSpec,
+                                   groups: [(key: [Cell], value: (anchors: Int, paths: [[Int32]: Int]))],
+                                   catalog: StoreCatalog) -> QueryResult {
+        let names = names(spec.column, catalog: catalog)
+        var groups = groups
         // Without BY the anchor's row is there even when nobody reaches it, as a funnel's first step is.
         if groups.isEmpty, plan.breakdown.isEmpty { groups = [(key: [], value: (anchors: 0, paths: [:]))] }
-        let forward = counted.forward
+        let (steps, forward): (Int, Bool)
+        switch spec.kind {
+        case .after(let n): (steps, forward) = (n, true)
+        case .before(let n): (steps, forward) = (n, false)
+        default: preconditionFailure("a tree flows after or before an anchor")
+        }
         var rows: [[Cell]] = []
         for group in groups {
             for r in treeRows(group.value.paths, anchors: group.value.anchors, spec: spec, names: names, forward: forward) {
@@ -238,7 +251,7 @@ package enum Flows {
         let column = "\(spec.column)"
         let direction = forward ? "after" : "before"
         var notes = ["\(anchors) customers reached \(spec.anchorLabel); each is followed from the first such event: the"
-                     + " \(column) of the next \(counted.steps) admitted events \(direction) it, "
+                     + " \(column) of the next \(steps) admitted events \(direction) it, "
                      + (spec.keepRepeats ? "repeats kept" : "repeats collapsed")
                      + (forward ? "; (end): no more events" : "; (start): no earlier events")]
         if spec.minShare != nil || spec.top != nil {
@@ -253,13 +266,19 @@ package enum Flows {
 
     static func betweenResult(_ plan: FunnelPlan, spec: FlowSpec, counted: BetweenAggregation,
                               catalog: StoreCatalog) -> QueryResult {
+        betweenResult(plan, spec: spec, counts: counted.counts, catalog: catalog)
+    }
+
+    /// Ranks paths counted elsewhere (column codes and the markers above): per path, its customers.
+    package static func betweenResult(_ plan: FunnelPlan, spec: FlowSpec, counts paths: [[Int32]: Int],
+                                      catalog: StoreCatalog) -> QueryResult {
         let names = names(spec.column, catalog: catalog)
-        let total = counted.customers
+        let total = paths.values.reduce(0, +)
         let top = spec.top ?? PathFinder.defaultTop
         // Only paths at least as common as the top-th can be listed: spell out just those (as PathFinder does).
-        let counts = counted.counts.values.sorted(by: >)
+        let counts = paths.values.sorted(by: >)
         let threshold = counts.isEmpty || top == 0 ? Int.max : counts[min(top, counts.count) - 1]
-        let entries = ranked(counted.counts.filter { $0.value >= threshold }.map { path, n in
+        let entries = ranked(paths.filter { $0.value >= threshold }.map { path, n in
             (label: path.map { label($0, names: names) }.joined(separator: " > "), customers: n, value: ())
         })
         var rows: [[Cell]] = []
@@ -280,7 +299,7 @@ package enum Flows {
             who = "converters"
         }
         let share = spec.kind == .converted ? "pct_of_converters" : "pct_of_lost"
-        var notes = ["\(total) \(who), \(counted.counts.count) distinct paths; a path is the \(spec.column)"
+        var notes = ["\(total) \(who), \(paths.count) distinct paths; a path is the \(spec.column)"
                      + " of the admitted events " + (spec.kind == .converted ? "from the first step to the last"
                                                                               : "from the first step to the last event inside the window")
                      + ", " + (spec.keepRepeats ? "repeats kept" : "repeats collapsed")]

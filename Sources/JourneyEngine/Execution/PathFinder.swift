@@ -9,15 +9,20 @@ package enum PathFinder {
 
     /// Ranks the paths `aggregation` counted over the customers whose chain fills the last step.
     static func result(_ plan: FunnelPlan, counted: PathAggregation, catalog: StoreCatalog) -> QueryResult {
+        result(plan, counts: counted.counts, catalog: catalog)
+    }
+
+    /// Ranks paths (touchpoint codes, -1 for none) counted elsewhere: per path, how many converters took it.
+    package static func result(_ plan: FunnelPlan, counts paths: [[Int32]: Int], catalog: StoreCatalog) -> QueryResult {
         let names = Dictionary((catalog.codes[.touchpoint] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                uniquingKeysWith: { a, _ in a })
-        let converters = counted.counts.values.reduce(0, +)
+        let converters = paths.values.reduce(0, +)
         let top = plan.funnel.limit ?? defaultTop
         // Only paths at least as common as the top-th can rank: find that count first (integers sort fast), then
         // spell out and order just those.
-        let counts = counted.counts.values.sorted(by: >)
+        let counts = paths.values.sorted(by: >)
         let threshold = counts.isEmpty || top == 0 ? Int.max : counts[min(top, counts.count) - 1]
-        let labelled = counted.counts.filter { $0.value >= threshold }.map { path, customers in
+        let labelled = paths.filter { $0.value >= threshold }.map { path, customers in
             (text: path.map { $0 < 0 ? noTouchpoint : names[Int64($0)] ?? noTouchpoint }.joined(separator: " > "),
              customers: customers)
         }
@@ -29,7 +34,7 @@ package enum PathFinder {
             [.int(Int64(rank + 1)), .text(entry.text), .int(Int64(entry.customers)),
              .percent(100 * Double(entry.customers) / Double(converters))]
         }
-        let notes = ["\(converters) converters (chains reaching step \(plan.shape.stepCount)), \(counted.counts.count) distinct paths;"
+        let notes = ["\(converters) converters (chains reaching step \(plan.shape.stepCount)), \(paths.count) distinct paths;"
                      + " a path is the touchpoints of the admitted events from the first step to the last, repeats collapsed"]
         return QueryResult(title: "paths: " + plan.funnel.text,
                            columns: [ColumnInfo("rank", type: .integer), ColumnInfo("path", type: .text),

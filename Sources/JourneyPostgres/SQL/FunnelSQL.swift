@@ -260,62 +260,81 @@ enum FunnelSQL {
     private static func chainsByFunction(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
         let n = plan.shape.stepCount
         let general = needsGeneralMatcher(plan.shape)
+        try admittedEvents(plan, &q)
+        let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
+        q.sql += "k AS (\n  SELECT customer, " + (general ? journeyChainCall(plan, &q) : funnelChainCall(plan, &q)) + " AS chain"
+        q.sql += keys.map { ",\n    \(ordered($0)) AS \($0)s" }.joined()
+        // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
+        q.sql += "\n  FROM r" + (plan.shape.directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
+        // funnel_chain's array is the times; journey_chain's the start's index, the times, then the positions.
+        if general {
+            q.sql += "c AS (SELECT customer, (cardinality(chain) - 1) / 2 AS level, "
+            // Step k's time only below the level (past it the array holds the positions).
+            q.sql += ((0..<n).map { "(CASE WHEN cardinality(chain) > \(2 * $0 + 1) THEN chain[\($0 + 2)] END) AS t\($0)" }
+                      + keys.map { "\($0)s[chain[1]] AS \($0)" })
+                .joined(separator: ", ")
+        } else {
+            q.sql += "c AS (SELECT customer, cardinality(chain) AS level, "
+            q.sql += (0..<n).map { "chain[\($0 + 1)] AS t\($0)" }.joined(separator: ", ")
+        }
+        q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
+    }
+
+    /// A column of `r` aggregated per customer in the events' order.
+    static func ordered(_ column: String) -> String { "array_agg(\(column) ORDER BY time, seq)" }
+
+    /// `WITH r AS (...),`: the admitted events (WHERE, FOR) with their step mask (one bit per step, then one per
+    /// exclusion, the bits the plan gives them), the BY keys' columns, the SAME value and `extra` columns.
+    static func admittedEvents(_ plan: FunnelPlan, _ q: inout PostgresSQL, extra: [String] = []) throws(PostgresUnsupported) {
         let conditions = plan.request.steps
         let byAttribute = plan.breakdown.contains { if case .customerAttribute = $0 { true } else { false } }
         let join = byAttribute || ([plan.request.filter] + conditions).contains(where: PostgresPredicate.readsAttributes)
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
         q.sql += "WITH r AS (\n  SELECT e.customer, e.time, e.seq, "
-        // One mask bit per step, then one per exclusion (the bits the plan gives them).
         for (k, condition) in conditions.enumerated() {
             if k > 0 { q.sql += "\n    | " }
             q.sql += "(CASE WHEN "
             try PostgresPredicate.append(condition, to: &q)
-            let bit = k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k))
-            q.sql += " THEN \(bit)::bigint ELSE 0::bigint END)"
+            q.sql += " THEN \(bit(k))::bigint ELSE 0::bigint END)"
         }
         q.sql += " AS mask"
         q.sql += keySelections(plan, &q)
-        let same = sameValue(plan, &q)
-        if let same { q.sql += ",\n    \(same) AS same" }
+        if let same = sameValue(plan, &q) { q.sql += ",\n    \(same) AS same" }
+        q.sql += extra.map { ",\n    \($0)" }.joined()
         q.sql += "\n  FROM journeyql.events e\(join)\n  WHERE "
         try PostgresPredicate.append(plan.request.filter, to: &q)
         q.sql += "\n),\n"
-        func bound(_ value: Int64?) -> String { value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
-        func array(_ column: String) -> String { "array_agg(\(column) ORDER BY time, seq)" }
-        let window = bound(plan.window)
-        let lower = bound(plan.shape.startBounds?.lower)
-        let upper = bound(plan.shape.startBounds?.upper)
-        let strict = plan.shape.strictTime ? "TRUE" : "FALSE"
-        // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
-        let directly = plan.shape.directly
-        let values = same == nil ? "NULL::jsonb[]" : array("same")
-        let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
-        q.sql += "k AS (\n  SELECT customer, "
-        if general {
-            let shape = plan.shape
-            let optional = "ARRAY[" + shape.optional.map { $0 ? "TRUE" : "FALSE" }.joined(separator: ", ") + "]::boolean[]"
-            let gaps = "ARRAY[" + shape.gapWindows.map { $0.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint" }
-                .joined(separator: ", ") + "]::bigint[]"
-            let exclusions = shape.exclusions
-            let bits = "ARRAY[" + exclusions.map { exclusion in
-                exclusion.bit == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(exclusion.bit))
-            }.joined(separator: ", ") + "]::bigint[]"
-            let from = "ARRAY[" + exclusions.map { String($0.from) }.joined(separator: ", ") + "]::integer[]"
-            let to = "ARRAY[" + exclusions.map { String($0.to) }.joined(separator: ", ") + "]::integer[]"
-            q.sql += "journeyql.journey_chain(\(array("time")), \(array("mask")), \(values), \(n), \(optional), \(gaps), "
-            q.sql += "\(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(bits), \(from), \(to)) AS chain"
-        } else {
-            q.sql += "journeyql.funnel_chain(\(array("time")), \(array("mask")), "
-            q.sql += "\(n), \(window), \(lower), \(upper), \(strict), \(directly ? "TRUE" : "FALSE"), \(values)) AS chain"
-        }
-        q.sql += keys.map { ",\n    \(array($0)) AS \($0)s" }.joined()
-        q.sql += "\n  FROM r" + (directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
-        // funnel_chain's array is the times; journey_chain's the start's index, then the times.
-        let first = general ? 2 : 1
-        q.sql += "c AS (SELECT customer, cardinality(chain) - \(first - 1) AS level, "
-        q.sql += ((0..<n).map { "chain[\($0 + first)] AS t\($0)" } + keys.map { "\($0)s[chain[1]] AS \($0)" })
-            .joined(separator: ", ")
-        q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
+    }
+
+    /// Mask bit k as a bigint literal (bit 63 is the sign bit).
+    static func bit(_ k: Int) -> String { k == 63 ? "(-9223372036854775807 - 1)" : String(Int64(1) << Int64(k)) }
+
+    private static func bound(_ value: Int64?, _ q: inout PostgresSQL) -> String {
+        value.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
+    }
+
+    /// The call of `journeyql.funnel_chain` over `r`'s rows of one customer.
+    private static func funnelChainCall(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
+        let shape = plan.shape
+        let values = shape.sameColumn == nil ? "NULL::jsonb[]" : ordered("same")
+        return "journeyql.funnel_chain(\(ordered("time")), \(ordered("mask")), \(shape.stepCount), "
+            + "\(bound(plan.window, &q)), \(bound(shape.startBounds?.lower, &q)), \(bound(shape.startBounds?.upper, &q)), "
+            + "\(shape.strictTime ? "TRUE" : "FALSE"), \(shape.directly ? "TRUE" : "FALSE"), \(values))"
+    }
+
+    /// The call of `journeyql.journey_chain` over `r`'s rows of one customer: [start index, times..., positions...].
+    static func journeyChainCall(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
+        let shape = plan.shape
+        let values = shape.sameColumn == nil ? "NULL::jsonb[]" : ordered("same")
+        let optional = "ARRAY[" + shape.optional.map { $0 ? "TRUE" : "FALSE" }.joined(separator: ", ") + "]::boolean[]"
+        let gaps = "ARRAY[" + shape.gapWindows.map { bound($0, &q) }.joined(separator: ", ") + "]::bigint[]"
+        let exclusions = shape.exclusions
+        let bits = "ARRAY[" + exclusions.map { bit($0.bit) }.joined(separator: ", ") + "]::bigint[]"
+        let from = "ARRAY[" + exclusions.map { String($0.from) }.joined(separator: ", ") + "]::integer[]"
+        let to = "ARRAY[" + exclusions.map { String($0.to) }.joined(separator: ", ") + "]::integer[]"
+        return "journeyql.journey_chain(\(ordered("time")), \(ordered("mask")), \(values), \(shape.stepCount), \(optional), "
+            + "\(gaps), \(bound(plan.window, &q)), \(bound(shape.startBounds?.lower, &q)), \(bound(shape.startBounds?.upper, &q)), "
+            + "\(shape.strictTime ? "TRUE" : "FALSE"), \(shape.directly ? "TRUE" : "FALSE"), \(bits), \(from), \(to))"
     }
 
     /// The final SELECT over `c`: customers per level, customers in progress (level k, window still open at the

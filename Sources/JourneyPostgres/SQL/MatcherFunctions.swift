@@ -102,8 +102,8 @@ package enum MatcherFunctions {
     /// per pair of steps (k, k′) that may be consecutive: O(m²·n) instead of O(m·g·n), the same answer.
     /// Arguments: `optional[k]` and `gaps[k]` per step (1-based), `excl_bits[e]` the mask bit of exclusion e, which
     /// voids a pair (k, k′) with `excl_from[e]` ≤ k and k′ ≤ `excl_to[e]` (0-based steps). Returns the start's
-    /// index in the arrays, then the times of the chain's steps (NULL for a skipped optional step); an empty array
-    /// when no start lies in [lower, upper).
+    /// index in the arrays, then the times of the chain's steps (NULL for a skipped optional step), then their
+    /// indices (0 for a skipped step): 1 + 2·level elements; an empty array when no start lies in [lower, upper).
     static func journeyChain(schema: String?) -> String {
         """
         CREATE FUNCTION \(schema.map { $0 + "." } ?? "")journey_chain(times bigint[], masks bigint[], same jsonb[], steps integer,
@@ -348,7 +348,104 @@ package enum MatcherFunctions {
           FOREACH v IN ARRAY positions LOOP
             result := result || CASE WHEN v > 0 THEN times[v] END;
           END LOOP;
+          FOREACH v IN ARRAY positions LOOP
+            result := result || v::bigint;
+          END LOOP;
           RETURN result;
+        END
+        $body$;
+        """
+    }
+
+    /// The signatures of the path functions.
+    static let chainPathSignature =
+        "journeyql.chain_path(bigint[],bigint[],integer[],integer,boolean,integer,bigint,bigint,boolean,integer)"
+    static let flowPathSignature =
+        "journeyql.flow_path(bigint[],bigint[],integer[],bigint,bigint,boolean,integer,boolean)"
+
+    /// `journeyql.chain_path(chain, times, vals, steps, lost, lost_at, win, horizon, keep, max_length)`: the path
+    /// of PATHS between steps (grammar/SEMANTICS.md, "Paths" and "Flows") for one customer, from journey_chain's
+    /// result over all their admitted events: the values (`vals`, codes of the OF column; NULL is -1, "(none)") of
+    /// the events from the chain's first event to its last filled step's (a converter), or, with `lost`, to the last
+    /// event inside the window of a customer lost (at `lost_at`) whose window has closed; consecutive repeats
+    /// collapsed unless `keep`; longer than `max_length`, its first values and -4 ("…"). NULL for a customer the
+    /// paths do not count. Flows.BetweenAggregation and PathFinder.PathAggregation, line for line.
+    static func chainPath(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")chain_path(chain bigint[], times bigint[], vals integer[], steps integer,
+                                             lost boolean, lost_at integer, win bigint, horizon bigint,
+                                             keep boolean, max_length integer)
+        RETURNS integer[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          level integer; first integer := 2147483647; last integer := 0; p bigint; i integer; v integer;
+          previous integer; started boolean := false; path integer[] := '{}'; most integer;
+        BEGIN
+          IF chain IS NULL OR cardinality(chain) = 0 THEN RETURN NULL; END IF;
+          level := (cardinality(chain) - 1) / 2;
+          FOR i IN 1..level LOOP
+            p := chain[1 + level + i];
+            IF p > 0 THEN first := least(first, p::integer); last := greatest(last, p::integer); END IF;
+          END LOOP;
+          IF last = 0 THEN RETURN NULL; END IF;
+          IF lost THEN
+            IF level >= steps OR (lost_at IS NOT NULL AND level <> lost_at) THEN RETURN NULL; END IF;
+            IF win IS NOT NULL AND horizon IS NOT NULL AND times[first] + win > horizon THEN RETURN NULL; END IF;
+            -- The lost customer's path runs on to the last admitted event inside the window.
+            IF win IS NULL THEN
+              last := n;
+            ELSE
+              last := first;
+              WHILE last < n AND times[last + 1] - times[first] <= win LOOP last := last + 1; END LOOP;
+            END IF;
+          ELSIF level < steps THEN
+            RETURN NULL;
+          END IF;
+          most := CASE WHEN max_length IS NULL THEN 2147483647 ELSE max_length + 1 END;
+          FOR i IN first..last LOOP
+            EXIT WHEN cardinality(path) >= most;
+            v := coalesce(vals[i], -1);
+            IF keep OR NOT started OR v <> previous THEN path := path || v; END IF;
+            previous := v; started := true;
+          END LOOP;
+          IF max_length IS NOT NULL AND cardinality(path) > max_length THEN path := path[1:max_length] || -4; END IF;
+          RETURN path;
+        END
+        $body$;
+        """
+    }
+
+    /// `journeyql.flow_path(times, masks, vals, lower, upper, forward, steps, keep)`: PATHS AFTER|BEFORE for one
+    /// customer: the anchor is the first event of step 1 (bit 1) in [lower, upper); returns its index, then the
+    /// values (as chain_path's) of the `steps` events after it (or before it, nearest first), repeats collapsed
+    /// unless `keep` (the anchor's own value counting as the one before), ending in -2 "(end)" (or -3 "(start)")
+    /// when shorter. NULL without an anchor. Flows.TreeAggregation, line for line.
+    static func flowPath(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")flow_path(times bigint[], masks bigint[], vals integer[], lower_bound bigint,
+                                            upper_bound bigint, forward boolean, steps integer, keep boolean)
+        RETURNS integer[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          a integer := 0; i integer; v integer; previous integer; path integer[] := '{}';
+        BEGIN
+          FOR i IN 1..n LOOP
+            IF masks[i] & 1 <> 0 AND (lower_bound IS NULL OR times[i] >= lower_bound)
+               AND (upper_bound IS NULL OR times[i] < upper_bound) THEN
+              a := i; EXIT;
+            END IF;
+          END LOOP;
+          IF a = 0 THEN RETURN NULL; END IF;
+          previous := coalesce(vals[a], -1);
+          i := CASE WHEN forward THEN a + 1 ELSE a - 1 END;
+          WHILE i >= 1 AND i <= n AND cardinality(path) < steps LOOP
+            v := coalesce(vals[i], -1);
+            IF keep OR v <> previous THEN path := path || v; END IF;
+            previous := v;
+            i := i + CASE WHEN forward THEN 1 ELSE -1 END;
+          END LOOP;
+          IF cardinality(path) < steps THEN path := path || CASE WHEN forward THEN -2 ELSE -3 END; END IF;
+          RETURN a || path;
         END
         $body$;
         """
@@ -356,7 +453,8 @@ package enum MatcherFunctions {
 
     /// The functions by signature, with their definitions.
     private static func definitions(schema: String?) -> [(signature: String, text: String)] {
-        [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema))]
+        [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema)),
+         (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
@@ -408,13 +506,16 @@ package enum MatcherFunctions {
     package static var extensionScript: String {
         "-- JourneyQL's matcher functions (journey pg-extension). Install: CREATE EXTENSION journeyql SCHEMA journeyql;\n"
             + "\\echo Use \"CREATE EXTENSION journeyql\" to load this file. \\quit\n"
-            + funnelChain(schema: nil) + "\n" + journeyChain(schema: nil) + "\n"
+            + definitions(schema: nil).map { $0.text + "\n" }.joined()
     }
 
-    /// From 1.0 (funnel_chain alone) to 1.1: adds journey_chain.
+    /// From 1.0 (funnel_chain alone) to 1.1: adds the others.
     package static var updateScript: String {
         "-- JourneyQL's matcher functions, 1.0 to 1.1: ALTER EXTENSION journeyql UPDATE;\n"
             + "\\echo Use \"ALTER EXTENSION journeyql UPDATE\" to load this file. \\quit\n"
-            + journeyChain(schema: nil) + "\n"
+            + definitions(schema: nil).dropFirst().map { $0.text + "\n" }.joined()
     }
+
+    /// Every function's signature: the session uses the function form only where all of them exist.
+    static var signatures: [String] { definitions(schema: nil).map(\.signature) }
 }

@@ -1,0 +1,69 @@
+// PATHS, PATHS between steps with options, and PATHS AFTER|BEFORE as PostgreSQL queries grouped by customer: each
+// customer's path is worked out where their events are (journeyql.chain_path over journey_chain's chain, or
+// journeyql.flow_path), and only the paths with their customer counts reach the final aggregate.
+import JourneyEngine
+import JourneyStore
+
+enum PathsSQL {
+    /// PATHS between steps (plain, or with options): one row per distinct path, its codes (int[]) and customers.
+    /// `spec` nil is plain PATHS: the converters' touchpoints, repeats collapsed.
+    static func between(_ plan: FunnelPlan, spec: FlowSpec?) throws(PostgresUnsupported) -> PostgresSQL {
+        try FunnelSQL.requireSupported(plan)
+        var q = PostgresSQL()
+        let column = spec?.column ?? .touchpoint
+        // Paths read every admitted event, so the chain is found over all of them (journey_chain takes any sequence).
+        try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(column.name) AS val"])
+        let chain = FunnelSQL.journeyChainCall(plan, &q)
+        var lost = "FALSE", lostAt = "NULL::integer"
+        if case .lost(let at) = spec?.kind {
+            lost = "TRUE"
+            if let at { lostAt = "\(at)::integer" }
+        }
+        let window = plan.window.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
+        let horizon = plan.horizon.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
+        let maxLength = spec?.maxLength.map { "\($0)::integer" } ?? "NULL::integer"
+        q.sql += "k AS (\n  SELECT journeyql.chain_path(\(chain), \(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("val")), "
+        q.sql += "\(plan.shape.stepCount), \(lost), \(lostAt), \(window), \(horizon), "
+        q.sql += "\(spec?.keepRepeats == true ? "TRUE" : "FALSE"), \(maxLength)) AS path\n"
+        q.sql += "  FROM r\n  GROUP BY customer\n)\n"
+        q.sql += "SELECT path, count(*) FROM k WHERE path IS NOT NULL GROUP BY path"
+        return q
+    }
+
+    /// PATHS AFTER|BEFORE: one row per (BY keys, path): the key columns (as FunnelSQL.keyCells reads them), the
+    /// path's codes and its customers. Keys are read at the anchor, picked from per-customer arrays by its index.
+    static func tree(_ plan: FunnelPlan, spec: FlowSpec) throws(PostgresUnsupported) -> PostgresSQL {
+        if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
+        let (steps, forward): (Int, Bool)
+        switch spec.kind {
+        case .after(let n): (steps, forward) = (n, true)
+        case .before(let n): (steps, forward) = (n, false)
+        default: preconditionFailure("a tree flows after or before an anchor")
+        }
+        var q = PostgresSQL()
+        try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(spec.column.name) AS val"])
+        let lower = plan.shape.startBounds?.lower.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
+        let upper = plan.shape.startBounds?.upper.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
+        let keys = plan.breakdown.indices.flatMap { FunnelSQL.keyColumns(plan, $0) }
+        let periods = plan.breakdown.indices.contains { FunnelSQL.keyColumns(plan, $0).isEmpty }
+        q.sql += "k AS (\n  SELECT journeyql.flow_path(\(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("mask")), "
+        q.sql += "\(FunnelSQL.ordered("val")), \(lower), \(upper), \(forward ? "TRUE" : "FALSE"), \(steps), "
+        q.sql += "\(spec.keepRepeats ? "TRUE" : "FALSE")) AS fp"
+        q.sql += keys.map { ",\n    \(FunnelSQL.ordered($0)) AS \($0)s" }.joined()
+        // A period of the anchor's time needs the times outside the call (the same aggregate: computed once).
+        if periods { q.sql += ",\n    \(FunnelSQL.ordered("time")) AS ts" }
+        q.sql += "\n  FROM r\n  GROUP BY customer\n),\n"
+        q.sql += "a AS (\n  SELECT fp[2:] AS path" + keys.map { ", \($0)s[fp[1]] AS \($0)" }.joined()
+        q.sql += (periods ? ", ts[fp[1]] AS t0" : "") + "\n  FROM k WHERE fp IS NOT NULL\n)\n"
+        let groupKeys = plan.breakdown.indices.flatMap { FunnelSQL.keyExpressions(plan, $0) }
+        q.sql += "SELECT " + (groupKeys + ["path", "count(*)"]).joined(separator: ", ") + " FROM a GROUP BY "
+        q.sql += (1...(groupKeys.count + 1)).map(String.init).joined(separator: ", ")
+        return q
+    }
+
+    /// A path's codes from PostgreSQL's text form of an integer array (`{3,-1,-2}`).
+    static func codes(_ text: String?) -> [Int32] {
+        guard let text else { return [] }
+        return text.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) }
+    }
+}
