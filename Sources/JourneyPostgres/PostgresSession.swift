@@ -228,6 +228,33 @@ package final class PostgresSession: StoreSession {
             result.analysis = .flows
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             emit(.result(result))
+        case .query(let journey, .dropoff(let next, let column)):
+            let started = ContinuousClock.now
+            let query = try DropoffSQL.compile(journey, next: next, of: column)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let width = FunnelSQL.keyWidth(journey)
+            let m = journey.shape.stepCount
+            typealias Group = (key: [Cell], counts: PainPoints.DropoffCounts)
+            var groups: [[String?]: Group] = [:]
+            for row in rows.rows {
+                let raw = Array(row[0..<width])
+                let level = Int(row[width] ?? "0") ?? 0, customers = Int(row[width + 4] ?? "0") ?? 0
+                var group = groups[raw] ?? (FunnelSQL.keyCells(row, journey, catalog: catalog), PainPoints.DropoffCounts(steps: m))
+                group.counts.started += customers
+                if row[width + 1] == "1", level >= 1, level < m {
+                    let k = level - 1
+                    group.counts.lost[k] += customers
+                    group.counts.next[k][DropoffSQL.integers(row[width + 2]), default: 0] += customers
+                    group.counts.last[k][Int64(row[width + 3] ?? "-1") ?? -1, default: []]
+                        .append(contentsOf: DropoffSQL.integers(row[width + 5]))
+                }
+                groups[raw] = group
+            }
+            let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.counts.started },
+                                       limit: false)
+            var results = PainPoints.dropoffResults(journey, next: next, of: column, groups: ordered, catalog: catalog)
+            results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            Self.emitAll(results, .dropoff, emit)
         case .query(_, let aggregation):
             throw PostgresUnsupported(construct: Self.name(of: aggregation))
         case .explain(let journey):

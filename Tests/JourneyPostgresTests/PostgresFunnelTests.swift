@@ -101,6 +101,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         return text
     }
     let paths = chance(0.12)
+    let dropoff = !paths && chance(0.1)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
     let count = Int.random(in: 2...4, using: &rng)
     var text = "FROM " + (0..<count).map { k in
@@ -148,6 +149,13 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.2) { text += " TOP " + pick(["1", "3"]) }
         return text
     }
+    if dropoff {
+        text = "DROPOFF " + text
+        if chance(0.4) { text += " NEXT " + pick(["1", "2", "3"]) }
+        if chance(0.4) { text += " OF " + pick(["touchpoint", "channel", "stage"]) }
+        if chance(0.2) { text += " LIMIT " + pick(["0", "1", "2"]) }
+        return text
+    }
     if chance(0.1) { text += " LIMIT " + pick(["0", "1", "5"]) }
     if grouped && chance(0.4) { return text + pick([" COMPARE", " COMPARE CONFIDENCE 90", " COMPARE AGAINST web"]) }
     if text.contains("DURING") && chance(0.4) { return text + " COMPARE PREVIOUS" }
@@ -188,7 +196,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["RETENTION", default: 0] > 20 && kinds["SHOW CUSTOMER", default: 0] > 3
                 && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20
                 && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
-                && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15, "\(kinds)")
+                && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
+                && kinds["DROPOFF", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -231,7 +240,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

@@ -31,18 +31,18 @@ package enum PainPoints {
 
 extension PainPoints {
     /// One group's drop-off: per step k (index k − 1, k = 1 ... steps − 1), the lost customers and what they did.
-    struct DropoffCounts {
+    package struct DropoffCounts {
         /// Customers who started (the group's size, for ordering groups as the funnel does).
-        var started = 0
-        var lost: [Int]
+        package var started = 0
+        package var lost: [Int]
         /// next[k][codes]: lost customers whose NEXT events had these codes (-1 for none); [] is nothing after.
-        var next: [[[Int64]: Int]]
+        package var next: [[[Int64]: Int]]
         /// last[k][code]: the times from the step event to the last event, of the lost customers whose last event
         /// had this code (-1 for none); under `nothingAfterCode` (no event after) the times are zeros that only
         /// count the customers, and no median is shown.
-        var last: [[Int64: [Int64]]]
+        package var last: [[Int64: [Int64]]]
 
-        init(steps: Int) {
+        package init(steps: Int) {
             lost = Array(repeating: 0, count: max(0, steps - 1))
             next = Array(repeating: [:], count: max(0, steps - 1))
             last = Array(repeating: [:], count: max(0, steps - 1))
@@ -59,7 +59,7 @@ extension PainPoints {
     }
 
     /// The code standing for "nothing after" among the last events (codes are never negative, -1 is no value).
-    static let nothingAfterCode: Int64 = -2
+    package static let nothingAfterCode: Int64 = -2
 
     /// Counts, per group and step, what the lost customers did after their step event.
     struct DropoffAggregation: ChainAggregation {
@@ -134,11 +134,7 @@ extension PainPoints {
     /// The two DROPOFF tables, "next" and "last".
     static func dropoffResults(_ plan: FunnelPlan, next: Int, of column: EventColumn, counted: DropoffAggregation,
                                catalog: StoreCatalog) -> [QueryResult] {
-        let funnel = plan.funnel
         let m = plan.shape.stepCount
-        let names = Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
-                               uniquingKeysWith: { a, _ in a })
-        func name(_ code: Int64) -> String { code < 0 ? noValue : names[code] ?? noValue }
         // Raw keys that display alike are one group, as in the funnel.
         var merged: [GroupKeys.GroupKey: DropoffCounts] = [:]
         for (raw, counts) in counted.groups {
@@ -147,6 +143,18 @@ extension PainPoints {
         let groups = merged.map { (key: $0.key.cells, counts: $0.value) }.sorted {
             counted.keys.precedes($0.key, size: $0.counts.started, $1.key, size: $1.counts.started)
         }
+        return dropoffResults(plan, next: next, of: column, groups: groups, catalog: catalog)
+    }
+
+    /// The two tables from groups already in order (by the customers who started, as the funnel orders them).
+    package static func dropoffResults(_ plan: FunnelPlan, next: Int, of column: EventColumn,
+                                       groups: [(key: [Cell], counts: DropoffCounts)],
+                                       catalog: StoreCatalog) -> [QueryResult] {
+        let funnel = plan.funnel
+        let m = plan.shape.stepCount
+        let names = Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
+                               uniquingKeysWith: { a, _ in a })
+        func name(_ code: Int64) -> String { code < 0 ? noValue : names[code] ?? noValue }
         let limit = funnel.limit ?? defaultLimit
         let keyColumns = funnel.breakdown.map { ColumnInfo($0.description) }
         let stepColumns = [ColumnInfo("step", type: .integer), ColumnInfo("name", type: .text),

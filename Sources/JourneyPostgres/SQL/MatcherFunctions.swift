@@ -451,10 +451,54 @@ package enum MatcherFunctions {
         """
     }
 
+    static let dropoffPointSignature =
+        "journeyql.dropoff_point(bigint[],bigint[],integer[],integer,integer,bigint,bigint)"
+
+    /// `journeyql.dropoff_point(chain, times, vals, steps, next, win, horizon)`: DROPOFF for one customer
+    /// (grammar/SEMANTICS.md, "Drop-off"), from journey_chain's result over all their admitted events: NULL when no
+    /// chain starts; else the start's index, the level and whether the customer is lost (level below the last
+    /// step, window closed at the horizon), and for the lost: the OF value (`vals`; NULL is -1) of their last
+    /// event after the step event and the time to it (-2 and 0 with nothing after), then the values of the first
+    /// `next` events after it. PainPoints.DropoffAggregation, line for line.
+    static func dropoffPoint(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")dropoff_point(chain bigint[], times bigint[], vals integer[], steps integer,
+                                                next integer, win bigint, horizon bigint)
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          level integer; start integer; anchor integer := 0; p bigint; i integer; result bigint[];
+        BEGIN
+          IF chain IS NULL OR cardinality(chain) = 0 THEN RETURN NULL; END IF;
+          level := (cardinality(chain) - 1) / 2;
+          start := chain[1];
+          IF level >= steps OR (win IS NOT NULL AND horizon IS NOT NULL AND times[start] + win > horizon) THEN
+            RETURN ARRAY[start, level, 0];
+          END IF;
+          -- The step event: the latest event of the chain.
+          FOR i IN 1..level LOOP
+            p := chain[1 + level + i];
+            IF p > anchor THEN anchor := p; END IF;
+          END LOOP;
+          IF anchor < n THEN
+            result := ARRAY[start, level, 1, coalesce(vals[n], -1), times[n] - times[anchor]];
+          ELSE
+            result := ARRAY[start, level, 1, -2, 0];
+          END IF;
+          FOR i IN anchor + 1..least(n, anchor + next) LOOP
+            result := result || coalesce(vals[i], -1)::bigint;
+          END LOOP;
+          RETURN result;
+        END
+        $body$;
+        """
+    }
+
     /// The functions by signature, with their definitions.
     private static func definitions(schema: String?) -> [(signature: String, text: String)] {
         [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema)),
-         (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema))]
+         (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema)),
+         (dropoffPointSignature, dropoffPoint(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
