@@ -228,6 +228,39 @@ package final class PostgresSession: StoreSession {
             result.analysis = .flows
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             emit(.result(result))
+        case .query(let journey, .stages(let inactiveAfter, let defaultOrder)):
+            let started = ContinuousClock.now
+            let query = try StagesSQL.compile(journey, inactiveAfter: inactiveAfter)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            let width = FunnelSQL.keyWidth(journey)
+            let n = journey.shape.stepCount
+            typealias Group = (key: [Cell], tally: StageMap.Summary)
+            var groups: [[String?]: Group] = [:]
+            for row in rows.rows {
+                let raw = Array(row[0..<width])
+                func int(_ i: Int) -> Int { Int(row[width + i] ?? "0") ?? 0 }
+                var group = groups[raw] ?? (FunnelSQL.keyCells(row, journey, catalog: catalog), StageMap.Summary(stageCount: n))
+                let x = int(1)
+                switch int(0) {
+                case 0:
+                    group.tally.reached[x] = int(2)
+                    group.tally.furthest[x] = int(3)
+                    group.tally.churned[x] = int(4)
+                case 1:
+                    group.tally.movedOn[x] = int(2)
+                    group.tally.stayMedian[x] = row[width + 5].flatMap(Double.init)
+                case 2:
+                    group.tally.transitions[x] = int(2)
+                    group.tally.transitionCustomers[x] = int(3)
+                default:
+                    group.tally.customers = int(2)
+                }
+                groups[raw] = group
+            }
+            let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.tally.customers })
+            var results = StageMap.results(journey, groups: ordered, inactiveAfter: inactiveAfter, defaultOrder: defaultOrder)
+            results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            Self.emitAll(results, .stages, emit)
         case .query(let journey, .dropoff(let next, let column)):
             let started = ContinuousClock.now
             let query = try DropoffSQL.compile(journey, next: next, of: column)

@@ -100,6 +100,15 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.3) { text += " BY " + pick(["channel", "customer.segment", "amount", "week"]) }
         return text
     }
+    if chance(0.08) {
+        var text = "STAGES"
+        if chance(0.4) { text += " WHERE " + pick(["channel != email", "amount > 1", "customer.segment = b2b", "device IS NULL"]) }
+        if chance(0.3) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "DURING 2024-01-01T00:01:00Z .. 2024-01-03"]) }
+        if chance(0.4) { text += " BY " + pick(["channel", "device", "customer.segment", "amount", "week", "touchpoint"]) }
+        if chance(0.4) { text += " INACTIVE AFTER " + pick(["1 minute", "1 hour", "1 day", "7 days"]) }
+        if chance(0.1) { text += " LIMIT " + pick(["0", "1", "3"]) }
+        return text
+    }
     let paths = chance(0.12)
     let dropoff = !paths && chance(0.1)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
@@ -197,7 +206,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20
                 && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
                 && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
-                && kinds["DROPOFF", default: 0] > 15, "\(kinds)")
+                && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -240,7 +249,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

@@ -156,11 +156,59 @@ package enum StageMap {
     /// The two tables: stages (one row per stage of the order, per group) and transitions (one row per observed
     /// change of stage, per group). Groups come in the funnel's order, LIMIT applied.
     static func results(_ plan: FunnelPlan, counted: Tallying, keys: GroupKeyReader, defaultOrder: Bool) -> [QueryResult] {
-        let stages = plan.stepLabels
-        let n = stages.count
+        let n = plan.stepLabels.count
         let groups = keys.orderedGroups(counted.byKey, ungrouped: counted.addedUngrouped ? counted.ungrouped : nil,
                                         limit: plan.funnel.limit, size: \.customers, add: { $0.add($1) },
                                         empty: { Tally(stageCount: n) })
+        return results(plan, groups: groups.map { (key: $0.key, tally: Summary($0.tally)) },
+                       inactiveAfter: counted.inactiveAfter, defaultOrder: defaultOrder)
+    }
+
+    /// A group's numbers as the tables show them: the tally with each stage's median first stay worked out (an
+    /// engine that keeps the stays elsewhere, as PostgreSQL does, makes it from its own aggregates).
+    package struct Summary: Sendable {
+        package var customers = 0
+        package var reached: [Int]
+        package var furthest: [Int]
+        package var churned: [Int]
+        /// Per stage, the median first stay and how many customers moved on (left the stage).
+        package var stayMedian: [Double?]
+        package var movedOn: [Int]
+        /// [i * n + j]: transitions from stage i to stage j, and the customers making one.
+        package var transitions: [Int]
+        package var transitionCustomers: [Int]
+
+        package init(stageCount n: Int) {
+            reached = Array(repeating: 0, count: n)
+            furthest = reached
+            churned = reached
+            movedOn = reached
+            stayMedian = Array(repeating: nil, count: n)
+            transitions = Array(repeating: 0, count: n * n)
+            transitionCustomers = transitions
+        }
+
+        init(_ t: Tally) {
+            customers = t.customers
+            reached = t.reached
+            furthest = t.furthest
+            churned = t.churned
+            stayMedian = t.stays.map { Quantiles.continuous($0, [0.5])[0] }
+            movedOn = t.stays.map(\.count)
+            transitions = t.transitions
+            transitionCustomers = t.transitionCustomers
+        }
+    }
+
+    /// The two tables from groups already in order, LIMIT applied.
+    package static func results(_ plan: FunnelPlan, groups: [(key: [Cell], tally: Summary)], inactiveAfter: Int64,
+                                defaultOrder: Bool) -> [QueryResult] {
+        let stages = plan.stepLabels
+        let n = stages.count
+        var groups = groups
+        if groups.isEmpty && plan.breakdown.isEmpty && plan.funnel.limit != 0 {
+            groups = [(key: [], tally: Summary(stageCount: n))]
+        }
         func percent(_ part: Int, _ whole: Int) -> Cell { whole == 0 ? .null : .percent(100 * Double(part) / Double(whole)) }
 
         let keyColumns = plan.funnel.breakdown.map { ColumnInfo($0.description) }
@@ -168,11 +216,10 @@ package enum StageMap {
         var transitionRows: [[Cell]] = []
         for (key, tally) in groups {
             for k in 0..<n {
-                let median = Quantiles.continuous(tally.stays[k], [0.5])[0]
                 stageRows.append(key + [.int(Int64(k + 1)), .text(stages[k]), .int(Int64(tally.reached[k])),
                                         percent(tally.reached[k], tally.customers), .int(Int64(tally.furthest[k])),
                                         percent(tally.furthest[k], tally.customers),
-                                        median.map { .duration($0) } ?? .null, .int(Int64(tally.stays[k].count)),
+                                        tally.stayMedian[k].map { .duration($0) } ?? .null, .int(Int64(tally.movedOn[k])),
                                         .int(Int64(tally.churned[k])), percent(tally.churned[k], tally.reached[k])])
             }
             for i in 0..<n {
@@ -204,7 +251,7 @@ package enum StageMap {
         var notes = ["\(total) customers in the map; stage order " + stages.joined(separator: " > ")
                      + (defaultOrder ? " (the default; SET STAGES sets another)" : " (SET STAGES)")]
         if let horizon = plan.horizon {
-            notes.append("churned: last admitted event at least \(PlanPrinter.formatDuration(counted.inactiveAfter)) before "
+            notes.append("churned: last admitted event at least \(PlanPrinter.formatDuration(inactiveAfter)) before "
                          + TimeParser.format(horizon) + ", counted at the stage of the last stage event")
         }
         if plan.funnel.breakdown.contains(where: \.readsFirstStep) {

@@ -494,11 +494,64 @@ package enum MatcherFunctions {
         """
     }
 
+    static let stageWalkSignature =
+        "journeyql.stage_walk(bigint[],bigint[],integer,bigint,bigint,bigint,bigint)"
+
+    /// `journeyql.stage_walk(times, masks, stages, lower, upper, horizon, inactive)`: STAGES for one customer
+    /// (grammar/SEMANTICS.md, "The journey map") over all their admitted events, bit k of a mask saying the event is
+    /// in stage k (its stage is the latest such k). NULL when the customer is not in the map (no stage event, or the
+    /// first outside [lower, upper)); else: the first stage event's index, the stages reached (a bit set), the
+    /// furthest, the stage they churned at (-1 unless the last admitted event is `inactive` or more before
+    /// `horizon`), the number of first stays, then each as (stage, length), then every transition as
+    /// from · stages + to. StageMap.Tally.add, line for line.
+    static func stageWalk(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")stage_walk(times bigint[], masks bigint[], stages integer, lower_bound bigint,
+                                             upper_bound bigint, horizon bigint, inactive bigint)
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          first integer := 0; i integer; b integer; s integer; furthest integer := -1;
+          reached bigint := 0; previous integer := -1; staying integer := -1; entered bigint := 0;
+          stays bigint[] := '{}'; moves bigint[] := '{}';
+        BEGIN
+          FOR i IN 1..n LOOP
+            IF masks[i] <> 0 THEN first := i; EXIT; END IF;
+          END LOOP;
+          IF first = 0 OR (lower_bound IS NOT NULL AND times[first] < lower_bound)
+             OR (upper_bound IS NOT NULL AND times[first] >= upper_bound) THEN
+            RETURN NULL;
+          END IF;
+          FOR i IN first..n LOOP
+            CONTINUE WHEN masks[i] = 0;
+            FOR b IN REVERSE stages - 1..0 LOOP
+              IF masks[i] & (1::bigint << b) <> 0 THEN s := b; EXIT; END IF;
+            END LOOP;
+            IF staying >= 0 AND staying <> s THEN
+              stays := stays || staying::bigint || (times[i] - entered);
+              staying := -1;
+            END IF;
+            IF reached & (1::bigint << s) = 0 THEN
+              reached := reached | (1::bigint << s);
+              furthest := greatest(furthest, s);
+              staying := s; entered := times[i];
+            END IF;
+            IF previous >= 0 AND previous <> s THEN moves := moves || (previous * stages + s)::bigint; END IF;
+            previous := s;
+          END LOOP;
+          RETURN ARRAY[first, reached, furthest,
+                       CASE WHEN horizon IS NOT NULL AND horizon - times[n] >= inactive THEN previous ELSE -1 END,
+                       cardinality(stays) / 2] || stays || moves;
+        END
+        $body$;
+        """
+    }
+
     /// The functions by signature, with their definitions.
     private static func definitions(schema: String?) -> [(signature: String, text: String)] {
         [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema)),
          (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema)),
-         (dropoffPointSignature, dropoffPoint(schema: schema))]
+         (dropoffPointSignature, dropoffPoint(schema: schema)), (stageWalkSignature, stageWalk(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
