@@ -307,11 +307,17 @@ package final class PostgresSession: StoreSession {
                 : try store.importEvents(request.files, options: options, progress: importProgress)
             emit(.message(report.summary(noun: request.customers ? "customers" : "events")))
         case .show(let target):
-            // What definitions match is counted by the SQLite engine only, so far.
             switch target {
-            case .segments, .definitions: throw PostgresUnsupported(construct: "SHOW DEFINITIONS and SHOW SEGMENTS")
-            case .stages where !definitions.names(.stage).isEmpty:
-                throw PostgresUnsupported(construct: "SHOW STAGES with defined stages")
+            case .stages, .segments, .definitions:
+                // What the definitions match, counted here (DefinitionCounter lays out the tables as for SQLite).
+                let counter = DefinitionCounter(
+                    catalog: catalog, parameters: parameters,
+                    behavioural: { _, _ in
+                        throw PostgresUnsupported(construct: "SHOW with a behavioural segment (SEGMENT ... AS CUSTOMERS)")
+                    },
+                    countMatching: { try self.countMatching($0) },
+                    countCustomers: { try self.countCustomers(matching: $0) })
+                emit(.result(try counter.show(target, stored: definitions)))
             default: emit(.result(CatalogTables.result(target, catalog: catalog)))
             }
         case .definition(let change):
@@ -417,6 +423,42 @@ package final class PostgresSession: StoreSession {
         }
         if limit, let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
         return groups
+    }
+
+    /// Events and customers each predicate makes true (as EventStore.countMatching), in one query.
+    private func countMatching(_ predicates: [Predicate]) throws -> [(events: Int, customers: Int)] {
+        guard !predicates.isEmpty else { return [] }
+        var q = PostgresSQL()
+        q.sql = "SELECT "
+        for (i, predicate) in predicates.enumerated() {
+            if i > 0 { q.sql += ", " }
+            q.sql += "count(*) FILTER (WHERE "
+            try PostgresPredicate.append(predicate, to: &q)
+            q.sql += "), count(DISTINCT e.customer) FILTER (WHERE "
+            try PostgresPredicate.append(predicate, to: &q)
+            q.sql += ")"
+        }
+        q.sql += " FROM journeyql.events e"
+        if predicates.contains(where: PostgresPredicate.readsAttributes) {
+            q.sql += " LEFT JOIN journeyql.customers c ON c.customer = e.customer"
+        }
+        let row = try store.connection.execute(q.sql, parameters: q.parameters).rows.first ?? []
+        return predicates.indices.map { i in
+            (Int(row[2 * i] ?? "0") ?? 0, Int(row[2 * i + 1] ?? "0") ?? 0)
+        }
+    }
+
+    /// Customers (every one the store knows) a predicate over the id and attributes makes true, each read as one
+    /// event-less row (as EventStore.countCustomers).
+    private func countCustomers(matching predicate: Predicate) throws -> Int {
+        var q = PostgresSQL()
+        q.sql = """
+            SELECT count(*) FROM journeyql.customers c CROSS JOIN LATERAL (SELECT c.customer AS customer,
+                NULL::bigint AS time, NULL::bigint AS seq, NULL::integer AS stage, NULL::integer AS touchpoint,
+                NULL::integer AS channel, NULL::jsonb AS props) e WHERE 
+            """
+        try PostgresPredicate.append(predicate, to: &q)
+        return Int(try store.connection.execute(q.sql, parameters: q.parameters).rows.first?.first.flatMap { $0 } ?? "0") ?? 0
     }
 
     /// Paths and their customers, from a query whose rows are (codes, customers).

@@ -487,8 +487,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         defer { try? FileManager.default.removeItem(at: folder) }
         let (session, _) = try Self.workedExampleStore(server, in: folder)
         for (text, construct) in [("FROM awareness TO purchase IN ANY ORDER", "IN ANY ORDER"),
-                                  ("STAGES", "STAGES"),
-                                  ("SHOW DEFINITIONS", "SHOW DEFINITIONS")] {
+                                  ("FROM awareness TO purchase TIES ANY ORDER", "TIES ANY ORDER"),
+                                  ("WHY FROM awareness TO purchase", "WHY")] {
             switch results(text, { (source, emit) throws(RunFailure) in try session.run(source, emit: emit) }) {
             case .success: Issue.record("\(text) ran on PostgreSQL")
             case .failure(let failure):

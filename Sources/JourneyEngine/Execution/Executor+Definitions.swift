@@ -24,116 +24,18 @@ extension Executor {
     /// A SHOW table; stages, segments and definitions are counted in the store.
     func showResult(_ target: ShowTarget, parameters: [String: String]) throws -> QueryResult {
         switch target {
-        case .stages: try showStages(parameters: parameters)
-        case .segments: try showSegments(parameters: parameters)
-        case .definitions: try showDefinitions(parameters: parameters)
-        case .touchpoints, .channels, .fields: Executor.show(target, catalog: catalog)
+        case .touchpoints, .channels, .fields: return Executor.show(target, catalog: catalog)
+        case .stages, .segments, .definitions:
+            let counter = DefinitionCounter(
+                catalog: catalog, parameters: parameters,
+                behavioural: { entry, definitions in
+                    let (members, reason) = try behaviouralMembers(entry, parameters: parameters, definitions: definitions)
+                    return (members.map { .customerIn($0) }, reason)
+                },
+                countMatching: { try store.countMatching($0) },
+                countCustomers: { try store.countCustomers(matching: $0) })
+            return try counter.show(target, stored: try Definitions.load(from: store))
         }
-    }
-
-    /// What each stored definition matches now: events (and their customers) for stages and conditions,
-    /// customers (and their events) for segments; nil counts for a definition that no longer checks, with a note.
-    private func counts(of entries: [Definitions.Entry], parameters: [String: String],
-                        definitions: Definitions) throws -> (counts: [(events: Int, customers: Int)?], notes: [String]) {
-        let planner = Planner(catalog: catalog)
-        var predicates: [Predicate] = []
-        var positions: [Int?] = []
-        var notes: [String] = []
-        for entry in entries {
-            // A behavioural segment (SEGMENT x AS CUSTOMERS ...) counts the customers its journey gives now.
-            if entry.kind == .segment, Parser.isCustomersText(entry.text) {
-                let (members, reason) = try behaviouralMembers(entry, parameters: parameters, definitions: definitions)
-                positions.append(members.map { _ in predicates.count })
-                if let members { predicates.append(.customerIn(members)) }
-                if let reason { notes.append("\(entry.title) cannot be counted now: \(reason)") }
-                continue
-            }
-            let (condition, diagnostics) = Checker.expandDefinition(entry, catalog: catalog, parameters: parameters,
-                                                                    definitions: definitions)
-            if let condition {
-                positions.append(predicates.count)
-                predicates.append(planner.compile(condition))
-            } else {
-                positions.append(nil)
-                let reason = diagnostics.first { $0.severity == .error }?.message ?? "it does not check"
-                notes.append("\(entry.title) cannot be counted now: \(reason)")
-            }
-        }
-        let eventCounts = try store.countMatching(predicates)
-        var counts: [(events: Int, customers: Int)?] = []
-        for (entry, position) in zip(entries, positions) {
-            guard let position else {
-                counts.append(nil)
-                continue
-            }
-            if entry.kind == .segment {
-                counts.append((eventCounts[position].events, try store.countCustomers(matching: predicates[position])))
-            } else {
-                counts.append(eventCounts[position])
-            }
-        }
-        return (counts, notes)
-    }
-
-    /// `SHOW STAGES`: the stages of the data and the defined ones (a defined stage replaces the data's stage of the
-    /// same name), in the stored order, then the others by event count.
-    private func showStages(parameters: [String: String]) throws -> QueryResult {
-        let stored = try Definitions.load(from: store)
-        let defined = stored.entries.filter { $0.kind == .stage }
-        let (definedCounts, notes) = try counts(of: defined, parameters: parameters, definitions: stored)
-        return Executor.stagesTable(catalog: catalog, stored: stored, defined: Array(zip(defined, definedCounts)),
-                                    notes: notes)
-    }
-
-    /// The SHOW STAGES table from the catalog and the defined stages with what they match.
-    static func stagesTable(catalog: StoreCatalog, stored: Definitions,
-                            defined: [(Definitions.Entry, (events: Int, customers: Int)?)], notes: [String]) -> QueryResult {
-        // name → (events, definition text)
-        var stages: [(name: String, events: Int?, definition: String?)] = []
-        for s in catalog.stages where stored.entry(.stage, s.name) == nil {
-            stages.append((s.name, s.count, nil))
-        }
-        for (entry, count) in defined {
-            stages.append((entry.name, count?.events, entry.text))
-        }
-        var rows: [[Cell]] = []
-        var listed = Set<[UInt8]>()
-        for (i, name) in catalog.stageOrder.enumerated() {
-            guard let stage = stages.first(where: { $0.name.utf8.elementsEqual(name.utf8) }),
-                  listed.insert(Array(name.utf8)).inserted else { continue }
-            rows.append([.int(Int64(i + 1)), .text(stage.name), stage.events.map { .int(Int64($0)) } ?? .null,
-                         stage.definition.map { .text($0) } ?? .null])
-        }
-        let rest = stages.filter { !listed.contains(Array($0.name.utf8)) }
-            .sorted { ($0.events ?? -1, $1.name) > ($1.events ?? -1, $0.name) }
-        for stage in rest {
-            rows.append([.null, .text(stage.name), stage.events.map { .int(Int64($0)) } ?? .null,
-                         stage.definition.map { .text($0) } ?? .null])
-        }
-        return QueryResult(columns: ["order", "stage", "events", "definition"], rows: rows, notes: notes)
-    }
-
-    /// `SHOW SEGMENTS`: each segment with its customers (from events or the customers file) and their events.
-    private func showSegments(parameters: [String: String]) throws -> QueryResult {
-        let stored = try Definitions.load(from: store)
-        let segments = stored.entries.filter { $0.kind == .segment }
-        let (counts, notes) = try counts(of: segments, parameters: parameters, definitions: stored)
-        let rows: [[Cell]] = zip(segments, counts).map { entry, count in
-            [.text(entry.name), count.map { .int(Int64($0.customers)) } ?? .null,
-             count.map { .int(Int64($0.events)) } ?? .null, .text(entry.text)]
-        }
-        return QueryResult(columns: ["segment", "customers", "events", "definition"], rows: rows, notes: notes)
-    }
-
-    /// `SHOW DEFINITIONS`: every stored definition, in the order made, with what it matches now.
-    private func showDefinitions(parameters: [String: String]) throws -> QueryResult {
-        let stored = try Definitions.load(from: store)
-        let (counts, notes) = try counts(of: stored.entries, parameters: parameters, definitions: stored)
-        let rows: [[Cell]] = zip(stored.entries, counts).map { entry, count in
-            [.text(entry.kind.keyword), .text(entry.name), .text(entry.text),
-             count.map { .int(Int64($0.events)) } ?? .null, count.map { .int(Int64($0.customers)) } ?? .null]
-        }
-        return QueryResult(columns: ["kind", "name", "definition", "events", "customers"], rows: rows, notes: notes)
     }
 
     static func show(_ target: ShowTarget, catalog: StoreCatalog) -> QueryResult {
@@ -143,7 +45,7 @@ extension Executor {
         switch target {
         case .stages:
             // As `showStages` lists them for a store without definitions.
-            return stagesTable(catalog: catalog, stored: Definitions(), defined: [], notes: [])
+            return DefinitionCounter.stagesTable(catalog: catalog, stored: Definitions(), defined: [], notes: [])
         case .touchpoints: return table("touchpoint", catalog.touchpoints)
         case .channels: return table("channel", catalog.channels)
         case .fields:
