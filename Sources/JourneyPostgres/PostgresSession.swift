@@ -90,7 +90,9 @@ package final class PostgresSession: StoreSession {
             throw RunFailure(error)
         }
         let outcome = Checker.check(statement, catalog: catalog, source: source, parameters: parameters,
-                                    definitions: definitions, now: now)
+                                    definitions: definitions, now: now, knownValues: { [store] field in
+                                        try? store.textValues(of: field)
+                                    })
         try Session.admit(outcome, strict: strict, source: source, emit: emit)
         guard let checked = outcome.statement?.resolvingNow(setNow: now, clock: Session.wallClock()) else { return }
         let plan = Planner(catalog: catalog).plan(checked)
@@ -261,6 +263,19 @@ package final class PostgresSession: StoreSession {
             var results = StageMap.results(journey, groups: ordered, inactiveAfter: inactiveAfter, defaultOrder: defaultOrder)
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             Self.emitAll(results, .stages, emit)
+        case .query(let journey, .attribution(let spec)):
+            let started = ContinuousClock.now
+            if let check = try AttributionSQL.textValue(journey, spec: spec),
+               let text = try store.connection.execute(check.sql, parameters: check.parameters).rows.first?.first.flatMap({ $0 }) {
+                throw Attribution.textValue(text, spec: spec, in: source)
+            }
+            let query = try AttributionSQL.compile(journey, spec: spec)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+            var result = Attribution.result(journey, spec, AttributionSQL.totals(rows.rows, models: spec.models.count),
+                                            catalog: catalog)
+            result.analysis = .attribution
+            result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            emit(.result(result))
         case .query(let journey, .dropoff(let next, let column)):
             let started = ContinuousClock.now
             let query = try DropoffSQL.compile(journey, next: next, of: column)
@@ -364,7 +379,7 @@ package final class PostgresSession: StoreSession {
     package func completions(prefix: String, before: String) -> [String] {
         Session.completions(prefix: prefix, before: before, catalog: catalog(),
                             definitions: (try? store.definitions()) ?? Definitions(),
-                            previousResults: previousResults, knownValues: { _ in nil })
+                            previousResults: previousResults, knownValues: { [store] in try? store.textValues(of: $0) })
     }
 
     /// The values of a column with their event counts, from the catalog; properties and attributes are not listed.

@@ -220,3 +220,24 @@ package final class PostgresStore {
         entries.sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
     }
 }
+
+extension PostgresStore {
+    /// The distinct text values of a property or customer attribute (as EventStore.textValues), or nil for another
+    /// field or when there are more than `limit`.
+    package func textValues(of field: EventField, limit: Int = 10_000) throws -> [String]? {
+        let sql: String
+        let name: String
+        switch field {
+        case .property(let n):
+            name = n
+            sql = "SELECT DISTINCT props ->> $1 FROM journeyql.events WHERE jsonb_typeof(props -> $1) = 'string' LIMIT $2"
+        case .customerAttribute(let n):
+            name = n
+            sql = "SELECT DISTINCT attrs ->> $1 FROM journeyql.customers WHERE jsonb_typeof(attrs -> $1) = 'string' LIMIT $2"
+        default:
+            return nil
+        }
+        let texts = try connection.execute(sql, parameters: [name, String(limit + 1)]).rows.map { $0[0] ?? "" }
+        return texts.count > limit ? nil : texts
+    }
+}

@@ -37,7 +37,7 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
     let channels = ["web", "email", "social", "Web"]
     let amounts = ["0", "1", "5", "10", "2.5", "-1", "n/a", "007", "big", ""]
     let increments: [Int64] = [0, 0, 0, 1000, 2000, 5000, 60_000, 600_000, 3_600_000, 86_400_000, 250]
-    var lines = ["customer,time,stage,touchpoint,channel,amount,device"]
+    var lines = ["customer,time,stage,touchpoint,channel,amount,device,price"]
     var customers = ["customer,segment,size"]
     let count = Int.random(in: 20...120, using: &rng)
     for c in 0..<count {
@@ -49,7 +49,8 @@ private func randomLog(_ rng: inout SplitMix64) -> (events: String, customers: S
             + (chance(0.5) ? Int64.random(in: 0..<21, using: &rng) * 86_400_000 : 0)
         for _ in 0..<Int.random(in: 1...10, using: &rng) {
             lines.append([id, TimeParser.format(time), chance(0.1) ? "" : pick(stages), chance(0.1) ? "" : pick(touchpoints),
-                          chance(0.15) ? "" : pick(channels), pick(amounts), chance(0.3) ? "" : pick(["mobile", "desktop"])]
+                          chance(0.15) ? "" : pick(channels), pick(amounts), chance(0.3) ? "" : pick(["mobile", "desktop"]),
+                          pick(["", "1", "2.5", "0.145", "19.99", "100", "-3", "1e3"])]
                 .joined(separator: ","))
             time += pick(increments)
         }
@@ -80,7 +81,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         return text
     }
     if chance(0.12) {
-        var text = "VALUE " + pick(["amount", "amount", "amount", "amount", "amount", "device", "amout"]) + " FROM " + pick(steps)
+        var text = "VALUE " + pick(["amount", "amount", "amount", "price", "price", "device", "amout"]) + " FROM " + pick(steps)
         if chance(0.4) { text += " WITHIN " + pick(["0 seconds", "1 minute", "1 hour", "1 day", "30 days"]) }
         if chance(0.4) { text += " WHERE " + pick(["channel != email", "amount > 1", "customer.segment = b2b", "device IS NULL"]) }
         if chance(0.2) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "DURING 2024-01-01T00:01:00Z .. 2024-01-03"]) }
@@ -107,6 +108,20 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.4) { text += " BY " + pick(["channel", "device", "customer.segment", "amount", "week", "touchpoint"]) }
         if chance(0.4) { text += " INACTIVE AFTER " + pick(["1 minute", "1 hour", "1 day", "7 days"]) }
         if chance(0.1) { text += " LIMIT " + pick(["0", "1", "3"]) }
+        return text
+    }
+    if chance(0.1) {
+        let models = ["first_touch", "last_touch", "linear", "position", "time_decay", "markov"]
+            .filter { _ in chance(0.4) }
+        var text = "ATTRIBUTE " + pick(steps)
+        if chance(0.6) { text += " BY " + pick(["channel", "touchpoint", "stage", "amount", "device", "price"]) }
+        text += " MODEL " + (models.isEmpty ? ["linear"] : models).joined(separator: ", ")
+        text += " LOOKBACK " + pick(["1 second", "1 minute", "1 hour", "1 day", "30 days"])
+        if models.contains("time_decay") && chance(0.5) { text += " HALF LIFE " + pick(["1 second", "1 minute", "1 day"]) }
+        if chance(0.3) { text += pick([" VALUE amount", " VALUE price", " VALUE price"]) }
+        if chance(0.3) { text += " WHERE " + pick(["channel != email", "amount > 1", "customer.segment = b2b", "device IS NULL"]) }
+        if chance(0.2) { text += " " + pick(["SINCE 2024-01-01T00:03:00Z", "DURING 2024-01-01T00:01:00Z .. 2024-01-03"]) }
+        if chance(0.2) { text += " LIMIT " + pick(["1", "2"]) }
         return text
     }
     let paths = chance(0.12)
@@ -206,7 +221,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["? ", default: 0] > 20 && kinds["EXCLUDING", default: 0] > 20
                 && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
                 && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
-                && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15, "\(kinds)")
+                && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15
+                && kinds["ATTRIBUTE", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -249,7 +265,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows
@@ -478,6 +494,35 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         } catch {
             #expect(error.code == .readOnly, "\(error)")
         }
+    }
+
+    /// journeyql.fsum in the database and ExactSum in Swift give the same double for the same values in any order
+    /// (VALUE's totals rely on it), including where adding in turn would not.
+    @Test func theDatabasesExactSumIsExactSum() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let session = try PostgresSession(url: try PostgresFunnelTests.database(server, "fsum"), create: true)
+        var rng = SplitMix64(seed: 11)
+        var cases: [[Double]] = [[Double](repeating: 0.1, count: 10), [1e100, 1.0, -1e100], [1, 1e-16, 1e-16],
+                                 [9_007_199_254_740_992.0, -0.5, -0x1p-54], []]
+        for _ in 0..<60 {
+            cases.append((0..<Int.random(in: 1...30, using: &rng)).map { _ in
+                Double(Int.random(in: -100_000...100_000, using: &rng)) / [1, 3, 100, 1e6][Int.random(in: 0..<4, using: &rng)]
+                    * [1, 1e-12, 1e12][Int.random(in: 0..<3, using: &rng)]
+            })
+        }
+        var differsFromAddingInTurn = 0
+        for values in cases {
+            var exact = ExactSum()
+            for v in values { exact.add(v) }
+            let array = "{" + values.shuffled(using: &rng).map { "\($0)" }.joined(separator: ",") + "}"
+            let found = try session.store.connection.execute(
+                "SELECT journeyql.fsum(x ORDER BY o) FROM unnest($1::float8[]) WITH ORDINALITY AS u(x, o)",
+                parameters: [array]).rows[0][0]
+            #expect(found.flatMap(Double.init) == (values.isEmpty ? nil : exact.value), "\(values)")
+            if values.reduce(0, +) != exact.value { differsFromAddingInTurn += 1 }
+        }
+        #expect(differsFromAddingInTurn >= 4)
     }
 
     @Test func whatItCannotComputeExactlyItRefusesByName() throws {

@@ -28,16 +28,21 @@ package enum Attribution {
     static let unitsPerOne: Int64 = 100
 
     /// A state of the Markov chain: the start, a credited value, or one of the two ends.
-    enum State: Hashable {
+    package enum State: Hashable {
         case start
         case touch(CarriedValue)
         case conversion
         case null
     }
 
-    struct Transition: Hashable {
-        let from: State
-        let to: State
+    package struct Transition: Hashable {
+        package let from: State
+        package let to: State
+
+        package init(from: State, to: State) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// A VALUE property that held text on a conversion event.
@@ -381,12 +386,41 @@ extension Attribution {
         var total: Int64
     }
 
-    static func credits(_ a: Aggregation, sortedBy less: (CarriedValue, CarriedValue) -> Bool) -> Credits {
-        let effects = a.spec.models.contains(.markov) ? removalEffects(a.transitions) : [:]
+    /// What the models' shares are made from: the counts, the raw credits and the Markov transitions, however
+    /// they were gathered (the SQLite engine's Aggregation, or PostgreSQL's sums).
+    package struct Totals {
+        package var conversions = 0
+        package var units: Int64 = 0
+        package var untouchedConversions = 0
+        package var untouchedUnits: Int64 = 0
+        package var missingValues = 0
+        package var customersConverting = 0
+        package var paths = 0
+        /// credits[m]: model m's raw credit in units per credited value (empty for markov).
+        package var credits: [[CarriedValue: Double]]
+        package var transitions: [Transition: Int] = [:]
+
+        package init(models: Int) { credits = Array(repeating: [:], count: models) }
+
+        init(_ a: Aggregation) {
+            conversions = a.conversions
+            units = a.units
+            untouchedConversions = a.untouchedConversions
+            untouchedUnits = a.untouchedUnits
+            missingValues = a.missingValues
+            customersConverting = a.customersConverting
+            paths = a.paths
+            credits = a.credits
+            transitions = a.transitions
+        }
+    }
+
+    static func credits(_ a: Totals, spec: AttributionSpec, sortedBy less: (CarriedValue, CarriedValue) -> Bool) -> Credits {
+        let effects = spec.models.contains(.markov) ? removalEffects(a.transitions) : [:]
         let effectTotal = effects.values.reduce(0, +)
         let touched = a.units - a.untouchedUnits
         var raw: [[CarriedValue: Double]] = a.credits
-        for (m, model) in a.spec.models.enumerated() where model == .markov {
+        for (m, model) in spec.models.enumerated() where model == .markov {
             raw[m] = effectTotal > 0 ? effects.mapValues { Double(touched) * $0 / effectTotal } : [:]
         }
         var keySet = Set<CarriedValue>()
@@ -408,16 +442,29 @@ extension Attribution {
         }
     }
 
+    /// The error when a conversion's VALUE property holds text.
+    package static func textValue(_ text: String, spec: AttributionSpec, in source: SourceText) -> RunFailure {
+        RunFailure(.error(.checkAttributionValue, "VALUE takes a numeric property; \(spec.value ?? "it") is '\(text)' on a conversion",
+                          at: spec.valueRange ?? SourceRange(0, 0),
+                          notes: ["narrow the conversions with a step filter, such as purchase[\(spec.value ?? "amount") IS NOT NULL]"]),
+                   in: source)
+    }
+
     static let noTouch = "(none)"
     static let others = "(other)"
 
     static func result(_ plan: FunnelPlan, _ spec: AttributionSpec, _ a: Aggregation, catalog: StoreCatalog) -> QueryResult {
+        result(plan, spec, Totals(a), catalog: catalog)
+    }
+
+    /// The table from totals gathered by any engine.
+    package static func result(_ plan: FunnelPlan, _ spec: AttributionSpec, _ a: Totals, catalog: StoreCatalog) -> QueryResult {
         let column = spec.credit.column
         let decoder = column.map { c in
             Dictionary((catalog.codes[c] ?? CodeTable()).entries.map { ($0.code, $0.value) }, uniquingKeysWith: { x, _ in x })
         } ?? [:]
         let label: (CarriedValue) -> String = { text($0, decode: { decoder[$0] }, column: column) }
-        let credits = Attribution.credits(a) { x, y in label(x).utf8.lexicographicallyPrecedes(label(y).utf8) }
+        let credits = Attribution.credits(a, spec: spec) { x, y in label(x).utf8.lexicographicallyPrecedes(label(y).utf8) }
         let m = spec.models.count
         // Rows by the first model's credit, most first, then by name.
         var order = Array(credits.keys.indices)
@@ -479,10 +526,7 @@ extension Executor {
             let done = try plan.aggregate(Attribution.Aggregation(plan, spec: spec), source: source, isCancelled: isCancelled)
             return Attribution.result(plan, spec, done.aggregation, catalog: catalog)
         } catch let bad as Attribution.TextValue {
-            throw RunFailure(.error(.checkAttributionValue, "VALUE takes a numeric property; \(spec.value ?? "it") is '\(bad.text)' on a conversion",
-                                    at: spec.valueRange ?? SourceRange(0, 0),
-                                    notes: ["narrow the conversions with a step filter, such as purchase[\(spec.value ?? "amount") IS NOT NULL]"]),
-                             in: self.source)
+            throw Attribution.textValue(bad.text, spec: spec, in: self.source)
         }
     }
 }

@@ -58,9 +58,10 @@ package enum ValueReport {
         var notNumeric = 0
         /// Customers with at least two events.
         var repeaters = 0
-        var total = 0.0
-        /// The values of the events after each customer's first (the first's own value excluded).
-        var afterFirst = 0.0
+        /// Every value, added exactly (rounded once, whatever the order of customers and partitions).
+        var total = ExactSum()
+        /// The values of the events after each customer's first (the first's own value excluded), added exactly.
+        var afterFirst = ExactSum()
         /// Every numeric value, for the per-event average and quantiles.
         var values: [Double] = []
         /// Each customer's sum, for customers with at least one numeric value.
@@ -72,8 +73,8 @@ package enum ValueReport {
             missing += other.missing
             notNumeric += other.notNumeric
             repeaters += other.repeaters
-            total += other.total
-            afterFirst += other.afterFirst
+            total.add(other.total)
+            afterFirst.add(other.afterFirst)
             values += other.values
             customerValues += other.customerValues
         }
@@ -148,15 +149,14 @@ package enum ValueReport {
             }
             valued = true
             sum += number
+            tally.total.add(number)
             tally.values.append(number)
-            if i != first { tally.afterFirst += number }
+            if i != first { tally.afterFirst.add(number) }
         }
         tally.events += events
         if events >= 2 { tally.repeaters += 1 }
-        if valued {
-            tally.total += sum
-            tally.customerValues.append(sum)
-        }
+        // A customer's value: their values added in event order.
+        if valued { tally.customerValues.append(sum) }
     }
 
     /// The error when no event of the store gives the property a number.
@@ -191,8 +191,8 @@ package enum ValueReport {
             missing = t.missing
             notNumeric = t.notNumeric
             repeaters = t.repeaters
-            total = t.total
-            afterFirst = t.afterFirst
+            total = t.total.value
+            afterFirst = t.afterFirst.value
             valuedEvents = t.values.count
             valuedCustomers = t.customerValues.count
             perEvent = Quantiles.continuous(t.values, percents: [50, 90])

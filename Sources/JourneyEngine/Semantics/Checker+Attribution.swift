@@ -77,7 +77,8 @@ extension Checker {
                 if let texts = cachedKnownValues(field), !texts.isEmpty {
                     diagnostics.append(.error(.checkAttributionValue, "VALUE takes a numeric property; \(name) has text values",
                                               at: ref.range,
-                                              notes: ["for example " + texts.prefix(3).map { "'\($0)'" }.joined(separator: ", ")]))
+                                              notes: ["for example " + texts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                                                .prefix(3).map { "'\($0)'" }.joined(separator: ", ")]))
                 }
                 value = name
             } else {

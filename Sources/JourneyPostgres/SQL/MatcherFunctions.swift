@@ -547,11 +547,184 @@ package enum MatcherFunctions {
         """
     }
 
+    static let attributionWalkSignature =
+        "journeyql.attribution_walk(bigint[],bigint[],text[],bigint[],bigint,bigint,bigint,bigint,integer[],boolean)"
+
+    /// `journeyql.attribution_walk(times, masks, keys, amounts, lower, upper, lookback, half_life, models, valued)`:
+    /// ATTRIBUTE for one customer (grammar/SEMANTICS.md, "Attribution") over all their admitted events: bit 1 of a
+    /// mask marks a conversion-step event (never a touch; counted when its time lies in [lower, upper)); `keys` the
+    /// credited value of each event (NULL: no touch), `amounts` each conversion's units (hundredths; NULL: missing,
+    /// counted 0). `models` by code: 0 first_touch, 1 last_touch, 2 linear, 3 position, 4 time_decay, 5 markov.
+    /// Returns jsonb: the counts (n conversions, u units, nt/ut without a touch, mv missing values, cc converting,
+    /// p Markov paths), `c`: [model position, key, raw credit] per credited touch, `t`: [from, to] per Markov
+    /// transition (`^` the start, `$c` conversion, `$n` null). Attribution.Aggregation.add, line for line.
+    static func attributionWalk(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")attribution_walk(times bigint[], masks bigint[], keys text[], amounts bigint[],
+                                                   lower_bound bigint, upper_bound bigint, lookback bigint,
+                                                   half_life bigint, models integer[], valued boolean)
+        RETURNS jsonb LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          tt bigint[] := '{}'; tk text[] := '{}'; first integer := 1; cnt integer := 0; k integer;
+          i integer; j integer; idx integer; m integer; lo integer; last integer;
+          conv integer := 0; units bigint := 0; nt integer := 0; ut bigint := 0; mv integer := 0; paths integer := 0;
+          converted boolean := false; markov boolean := 5 = ANY(models);
+          amount bigint; total float8; latest bigint; previous text; x float8; weights float8[];
+          credits jsonb[] := '{}'; pairs jsonb[] := '{}';
+        BEGIN
+          FOR i IN 1..n LOOP
+            IF masks[i] & 1 = 0 THEN
+              IF keys[i] IS NOT NULL THEN tt := tt || times[i]; tk := tk || keys[i]; cnt := cnt + 1; END IF;
+              CONTINUE;
+            END IF;
+            -- Every event of the conversion step is a conversion, never a touch; those outside the range do not count.
+            CONTINUE WHEN (lower_bound IS NOT NULL AND times[i] < lower_bound)
+                       OR (upper_bound IS NOT NULL AND times[i] >= upper_bound);
+            amount := 100;
+            IF valued THEN
+              IF amounts[i] IS NULL THEN amount := 0; mv := mv + 1; ELSE amount := amounts[i]; END IF;
+            END IF;
+            converted := true; conv := conv + 1; units := units + amount;
+            WHILE first <= cnt AND tt[first] < times[i] - lookback LOOP first := first + 1; END LOOP;
+            IF first > cnt THEN nt := nt + 1; ut := ut + amount; CONTINUE; END IF;
+            k := cnt - first + 1;
+            FOR idx IN 1..array_length(models, 1) LOOP
+              m := models[idx];
+              IF m = 0 THEN
+                credits := credits || jsonb_build_array(idx - 1, tk[first], amount::float8);
+              ELSIF m = 1 THEN
+                credits := credits || jsonb_build_array(idx - 1, tk[cnt], amount::float8);
+              ELSIF m = 2 OR (m = 3 AND k <= 2) THEN
+                FOR j IN first..cnt LOOP
+                  credits := credits || jsonb_build_array(idx - 1, tk[j], amount::float8 / k::float8);
+                END LOOP;
+              ELSIF m = 3 THEN
+                credits := credits || jsonb_build_array(idx - 1, tk[first], amount::float8 * 0.4::float8);
+                credits := credits || jsonb_build_array(idx - 1, tk[cnt], amount::float8 * 0.4::float8);
+                FOR j IN first + 1..cnt - 1 LOOP
+                  credits := credits || jsonb_build_array(idx - 1, tk[j], amount::float8 * 0.2::float8 / (k - 2)::float8);
+                END LOOP;
+              ELSIF m = 4 THEN
+                -- Weights relative to the latest touch (weight 1), so no weight underflows to a zero total.
+                -- A weight below the smallest double is 0 (PostgreSQL's power() would call that an underflow error).
+                latest := tt[cnt]; total := 0; weights := '{}';
+                FOR j IN first..cnt LOOP
+                  x := (latest - tt[j])::float8 / half_life::float8;
+                  weights := weights || CASE WHEN x >= 1075 THEN 0::float8 ELSE power(2::float8, -x) END;
+                  total := total + weights[j - first + 1];
+                END LOOP;
+                FOR j IN first..cnt LOOP
+                  credits := credits || jsonb_build_array(idx - 1, tk[j], amount::float8 * weights[j - first + 1] / total);
+                END LOOP;
+              END IF;
+            END LOOP;
+            IF markov THEN
+              paths := paths + 1; previous := '^';
+              FOR j IN first..cnt LOOP pairs := pairs || jsonb_build_array(previous, tk[j]); previous := tk[j]; END LOOP;
+              pairs := pairs || jsonb_build_array(previous, '$c');
+            END IF;
+          END LOOP;
+          -- A customer none of whose conversions count: one path to null, from their last touch in the range back
+          -- over the lookback.
+          IF markov AND NOT converted THEN
+            last := 0;
+            FOR j IN REVERSE cnt..1 LOOP
+              IF (lower_bound IS NULL OR tt[j] >= lower_bound) AND (upper_bound IS NULL OR tt[j] < upper_bound) THEN
+                last := j; EXIT;
+              END IF;
+            END LOOP;
+            IF last > 0 THEN
+              lo := last;
+              WHILE lo > 1 AND tt[lo - 1] >= tt[last] - lookback LOOP lo := lo - 1; END LOOP;
+              paths := paths + 1; previous := '^';
+              FOR j IN lo..last LOOP pairs := pairs || jsonb_build_array(previous, tk[j]); previous := tk[j]; END LOOP;
+              pairs := pairs || jsonb_build_array(previous, '$n');
+            END IF;
+          END IF;
+          RETURN jsonb_build_object('n', conv, 'u', units, 'nt', nt, 'ut', ut, 'mv', mv,
+                                    'cc', CASE WHEN converted THEN 1 ELSE 0 END, 'p', paths,
+                                    'c', to_jsonb(credits), 't', to_jsonb(pairs));
+        END
+        $body$;
+        """
+    }
+
+    static let fsumSignature = "journeyql.fsum(double precision)"
+
+    /// `journeyql.fsum(float8)`: the sum rounded once, whatever the order of the rows (ExactSum, line for line:
+    /// Shewchuk's partials as the state, Python's math.fsum rounding at the end); NULL over no values. Parallel:
+    /// two states combine by adding one's partials to the other.
+    static func fsum(schema: String?) -> String {
+        let prefix = schema.map { $0 + "." } ?? ""
+        return """
+        CREATE OR REPLACE FUNCTION \(prefix)fsum_add(partials float8[], value float8)
+        RETURNS float8[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          x float8 := value; y float8; t float8; hi float8; lo float8; j integer; kept float8[] := '{}';
+        BEGIN
+          IF value IS NULL THEN RETURN partials; END IF;
+          FOR j IN 1..coalesce(array_length(partials, 1), 0) LOOP
+            y := partials[j];
+            IF abs(x) < abs(y) THEN t := x; x := y; y := t; END IF;
+            hi := x + y; lo := y - (hi - x);
+            IF lo <> 0 THEN kept := kept || lo; END IF;
+            x := hi;
+          END LOOP;
+          RETURN kept || x;
+        END
+        $body$;
+        CREATE OR REPLACE FUNCTION \(prefix)fsum_combine(a float8[], b float8[])
+        RETURNS float8[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          p float8; x float8; y float8; t float8; hi float8; lo float8; j integer; result float8[] := a; kept float8[];
+        BEGIN
+          -- fsum_add of each of b's partials, written out: a function called by name here would be looked up in the
+          -- caller's search path (postgres_fdw's is pg_catalog alone).
+          FOREACH p IN ARRAY coalesce(b, '{}') LOOP
+            x := p; kept := '{}';
+            FOR j IN 1..coalesce(array_length(result, 1), 0) LOOP
+              y := result[j];
+              IF abs(x) < abs(y) THEN t := x; x := y; y := t; END IF;
+              hi := x + y; lo := y - (hi - x);
+              IF lo <> 0 THEN kept := kept || lo; END IF;
+              x := hi;
+            END LOOP;
+            result := kept || x;
+          END LOOP;
+          RETURN result;
+        END
+        $body$;
+        CREATE OR REPLACE FUNCTION \(prefix)fsum_final(partials float8[])
+        RETURNS float8 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          k integer := coalesce(array_length(partials, 1), 0); hi float8; lo float8 := 0; x float8; y float8; yr float8;
+        BEGIN
+          IF k = 0 THEN RETURN NULL; END IF;
+          hi := partials[k];
+          WHILE k > 1 LOOP
+            x := hi; k := k - 1; y := partials[k];
+            hi := x + y; yr := hi - x; lo := y - yr;
+            EXIT WHEN lo <> 0;
+          END LOOP;
+          IF k > 1 AND ((lo < 0 AND partials[k - 1] < 0) OR (lo > 0 AND partials[k - 1] > 0)) THEN
+            y := lo * 2; x := hi + y; yr := x - hi;
+            IF y = yr THEN hi := x; END IF;
+          END IF;
+          RETURN hi;
+        END
+        $body$;
+        CREATE OR REPLACE AGGREGATE \(prefix)fsum(float8) (SFUNC = \(prefix)fsum_add, STYPE = float8[],
+          FINALFUNC = \(prefix)fsum_final, COMBINEFUNC = \(prefix)fsum_combine, INITCOND = '{}', PARALLEL = SAFE);
+        """
+    }
+
     /// The functions by signature, with their definitions.
     private static func definitions(schema: String?) -> [(signature: String, text: String)] {
         [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema)),
          (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema)),
-         (dropoffPointSignature, dropoffPoint(schema: schema)), (stageWalkSignature, stageWalk(schema: schema))]
+         (dropoffPointSignature, dropoffPoint(schema: schema)), (stageWalkSignature, stageWalk(schema: schema)),
+         (attributionWalkSignature, attributionWalk(schema: schema)), (fsumSignature, fsum(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the

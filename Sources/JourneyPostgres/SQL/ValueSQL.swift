@@ -23,7 +23,7 @@ enum ValueSQL {
         let fKeys = keys.map { ", f.\($0)" }.joined()
         q.sql += "f AS (\n  SELECT DISTINCT ON (customer) customer, time AS t1, seq AS s1" + keys.map { ", \($0)" }.joined()
         q.sql += "\n  FROM r ORDER BY customer, time, seq\n),\n"
-        q.sql += "xe AS (\n  SELECT f.customer, f.t1\(fKeys), r.v, (r.time = f.t1 AND r.seq = f.s1) AS first,\n"
+        q.sql += "xe AS (\n  SELECT f.customer, f.t1\(fKeys), r.time, r.seq, r.v, (r.time = f.t1 AND r.seq = f.s1) AS first,\n"
         q.sql += "    CASE jsonb_typeof(r.v) WHEN 'number' THEN r.v::float8 WHEN 'boolean' THEN (CASE WHEN r.v = 'true'::jsonb THEN 1 ELSE 0 END)::float8 END AS num\n"
         let condition = counted(plan, "f.t1", &q)
         q.sql += "  FROM f JOIN r ON r.customer = f.customer\n  WHERE " + condition
@@ -35,7 +35,8 @@ enum ValueSQL {
         q.sql += "x AS (\n  SELECT customer, t1\(keys.map { ", \($0)" }.joined()), count(*) AS events,\n"
         q.sql += "    count(*) FILTER (WHERE v IS NULL OR jsonb_typeof(v) = 'null') AS missing,\n"
         q.sql += "    count(*) FILTER (WHERE num IS NULL AND v IS NOT NULL AND jsonb_typeof(v) <> 'null') AS not_numeric,\n"
-        q.sql += "    sum(num) AS value, sum(num) FILTER (WHERE NOT first) AS after\n"
+        // A customer's value adds their values in event order (as ValueReport does); totals add exactly (fsum).
+        q.sql += "    sum(num ORDER BY time, seq) AS value\n"
         q.sql += "  FROM xe GROUP BY customer, t1\(keys.map { ", \($0)" }.joined())\n),\n"
         // The groups' keys: the key columns, or a period of the first event's time (k0, k1, ...).
         let groupKeys = plan.breakdown.indices.flatMap { FunnelSQL.keyExpressions(plan, $0, start: "t1") }
@@ -53,13 +54,14 @@ enum ValueSQL {
         }
         let groupBy = aliases.isEmpty ? "" : " GROUP BY " + aliases.joined(separator: ", ")
         q.sql += "g AS (\n  SELECT \(named)count(*) AS customers, coalesce(sum(events), 0) AS events,\n"
-        q.sql += "    count(*) FILTER (WHERE events >= 2) AS repeaters, sum(value) AS total, coalesce(sum(after), 0) AS after_first,\n"
+        q.sql += "    count(*) FILTER (WHERE events >= 2) AS repeaters,\n"
         q.sql += "    coalesce(sum(missing), 0) AS missing, coalesce(sum(not_numeric), 0) AS not_numeric,\n"
         q.sql += "    array_agg(value ORDER BY value) FILTER (WHERE value IS NOT NULL) AS cv\n"
         q.sql += "  FROM x\(groupBy)\n),\n"
-        q.sql += "ge AS (\n  SELECT \(named)array_agg(num ORDER BY num) FILTER (WHERE num IS NOT NULL) AS ev\n"
+        q.sql += "ge AS (\n  SELECT \(named)array_agg(num ORDER BY num) FILTER (WHERE num IS NOT NULL) AS ev,\n"
+        q.sql += "    journeyql.fsum(num) AS total, journeyql.fsum(num) FILTER (WHERE NOT first) AS after_first\n"
         q.sql += "  FROM xe\(groupBy)\n)\n"
-        q.sql += "SELECT \(aliases.map { "g.\($0), " }.joined())g.customers, g.events, g.repeaters, g.total, g.after_first, g.missing, g.not_numeric,\n"
+        q.sql += "SELECT \(aliases.map { "g.\($0), " }.joined())g.customers, g.events, g.repeaters, ge.total, coalesce(ge.after_first, 0), g.missing, g.not_numeric,\n"
         q.sql += "  \(statistics("g.cv")),\n  \(statistics("ge.ev"))\n"
         q.sql += "FROM g " + (aliases.isEmpty ? "CROSS JOIN ge"
                               : "JOIN ge ON " + aliases.map { "ge.\($0) IS NOT DISTINCT FROM g.\($0)" }.joined(separator: " AND "))
