@@ -101,7 +101,12 @@ package final class PostgresSession: StoreSession {
             return
         }
         do {
-            try execute(plan, catalog: catalog, definitions: definitions, source: source, emit: emit)
+            // Behavioural segments first: each becomes the ids of its customers, bound where the plan reads it.
+            var sets: [CustomerNumbers: [String]] = [:]
+            let resolved = try resolvingCustomerSets(plan, into: &sets)
+            try PostgresPredicate.$customerSets.withValue(sets) {
+                try execute(resolved, catalog: catalog, definitions: definitions, source: source, emit: emit)
+            }
         } catch let unsupported as PostgresUnsupported {
             let diagnostic = Diagnostic.error(
                 .engineUnsupported, "the PostgreSQL engine does not run \(unsupported.construct) yet",
@@ -147,19 +152,7 @@ package final class PostgresSession: StoreSession {
             Self.emitAll(results, .compare, emit)
         case .query(let journey, .customers(let listing)):
             let started = ContinuousClock.now
-            let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .customers)
-            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-            // Rows are numbered here; the list keeps the picked ones and orders them as the SQLite engine does.
-            var keys: [Int64: String] = [:]
-            var entries: [CustomerList.Entry] = []
-            for (i, row) in rows.rows.enumerated() {
-                let start = Int64(row[1] ?? "0") ?? 0, level = Int(row[2] ?? "0") ?? 0
-                let open = journey.isOpen(start: start)
-                guard listing.pick.keeps(level: level, stepCount: journey.shape.stepCount, open: open) else { continue }
-                keys[Int64(i)] = row[0] ?? ""
-                entries.append(CustomerList.Entry(customer: Int64(i), start: start, level: level,
-                                                  reached: Int64(row[3] ?? "0") ?? 0, open: open))
-            }
+            let (entries, keys) = try customerEntries(journey, pick: listing.pick)
             var result = CustomerList.result(journey, listing: listing, entries: entries, keys: keys, total: entries.count)
             result.analysis = .customers
             result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
@@ -325,13 +318,35 @@ package final class PostgresSession: StoreSession {
             switch target {
             case .stages, .segments, .definitions:
                 // What the definitions match, counted here (DefinitionCounter lays out the tables as for SQLite).
+                // Behavioural segments are evaluated as FOR evaluates them; their members are bound when counted.
+                let segments = SegmentSets()
                 let counter = DefinitionCounter(
                     catalog: catalog, parameters: parameters,
-                    behavioural: { _, _ in
-                        throw PostgresUnsupported(construct: "SHOW with a behavioural segment (SEGMENT ... AS CUSTOMERS)")
+                    behavioural: { entry, definitions in
+                        let (set, diagnostics) = Checker.checkBehaviouralSegment(
+                            entry, catalog: catalog, parameters: self.parameters, definitions: definitions)
+                        guard let set else {
+                            return (nil, diagnostics.first { $0.severity == .error }?.message ?? "it does not check")
+                        }
+                        // "Now" is the store's latest event: SHOW has no session SET now (as Executor.behaviouralMembers).
+                        let resolved = set.resolved(setNow: nil, clock: Session.wallClock())
+                        let plan = CustomerSetPlan(name: entry.name,
+                                                   plan: Planner(catalog: catalog).planFunnel(resolved.customers.funnel),
+                                                   listing: CustomerListing(resolved.customers))
+                        let ids = try self.members(of: plan, into: &segments.sets)
+                        self.segmentTokens -= 1
+                        let token = CustomerNumbers([self.segmentTokens])
+                        segments.sets[token] = ids
+                        return (.customerIn(token), nil)
                     },
-                    countMatching: { try self.countMatching($0) },
-                    countCustomers: { try self.countCustomers(matching: $0) })
+                    countMatching: { predicates in
+                        try PostgresPredicate.$customerSets.withValue(segments.sets) { try self.countMatching(predicates) }
+                    },
+                    countCustomers: { predicate in
+                        try PostgresPredicate.$customerSets.withValue(segments.sets) {
+                            try self.countCustomers(matching: predicate)
+                        }
+                    })
                 emit(.result(try counter.show(target, stored: definitions)))
             default: emit(.result(CatalogTables.result(target, catalog: catalog)))
             }
@@ -438,6 +453,66 @@ package final class PostgresSession: StoreSession {
         }
         if limit, let limit = journey.funnel.limit, groups.count > limit { groups.removeLast(groups.count - limit) }
         return groups
+    }
+
+    /// The customers a journey's chains give that `pick` keeps, numbered here (keys: number → id).
+    private func customerEntries(_ journey: FunnelPlan, pick: CustomerPick) throws
+        -> (entries: [CustomerList.Entry], keys: [Int64: String]) {
+        let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .customers)
+        let rows = try store.connection.execute(query.sql, parameters: query.parameters)
+        // Rows are numbered here; the list keeps the picked ones and orders them as the SQLite engine does.
+        var keys: [Int64: String] = [:]
+        var entries: [CustomerList.Entry] = []
+        for (i, row) in rows.rows.enumerated() {
+            let start = Int64(row[1] ?? "0") ?? 0, level = Int(row[2] ?? "0") ?? 0
+            let open = journey.isOpen(start: start)
+            guard pick.keeps(level: level, stepCount: journey.shape.stepCount, open: open) else { continue }
+            keys[Int64(i)] = row[0] ?? ""
+            entries.append(CustomerList.Entry(customer: Int64(i), start: start, level: level,
+                                              reached: Int64(row[3] ?? "0") ?? 0, open: open))
+        }
+        return (entries, keys)
+    }
+
+    /// The ids of a behavioural segment's customers: its journey's list (its own segments evaluated first), every
+    /// customer its pick keeps or, with LIMIT, the first n in the list's order, as CUSTOMERS lists them.
+    private func members(of set: CustomerSetPlan, into sets: inout [CustomerNumbers: [String]]) throws -> [String] {
+        let inner = try resolvingCustomerSets(set.plan, into: &sets)
+        let (entries, keys) = try PostgresPredicate.$customerSets.withValue(sets) {
+            try customerEntries(inner, pick: set.listing.pick)
+        }
+        guard let limit = inner.funnel.limit else { return entries.map { keys[$0.customer] ?? "" } }
+        return CustomerList.ordered(entries, listing: set.listing, keys: keys, limit: limit).map(\.id)
+    }
+
+    /// The members of the segments evaluated for one SHOW, filled while its table is counted.
+    private final class SegmentSets {
+        var sets: [CustomerNumbers: [String]] = [:]
+    }
+
+    /// Tokens for evaluated segments: distinct negative numbers, never a real customer's.
+    private var segmentTokens: Int64 = 0
+
+    /// The journey with its behavioural segment evaluated (Executor.resolvingCustomerSets for PostgreSQL): the
+    /// members' ids are kept in `sets` under a token that the plan's filter now names.
+    private func resolvingCustomerSets(_ journey: FunnelPlan,
+                                       into sets: inout [CustomerNumbers: [String]]) throws -> FunnelPlan {
+        guard let set = journey.customerSet else { return journey }
+        let ids = try members(of: set, into: &sets)
+        segmentTokens -= 1
+        let token = CustomerNumbers([segmentTokens])
+        sets[token] = ids
+        return journey.keeping(.customerIn(token))
+    }
+
+    private func resolvingCustomerSets(_ plan: Plan, into sets: inout [CustomerNumbers: [String]]) throws -> Plan {
+        switch plan {
+        case .query(let journey, let aggregation): .query(try resolvingCustomerSets(journey, into: &sets), aggregation)
+        case .explain(let journey): .explain(try resolvingCustomerSets(journey, into: &sets))
+        case .trace(let journey, let customer, let range):
+            .trace(try resolvingCustomerSets(journey, into: &sets), customer: customer, range: range)
+        default: plan
+        }
     }
 
     /// Events and customers each predicate makes true (as EventStore.countMatching), in one query.

@@ -124,6 +124,17 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.2) { text += " LIMIT " + pick(["1", "2"]) }
         return text
     }
+    if chance(0.08) {
+        // A behavioural segment, then a statement of each kind FOR it (or SHOW SEGMENTS counting it).
+        let segment = "SEGMENT seg AS CUSTOMERS FROM \(pick(steps)) TO \(pick(steps))"
+            + pick(["", " WITHIN 1 hour", " LIMIT 5", " WITHIN 1 day ORDER BY customer DESC LIMIT 3", " ORDER BY reached LIMIT 4"])
+            + pick(["", " CONVERTED", " LOST", " AT 1"])
+        let use = pick(["FROM \(pick(steps)) TO \(pick(steps)) FOR seg", "FROM \(pick(steps)) TO \(pick(steps)) FOR seg BY channel",
+                        "VALUE price FROM \(pick(steps)) FOR seg", "STAGES FOR seg", "SHOW SEGMENTS", "SHOW DEFINITIONS",
+                        "CUSTOMERS FROM \(pick(steps)) TO \(pick(steps)) FOR seg", "RETENTION OF ANY RETURNING ANY FOR seg",
+                        "PATHS FROM \(pick(steps)) TO \(pick(steps)) FOR seg", "ATTRIBUTE purchase MODEL linear LOOKBACK 1 day FOR seg"])
+        return segment + "; " + use
+    }
     let paths = chance(0.12)
     let dropoff = !paths && chance(0.1)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
@@ -222,7 +233,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
                 && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
                 && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15
-                && kinds["ATTRIBUTE", default: 0] > 15, "\(kinds)")
+                && kinds["ATTRIBUTE", default: 0] > 15 && kinds["SEGMENT", default: 0] > 15, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -265,7 +276,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE", "SEGMENT"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

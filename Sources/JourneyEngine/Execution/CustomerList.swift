@@ -8,7 +8,7 @@ package struct CustomerListing: Sendable, Hashable {
     package let order: CustomerOrderKey
     package let descending: Bool
 
-    init(_ checked: CheckedCustomers) {
+    package init(_ checked: CheckedCustomers) {
         pick = checked.pick
         order = checked.order
         descending = checked.descending
@@ -22,7 +22,7 @@ package final class CustomerSetPlan: Sendable {
     /// The pick, and the order that its journey's LIMIT (if any) cuts.
     package let listing: CustomerListing
 
-    init(name: String, plan: FunnelPlan, listing: CustomerListing) {
+    package init(name: String, plan: FunnelPlan, listing: CustomerListing) {
         self.name = name
         self.plan = plan
         self.listing = listing
@@ -32,7 +32,7 @@ package final class CustomerSetPlan: Sendable {
 package enum CustomerList {
     /// One picked customer, by the store's customer number.
     package struct Entry: Sendable {
-        var customer: Int64
+        package var customer: Int64
         var start: Int64
         var level: Int
         var reached: Int64
@@ -87,8 +87,8 @@ package enum CustomerList {
 
     /// The entries with their ids, ordered by the ORDER BY key (start by default), ties by customer id byte for
     /// byte, and limited.
-    static func ordered(_ entries: [Entry], listing: CustomerListing, keys: [Int64: String],
-                        limit: Int?) -> [(entry: Entry, id: String)] {
+    package static func ordered(_ entries: [Entry], listing: CustomerListing, keys: [Int64: String],
+                                limit: Int?) -> [(entry: Entry, id: String)] {
         var rows = entries.map { (entry: $0, id: keys[$0.customer] ?? "") }
         func idBefore(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
         rows.sort { a, b in
@@ -148,12 +148,7 @@ extension Executor {
     /// keeps only its customers. A segment is live: it is evaluated again each time a statement uses it.
     func resolvingCustomerSets(_ plan: FunnelPlan) throws -> FunnelPlan {
         guard let set = plan.customerSet else { return plan }
-        let members = try customerSet(set.plan, set.listing)
-        let request = ScanRequest(filter: .and([plan.request.filter, .customerIn(members)]), steps: plan.request.steps,
-                                  deliverAll: plan.request.deliverAll, carry: plan.request.carry)
-        return FunnelPlan(funnel: plan.funnel, request: request, window: plan.window, shape: plan.shape,
-                          matcher: plan.matcher, breakdown: plan.breakdown, eventFields: plan.eventFields,
-                          horizon: plan.horizon)
+        return plan.keeping(.customerIn(try customerSet(set.plan, set.listing)))
     }
 
     /// The customers a journey's list holds (its own segments evaluated first): every one the pick keeps, or with

@@ -74,6 +74,15 @@ package struct FunnelPlan: Sendable {
     package var customerSet: CustomerSetPlan? = nil
     package var stepLabels: [String] { funnel.steps.map(\.label) }
 
+    /// The plan with its behavioural segment evaluated: the scan admits only what `members` (the segment's
+    /// customers) also admits, and nothing is left to run first.
+    package func keeping(_ members: Predicate) -> FunnelPlan {
+        let request = ScanRequest(filter: .and([self.request.filter, members]), steps: self.request.steps,
+                                  deliverAll: self.request.deliverAll, carry: self.request.carry)
+        return FunnelPlan(funnel: funnel, request: request, window: window, shape: shape, matcher: matcher,
+                          breakdown: breakdown, eventFields: eventFields, horizon: horizon)
+    }
+
     /// Whether a customer whose chain starts at `start` is still inside its window at the horizon.
     package func isOpen(start: Int64) -> Bool {
         guard let window, let horizon else { return false }

@@ -30,6 +30,17 @@ enum PostgresPredicate {
         try emit(PredicateSQL.normalized(predicate), to: &query)
     }
 
+    /// The behavioural segments of the statement being compiled: the token a session gave each evaluated segment
+    /// (`.customerIn` of it) → the ids of its customers (PostgresSession.resolvingCustomerSets).
+    @TaskLocal static var customerSets: [CustomerNumbers: [String]] = [:]
+
+    /// A PostgreSQL array literal of texts (`{"a","b\"c"}`), every element quoted and escaped.
+    static func arrayLiteral(_ texts: [String]) -> String {
+        "{" + texts.map { text in
+            "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+
     /// Whether the predicate reads a customer attribute (the query then joins `journeyql.customers c`).
     static func readsAttributes(_ predicate: Predicate) -> Bool {
         switch predicate {
@@ -90,8 +101,12 @@ enum PostgresPredicate {
             try join(terms, " AND ", empty: "TRUE", &q)
         case .or(let terms):
             try join(terms, " OR ", empty: "FALSE", &q)
-        case .customerIn:
-            throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)")
+        case .customerIn(let numbers):
+            // A behavioural segment the session evaluated: its members' ids, one bound array.
+            guard let ids = customerSets[numbers] else {
+                throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)")
+            }
+            q.sql += "e.customer = ANY(\(q.bind(arrayLiteral(ids), as: "text[]")))"
         }
     }
 
