@@ -304,8 +304,18 @@ package final class PostgresSession: StoreSession {
             let plan = try store.connection.execute("EXPLAIN (VERBOSE) " + query.sql, parameters: query.parameters)
             emit(.message(explanation(journey, query, form: form) + "\nPostgreSQL's plan (EXPLAIN VERBOSE):\n"
                           + plan.rows.map { "  " + ($0.first.flatMap { $0 } ?? "") }.joined(separator: "\n")))
-        case .trace:
-            throw PostgresUnsupported(construct: "EXPLAIN CUSTOMER")
+        case .trace(let journey, let customer, let range):
+            // One customer's events are read here and traced by the SQLite engine's own matchers (JourneyTrace).
+            let known = try store.connection.execute("SELECT 1 FROM journeyql.customers WHERE customer = $1",
+                                                     parameters: [customer]).rows.isEmpty == false
+            guard known else {
+                if let range { throw JourneyTrace.unknownCustomer(customer, at: range, in: source) }
+                emit(.message("no customer is called '\(customer)' in this store"))
+                return
+            }
+            let events = try ScanSQL.customerEvents(JourneyTrace.request(journey, customer: customer), on: store.connection)
+            emit(.message(try JourneyTrace.lines(journey, customer: customer, events: events, catalog: catalog,
+                                                 isCancelled: { false }).joined(separator: "\n")))
         case .importData(let request):
             guard !readOnly else { throw StoreError.readOnly(path: store.displayURL) }
             var options = ImportOptions()

@@ -21,6 +21,10 @@ private func results(_ text: String,
     do throws(RunFailure) {
         try run(SourceText(text)) { event in
             if case .result(let result) = event { found.append(result) }
+            // EXPLAIN CUSTOMER's trace is a message: compared as a one-cell table.
+            if case .message(let text) = event, text.hasPrefix("customer '") || text.hasPrefix("no customer is called") {
+                found.append(QueryResult(title: "trace", columns: ["trace"], rows: [[.text(text)]]))
+            }
         }
         return .success(found)
     } catch {
@@ -135,7 +139,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         "PATHS FROM \(pick(steps)) TO \(pick(steps)) FOR seg", "ATTRIBUTE purchase MODEL linear LOOKBACK 1 day FOR seg"])
         return segment + "; " + use
     }
-    let paths = chance(0.12)
+    let trace = chance(0.09)
+    let paths = !trace && chance(0.12)
     let dropoff = !paths && chance(0.1)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
     let count = Int.random(in: 2...4, using: &rng)
@@ -183,6 +188,11 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.2) { text += " MIN SHARE " + pick(["10", "40"]) }
         if chance(0.2) { text += " TOP " + pick(["1", "3"]) }
         return text
+    }
+    if trace {
+        // PATHS-free journeys: EXPLAIN CUSTOMER takes no BY or LIMIT either.
+        if let by = text.range(of: " BY ") { text = String(text[..<by.lowerBound]) }
+        return "EXPLAIN CUSTOMER " + pick(["c1", "c2", "c3", "c5", "c7", "'c1'", "c999", "C3"]) + " " + text
     }
     if dropoff {
         text = "DROPOFF " + text
@@ -233,7 +243,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["VALUE", default: 0] > 15 && kinds["PATHS FROM", default: 0] > 15
                 && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
                 && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15
-                && kinds["ATTRIBUTE", default: 0] > 15 && kinds["SEGMENT", default: 0] > 15, "\(kinds)")
+                && kinds["ATTRIBUTE", default: 0] > 15 && kinds["SEGMENT", default: 0] > 15
+                && kinds["EXPLAIN CUSTOMER", default: 0] > 10, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -276,7 +287,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE", "SEGMENT"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE", "SEGMENT", "EXPLAIN CUSTOMER"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

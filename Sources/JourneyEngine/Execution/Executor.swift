@@ -173,7 +173,6 @@ struct Executor {
     /// `EXPLAIN CUSTOMER id` of an id no customer has is an error at the id (exit 65), not a trace.
     private func requireCustomer(_ id: String, at range: SourceRange?) throws {
         guard try store.customerID(id) == nil, let range else { return }
-        throw RunFailure(.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store", at: range,
-                                notes: ["customer ids are compared byte for byte, case included"]), in: source)
+        throw JourneyTrace.unknownCustomer(id, at: range, in: source)
     }
 }

@@ -14,14 +14,32 @@ package enum JourneyTrace {
         guard try store.customerID(key) != nil else {
             return ["no customer is called '\(key)' in this store"]
         }
-        // The same scan, for this customer only, with every admitted event and its names carried for display.
+        var events: CustomerEvents?
+        try store.scanCustomers(request(plan, customer: key), isCancelled: isCancelled) { events = $0 }
+        return try lines(plan, customer: key, events: events, catalog: catalog, isCancelled: isCancelled)
+    }
+
+    /// EXPLAIN CUSTOMER of an id the store does not have, at the id as written.
+    package static func unknownCustomer(_ id: String, at range: SourceRange, in source: SourceText) -> RunFailure {
+        RunFailure(.error(.checkUnknownCustomer, "no customer is called '\(id)' in this store", at: range,
+                          notes: ["customer ids are compared byte for byte, case included"]), in: source)
+    }
+
+    /// The scan a trace reads: the journey's, for this customer only, with every admitted event and, after the
+    /// journey's carried fields, each column's code for display.
+    package static func request(_ plan: FunnelPlan, customer key: String) -> ScanRequest {
         var request = plan.request
         request.filter = .and([request.filter, .customer(.equal, key)])
         request.deliverAll = true
-        let display = request.carry.count
         request.carry += EventColumn.allCases.map { .column($0) }
-        var events: CustomerEvents?
-        try store.scanCustomers(request, isCancelled: isCancelled) { events = $0 }
+        return request
+    }
+
+    /// The trace from the customer's events as `request(_:customer:)` delivers them (nil: none admitted), read by
+    /// any engine.
+    package static func lines(_ plan: FunnelPlan, customer key: String, events: CustomerEvents?, catalog: StoreCatalog,
+                              isCancelled: () -> Bool) throws -> [String] {
+        let display = plan.request.carry.count
         let labels = plan.stepLabels
         let m = plan.shape.stepCount
         guard let events else {
