@@ -129,9 +129,8 @@ package final class PostgresSession: StoreSession {
             let groups = try funnelGroups(journey, catalog: catalog)
             var result = FunnelTable.result(journey, groups: groups.map { (key: $0.key, totals: $0.totals) },
                                             timeQuantiles: groups.flatMap(\.quantiles))
-            result.analysis = .funnel
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
-            emit(.result(result))
+            Self.emitAll([result], .funnel, emit)
         case .query(let journey, .times):
             let started = ContinuousClock.now
             let (query, _) = try FunnelSQL.compile(journey, form: effectiveChainForm, measure: .times)
@@ -154,9 +153,8 @@ package final class PostgresSession: StoreSession {
             let started = ContinuousClock.now
             let (entries, keys) = try customerEntries(journey, pick: listing.pick)
             var result = CustomerList.result(journey, listing: listing, entries: entries, keys: keys, total: entries.count)
-            result.analysis = .customers
             result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            Self.emitAll([result], .customers, emit)
         case .query(let journey, .retention(let spec)):
             let started = ContinuousClock.now
             let query = try RetentionSQL.compile(journey, spec: spec)
@@ -187,16 +185,14 @@ package final class PostgresSession: StoreSession {
                 open = Int(try store.connection.execute(count.sql, parameters: count.parameters).rows.first?.first?.flatMap { $0 } ?? "0") ?? 0
             }
             var result = ValueReport.result(journey, spec: spec, groups: groups, open: open)
-            result.analysis = .value
             result.notes.append("PostgreSQL (\(PlanPrinter.seconds(ContinuousClock.now - started)))")
-            emit(.result(result))
+            Self.emitAll([result], .value, emit)
         case .query(let journey, .paths):
             let started = ContinuousClock.now
             let counts = try pathCounts(PathsSQL.between(journey, spec: nil))
             var result = PathFinder.result(journey, counts: counts, catalog: catalog)
-            result.analysis = .paths
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
-            emit(.result(result))
+            Self.emitAll([result], .paths, emit)
         case .query(let journey, .flows(let spec)):
             let started = ContinuousClock.now
             var result: QueryResult
@@ -266,9 +262,17 @@ package final class PostgresSession: StoreSession {
             let rows = try store.connection.execute(query.sql, parameters: query.parameters)
             var result = Attribution.result(journey, spec, AttributionSQL.totals(rows.rows, models: spec.models.count),
                                             catalog: catalog)
-            result.analysis = .attribution
             result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
-            emit(.result(result))
+            Self.emitAll([result], .attribution, emit)
+        case .query(let journey, .why(let fields, let defaultSet)):
+            let started = ContinuousClock.now
+            let query = try WhySQL.compile(journey, fields: fields)
+            let found = WhySQL.counts(try store.connection.execute(query.sql, parameters: query.parameters).rows,
+                                      fields: fields)
+            var result = PainPoints.whyResult(journey, fields: fields, counts: found.counts, converters: found.converters,
+                                              lost: found.lost, catalog: catalog, defaultSet: defaultSet)
+            result.measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
+            Self.emitAll([result], .why, emit)
         case .query(let journey, .dropoff(let next, let column)):
             let started = ContinuousClock.now
             let query = try DropoffSQL.compile(journey, next: next, of: column)

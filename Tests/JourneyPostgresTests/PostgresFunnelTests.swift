@@ -139,7 +139,8 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         "PATHS FROM \(pick(steps)) TO \(pick(steps)) FOR seg", "ATTRIBUTE purchase MODEL linear LOOKBACK 1 day FOR seg"])
         return segment + "; " + use
     }
-    let trace = chance(0.09)
+    let why = chance(0.08)
+    let trace = !why && chance(0.09)
     let paths = !trace && chance(0.12)
     let dropoff = !paths && chance(0.1)
     // Middle steps may be optional and carry their own WITHIN (the general matcher, journey_chain).
@@ -187,6 +188,16 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         if chance(0.2) { text += " MAX LENGTH " + pick(["1", "2"]) }
         if chance(0.2) { text += " MIN SHARE " + pick(["10", "40"]) }
         if chance(0.2) { text += " TOP " + pick(["1", "3"]) }
+        return text
+    }
+    if why {
+        if let by = text.range(of: " BY ") { text = String(text[..<by.lowerBound]) }
+        text = "WHY " + text
+        if chance(0.6) {
+            text += " USING " + (["touchpoint", "channel", "stage", "amount", "device", "price", "customer.segment", "customer.size"]
+                .filter { _ in chance(0.35) } + ["channel"]).joined(separator: ", ")
+        }
+        if chance(0.2) { text += " LIMIT " + pick(["1", "3"]) }
         return text
     }
     if trace {
@@ -244,7 +255,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                 && kinds["PATHS AFTER", default: 0] + kinds["PATHS BEFORE", default: 0] > 15
                 && kinds["DROPOFF", default: 0] > 15 && kinds["STAGES", default: 0] > 15
                 && kinds["ATTRIBUTE", default: 0] > 15 && kinds["SEGMENT", default: 0] > 15
-                && kinds["EXPLAIN CUSTOMER", default: 0] > 10, "\(kinds)")
+                && kinds["EXPLAIN CUSTOMER", default: 0] > 10 && kinds["WHY", default: 0] > 10, "\(kinds)")
     }
 
     /// Imports random logs into a SQLite store and into the PostgreSQL store `url(log)` gives, runs random journeys on
@@ -287,7 +298,7 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
                         #expect(e.map(\.rows) == f.map(\.rows), "\(context)")
                         compared += 1
                         for kind in ["TIMES", " BY ", "COMPARE", "CUSTOMERS", "STRICT TIME", "DIRECTLY", "SAME", "RETENTION",
-                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE", "SEGMENT", "EXPLAIN CUSTOMER"] where text.contains(kind) {
+                                     "SHOW CUSTOMER", "? ", "EXCLUDING", "WITHIN", "VALUE", "PATHS AFTER", "PATHS BEFORE", "PATHS FROM", "DROPOFF", "STAGES", "ATTRIBUTE", "SEGMENT", "EXPLAIN CUSTOMER", "WHY"] where text.contains(kind) {
                             comparedKinds[kind, default: 0] += 1
                         }
                     case (_, .failure(let f)) where form == .windows

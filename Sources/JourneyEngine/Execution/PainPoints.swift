@@ -211,13 +211,13 @@ extension PainPoints {
 extension PainPoints {
     /// A value as WHY compares it: dictionary codes, numbers (an integral real is its integer, as SQL compares
     /// them) and text by its bytes.
-    enum ValueKey: Hashable {
+    package enum ValueKey: Hashable {
         case code(Int64)
         case integer(Int64)
         case real(Double)
         case text([UInt8])
 
-        init?(_ value: CarriedValue) {
+        package init?(_ value: CarriedValue) {
             switch value {
             case .null: return nil
             case .integer(let i): self = .integer(i)
@@ -229,10 +229,15 @@ extension PainPoints {
     }
 
     /// A field's value on some event, or a customer's attribute: one candidate row of WHY.
-    struct Feature: Hashable {
+    package struct Feature: Hashable {
         /// Index into the statement's fields.
-        var field: Int
-        var value: ValueKey
+        package var field: Int
+        package var value: ValueKey
+
+        package init(field: Int, value: ValueKey) {
+            self.field = field
+            self.value = value
+        }
     }
 
     /// Counts, per feature, the converters and the lost customers whose journeys show it.
@@ -406,19 +411,25 @@ extension PainPoints {
 
     static func whyResult(_ plan: FunnelPlan, fields: [EventField], counted: WhyAggregation,
                           catalog: StoreCatalog, defaultSet: Bool = false) -> QueryResult {
+        whyResult(plan, fields: fields, counts: counted.allCounts, converters: counted.converters, lost: counted.lost,
+                  catalog: catalog, defaultSet: defaultSet)
+    }
+
+    /// The table from features counted by any engine: per feature, the converters and the lost showing it.
+    package static func whyResult(_ plan: FunnelPlan, fields: [EventField],
+                                  counts: [Feature: (converters: Int, lost: Int)], converters: Int, lost: Int,
+                                  catalog: StoreCatalog, defaultSet: Bool = false) -> QueryResult {
         var decoders: [EventColumn: [Int64: String]] = [:]
         for column in EventColumn.allCases {
             decoders[column] = Dictionary((catalog.codes[column] ?? CodeTable()).entries.map { ($0.code, $0.value) },
                                           uniquingKeysWith: { a, _ in a })
         }
-        let converters = counted.converters, lost = counted.lost
         struct Row {
             var label: String
             var a: Int, b: Int
             var oddsRatio: Double
         }
         var valuesPerField = Array(repeating: 0, count: fields.count)
-        let counts = counted.allCounts
         for feature in counts.keys { valuesPerField[feature.field] += 1 }
         let leftOut = defaultSet ? fields.indices.filter { valuesPerField[$0] > defaultSetMaximumValues } : []
         var rows: [Row] = []

@@ -61,10 +61,16 @@ enum AttributionSQL {
 
     /// An event's credited value as a key: `i` and an integer (a dictionary code, an integer, or an integral real,
     /// as Attribution.Aggregation.key makes it), `r` and a real, `s` and a text; NULL without a value.
-    private static func keyExpression(_ field: EventField, _ q: inout PostgresSQL) -> String {
+    static func keyExpression(_ field: EventField, _ q: inout PostgresSQL) -> String {
         if let column = field.column { return "('i' || e.\(column.name))" }
-        let name = q.bind(field.description, as: "text")
-        let v = "(e.props -> \(name))", t = "(e.props ->> \(name))"
+        let object: String, key: String
+        if case .customerAttribute(let name) = field {
+            (object, key) = ("c.attrs", name)
+        } else {
+            (object, key) = ("e.props", field.description)
+        }
+        let name = q.bind(key, as: "text")
+        let v = "(\(object) -> \(name))", t = "(\(object) ->> \(name))"
         return """
             (CASE jsonb_typeof(\(v)) WHEN 'number' THEN (CASE WHEN \(t) ~ '^-?[0-9]+$' THEN 'i' || \(t) \
             WHEN \(v)::float8 = trunc(\(v)::float8) AND abs(\(v)::float8) < 9e15 THEN 'i' || (\(v)::float8)::bigint \

@@ -285,9 +285,10 @@ enum FunnelSQL {
 
     /// `WITH r AS (...),`: the admitted events (WHERE, FOR) with their step mask (one bit per step, then one per
     /// exclusion, the bits the plan gives them), the BY keys' columns, the SAME value and `extra` columns.
-    static func admittedEvents(_ plan: FunnelPlan, _ q: inout PostgresSQL, extra: [String] = []) throws(PostgresUnsupported) {
+    static func admittedEvents(_ plan: FunnelPlan, _ q: inout PostgresSQL, extra: [String] = [],
+                               readsAttributes: Bool = false) throws(PostgresUnsupported) {
         let conditions = plan.request.steps
-        let byAttribute = plan.breakdown.contains { if case .customerAttribute = $0 { true } else { false } }
+        let byAttribute = readsAttributes || plan.breakdown.contains { if case .customerAttribute = $0 { true } else { false } }
         let join = byAttribute || ([plan.request.filter] + conditions).contains(where: PostgresPredicate.readsAttributes)
             ? " LEFT JOIN journeyql.customers c ON c.customer = e.customer" : ""
         q.sql += "WITH r AS (\n  SELECT e.customer, e.time, e.seq, "

@@ -650,6 +650,60 @@ package enum MatcherFunctions {
         """
     }
 
+    static let whyFeaturesSignature =
+        "journeyql.why_features(bigint[],bigint[],text[],integer[],integer,bigint,bigint)"
+
+    /// `journeyql.why_features(chain, times, keys, attribute_columns, steps, win, horizon)`: WHY for one customer
+    /// (grammar/SEMANTICS.md, "Why") from journey_chain's result over all their admitted events. `keys` is n × F:
+    /// each event's value key of each field (NULL: none); the columns listed in `attribute_columns` (1-based) hold
+    /// the customer's attributes, the same on every row. NULL for a customer who did not start or is in progress;
+    /// else `c` (converted) or `l` (lost), then the distinct features `f|key` (f the 0-based field) of the journey
+    /// span (a converter's events from the chain's first up to, not including, the one completing it; a lost
+    /// customer's up to the end of the window), and of the attributes whatever the span.
+    /// PainPoints.WhyAggregation.add, line for line.
+    static func whyFeatures(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")why_features(chain bigint[], times bigint[], keys text[],
+                                               attribute_columns integer[], steps integer, win bigint, horizon bigint)
+        RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          fields integer := coalesce(array_length(keys, 2), 0);
+          level integer; first integer := 2147483647; latest integer := 0; p bigint; i integer; f integer;
+          start_time bigint; converted boolean; stop integer; found text[] := '{}';
+        BEGIN
+          IF chain IS NULL OR cardinality(chain) = 0 THEN RETURN NULL; END IF;
+          level := (cardinality(chain) - 1) / 2;
+          FOR i IN 1..level LOOP
+            p := chain[1 + level + i];
+            IF p > 0 THEN first := least(first, p::integer); latest := greatest(latest, p::integer); END IF;
+          END LOOP;
+          start_time := times[chain[1]];
+          converted := level = steps;
+          -- In progress: neither converted nor lost.
+          IF NOT converted AND win IS NOT NULL AND horizon IS NOT NULL AND start_time + win > horizon THEN RETURN NULL; END IF;
+          stop := n + 1;
+          IF converted THEN
+            stop := latest;
+          ELSIF win IS NOT NULL THEN
+            stop := first;
+            WHILE stop <= n AND times[stop] - start_time <= win LOOP stop := stop + 1; END LOOP;
+          END IF;
+          FOR i IN first..stop - 1 LOOP
+            FOR f IN 1..fields LOOP
+              CONTINUE WHEN f = ANY(attribute_columns) OR keys[i][f] IS NULL;
+              found := found || ((f - 1)::text || '|' || keys[i][f]);
+            END LOOP;
+          END LOOP;
+          FOREACH f IN ARRAY attribute_columns LOOP
+            IF keys[1][f] IS NOT NULL THEN found := found || ((f - 1)::text || '|' || keys[1][f]); END IF;
+          END LOOP;
+          RETURN ARRAY[CASE WHEN converted THEN 'c' ELSE 'l' END] || ARRAY(SELECT DISTINCT u FROM unnest(found) AS u);
+        END
+        $body$;
+        """
+    }
+
     static let fsumSignature = "journeyql.fsum(double precision)"
 
     /// `journeyql.fsum(float8)`: the sum rounded once, whatever the order of the rows (ExactSum, line for line:
@@ -724,7 +778,8 @@ package enum MatcherFunctions {
         [(funnelSignature, funnelChain(schema: schema)), (journeySignature, journeyChain(schema: schema)),
          (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema)),
          (dropoffPointSignature, dropoffPoint(schema: schema)), (stageWalkSignature, stageWalk(schema: schema)),
-         (attributionWalkSignature, attributionWalk(schema: schema)), (fsumSignature, fsum(schema: schema))]
+         (attributionWalkSignature, attributionWalk(schema: schema)), (fsumSignature, fsum(schema: schema)),
+         (whyFeaturesSignature, whyFeatures(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
