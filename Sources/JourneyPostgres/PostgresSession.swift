@@ -577,7 +577,7 @@ package final class PostgresSession: StoreSession {
     /// EXPLAIN: how the journey is matched and the SQL sent, with its parameters (the URL without its password).
     private func explanation(_ journey: FunnelPlan, _ query: PostgresSQL, form: ChainForm) -> String {
         let how = form == .function
-            ? "the installed function journeyql.\(FunnelSQL.needsGeneralMatcher(journey.shape) ? "journey_chain" : "funnel_chain"), "
+            ? "the installed function journeyql.\(FunnelSQL.matcher(journey.shape).rawValue), "
                 + "called once per customer (GROUP BY customer)"
             : "plain SQL: windows partitioned by customer, chains followed by joins on (customer, rn)"
         var lines = ["engine: PostgreSQL at \(store.displayURL)",

@@ -9,7 +9,7 @@ enum DropoffSQL {
     /// them), the level, whether lost (1) or not (0), the next values (int[]), the last value, the customers, and the
     /// times from the step event to the last event (bigint[]).
     static func compile(_ plan: FunnelPlan, next: Int, of column: EventColumn) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSupported(plan)
+        try FunnelSQL.requireSequence(plan, "DROPOFF")
         var q = PostgresSQL()
         try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(column.name) AS val"])
         let chain = FunnelSQL.journeyChainCall(plan, &q)

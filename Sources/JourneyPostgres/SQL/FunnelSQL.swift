@@ -37,9 +37,9 @@ enum FunnelSQL {
     static func compile(_ plan: FunnelPlan, form: ChainForm,
                         measure: Measure = .funnel) throws(PostgresUnsupported) -> (PostgresSQL, ChainForm) {
         try requireSupported(plan)
-        let general = needsGeneralMatcher(plan.shape)
+        let general = matcher(plan.shape) != .funnel
         if general && form == .windows {
-            throw PostgresUnsupported(construct: generalConstructs(plan.shape)
+            throw PostgresUnsupported(construct: functionConstructs(plan.shape)
                                       + " without the journeyql matcher functions installed (journey pg-extension)")
         }
         // BY with the single-pointer function keeps the windows form (which reads the start's keys directly); the
@@ -259,10 +259,19 @@ enum FunnelSQL {
     /// arrays of them with it.
     private static func chainsByFunction(_ plan: FunnelPlan, _ q: inout PostgresSQL) throws(PostgresUnsupported) {
         let n = plan.shape.stepCount
-        let general = needsGeneralMatcher(plan.shape)
+        let matcher = matcher(plan.shape)
+        let general = matcher != .funnel
         try admittedEvents(plan, &q)
         let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
-        q.sql += "k AS (\n  SELECT customer, " + (general ? journeyChainCall(plan, &q) : funnelChainCall(plan, &q)) + " AS chain"
+        let call: String
+        switch matcher {
+        case .funnel: call = funnelChainCall(plan, &q)
+        case .journey: call = journeyChainCall(plan, &q)
+        case .tied, .anyOrder:
+            call = "journeyql.\(matcher.rawValue)(\(ordered("time")), \(ordered("mask")), \(n), \(bound(plan.window, &q)), "
+                + "\(bound(plan.shape.startBounds?.lower, &q)), \(bound(plan.shape.startBounds?.upper, &q)))"
+        }
+        q.sql += "k AS (\n  SELECT customer, " + call + " AS chain"
         q.sql += keys.map { ",\n    \(ordered($0)) AS \($0)s" }.joined()
         // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
         q.sql += "\n  FROM r" + (plan.shape.directly ? "" : " WHERE mask <> 0") + "\n  GROUP BY customer\n),\n"
@@ -368,10 +377,35 @@ enum FunnelSQL {
     /// The journey must be one this compiler reproduces exactly; anything else is named in the error.
     static func requireSupported(_ plan: FunnelPlan) throws(PostgresUnsupported) {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
+    }
+
+    /// The analyses that read the chain's events (PATHS, DROPOFF, WHY) need journey_chain's positions, which the
+    /// matchers of TIES ANY ORDER and IN ANY ORDER do not give.
+    static func requireSequence(_ plan: FunnelPlan, _ analysis: String) throws(PostgresUnsupported) {
+        try requireSupported(plan)
         switch plan.shape.order {
-        case .tiesAnyOrder: throw PostgresUnsupported(construct: "TIES ANY ORDER")
-        case .anyOrder: throw PostgresUnsupported(construct: "IN ANY ORDER")
-        default: return
+        case .tiesAnyOrder: throw PostgresUnsupported(construct: "\(analysis) with TIES ANY ORDER")
+        case .anyOrder: throw PostgresUnsupported(construct: "\(analysis) with IN ANY ORDER")
+        case .sequence: return
+        }
+    }
+
+    /// The installed function that finds a journey's chains.
+    enum Matcher: String {
+        /// FunnelMatcher's rules, one forward pointer per step (with STRICT TIME, DIRECTLY, SAME): the chain's times.
+        case funnel = "funnel_chain"
+        /// JourneyMatcher's (optional steps, a step's own WITHIN, EXCLUDING): start, times, positions.
+        case journey = "journey_chain"
+        /// TiedJourneyMatcher's and AnyOrderMatcher's: start, times, and a 0 per step.
+        case tied = "tied_chain"
+        case anyOrder = "any_order_chain"
+    }
+
+    static func matcher(_ shape: JourneyShape) -> Matcher {
+        switch shape.order {
+        case .tiesAnyOrder: return .tied
+        case .anyOrder: return .anyOrder
+        case .sequence: return needsGeneralMatcher(shape) ? .journey : .funnel
         }
     }
 
@@ -381,12 +415,14 @@ enum FunnelSQL {
         shape.optional.contains(true) || shape.gapWindows.contains { $0 != nil } || !shape.exclusions.isEmpty
     }
 
-    /// The constructs that need `journey_chain`, as the language writes them.
-    private static func generalConstructs(_ shape: JourneyShape) -> String {
+    /// The constructs only the installed functions run, as the language writes them.
+    private static func functionConstructs(_ shape: JourneyShape) -> String {
         var constructs: [String] = []
         if shape.optional.contains(true) { constructs.append("optional steps (s?)") }
         if shape.gapWindows.contains(where: { $0 != nil }) { constructs.append("a step's own WITHIN") }
         if !shape.exclusions.isEmpty { constructs.append("EXCLUDING") }
+        if shape.order == .tiesAnyOrder { constructs.append("TIES ANY ORDER") }
+        if shape.order == .anyOrder { constructs.append("IN ANY ORDER") }
         return constructs.joined(separator: ", ")
     }
 

@@ -704,6 +704,214 @@ package enum MatcherFunctions {
         """
     }
 
+    static let stepReachSignature = "journeyql.step_reach(bigint[],integer,integer,integer,integer,integer)"
+    static let tiedChainSignature = "journeyql.tied_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
+    static let anyOrderChainSignature = "journeyql.any_order_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
+
+    /// How the matchers below find `step_reach`: by its schema when installed in the store's schema, else (the
+    /// extension, relocatable) through the search path the extension script runs with, kept by the function
+    /// (postgres_fdw's sessions search pg_catalog alone).
+    private static func calling(_ schema: String?) -> (prefix: String, setting: String) {
+        schema.map { ($0 + ".", "") } ?? ("", "SET search_path FROM CURRENT")
+    }
+
+    /// `journeyql.step_reach(masks, lo, hi, from_step, pin, steps)`: how far steps from_step, from_step + 1, ... (0-based,
+    /// below `steps`) can be filled by distinct events lo..hi (1-based, but not `pin`), each step matching bit k of
+    /// its event's mask; the first step that cannot. Kuhn's augmenting paths, one search per step, an explicit stack
+    /// for the recursion: the longest prefix of steps in a maximum matching (StepPool.augment's answer).
+    static func stepReach(schema: String?) -> String {
+        """
+        CREATE FUNCTION \(schema.map { $0 + "." } ?? "")step_reach(masks bigint[], lo integer, hi integer, from_step integer,
+                                             pin integer, steps integer)
+        RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        DECLARE
+          size integer := greatest(0, hi - lo + 1);
+          owner integer[] := array_fill(-1, ARRAY[greatest(size, 1)]);
+          visited boolean[];
+          st_step integer[] := array_fill(0, ARRAY[steps + 1]);
+          st_pos integer[] := array_fill(0, ARRAY[steps + 1]);
+          st_event integer[] := array_fill(0, ARRAY[steps + 1]);
+          k integer := from_step; depth integer; cur integer; idx integer; d integer; ok boolean; pushed boolean;
+        BEGIN
+          WHILE k < steps LOOP
+            visited := array_fill(false, ARRAY[greatest(size, 1)]);
+            depth := 1; st_step[1] := k; st_pos[1] := 0; ok := false;
+            WHILE depth > 0 LOOP
+              cur := st_step[depth]; pushed := false;
+              WHILE st_pos[depth] < size LOOP
+                st_pos[depth] := st_pos[depth] + 1; idx := st_pos[depth];
+                CONTINUE WHEN lo + idx - 1 = pin OR visited[idx] OR masks[lo + idx - 1] & (1::bigint << cur) = 0;
+                visited[idx] := true; st_event[depth] := idx;
+                IF owner[idx] = -1 THEN
+                  -- An augmenting path: each step on the stack takes the event it reached.
+                  FOR d IN 1..depth LOOP owner[st_event[d]] := st_step[d]; END LOOP;
+                  ok := true; EXIT;
+                END IF;
+                depth := depth + 1; st_step[depth] := owner[idx]; st_pos[depth] := 0; pushed := true; EXIT;
+              END LOOP;
+              EXIT WHEN ok;
+              IF NOT pushed THEN depth := depth - 1; END IF;
+            END LOOP;
+            EXIT WHEN NOT ok;
+            k := k + 1;
+          END LOOP;
+          RETURN k;
+        END
+        $body$;
+        """
+    }
+
+    /// `journeyql.tied_chain(times, masks, steps, win, lower, upper)`: TIES ANY ORDER (grammar/SEMANTICS.md) for one
+    /// customer whose events matching some step are given in (time, seq) order: the chain's events are distinct and
+    /// their times never decrease. TiedJourneyMatcher's rules: events of one millisecond form a group; from a
+    /// start, each step lands in the earliest group that can still take it (its start's group as far as a matching
+    /// reaches with the start on step 1, then the earliest later group holding the next step, within the window);
+    /// one forward pointer per step and the last group entered at each step serve every start group; the chosen
+    /// start is the first whose own chain reaches the deepest level. Returns journey_chain's shape without
+    /// positions: the start's index, each step's time, then a 0 per step (the events within a group are not named).
+    static func tiedChain(schema: String?) -> String {
+        let (prefix, setting) = calling(schema)
+        return """
+        CREATE FUNCTION \(prefix)tied_chain(times bigint[], masks bigint[], steps integer, win bigint,
+                                             lower_bound bigint, upper_bound bigint)
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE \(setting) AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          pointers integer[] := array_fill(1, ARRAY[steps]);
+          entered_last integer[] := array_fill(0, ARRAY[steps]);
+          entered_reach integer[] := array_fill(0, ARRAY[steps]);
+          g integer := 1; stop integer; i integer; j integer; k integer; k2 integer; first integer; glast integer;
+          last integer; prefix integer; level integer; best_group integer := 0; best_level integer := 0;
+          bit bigint; lim bigint; exhausted boolean; found boolean; chain_times bigint[]; result bigint[];
+        BEGIN
+          WHILE g <= n LOOP
+            stop := g;
+            WHILE stop < n AND times[stop + 1] = times[g] LOOP stop := stop + 1; END LOOP;
+            found := false;
+            FOR i IN g..stop LOOP
+              IF masks[i] & 1 <> 0 THEN found := true; EXIT; END IF;
+            END LOOP;
+            IF found AND (lower_bound IS NULL OR times[g] >= lower_bound) AND (upper_bound IS NULL OR times[g] < upper_bound) THEN
+              -- The most steps a start of this group fills in it (step 1 by the start itself).
+              prefix := 0;
+              FOR i IN g..stop LOOP
+                IF masks[i] & 1 <> 0 THEN prefix := greatest(prefix, \(prefix)step_reach(masks, g, stop, 1, i, steps)); END IF;
+              END LOOP;
+              -- The walk through later groups, by the shared pointers.
+              k := prefix; last := stop; exhausted := false;
+              lim := CASE WHEN win IS NULL THEN NULL ELSE times[g] + win END;
+              WHILE k < steps LOOP
+                bit := 1::bigint << k;
+                j := greatest(pointers[k + 1], last + 1);
+                WHILE j <= n AND masks[j] & bit = 0 LOOP j := j + 1; END LOOP;
+                pointers[k + 1] := j;
+                IF j > n THEN exhausted := true; EXIT; END IF;
+                EXIT WHEN lim IS NOT NULL AND times[j] > lim;
+                IF j > entered_last[k + 1] THEN
+                  first := j;
+                  WHILE first > last + 1 AND times[first - 1] = times[j] LOOP first := first - 1; END LOOP;
+                  glast := j;
+                  WHILE glast < n AND times[glast + 1] = times[j] LOOP glast := glast + 1; END LOOP;
+                  entered_last[k + 1] := glast;
+                  entered_reach[k + 1] := \(prefix)step_reach(masks, first, glast, k, 0, steps);
+                END IF;
+                last := entered_last[k + 1];
+                k := entered_reach[k + 1];
+              END LOOP;
+              level := k;
+              IF level > best_level THEN
+                best_level := level; best_group := g;
+                EXIT WHEN level = steps;
+              END IF;
+              -- No later start finds the next step either once the events ran out.
+              EXIT WHEN exhausted AND level <= best_level;
+            END IF;
+            g := stop + 1;
+          END LOOP;
+          IF best_level = 0 THEN RETURN '{}'; END IF;
+          -- The first start of that group whose own chain reaches the level, and its chain's times.
+          g := best_group;
+          stop := g;
+          WHILE stop < n AND times[stop + 1] = times[g] LOOP stop := stop + 1; END LOOP;
+          lim := CASE WHEN win IS NULL THEN NULL ELSE times[g] + win END;
+          FOR i IN g..stop LOOP
+            CONTINUE WHEN masks[i] & 1 = 0;
+            k := \(prefix)step_reach(masks, g, stop, 1, i, steps);
+            chain_times := array_fill(times[g], ARRAY[k]);
+            last := stop;
+            WHILE k < steps LOOP
+              bit := 1::bigint << k;
+              j := last + 1;
+              WHILE j <= n AND masks[j] & bit = 0 LOOP j := j + 1; END LOOP;
+              EXIT WHEN j > n OR (lim IS NOT NULL AND times[j] > lim);
+              first := j;
+              WHILE first > last + 1 AND times[first - 1] = times[j] LOOP first := first - 1; END LOOP;
+              glast := j;
+              WHILE glast < n AND times[glast + 1] = times[j] LOOP glast := glast + 1; END LOOP;
+              k2 := \(prefix)step_reach(masks, first, glast, k, 0, steps);
+              chain_times := chain_times || array_fill(times[j], ARRAY[k2 - k]);
+              k := k2; last := glast;
+            END LOOP;
+            IF k = best_level THEN
+              RETURN ARRAY[i::bigint] || chain_times || array_fill(0::bigint, ARRAY[k]);
+            END IF;
+          END LOOP;
+          RAISE EXCEPTION 'tied_chain: no start of the deepest group reaches its level';
+        END
+        $body$;
+        """
+    }
+
+    /// `journeyql.any_order_chain(times, masks, steps, win, lower, upper)`: IN ANY ORDER (grammar/SEMANTICS.md) for
+    /// one customer whose events matching some step are given in (time, seq) order. From each start (an event that
+    /// fills some step, in [lower, upper)), the events from it to the end of its window: the level is the longest
+    /// prefix of steps a matching of them covers, provided the start matches one of those steps; the chosen start is
+    /// the earliest reaching the deepest level, and step k's time the first event by whose time steps 1..k can all
+    /// be done (AnyOrderMatcher's answer; here each start's window is matched afresh: O(n · w · m²) for windows of w
+    /// events, where the SQLite engine slides one matching). Returns tied_chain's shape.
+    static func anyOrderChain(schema: String?) -> String {
+        let (prefix, setting) = calling(schema)
+        return """
+        CREATE FUNCTION \(prefix)any_order_chain(times bigint[], masks bigint[], steps integer, win bigint,
+                                                  lower_bound bigint, upper_bound bigint)
+        RETURNS bigint[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE \(setting) AS $body$
+        DECLARE
+          n integer := coalesce(array_length(times, 1), 0);
+          all_steps bigint := CASE WHEN steps = 64 THEN -1 ELSE (1::bigint << steps) - 1 END;
+          e integer; stop integer; reach integer; level integer; best integer := 0; best_start integer := 0;
+          k integer; cur integer; chain_times bigint[];
+        BEGIN
+          FOR e IN 1..n LOOP
+            CONTINUE WHEN masks[e] & all_steps = 0;
+            CONTINUE WHEN (lower_bound IS NOT NULL AND times[e] < lower_bound) OR (upper_bound IS NOT NULL AND times[e] >= upper_bound);
+            stop := e;
+            WHILE stop < n AND (win IS NULL OR times[stop + 1] - times[e] <= win) LOOP stop := stop + 1; END LOOP;
+            reach := \(prefix)step_reach(masks, e, stop, 0, 0, steps);
+            -- The start must be one of the chain's events: it needs a step among the first `reach`.
+            level := CASE WHEN reach > 0 AND masks[e] & (CASE WHEN reach = 64 THEN -1 ELSE (1::bigint << reach) - 1 END) <> 0
+                          THEN reach ELSE 0 END;
+            IF level > best THEN
+              best := level; best_start := e;
+              EXIT WHEN level = steps;
+            END IF;
+          END LOOP;
+          IF best = 0 THEN RETURN '{}'; END IF;
+          e := best_start;
+          chain_times := ARRAY[times[e]];
+          k := 2; cur := e;
+          WHILE k <= best LOOP
+            IF \(prefix)step_reach(masks, e, cur, 0, 0, k) = k THEN
+              chain_times := chain_times || times[cur]; k := k + 1;
+            ELSE
+              cur := cur + 1;
+            END IF;
+          END LOOP;
+          RETURN ARRAY[e::bigint] || chain_times || array_fill(0::bigint, ARRAY[best]);
+        END
+        $body$;
+        """
+    }
+
     static let fsumSignature = "journeyql.fsum(double precision)"
 
     /// `journeyql.fsum(float8)`: the sum rounded once, whatever the order of the rows (ExactSum, line for line:
@@ -779,7 +987,8 @@ package enum MatcherFunctions {
          (chainPathSignature, chainPath(schema: schema)), (flowPathSignature, flowPath(schema: schema)),
          (dropoffPointSignature, dropoffPoint(schema: schema)), (stageWalkSignature, stageWalk(schema: schema)),
          (attributionWalkSignature, attributionWalk(schema: schema)), (fsumSignature, fsum(schema: schema)),
-         (whyFeaturesSignature, whyFeatures(schema: schema))]
+         (whyFeaturesSignature, whyFeatures(schema: schema)), (stepReachSignature, stepReach(schema: schema)),
+         (tiedChainSignature, tiedChain(schema: schema)), (anyOrderChainSignature, anyOrderChain(schema: schema))]
     }
 
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the

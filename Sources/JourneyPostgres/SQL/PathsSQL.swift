@@ -8,7 +8,7 @@ enum PathsSQL {
     /// PATHS between steps (plain, or with options): one row per distinct path, its codes (int[]) and customers.
     /// `spec` nil is plain PATHS: the converters' touchpoints, repeats collapsed.
     static func between(_ plan: FunnelPlan, spec: FlowSpec?) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSupported(plan)
+        try FunnelSQL.requireSequence(plan, "PATHS")
         var q = PostgresSQL()
         let column = spec?.column ?? .touchpoint
         // Paths read every admitted event, so the chain is found over all of them (journey_chain takes any sequence).

@@ -8,7 +8,7 @@ enum WhySQL {
     /// Rows (kind, c|l, feature, customers): kind 0 counts the converters (c) and the lost (l); kind 1 counts, per
     /// feature `f|key`, those of each showing it.
     static func compile(_ plan: FunnelPlan, fields: [EventField]) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSupported(plan)
+        try FunnelSQL.requireSequence(plan, "WHY")
         var q = PostgresSQL()
         let keys = fields.map { AttributionSQL.keyExpression($0, &q) }
         let attributes = fields.indices.filter { if case .customerAttribute = fields[$0] { true } else { false } }
