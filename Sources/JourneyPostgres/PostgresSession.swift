@@ -121,8 +121,22 @@ package final class PostgresSession: StoreSession {
         }
     }
 
+    /// The analyses that work per customer in the installed functions, refused by name in a database without them
+    /// (a store imported by a user who may not create functions, before `journey pg-extension`).
+    private func requireFunctions(_ plan: Plan) throws {
+        guard !hasMatcherFunction, case .query(_, let aggregation) = plan else { return }
+        switch aggregation {
+        case .paths, .flows, .dropoff, .stages, .value, .attribution, .why:
+            throw PostgresUnsupported(construct: Self.name(of: aggregation) + " without the journeyql functions installed"
+                                      + " (journey pg-extension DIR; CREATE EXTENSION journeyql SCHEMA journeyql)")
+        default:
+            return
+        }
+    }
+
     private func execute(_ plan: Plan, catalog: StoreCatalog, definitions: Definitions, source: SourceText,
                          emit: (SessionEvent) -> Void) throws {
+        try requireFunctions(plan)
         switch plan {
         case .query(let journey, .funnel):
             let started = ContinuousClock.now

@@ -9,10 +9,10 @@ enum DropoffSQL {
     /// them), the level, whether lost (1) or not (0), the next values (int[]), the last value, the customers, and the
     /// times from the step event to the last event (bigint[]).
     static func compile(_ plan: FunnelPlan, next: Int, of column: EventColumn) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSequence(plan, "DROPOFF")
+        try FunnelSQL.requireSupported(plan)
         var q = PostgresSQL()
         try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(column.name) AS val"])
-        let chain = FunnelSQL.journeyChainCall(plan, &q)
+        let chain = FunnelSQL.eventChainCall(plan, &q)
         let window = plan.window.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let horizon = plan.horizon.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let keys = plan.breakdown.indices.flatMap { FunnelSQL.keyColumns(plan, $0) }

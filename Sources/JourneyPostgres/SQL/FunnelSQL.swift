@@ -263,14 +263,7 @@ enum FunnelSQL {
         let general = matcher != .funnel
         try admittedEvents(plan, &q)
         let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
-        let call: String
-        switch matcher {
-        case .funnel: call = funnelChainCall(plan, &q)
-        case .journey: call = journeyChainCall(plan, &q)
-        case .tied, .anyOrder:
-            call = "journeyql.\(matcher.rawValue)(\(ordered("time")), \(ordered("mask")), \(n), \(bound(plan.window, &q)), "
-                + "\(bound(plan.shape.startBounds?.lower, &q)), \(bound(plan.shape.startBounds?.upper, &q)))"
-        }
+        let call = matcher == .funnel ? funnelChainCall(plan, &q) : eventChainCall(plan, &q)
         q.sql += "k AS (\n  SELECT customer, " + call + " AS chain"
         q.sql += keys.map { ",\n    \(ordered($0)) AS \($0)s" }.joined()
         // Under DIRECTLY every admitted event counts: one that fills no step breaks a chain through it.
@@ -332,6 +325,19 @@ enum FunnelSQL {
             + "\(shape.strictTime ? "TRUE" : "FALSE"), \(shape.directly ? "TRUE" : "FALSE"), \(values))"
     }
 
+    /// The call of the matcher that names the chain's events over `r`'s rows of one customer (journey_chain,
+    /// tied_chain or any_order_chain): [start index, times..., positions...].
+    static func eventChainCall(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
+        let matcher = matcher(plan.shape)
+        switch matcher {
+        case .tied, .anyOrder:
+            return "journeyql.\(matcher.rawValue)(\(ordered("time")), \(ordered("mask")), \(plan.shape.stepCount), "
+                + "\(bound(plan.window, &q)), \(bound(plan.shape.startBounds?.lower, &q)), \(bound(plan.shape.startBounds?.upper, &q)))"
+        case .funnel, .journey:
+            return journeyChainCall(plan, &q)
+        }
+    }
+
     /// The call of `journeyql.journey_chain` over `r`'s rows of one customer: [start index, times..., positions...].
     static func journeyChainCall(_ plan: FunnelPlan, _ q: inout PostgresSQL) -> String {
         let shape = plan.shape
@@ -379,24 +385,13 @@ enum FunnelSQL {
         if plan.customerSet != nil { throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)") }
     }
 
-    /// The analyses that read the chain's events (PATHS, DROPOFF, WHY) need journey_chain's positions, which the
-    /// matchers of TIES ANY ORDER and IN ANY ORDER do not give.
-    static func requireSequence(_ plan: FunnelPlan, _ analysis: String) throws(PostgresUnsupported) {
-        try requireSupported(plan)
-        switch plan.shape.order {
-        case .tiesAnyOrder: throw PostgresUnsupported(construct: "\(analysis) with TIES ANY ORDER")
-        case .anyOrder: throw PostgresUnsupported(construct: "\(analysis) with IN ANY ORDER")
-        case .sequence: return
-        }
-    }
-
     /// The installed function that finds a journey's chains.
     enum Matcher: String {
         /// FunnelMatcher's rules, one forward pointer per step (with STRICT TIME, DIRECTLY, SAME): the chain's times.
         case funnel = "funnel_chain"
         /// JourneyMatcher's (optional steps, a step's own WITHIN, EXCLUDING): start, times, positions.
         case journey = "journey_chain"
-        /// TiedJourneyMatcher's and AnyOrderMatcher's: start, times, and a 0 per step.
+        /// TiedJourneyMatcher's and AnyOrderMatcher's: start, times, positions.
         case tied = "tied_chain"
         case anyOrder = "any_order_chain"
     }

@@ -705,6 +705,7 @@ package enum MatcherFunctions {
     }
 
     static let stepReachSignature = "journeyql.step_reach(bigint[],integer,integer,integer,integer,integer)"
+    // (returns integer[]: the first step it cannot fill, then the event of each step it filled)
     static let tiedChainSignature = "journeyql.tied_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
     static let anyOrderChainSignature = "journeyql.any_order_chain(bigint[],bigint[],integer,bigint,bigint,bigint)"
 
@@ -717,15 +718,17 @@ package enum MatcherFunctions {
 
     /// `journeyql.step_reach(masks, lo, hi, from_step, pin, steps)`: how far steps from_step, from_step + 1, ... (0-based,
     /// below `steps`) can be filled by distinct events lo..hi (1-based, but not `pin`), each step matching bit k of
-    /// its event's mask; the first step that cannot. Kuhn's augmenting paths, one search per step, an explicit stack
-    /// for the recursion: the longest prefix of steps in a maximum matching (StepPool.augment's answer).
+    /// its event's mask. Returns the first step that cannot, then the event holding each step filled. Kuhn's
+    /// augmenting paths, one search per step scanning the events in order, an explicit stack for the recursion:
+    /// the longest prefix of steps in a maximum matching, and exactly EventAssignment.augment's assignment.
     static func stepReach(schema: String?) -> String {
         """
         CREATE FUNCTION \(schema.map { $0 + "." } ?? "")step_reach(masks bigint[], lo integer, hi integer, from_step integer,
                                              pin integer, steps integer)
-        RETURNS integer LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
+        RETURNS integer[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $body$
         DECLARE
           size integer := greatest(0, hi - lo + 1);
+          held integer[];
           owner integer[] := array_fill(-1, ARRAY[greatest(size, 1)]);
           visited boolean[];
           st_step integer[] := array_fill(0, ARRAY[steps + 1]);
@@ -755,7 +758,11 @@ package enum MatcherFunctions {
             EXIT WHEN NOT ok;
             k := k + 1;
           END LOOP;
-          RETURN k;
+          held := array_fill(0, ARRAY[greatest(k - from_step, 1)]);
+          FOR idx IN 1..size LOOP
+            IF owner[idx] >= from_step THEN held[owner[idx] - from_step + 1] := lo + idx - 1; END IF;
+          END LOOP;
+          RETURN ARRAY[k] || held[1:k - from_step];
         END
         $body$;
         """
@@ -767,8 +774,8 @@ package enum MatcherFunctions {
     /// start, each step lands in the earliest group that can still take it (its start's group as far as a matching
     /// reaches with the start on step 1, then the earliest later group holding the next step, within the window);
     /// one forward pointer per step and the last group entered at each step serve every start group; the chosen
-    /// start is the first whose own chain reaches the deepest level. Returns journey_chain's shape without
-    /// positions: the start's index, each step's time, then a 0 per step (the events within a group are not named).
+    /// start is the first whose own chain reaches the deepest level. Returns journey_chain's shape: the start's
+    /// index, each step's time, then the event of each step (as EventAssignment assigns them within a group).
     static func tiedChain(schema: String?) -> String {
         let (prefix, setting) = calling(schema)
         return """
@@ -782,7 +789,7 @@ package enum MatcherFunctions {
           entered_reach integer[] := array_fill(0, ARRAY[steps]);
           g integer := 1; stop integer; i integer; j integer; k integer; k2 integer; first integer; glast integer;
           last integer; prefix integer; level integer; best_group integer := 0; best_level integer := 0;
-          bit bigint; lim bigint; exhausted boolean; found boolean; chain_times bigint[]; result bigint[];
+          bit bigint; lim bigint; exhausted boolean; found boolean; chain_times bigint[]; held integer[]; positions integer[];
         BEGIN
           WHILE g <= n LOOP
             stop := g;
@@ -795,7 +802,7 @@ package enum MatcherFunctions {
               -- The most steps a start of this group fills in it (step 1 by the start itself).
               prefix := 0;
               FOR i IN g..stop LOOP
-                IF masks[i] & 1 <> 0 THEN prefix := greatest(prefix, \(prefix)step_reach(masks, g, stop, 1, i, steps)); END IF;
+                IF masks[i] & 1 <> 0 THEN prefix := greatest(prefix, (\(prefix)step_reach(masks, g, stop, 1, i, steps))[1]); END IF;
               END LOOP;
               -- The walk through later groups, by the shared pointers.
               k := prefix; last := stop; exhausted := false;
@@ -813,7 +820,7 @@ package enum MatcherFunctions {
                   glast := j;
                   WHILE glast < n AND times[glast + 1] = times[j] LOOP glast := glast + 1; END LOOP;
                   entered_last[k + 1] := glast;
-                  entered_reach[k + 1] := \(prefix)step_reach(masks, first, glast, k, 0, steps);
+                  entered_reach[k + 1] := (\(prefix)step_reach(masks, first, glast, k, 0, steps))[1];
                 END IF;
                 last := entered_last[k + 1];
                 k := entered_reach[k + 1];
@@ -836,8 +843,10 @@ package enum MatcherFunctions {
           lim := CASE WHEN win IS NULL THEN NULL ELSE times[g] + win END;
           FOR i IN g..stop LOOP
             CONTINUE WHEN masks[i] & 1 = 0;
-            k := \(prefix)step_reach(masks, g, stop, 1, i, steps);
+            held := \(prefix)step_reach(masks, g, stop, 1, i, steps);
+            k := held[1];
             chain_times := array_fill(times[g], ARRAY[k]);
+            positions := ARRAY[i] || held[2:];
             last := stop;
             WHILE k < steps LOOP
               bit := 1::bigint << k;
@@ -848,12 +857,14 @@ package enum MatcherFunctions {
               WHILE first > last + 1 AND times[first - 1] = times[j] LOOP first := first - 1; END LOOP;
               glast := j;
               WHILE glast < n AND times[glast + 1] = times[j] LOOP glast := glast + 1; END LOOP;
-              k2 := \(prefix)step_reach(masks, first, glast, k, 0, steps);
+              held := \(prefix)step_reach(masks, first, glast, k, 0, steps);
+              k2 := held[1];
               chain_times := chain_times || array_fill(times[j], ARRAY[k2 - k]);
+              positions := positions || held[2:];
               k := k2; last := glast;
             END LOOP;
             IF k = best_level THEN
-              RETURN ARRAY[i::bigint] || chain_times || array_fill(0::bigint, ARRAY[k]);
+              RETURN ARRAY[i::bigint] || chain_times || positions::bigint[];
             END IF;
           END LOOP;
           RAISE EXCEPTION 'tied_chain: no start of the deepest group reaches its level';
@@ -868,7 +879,8 @@ package enum MatcherFunctions {
     /// prefix of steps a matching of them covers, provided the start matches one of those steps; the chosen start is
     /// the earliest reaching the deepest level, and step k's time the first event by whose time steps 1..k can all
     /// be done (AnyOrderMatcher's answer; here each start's window is matched afresh: O(n · w · m²) for windows of w
-    /// events, where the SQLite engine slides one matching). Returns tied_chain's shape.
+    /// events, where the SQLite engine slides one matching). Returns journey_chain's shape, the positions being the
+    /// start, then for each step k ≥ 2 the event by whose time steps 1..k could all be done (AnyOrderMatcher's).
     static func anyOrderChain(schema: String?) -> String {
         let (prefix, setting) = calling(schema)
         return """
@@ -879,14 +891,14 @@ package enum MatcherFunctions {
           n integer := coalesce(array_length(times, 1), 0);
           all_steps bigint := CASE WHEN steps = 64 THEN -1 ELSE (1::bigint << steps) - 1 END;
           e integer; stop integer; reach integer; level integer; best integer := 0; best_start integer := 0;
-          k integer; cur integer; chain_times bigint[];
+          k integer; cur integer; chain_times bigint[]; positions bigint[];
         BEGIN
           FOR e IN 1..n LOOP
             CONTINUE WHEN masks[e] & all_steps = 0;
             CONTINUE WHEN (lower_bound IS NOT NULL AND times[e] < lower_bound) OR (upper_bound IS NOT NULL AND times[e] >= upper_bound);
             stop := e;
             WHILE stop < n AND (win IS NULL OR times[stop + 1] - times[e] <= win) LOOP stop := stop + 1; END LOOP;
-            reach := \(prefix)step_reach(masks, e, stop, 0, 0, steps);
+            reach := (\(prefix)step_reach(masks, e, stop, 0, 0, steps))[1];
             -- The start must be one of the chain's events: it needs a step among the first `reach`.
             level := CASE WHEN reach > 0 AND masks[e] & (CASE WHEN reach = 64 THEN -1 ELSE (1::bigint << reach) - 1 END) <> 0
                           THEN reach ELSE 0 END;
@@ -898,15 +910,16 @@ package enum MatcherFunctions {
           IF best = 0 THEN RETURN '{}'; END IF;
           e := best_start;
           chain_times := ARRAY[times[e]];
+          positions := ARRAY[e::bigint];
           k := 2; cur := e;
           WHILE k <= best LOOP
-            IF \(prefix)step_reach(masks, e, cur, 0, 0, k) = k THEN
-              chain_times := chain_times || times[cur]; k := k + 1;
+            IF (\(prefix)step_reach(masks, e, cur, 0, 0, k))[1] = k THEN
+              chain_times := chain_times || times[cur]; positions := positions || cur::bigint; k := k + 1;
             ELSE
               cur := cur + 1;
             END IF;
           END LOOP;
-          RETURN ARRAY[e::bigint] || chain_times || array_fill(0::bigint, ARRAY[best]);
+          RETURN ARRAY[e::bigint] || chain_times || positions;
         END
         $body$;
         """

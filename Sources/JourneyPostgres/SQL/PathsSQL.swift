@@ -8,12 +8,12 @@ enum PathsSQL {
     /// PATHS between steps (plain, or with options): one row per distinct path, its codes (int[]) and customers.
     /// `spec` nil is plain PATHS: the converters' touchpoints, repeats collapsed.
     static func between(_ plan: FunnelPlan, spec: FlowSpec?) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSequence(plan, "PATHS")
+        try FunnelSQL.requireSupported(plan)
         var q = PostgresSQL()
         let column = spec?.column ?? .touchpoint
         // Paths read every admitted event, so the chain is found over all of them (journey_chain takes any sequence).
         try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(column.name) AS val"])
-        let chain = FunnelSQL.journeyChainCall(plan, &q)
+        let chain = FunnelSQL.eventChainCall(plan, &q)
         var lost = "FALSE", lostAt = "NULL::integer"
         if case .lost(let at) = spec?.kind {
             lost = "TRUE"

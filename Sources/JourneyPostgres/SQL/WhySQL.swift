@@ -8,13 +8,13 @@ enum WhySQL {
     /// Rows (kind, c|l, feature, customers): kind 0 counts the converters (c) and the lost (l); kind 1 counts, per
     /// feature `f|key`, those of each showing it.
     static func compile(_ plan: FunnelPlan, fields: [EventField]) throws(PostgresUnsupported) -> PostgresSQL {
-        try FunnelSQL.requireSequence(plan, "WHY")
+        try FunnelSQL.requireSupported(plan)
         var q = PostgresSQL()
         let keys = fields.map { AttributionSQL.keyExpression($0, &q) }
         let attributes = fields.indices.filter { if case .customerAttribute = fields[$0] { true } else { false } }
         try FunnelSQL.admittedEvents(plan, &q, extra: ["ARRAY[\(keys.joined(separator: ", "))]::text[] AS keys"],
                                      readsAttributes: !attributes.isEmpty)
-        let chain = FunnelSQL.journeyChainCall(plan, &q)
+        let chain = FunnelSQL.eventChainCall(plan, &q)
         let window = plan.window.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let horizon = plan.horizon.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let columns = "ARRAY[" + attributes.map { String($0 + 1) }.joined(separator: ", ") + "]::integer[]"
