@@ -44,7 +44,7 @@ package final class PostgresSession: StoreSession {
         // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
         // who may not create functions gets the plain-SQL form, which needs nothing installed).
         if !readOnly { try? MatcherFunctions.install(on: store.connection) }
-        hasMatcherFunction = MatcherFunctions.signatures.allSatisfy { MatcherFunctions.exists($0, on: store.connection) }
+        hasMatcherFunction = MatcherFunctions.current(on: store.connection)
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
         // For measuring one form against the other (BENCHMARKS.md): JOURNEYQL_PG_CHAINS=windows|function.
         if let name = getenv("JOURNEYQL_PG_CHAINS").map({ String(cString: $0) }) { chainForm = ChainForm(rawValue: name) }

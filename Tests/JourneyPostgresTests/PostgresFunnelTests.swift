@@ -574,6 +574,35 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         #expect(differsFromAddingInTurn >= 4)
     }
 
+    /// A store whose functions an earlier version installed is not trusted with them: read-only, what needs them is
+    /// refused by name; opened for writing, they are made again at this version.
+    @Test func functionsOfAnEarlierVersionAreMadeAgain() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgversion")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (owner, _) = try Self.workedExampleStore(server, in: folder)
+        try owner.store.connection.executeScript("""
+            UPDATE journeyql.meta SET value = '1.0' WHERE key = 'functions_version';
+            DROP FUNCTION journeyql.step_reach(bigint[],integer,integer,integer,integer,integer);
+            CREATE FUNCTION journeyql.step_reach(masks bigint[], lo integer, hi integer, from_step integer, pin integer,
+                steps integer) RETURNS integer LANGUAGE sql AS 'SELECT 0';
+            """)
+        let text = "FROM awareness TO purchase TIES ANY ORDER WITHIN 1 hour"
+        let stale = try PostgresSession(url: server.url, access: .readOnly)
+        switch results(text, { (source, emit) throws(RunFailure) in try stale.run(source, emit: emit) }) {
+        case .success: Issue.record("ran with functions of an earlier version")
+        case .failure(let failure): #expect(failure.diagnostics.first?.id == "engine.unsupported", "\(failure.rendered)")
+        }
+        let fresh = try PostgresSession(url: server.url, access: .readWrite)
+        let found = results(text) { (source, emit) throws(RunFailure) in try fresh.run(source, emit: emit) }
+        #expect((try? found.get())?.first?.rows.count == 2, "\(found)")
+        let result = try fresh.store.connection.execute(
+            "SELECT pg_get_function_result('journeyql.step_reach(bigint[],integer,integer,integer,integer,integer)'::regprocedure)")
+        #expect(result.rows.first?.first == "integer[]")
+        #expect(try fresh.store.meta()["functions_version"] == MatcherFunctions.version)
+    }
+
     /// In a database without the installed functions (a user who may not create them opens it read-only), what
     /// needs them is refused by name, and what plain SQL computes still runs.
     @Test func whatItCannotComputeExactlyItRefusesByName() throws {

@@ -1004,12 +1004,55 @@ package enum MatcherFunctions {
          (tiedChainSignature, tiedChain(schema: schema)), (anyOrderChainSignature, anyOrderChain(schema: schema))]
     }
 
+    /// The version of the functions' definitions, kept in `journeyql.meta` (`functions_version`) where the store's
+    /// own copies were installed, and as the extension's version: raise it whenever a definition changes.
+    static let version = "1.1"
+
     /// Creates the functions in the store's schema unless they exist (from an earlier import, or from the
-    /// extension, which owns them then).
+    /// extension, which owns them then). Copies an earlier version installed are made again, in one transaction
+    /// (dropped first: a function's result type cannot be replaced); the extension's are left to `ALTER EXTENSION
+    /// journeyql UPDATE`.
     static func install(on connection: PostgresConnection) throws {
-        for (signature, text) in definitions(schema: "journeyql") where !exists(signature, on: connection) {
-            try connection.executeScript(text)
+        let installed = try connection.execute("SELECT value FROM journeyql.meta WHERE key = 'functions_version'")
+            .rows.first?.first.flatMap { $0 }
+        let replace = installed != version
+        try connection.execute("BEGIN")
+        do {
+            for (signature, text) in definitions(schema: "journeyql") {
+                if exists(signature, on: connection) {
+                    guard replace, !ownedByExtension(signature, on: connection) else { continue }
+                    try connection.execute((signature == fsumSignature ? "DROP AGGREGATE " : "DROP FUNCTION ") + signature)
+                }
+                try connection.executeScript(text)
+            }
+            try connection.execute("""
+                INSERT INTO journeyql.meta(key, value) VALUES ('functions_version', $1)
+                ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+                """, parameters: [version])
+            try connection.execute("COMMIT")
+        } catch {
+            _ = try? connection.execute("ROLLBACK")
+            throw error
         }
+    }
+
+    /// Whether the database has this version's functions: every one exists, and they were installed at this
+    /// version (the store's copies, by `functions_version`) or belong to the extension at this version.
+    static func current(on connection: PostgresConnection) -> Bool {
+        guard signatures.allSatisfy({ exists($0, on: connection) }) else { return false }
+        if ownedByExtension(funnelSignature, on: connection) {
+            return (try? connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'journeyql'"))?
+                .rows.first?.first == version
+        }
+        return (try? connection.execute("SELECT value FROM journeyql.meta WHERE key = 'functions_version'"))?
+            .rows.first?.first == version
+    }
+
+    /// Whether the function belongs to an extension (the `journeyql` extension's, on a sharded store).
+    private static func ownedByExtension(_ signature: String, on connection: PostgresConnection) -> Bool {
+        (try? connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM pg_depend WHERE objid = to_regprocedure($1) AND deptype = 'e')
+            """, parameters: [signature]))?.rows.first?.first == "t"
     }
 
     /// Whether the database has a function (a store made before it existed, or by a user who may not create
@@ -1024,7 +1067,7 @@ package enum MatcherFunctions {
     package static let controlFile = """
         # JourneyQL's matcher functions, for postgres_fdw to ship to the servers holding partitions of journeyql.events.
         comment = 'JourneyQL journey matchers'
-        default_version = '1.1'
+        default_version = '\(version)'
         relocatable = true
         trusted = true
 
