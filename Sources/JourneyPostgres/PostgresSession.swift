@@ -212,19 +212,15 @@ package final class PostgresSession: StoreSession {
             var result: QueryResult
             if spec.kind.isTree {
                 let query = try PathsSQL.tree(journey, spec: spec)
-                let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-                let width = FunnelSQL.keyWidth(journey)
-                // Rows come per (key, path); the database's key values name the groups.
-                typealias Tree = (key: [Cell], value: (anchors: Int, paths: [[Int32]: Int]))
-                var groups: [[String?]: Tree] = [:]
-                for row in rows.rows {
-                    let raw = Array(row[0..<width])
-                    let customers = Int(row[width + 1] ?? "0") ?? 0
-                    groups[raw, default: (FunnelSQL.keyCells(row, journey, catalog: catalog), (0, [:]))].value.anchors += customers
-                    groups[raw]!.value.paths[PathsSQL.codes(row[width]), default: 0] += customers
+                let rows = try store.connection.execute(query.sql, parameters: query.parameters).rows
+                // Rows come per (key, path).
+                let groups = Self.folded(rows, journey, catalog: catalog, empty: (anchors: 0, paths: [[Int32]: Int]())) {
+                    tree, row in
+                    let customers = Int(row[1] ?? "0") ?? 0
+                    tree.anchors += customers
+                    tree.paths[PathsSQL.codes(row[0]), default: 0] += customers
                 }
-                let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.value.anchors },
-                                           limit: false)
+                let ordered = Self.ordered(groups, journey, key: { $0.key }, size: { $0.value.anchors }, limit: false)
                 result = Flows.treeResult(journey, spec: spec, groups: ordered, catalog: catalog)
             } else {
                 let counts = try pathCounts(PathsSQL.between(journey, spec: spec))
@@ -236,33 +232,28 @@ package final class PostgresSession: StoreSession {
         case .query(let journey, .stages(let inactiveAfter, let defaultOrder)):
             let started = ContinuousClock.now
             let query = try StagesSQL.compile(journey, inactiveAfter: inactiveAfter)
-            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-            let width = FunnelSQL.keyWidth(journey)
-            let n = journey.shape.stepCount
-            typealias Group = (key: [Cell], tally: StageMap.Summary)
-            var groups: [[String?]: Group] = [:]
-            for row in rows.rows {
-                let raw = Array(row[0..<width])
-                func int(_ i: Int) -> Int { Int(row[width + i] ?? "0") ?? 0 }
-                var group = groups[raw] ?? (FunnelSQL.keyCells(row, journey, catalog: catalog), StageMap.Summary(stageCount: n))
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters).rows
+            let groups = Self.folded(rows, journey, catalog: catalog, empty: StageMap.Summary(stageCount: journey.shape.stepCount)) {
+                tally, row in
+                func int(_ i: Int) -> Int { Int(row[i] ?? "0") ?? 0 }
                 let x = int(1)
                 switch int(0) {
                 case 0:
-                    group.tally.reached[x] = int(2)
-                    group.tally.furthest[x] = int(3)
-                    group.tally.churned[x] = int(4)
+                    tally.reached[x] = int(2)
+                    tally.furthest[x] = int(3)
+                    tally.churned[x] = int(4)
                 case 1:
-                    group.tally.movedOn[x] = int(2)
-                    group.tally.stayMedian[x] = row[width + 5].flatMap(Double.init)
+                    tally.movedOn[x] = int(2)
+                    tally.stayMedian[x] = row[5].flatMap(Double.init)
                 case 2:
-                    group.tally.transitions[x] = int(2)
-                    group.tally.transitionCustomers[x] = int(3)
+                    tally.transitions[x] = int(2)
+                    tally.transitionCustomers[x] = int(3)
                 default:
-                    group.tally.customers = int(2)
+                    tally.customers = int(2)
                 }
-                groups[raw] = group
             }
-            let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.tally.customers })
+            let ordered = Self.ordered(groups.map { (key: $0.key, tally: $0.value) }, journey, key: { $0.key },
+                                       size: { $0.tally.customers })
             var results = StageMap.results(journey, groups: ordered, inactiveAfter: inactiveAfter, defaultOrder: defaultOrder)
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             Self.emitAll(results, .stages, emit)
@@ -290,27 +281,19 @@ package final class PostgresSession: StoreSession {
         case .query(let journey, .dropoff(let next, let column)):
             let started = ContinuousClock.now
             let query = try DropoffSQL.compile(journey, next: next, of: column)
-            let rows = try store.connection.execute(query.sql, parameters: query.parameters)
-            let width = FunnelSQL.keyWidth(journey)
+            let rows = try store.connection.execute(query.sql, parameters: query.parameters).rows
             let m = journey.shape.stepCount
-            typealias Group = (key: [Cell], counts: PainPoints.DropoffCounts)
-            var groups: [[String?]: Group] = [:]
-            for row in rows.rows {
-                let raw = Array(row[0..<width])
-                let level = Int(row[width] ?? "0") ?? 0, customers = Int(row[width + 4] ?? "0") ?? 0
-                var group = groups[raw] ?? (FunnelSQL.keyCells(row, journey, catalog: catalog), PainPoints.DropoffCounts(steps: m))
-                group.counts.started += customers
-                if row[width + 1] == "1", level >= 1, level < m {
-                    let k = level - 1
-                    group.counts.lost[k] += customers
-                    group.counts.next[k][DropoffSQL.integers(row[width + 2]), default: 0] += customers
-                    group.counts.last[k][Int64(row[width + 3] ?? "-1") ?? -1, default: []]
-                        .append(contentsOf: DropoffSQL.integers(row[width + 5]))
-                }
-                groups[raw] = group
+            let groups = Self.folded(rows, journey, catalog: catalog, empty: PainPoints.DropoffCounts(steps: m)) { counts, row in
+                let level = Int(row[0] ?? "0") ?? 0, customers = Int(row[4] ?? "0") ?? 0
+                counts.started += customers
+                guard row[1] == "1", level >= 1, level < m else { return }
+                let k = level - 1
+                counts.lost[k] += customers
+                counts.next[k][DropoffSQL.integers(row[2]), default: 0] += customers
+                counts.last[k][Int64(row[3] ?? "-1") ?? -1, default: []].append(contentsOf: DropoffSQL.integers(row[5]))
             }
-            let ordered = Self.ordered(Array(groups.values), journey, key: { $0.key }, size: { $0.counts.started },
-                                       limit: false)
+            let ordered = Self.ordered(groups.map { (key: $0.key, counts: $0.value) }, journey, key: { $0.key },
+                                       size: { $0.counts.started }, limit: false)
             var results = PainPoints.dropoffResults(journey, next: next, of: column, groups: ordered, catalog: catalog)
             results[0].measured = "(PostgreSQL, \(PlanPrinter.seconds(ContinuousClock.now - started)))"
             Self.emitAll(results, .dropoff, emit)
@@ -577,6 +560,24 @@ package final class PostgresSession: StoreSession {
             """
         try PostgresPredicate.append(predicate, to: &q)
         return Int(try store.connection.execute(q.sql, parameters: q.parameters).rows.first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+
+    /// The rows of a query led by the BY key columns, folded into one value per group (the database's key values
+    /// name the groups, in the order first met): `fold` adds a row's columns after the keys (indexed from 0).
+    private static func folded<Value>(_ rows: [[String?]], _ journey: FunnelPlan, catalog: StoreCatalog, empty: Value,
+                                      _ fold: (inout Value, [String?]) -> Void) -> [(key: [Cell], value: Value)] {
+        let width = FunnelSQL.keyWidth(journey)
+        var order: [[String?]] = []
+        var groups: [[String?]: (key: [Cell], value: Value)] = [:]
+        for row in rows {
+            let raw = Array(row[0..<width])
+            if groups[raw] == nil {
+                groups[raw] = (FunnelSQL.keyCells(row, journey, catalog: catalog), empty)
+                order.append(raw)
+            }
+            fold(&groups[raw]!.value, Array(row[width...]))
+        }
+        return order.map { groups[$0]! }
     }
 
     /// Paths and their customers, from a query whose rows are (codes, customers).

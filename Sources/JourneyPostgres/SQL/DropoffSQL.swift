@@ -15,20 +15,14 @@ enum DropoffSQL {
         let chain = FunnelSQL.eventChainCall(plan, &q)
         let window = plan.window.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let horizon = plan.horizon.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
-        let keys = plan.breakdown.indices.flatMap { FunnelSQL.keyColumns(plan, $0) }
-        let periods = plan.breakdown.indices.contains { FunnelSQL.keyColumns(plan, $0).isEmpty }
-        q.sql += "k AS (\n  SELECT journeyql.dropoff_point(\(chain), \(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("val")), "
-        q.sql += "\(plan.shape.stepCount), \(next), \(window), \(horizon)) AS d"
-        q.sql += keys.map { ",\n    \(FunnelSQL.ordered($0)) AS \($0)s" }.joined()
-        if periods { q.sql += ",\n    \(FunnelSQL.ordered("time")) AS ts" }
-        q.sql += "\n  FROM r\n  GROUP BY customer\n),\n"
-        q.sql += "a AS (\n  SELECT d[2] AS level, d[3] AS lost, d[4] AS last_value, d[5] AS since, d[6:] AS next"
-        q.sql += keys.map { ", \($0)s[d[1]] AS \($0)" }.joined() + (periods ? ", ts[d[1]] AS t0" : "")
-        q.sql += "\n  FROM k WHERE d IS NOT NULL\n)\n"
+        let call = "journeyql.dropoff_point(\(chain), \(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("val")), "
+            + "\(plan.shape.stepCount), \(next), \(window), \(horizon))"
+        FunnelSQL.perCustomer(plan, call: call, as: "d",
+                              columns: "d[2] AS level, d[3] AS lost, d[4] AS last_value, d[5] AS since, d[6:] AS next", &q)
         let groupKeys = plan.breakdown.indices.flatMap { FunnelSQL.keyExpressions(plan, $0) }
         q.sql += "SELECT " + (groupKeys + ["level", "lost", "next", "last_value", "count(*)", "array_agg(since)"])
             .joined(separator: ", ")
-        q.sql += " FROM a GROUP BY " + (1...(groupKeys.count + 4)).map(String.init).joined(separator: ", ")
+        q.sql += " FROM a" + FunnelSQL.groupByKeys(plan, extra: 4)
         return q
     }
 

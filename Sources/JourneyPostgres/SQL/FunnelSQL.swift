@@ -282,6 +282,30 @@ enum FunnelSQL {
         q.sql += " FROM k WHERE cardinality(chain) > 0)\n"
     }
 
+    /// `k AS (...), a AS (...)` of the per-customer analyses: `k` one row per customer with `call` (a function over
+    /// `r`'s arrays) as `name`, and with BY each key column's array (and the times', for a period); `a` the rows
+    /// where the call gave something, with `columns` read from it and the keys picked at the index `name[1]` holds
+    /// (the event the keys are read at), the start time as `t0`.
+    static func perCustomer(_ plan: FunnelPlan, call: String, as name: String, columns: String,
+                            customer: Bool = false, _ q: inout PostgresSQL) {
+        let keys = plan.breakdown.indices.flatMap { keyColumns(plan, $0) }
+        let periods = plan.breakdown.indices.contains { keyColumns(plan, $0).isEmpty }
+        q.sql += "k AS (\n  SELECT customer, \(call) AS \(name)"
+        q.sql += keys.map { ",\n    \(ordered($0)) AS \($0)s" }.joined()
+        // A period of the start's time needs the times outside the call (the same aggregate: computed once).
+        if periods { q.sql += ",\n    \(ordered("time")) AS ts" }
+        q.sql += "\n  FROM r\n  GROUP BY customer\n),\n"
+        q.sql += "a AS (\n  SELECT " + (customer ? "customer, " : "") + columns
+        q.sql += keys.map { ", \($0)s[\(name)[1]] AS \($0)" }.joined() + (periods ? ", ts[\(name)[1]] AS t0" : "")
+        q.sql += "\n  FROM k WHERE \(name) IS NOT NULL\n)\n"
+    }
+
+    /// `GROUP BY` the BY keys (as the final SELECT lists them first) and `extra` more columns.
+    static func groupByKeys(_ plan: FunnelPlan, extra: Int) -> String {
+        let count = plan.breakdown.indices.map { keyExpressions(plan, $0).count }.reduce(0, +) + extra
+        return count == 0 ? "" : " GROUP BY " + (1...count).map(String.init).joined(separator: ", ")
+    }
+
     /// A column of `r` aggregated per customer in the events' order.
     static func ordered(_ column: String) -> String { "array_agg(\(column) ORDER BY time, seq)" }
 

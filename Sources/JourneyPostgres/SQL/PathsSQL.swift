@@ -44,20 +44,13 @@ enum PathsSQL {
         try FunnelSQL.admittedEvents(plan, &q, extra: ["e.\(spec.column.name) AS val"])
         let lower = plan.shape.startBounds?.lower.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let upper = plan.shape.startBounds?.upper.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
-        let keys = plan.breakdown.indices.flatMap { FunnelSQL.keyColumns(plan, $0) }
-        let periods = plan.breakdown.indices.contains { FunnelSQL.keyColumns(plan, $0).isEmpty }
-        q.sql += "k AS (\n  SELECT journeyql.flow_path(\(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("mask")), "
-        q.sql += "\(FunnelSQL.ordered("val")), \(lower), \(upper), \(forward ? "TRUE" : "FALSE"), \(steps), "
-        q.sql += "\(spec.keepRepeats ? "TRUE" : "FALSE")) AS fp"
-        q.sql += keys.map { ",\n    \(FunnelSQL.ordered($0)) AS \($0)s" }.joined()
-        // A period of the anchor's time needs the times outside the call (the same aggregate: computed once).
-        if periods { q.sql += ",\n    \(FunnelSQL.ordered("time")) AS ts" }
-        q.sql += "\n  FROM r\n  GROUP BY customer\n),\n"
-        q.sql += "a AS (\n  SELECT fp[2:] AS path" + keys.map { ", \($0)s[fp[1]] AS \($0)" }.joined()
-        q.sql += (periods ? ", ts[fp[1]] AS t0" : "") + "\n  FROM k WHERE fp IS NOT NULL\n)\n"
+        let call = "journeyql.flow_path(\(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("mask")), "
+            + "\(FunnelSQL.ordered("val")), \(lower), \(upper), \(forward ? "TRUE" : "FALSE"), \(steps), "
+            + "\(spec.keepRepeats ? "TRUE" : "FALSE"))"
+        FunnelSQL.perCustomer(plan, call: call, as: "fp", columns: "fp[2:] AS path", &q)
         let groupKeys = plan.breakdown.indices.flatMap { FunnelSQL.keyExpressions(plan, $0) }
-        q.sql += "SELECT " + (groupKeys + ["path", "count(*)"]).joined(separator: ", ") + " FROM a GROUP BY "
-        q.sql += (1...(groupKeys.count + 1)).map(String.init).joined(separator: ", ")
+        q.sql += "SELECT " + (groupKeys + ["path", "count(*)"]).joined(separator: ", ") + " FROM a"
+        q.sql += FunnelSQL.groupByKeys(plan, extra: 1)
         return q
     }
 

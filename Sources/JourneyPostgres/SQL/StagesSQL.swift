@@ -20,16 +20,10 @@ enum StagesSQL {
         let upper = plan.funnel.startBounds?.upper.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let horizon = plan.horizon.map { q.bind(String($0), as: "bigint") } ?? "NULL::bigint"
         let inactive = q.bind(String(inactiveAfter), as: "bigint")
-        let keys = plan.breakdown.indices.flatMap { FunnelSQL.keyColumns(plan, $0) }
-        let periods = plan.breakdown.indices.contains { FunnelSQL.keyColumns(plan, $0).isEmpty }
-        q.sql += "k AS (\n  SELECT customer, journeyql.stage_walk(\(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("mask")), "
-        q.sql += "\(n), \(lower), \(upper), \(horizon), \(inactive)) AS w"
-        q.sql += keys.map { ",\n    \(FunnelSQL.ordered($0)) AS \($0)s" }.joined()
-        if periods { q.sql += ",\n    \(FunnelSQL.ordered("time")) AS ts" }
-        q.sql += "\n  FROM r\n  GROUP BY customer\n),\n"
-        // Read three times below: PostgreSQL materializes it once.
-        q.sql += "a AS (\n  SELECT customer, w" + keys.map { ", \($0)s[w[1]] AS \($0)" }.joined()
-        q.sql += (periods ? ", ts[w[1]] AS t0" : "") + "\n  FROM k WHERE w IS NOT NULL\n)\n"
+        let call = "journeyql.stage_walk(\(FunnelSQL.ordered("time")), \(FunnelSQL.ordered("mask")), "
+            + "\(n), \(lower), \(upper), \(horizon), \(inactive))"
+        // `a` is read four times below: PostgreSQL materializes it once.
+        FunnelSQL.perCustomer(plan, call: call, as: "w", columns: "w", customer: true, &q)
         let groupKeys = plan.breakdown.indices.flatMap { FunnelSQL.keyExpressions(plan, $0) }
         let keyList = groupKeys.map { "\($0), " }.joined()
         func groupBy(_ extra: String?) -> String {
