@@ -41,8 +41,8 @@ package final class PostgresSession: StoreSession {
     package init(url: String, access: StoreAccess) throws {
         store = try PostgresStore(url: url, create: access == .create)
         readOnly = access == .readOnly
-        // A store made by an earlier version may lack this version's matcher function: make it when allowed (a user
-        // who may not create functions gets the plain-SQL form, which needs nothing installed).
+        // A store made by an earlier version may lack this version's functions, or hold older ones: make them when
+        // allowed (a user who may not create functions gets plain SQL where it suffices, and refusals by name).
         if !readOnly { try? MatcherFunctions.install(on: store.connection) }
         hasMatcherFunction = MatcherFunctions.current(on: store.connection)
         if readOnly { try store.connection.execute("SET default_transaction_read_only = on") }
