@@ -1,6 +1,20 @@
 // One customers import inside its transaction: each row's attributes replace the customer's stored attributes.
+import Foundation
+
+/// Rows read and numbered, for the writing thread: their customer numbers, and their keys' and attributes' bytes.
+struct CustomerBatch {
+    var ids: [Int64] = []
+    var bytes: [UInt8] = []
+    var ranges: [(key: Range<Int>, attributes: Range<Int>)] = []
+}
 
 /// Reads a customers file into the store. Used once per `importCustomers` call, inside its transaction.
+///
+/// Two threads share the work (`run`): a reading thread parses the file, numbers each row's customer (the key table,
+/// `state`) and builds its attributes, in batches; this thread writes each batch with one statement. Reading and
+/// SQLite's work cost about the same, so the import takes about the longer of the two instead of their sum. The
+/// reading side's state (`state`, the counts, the batch being built) is touched by the reading thread alone until it
+/// is done; the statement by this one.
 final class CustomerImporter {
     let db: Database
     let session: ImportSession
@@ -9,10 +23,10 @@ final class CustomerImporter {
     /// attributes: running a statement per row cost more than the rows' own work.
     private let upsert: Statement
     private static let rowsPerStatement = 256
-    /// Rows stored and not yet written: their numbers, and their keys' and attributes' bytes in `batchBytes`.
-    private var batchIDs: [Int64] = []
-    private var batchBytes: [UInt8] = []
-    private var batchRanges: [(key: Range<Int>, attributes: Range<Int>)] = []
+    /// The rows read and not yet handed over.
+    private var batch = CustomerBatch()
+    /// Where full batches go: the writing thread (`run`), or written at once.
+    private var send: ((CustomerBatch) throws -> Void)?
     private var attributes: [UInt8] = []
     private(set) var imported = 0
     private(set) var newCustomers = 0
@@ -150,26 +164,34 @@ final class CustomerImporter {
             _ = markSeen(id)
             newCustomers += 1
         }
-        batchIDs.append(id)
-        let keyStart = batchBytes.count
-        batchBytes.append(contentsOf: key)
-        let attributesStart = batchBytes.count
-        batchBytes.append(contentsOf: attributes)
-        batchRanges.append((keyStart..<attributesStart, attributesStart..<batchBytes.count))
-        if batchIDs.count == Self.rowsPerStatement { try writeBatch() }
+        batch.ids.append(id)
+        let keyStart = batch.bytes.count
+        batch.bytes.append(contentsOf: key)
+        let attributesStart = batch.bytes.count
+        batch.bytes.append(contentsOf: attributes)
+        batch.ranges.append((keyStart..<attributesStart, attributesStart..<batch.bytes.count))
+        if batch.ids.count == Self.rowsPerStatement { try handOver() }
         imported += 1
     }
 
-    /// Writes the rows stored so far, in one statement.
-    private func writeBatch() throws {
-        guard !batchIDs.isEmpty else { return }
-        let statement = batchIDs.count == Self.rowsPerStatement ? upsert : try db.prepare(Self.upsertSQL(rows: batchIDs.count))
-        try batchBytes.withUnsafeBufferPointer { bytes in
-            for (row, id) in batchIDs.enumerated() {
+    /// Hands the rows read so far to the writing side.
+    private func handOver() throws {
+        guard !batch.ids.isEmpty else { return }
+        if let send { try send(batch) } else { try write(batch) }
+        batch = CustomerBatch()
+        batch.ids.reserveCapacity(Self.rowsPerStatement)
+        batch.ranges.reserveCapacity(Self.rowsPerStatement)
+    }
+
+    /// Writes a batch of rows, in one statement.
+    private func write(_ batch: CustomerBatch) throws {
+        let statement = batch.ids.count == Self.rowsPerStatement ? upsert : try db.prepare(Self.upsertSQL(rows: batch.ids.count))
+        try batch.bytes.withUnsafeBufferPointer { bytes in
+            for (row, id) in batch.ids.enumerated() {
                 let offset = Int32(3 * row)
                 try statement.bind(id, at: offset + 1)
-                try statement.bindText(utf8: UnsafeBufferPointer(rebasing: bytes[batchRanges[row].key]), at: offset + 2)
-                let object = batchRanges[row].attributes
+                try statement.bindText(utf8: UnsafeBufferPointer(rebasing: bytes[batch.ranges[row].key]), at: offset + 2)
+                let object = batch.ranges[row].attributes
                 if object.isEmpty {
                     try statement.bindNull(at: offset + 3)
                 } else {
@@ -178,16 +200,51 @@ final class CustomerImporter {
             }
         }
         try statement.run()
-        batchIDs.removeAll(keepingCapacity: true)
-        batchBytes.removeAll(keepingCapacity: true)
-        batchRanges.removeAll(keepingCapacity: true)
+    }
+
+    /// The reading thread stops when the writing side has stopped listening.
+    private struct Stopped: Error {}
+
+    /// Runs `read` (importCSV or importJSONLines) on a second thread while this one writes the batches it hands over;
+    /// returns when every row is written. An error on either side ends both, and is thrown here.
+    func run(_ read: @escaping (CustomerImporter) throws -> Void) throws {
+        let channel = BatchChannel<CustomerBatch>(capacity: 8)
+        send = { batch in
+            guard channel.send(.batch(batch)) else { throw Stopped() }
+        }
+        defer { send = nil }
+        let job = HandOff(value: (importer: self, read: read))
+        let reader = Worker {
+            do {
+                try job.value.read(job.value.importer)
+                try job.value.importer.handOver()
+                _ = channel.send(.end(propertyCounts: [:]))
+            } catch is Stopped {
+                return
+            } catch {
+                _ = channel.send(.failure(error))
+            }
+        }
+        defer { reader.join() }
+        do {
+            while true {
+                switch channel.receive() {
+                case .batch(let batch): try write(batch)
+                case .end: return
+                case .failure(let error): throw error
+                }
+            }
+        } catch {
+            channel.stop()
+            throw error
+        }
     }
 
     /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics. When no
     /// customer had attributes before and none came twice, the counts made while storing are the recount (reading
     /// 820,000 customers' attributes back through json_each took 0.7 s).
     func finish() throws {
-        try writeBatch()
+        try handOver()
         try db.execute("DELETE FROM fields WHERE kind = \(Schema.attributeKind)")
         if countsAttributes && repeated == 0 {
             let add = try db.prepare("INSERT INTO fields(kind, name, count) VALUES (?, ?, ?)")

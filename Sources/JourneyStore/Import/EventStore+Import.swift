@@ -66,8 +66,8 @@ extension EventStore {
             ImportTrace.mark("import state (every customer's key)")
             let importer = try CustomerImporter(session: session, state: state)
             switch format {
-            case .csv: try importer.importCSV(file)
-            case .jsonl: try importer.importJSONLines(file)
+            case .csv: try importer.run { try $0.importCSV(file) }
+            case .jsonl: try importer.run { try $0.importJSONLines(file) }
             }
             ImportTrace.mark("reading \(file)")
             try importer.finish()

@@ -121,10 +121,13 @@ struct RowBatch {
     }
 }
 
+/// The channel of the events import.
+typealias RowBatchChannel = BatchChannel<RowBatch>
+
 /// A bounded queue of batches from the parsing thread to the importing one, which can stop the parser.
-final class RowBatchChannel: @unchecked Sendable {
+final class BatchChannel<Batch>: @unchecked Sendable {
     enum Item {
-        case batch(RowBatch)
+        case batch(Batch)
         /// The parser finished the file: how many rows carried each property column.
         case end(propertyCounts: [String: Int64])
         /// The parser stopped at an error that ends the import (a bad row, an interrupt, a read error).
@@ -170,7 +173,7 @@ final class RowBatchChannel: @unchecked Sendable {
     }
 }
 
-extension RowBatchChannel {
+extension BatchChannel where Batch == RowBatch {
     /// The parsing thread's loop: `next` reads one row of the input into the batch (or none, for a bad row it has
     /// dealt with) and returns false at the end of the input. Full batches are sent as they fill, then the last one
     /// and the end with `propertyCounts()`; an error `next` throws is sent after the rows before it, so the
