@@ -42,9 +42,9 @@ enum AttributionSQL {
         let name = q.bind(value, as: "text")
         try FunnelSQL.admittedEvents(plan, &q, extra: ["jsonb_typeof(e.props -> \(name)) AS kind",
                                                       "(e.props ->> \(name)) AS text"])
-        q.sql += "x AS (SELECT 1)\nSELECT text FROM r WHERE mask & 1 <> 0 AND kind IN ('string', 'array', 'object')"
+        q.sql += "found AS (\n  SELECT customer, time, seq, text FROM r WHERE mask & 1 <> 0 AND kind IN ('string', 'array', 'object')"
         if let lower = plan.funnel.startBounds?.lower { q.sql += " AND time >= \(q.bind(String(lower), as: "bigint"))" }
-        q.sql += "\nORDER BY customer, time, seq LIMIT 1"
+        q.sql += "\n)\nSELECT text FROM found ORDER BY customer, time, seq LIMIT 1"
         return q
     }
 
