@@ -61,6 +61,11 @@ extension EventStore {
         try requireWritable()
         let session = ImportSession(db: db, files: [file], options: options, progress: progress)
         let format = try session.format(of: file)
+        // Every row rewrites its customer's row, so the pages touched grow with the file, not with the store: a
+        // rollback journal pays from a smaller file than for events (820,000 customers: a commit of 0.14 s instead of
+        // 0.23 s).
+        let rollbackJournal = session.totalBytes >= Self.customersRollbackJournalBytes && useRollbackJournal()
+        defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
         // Attributes are matched to customers by key for every row, so the state holds every customer.
         let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil) { state in
             ImportTrace.mark("import state (every customer's key)")
@@ -123,6 +128,8 @@ extension EventStore {
 
     /// Input size from which an import switches to a rollback journal: the page cache's 64 MB.
     static let rollbackJournalBytes: Int64 = 64 << 20
+    /// The same for a customers file (see `importCustomers`).
+    static let customersRollbackJournalBytes: Int64 = 8 << 20
 
     @discardableResult
     func setJournalMode(_ mode: String) throws -> String? {
