@@ -405,6 +405,35 @@ private func randomJourney(_ rng: inout SplitMix64) -> String {
         }
     }
 
+    /// A database that installed the extension at 1.0 (funnel_chain alone, as the previous release wrote it) takes
+    /// this version's functions by `ALTER EXTENSION journeyql UPDATE`, and a session then trusts and uses them.
+    @Test func theExtensionUpdatesFromOnePointZero() throws {
+        let server = try TemporaryServer.start()
+        defer { server.stop() }
+        let share = try #require(extensionFolder(), "no writable PostgreSQL extension folder (run as root)")
+        _ = try MatcherFunctions.writeExtension(to: share)
+        // The 1.0 script as the previous release wrote it.
+        try Data(("\\echo Use \"CREATE EXTENSION journeyql\" to load this file. \\quit\n"
+                  + MatcherFunctions.funnelChain(schema: nil) + "\n").utf8)
+            .write(to: URL(fileURLWithPath: share + "/journeyql--1.0.sql"))
+        let url = try Self.database(server, "extupdate")
+        let connection = try PostgresConnection(url: url)
+        try connection.executeScript("CREATE SCHEMA journeyql; CREATE EXTENSION journeyql VERSION '1.0' SCHEMA journeyql;")
+        #expect(!MatcherFunctions.exists(MatcherFunctions.tiedChainSignature, on: connection))
+        try connection.execute("ALTER EXTENSION journeyql UPDATE")
+        #expect(try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'journeyql'").rows.first?.first
+                == MatcherFunctions.version)
+        #expect(MatcherFunctions.current(on: connection))
+        let folder = try PostgresStoreTests.temporaryFolder("journey-pgextupdate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let session = try PostgresSession(url: url, create: true)
+        _ = try session.store.importEvents([try Self.write(PostgresStoreTests.workedExample, "worked.csv", in: folder)], options: ImportOptions())
+        let found = results("FROM awareness TO purchase TIES ANY ORDER WITHIN 1 hour") { (source, emit) throws(RunFailure) in
+            try session.run(source, emit: emit)
+        }
+        #expect((try? found.get())?.first?.rows.count == 2, "\(found)")
+    }
+
     /// PostgreSQL's extension folder, when this process may write it.
     func extensionFolder() -> String? {
         let root = "/usr/share/postgresql"
