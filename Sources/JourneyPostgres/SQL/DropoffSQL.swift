@@ -28,7 +28,6 @@ enum DropoffSQL {
 
     /// A bigint array's elements from PostgreSQL's text form (`{3,-1}`; NULL elements read -1).
     static func integers(_ text: String?) -> [Int64] {
-        guard let text else { return [] }
-        return text.dropFirst().dropLast().split(separator: ",").map { Int64($0) ?? -1 }
+        PostgresArray.elements(text).map { Int64($0) ?? -1 }
     }
 }

@@ -96,7 +96,7 @@ enum FunnelSQL {
         let row = Array(row)
         let converters = Int(row[1] ?? "0") ?? 0
         let quantiles: [Double?] = row[2].map { text in
-            text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
+            PostgresArray.elements(text).map { Double($0) }
         } ?? TimeToConvert.Summary.levels.map { _ in nil }
         let counts = row[4...].map { Int($0 ?? "0") ?? 0 }
         return (Int(row[0] ?? "0") ?? 0,
@@ -454,7 +454,7 @@ enum FunnelSQL {
         for k in 0..<n { totals.took[k] = Int(row[2 * n - 1 + k] ?? "0") ?? 0 }
         let quantiles = row[(3 * n - 1)...].map { text -> [Double?] in
             guard let text else { return [nil, nil] }
-            let values = text.dropFirst().dropLast().split(separator: ",").map { Double($0) }
+            let values = PostgresArray.elements(text).map { Double($0) }
             return values.count == 2 ? values : [nil, nil]
         }
         return (totals, quantiles)

@@ -56,7 +56,6 @@ enum PathsSQL {
 
     /// A path's codes from PostgreSQL's text form of an integer array (`{3,-1,-2}`).
     static func codes(_ text: String?) -> [Int32] {
-        guard let text else { return [] }
-        return text.dropFirst().dropLast().split(separator: ",").compactMap { Int32($0) }
+        PostgresArray.elements(text).compactMap { Int32($0) }
     }
 }

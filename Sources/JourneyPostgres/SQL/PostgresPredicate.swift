@@ -34,13 +34,6 @@ enum PostgresPredicate {
     /// (`.customerIn` of it) → the ids of its customers (PostgresSession.resolvingCustomerSets).
     @TaskLocal static var customerSets: [CustomerNumbers: [String]] = [:]
 
-    /// A PostgreSQL array literal of texts (`{"a","b\"c"}`), every element quoted and escaped.
-    static func arrayLiteral(_ texts: [String]) -> String {
-        "{" + texts.map { text in
-            "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
-        }.joined(separator: ",") + "}"
-    }
-
     /// Whether the predicate reads a customer attribute (the query then joins `journeyql.customers c`).
     static func readsAttributes(_ predicate: Predicate) -> Bool {
         switch predicate {
@@ -106,7 +99,7 @@ enum PostgresPredicate {
             guard let ids = customerSets[numbers] else {
                 throw PostgresUnsupported(construct: "FOR a behavioural segment (SEGMENT ... AS CUSTOMERS)")
             }
-            q.sql += "e.customer = ANY(\(q.bind(arrayLiteral(ids), as: "text[]")))"
+            q.sql += "e.customer = ANY(\(q.bind(PostgresArray.literal(ids), as: "text[]")))"
         }
     }
 
