@@ -1,54 +1,90 @@
 // One customers import inside its transaction: each row's attributes replace the customer's stored attributes.
 import Foundation
 
-/// Rows read and numbered, for the writing thread: their customer numbers, and their keys' and attributes' bytes.
+/// Rows read from the file, for the writing thread: their keys' and attributes' bytes, and once numbered their
+/// customer numbers (`ids`, one per row, empty until then).
 struct CustomerBatch {
     var ids: [Int64] = []
     var bytes: [UInt8] = []
     var ranges: [(key: Range<Int>, attributes: Range<Int>)] = []
 }
 
-/// Reads a customers file into the store. Used once per `importCustomers` call, inside its transaction.
+/// Reads a customers file into the store. Used once per `importCustomers` call.
 ///
-/// Two threads share the work (`run`): a reading thread parses the file, numbers each row's customer (the key table,
-/// `state`) and builds its attributes, in batches; this thread writes each batch with one statement. Reading and
-/// SQLite's work cost about the same, so the import takes about the longer of the two instead of their sum. The
-/// reading side's state (`state`, the counts, the batch being built) is touched by the reading thread alone until it
-/// is done; the statement by this one.
+/// Two threads share the work. A reading thread (`startReading`) parses the file and builds each row's attributes,
+/// in batches, from the moment the call starts; this thread meanwhile opens the transaction and loads every stored
+/// customer's key (`ImportState`), which it then hands to the reading thread (`write`). From then on the reading
+/// thread numbers each batch's customers, the ones it read while waiting first, and this thread writes each batch
+/// with one statement. Loading the keys, reading the file and SQLite's writing each cost a good part of the
+/// whole, so the import takes about the loading plus the writing instead of the sum of all three.
+///
+/// The reading side's state (`state` once handed over, the counts, the batches being built) is touched by the
+/// reading thread alone until it has sent its end; the statement by this one. The hot properties skip Swift's
+/// run-time exclusivity check, which cost a tenth of the reading thread's time: each has one thread at a time.
 final class CustomerImporter {
     let db: Database
     let session: ImportSession
-    var state: ImportState
+    /// The store's import state: the reading thread's once `write` hands it over, this thread's again after the end.
+    @exclusivity(unchecked) private(set) var state: ImportState?
     /// Stores `rowsPerStatement` customers per step, each inserted or, when its number exists, given the row's
     /// attributes: running a statement per row cost more than the rows' own work.
-    private let upsert: Statement
     private static let rowsPerStatement = 256
-    /// The rows read and not yet handed over.
-    private var batch = CustomerBatch()
-    /// Where full batches go: the writing thread (`run`), or written at once.
-    private var send: ((CustomerBatch) throws -> Void)?
-    private var attributes: [UInt8] = []
-    private(set) var imported = 0
-    private(set) var newCustomers = 0
+    /// The row being read and the rows read and not yet handed over.
+    @exclusivity(unchecked) private var batch = CustomerBatch()
+    @exclusivity(unchecked) private var attributes: [UInt8] = []
+    /// Batches read before the state arrived, numbered as soon as it does.
+    @exclusivity(unchecked) private var waiting: [CustomerBatch] = []
+    @exclusivity(unchecked) private(set) var imported = 0
+    @exclusivity(unchecked) private(set) var newCustomers = 0
     /// Rows for a customer an earlier row of this import already gave (the last row wins).
-    private(set) var repeated = 0
+    @exclusivity(unchecked) private(set) var repeated = 0
     /// The customers this import has stored a row for, a bit per customer number (numbers are dense from 1).
-    private var seen: [UInt64] = []
-    /// How many stored customers carry each attribute name, counted as rows are stored; exact only while
-    /// `countsAttributes` (see `finish`).
-    private var attributeCounts: [String: Int] = [:]
-    /// No customer had attributes before this import: then, unless a customer comes twice, the names' counts are
-    /// those of this import's rows, and `finish` need not read every customer's attributes back.
-    private let countsAttributes: Bool
+    @exclusivity(unchecked) private var seen: [UInt64] = []
+    /// How many rows carry each attribute: by column for a CSV file, by name for JSON Lines.
+    @exclusivity(unchecked) private var columnCounts: [Int] = []
+    private var columnNames: [String] = []
+    @exclusivity(unchecked) private var attributeCounts: [String: Int] = [:]
 
-    init(session: ImportSession, state: ImportState) throws {
+    /// Between this thread and the reading one: the batches, and the state handed over.
+    private let channel = BatchChannel<CustomerBatch>(capacity: 8)
+    private let loading = StateLoading()
+    /// The state is here with every stored customer's key: rows can be numbered.
+    @exclusivity(unchecked) private var ready = false
+    private var reader: Worker?
+
+    /// Rows the reading thread keeps while the state is loading, at most: beyond them it waits for it.
+    private static let rowsWaitingAtMost = 4 << 20
+
+    init(session: ImportSession) {
         db = session.db
         self.session = session
-        self.state = state
-        upsert = try db.prepare(Self.upsertSQL(rows: Self.rowsPerStatement))
-        let anyAttributes = try db.prepare("SELECT EXISTS (SELECT 1 FROM customers WHERE attrs IS NOT NULL)")
-        countsAttributes = try anyAttributes.step() && anyAttributes.int64(0) == 0
-        seen = Array(repeating: 0, count: Int(state.nextCustomerID >> 6) + 1)
+    }
+
+    /// Starts reading the file on a second thread, with `read` (importCSV or importJSONLines). Every path out of
+    /// the import must then call `stopReading`.
+    func startReading(_ read: @escaping (CustomerImporter) throws -> Void) {
+        let job = HandOff(value: { [self] in
+            do {
+                try read(self)
+                try handOver()
+                try numberWaiting(waitForState: true)
+                _ = channel.send(.end(propertyCounts: [:]))
+            } catch is Stopped {
+                return
+            } catch {
+                _ = channel.send(.failure(error))
+            }
+        })
+        reader = Worker { job.value() }
+    }
+
+    /// Stops the reading thread if it still runs, and waits for it.
+    func stopReading() {
+        guard let reader else { return }
+        channel.stop()
+        loading.cancel()
+        reader.join()
+        self.reader = nil
     }
 
     /// Marks customer `id` as stored by this import; false when it already was.
@@ -81,6 +117,8 @@ final class CustomerImporter {
         } catch let error as CSVError {
             throw StoreError.badInput(file: file, line: error.line, column: error.column, message: error.message)
         }
+        columnNames = columns.map(\.name)
+        columnCounts = Array(repeating: 0, count: columns.count)
         var present: [Int] = []
         while true {
             do {
@@ -99,7 +137,7 @@ final class CustomerImporter {
                 attributes.removeAll(keepingCapacity: true)
                 try reader.appendObject(columns, to: &attributes, present: &present)
                 try store(id)
-                if countsAttributes { for slot in present { attributeCounts[columns[slot].name, default: 0] += 1 } }
+                for slot in present { columnCounts[slot] += 1 }
             } catch let error as CSVError {
                 try session.countRow(file: file, bytesRead: reader.bytesRead)
                 try session.reject(RowFailure(line: error.line, column: error.column, message: error.message), file: file)
@@ -136,7 +174,7 @@ final class CustomerImporter {
                 try reader.appendObject(members, excluding: (0...index).map { $0 == index }, to: &attributes, present: &present)
                 var key = id
                 try key.withUTF8 { try store($0) }
-                if countsAttributes { for index in present { attributeCounts[members[index].key, default: 0] += 1 } }
+                for index in present { attributeCounts[members[index].key, default: 0] += 1 }
             } catch let failure as RowFailure {
                 try session.reject(failure, file: file)
             }
@@ -150,103 +188,171 @@ final class CustomerImporter {
             + " ON CONFLICT(id) DO UPDATE SET attrs = excluded.attrs"
     }
 
-    /// Stores the attributes being built for customer `key`, replacing any it had (rows run in order, so of two rows
-    /// for one customer the later wins).
+    /// Adds a row: customer `key` with the attributes being built.
     private func store(_ key: UnsafeBufferPointer<UInt8>) throws {
-        let id: Int64
-        if let known = state.customers.value(for: key) {
-            id = known
-            if !markSeen(id) { repeated += 1 }
-        } else {
-            id = state.nextCustomerID
-            state.nextCustomerID += 1
-            state.customers.insert(key, value: id)
-            _ = markSeen(id)
-            newCustomers += 1
-        }
-        batch.ids.append(id)
         let keyStart = batch.bytes.count
         batch.bytes.append(contentsOf: key)
         let attributesStart = batch.bytes.count
         batch.bytes.append(contentsOf: attributes)
         batch.ranges.append((keyStart..<attributesStart, attributesStart..<batch.bytes.count))
-        if batch.ids.count == Self.rowsPerStatement { try handOver() }
         imported += 1
+        if batch.ranges.count == Self.rowsPerStatement { try handOver() }
     }
 
-    /// Hands the rows read so far to the writing side.
+    /// Hands the rows read so far on: numbered and sent to the writing side once the state is here, else kept.
     private func handOver() throws {
-        guard !batch.ids.isEmpty else { return }
-        if let send { try send(batch) } else { try write(batch) }
+        guard !batch.ranges.isEmpty else { return }
+        waiting.append(batch)
         batch = CustomerBatch()
-        batch.ids.reserveCapacity(Self.rowsPerStatement)
         batch.ranges.reserveCapacity(Self.rowsPerStatement)
+        try numberWaiting(waitForState: waiting.count * Self.rowsPerStatement >= Self.rowsWaitingAtMost)
     }
 
-    /// Writes a batch of rows, in one statement.
-    private func write(_ batch: CustomerBatch) throws {
+    /// Numbers and sends the waiting batches if the state has arrived (waiting for it when `waitForState`).
+    private func numberWaiting(waitForState: Bool) throws {
+        while !ready {
+            let arrived = loading.take(waiting: waitForState)
+            if arrived.cancelled { throw Stopped() }
+            if let given = arrived.state {
+                state = consume given
+                if !state!.hasEveryCustomer { state!.customers.reserveCapacity(Int(state!.nextCustomerID - 1)) }
+            }
+            for chunk in arrived.chunks { add(chunk) }
+            if arrived.complete {
+                state!.hasEveryCustomer = true
+                seen = Array(repeating: 0, count: Int(state!.nextCustomerID >> 6) + 1)
+                ready = true
+            } else if !waitForState {
+                return
+            }
+        }
+        for index in waiting.indices {
+            number(&waiting[index])
+            guard channel.send(.batch(waiting[index])) else { throw Stopped() }
+        }
+        waiting.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds stored customers' keys to the state.
+    private func add(_ chunk: KeyChunk) {
+        chunk.bytes.withUnsafeBufferPointer { bytes in
+            var start = 0
+            for (id, end) in zip(chunk.ids, chunk.ends) {
+                state!.customers.insert(UnsafeBufferPointer(rebasing: bytes[start..<end]), value: id)
+                start = end
+            }
+        }
+    }
+
+    /// Gives each row of `batch` its customer's number, a new one for a customer not seen before.
+    private func number(_ batch: inout CustomerBatch) {
+        batch.ids.reserveCapacity(batch.ranges.count)
+        batch.bytes.withUnsafeBufferPointer { bytes in
+            for range in batch.ranges {
+                let key = UnsafeBufferPointer(rebasing: bytes[range.key])
+                if let known = state!.customers.value(for: key) {
+                    batch.ids.append(known)
+                    if !markSeen(known) { repeated += 1 }
+                } else {
+                    let id = state!.nextCustomerID
+                    state!.nextCustomerID += 1
+                    state!.customers.insert(key, value: id)
+                    _ = markSeen(id)
+                    newCustomers += 1
+                    batch.ids.append(id)
+                }
+            }
+        }
+    }
+
+    /// Writes a batch of rows, in one statement (`upsert` when the batch is full).
+    private func write(_ batch: CustomerBatch, with upsert: Statement) throws {
         let statement = batch.ids.count == Self.rowsPerStatement ? upsert : try db.prepare(Self.upsertSQL(rows: batch.ids.count))
         try batch.bytes.withUnsafeBufferPointer { bytes in
+            // SQLite reads the bytes in place until the bindings are cleared, within this closure.
+            defer { statement.clearBindings() }
             for (row, id) in batch.ids.enumerated() {
                 let offset = Int32(3 * row)
                 try statement.bind(id, at: offset + 1)
-                try statement.bindText(utf8: UnsafeBufferPointer(rebasing: bytes[batch.ranges[row].key]), at: offset + 2)
+                try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[batch.ranges[row].key]), at: offset + 2)
                 let object = batch.ranges[row].attributes
                 if object.isEmpty {
                     try statement.bindNull(at: offset + 3)
                 } else {
-                    try statement.bindText(utf8: UnsafeBufferPointer(rebasing: bytes[object]), at: offset + 3)
+                    try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[object]), at: offset + 3)
                 }
             }
+            try statement.run()
         }
-        try statement.run()
     }
 
     /// The reading thread stops when the writing side has stopped listening.
     private struct Stopped: Error {}
 
-    /// Runs `read` (importCSV or importJSONLines) on a second thread while this one writes the batches it hands over;
-    /// returns when every row is written. An error on either side ends both, and is thrown here.
-    func run(_ read: @escaping (CustomerImporter) throws -> Void) throws {
-        let channel = BatchChannel<CustomerBatch>(capacity: 8)
-        send = { batch in
-            guard channel.send(.batch(batch)) else { throw Stopped() }
-        }
-        defer { send = nil }
-        let job = HandOff(value: (importer: self, read: read))
-        let reader = Worker {
-            do {
-                try job.value.read(job.value.importer)
-                try job.value.importer.handOver()
-                _ = channel.send(.end(propertyCounts: [:]))
-            } catch is Stopped {
-                return
-            } catch {
-                _ = channel.send(.failure(error))
-            }
-        }
-        defer { reader.join() }
+    /// Inside the import's transaction: hands `state` (every stored customer's key) to the reading thread and
+    /// writes the batches it sends until the file's end, then recounts the attribute names. Returns the state with
+    /// this import's customers added. An error on either side ends both, and is thrown here.
+    func write(state: consuming ImportState) throws -> ImportState {
+        let upsert = try db.prepare(Self.upsertSQL(rows: Self.rowsPerStatement))
+        // Whether any customer had attributes before this import (see `finish`).
+        let anyAttributes = try db.prepare("SELECT EXISTS (SELECT 1 FROM customers WHERE attrs IS NOT NULL)")
+        let hadAttributes = try anyAttributes.step() && anyAttributes.int64(0) != 0
+        // Handed over, not copied: the reading thread must be the tables' only owner, or its first new customer
+        // would copy them whole.
+        let readKeys = !state.hasEveryCustomer
+        loading.provide(consume state)
+        if readKeys { try readStoredKeys() }
+        loading.finish()
         do {
-            while true {
+            reading: while true {
                 switch channel.receive() {
-                case .batch(let batch): try write(batch)
-                case .end: return
+                case .batch(let batch): try write(batch, with: upsert)
+                case .end: break reading
                 case .failure(let error): throw error
                 }
             }
         } catch {
-            channel.stop()
+            stopReading()
             throw error
         }
+        stopReading()
+        ImportTrace.mark("file read, customers numbered and written")
+        try finish(hadAttributes: hadAttributes)
+        guard let final = self.state.take() else { throw Stopped() }
+        return final
     }
 
+    /// Reads every stored customer's key and number for the reading thread, which builds the table from them while
+    /// this thread reads (the table took more time to fill than SQLite to read; each holds a core).
+    private func readStoredKeys() throws {
+        let customers = try db.prepare("SELECT id, key FROM customers")
+        var chunk = KeyChunk()
+        while try customers.step() {
+            chunk.ids.append(customers.int64(0))
+            customers.withText(1) { key in
+                if let key { chunk.bytes.append(contentsOf: key) }
+            }
+            chunk.ends.append(chunk.bytes.count)
+            if chunk.ids.count == Self.keysPerChunk {
+                loading.add(chunk)
+                chunk = KeyChunk()
+            }
+        }
+        if !chunk.ids.isEmpty { loading.add(chunk) }
+        ImportTrace.mark("stored customers' keys read")
+    }
+
+    private static let keysPerChunk = 4096
+
     /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics. When no
-    /// customer had attributes before and none came twice, the counts made while storing are the recount (reading
+    /// customer had attributes before and none came twice, the counts made while reading are the recount (reading
     /// 820,000 customers' attributes back through json_each took 0.7 s).
-    func finish() throws {
-        try handOver()
+    private func finish(hadAttributes: Bool) throws {
         try db.execute("DELETE FROM fields WHERE kind = \(Schema.attributeKind)")
-        if countsAttributes && repeated == 0 {
+        if !hadAttributes && repeated == 0 {
+            for (slot, count) in columnCounts.enumerated() where count > 0 {
+                attributeCounts[columnNames[slot], default: 0] += count
+            }
             let add = try db.prepare("INSERT INTO fields(kind, name, count) VALUES (?, ?, ?)")
             for (name, count) in attributeCounts.sorted(by: { $0.key < $1.key }) {
                 try add.bind([.integer(Schema.attributeKind), .text(name), .integer(Int64(count))])
@@ -259,5 +365,65 @@ final class CustomerImporter {
                 """)
         }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+    }
+}
+
+/// Stored customers' keys and numbers, a chunk of the table scan.
+struct KeyChunk {
+    var ids: [Int64] = []
+    var bytes: [UInt8] = []
+    /// Key i is `bytes[ends[i - 1] ..< ends[i]]` (from 0 for the first).
+    var ends: [Int] = []
+}
+
+/// The import state on its way from the thread that loads it to the reading thread, which may ask before it is
+/// all there: first the state without the stored customers (unless it had them already), then their keys in
+/// chunks as the table is read, then the end.
+final class StateLoading: @unchecked Sendable {
+    // Every access to the properties below holds `condition`.
+    private let condition = NSCondition()
+    private var state: ImportState?
+    private var chunks: [KeyChunk] = []
+    private var complete = false
+    private var cancelled = false
+
+    func provide(_ state: consuming ImportState) {
+        condition.lock()
+        self.state = consume state
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Adds a chunk of keys; there is no bound, as all of them take less memory than the table they fill.
+    func add(_ chunk: KeyChunk) {
+        condition.lock()
+        chunks.append(chunk)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Every key has been added.
+    func finish() {
+        condition.lock()
+        complete = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Ends any wait in `take`: the import stopped before the state was loaded.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// What has arrived since the last call; when `waiting`, waits until something has (or the import stopped).
+    func take(waiting: Bool) -> (state: ImportState?, chunks: [KeyChunk], complete: Bool, cancelled: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        while waiting, state == nil, chunks.isEmpty, !complete, !cancelled { condition.wait() }
+        defer { chunks.removeAll() }
+        return (state.take(), chunks, complete, cancelled)
     }
 }

@@ -66,20 +66,23 @@ extension EventStore {
         // 0.23 s).
         let rollbackJournal = session.totalBytes >= Self.customersRollbackJournalBytes && useRollbackJournal()
         defer { if rollbackJournal { _ = try? setJournalMode("wal") } }
+        // The file is read from now on, while the transaction starts and the stored keys load (see CustomerImporter).
+        let importer = CustomerImporter(session: session)
+        switch format {
+        case .csv: importer.startReading { try $0.importCSV(file) }
+        case .jsonl: importer.startReading { try $0.importJSONLines(file) }
+        }
+        defer { importer.stopReading() }
         // Attributes are matched to customers by key for every row, so the state holds every customer.
-        let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil) { state in
-            ImportTrace.mark("import state (every customer's key)")
-            let importer = try CustomerImporter(session: session, state: state)
-            switch format {
-            case .csv: try importer.run { try $0.importCSV(file) }
-            case .jsonl: try importer.run { try $0.importJSONLines(file) }
-            }
-            ImportTrace.mark("reading \(file)")
-            try importer.finish()
+        let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil, bodyReadsCustomers: true) { state in
+            ImportTrace.mark("import state")
+            var taken = ImportState()
+            swap(&taken, &state)
+            state = try importer.write(state: consume taken)
             ImportTrace.mark("attribute names recounted, statistics")
-            state = importer.state
             return (importer.imported, importer.newCustomers, importer.repeated)
         }
+        importer.stopReading()
         ImportTrace.mark("commit")
         var report = ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))

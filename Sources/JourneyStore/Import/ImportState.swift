@@ -29,12 +29,13 @@ struct ImportState {
 
     /// Reads the state from the store's tables: every customer, unless `expectedRows` (nil: unknown) is small next
     /// to their number, in which case the import looks its customers up as they come.
-    static func load(_ store: EventStore, expectedRows: Int64?) throws -> ImportState {
+    /// With `readsCustomers` false the caller fills `customers` itself (see `CustomerImporter`).
+    static func load(_ store: EventStore, expectedRows: Int64?, readsCustomers: Bool = true) throws -> ImportState {
         var state = ImportState()
         let last = try store.db.prepare("SELECT coalesce(max(id), 0) FROM customers")
         let lastCustomer = try last.step() ? last.int64(0) : 0
         last.reset()
-        if looksUpCustomers(expectedRows: expectedRows, customers: lastCustomer) {
+        if !readsCustomers || looksUpCustomers(expectedRows: expectedRows, customers: lastCustomer) {
             state.hasEveryCustomer = false
             state.nextCustomerID = lastCustomer + 1
         } else {
@@ -71,7 +72,10 @@ extension EventStore {
     /// Runs `body` in one write transaction with the store's import state; the state is kept only if it commits.
     /// `expectedRows` is how many rows the import will bring (nil when it needs every customer in the state; see
     /// `ImportState.load`).
-    func withImportState<T>(expectedRows: Int64?, _ body: (inout ImportState) throws -> T) throws -> T {
+    /// With `bodyReadsCustomers`, a state loaded here leaves the customers out (`hasEveryCustomer` false) for
+    /// `body` to read.
+    func withImportState<T>(expectedRows: Int64?, bodyReadsCustomers: Bool = false,
+                            _ body: (inout ImportState) throws -> T) throws -> T {
         // Taking the cached copy out means the session's changes do not copy its tables, and a failure leaves
         // nothing stale behind: the next import reloads from the rolled-back file.
         var cached = importState
@@ -85,7 +89,7 @@ extension EventStore {
                taken.hasEveryCustomer || ImportState.looksUpCustomers(expectedRows: expectedRows, customers: taken.nextCustomerID - 1) {
                 state = taken
             } else {
-                state = try ImportState.load(self, expectedRows: expectedRows)
+                state = try ImportState.load(self, expectedRows: expectedRows, readsCustomers: !bodyReadsCustomers)
             }
             // The state must be the tables' only owner, or the first change would copy them whole.
             cached = nil
