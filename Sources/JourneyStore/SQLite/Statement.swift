@@ -45,25 +45,25 @@ package final class Statement {
     /// Binds UTF-8 bytes as text to the 1-based parameter `index` (SQLite copies them).
     /// The importer uses this to hand over field bytes without building a `String`.
     package func bindText(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
-        // A NULL pointer would bind SQL NULL, so empty text points at a static empty string instead.
-        guard let base = bytes.baseAddress, !bytes.isEmpty else {
-            try check(sqlite3_bind_text(handle, index, "", 0, journey_sqlite_transient()))
-            return
-        }
-        let pointer = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-        try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), journey_sqlite_transient()))
+        try bindText(bytes, at: index, destructor: journey_sqlite_transient())
     }
 
     /// Binds UTF-8 bytes as text that SQLite reads in place instead of copying: the bytes must stay valid and
     /// unchanged until the statement has run and its bindings are cleared or replaced (`clearBindings`). For a
     /// statement that binds hundreds of values per run, copying them cost as much as a quarter of SQLite's work.
     package func bindTextInPlace(utf8 bytes: UnsafeBufferPointer<UInt8>, at index: Int32) throws {
+        try bindText(bytes, at: index, destructor: journey_sqlite_static())
+    }
+
+    /// `destructor` is optional because SQLITE_STATIC is a null function pointer.
+    private func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32, destructor: sqlite3_destructor_type?) throws {
+        // A NULL pointer would bind SQL NULL, so empty text points at a static empty string instead.
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             try check(sqlite3_bind_text(handle, index, "", 0, journey_sqlite_transient()))
             return
         }
         let pointer = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-        try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), journey_sqlite_static()))
+        try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), destructor))
     }
 
     /// Binds bytes as a blob to the 1-based parameter `index` (SQLite copies them).
