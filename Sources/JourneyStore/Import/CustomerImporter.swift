@@ -12,11 +12,11 @@ struct CustomerBatch {
 /// Reads a customers file into the store. Used once per `importCustomers` call.
 ///
 /// Two threads share the work. A reading thread (`startReading`) parses the file and builds each row's attributes,
-/// in batches, from the moment the call starts; this thread meanwhile opens the transaction and loads every stored
-/// customer's key (`ImportState`), which it then hands to the reading thread (`write`). From then on the reading
-/// thread numbers each batch's customers, the ones it read while waiting first, and this thread writes each batch
-/// with one statement. Loading the keys, reading the file and SQLite's writing each cost a good part of the
-/// whole, so the import takes about the loading plus the writing instead of the sum of all three.
+/// in batches, from the moment the call starts; this thread meanwhile opens the transaction, hands the import state
+/// over (`write`) and reads every stored customer's key and number for the reading thread, which fills the state's
+/// key table from them between batches (`StateLoading`). From then on the reading thread numbers each batch's
+/// customers, the ones it read while waiting first, and this thread writes each batch with one statement. So this
+/// thread, whose SQLite work is the longest part, does little else: reading the stored keys, then writing.
 ///
 /// The reading side's state (`state` once handed over, the counts, the batches being built) is touched by the
 /// reading thread alone until it has sent its end; the statement by this one. The hot properties skip Swift's
