@@ -72,6 +72,7 @@ extension EventStore {
         case .csv: importer.startReading { try $0.importCSV(file) }
         case .jsonl: importer.startReading { try $0.importJSONLines(file) }
         }
+        // `write` joins the reading thread on its own paths; this covers a transaction that never reached it.
         defer { importer.stopReading() }
         // Attributes are matched to customers by key for every row, so the state holds every customer.
         let (imported, newCustomers, repeated) = try withImportState(expectedRows: nil, bodyReadsCustomers: true) { state in
@@ -82,7 +83,6 @@ extension EventStore {
             ImportTrace.mark("attribute names recounted, statistics")
             return (importer.imported, importer.newCustomers, importer.repeated)
         }
-        importer.stopReading()
         ImportTrace.mark("commit")
         var report = ImportReport(files: [file], imported: imported, skipped: session.skipped, newCustomers: newCustomers,
                             seconds: Self.seconds(since: started, clock))
