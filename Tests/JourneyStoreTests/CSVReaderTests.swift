@@ -112,4 +112,31 @@ import Testing
         #expect(whole[1] == ["r0", "multi\nline \"0\"", "0"])
         #expect(whole[3] == ["r2", "a,b", "2"])
     }
+
+    /// Unquoted fields are scanned a word at a time: fields of every length from 0 to 40 bytes, at every alignment,
+    /// with multi-byte characters, CRLF and LF, split at any window size, read back as the fields written.
+    @Test func unquotedFieldsOfEveryLengthAndAlignment() throws {
+        var random = SplitMix64(seed: 5)
+        let alphabet = Array("abcxyz0129 ;é\t".unicodeScalars).map(String.init)
+        var text = ""
+        var expected: [[String]] = []
+        for _ in 0..<400 {
+            var fields = (0..<(1 + random.below(6))).map { _ in
+                (0..<random.below(41)).map { _ in alphabet[random.below(alphabet.count)] }.joined()
+            }
+            // A record of one empty field is an empty line, which the reader skips.
+            if fields == [""] { fields = ["x"] }
+            expected.append(fields)
+            text += fields.joined(separator: ",") + (random.below(2) == 0 ? "\r\n" : "\n")
+        }
+        #expect(try Self.records(text) == expected)
+        let directory = try TemporaryDirectory()
+        let path = try directory.file("words.csv", text)
+        for chunk in [1, 5, 8, 9, 13, 4096] {
+            let reader = try CSVReader(source: ByteSource(path: path, chunkSize: chunk))
+            var records: [[String]] = []
+            while try reader.readRecord() { records.append((0..<reader.fieldCount).map(reader.string)) }
+            #expect(records == expected, "chunk size \(chunk)")
+        }
+    }
 }

@@ -46,6 +46,10 @@ import Testing
         "2024-01-31T10:00:00.Z", "2024-01-31T10:00:00+2", "2024-01-31T10:00:00+24:00", "2024-01-31T10:00:00+02:60",
         "2024-01-31T10:00:00+02:0", "2024-01-31T10:00:00 Z", "2024-01-31T10:00:00ZZ", "2024/01/31",
         "-5", "+5", "1.", ".5", "1e9", "12a", "1234567890123456789", "2024-01-31T1:00",
+        // The fixed-width form (read at fixed offsets) with one thing wrong.
+        "2024-01-31T10:00:0aZ", "2024-01-31T10:00:00X", "2024-01-31X10:00:00Z", "2024-02-30T10:00:00Z",
+        "2023-02-29 00:00:00", "2024-13-31T10:00:00Z", "2024-01-31T24:00:00Z", "2024-01-31T10:60:00Z",
+        "2024-01-31T10:00:60", "2024-01-31T10-00-00Z", "2024:01:31T10:00:00Z", "2024-01-31T10:00:/0Z",
     ])
     func rejects(_ text: String) {
         #expect(TimeParser.parse(text) == nil)
@@ -68,6 +72,22 @@ import Testing
             // Roughly years 1900 to 2100.
             let ms = Int64(rng.below(6_311_390_400_000)) - 2_208_988_800_000
             #expect(TimeParser.parse(TimeParser.format(ms)) == ms)
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[Z]` is read by a fixed-offset fast path; the same instant spelled with a fraction
+    /// and an offset goes through the general one, and both must agree.
+    @Test func fixedWidthFormAgreesWithGeneralForm() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<5000 {
+            let ms = (Int64(rng.below(6_311_390_400_000)) - 2_208_988_800_000) / 1000 * 1000
+            let text = TimeParser.format(ms)
+            #expect(text.count == 20)
+            let seconds = String(text.dropLast())
+            #expect(TimeParser.parse(text) == ms)
+            #expect(TimeParser.parse(seconds) == ms)
+            #expect(TimeParser.parse(String(seconds.map { $0 == "T" ? " " : $0 })) == ms)
+            #expect(TimeParser.parse(seconds + ".000+00:00") == ms)
         }
     }
 

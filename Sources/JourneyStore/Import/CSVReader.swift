@@ -238,6 +238,16 @@ package final class CSVReader {
                 contentEnd = p
                 p += 1  // the closing quote
             } else {
+                // A word at a time up to the word holding the field's end (fields are short: most end in the first).
+                while p + 8 <= end {
+                    let word = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+                    let ends = Self.bytesEqual(word, Self.commas) | Self.bytesEqual(word, Self.newlines)
+                    if ends != 0 {
+                        p += ends.trailingZeroBitCount >> 3
+                        break
+                    }
+                    p += 8
+                }
                 while p < end {
                     let c = base[p]
                     if c == UInt8(ascii: ",") || c == UInt8(ascii: "\n") { break }
@@ -297,6 +307,18 @@ package final class CSVReader {
             if skip == end, !exhausted { return .needMore }
             return .failure(error, resumeAt: min(skip + 1, end), line: line + 1)
         }
+    }
+
+    private static let commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
+    private static let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+
+    /// A word whose lowest set bit is the high bit of the first byte of `word` equal to the byte repeated in
+    /// `pattern`, or 0 when none is. (Bits above the first match may be set wrongly, by the borrow; only the
+    /// lowest is read, and the lowest of two such words' union is the first match of either.)
+    @inline(__always)
+    private static func bytesEqual(_ word: UInt64, _ pattern: UInt64) -> UInt64 {
+        let x = word ^ pattern
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 
     /// Copies quoted fields that contain `""` into the scratch buffer with each pair turned into one quote.

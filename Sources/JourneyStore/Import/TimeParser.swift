@@ -29,6 +29,7 @@ package enum TimeParser {
 
     /// Parses UTF-8 bytes, or returns nil when they are not a time in one of the accepted forms.
     package static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let time = parseSeconds(bytes) { return time }
         var cursor = Cursor(bytes: bytes)
         if bytes.count >= 5, bytes[4] == UInt8(ascii: "-") {
             return parseCalendar(&cursor)
@@ -96,6 +97,34 @@ package enum TimeParser {
     }
 
     // MARK: Parsing
+
+    /// The common form `YYYY-MM-DDTHH:MM:SS` (`T`, `t` or a space), with or without a final `Z`/`z`, read at fixed
+    /// offsets: an import spent a tenth of its parsing thread in the general path. Nil for any other text, and for
+    /// out-of-range fields, which the general path then rejects with the same rules.
+    @inline(__always)
+    private static func parseSeconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count == 19 || (bytes.count == 20 && bytes[19] | 0x20 == UInt8(ascii: "z")),
+              bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: ":"),
+              bytes[16] == UInt8(ascii: ":"),
+              bytes[10] | 0x20 == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " ")
+        else { return nil }
+        var valid = true
+        @inline(__always) func number(_ at: Int, _ count: Int) -> Int64 {
+            var value: Int64 = 0
+            for i in at ..< at + count {
+                let digit = bytes[i] &- 48
+                valid = valid && digit <= 9
+                value = value * 10 + Int64(digit)
+            }
+            return value
+        }
+        let year = number(0, 4), month = number(5, 2), day = number(8, 2)
+        let hour = number(11, 2), minute = number(14, 2), second = number(17, 2)
+        guard valid, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
+              hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        return days(year: year, month: month, day: day) * millisecondsPerDay + ((hour * 60 + minute) * 60 + second) * 1000
+    }
 
     private static func parseCalendar(_ cursor: inout Cursor) -> Int64? {
         guard let year = cursor.digits(4), cursor.take("-"),
