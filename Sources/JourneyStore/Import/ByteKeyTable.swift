@@ -204,3 +204,54 @@ private func memcmpBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _
     }
     return true
 }
+
+/// The values of recently looked-up keys of up to 16 bytes, in a small direct-mapped cache in front of a
+/// `ByteKeyTable` whose values never change (an import's dictionary codes): a hit compares the key's bytes, loaded
+/// as two words, with the entry's, instead of hashing the key and comparing it byte by byte. Dictionary columns
+/// hold few distinct values, so nearly every lookup hits.
+struct ShortKeyMemo {
+    /// Three words per entry: the key's first 8 bytes and its last 8 (overlapping for 8 to 16 bytes; zero-padded
+    /// below 8), then its length above the value's 32 bits. Length 0 marks an empty entry: no key here is empty.
+    private var entries = [UInt64](repeating: 0, count: 3 * Self.entryCount)
+    private static let entryCount = 64
+
+    /// The value remembered for `key` (1 to 16 bytes), or nil.
+    @inline(__always)
+    func value(for key: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        guard let (first, last) = Self.words(key) else { return nil }
+        let slot = Self.slot(first, last, key.count)
+        return entries.withUnsafeBufferPointer { entries in
+            guard entries[3 * slot] == first, entries[3 * slot + 1] == last,
+                  entries[3 * slot + 2] >> 32 == UInt64(key.count) else { return nil }
+            return UInt32(truncatingIfNeeded: entries[3 * slot + 2])
+        }
+    }
+
+    /// Remembers `value` for `key`, in place of whatever shared its entry; keys over 16 bytes are not kept.
+    mutating func remember(_ key: UnsafeBufferPointer<UInt8>, value: UInt32) {
+        guard let (first, last) = Self.words(key) else { return }
+        let slot = Self.slot(first, last, key.count)
+        entries[3 * slot] = first
+        entries[3 * slot + 1] = last
+        entries[3 * slot + 2] = UInt64(key.count) << 32 | UInt64(value)
+    }
+
+    /// The key as two words, which with its length determine it; nil when it is empty or over 16 bytes.
+    @inline(__always)
+    private static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
+        guard let base = key.baseAddress, key.count > 0, key.count <= 16 else { return nil }
+        if key.count >= 8 {
+            let raw = UnsafeRawPointer(base)
+            return (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self))
+        }
+        var word: UInt64 = 0
+        for i in 0..<key.count { word |= UInt64(base[i]) << (8 * UInt64(i)) }
+        return (word, 0)
+    }
+
+    @inline(__always)
+    private static func slot(_ first: UInt64, _ last: UInt64, _ count: Int) -> Int {
+        let mixed = (first ^ (last &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(count)) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: mixed >> 58)
+    }
+}

@@ -96,7 +96,10 @@ extension EventImporter {
     /// property counts, which are added up) or a failure (which is thrown, after the thread has stopped).
     mutating func commitRows(_ parse: @escaping @Sendable (RowBatchChannel) -> Void) throws {
         let channel = RowBatchChannel()
-        let worker = Worker { parse(channel) }
+        let worker = Worker {
+            parse(channel)
+            ImportTrace.threadTime("the parsing thread")
+        }
         do {
             reading: while true {
                 switch channel.receive() {
@@ -115,6 +118,9 @@ extension EventImporter {
             throw error
         }
         worker.join()
+        ImportTrace.threadTime("this thread, to the file's end,")
+        let waits = channel.waits
+        ImportTrace.note("the parsing thread waited for room \(waits.sender) times, this one for rows \(waits.receiver) times")
     }
 
     /// Commits the rows of one batch.

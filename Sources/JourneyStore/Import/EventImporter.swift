@@ -79,6 +79,8 @@ struct EventImporter {
     /// one import only: an import never reads the `props` table, so its cost does not grow with the store.
     private var propsIDs = ByteKeyTable()
     private var nextPropsID: Int64
+    /// Recent dictionary codes per column, indexed like `state.codes` (see `ShortKeyMemo`).
+    private var codeMemos = Array(repeating: ShortKeyMemo(), count: EventColumn.allCases.count + 1)
     /// Events per dictionary code added by this import, indexed [column][code].
     private var codeCounts: [[Int64]] = Array(repeating: [], count: EventColumn.allCases.count + 1)
     /// Events per property name added by this import.
@@ -190,8 +192,11 @@ struct EventImporter {
         guard let value, !value.isEmpty else { return 0 }
         let index = column.rawValue
         let code: Int64
-        if let known = state.codes[index].value(for: value) {
+        if let remembered = codeMemos[index].value(for: value) {
+            code = Int64(remembered)
+        } else if let known = state.codes[index].value(for: value) {
             code = known
+            codeMemos[index].remember(value, value: UInt32(known))
         } else {
             code = state.nextCodes[index]
             guard code <= Int64(UInt32.max) else {

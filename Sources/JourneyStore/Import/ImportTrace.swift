@@ -23,6 +23,21 @@ enum ImportTrace {
         line.utf8CString.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count - 1) }
     }
 
+    /// Prints `line` as it is.
+    static func note(_ line: String) {
+        guard isOn else { return }
+        let text = "import trace: \(line)\n"
+        text.utf8CString.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// Prints the processor time the calling thread has used, as `who`'s.
+    static func threadTime(_ who: String) {
+        guard isOn else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        note("\(who) used \(format(Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)) s cpu")
+    }
+
     private static func format(_ seconds: Double) -> String {
         let hundredths = Int((seconds * 100).rounded())
         return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"

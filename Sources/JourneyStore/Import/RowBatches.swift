@@ -139,6 +139,9 @@ final class BatchChannel<Batch>: @unchecked Sendable {
     private var items: [Item] = []
     private var stopped = false
     private let capacity: Int
+    /// How often the sender found the queue full and the receiver found it empty: which side kept the other
+    /// waiting (for `ImportTrace`).
+    private(set) var waits = (sender: 0, receiver: 0)
 
     init(capacity: Int = 4) { self.capacity = capacity }
 
@@ -146,6 +149,7 @@ final class BatchChannel<Batch>: @unchecked Sendable {
     func send(_ item: Item) -> Bool {
         condition.lock()
         defer { condition.unlock() }
+        if items.count >= capacity, !stopped { waits.sender += 1 }
         while items.count >= capacity, !stopped { condition.wait() }
         guard !stopped else { return false }
         items.append(item)
@@ -157,6 +161,7 @@ final class BatchChannel<Batch>: @unchecked Sendable {
     func receive() -> Item {
         condition.lock()
         defer { condition.unlock() }
+        if items.isEmpty { waits.receiver += 1 }
         while items.isEmpty { condition.wait() }
         let item = items.removeFirst()
         condition.broadcast()
