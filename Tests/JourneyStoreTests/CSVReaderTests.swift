@@ -139,4 +139,29 @@ import Testing
             #expect(records == expected, "chunk size \(chunk)")
         }
     }
+
+    /// Each record's bytes are looked at a word at a time for NUL and for bytes above ASCII: a NUL anywhere in a
+    /// record of 1 to 23 bytes (in a whole word or in the tail) is refused where it stands, and the next record is
+    /// read; `recordIsASCII` says whether the record had a byte of 0x80 or more, wherever it was.
+    @Test func nulAndNonASCIIAreFoundAtEveryOffset() throws {
+        for length in 1...23 {
+            for offset in 0..<length {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: length)
+                bytes[offset] = 0
+                let reader = CSVReader(bytes: bytes + Array("\nok\n".utf8))
+                #expect(throws: CSVError(line: 1, column: offset + 1, message: "a NUL byte (0x00) in a field: text cannot hold NUL")) {
+                    try reader.readRecord()
+                }
+                #expect(try reader.readRecord())
+                #expect(reader.string(0) == "ok")
+
+                bytes[offset] = 0xC3
+                let accented = CSVReader(bytes: bytes + [0xA9] + Array("\nok\n".utf8))
+                #expect(try accented.readRecord())
+                #expect(!accented.recordIsASCII, "length \(length), offset \(offset)")
+                #expect(try accented.readRecord())
+                #expect(accented.recordIsASCII)
+            }
+        }
+    }
 }

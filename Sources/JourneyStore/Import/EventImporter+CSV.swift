@@ -148,7 +148,7 @@ extension EventImporter {
         var names: [String] = []
         for index in 0..<reader.fieldCount {
             let bytes = reader.field(index)
-            guard FieldEncoding.isValidUTF8(bytes) else {
+            guard reader.recordIsASCII || FieldEncoding.isValidUTF8(bytes) else {
                 throw StoreError.badInput(file: file, line: reader.line(ofField: index), column: reader.column(ofField: index),
                                           message: "the header is not valid UTF-8")
             }
@@ -205,7 +205,7 @@ struct CSVRowParser {
         }
         func valid(_ index: Int) throws -> UnsafeBufferPointer<UInt8> {
             let bytes = reader.field(index)
-            guard FieldEncoding.isValidUTF8(bytes) else {
+            guard reader.recordIsASCII || FieldEncoding.isValidUTF8(bytes) else {
                 throw failure(index, "invalid UTF-8 (column '\(layout.names[index])')")
             }
             return bytes
@@ -250,7 +250,7 @@ extension CSVReader {
             let index = columns[slot].index
             let value = field(index)
             if value.isEmpty { continue }
-            guard FieldEncoding.isValidUTF8(value) else {
+            guard recordIsASCII || FieldEncoding.isValidUTF8(value) else {
                 arena.truncate(to: start)
                 present.removeAll(keepingCapacity: true)
                 throw RowFailure(line: line(ofField: index), column: column(ofField: index),

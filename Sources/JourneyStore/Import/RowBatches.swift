@@ -45,8 +45,26 @@ final class ByteBuffer: ByteOutput, @unchecked Sendable {
     func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress else { return }
         if count + bytes.count > capacity { grow(toHold: count + bytes.count) }
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
+        let n = bytes.count
+        // Most fields are a few bytes: two overlapping loads and stores copy them without a call to memmove.
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(base + count)
+        if n > 16 {
+            (base + count).update(from: source, count: n)
+        } else if n >= 8 {
+            let head = from.loadUnaligned(as: UInt64.self), tail = from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            to.storeBytes(of: head, as: UInt64.self)
+            to.storeBytes(of: tail, toByteOffset: n - 8, as: UInt64.self)
+        } else if n >= 4 {
+            let head = from.loadUnaligned(as: UInt32.self), tail = from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: n - 4, as: UInt32.self)
+        } else if n > 0 {
+            let head = source[0], middle = source[n / 2], last = source[n - 1]
+            base[count] = head
+            base[count + n / 2] = middle
+            base[count + n - 1] = last
+        }
+        count += n
     }
 
     func truncate(to count: Int) {
