@@ -111,10 +111,12 @@ extension EventStore {
             repeat {
                 let end = min(all.count, start + columnarChunkBytes)
                 insert.reset()
+                // SQLite reads the section's bytes in place until the bindings are cleared, within this closure.
+                defer { insert.clearBindings() }
                 let digits = String(chunk)
                 try insert.bind(section + "#" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, at: 1)
                 try insert.bind(version, at: 2)
-                try insert.bindBlob(UnsafeRawBufferPointer(rebasing: all[start..<end]), at: 3)
+                try insert.bindBlobInPlace(UnsafeRawBufferPointer(rebasing: all[start..<end]), at: 3)
                 try insert.run()
                 start = end
                 chunk += 1

@@ -66,10 +66,11 @@ package final class Statement {
         try check(sqlite3_bind_text(handle, index, pointer, Int32(bytes.count), destructor))
     }
 
-    /// Binds bytes as a blob to the 1-based parameter `index` (SQLite copies them).
-    package func bindBlob(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
+    /// Binds bytes as a blob that SQLite reads in place, under the rules of `bindTextInPlace`. A columnar section
+    /// is tens of megabytes: a copy is that much more memory for the kernel to hand out and zero.
+    package func bindBlobInPlace(_ bytes: UnsafeRawBufferPointer, at index: Int32) throws {
         try check(sqlite3_bind_blob64(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
-                                      sqlite3_uint64(bytes.count), journey_sqlite_transient()))
+                                      sqlite3_uint64(bytes.count), journey_sqlite_static()))
     }
 
     /// Binds SQL NULL to the 1-based parameter `index`.
