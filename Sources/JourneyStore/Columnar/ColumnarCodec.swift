@@ -275,7 +275,7 @@ enum ColumnarCodec {
 
     /// Each event's import sequence number, as the difference from the previous event's (zigzag varints): about a
     /// byte an event for a log written customer by customer, three for one written in time order.
-    static func encode(seqs: [Int64]) -> [UInt8] {
+    static func encode(seqs: some Collection<Int64>) -> [UInt8] {
         var out = ByteWriter()
         out.bytes += seqMagic
         out.varint(UInt64(seqs.count))

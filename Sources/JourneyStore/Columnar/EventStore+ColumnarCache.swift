@@ -344,21 +344,28 @@ extension EventStore {
 
     /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
     /// on it already.
-    static func columnarSections(_ events: ColumnarEvents, properties: [String]) -> [(name: String, bytes: [UInt8])] {
-        encodeSections(sectionEncoders(events, properties: properties))
+    /// `encodeSeqs` encodes the `seq` section instead of the copy's sequence numbers (see `sectionEncoders`).
+    static func columnarSections(_ events: ColumnarEvents, properties: [String],
+                                 encodeSeqs: (@Sendable () -> [UInt8])? = nil) -> [(name: String, bytes: [UInt8])] {
+        encodeSections(sectionEncoders(events, properties: properties, encodeSeqs: encodeSeqs))
     }
 
     /// A section's name and what encodes it.
     typealias SectionEncoder = (name: String, encode: @Sendable () -> [UInt8])
 
     /// Each section of `events` (its base columns, and the property columns `properties`, which must be on it
-    /// already) with what encodes it.
-    static func sectionEncoders(_ events: ColumnarEvents, properties: [String]) -> [SectionEncoder] {
+    /// already) with what encodes it. The sequence numbers come from `events` too unless `encodeSeqs` encodes
+    /// them from elsewhere (an import's buffered rows: an array of them would be 8 bytes an event, for a section
+    /// of about 2).
+    static func sectionEncoders(_ events: ColumnarEvents, properties: [String],
+                                encodeSeqs: (@Sendable () -> [UInt8])? = nil) -> [SectionEncoder] {
         let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
-        let seqs = events.seqColumn { preconditionFailure("sequence numbers not on the copy") }
+        let seqs = encodeSeqs ?? { [events] in
+            ColumnarCodec.encode(seqs: events.seqColumn { preconditionFailure("sequence numbers not on the copy") })
+        }
         var encoders: [SectionEncoder] = [("base", { ColumnarCodec.encode(events) }),
                                           (propsSection, { ColumnarCodec.encode(props) }),
-                                          (seqSection, { ColumnarCodec.encode(seqs: seqs) })]
+                                          (seqSection, seqs)]
         for name in properties {
             let column = events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }
             encoders.append(("property:" + name, { ColumnarCodec.encode(column) }))

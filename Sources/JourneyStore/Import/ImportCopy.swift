@@ -108,7 +108,8 @@ final class ImportCopyMaker: @unchecked Sendable {
                 }
                 let events = try builder.finish(version: version)
                 _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
-                _ = events.seqColumn { rows.map { firstSeq + Int64($0.offset) } }
+                // No sequence numbers on the copy: the section is encoded from the rows (below), and a query that
+                // needs them loads them from the store.
                 return events
             })
         }
@@ -116,8 +117,12 @@ final class ImportCopyMaker: @unchecked Sendable {
         let events = try base.values[0]!.get()
         for (name, column) in try columns.values[0]!.get() { _ = events.propertyColumn(name) { column } }
         ImportTrace.mark("copy: columns (other thread)")
-        return Made(events: events, properties: properties,
-                    sections: EventStore.columnarSections(events, properties: properties), appendsTo: nil)
+        // The rows outlive the encoding: `columnarSections` returns once every section is encoded.
+        let sorted = HandOff(value: rows)
+        let sections = EventStore.columnarSections(events, properties: properties, encodeSeqs: {
+            ColumnarCodec.encode(seqs: sorted.value.lazy.map { firstSeq + Int64($0.offset) })
+        })
+        return Made(events: events, properties: properties, sections: sections, appendsTo: nil)
     }
 
     /// The property columns `properties` of `rows`, each object read once.
