@@ -15,6 +15,32 @@ import Testing
     static let jan1: Int64 = 1_704_067_200_000
     static let jan2: Int64 = 1_704_153_600_000
 
+    /// The catalog's events per stage, touchpoint and channel add up each import's rows (hand-counted), new values
+    /// and values an earlier import added alike; NULLs are not counted.
+    @Test func dictionaryCountsAddUpAcrossImports() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
+        _ = try store.importEvents([directory.file("events.csv", Self.sample)])
+        func counts(_ values: [NamedCount]) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.count) })
+        }
+        var catalog = try store.catalog()
+        #expect(counts(catalog.stages) == ["purchase": 1, "awareness": 2])
+        #expect(counts(catalog.touchpoints) == ["checkout_complete": 1, "ad_click": 1, "ad_impression": 1, "site_visit": 1])
+        #expect(counts(catalog.channels) == ["web": 1, "social": 2])
+
+        _ = try store.importEvents([directory.file("more.csv", """
+            customer_id,timestamp,stage,touchpoint,channel
+            c3,2024-01-03,awareness,site_visit,email
+            c1,2024-01-04,purchase,site_visit,web
+
+            """)])
+        catalog = try store.catalog()
+        #expect(counts(catalog.stages) == ["purchase": 2, "awareness": 3])
+        #expect(counts(catalog.touchpoints) == ["checkout_complete": 1, "ad_click": 1, "ad_impression": 1, "site_visit": 3])
+        #expect(counts(catalog.channels) == ["web": 2, "social": 2, "email": 1])
+    }
+
     @Test func roundTripKeepsOrderTypesAndNulls() throws {
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path("store.db"), access: .create)
