@@ -217,18 +217,23 @@ package struct PropertyColumn: Sendable {
 
 extension PropertyColumn {
     /// The column of property object ids (`ColumnarEvents.propsColumn`) of events whose objects are `ids` (0 for none).
-    init(propsIDs ids: [UInt32]) {
+    init(propsIDs ids: some Collection<UInt32>) {
         var values: [StoredValue] = [.missing]
         // number[id] is the id's value number plus one (0: not numbered yet); ids are dense, from 1.
         var number = [UInt32](repeating: 0, count: Int(ids.max() ?? 0) + 1)
         number[0] = 1
-        let numbers = ids.map { id in
+        var numbers: [UInt32] = []
+        numbers.reserveCapacity(ids.count)
+        for id in ids {
             let known = number[Int(id)]
-            if known != 0 { return known - 1 }
+            if known != 0 {
+                numbers.append(known - 1)
+                continue
+            }
             let index = UInt32(values.count)
             values.append(.integer(Int64(id)))
             number[Int(id)] = index + 1
-            return index
+            numbers.append(index)
         }
         self.init(valueIndex: numbers, values: values)
     }

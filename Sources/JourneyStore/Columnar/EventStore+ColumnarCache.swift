@@ -344,27 +344,31 @@ extension EventStore {
 
     /// The encoded sections of `events`: its base columns and the property columns `properties`, which must be
     /// on it already.
-    /// `encodeSeqs` encodes the `seq` section instead of the copy's sequence numbers (see `sectionEncoders`).
+    /// `encodeProps` and `encodeSeqs` encode those sections instead of the copy's columns (see `sectionEncoders`).
     static func columnarSections(_ events: ColumnarEvents, properties: [String],
+                                 encodeProps: (@Sendable () -> [UInt8])? = nil,
                                  encodeSeqs: (@Sendable () -> [UInt8])? = nil) -> [(name: String, bytes: [UInt8])] {
-        encodeSections(sectionEncoders(events, properties: properties, encodeSeqs: encodeSeqs))
+        encodeSections(sectionEncoders(events, properties: properties, encodeProps: encodeProps, encodeSeqs: encodeSeqs))
     }
 
     /// A section's name and what encodes it.
     typealias SectionEncoder = (name: String, encode: @Sendable () -> [UInt8])
 
     /// Each section of `events` (its base columns, and the property columns `properties`, which must be on it
-    /// already) with what encodes it. The sequence numbers come from `events` too unless `encodeSeqs` encodes
-    /// them from elsewhere (an import's buffered rows: an array of them would be 8 bytes an event, for a section
-    /// of about 2).
+    /// already) with what encodes it. The property object ids and the sequence numbers come from `events` too
+    /// unless `encodeProps` and `encodeSeqs` encode them from elsewhere (an import's buffered rows: columns of them
+    /// on the copy would be 4 and 8 bytes an event, for sections of about 4 and 2).
     static func sectionEncoders(_ events: ColumnarEvents, properties: [String],
+                                encodeProps: (@Sendable () -> [UInt8])? = nil,
                                 encodeSeqs: (@Sendable () -> [UInt8])? = nil) -> [SectionEncoder] {
-        let props = events.propsColumn { preconditionFailure("property object ids not on the copy") }
+        let props = encodeProps ?? { [events] in
+            ColumnarCodec.encode(events.propsColumn { preconditionFailure("property object ids not on the copy") })
+        }
         let seqs = encodeSeqs ?? { [events] in
             ColumnarCodec.encode(seqs: events.seqColumn { preconditionFailure("sequence numbers not on the copy") })
         }
         var encoders: [SectionEncoder] = [("base", { ColumnarCodec.encode(events) }),
-                                          (propsSection, { ColumnarCodec.encode(props) }),
+                                          (propsSection, props),
                                           (seqSection, seqs)]
         for name in properties {
             let column = events.propertyColumn(name) { preconditionFailure("\(name) not on the copy") }

@@ -98,7 +98,7 @@ final class ImportCopyMaker: @unchecked Sendable {
                 return
             }
             base.set(0, Result {
-                var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: true)
+                var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: false)
                 for event in rows {
                     // The builder takes -1 for NULL; a pending event's codes are 0 for none.
                     builder.append(customer: Int64(event.customer), time: event.time,
@@ -106,11 +106,9 @@ final class ImportCopyMaker: @unchecked Sendable {
                                    touchpoint: event.touchpoint == 0 ? -1 : Int64(event.touchpoint),
                                    channel: event.channel == 0 ? -1 : Int64(event.channel), props: event.props)
                 }
-                let events = try builder.finish(version: version)
-                _ = events.propsColumn { PropertyColumn(propsIDs: builder.propsIDs) }
-                // No sequence numbers on the copy: the section is encoded from the rows (below), and a query that
-                // needs them loads them from the store.
-                return events
+                // No property object ids or sequence numbers on the copy: their sections are encoded from the rows
+                // (below), and a query that needs them loads them from the store.
+                return try builder.finish(version: version)
             })
         }
         // concurrentPerform has run both tasks: both slots are set.
@@ -119,7 +117,9 @@ final class ImportCopyMaker: @unchecked Sendable {
         ImportTrace.mark("copy: columns (other thread)")
         // The rows outlive the encoding: `columnarSections` returns once every section is encoded.
         let sorted = HandOff(value: rows)
-        let sections = EventStore.columnarSections(events, properties: properties, encodeSeqs: {
+        let sections = EventStore.columnarSections(events, properties: properties, encodeProps: {
+            ColumnarCodec.encode(PropertyColumn(propsIDs: sorted.value.lazy.map(\.props)))
+        }, encodeSeqs: {
             ColumnarCodec.encode(seqs: sorted.value.lazy.map { firstSeq + Int64($0.offset) })
         })
         return Made(events: events, properties: properties, sections: sections, appendsTo: nil)
