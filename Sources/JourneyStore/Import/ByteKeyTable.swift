@@ -150,7 +150,7 @@ struct ByteKeyTable {
 
     /// The first 8 bytes of the key, zero-padded, as one word.
     @inline(__always)
-    private static func prefix(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    fileprivate static func prefix(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         guard let base = key.baseAddress else { return 0 }
         if key.count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
         var word: UInt64 = 0
@@ -240,13 +240,8 @@ struct ShortKeyMemo {
     @inline(__always)
     private static func words(_ key: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard let base = key.baseAddress, key.count > 0, key.count <= 16 else { return nil }
-        if key.count >= 8 {
-            let raw = UnsafeRawPointer(base)
-            return (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self))
-        }
-        var word: UInt64 = 0
-        for i in 0..<key.count { word |= UInt64(base[i]) << (8 * UInt64(i)) }
-        return (word, 0)
+        let last = key.count >= 8 ? UnsafeRawPointer(base).loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self) : 0
+        return (ByteKeyTable.prefix(key), last)
     }
 
     @inline(__always)

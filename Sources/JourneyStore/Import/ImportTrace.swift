@@ -19,12 +19,11 @@ enum ImportTrace {
     /// Prints that `phase` ended now.
     static func mark(_ phase: String) {
         guard isOn else { return }
-        let line = "import trace: \(phase) ends at \(format(wallSeconds() - start.wall)) s wall, "
-            + "\(format(cpuSeconds() - start.cpu)) s cpu, \(residentMegabytes()) MB resident\n"
-        line.utf8CString.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count - 1) }
+        note("\(phase) ends at \(format(wallSeconds() - start.wall)) s wall, "
+             + "\(format(cpuSeconds() - start.cpu)) s cpu, \(residentMegabytes()) MB resident")
     }
 
-    /// Prints `line` as it is.
+    /// Prints `line` after the trace's prefix.
     static func note(_ line: String) {
         guard isOn else { return }
         let text = "import trace: \(line)\n"
