@@ -20,8 +20,11 @@ Counting rules, so differences can be read:
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 DAY = 86_400
@@ -538,7 +541,7 @@ def rows_as_groups(kind, rows):
     return [[str(cell) for cell in row] for row in rows]
 
 
-def run_duckdb(csv, runs):
+def run_duckdb(csv, runs, ingest_only=False):
     import duckdb
     con = duckdb.connect()
     # rowid follows the file order while insertion order is preserved (DuckDB's default); it is the tie-breaker.
@@ -556,7 +559,7 @@ def run_duckdb(csv, runs):
     rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
     out = {"engine": "DuckDB " + duckdb.__version__, "threads": con.execute("SELECT current_setting('threads')").fetchone()[0],
            "ingest_seconds": ingest_seconds, "rows": rows, "queries": {}}
-    for query in QUERIES:
+    for query in ([] if ingest_only else QUERIES):
         if "duckdb" not in query.get("engines", ["duckdb"]):
             continue
         kind = query.get("kind") or ("breakdown" if "by" in query else "funnel")
@@ -886,7 +889,7 @@ CLICKHOUSE_SQL = {
 }
 
 
-def run_clickhouse(csv, runs):
+def run_clickhouse(csv, runs, ingest_only=False):
     import chdb
     conn = chdb.connect(":memory:")
     cur = conn.cursor()
@@ -912,7 +915,7 @@ def run_clickhouse(csv, runs):
     out = {"engine": "ClickHouse " + rows("SELECT version()")[0][0] + " (chDB)",
            "threads": rows("SELECT getSetting('max_threads')")[0][0],
            "ingest_seconds": ingest_seconds, "rows": rows("SELECT count() FROM events")[0][0], "queries": {}}
-    for query in QUERIES:
+    for query in ([] if ingest_only else QUERIES):
         if "clickhouse" not in query.get("engines", ["clickhouse"]):
             continue
         kind = query.get("kind") or ("breakdown" if "by" in query else "funnel")
@@ -982,7 +985,58 @@ def engine_process(engine, csv, runs):
     return result, None
 
 
-def report(name, directory, runs, engines):
+def import_pairs(name, csv, engines, pairs):
+    """Our import and each engine's ingest of the same CSV, alternated `pairs` times in this run, so that a machine
+    whose speed drifts (a shared VM's does, by a third) weighs on both alike. Ours is `journey import` into a fresh
+    store, timed as a whole process (start-up and the durable commit included); a peer's is its CREATE TABLE and
+    INSERT ... SELECT from the file in a process of its own, timed inside that process. Prints each run, the medians
+    and the ratio; returns False when a run failed."""
+    journey = os.path.abspath(".build/release/journey")
+    if not os.access(journey, os.X_OK):
+        print(f"  import pairs: {journey} is missing: run scripts/bench first (it builds the release binary)")
+        return False
+    times = {"JourneyQL": []}
+    labels = {}
+    scratch = tempfile.mkdtemp(prefix="journey-import-pairs-")
+    try:
+        for round_ in range(pairs):
+            store = os.path.join(scratch, f"store{round_}.db")
+            started = time.perf_counter()
+            proc = subprocess.run([journey, "import", csv, "--db", store], capture_output=True, text=True)
+            elapsed = time.perf_counter() - started
+            if proc.returncode != 0:
+                print(f"  import pairs: journey import failed: {proc.stderr.strip()}")
+                return False
+            times["JourneyQL"].append(elapsed)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                if os.path.exists(store + suffix):
+                    os.remove(store + suffix)
+            for engine in engines:
+                proc = subprocess.run([sys.executable, __file__, "--engine", engine, "--csv", csv, "--ingest-only"],
+                                      capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(f"  import pairs: {engine} failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+                    return False
+                result = json.loads(proc.stdout)
+                labels[engine] = result["engine"]
+                times.setdefault(engine, []).append(result["ingest_seconds"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    events = sum(1 for _ in open(csv, "rb")) - 1
+    ours = statistics.median(times["JourneyQL"])
+    print(f"  import of {csv}, {events:,} rows, alternated {pairs} times in this run (median; each run in order):")
+    print(f"    {'JourneyQL (journey import, whole process)':<44} {seconds(ours)} = {events / ours:,.0f} rows/s   "
+          + ", ".join(seconds(t) for t in times["JourneyQL"]))
+    for engine in engines:
+        theirs = statistics.median(times[engine])
+        print(f"    {labels[engine] + ' ingest':<44} {seconds(theirs)} = {events / theirs:,.0f} rows/s   "
+              + ", ".join(seconds(t) for t in times[engine])
+              + f"   JourneyQL's rate ÷ theirs: {theirs / ours:.2f}×")
+    print()
+    return True
+
+
+def report(name, directory, runs, engines, pairs=0):
     csv = os.path.join(directory, name, "events.csv")
     if not os.path.exists(csv):
         print(f"== {name}: {csv} is missing: run scripts/bench --events {name} first ==")
@@ -1014,6 +1068,8 @@ def report(name, directory, runs, engines):
               f"(from results.json)")
     print(f"  warm = best of {runs} runs after a first run, in one process")
     print()
+    if pairs > 0 and not import_pairs(name, csv, engines, pairs):
+        return False
 
     ok = [e for e in engines if "error" not in peers[e]]
     header = ["query", "JourneyQL", "SQL on SQLite"] + [peers[e]["engine"].split(" (")[0] for e in ok] \
@@ -1088,19 +1144,35 @@ def main():
     parser.add_argument("--dir", default=".bench", help="where journey-bench keeps the data sets")
     parser.add_argument("--engines", default="duckdb,clickhouse", help="comma-separated: duckdb, clickhouse")
     parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--import-pairs", type=int, default=0, metavar="N",
+                        help="also run `journey import` and each engine's ingest of the same CSV alternately N times "
+                             "and compare the medians (default 0: the import figure comes from results.json)")
+    parser.add_argument("--import-only", action="store_true",
+                        help="only the alternated import runs of --import-pairs (3 when not given), no queries")
     parser.add_argument("--csv", help=argparse.SUPPRESS)
+    parser.add_argument("--ingest-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.engine:
         run = {"duckdb": run_duckdb, "clickhouse": run_clickhouse}[args.engine]
-        print(json.dumps(run(os.path.abspath(args.csv), args.runs)))
+        print(json.dumps(run(os.path.abspath(args.csv), args.runs, ingest_only=args.ingest_only)))
         return 0
 
     names = ["1m", "10m"] if args.events == "both" else [args.events]
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     ok = True
+    if args.import_only:
+        for name in names:
+            csv = os.path.join(args.dir, name, "events.csv")
+            if not os.path.exists(csv):
+                print(f"== {name}: {csv} is missing: run scripts/bench --events {name} first ==")
+                ok = False
+                continue
+            print(f"== {name}: {csv} ({os.path.getsize(csv) / 1e6:.1f} MB) ==")
+            ok = import_pairs(name, os.path.abspath(csv), engines, args.import_pairs or 3) and ok
+        return 0 if ok else 1
     for name in names:
-        ok = report(name, args.dir, args.runs, engines) and ok
+        ok = report(name, args.dir, args.runs, engines, args.import_pairs) and ok
         print()
     return 0 if ok else 1
 
