@@ -164,4 +164,39 @@ import Testing
             }
         }
     }
+
+    /// A row's raw property key (`CSVEventLayout.RawProperties`) gives back, as JSON, exactly the object
+    /// `appendObject` writes for the row, and the same slots present: 2,000 random rows of four columns whose values
+    /// are empty, numbers, near-numbers, text needing escapes, non-ASCII, and 127 to 20,000 bytes long (lengths of
+    /// one, two and three bytes).
+    @Test func rawPropertyKeysGiveTheRowsJSONObject() throws {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["", "", "0", "-12.50", "007", "1.", "mobile", "a \"quoted\" word", "tab\there", "line\nbreak",
+                      "back\\slash", "ünï", "\u{1}ctl"]
+        let properties = try CSVEventLayout.propertyColumns(["device", "amount", "note", "plan"], excluding: [],
+                                                            file: "t.csv", columnOf: { $0 + 1 })
+        func value() -> String {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: return String(repeating: "x", count: [127, 128, 300, 16_383, 16_384, 20_000].randomElement(using: &rng)!)
+            default: return pieces.randomElement(using: &rng)!
+            }
+        }
+        func quoted(_ field: String) -> String { "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var rows: [[String]] = []
+        for _ in 0..<2_000 { rows.append((0..<4).map { _ in value() }) }
+        let reader = CSVReader(bytes: Array(rows.map { $0.map(quoted).joined(separator: ",") + "\n" }.joined().utf8))
+        var present: [Int] = [], rawPresent: [Int] = []
+        var json: [UInt8] = []
+        for row in rows {
+            #expect(try reader.readRecord())
+            var expected: [UInt8] = []
+            try reader.appendObject(properties, to: &expected, present: &present)
+            let raw = ByteBuffer(capacity: 64)
+            try reader.appendRawProperties(properties, to: raw, present: &rawPresent)
+            #expect(rawPresent == present)
+            #expect(raw.count == 0 ? present.isEmpty : !present.isEmpty, "an empty key for a row with no properties only")
+            CSVEventLayout.RawProperties.json(raw.bytes, properties: properties, into: &json)
+            #expect(json == expected, "row \(row)")
+        }
+    }
 }

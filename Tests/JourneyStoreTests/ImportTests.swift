@@ -41,6 +41,36 @@ import Testing
         #expect(counts(catalog.channels) == ["web": 2, "social": 2, "email": 1])
     }
 
+    /// Two CSV files of one import whose property columns stand in other orders: a row of each has the same
+    /// field bytes (so the same raw property key, `CSVEventLayout.RawProperties`) but other properties, and each
+    /// keeps its own; a third file's row with the first file's values shares the first file's object.
+    @Test func filesWithOtherPropertyColumnsKeepTheirOwnObjects() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
+        let report = try store.importEvents([
+            directory.file("a.csv", "customer_id,timestamp,device,plan\nc1,2024-01-01,x,y\nc2,2024-01-01,,y\n"),
+            directory.file("b.csv", "customer_id,timestamp,plan,device\nc1,2024-01-02,x,y\nc2,2024-01-02,,y\n"),
+            directory.file("c.csv", "customer_id,timestamp,device,plan,note\nc3,2024-01-03,x,y,\n"),
+        ])
+        #expect(report.imported == 5)
+        let events = try store.rawEvents().map { event in
+            "\(event.customer) \(event.seq): " + event.properties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+        #expect(events == [
+            #"c1 1: device=text("x") plan=text("y")"#,
+            #"c1 3: device=text("y") plan=text("x")"#,
+            #"c2 2: plan=text("y")"#,
+            #"c2 4: device=text("y")"#,
+            #"c3 5: device=text("x") plan=text("y")"#,
+        ])
+        // Four distinct objects: c3's is c1's first.
+        let db = try Database(path: directory.path("store.db"))
+        let objects = try db.prepare("SELECT json FROM props ORDER BY id")
+        var texts: [String] = []
+        while try objects.step() { texts.append(objects.text(0) ?? "") }
+        #expect(texts == [#"{"device":"x","plan":"y"}"#, #"{"plan":"y"}"#, #"{"plan":"x","device":"y"}"#, #"{"device":"y"}"#])
+    }
+
     @Test func roundTripKeepsOrderTypesAndNulls() throws {
         let directory = try TemporaryDirectory()
         let store = try EventStore(path: directory.path("store.db"), access: .create)

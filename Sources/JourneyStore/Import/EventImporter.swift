@@ -78,6 +78,15 @@ struct EventImporter {
     /// The ids of the property objects this import has written, by their JSON text. Objects are shared within
     /// one import only: an import never reads the `props` table, so its cost does not grow with the store.
     private var propsIDs = ByteKeyTable()
+    /// The ids of the property objects of CSV rows, by their raw keys (`CSVEventLayout.RawProperties`); a key's
+    /// columns are those of one file, so the table is emptied for each file.
+    var rawPropsIDs = ByteKeyTable()
+    /// Rows whose customers' slots are touched before they are looked up; and the words touched, kept so the
+    /// reads are not optimised away.
+    static let touchedRun = 16
+    var touched: UInt64 = 0
+    /// Where a new raw key's JSON object is written.
+    private var jsonScratch: [UInt8] = []
     private var nextPropsID: Int64
     /// Recent dictionary codes per column, indexed like `state.codes` (see `ShortKeyMemo`).
     private var codeMemos = Array(repeating: ShortKeyMemo(), count: EventColumn.allCases.count + 1)
@@ -148,12 +157,26 @@ struct EventImporter {
         return customerID
     }
 
-    /// Stores one validated event of customer number `customerID` (see `customerID(_:)`) whose properties are the
-    /// JSON object `props` (empty for none). Empty or nil column values are stored as NULL.
+    /// How many events `commit` may store before the next flush, flushing first when there is no room.
+    mutating func roomBeforeFlush() throws -> Int {
+        if pending.count >= options.batchEvents { try flush() }
+        return max(options.batchEvents - pending.count, 1)
+    }
+
+    /// Adds the events of `customers` (numbers from `customerID(_:)`) to their counts: before `commit` stores
+    /// them, with no flush in between.
+    mutating func countEvents(of customers: ArraySlice<Int64>) {
+        eventsPerCustomer.withUnsafeMutableBufferPointer { counts in
+            for customer in customers { counts[Int(customer)] += 1 }
+        }
+    }
+
+    /// Stores one validated event of customer number `customerID` (see `customerID(_:)`, counted by
+    /// `countEvents(of:)`) whose property object is `propsID` (0 for none). Empty or nil column values are stored
+    /// as NULL. The caller flushes when `pending` is full.
     mutating func commit(customerID: Int64, time: Int64, stage: UnsafeBufferPointer<UInt8>?,
                          touchpoint: UnsafeBufferPointer<UInt8>?, channel: UnsafeBufferPointer<UInt8>?,
-                         props: UnsafeBufferPointer<UInt8>) throws {
-        if pending.count >= options.batchEvents { try flush() }
+                         propsID: UInt32) throws {
         state.counters.nextSeq += 1
         if state.counters.eventCount == 0 {
             state.counters.minTime = time
@@ -164,15 +187,25 @@ struct EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
-        eventsPerCustomer[Int(customerID)] += 1
         pending.append(PendingEvent(time: time, customer: UInt32(customerID), offset: UInt32(pending.count),
-                                    props: try propsID(props),
+                                    props: propsID,
                                     stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
                                     channel: try code(.channel, channel)))
     }
 
+    /// The id of the property object of a CSV row's raw property key (0 when it is empty), writing the object
+    /// when new: see `CSVEventLayout.RawProperties`.
+    mutating func propsID(rawKey: UnsafeBufferPointer<UInt8>, properties: [CSVEventLayout.Property]) throws -> UInt32 {
+        guard !rawKey.isEmpty else { return 0 }
+        if let known = rawPropsIDs.value(for: rawKey) { return UInt32(known) }
+        CSVEventLayout.RawProperties.json(rawKey, properties: properties, into: &jsonScratch)
+        let id = try jsonScratch.withUnsafeBufferPointer { try propsID($0) }
+        rawPropsIDs.insert(rawKey, value: Int64(id))
+        return id
+    }
+
     /// The id of the property object `json` (0 when it is empty), writing the object when new.
-    private mutating func propsID(_ json: UnsafeBufferPointer<UInt8>) throws -> UInt32 {
+    mutating func propsID(_ json: UnsafeBufferPointer<UInt8>) throws -> UInt32 {
         guard !json.isEmpty else { return 0 }
         if let known = propsIDs.value(for: json) { return UInt32(known) }
         let id = nextPropsID
