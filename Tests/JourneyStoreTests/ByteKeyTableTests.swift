@@ -65,4 +65,30 @@ import Testing
         long.withUnsafeBufferPointer { memo.remember($0, value: 5) }
         #expect(long.withUnsafeBufferPointer { memo.value(for: $0) } == nil)
     }
+
+    /// `EventImporter.keyOrder` (a radix sort on 8 bytes, then ties by the rest) orders keys as a comparison sort
+    /// of their bytes does: 20,000 distinct random keys of 1 to 20 bytes over a few byte values (so that many share
+    /// their first 8 bytes, and the 8-byte boundary falls inside and at the end of keys), bytes >= 0x80 included;
+    /// and keys that all begin alike (the radix passes skipped).
+    @Test func keyOrderIsTheOrderOfTheBytes() {
+        var rng = SystemRandomNumberGenerator()
+        var unique = Set<[UInt8]>()
+        while unique.count < 20_000 {
+            let length = Int.random(in: 1...20, using: &rng)
+            unique.insert((0..<length).map { _ in [0x31, 0x32, 0x61, 0xC3, 0xFF].randomElement(using: &rng)! })
+        }
+        for keys in [Array(unique), (0..<5_000).map { Array("c\($0 * 7919 % 5_000)".utf8) }] {
+            // Back to back, as the importer keeps them.
+            let bytes = keys.flatMap { $0 }
+            var ends: [Int] = []
+            for key in keys { ends.append((ends.last ?? 0) + key.count) }
+            let order = bytes.withUnsafeBufferPointer { bytes in
+                EventImporter.keyOrder(count: keys.count) { index in
+                    UnsafeBufferPointer(rebasing: bytes[(index == 0 ? 0 : ends[index - 1]) ..< ends[index]])
+                }
+            }
+            let expected = keys.indices.sorted { keys[$0].lexicographicallyPrecedes(keys[$1]) }
+            #expect(order == expected)
+        }
+    }
 }

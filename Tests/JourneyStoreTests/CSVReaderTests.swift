@@ -166,7 +166,7 @@ import Testing
     }
 
     /// A row's raw property key (`CSVEventLayout.RawProperties`) gives back, as JSON, exactly the object
-    /// `appendObject` writes for the row, and the same slots present: 2,000 random rows of four columns whose values
+    /// `appendObject` writes for the row, and the same slots present: a row of empty fields and 2,000 random rows of four columns whose values
     /// are empty, numbers, near-numbers, text needing escapes, non-ASCII, and 127 to 20,000 bytes long (lengths of
     /// one, two and three bytes).
     @Test func rawPropertyKeysGiveTheRowsJSONObject() throws {
@@ -182,7 +182,7 @@ import Testing
             }
         }
         func quoted(_ field: String) -> String { "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var rows: [[String]] = []
+        var rows: [[String]] = [["", "", "", ""]]
         for _ in 0..<2_000 { rows.append((0..<4).map { _ in value() }) }
         let reader = CSVReader(bytes: Array(rows.map { $0.map(quoted).joined(separator: ",") + "\n" }.joined().utf8))
         var present: [Int] = [], rawPresent: [Int] = []

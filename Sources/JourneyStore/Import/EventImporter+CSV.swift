@@ -348,9 +348,11 @@ extension CSVEventLayout {
             output.appendBytes(value)
         }
 
-        /// The JSON object of `key` (made by `append` for each of `properties`), as `appendObject` writes it.
+        /// The JSON object of `key` (made by `append` for each of `properties`), as `appendObject` writes it:
+        /// nothing for the empty key.
         static func json(_ key: UnsafeBufferPointer<UInt8>, properties: [Property], into output: inout [UInt8]) {
             output.removeAll(keepingCapacity: true)
+            guard !key.isEmpty else { return }
             var position = 0
             var first = true
             for property in properties {
