@@ -91,4 +91,32 @@ import Testing
             #expect(order == expected)
         }
     }
+
+    /// `PendingTriples` numbers each distinct (stage, touchpoint, channel) once, in the order first seen, whatever
+    /// its memo holds: 200,000 lookups of 3,000 random triples (codes up to 2^32 - 2, zeros for none), so that
+    /// memo slots are shared and overwritten.
+    @Test func pendingTriplesNumberEachTripleOnce() {
+        var rng = SystemRandomNumberGenerator()
+        let pool: [PendingTriples.Codes] = (0..<3_000).map { _ in
+            func code() -> UInt32 {
+                [0, 1, UInt32.random(in: 1...40, using: &rng), UInt32.random(in: 1...UInt32.max - 1, using: &rng)]
+                    .randomElement(using: &rng)!
+            }
+            return PendingTriples.Codes(stage: code(), touchpoint: code(), channel: code())
+        }
+        var triples = PendingTriples()
+        var expected: [PendingTriples.Codes: UInt32] = [:]
+        var order: [PendingTriples.Codes] = []
+        for _ in 0..<200_000 {
+            let triple = pool.randomElement(using: &rng)!
+            if expected[triple] == nil {
+                expected[triple] = UInt32(order.count)
+                order.append(triple)
+            }
+            let number = triples.number(stage: triple.stage, touchpoint: triple.touchpoint, channel: triple.channel)
+            #expect(number == expected[triple]!)
+            if number != expected[triple]! { break }
+        }
+        #expect(triples.codes == order)
+    }
 }

@@ -8,23 +8,22 @@ struct RowFailure: Error {
     var message: String
 }
 
-/// An event waiting to be inserted (32 bytes). Its seq is the batch's first seq plus `offset`, its position in
-/// the batch. Codes and `props` are 0 for none.
+/// An event waiting to be stored (24 bytes). Its seq is the batch's first seq plus `offset`, its position in
+/// the batch; its stage, touchpoint and channel codes are those of `triple` (`PendingTriples`). `props` is 0 for
+/// none.
 struct PendingEvent {
     var time: Int64
     var customer: UInt32
     var offset: UInt32
     var props: UInt32
-    var stage: UInt32
-    var touchpoint: UInt32
-    var channel: UInt32
+    var triple: UInt32
 }
 
 /// Reads event files into the store. Used once per `importEvents` call, inside its transaction.
 /// A value type, so that the per-row work on its tables runs without the run-time exclusivity checks every
 /// access to a class's stored property costs.
 struct EventImporter {
-    /// Rows buffered before they are sorted and stored: 16M events, 512 MB. Most imports fit, and are stored as one
+    /// Rows buffered before they are sorted and stored: 16M events, 384 MB. Most imports fit, and are stored as one
     /// part (or one whole copy) of the columnar copy.
     static let flushThreshold = 1 << 24
     /// How many parts a copy may have before a flush that is not an import's last merges them (see `flush`).
@@ -88,6 +87,8 @@ struct EventImporter {
     /// Where a new raw key's JSON object is written.
     private var jsonScratch: [UInt8] = []
     private var nextPropsID: Int64
+    /// The code triples of the buffered events.
+    private var triples = PendingTriples()
     /// Recent dictionary codes per column, indexed like `state.codes` (see `ShortKeyMemo`).
     private var codeMemos = Array(repeating: ShortKeyMemo(), count: EventColumn.allCases.count + 1)
     /// Events per dictionary code added by this import, indexed [column][code].
@@ -187,10 +188,10 @@ struct EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
+        let triple = triples.number(stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
+                                    channel: try code(.channel, channel))
         pending.append(PendingEvent(time: time, customer: UInt32(customerID), offset: UInt32(pending.count),
-                                    props: propsID,
-                                    stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
-                                    channel: try code(.channel, channel)))
+                                    props: propsID, triple: triple))
     }
 
     /// The id of the property object of a CSV row's raw property key (0 when it is empty), writing the object
@@ -232,8 +233,9 @@ struct EventImporter {
             codeMemos[index].remember(value, value: UInt32(known))
         } else {
             code = state.nextCodes[index]
-            guard code <= Int64(UInt32.max) else {
-                throw StoreError.schema("column \(column.name) holds at most \(UInt32.max) distinct values")
+            // Below 2^32 - 1, which `PendingTriples` keeps for an empty slot.
+            guard code < Int64(UInt32.max) else {
+                throw StoreError.schema("column \(column.name) holds at most \(UInt32.max - 1) distinct values")
             }
             state.nextCodes[index] += 1
             state.codes[index].insert(value, value: code)
@@ -335,7 +337,7 @@ struct EventImporter {
         try checkInterrupt()
         var made = try ImportCopyMaker(from: start, rows: ordered, version: after, firstSeq: pendingFirstSeq,
                                        properties: properties.sorted(),
-                                       objects: propsIDs, firstPropsID: firstPropsID).wait()
+                                       objects: propsIDs, firstPropsID: firstPropsID, triples: triples.codes).wait()
         ImportTrace.mark("columnar copy of \(count) events made")
         try checkInterrupt()
         guard store.storeImportCopy(made) else {

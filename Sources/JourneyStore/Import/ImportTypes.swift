@@ -34,7 +34,7 @@ package struct ImportOptions: Sendable, Hashable {
     package var skipBadRows: Bool
     /// How long an import waits for another connection's write (another import) before it gives up.
     package var writerWaitSeconds = 300
-    /// Events held in memory (32 bytes each) before they are sorted into the store's order and stored; 16M by
+    /// Events held in memory (24 bytes each) before they are sorted into the store's order and stored; 16M by
     /// default. An import larger than this stores each batch as one more part of the columnar copy (see
     /// `EventImporter.flush`). Lower it to bound an import's memory.
     package var batchEvents = EventImporter.flushThreshold
