@@ -91,8 +91,6 @@ struct EventImporter {
     private var triples = PendingTriples()
     /// Recent dictionary codes per column, indexed like `state.codes` (see `ShortKeyMemo`).
     private var codeMemos = Array(repeating: ShortKeyMemo(), count: EventColumn.allCases.count + 1)
-    /// Events per dictionary code added by this import, indexed [column][code].
-    private var codeCounts: [[Int64]] = Array(repeating: [], count: EventColumn.allCases.count + 1)
     /// Events per property name added by this import.
     var propertyCounts: [String: Int64] = [:]
 
@@ -188,8 +186,8 @@ struct EventImporter {
         }
         state.counters.eventCount += 1
         imported += 1
-        let triple = triples.number(stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
-                                    channel: try code(.channel, channel))
+        let triple = triples.count(stage: try code(.stage, stage), touchpoint: try code(.touchpoint, touchpoint),
+                                   channel: try code(.channel, channel))
         pending.append(PendingEvent(time: time, customer: UInt32(customerID), offset: UInt32(pending.count),
                                     props: propsID, triple: triple))
     }
@@ -244,10 +242,6 @@ struct EventImporter {
             try insertCode.bindText(utf8: value, at: 3)
             try insertCode.run()
         }
-        if codeCounts[index].count <= Int(code) {
-            codeCounts[index].append(contentsOf: repeatElement(0, count: Int(code) + 1 - codeCounts[index].count))
-        }
-        codeCounts[index][Int(code)] += 1
         return UInt32(code)
     }
 
@@ -521,8 +515,8 @@ struct EventImporter {
     /// Adds this import's events per dictionary code and per property name to the counts the catalog reads.
     private mutating func writeCounts() throws {
         let updateCode = try db.prepare("UPDATE dictionary SET events = events + ? WHERE col = ? AND code = ?")
-        for (column, counts) in codeCounts.enumerated() {
-            for (code, count) in counts.enumerated() where count > 0 {
+        for (column, counts) in triples.eventsPerCode().enumerated() {
+            for (code, count) in counts.sorted(by: { $0.key < $1.key }) {
                 try updateCode.bind(count, at: 1)
                 try updateCode.bind(Int64(column), at: 2)
                 try updateCode.bind(Int64(code), at: 3)
@@ -539,7 +533,7 @@ struct EventImporter {
             try addField.bind(count, at: 3)
             try addField.run()
         }
-        codeCounts = Array(repeating: [], count: codeCounts.count)
+        triples.clearCounts()
         propertyCounts = [:]
         ImportTrace.mark("dictionary and fields")
     }
