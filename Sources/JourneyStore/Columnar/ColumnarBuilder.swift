@@ -13,6 +13,8 @@ struct ColumnarBuilder {
     private var otherIndex: [CodeTriple: UInt32] = [:]
     private var lastKey: UInt64 = .max
     private var lastIndex: UInt32 = 0
+    /// This builder's triple number for an import's triple number (`PendingTriples`), `UInt32.max` until seen.
+    private var pendingIndex: [UInt32] = []
     /// Each event's property object id (0 for none), when `keepsPropsIDs`.
     private(set) var propsIDs: [UInt32] = []
     let keepsPropsIDs: Bool
@@ -35,6 +37,29 @@ struct ColumnarBuilder {
         }
         times.append(time)
         tripleIndex.append(index(stage &+ 1, touchpoint &+ 1, channel &+ 1))
+        if keepsPropsIDs { propsIDs.append(props) }
+    }
+
+    /// Adds the next event of an import, whose codes (0 for none) are those of triple `number` of `triples`: each
+    /// import triple is looked up once, then by its number.
+    @inline(__always)
+    mutating func append(customer: Int64, time: Int64, triple number: UInt32, of triples: [PendingTriples.Codes],
+                         props: UInt32) {
+        if customers.last != customer {
+            customers.append(customer)
+            starts.append(Int32(truncatingIfNeeded: times.count))
+        }
+        times.append(time)
+        if pendingIndex.count != triples.count { pendingIndex = [UInt32](repeating: .max, count: triples.count) }
+        var index = pendingIndex[Int(number)]
+        if index == .max {
+            let codes = triples[Int(number)]
+            // `index` takes each code plus one, 0 for NULL.
+            func plusOne(_ code: UInt32) -> Int64 { code == 0 ? 0 : Int64(code) + 1 }
+            index = self.index(plusOne(codes.stage), plusOne(codes.touchpoint), plusOne(codes.channel))
+            pendingIndex[Int(number)] = index
+        }
+        tripleIndex.append(index)
         if keepsPropsIDs { propsIDs.append(props) }
     }
 

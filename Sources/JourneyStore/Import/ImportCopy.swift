@@ -102,7 +102,7 @@ final class ImportCopyMaker: @unchecked Sendable {
             base.set(0, Result {
                 var builder = ColumnarBuilder(expectedCount: rows.count, keepsPropsIDs: false)
                 for event in rows {
-                    builder.append(customer: Int64(event.customer), time: event.time, triple: triples[Int(event.triple)],
+                    builder.append(customer: Int64(event.customer), time: event.time, triple: event.triple, of: triples,
                                    props: event.props)
                 }
                 // No property object ids or sequence numbers on the copy: their sections are encoded from the rows
@@ -160,7 +160,7 @@ final class ImportCopyMaker: @unchecked Sendable {
         }
         func appendNew(_ row: Int) {
             let event = rows[row]
-            builder.append(customer: Int64(event.customer), time: event.time, triple: triples[Int(event.triple)], props: 0)
+            builder.append(customer: Int64(event.customer), time: event.time, triple: event.triple, of: triples, props: 0)
             source.append(-Int32(row + 1))
         }
         var c = 0, row = 0
@@ -216,15 +216,5 @@ final class ImportCopyMaker: @unchecked Sendable {
         }
         return Made(events: events, properties: properties,
                     sections: EventStore.columnarSections(events, properties: properties), appendsTo: nil)
-    }
-}
-
-extension ColumnarBuilder {
-    /// Adds a buffered event whose codes are `triple`'s (0 for none; the builder takes -1).
-    @inline(__always)
-    mutating func append(customer: Int64, time: Int64, triple: PendingTriples.Codes, props: UInt32) {
-        append(customer: customer, time: time, stage: triple.stage == 0 ? -1 : Int64(triple.stage),
-               touchpoint: triple.touchpoint == 0 ? -1 : Int64(triple.touchpoint),
-               channel: triple.channel == 0 ? -1 : Int64(triple.channel), props: props)
     }
 }
