@@ -119,4 +119,40 @@ import Testing
         }
         #expect(triples.codes == order)
     }
+
+    /// `ClusteredRows` puts buffered events in (customer, time, import order) order, renumbering customers on the
+    /// way, as a plain sort does: 20,000 events of 3,000 customers (some with none, some with over 32 events, many
+    /// equal times), in parts of 1 event (over 256 parts: 4-byte part numbers), 50 (1-byte) and 1M (one part).
+    @Test func clusteredRowsSortLikeAPlainSort() {
+        var rng = SplitMix64(seed: 14)
+        let customers = 3_000
+        // Renumbering: a random permutation, as numbering by key gives.
+        var renumbering = (0..<UInt32(customers)).map { $0 }
+        renumbering.shuffle(using: &rng)
+        var events: [PendingEvent] = []
+        for offset in 0..<20_000 {
+            let customer = Int.random(in: 0..<10, using: &rng) == 0 ? Int.random(in: 0..<5, using: &rng)
+                : Int.random(in: 0..<customers - 100, using: &rng)
+            events.append(PendingEvent(time: Int64.random(in: 0..<50, using: &rng), customer: UInt32(customer),
+                                       offset: UInt32(offset), props: UInt32(offset % 7), triple: UInt32(offset % 3)))
+        }
+        var counts = [UInt32](repeating: 0, count: customers)
+        for event in events { counts[Int(renumbering[Int(event.customer)])] += 1 }
+        let expected = events.map { event -> PendingEvent in
+            var event = event
+            event.customer = renumbering[Int(event.customer)]
+            return event
+        }.sorted { ($0.customer, $0.time, $0.offset) < ($1.customer, $1.time, $1.offset) }
+        for partEvents in [1, 50, 1 << 20] {
+            let pending = PendingEvents(capacity: events.count)
+            for event in events { pending.append(event) }
+            let sorted = ClusteredRows(events: pending, eventsPerCustomer: counts, renumbering: renumbering,
+                                       partEvents: partEvents)
+            sorted.waitForAll()
+            let got = Array(sorted.rows)
+            #expect(got.map { [$0.customer, $0.offset, $0.props, $0.triple] } == expected.map { [$0.customer, $0.offset, $0.props, $0.triple] },
+                    "parts of \(partEvents) events")
+            #expect(got.map(\.time) == expected.map(\.time))
+        }
+    }
 }
