@@ -329,16 +329,24 @@ struct ByteWriter {
     }
 
     /// A width byte (1, 2 or 4), then every value in that many bytes.
+    /// (Stored straight into the array's memory, little-endian: an append per byte cost a tenth of encoding an
+    /// import's sections.)
     mutating func fixedWidth(_ values: some Collection<UInt32>, maximum: UInt32) {
         let width = maximum <= 0xFF ? 1 : (maximum <= 0xFFFF ? 2 : 4)
         bytes.append(UInt8(width))
-        bytes.reserveCapacity(bytes.count + values.count * width)
-        for v in values {
-            bytes.append(UInt8(truncatingIfNeeded: v))
-            if width > 1 { bytes.append(UInt8(truncatingIfNeeded: v >> 8)) }
-            if width > 2 {
-                bytes.append(UInt8(truncatingIfNeeded: v >> 16))
-                bytes.append(UInt8(truncatingIfNeeded: v >> 24))
+        var offset = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: values.count * width))
+        bytes.withUnsafeMutableBytes { out in
+            switch width {
+            case 1:
+                for v in values { out[offset] = UInt8(truncatingIfNeeded: v); offset += 1 }
+            case 2:
+                for v in values {
+                    out.storeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian, toByteOffset: offset, as: UInt16.self)
+                    offset += 2
+                }
+            default:
+                for v in values { out.storeBytes(of: v.littleEndian, toByteOffset: offset, as: UInt32.self); offset += 4 }
             }
         }
     }
