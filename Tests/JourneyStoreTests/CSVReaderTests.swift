@@ -191,8 +191,8 @@ import Testing
             #expect(try reader.readRecord())
             var expected: [UInt8] = []
             try reader.appendObject(properties, to: &expected, present: &present)
-            let raw = ByteBuffer(capacity: 64)
-            try reader.appendRawProperties(properties, to: raw, present: &rawPresent)
+            var raw = ByteBuffer(capacity: 64)
+            try reader.appendRawProperties(properties, to: &raw, present: &rawPresent)
             #expect(rawPresent == present)
             #expect(raw.count == 0 ? present.isEmpty : !present.isEmpty, "an empty key for a row with no properties only")
             CSVEventLayout.RawProperties.json(raw.bytes, properties: properties, into: &json)

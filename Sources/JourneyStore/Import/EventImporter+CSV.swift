@@ -255,7 +255,7 @@ struct CSVRowParser {
 
         // On a failure appendRawProperties takes back what it wrote.
         let propsStart = batch.bytes.count
-        try reader.appendRawProperties(layout.properties, to: batch.bytes, present: &present)
+        try reader.appendRawProperties(layout.properties, to: &batch.bytes, present: &present)
         batch.appendRow(time: time, propsStart: propsStart, customer: customer, stage: stage, touchpoint: touchpoint,
                         channel: channel)
     }
@@ -276,44 +276,45 @@ extension CSVReader {
     func appendObject<Output: ByteOutput>(_ columns: [CSVEventLayout.Property], to arena: inout Output,
                                           present: inout [Int]) throws(RowFailure) {
         let start = arena.count
-        present.removeAll(keepingCapacity: true)
-        for slot in columns.indices {
-            let index = columns[slot].index
-            let value = field(index)
-            if value.isEmpty { continue }
-            guard recordIsASCII || FieldEncoding.isValidUTF8(value) else {
-                arena.truncate(to: start)
-                present.removeAll(keepingCapacity: true)
-                throw RowFailure(line: line(ofField: index), column: column(ofField: index),
-                                 message: "invalid UTF-8 (column '\(columns[slot].name)')")
-            }
-            CSVEventLayout.appendMember(columns[slot], value, first: present.isEmpty, to: &arena)
-            present.append(slot)
+        try appendFields(columns, to: &arena, present: &present) { slot, value, arena in
+            if !value.isEmpty { CSVEventLayout.appendMember(columns[slot], value, first: arena.count == start, to: &arena) }
         }
         if !present.isEmpty { arena.appendByte(UInt8(ascii: "}")) }
     }
 
     /// Appends the fields of `columns` as a raw property key (`CSVEventLayout.RawProperties`): nothing when all
     /// are empty. `present` is set to the slots of the non-empty fields; an invalid field appends nothing.
-    func appendRawProperties(_ columns: [CSVEventLayout.Property], to arena: ByteBuffer,
-                             present: inout [Int]) throws(RowFailure) {
+    func appendRawProperties<Output: ByteOutput>(_ columns: [CSVEventLayout.Property], to arena: inout Output,
+                                                 present: inout [Int]) throws(RowFailure) {
+        let start = arena.count
+        try appendFields(columns, to: &arena, present: &present) { _, value, arena in
+            CSVEventLayout.RawProperties.append(value, to: &arena)
+        }
+        if present.isEmpty { arena.truncate(to: start) }
+    }
+
+    /// Calls `append` with each field of `columns` (empty ones too), which must be valid UTF-8; `present` is set
+    /// to the slots of the non-empty ones. On an invalid field, what was appended is taken back and `present`
+    /// emptied.
+    @inline(__always)
+    private func appendFields<Output: ByteOutput>(
+        _ columns: [CSVEventLayout.Property], to arena: inout Output, present: inout [Int],
+        _ append: (Int, UnsafeBufferPointer<UInt8>, inout Output) -> Void
+    ) throws(RowFailure) {
         let start = arena.count
         present.removeAll(keepingCapacity: true)
         for slot in columns.indices {
             let index = columns[slot].index
             let value = field(index)
-            if !value.isEmpty {
-                guard recordIsASCII || FieldEncoding.isValidUTF8(value) else {
-                    arena.truncate(to: start)
-                    present.removeAll(keepingCapacity: true)
-                    throw RowFailure(line: line(ofField: index), column: column(ofField: index),
-                                     message: "invalid UTF-8 (column '\(columns[slot].name)')")
-                }
-                present.append(slot)
+            guard value.isEmpty || recordIsASCII || FieldEncoding.isValidUTF8(value) else {
+                arena.truncate(to: start)
+                present.removeAll(keepingCapacity: true)
+                throw RowFailure(line: line(ofField: index), column: column(ofField: index),
+                                 message: "invalid UTF-8 (column '\(columns[slot].name)')")
             }
-            CSVEventLayout.RawProperties.append(value, to: arena)
+            append(slot, value, &arena)
+            if !value.isEmpty { present.append(slot) }
         }
-        if present.isEmpty { arena.truncate(to: start) }
     }
 }
 
@@ -338,7 +339,7 @@ extension CSVEventLayout {
     /// the parsing thread, with its names and quotes, was a fifth of that thread's work.
     enum RawProperties {
         @inline(__always)
-        static func append(_ value: UnsafeBufferPointer<UInt8>, to output: ByteBuffer) {
+        static func append<Output: ByteOutput>(_ value: UnsafeBufferPointer<UInt8>, to output: inout Output) {
             var length = value.count
             while length >= 0x80 {
                 output.appendByte(UInt8(truncatingIfNeeded: length) | 0x80)
