@@ -33,7 +33,8 @@ struct ImportMeasurement: Codable {
     var callRate: Double { Double(events) / callSeconds }
 }
 
-/// A day's events appended to copies of the store (issue 14: appends cost what they add).
+/// Imports into copies of the store, each run a child process: a day's events (issue 14: appends cost what they
+/// add), or the customers file (`events` then counts its rows).
 struct AppendMeasurement: Codable {
     var events: Int
     /// Each run's child process from start to exit, in the order run; the median is judged.
@@ -108,6 +109,8 @@ struct DataSetResult: Codable {
     /// Every import, in the order run (the VM's speed drifts, so one run can mislead).
     var importRuns: [ImportMeasurement]?
     var append: AppendMeasurement?
+    /// Importing the generated customers file into copies of the store (`events`: its rows).
+    var customersImport: AppendMeasurement?
     var runs: Int
     var coldVia: String
     var queries: [QueryMeasurement]
@@ -153,6 +156,7 @@ struct Benchmark {
         let storeBytes = PageCache.size(ofStore: storePath)
         let (events, customers) = try storeCounts()
         let append = try measureAppend()
+        let customersImport = try measureCustomersImport()
 
         let me = ChildProcess.selfExecutable()
         let journey = options.journey ?? (me.split(separator: "/").dropLast().joined(separator: "/").prefixedSlash + "/journey")
@@ -170,7 +174,8 @@ struct Benchmark {
                              csvBytes: PageCache.fileSize(csvPath), generatedSeconds: generatedSeconds,
                              events: events, customers: customers, store: storePath, storeBytes: storeBytes,
                              importRun: importRuns.sorted { $0.wallSeconds < $1.wallSeconds }.dropFirst(importRuns.count / 2).first,
-                             importRuns: importRuns.isEmpty ? nil : importRuns, append: append, runs: options.runs,
+                             importRuns: importRuns.isEmpty ? nil : importRuns, append: append,
+                             customersImport: customersImport, runs: options.runs,
                              coldVia: coldVia == me ? "journey-bench cold-child" : "journey -c ... --format csv",
                              queries: queries, problems: problems, totalSeconds: (clock.now - started).seconds,
                              benchPeakBytes: Self.ownPeakBytes())
@@ -248,6 +253,43 @@ struct Benchmark {
         }
         log("  appended \(Format.grouped(events)) events to copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
         return AppendMeasurement(events: events, wallSeconds: runs)
+    }
+
+    /// Imports the customers file of the generated customers (one row each, with their segment, region and signup
+    /// date: every customer's attributes are new) into a copy of the store, three times, each in a child process
+    /// from start to store closed. The file is generated once and kept beside the events.
+    private func measureCustomersImport() throws -> AppendMeasurement {
+        let customersPath = directory + "/customers.csv"
+        let stampPath = directory + "/customers.stamp"
+        let stamp = "customers=\(spec.customers) seed=\(DataSetSpec.seed) scenario=\(DataSetSpec.scenario.rawValue)"
+            + " model=\(JourneyGenerator.modelVersion)\n"
+        if (try? String(contentsOfFile: stampPath, encoding: .utf8)) != stamp || !FileManager.default.fileExists(atPath: customersPath) {
+            let child = try ChildProcess.run(ChildProcess.selfExecutable(),
+                                             ["generate-child", "--customers", String(spec.customers), "--seed",
+                                              String(DataSetSpec.seed), "--output", customersPath, "--customers-file"],
+                                             passStderr: true)
+            guard child.succeeded else { throw BenchError("generating \(customersPath) failed (exit \(child.exitStatus))") }
+            try stamp.write(toFile: stampPath, atomically: true, encoding: .utf8)
+        }
+        let copy = directory + "/customers.db"
+        defer { Self.removeStore(copy) }
+        var runs: [Double] = []
+        var rows = 0
+        for _ in 0..<3 {
+            Self.removeStore(copy)
+            for file in PageCache.storeFiles(storePath) {
+                try FileManager.default.copyItem(atPath: file, toPath: copy + file.dropFirst(storePath.count))
+            }
+            let run = try ChildProcess.run(ChildProcess.selfExecutable(), ["customers-child", "--csv", customersPath, "--db", copy],
+                                           passStderr: true)
+            guard run.succeeded, let outcome = try? JSONDecoder().decode(ImportOutcome.self, from: Data(run.stdout.utf8)) else {
+                throw BenchError("customers import failed (exit \(run.exitStatus)): \(run.stdout)\(run.stderr)")
+            }
+            rows = outcome.events
+            runs.append(run.wallSeconds)
+        }
+        log("  imported \(Format.grouped(rows)) customers into copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
+        return AppendMeasurement(events: rows, wallSeconds: runs)
     }
 
     private static func removeStore(_ path: String) {

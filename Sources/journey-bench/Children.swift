@@ -81,6 +81,19 @@ enum Children {
                              closeSeconds: (clock.now - imported).seconds, memory: ProcessMemory.read())
     }
 
+    /// Imports a customers file; `events` of the outcome counts its rows.
+    static func importCustomers(csv: String, store: String) throws -> ImportOutcome {
+        let clock = ContinuousClock()
+        var eventStore: EventStore? = try EventStore(path: store)
+        let started = clock.now
+        let report = try eventStore!.importCustomers(csv)
+        let imported = clock.now
+        try eventStore!.checkpoint()
+        eventStore = nil  // closes the connection
+        return ImportOutcome(events: report.imported, callSeconds: (imported - started).seconds,
+                             closeSeconds: (clock.now - imported).seconds, memory: ProcessMemory.read())
+    }
+
     static func query(store: String, text: String, runs: Int) throws -> QueryOutcome {
         let clock = ContinuousClock()
         var started = clock.now
@@ -141,9 +154,13 @@ enum Children {
         return SQLOutcome(runs: times, counts: counts, groups: groups, memory: ProcessMemory.read())
     }
 
-    static func generate(customers: Int, seed: UInt64, output: String) throws {
+    static func generate(customers: Int, seed: UInt64, output: String, customersFile: Bool) throws {
         let generator = JourneyGenerator(customers: customers, seed: seed, scenario: DataSetSpec.scenario)
-        try generator.writeEvents(to: output)
+        if customersFile {
+            try generator.writeCustomers(to: output)
+        } else {
+            try generator.writeEvents(to: output)
+        }
     }
 
     /// The `customers` column as integers.

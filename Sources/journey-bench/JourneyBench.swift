@@ -10,7 +10,8 @@ struct JourneyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey-bench",
         abstract: "Benchmark JourneyQL: import rate, cold and warm query times, memory and store size, beside SQL on SQLite.",
-        subcommands: [Run.self, SingleCustomerRun.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self],
+        subcommands: [Run.self, SingleCustomerRun.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self,
+                      CustomersChild.self],
         defaultSubcommand: Run.self)
 }
 
@@ -101,9 +102,11 @@ struct GenerateChild: ParsableCommand {
     @Option var customers: Int
     @Option var seed: UInt64
     @Option var output: String
+    /// Writes the customers file instead of the events (the same generated customers).
+    @Flag var customersFile = false
 
     func run() throws {
-        try Children.generate(customers: customers, seed: seed, output: output)
+        try Children.generate(customers: customers, seed: seed, output: output, customersFile: customersFile)
     }
 }
 
@@ -125,6 +128,16 @@ struct ImportChild: ParsableCommand {
 
     func run() throws {
         try Children.emit(try Children.importEvents(csv: csv, store: db))
+    }
+}
+
+struct CustomersChild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "customers-child", shouldDisplay: false)
+    @Option var csv: String
+    @Option var db: String
+
+    func run() throws {
+        try Children.emit(try Children.importCustomers(csv: csv, store: db))
     }
 }
 

@@ -126,6 +126,13 @@ enum Report {
                        + " of the store, process start to store closed: " + a.wallSeconds.map(Format.seconds).joined(separator: ", ")
                        + " (median \(Format.seconds(a.median)))")
         }
+        if let c = r.customersImport {
+            let rate = Double(c.events) / max(c.median, 1e-9)
+            out.append("  import the customers file (\(Format.grouped(c.events)) customers, new attributes each) into a copy of the"
+                       + " store, process start to store closed: " + c.wallSeconds.map(Format.seconds).joined(separator: ", ")
+                       + " (median \(Format.seconds(c.median)) = \(Format.grouped(Int(rate))) customers/s; target 1,000,000/s: "
+                       + (rate >= 1_000_000 ? "met" : "not met") + ")")
+        }
         out.append("  warm = best and median of \(r.runs) runs in one process through Session.run, after a first run (\"1st\");"
                    + " cold = a new process (\(r.coldVia)) with the store's pages dropped from the OS cache;"
                    + " new proc = the same with the pages cached; SQLite = the same funnel as plain SQL (window functions)"

@@ -9,7 +9,7 @@ import Testing
         let path = directory.path("store.db")
         do {
             let store = try EventStore(path: path, access: .create)
-            #expect(try store.metadata("schema_version") == "3")
+            #expect(try store.metadata("schema_version") == "4")
             #expect(try store.metadata("stage_order") == nil)
             #expect(try store.catalog().stageOrder == StoreCatalog.defaultStageOrder)
             try store.setMetadata("stage_order", " lead, deal ,won,")
@@ -50,9 +50,9 @@ import Testing
         let newer = directory.path("newer.db")
         do {
             let store = try EventStore(path: newer, access: .create)
-            try store.db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+            try store.db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
         }
-        #expect(throws: StoreError.schema("'\(newer)' has schema version 4, newer than this program's 3")) {
+        #expect(throws: StoreError.schema("'\(newer)' has schema version 5, newer than this program's 4")) {
             try EventStore(path: newer, access: .create)
         }
         let garbled = directory.path("garbled.db")
@@ -175,9 +175,9 @@ import Testing
                 """)
         }
         // Version 1 becomes version 2 (property objects numbered in `props`), then 3 (the events table replaced by the
-        // columnar copy), when the store is opened.
+        // columnar copy), then 4 (the customers split into keys and attributes), when the store is opened.
         let store = try EventStore(path: path, access: .create)
-        #expect(try store.metadata("schema_version") == "3")
+        #expect(try store.metadata("schema_version") == "4")
         let events = try store.rawEvents()
         #expect(events.map(\.seq) == [1, 2, 3, 4])
         #expect(events.map { "\($0.customer)\($0.time)\($0.stage ?? "-")" } == ["a10awareness", "a20purchase", "b30awareness", "b40awareness"])
@@ -185,13 +185,66 @@ import Testing
         #expect(events[1].properties["amount"] == .number(12.5) && events[2].properties["device"] == .text("web"))
         let objects = try store.db.prepare("SELECT count(*) FROM props")
         #expect(try objects.step() && objects.int64(0) == 2)
-        #expect(try store.indexNames() == [])
+        // The key index: version 1's was the UNIQUE constraint's, version 4's is customers_key.
+        #expect(try store.indexNames() == ["customers_key"])
         let tables = try store.db.prepare("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name)")
-        #expect(try tables.step() && tables.text(0) == "columnar,counters,customers,dictionary,fields,meta,props")
+        #expect(try tables.step() && tables.text(0) == "columnar,counters,customer_attrs,customer_keys,dictionary,fields,meta,props")
+        #expect(try store.rawCustomers() == ["a": [:], "b": [:]])
         #expect(try store.check() == [])
         // The upgraded store imports and reads like a new one.
         _ = try store.importEvents([directory.file("more.csv", "customer_id,timestamp,stage,device\nb,1970-01-01T00:00:50Z,purchase,web\n")])
         #expect(try store.rawEvents().last?.properties["device"] == .text("web"))
         #expect(try store.columnarEvents().eventCount == 5)
+    }
+
+    /// A version 3 store (customers' keys and attributes in one table) is read as it is by a read-only open, and
+    /// split into `customer_keys` and `customer_attrs` behind the `customers` view when opened with write access:
+    /// the same customers, numbers and attributes, the key index kept, and later imports work as in a new store.
+    @Test func versionThreeStoresAreReadAndUpgraded() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("v3.db")
+        let expected: [String: [String: PropertyValue]]
+        do {
+            let store = try EventStore(path: path, access: .create)
+            _ = try store.importEvents([directory.file("e.csv", "customer_id,timestamp\na,2024-01-01\nb,2024-01-02\nc,2024-01-03\n")])
+            _ = try store.importCustomers(directory.file("c.csv", "customer_id,tier\nc,gold\na,2\nd,\n"))
+            expected = try store.rawCustomers()
+            #expect(expected == ["a": ["tier": .number(2)], "b": [:], "c": ["tier": .text("gold")], "d": [:]])
+            // Back to version 3's layout.
+            try store.db.execute("""
+                DROP VIEW customers;
+                CREATE TABLE customers(id INTEGER PRIMARY KEY, key TEXT NOT NULL, attrs TEXT);
+                INSERT INTO customers SELECT k.id, k.key, a.attrs FROM customer_keys k LEFT JOIN customer_attrs a ON a.id = k.id;
+                DROP TABLE customer_keys;
+                DROP TABLE customer_attrs;
+                CREATE UNIQUE INDEX customers_key ON customers(key);
+                UPDATE meta SET value = '3' WHERE key = 'schema_version';
+                """)
+        }
+        do {
+            let reader = try EventStore(path: path, access: .readOnly)
+            #expect(try reader.metadata("schema_version") == "3")
+            #expect(try reader.rawCustomers() == expected)
+            #expect(try reader.customerID("c") == 3 && reader.customerID("d") == 4)
+            #expect(try reader.catalog().customerCount == 4)
+        }
+        let store = try EventStore(path: path)
+        #expect(try store.metadata("schema_version") == "4")
+        #expect(try store.rawCustomers() == expected)
+        #expect(try store.customerID("c") == 3 && store.customerID("d") == 4)
+        #expect(try store.indexNames() == ["customers_key"])
+        let rows = try store.db.prepare("SELECT (SELECT count(*) FROM customer_keys), (SELECT count(*) FROM customer_attrs)")
+        #expect(try rows.step() && rows.int64(0) == 4 && rows.int64(1) == 2)
+        rows.reset()
+        #expect(try store.check() == [])
+        _ = try store.importCustomers(directory.file("more.csv", "customer_id,tier\nb,1\ne,silver\n"))
+        _ = try store.importEvents([directory.file("f.csv", "customer_id,timestamp\ne,2024-01-04\nf,2024-01-05\n")])
+        #expect(try store.customerID("e") == 5 && store.customerID("f") == 6)
+        var now = expected
+        now["b"] = ["tier": .number(1)]
+        now["e"] = ["tier": .text("silver")]
+        now["f"] = [:]
+        #expect(try store.rawCustomers() == now)
+        #expect(try store.catalog().customerAttributes == [NamedCount(name: "tier", count: 4)])
     }
 }

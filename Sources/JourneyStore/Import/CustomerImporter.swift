@@ -2,11 +2,13 @@
 import Foundation
 
 /// Rows read from the file, for the writing thread: their keys' and attributes' bytes, and once numbered their
-/// customer numbers (`ids`, one per row, empty until then).
+/// customer numbers (`ids`, one per row, empty until then) and which rows bring a customer the store does not have
+/// (`newRows`, indexes into the rows).
 struct CustomerBatch {
     var ids: [Int64] = []
     var bytes: [UInt8] = []
     var ranges: [(key: Range<Int>, attributes: Range<Int>)] = []
+    var newRows: [Int] = []
 }
 
 /// Reads a customers file into the store. Used once per `importCustomers` call.
@@ -26,9 +28,12 @@ final class CustomerImporter {
     let session: ImportSession
     /// The store's import state: the reading thread's once `write` hands it over, this thread's again after the end.
     @exclusivity(unchecked) private(set) var state: ImportState?
-    /// Stores `rowsPerStatement` customers per step, each inserted or, when its number exists, given the row's
-    /// attributes: running a statement per row cost more than the rows' own work.
+    /// Stores `rowsPerStatement` customers' attributes per step (each row inserted or, when the customer has a row,
+    /// replacing its attributes), and as many new customers' keys: running a statement per row cost more than the
+    /// rows' own work.
     private static let rowsPerStatement = 256
+    /// New customers' keys not written yet (the writing thread's; `ranges`' attributes are empty).
+    private var unwrittenKeys = CustomerBatch()
     /// The row being read and the rows read and not yet handed over.
     @exclusivity(unchecked) private var batch = CustomerBatch()
     @exclusivity(unchecked) private var attributes: [UInt8] = []
@@ -48,6 +53,8 @@ final class CustomerImporter {
     /// Between this thread and the reading one: the batches, and the state handed over.
     private let channel = BatchChannel<CustomerBatch>(capacity: 8)
     private let loading = StateLoading()
+    /// What `ByteKeyTable.touch` read, kept so the reads are not optimized away.
+    @exclusivity(unchecked) private(set) var touched: UInt64 = 0
     /// The state is here with every stored customer's key: rows can be numbered.
     @exclusivity(unchecked) private var ready = false
     private var reader: Worker?
@@ -183,9 +190,13 @@ final class CustomerImporter {
     }
 
     private static func upsertSQL(rows: Int) -> String {
-        "INSERT INTO customers(id, key, attrs) VALUES "
-            + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
+        "INSERT INTO customer_attrs(id, attrs) VALUES "
+            + Array(repeating: "(?, ?)", count: rows).joined(separator: ", ")
             + " ON CONFLICT(id) DO UPDATE SET attrs = excluded.attrs"
+    }
+
+    private static func insertKeysSQL(rows: Int) -> String {
+        "INSERT INTO customer_keys(id, key) VALUES " + Array(repeating: "(?, ?)", count: rows).joined(separator: ", ")
     }
 
     /// Adds a row: customer `key` with the attributes being built.
@@ -233,22 +244,34 @@ final class CustomerImporter {
         waiting.removeAll(keepingCapacity: true)
     }
 
-    /// Adds stored customers' keys to the state.
+    /// Adds stored customers' keys to the state, each run of `EventImporter.touchedRun` keys' slots touched first
+    /// (see `ByteKeyTable.touch`).
     private func add(_ chunk: KeyChunk) {
         chunk.bytes.withUnsafeBufferPointer { bytes in
-            var start = 0
-            for (id, end) in zip(chunk.ids, chunk.ends) {
-                state!.customers.insert(UnsafeBufferPointer(rebasing: bytes[start..<end]), value: id)
-                start = end
+            func key(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: bytes[(i == 0 ? 0 : chunk.ends[i - 1]) ..< chunk.ends[i]])
+            }
+            var runStart = 0
+            while runStart < chunk.ids.count {
+                let run = runStart ..< min(runStart + EventImporter.touchedRun, chunk.ids.count)
+                for i in run { touched ^= state!.customers.touch(key(i)) }
+                for i in run { state!.customers.insert(key(i), value: chunk.ids[i]) }
+                runStart = run.upperBound
             }
         }
     }
 
-    /// Gives each row of `batch` its customer's number, a new one for a customer not seen before.
+    /// Gives each row of `batch` its customer's number, a new one for a customer not seen before; each run of
+    /// `EventImporter.touchedRun` rows has its keys' slots touched first.
     private func number(_ batch: inout CustomerBatch) {
         batch.ids.reserveCapacity(batch.ranges.count)
         batch.bytes.withUnsafeBufferPointer { bytes in
-            for range in batch.ranges {
+            for (index, range) in batch.ranges.enumerated() {
+                if index % EventImporter.touchedRun == 0 {
+                    for ahead in batch.ranges[index ..< min(index + EventImporter.touchedRun, batch.ranges.count)] {
+                        touched ^= state!.customers.touch(UnsafeBufferPointer(rebasing: bytes[ahead.key]))
+                    }
+                }
                 let key = UnsafeBufferPointer(rebasing: bytes[range.key])
                 if let known = state!.customers.value(for: key) {
                     batch.ids.append(known)
@@ -259,31 +282,69 @@ final class CustomerImporter {
                     state!.customers.insert(key, value: id)
                     _ = markSeen(id)
                     newCustomers += 1
+                    batch.newRows.append(batch.ids.count)
                     batch.ids.append(id)
                 }
             }
         }
     }
 
-    /// Writes a batch of rows, in one statement (`upsert` when the batch is full).
-    private func write(_ batch: CustomerBatch, with upsert: Statement) throws {
-        let statement = batch.ids.count == Self.rowsPerStatement ? upsert : try db.prepare(Self.upsertSQL(rows: batch.ids.count))
+    /// The writing thread's statements: a full batch's attributes, and a full batch of new customers' keys.
+    private struct Statements {
+        let upsert: Statement
+        let insertKeys: Statement
+    }
+
+    /// Writes a batch's attributes in one statement (`upsert` when the batch is full), and keeps its new customers'
+    /// keys for `writeKeys`.
+    private func write(_ batch: CustomerBatch, with statements: Statements) throws {
+        let statement = batch.ids.count == Self.rowsPerStatement ? statements.upsert : try db.prepare(Self.upsertSQL(rows: batch.ids.count))
         try batch.bytes.withUnsafeBufferPointer { bytes in
             // SQLite reads the bytes in place until the bindings are cleared, within this closure.
             defer { statement.clearBindings() }
             for (row, id) in batch.ids.enumerated() {
-                let offset = Int32(3 * row)
+                let offset = Int32(2 * row)
                 try statement.bind(id, at: offset + 1)
-                try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[batch.ranges[row].key]), at: offset + 2)
                 let object = batch.ranges[row].attributes
                 if object.isEmpty {
-                    try statement.bindNull(at: offset + 3)
+                    try statement.bindNull(at: offset + 2)
                 } else {
-                    try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[object]), at: offset + 3)
+                    try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[object]), at: offset + 2)
                 }
             }
             try statement.run()
+            for row in batch.newRows {
+                let start = unwrittenKeys.bytes.count
+                unwrittenKeys.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[batch.ranges[row].key]))
+                unwrittenKeys.ranges.append((start..<unwrittenKeys.bytes.count, 0..<0))
+                unwrittenKeys.ids.append(batch.ids[row])
+            }
         }
+        if unwrittenKeys.ids.count >= Self.rowsPerStatement { try writeKeys(with: statements, all: false) }
+    }
+
+    /// Inserts the new customers' keys kept by `write`: whole statements of `rowsPerStatement`, and with `all` the
+    /// rest too.
+    private func writeKeys(with statements: Statements, all: Bool) throws {
+        let keys = unwrittenKeys
+        var written = 0
+        try keys.bytes.withUnsafeBufferPointer { bytes in
+            while keys.ids.count - written >= Self.rowsPerStatement || (all && written < keys.ids.count) {
+                let rows = min(Self.rowsPerStatement, keys.ids.count - written)
+                let statement = rows == Self.rowsPerStatement ? statements.insertKeys : try db.prepare(Self.insertKeysSQL(rows: rows))
+                defer { statement.clearBindings() }
+                for row in 0..<rows {
+                    try statement.bind(keys.ids[written + row], at: Int32(2 * row + 1))
+                    try statement.bindTextInPlace(utf8: UnsafeBufferPointer(rebasing: bytes[keys.ranges[written + row].key]),
+                                                  at: Int32(2 * row + 2))
+                }
+                try statement.run()
+                written += rows
+            }
+        }
+        unwrittenKeys.ids.removeFirst(written)
+        unwrittenKeys.ranges.removeFirst(written)
+        if unwrittenKeys.ids.isEmpty { unwrittenKeys.bytes.removeAll(keepingCapacity: true) }
     }
 
     /// The reading thread stops when the writing side has stopped listening.
@@ -293,9 +354,10 @@ final class CustomerImporter {
     /// writes the batches it sends until the file's end, then recounts the attribute names. Returns the state with
     /// this import's customers added. An error on either side ends both, and is thrown here.
     func write(state: consuming ImportState) throws -> ImportState {
-        let upsert = try db.prepare(Self.upsertSQL(rows: Self.rowsPerStatement))
+        let statements = Statements(upsert: try db.prepare(Self.upsertSQL(rows: Self.rowsPerStatement)),
+                                    insertKeys: try db.prepare(Self.insertKeysSQL(rows: Self.rowsPerStatement)))
         // Whether any customer had attributes before this import (see `finish`).
-        let anyAttributes = try db.prepare("SELECT EXISTS (SELECT 1 FROM customers WHERE attrs IS NOT NULL)")
+        let anyAttributes = try db.prepare("SELECT EXISTS (SELECT 1 FROM customer_attrs WHERE attrs IS NOT NULL)")
         let hadAttributes = try anyAttributes.step() && anyAttributes.int64(0) != 0
         // Handed over, not copied: the reading thread must be the tables' only owner, or its first new customer
         // would copy them whole.
@@ -306,8 +368,10 @@ final class CustomerImporter {
         do {
             reading: while true {
                 switch channel.receive() {
-                case .batch(let batch): try write(batch, with: upsert)
-                case .end: break reading
+                case .batch(let batch): try write(batch, with: statements)
+                case .end:
+                    try writeKeys(with: statements, all: true)
+                    break reading
                 case .failure(let error): throw error
                 }
             }
@@ -325,8 +389,8 @@ final class CustomerImporter {
     /// Reads every stored customer's key and number for the reading thread, which builds the table from them while
     /// this thread reads (the table took more time to fill than SQLite to read; each holds a core).
     private func readStoredKeys() throws {
-        let customers = try db.prepare("SELECT id, key FROM customers")
-        var chunk = KeyChunk()
+        let customers = try db.prepare("SELECT id, key FROM customer_keys")
+        var chunk = KeyChunk(reserving: Self.keysPerChunk)
         while try customers.step() {
             chunk.ids.append(customers.int64(0))
             customers.withText(1) { key in
@@ -335,7 +399,7 @@ final class CustomerImporter {
             chunk.ends.append(chunk.bytes.count)
             if chunk.ids.count == Self.keysPerChunk {
                 loading.add(chunk)
-                chunk = KeyChunk()
+                chunk = KeyChunk(reserving: Self.keysPerChunk)
             }
         }
         if !chunk.ids.isEmpty { loading.add(chunk) }
@@ -344,12 +408,14 @@ final class CustomerImporter {
 
     private static let keysPerChunk = 4096
 
-    /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics. When no
-    /// customer had attributes before and none came twice, the counts made while reading are the recount (reading
-    /// 820,000 customers' attributes back through json_each took 0.7 s).
+    /// Recounts the attribute names (a re-imported customer may have lost some) and refreshes statistics. Unless a
+    /// customer came twice (its first row's counts would be in), the counts made while reading are this import's
+    /// customers' part of the recount, and only the stored customers it did not give are read back: none when no
+    /// customer had attributes before (reading 820,000 customers' attributes back through json_each took 0.7-0.95
+    /// s), few when a file gives every customer again.
     private func finish(hadAttributes: Bool) throws {
         try db.execute("DELETE FROM fields WHERE kind = \(Schema.attributeKind)")
-        if !hadAttributes && repeated == 0 {
+        if try repeated == 0 && (!hadAttributes || countAttributesNotGiven()) {
             for (slot, count) in columnCounts.enumerated() where count > 0 {
                 attributeCounts[columnNames[slot], default: 0] += count
             }
@@ -361,10 +427,29 @@ final class CustomerImporter {
         } else {
             try db.execute("""
                 INSERT INTO fields(kind, name, count)
-                    SELECT \(Schema.attributeKind), j.key, count(*) FROM customers c, json_each(c.attrs) j GROUP BY j.key;
+                    SELECT \(Schema.attributeKind), j.key, count(*) FROM customer_attrs c, json_each(c.attrs) j GROUP BY j.key;
                 """)
         }
         try db.execute("PRAGMA analysis_limit = 1000; ANALYZE;")
+    }
+
+    /// Adds to `attributeCounts` the attribute names of the stored customers this import did not give; false
+    /// (nothing added) when one's attributes are not a JSON object this parser reads, for SQLite to recount.
+    private func countAttributesNotGiven() throws -> Bool {
+        var counts: [String: Int] = [:]
+        let stored = try db.prepare("SELECT id, attrs FROM customer_attrs WHERE attrs IS NOT NULL")
+        while try stored.step() {
+            let id = stored.int64(0)
+            if Int(id >> 6) < seen.count, seen[Int(id >> 6)] & (UInt64(1) << UInt64(id & 63)) != 0 { continue }
+            let members: [JSONMember]? = stored.withText(1) { text in
+                guard let text else { return [] }
+                return try? JSONLineParser.parseObject(text, raw: true)
+            }
+            guard let members else { return false }
+            for member in members { counts[member.key, default: 0] += 1 }
+        }
+        attributeCounts.merge(counts, uniquingKeysWith: +)
+        return true
     }
 }
 
@@ -374,6 +459,12 @@ struct KeyChunk {
     var bytes: [UInt8] = []
     /// Key i is `bytes[ends[i - 1] ..< ends[i]]` (from 0 for the first).
     var ends: [Int] = []
+
+    init(reserving keys: Int) {
+        ids.reserveCapacity(keys)
+        ends.reserveCapacity(keys)
+        bytes.reserveCapacity(keys * 16)
+    }
 }
 
 /// The import state on its way from the thread that loads it to the reading thread, which may ask before it is

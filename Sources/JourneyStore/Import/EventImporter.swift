@@ -105,15 +105,15 @@ struct EventImporter {
         db = session.db
         self.session = session
         self.state = state
-        insertCustomer = try db.prepare("INSERT INTO customers(id, key) VALUES (?, ?)")
+        insertCustomer = try db.prepare("INSERT INTO customer_keys(id, key) VALUES (?, ?)")
         insertCode = try db.prepare("INSERT INTO dictionary(col, code, value, events) VALUES (?, ?, ?, 0)")
-        lookUpCustomer = state.hasEveryCustomer ? nil : try db.prepare("SELECT id FROM customers WHERE key = ?")
+        lookUpCustomer = state.hasEveryCustomer ? nil : try db.prepare("SELECT id FROM customer_keys WHERE key = ?")
         insertProps = try db.prepare("INSERT INTO props(id, json) VALUES (?, ?)")
         pendingFirstSeq = state.counters.nextSeq
         eventsPerCustomer = [UInt32](repeating: 0, count: Int(state.nextCustomerID))
         firstUnwrittenCustomer = state.nextCustomerID
         numbersCustomersByKey = state.nextCustomerID == 1
-        insertCustomers = try db.prepare("INSERT INTO customers(id, key) VALUES "
+        insertCustomers = try db.prepare("INSERT INTO customer_keys(id, key) VALUES "
                                          + Array(repeating: "(?, ?)", count: Self.rowsPerInsert).joined(separator: ", "))
         let lastProps = try db.prepare("SELECT coalesce(max(id), 0) FROM props")
         nextPropsID = try lastProps.step() ? lastProps.int64(0) + 1 : 1

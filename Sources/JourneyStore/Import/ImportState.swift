@@ -32,7 +32,7 @@ struct ImportState {
     /// With `readsCustomers` false the caller fills `customers` itself (see `CustomerImporter`).
     static func load(_ store: EventStore, expectedRows: Int64?, readsCustomers: Bool = true) throws -> ImportState {
         var state = ImportState()
-        let last = try store.db.prepare("SELECT coalesce(max(id), 0) FROM customers")
+        let last = try store.db.prepare("SELECT coalesce(max(id), 0) FROM customer_keys")
         let lastCustomer = try last.step() ? last.int64(0) : 0
         last.reset()
         if !readsCustomers || looksUpCustomers(expectedRows: expectedRows, customers: lastCustomer) {
@@ -41,7 +41,7 @@ struct ImportState {
         } else {
             // Numbers are dense from 1, so the largest is about how many there are: one table, never rehashed.
             state.customers.reserveCapacity(Int(lastCustomer))
-            let customers = try store.db.prepare("SELECT id, key FROM customers")
+            let customers = try store.db.prepare("SELECT id, key FROM customer_keys")
             while try customers.step() {
                 let id = customers.int64(0)
                 // The key's bytes straight from SQLite: a String per customer cost a third of this loop.

@@ -1,5 +1,6 @@
 // Rewriting a version 2 store, which kept every event twice (a row of the clustered events table, and the columnar
-// copy made from it), into version 3, which keeps the columnar copy alone.
+// copy made from it), into version 3, which keeps the columnar copy alone (`Schema.upgradeFromVersion3` then splits
+// the customers table).
 
 extension EventStore {
     /// Rewrites a version 2 store in one transaction: the columnar copy of its events table (from one ordered
@@ -14,14 +15,14 @@ extension EventStore {
             let events = try buildColumnarFromTable(version: version, properties: names)
             try db.execute(Self.createColumnarTable)
             guard writeColumnarSections(Self.columnarSections(events, properties: names), version: version) else {
-                throw StoreError.schema("'\(path)' could not be rewritten to version \(Schema.version)")
+                throw StoreError.schema("'\(path)' could not be rewritten to version 3")
             }
             try db.execute("""
                 DROP VIEW IF EXISTS events_json;
                 DROP TABLE IF EXISTS events_recent;
                 DROP TABLE events;
                 \(Schema.eventsViews)
-                UPDATE meta SET value = '\(Schema.version)' WHERE key = 'schema_version';
+                UPDATE meta SET value = '3' WHERE key = 'schema_version';
                 """)
             return events
         }

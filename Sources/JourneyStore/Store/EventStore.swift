@@ -26,6 +26,9 @@ package final class EventStore: EventSource {
     /// `PRAGMA data_version` when the caches were last known to match the file. Another connection's commit
     /// changes it (this connection's own commits do not), and then both caches are dropped.
     var cacheVersion: Int64 = 0
+    /// The table of customers' numbers and keys: `customer_keys`, or in a version 3 store opened read-only the
+    /// `customers` table (the view over `customer_keys` reads the attributes' table too when counting).
+    private(set) var customerKeysTable = "customer_keys"
 
     /// How long a statement waits for another connection's write lock.
     static let busyTimeoutMilliseconds = 5000
@@ -45,7 +48,7 @@ package final class EventStore: EventSource {
             db = try Self.openReadOnly(path)
             try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
             try Schema.requireStore(db)
-            try Schema.requireCurrentVersion(db)
+            if try Schema.requireCurrentVersion(db) < 4 { customerKeysTable = "customers" }
             try db.execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;")
             cacheVersion = try db.dataVersion()
             try db.registerVirtualTable(EventsTable.name, source: EventsTable(store: self))
@@ -70,6 +73,7 @@ package final class EventStore: EventSource {
         let found = try Schema.prepare(db)
         try db.registerVirtualTable(EventsTable.name, source: EventsTable(store: self))
         if found == 2 { try upgradeFromVersion2() }
+        if found <= 3 { try Schema.upgradeFromVersion3(db) }
         cacheVersion = try db.dataVersion()
     }
 
@@ -324,7 +328,7 @@ package final class EventStore: EventSource {
         let counters = try readCounters()
         catalog.eventCount = Int(counters.eventCount)
         if counters.eventCount > 0 { catalog.timeRange = counters.minTime...counters.maxTime }
-        let customers = try db.prepare("SELECT count(*) FROM customers")
+        let customers = try db.prepare("SELECT count(*) FROM \(customerKeysTable)")
         catalog.customerCount = try customers.step() ? Int(customers.int64(0)) : 0
 
         if let order = try metadata("stage_order") {

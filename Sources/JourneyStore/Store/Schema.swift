@@ -7,8 +7,13 @@
 ///   `next_seq`).
 /// - `dictionary`: the codes of the text columns stage, touchpoint and channel (`col` = `EventColumn.rawValue`),
 ///   with how many events carry each value.
-/// - `customers`: one row per customer id seen in events or a customers file; `attrs` is a JSON object or NULL;
+/// - `customer_keys`: one row per customer id seen in events or a customers file, its number and key;
 ///   `customers_key` finds a customer by key (and keeps keys unique).
+/// - `customer_attrs`: one row per customer a customers file gave, its attributes as a JSON object (NULL when the
+///   file's row had none). A table of its own so that a customers file appends narrow rows instead of rewriting
+///   every customer's row (issue 14: 0.72 s -> 0.31 s of SQLite's work for 820,000 customers).
+/// - `customers` (view): `customer_keys` with each customer's `attrs` (NULL without a row in `customer_attrs`), as
+///   SQL and every reader of this package see customers. Version 3 stores had a table of that name and columns.
 /// - `columnar`: the events, in columnar form, as blobs (see `EventStore+ColumnarCache` and `ColumnarParts`): per
 ///   part, each event's customer, time and codes (`base`), its property object (`props`) and one column per
 ///   property; each blob stamped with the events version it holds. This is the only place events are kept.
@@ -25,7 +30,11 @@
 /// write access (`EventStore.upgradeFromVersion2`).
 package enum Schema {
     /// The version this code writes and reads.
-    package static let version = 3
+    package static let version = 4
+
+    /// The oldest version a read-only open reads as it is: version 3's `customers` table has the columns of version
+    /// 4's view, and only imports use the tables behind the view.
+    static let oldestReadable = 3
 
     /// The statements that create an empty store.
     static let create = """
@@ -45,11 +54,8 @@ package enum Schema {
             PRIMARY KEY (col, code),
             UNIQUE (col, value)
         ) WITHOUT ROWID;
-        CREATE TABLE customers(
-            id INTEGER PRIMARY KEY,
-            key TEXT NOT NULL,
-            attrs TEXT
-        );
+        \(customerTables)
+        \(customersView)
         \(customerKeyIndex.definition);
         \(EventStore.createColumnarTable);
         \(propsTable)
@@ -104,13 +110,36 @@ package enum Schema {
             FROM events e LEFT JOIN props p ON p.id = e.props;
         """
 
+    /// Customers' keys and attributes (see the type's comment).
+    static let customerTables = """
+        CREATE TABLE customer_keys(
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL
+        );
+        CREATE TABLE customer_attrs(
+            id INTEGER PRIMARY KEY,
+            attrs TEXT
+        );
+        """
+
+    /// Customers as readers see them, with version 3's columns (the left join is skipped when `attrs` is not read).
+    static let customersView = """
+        CREATE VIEW customers AS
+            SELECT k.id AS id, k.key AS key, a.attrs AS attrs FROM customer_keys k LEFT JOIN customer_attrs a ON a.id = k.id;
+        """
+
     /// The index that finds a customer by key and keeps keys unique. It is an index of its own, not a UNIQUE
     /// constraint, so that an import adding many customers can drop it and build it again from sorted keys.
     /// (Stores upgraded from version 1 keep the constraint's index instead, which works the same.)
-    static let customerKeyIndex = (name: "customers_key", definition: "CREATE UNIQUE INDEX customers_key ON customers(key)")
+    static let customerKeyIndex = (name: "customers_key", definition: "CREATE UNIQUE INDEX customers_key ON customer_keys(key)")
 
-    /// The tables a store must have.
-    static let tables: Set<String> = ["meta", "counters", "dictionary", "customers", "fields", "props"]
+    /// The tables a store of version `found` must have.
+    static func tables(version found: Int) -> Set<String> {
+        let common: Set<String> = ["meta", "counters", "dictionary", "fields"]
+        let customers: Set<String> = found >= 4 ? ["customer_keys", "customer_attrs"] : ["customers"]
+        let events: Set<String> = found >= 3 ? ["columnar", "props"] : found == 2 ? ["events", "props"] : ["events"]
+        return common.union(customers).union(events)
+    }
 
     /// `fields.kind` of event property names.
     static let propertyKind: Int64 = 0
@@ -129,8 +158,10 @@ package enum Schema {
         }
     }
 
-    /// Refuses a store that would need rewriting before it can be read (an older version), for read-only opens.
-    static func requireCurrentVersion(_ db: Database) throws {
+    /// Refuses a store that would need rewriting before it can be read (older than `oldestReadable`), for
+    /// read-only opens; returns its version.
+    @discardableResult
+    static func requireCurrentVersion(_ db: Database) throws -> Int {
         let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         guard try read.step(), let text = read.text(0), let found = Int(text) else {
             throw StoreError.schema("'\(db.path)' has no readable schema_version")
@@ -138,14 +169,16 @@ package enum Schema {
         if found > version {
             throw StoreError.schema("'\(db.path)' has schema version \(found), newer than this program's \(version)")
         }
-        if found < version {
+        if found < oldestReadable {
             throw StoreError.schema("'\(db.path)' is a version \(found) store: it is rewritten to version \(version) the first "
                                     + "time it is opened with write access, which this read-only open cannot do")
         }
+        return found
     }
 
     /// Creates an empty store, or upgrades a version 1 store to version 2; returns the version the file is at
-    /// then (version 2 is upgraded by `EventStore.upgradeFromVersion2`, which needs the columnar code).
+    /// then (version 2 is upgraded by `EventStore.upgradeFromVersion2`, which needs the columnar code, and version 3
+    /// by `upgradeFromVersion3`).
     static func prepare(_ db: Database) throws -> Int {
         let existing = try tableNames(db)
         if existing.isEmpty {
@@ -173,8 +206,7 @@ package enum Schema {
         if found < 1 {
             throw StoreError.schema("unknown schema_version '\(text)' in '\(db.path)'")
         }
-        let required = found >= 3 ? tables.union(["columnar"]) : tables.union(["events"]).subtracting(found == 1 ? ["props"] : [])
-        let missing = required.subtracting(existing)
+        let missing = tables(version: found).subtracting(existing)
         if !missing.isEmpty {
             throw StoreError.schema("'\(db.path)' lacks the tables \(missing.sorted().joined(separator: ", "))")
         }
@@ -206,6 +238,22 @@ package enum Schema {
                 DROP TABLE IF EXISTS columnar;
                 \(version2EventsJSONView)
                 UPDATE meta SET value = '2' WHERE key = 'schema_version';
+                """)
+        }
+    }
+
+    /// Rewrites a version 3 store into version 4, in one transaction: the customers table becomes `customer_keys`
+    /// and `customer_attrs` (only the customers with attributes) behind a view of the old name and columns.
+    static func upgradeFromVersion3(_ db: Database) throws {
+        try db.transaction {
+            try db.execute("""
+                \(customerTables)
+                INSERT INTO customer_keys(id, key) SELECT id, key FROM customers ORDER BY id;
+                INSERT INTO customer_attrs(id, attrs) SELECT id, attrs FROM customers WHERE attrs IS NOT NULL ORDER BY id;
+                DROP TABLE customers;
+                \(customersView)
+                \(customerKeyIndex.definition);
+                UPDATE meta SET value = '4' WHERE key = 'schema_version';
                 """)
         }
     }
