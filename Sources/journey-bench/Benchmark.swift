@@ -234,22 +234,7 @@ struct Benchmark {
                                          ["generate-child", "--customers", String(max(1, spec.customers / 365)),
                                           "--seed", String(DataSetSpec.seed + 1), "--output", dayPath], passStderr: true)
         guard child.succeeded else { throw BenchError("generating \(dayPath) failed (exit \(child.exitStatus))") }
-        let copy = directory + "/append.db"
-        defer { Self.removeStore(copy) }
-        var runs: [Double] = []
-        var events = 0
-        for _ in 0..<3 {
-            try copyStore(to: copy)
-            let run = try ChildProcess.run(ChildProcess.selfExecutable(), ["import-child", "--csv", dayPath, "--db", copy],
-                                           passStderr: true)
-            guard run.succeeded, let outcome = try? JSONDecoder().decode(ImportOutcome.self, from: Data(run.stdout.utf8)) else {
-                throw BenchError("append failed (exit \(run.exitStatus)): \(run.stdout)\(run.stderr)")
-            }
-            events = outcome.events
-            runs.append(run.wallSeconds)
-        }
-        log("  appended \(Format.grouped(events)) events to copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
-        return AppendMeasurement(events: events, wallSeconds: runs)
+        return try importIntoCopies(dayPath, customers: false, noun: "events", copyName: "append.db")
     }
 
     /// Imports the customers file of the generated customers (one row each, with their segment, region and signup
@@ -268,21 +253,28 @@ struct Benchmark {
             guard child.succeeded else { throw BenchError("generating \(customersPath) failed (exit \(child.exitStatus))") }
             try stamp.write(toFile: stampPath, atomically: true, encoding: .utf8)
         }
-        let copy = directory + "/customers.db"
+        return try importIntoCopies(customersPath, customers: true, noun: "customers", copyName: "customers.db")
+    }
+
+    /// Imports `file` (events, or with `customers` a customers file) into a copy of the store, three times, each in
+    /// a child process from start to store closed.
+    private func importIntoCopies(_ file: String, customers: Bool, noun: String, copyName: String) throws -> AppendMeasurement {
+        let copy = directory + "/" + copyName
         defer { Self.removeStore(copy) }
         var runs: [Double] = []
         var rows = 0
         for _ in 0..<3 {
             try copyStore(to: copy)
-            let run = try ChildProcess.run(ChildProcess.selfExecutable(), ["customers-child", "--csv", customersPath, "--db", copy],
+            let run = try ChildProcess.run(ChildProcess.selfExecutable(),
+                                           ["import-child", "--csv", file, "--db", copy] + (customers ? ["--customers"] : []),
                                            passStderr: true)
             guard run.succeeded, let outcome = try? JSONDecoder().decode(ImportOutcome.self, from: Data(run.stdout.utf8)) else {
-                throw BenchError("customers import failed (exit \(run.exitStatus)): \(run.stdout)\(run.stderr)")
+                throw BenchError("importing \(file) failed (exit \(run.exitStatus)): \(run.stdout)\(run.stderr)")
             }
             rows = outcome.events
             runs.append(run.wallSeconds)
         }
-        log("  imported \(Format.grouped(rows)) customers into copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
+        log("  imported \(Format.grouped(rows)) \(noun) into copies of the store: \(runs.map(Format.seconds).joined(separator: ", "))")
         return AppendMeasurement(events: rows, wallSeconds: runs)
     }
 

@@ -10,8 +10,7 @@ struct JourneyBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey-bench",
         abstract: "Benchmark JourneyQL: import rate, cold and warm query times, memory and store size, beside SQL on SQLite.",
-        subcommands: [Run.self, SingleCustomerRun.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self,
-                      CustomersChild.self],
+        subcommands: [Run.self, SingleCustomerRun.self, GenerateChild.self, ImportChild.self, QueryChild.self, ColdChild.self, SQLChild.self],
         defaultSubcommand: Run.self)
 }
 
@@ -125,19 +124,11 @@ struct ImportChild: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import-child", shouldDisplay: false)
     @Option var csv: String
     @Option var db: String
+    /// The file is a customers file, imported into the existing store.
+    @Flag var customers = false
 
     func run() throws {
-        try Children.emit(try Children.importEvents(csv: csv, store: db))
-    }
-}
-
-struct CustomersChild: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "customers-child", shouldDisplay: false)
-    @Option var csv: String
-    @Option var db: String
-
-    func run() throws {
-        try Children.emit(try Children.importCustomers(csv: csv, store: db))
+        try Children.emit(try customers ? Children.importCustomers(csv: csv, store: db) : Children.importEvents(csv: csv, store: db))
     }
 }
 

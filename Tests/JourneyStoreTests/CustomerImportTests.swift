@@ -46,6 +46,31 @@ import Testing
         #expect(try store.customerID("c") == 3)
     }
 
+    /// New customers' keys are written 256 a statement and the rest at the end: 700 new customers between stored
+    /// ones get the next numbers in file order, each findable by key, and later events reuse them.
+    @Test func manyNewCustomersAreNumberedInFileOrder() throws {
+        let directory = try TemporaryDirectory()
+        let store = try EventStore(path: directory.path("store.db"), access: .create)
+        _ = try store.importEvents([directory.file("events.csv", "customer_id,timestamp\na,2024-01-01\nb,2024-01-01\nc,2024-01-01\n")])
+        var csv = "customer_id,tier\n"
+        for i in 0..<700 {
+            csv += "n\(i),t\(i % 7)\n"
+            if i == 300 { csv += "b,gold\n" }
+        }
+        let report = try store.importCustomers(directory.file("customers.csv", csv))
+        #expect(report.imported == 701 && report.newCustomers == 700)
+        #expect(try store.customerID("n0") == 4 && store.customerID("n255") == 259 && store.customerID("n256") == 260)
+        #expect(try store.customerID("n699") == 703 && store.customerID("b") == 2)
+        let customers = try store.rawCustomers()
+        #expect(customers.count == 703)
+        #expect(customers["n512"] == ["tier": .text("t1")] && customers["b"] == ["tier": .text("gold")] && customers["a"] == [:])
+        #expect(try store.catalog().customerCount == 703)
+        #expect(try store.check() == [])
+        _ = try store.importEvents([directory.file("later.csv", "customer_id,timestamp\nn600,2024-02-01\n")])
+        #expect(try store.rawEvents().last?.customer == "n600")
+        #expect(try store.customerID("n600") == 604)
+    }
+
     /// A customers import counts attribute names while it stores rows and reads back only the stored customers it
     /// did not give: the counts must equal SQLite's recount over the stored attributes, for CSV and JSON Lines, with
     /// empty fields, rows without attributes, a second file giving some customers again and some new ones, and
