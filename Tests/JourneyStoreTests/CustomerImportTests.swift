@@ -46,6 +46,71 @@ import Testing
         #expect(try store.customerID("c") == 3)
     }
 
+    /// A customers file small next to the store looks its customers up by key instead of reading every stored key,
+    /// and takes the names of the attributes its rows replace off the stored counts: the same customers, numbers and
+    /// counts as SQLite's recount, in a new process and again in the same one, and with a customer given twice
+    /// (SQLite recounts).
+    @Test func smallFilesLookCustomersUp() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("store.db")
+        do {
+            let store = try EventStore(path: path, access: .create)
+            var events = "customer_id,timestamp\n", customers = "customer_id,segment,region\n"
+            for i in 0..<2000 {
+                events += "k\(i),2024-01-01\n"
+                customers += "k\(i),s\(i % 3)," + (i % 2 == 0 ? "emea" : "") + "\n"
+            }
+            _ = try store.importEvents([directory.file("events.csv", events)])
+            #expect(!CustomerImporter.looksUpCustomers(fileBytes: Int64(customers.utf8.count), customers: 2000))
+            _ = try store.importCustomers(directory.file("all.csv", customers))
+            #expect(store.importState?.hasEveryCustomer == true)
+        }
+        let store = try EventStore(path: path)
+        func expectCountsEqualRecount(_ note: Comment) throws {
+            let stored = try store.db.prepare("SELECT name, count FROM fields WHERE kind = 1")
+            var counted: [String: Int64] = [:]
+            while try stored.step() { counted[stored.text(0) ?? ""] = stored.int64(1) }
+            let recount = try store.db.prepare("SELECT j.key, count(*) FROM customers c, json_each(c.attrs) j GROUP BY j.key")
+            var expected: [String: Int64] = [:]
+            while try recount.step() { expected[recount.text(0) ?? ""] = recount.int64(1) }
+            #expect(counted == expected, note)
+        }
+        let small = "customer_id,region,tier\nk4,,gold\nnew1,apac,\nk7,,\n"
+        #expect(CustomerImporter.looksUpCustomers(fileBytes: Int64(small.utf8.count), customers: 2000))
+        let first = try store.importCustomers(directory.file("small.csv", small))
+        #expect(first.imported == 3 && first.newCustomers == 1)
+        #expect(store.importState?.hasEveryCustomer == false)
+        #expect(try store.customerID("new1") == 2001)
+        var customers = try store.rawCustomers()
+        #expect(customers.count == 2001)
+        #expect(customers["k4"] == ["tier": .text("gold")] && customers["k7"] == [:] && customers["new1"] == ["region": .text("apac")])
+        #expect(customers["k6"] == ["segment": .text("s0"), "region": .text("emea")])
+        try expectCountsEqualRecount("first small file")
+        // k4 lost its segment and region, k7 its segment; new1 brought a region.
+        #expect(try store.catalog().customerAttributes == [NamedCount(name: "segment", count: 1998), NamedCount(name: "region", count: 1000),
+                                                          NamedCount(name: "tier", count: 1)])
+
+        // Again in this process (the import state, without every customer, is loaded again: all are looked up).
+        _ = try store.importCustomers(directory.file("again.jsonl", """
+            {"customer_id": "k4", "segment": "x"}
+            {"customer_id": "new1", "tier": "silver"}
+            {"customer_id": "k10"}
+            {"customer_id": "new2", "segment": "y"}
+            """))
+        customers = try store.rawCustomers()
+        #expect(customers["k4"] == ["segment": .text("x")] && customers["new1"] == ["tier": .text("silver")])
+        #expect(customers["k10"] == [:] && customers["new2"] == ["segment": .text("y")])
+        #expect(try store.customerID("new2") == 2002)
+        try expectCountsEqualRecount("second small file")
+
+        // A customer given twice: the last row wins, and SQLite recounts.
+        let twice = try store.importCustomers(directory.file("twice.csv", "customer_id,tier\nk20,a\nk20,b\n"))
+        #expect(twice.repeatedCustomers == 1)
+        #expect(try store.rawCustomers()["k20"] == ["tier": .text("b")])
+        try expectCountsEqualRecount("a customer twice")
+        #expect(try store.check() == [])
+    }
+
     /// New customers' keys are written 256 a statement and the rest at the end: 700 new customers between stored
     /// ones get the next numbers in file order, each findable by key, and later events reuse them.
     @Test func manyNewCustomersAreNumberedInFileOrder() throws {
