@@ -30,7 +30,8 @@ struct CustomerBatch {
 final class CustomerImporter {
     let db: Database
     let session: ImportSession
-    /// The store's import state: the reading thread's once `write` hands it over, this thread's again after the end.
+    /// The store's import state: the reading thread's once `write` hands it over, this thread's again after the end
+    /// (and throughout when this thread looks customers up).
     @exclusivity(unchecked) private(set) var state: ImportState?
     /// Stores `rowsPerStatement` customers' attributes per step (each row inserted or, when the customer has a row,
     /// replacing its attributes), and as many new customers' keys: running a statement per row cost more than the
@@ -293,16 +294,21 @@ final class CustomerImporter {
                     batch.ids.append(known)
                     if !markSeen(known) { repeated += 1 }
                 } else {
-                    let id = state!.nextCustomerID
-                    state!.nextCustomerID += 1
-                    state!.customers.insert(key, value: id)
-                    _ = markSeen(id)
-                    newCustomers += 1
-                    batch.newRows.append(batch.ids.count)
-                    batch.ids.append(id)
+                    numberNew(key, ids: &batch.ids, newRows: &batch.newRows)
                 }
             }
         }
+    }
+
+    /// Gives the row being numbered (the next of `ids`) a new customer number, for `key`.
+    private func numberNew(_ key: UnsafeBufferPointer<UInt8>, ids: inout [Int64], newRows: inout [Int]) {
+        let id = state!.nextCustomerID
+        state!.nextCustomerID += 1
+        state!.customers.insert(key, value: id)
+        _ = markSeen(id)
+        newCustomers += 1
+        newRows.append(ids.count)
+        ids.append(id)
     }
 
     /// Whether a file of `fileBytes` bytes is small enough next to `customers` stored customers for each row's
@@ -337,13 +343,7 @@ final class CustomerImporter {
                     batch.ids.append(id)
                     if markSeen(id) { try countReplaced(id, with: statements.attributes) } else { repeated += 1 }
                 } else {
-                    let id = state!.nextCustomerID
-                    state!.nextCustomerID += 1
-                    state!.customers.insert(key, value: id)
-                    _ = markSeen(id)
-                    newCustomers += 1
-                    batch.newRows.append(batch.ids.count)
-                    batch.ids.append(id)
+                    numberNew(key, ids: &batch.ids, newRows: &batch.newRows)
                 }
             }
         }
@@ -427,9 +427,10 @@ final class CustomerImporter {
     /// The reading thread stops when the writing side has stopped listening.
     private struct Stopped: Error {}
 
-    /// Inside the import's transaction: hands `state` (every stored customer's key) to the reading thread and
-    /// writes the batches it sends until the file's end, then recounts the attribute names. Returns the state with
-    /// this import's customers added. An error on either side ends both, and is thrown here.
+    /// Inside the import's transaction: hands `state` (every stored customer's key) to the reading thread, or for a
+    /// small file keeps it and looks customers up, and writes the batches it sends until the file's end, then
+    /// recounts the attribute names. Returns the state with this import's customers added. An error on either side
+    /// ends both, and is thrown here.
     func write(state: consuming ImportState) throws -> ImportState {
         let statements = Statements(upsert: try db.prepare(Self.upsertSQL(rows: Self.rowsPerStatement)),
                                     insertKeys: try db.prepare(Self.insertKeysSQL(rows: Self.rowsPerStatement)))

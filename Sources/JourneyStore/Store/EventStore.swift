@@ -48,7 +48,7 @@ package final class EventStore: EventSource {
             db = try Self.openReadOnly(path)
             try db.execute("PRAGMA busy_timeout = \(Self.busyTimeoutMilliseconds)")
             try Schema.requireStore(db)
-            if try Schema.requireCurrentVersion(db) < 4 { customerKeysTable = "customers" }
+            if try Schema.requireReadableVersion(db) < 4 { customerKeysTable = "customers" }
             try db.execute("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 268435456;")
             cacheVersion = try db.dataVersion()
             try db.registerVirtualTable(EventsTable.name, source: EventsTable(store: self))

@@ -130,7 +130,7 @@ package enum Schema {
 
     /// The index that finds a customer by key and keeps keys unique. It is an index of its own, not a UNIQUE
     /// constraint, so that an import adding many customers can drop it and build it again from sorted keys.
-    /// (Stores upgraded from version 1 keep the constraint's index instead, which works the same.)
+    /// (Version 3 stores upgraded from version 1 had the constraint's index instead; version 4 has this one.)
     static let customerKeyIndex = (name: "customers_key", definition: "CREATE UNIQUE INDEX customers_key ON customer_keys(key)")
 
     /// The tables a store of version `found` must have.
@@ -160,8 +160,7 @@ package enum Schema {
 
     /// Refuses a store that would need rewriting before it can be read (older than `oldestReadable`), for
     /// read-only opens; returns its version.
-    @discardableResult
-    static func requireCurrentVersion(_ db: Database) throws -> Int {
+    static func requireReadableVersion(_ db: Database) throws -> Int {
         let read = try db.prepare("SELECT value FROM meta WHERE key = 'schema_version'")
         guard try read.step(), let text = read.text(0), let found = Int(text) else {
             throw StoreError.schema("'\(db.path)' has no readable schema_version")
