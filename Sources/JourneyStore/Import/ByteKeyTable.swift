@@ -117,24 +117,24 @@ struct ByteKeyTable {
     }
 
     /// Makes room for `keys` keys in all, so that inserting up to that many never rehashes (an import that reads
-    /// every customer knows how many there are).
-    mutating func reserveCapacity(_ keys: Int) {
+    /// every customer knows how many there are). `hugePages`: see `LargeArrays.zeros`.
+    mutating func reserveCapacity(_ keys: Int, hugePages: Bool = true) {
         var target = slotCount
         while keys * 4 > target * 3 { target *= 2 }
         guard target > slotCount else { return }
         keyStarts.reserveCapacity(keys + 1)
-        rehash(slotCount: target)
+        rehash(slotCount: target, hugePages: hugePages)
     }
 
     private mutating func grow() {
         rehash(slotCount: slotCount * 2)
     }
 
-    private mutating func rehash(slotCount newCount: Int) {
+    private mutating func rehash(slotCount newCount: Int, hugePages: Bool = true) {
         let old = slots
         let oldCount = slotCount
         slotCount = newCount
-        slots = LargeArrays.zeros(3 * slotCount)
+        slots = LargeArrays.zeros(3 * slotCount, hugePages: hugePages)
         let mask = slotCount - 1
         for slot in 0..<oldCount where old[3 * slot + 1] != 0 {
             // The slot keeps its words; only its position depends on the hash, whose low bits are not stored.
