@@ -110,10 +110,28 @@ final class CustomerImporter {
 
     /// Marks customer `id` as stored by this import; false when it already was.
     private func markSeen(_ id: Int64) -> Bool {
-        let word = Int(id >> 6), bit = UInt64(1) << UInt64(id & 63)
+        let word = Int(id >> 6)
         if word >= seen.count { seen += repeatElement(0, count: max(word + 1 - seen.count, seen.count)) }
-        defer { seen[word] |= bit }
-        return seen[word] & bit == 0
+        defer { seen[word] |= UInt64(1) << UInt64(id & 63) }
+        return !isSeen(id)
+    }
+
+    /// Whether this import has stored a row for customer `id`.
+    private func isSeen(_ id: Int64) -> Bool {
+        let word = Int(id >> 6)
+        return word < seen.count && seen[word] & (UInt64(1) << UInt64(id & 63)) != 0
+    }
+
+    /// Adds the names of the attribute object in column `column` of `statement`'s row to `counts` (none for NULL);
+    /// false when it is not a JSON object this parser reads.
+    private static func countNames(of statement: Statement, column: Int32, into counts: inout [String: Int]) -> Bool {
+        let members: [JSONMember]? = statement.withText(column) { text in
+            guard let text else { return [] }
+            return try? JSONLineParser.parseObject(text, raw: true)
+        }
+        guard let members else { return false }
+        for member in members { counts[member.key, default: 0] += 1 }
+        return true
     }
 
     /// Imports one CSV file of customers.
@@ -358,16 +376,9 @@ final class CustomerImporter {
     private func countReplaced(_ id: Int64, with read: Statement) throws {
         defer { read.reset() }
         try read.bind(id, at: 1)
-        guard replacedCounts != nil, try read.step() else { return }
-        let members: [JSONMember]? = read.withText(0) { text in
-            guard let text else { return [] }
-            return try? JSONLineParser.parseObject(text, raw: true)
-        }
-        guard let members else {
-            replacedCounts = nil
-            return
-        }
-        for member in members { replacedCounts![member.key, default: 0] += 1 }
+        guard var counts = replacedCounts, try read.step() else { return }
+        replacedCounts = nil
+        if Self.countNames(of: read, column: 0, into: &counts) { replacedCounts = counts }
     }
 
     /// The writing thread's statements: a full batch's attributes, and a full batch of new customers' keys.
@@ -551,14 +562,8 @@ final class CustomerImporter {
         var counts: [String: Int] = [:]
         let stored = try db.prepare("SELECT id, attrs FROM customer_attrs WHERE attrs IS NOT NULL")
         while try stored.step() {
-            let id = stored.int64(0)
-            if Int(id >> 6) < seen.count, seen[Int(id >> 6)] & (UInt64(1) << UInt64(id & 63)) != 0 { continue }
-            let members: [JSONMember]? = stored.withText(1) { text in
-                guard let text else { return [] }
-                return try? JSONLineParser.parseObject(text, raw: true)
-            }
-            guard let members else { return nil }
-            for member in members { counts[member.key, default: 0] += 1 }
+            if isSeen(stored.int64(0)) { continue }
+            guard Self.countNames(of: stored, column: 1, into: &counts) else { return nil }
         }
         return counts
     }
